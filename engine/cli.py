@@ -1,0 +1,169 @@
+"""``mnist-train``: train a network from the terminal with the same engine the app uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+
+from . import __version__
+from .download import MNIST, DownloadError, download
+from .network import HiddenLayer, Network
+from .presets import PRESETS, preset
+from .sources import DatasetError, load_folder, load_offline_digits, locate
+from .training import EpochEnd, RunEnd, Trainer
+from .initialisers import INITIALISERS
+from .optimisers import OPTIMISERS
+
+
+class CliError(Exception):
+    """A problem the user can fix, reported as one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise CliError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mnist-train", description="Train a feed-forward network on MNIST with NumPy.")
+    p.add_argument("--data", metavar="DIR",
+                   help="folder with the MNIST files (IDX or CSV), or 'offline' for the built-in "
+                        "8x8 digits; default: $MNIST_DATA_DIR, then the cache, then a download")
+    p.add_argument("--no-download", action="store_true", help="never download; fail instead")
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting configuration")
+    p.add_argument("--layers", metavar="SPEC",
+                   help="hidden layers as units:activation, comma separated, e.g. 128:relu,64:tanh "
+                        "('none' for softmax regression)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", metavar="N", help="images per step, or 'full' for full-batch")
+    p.add_argument("--optimizer", choices=sorted(OPTIMISERS))
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--init", choices=sorted(INITIALISERS), help="weight initialiser")
+    p.add_argument("--seed", type=int, help="seeds the weights, the validation split and the order")
+    p.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    p.add_argument("--version", action="version", version=f"mnist-train {__version__}")
+    return p
+
+
+def parse_layers(text: str) -> tuple[HiddenLayer, ...]:
+    """'128:relu,64:tanh' -> hidden layers; 'none' or '' -> no hidden layer."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    layers = []
+    for item in text.split(","):
+        units, _, act = item.strip().partition(":")
+        try:
+            layers.append(HiddenLayer(int(units), act or "relu"))
+        except ValueError:
+            raise CliError(f"--layers: {item.strip()!r} is not units:activation, e.g. 128:relu") from None
+    return tuple(layers)
+
+
+def configure(args, input_size: int, classes: int):
+    """(NetworkSpec, TrainConfig) from the preset and the options that override it."""
+    chosen = preset(args.preset).for_data(input_size, classes)
+    net_changes, train_changes = {}, {}
+    if args.layers is not None:
+        net_changes["hidden"] = parse_layers(args.layers)
+    if args.init:
+        net_changes.update(init=args.init, init_scale=None)
+    if args.seed is not None:
+        net_changes["seed"] = train_changes["seed"] = args.seed
+    if args.epochs is not None:
+        train_changes["epochs"] = args.epochs
+    if args.batch_size is not None:
+        train_changes["batch_size"] = _batch_size(args.batch_size)
+    if args.optimizer:
+        train_changes["optimiser"] = args.optimizer
+    if args.lr is not None:
+        train_changes["lr"] = args.lr
+    try:
+        return replace(chosen.network, **net_changes), replace(chosen.training, **train_changes)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _batch_size(text: str) -> int | None:
+    if text.strip().lower() == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise CliError(f"--batch-size: expected a number or 'full', got {text!r}") from None
+
+
+def load_data(args):
+    """The dataset the options ask for: --data, $MNIST_DATA_DIR, the cache, then a download."""
+    if args.data == "offline":
+        return load_offline_digits()
+    try:
+        return locate(args.data)
+    except DatasetError as exc:
+        if args.data or args.no_download:
+            raise CliError(str(exc)) from None
+    print("No MNIST found locally; downloading it into the cache...", file=sys.stderr)
+    try:
+        return load_folder(download(MNIST))
+    except DownloadError as exc:
+        raise CliError(f"{exc} Use --data DIR for a local copy, or --data offline.") from None
+
+
+def run(args, out=None) -> dict:
+    out = out or sys.stdout
+    data = load_data(args)
+    spec, config = configure(args, data.input_size, data.n_classes)
+    net = Network(spec)
+    trainer = Trainer(net, config, data.train_images, data.train_labels, data.test_images, data.test_labels)
+    if not args.json:
+        print(f"{data!r}\n{net!r}\n{config}", file=out)
+    end = None
+    for event in trainer.run():
+        if isinstance(event, EpochEnd) and not args.json:
+            print(_epoch_line(event), file=out, flush=True)
+        elif isinstance(event, RunEnd):
+            end = event
+    if args.save and end.reason != "diverged":
+        net.save(args.save)
+    return _summary(data, net, config, end, args.save)
+
+
+def _epoch_line(e: EpochEnd) -> str:
+    val = f"  val loss {e.val_loss:.4f} acc {e.val_accuracy:.2%}" if e.val_loss is not None else ""
+    return (f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.4f} acc {e.train_accuracy:.2%}"
+            f"{val}  {e.seconds:.2f} s  {e.samples_per_second:,.0f} samples/s")
+
+
+def _summary(data, net, config, end: RunEnd, saved) -> dict:
+    return {
+        "dataset": data.name, "network": net.spec.to_dict(), "training": config.to_dict(),
+        "parameters": net.n_params, "reason": end.reason, "message": end.message,
+        "test_accuracy": end.test_accuracy, "test_loss": end.test_loss,
+        "train_seconds": end.train_seconds, "samples_per_second": end.samples_per_second,
+        "epochs_completed": end.epochs_completed, "saved": saved,
+        "history": [asdict(e) for e in end.history],
+    }
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        summary = run(args)
+    except (CliError, DatasetError, ValueError, OSError) as exc:
+        print(f"mnist-train: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mnist-train: interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        acc = summary["test_accuracy"]
+        print(f"{summary['message']} Test accuracy: {acc:.2%}" if acc is not None else summary["message"])
+    return 0 if summary["reason"] != "diverged" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

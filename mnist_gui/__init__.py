@@ -1,0 +1,1 @@
+"""The mnist-gui desktop app: Qt views over the engine (no training maths here)."""

@@ -1,0 +1,105 @@
+"""mnist-train: the JSON summary, saving, and one clear line on stderr for every kind of bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from engine.cli import main, parse_layers
+from engine.network import HiddenLayer, Network
+from synthetic import make_idx_folder
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return make_idx_folder(tmp_path_factory.mktemp("data"), n_train=200, n_test=50)
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_summary(capsys, data_dir):
+    code, out, err = _run(capsys, "--data", str(data_dir), "--layers", "32:relu,16:tanh", "--epochs", "2",
+                          "--batch-size", "20", "--optimizer", "momentum", "--lr", "0.05", "--seed", "3", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["reason"] == "completed"
+    assert 0.5 < summary["test_accuracy"] <= 1  # chance is 0.1
+    assert summary["train_seconds"] > 0 and summary["samples_per_second"] > 0
+    assert [e["epoch"] for e in summary["history"]] == [1, 2]
+    assert summary["network"]["hidden"] == [{"units": 32, "activation": "relu"}, {"units": 16, "activation": "tanh"}]
+    assert summary["training"]["batch_size"] == 20 and summary["training"]["optimiser"] == "momentum"
+    assert summary["network"]["seed"] == summary["training"]["seed"] == 3
+
+
+def test_plain_output_has_one_line_per_epoch(capsys, data_dir):
+    code, out, _ = _run(capsys, "--data", str(data_dir), "--preset", "course-lab", "--epochs", "3")
+    assert code == 0
+    assert sum(line.startswith("epoch ") for line in out.splitlines()) == 3
+    assert "Test accuracy:" in out.splitlines()[-1]
+
+
+def test_save_writes_a_loadable_model(capsys, data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    code, out, _ = _run(capsys, "--data", str(data_dir), "--epochs", "1", "--save", str(path), "--json")
+    assert code == 0
+    net = Network.load(path)
+    assert json.loads(net.spec.to_json()) == json.loads(out)["network"]
+
+
+def test_full_batch(capsys, data_dir):
+    code, out, _ = _run(capsys, "--data", str(data_dir), "--preset", "textbook", "--epochs", "2", "--json")
+    assert code == 0
+    assert json.loads(out)["training"]["batch_size"] is None
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--layers", "abc"], "--layers: 'abc' is not units:activation"),
+    (["--layers", "64:swish"], "unknown activation 'swish'"),
+    (["--epochs", "0"], "epochs must be 1 to 100000"),
+    (["--batch-size", "lots"], "--batch-size: expected a number or 'full'"),
+    (["--lr", "-1"], "learning rate must be a positive number"),
+    (["--preset", "huge"], "invalid choice: 'huge'"),
+    (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(capsys, data_dir, argv, message):
+    code, out, err = _run(capsys, "--data", str(data_dir), *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("mnist-train: error: ")
+    assert message in err
+
+
+def test_bad_data_folder_gives_one_line(capsys, tmp_path):
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 5)
+    code, _, err = _run(capsys, "--data", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert str(tmp_path) in err or "train-images-idx3-ubyte" in err
+
+
+def test_missing_folder_gives_one_line(capsys, tmp_path):
+    code, _, err = _run(capsys, "--data", str(tmp_path / "nowhere"))
+    assert code == 2 and err.count("\n") == 1 and "nowhere" in err
+
+
+def test_offline_digits(capsys):
+    code, out, _ = _run(capsys, "--data", "offline", "--epochs", "5", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["dataset"] == "Offline digits (8x8)"
+    assert summary["network"]["input_size"] == 64
+    assert summary["test_accuracy"] > 0.85
+
+
+def test_parse_layers():
+    assert parse_layers("none") == ()
+    assert parse_layers("128:relu, 64:tanh") == (HiddenLayer(128, "relu"), HiddenLayer(64, "tanh"))
+
+
+def test_console_script_runs_without_a_traceback(data_dir):
+    result = subprocess.run([sys.executable, "-m", "engine.cli", "--data", str(data_dir), "--epochs", "nine"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "invalid int value: 'nine'" in result.stderr

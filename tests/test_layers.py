@@ -1,0 +1,91 @@
+"""Backprop of every layer against finite differences (float64), and the formulas at known points."""
+
+import numpy as np
+import pytest
+
+from engine.layers import ACTIVATIONS, Dense, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, activation
+from gradcheck import assert_close, numerical_gradient
+
+RNG = np.random.default_rng(42)
+
+
+def _away_from_kink(shape):
+    """Random inputs with |x| >= 0.05, so ReLU-like kinks at 0 are never inside a finite difference."""
+    x = RNG.normal(size=shape)
+    return np.where(np.abs(x) < 0.05, np.sign(x) * 0.05 + x, x)
+
+
+@pytest.mark.parametrize("layer", [Sigmoid, Tanh, ReLU, Identity, lambda dtype: LeakyReLU(0.1, dtype)],
+                         ids=["sigmoid", "tanh", "relu", "identity", "leaky_relu"])
+def test_activation_backward_matches_finite_differences(layer):
+    act = layer(dtype=np.float64)
+    x = _away_from_kink((4, 7))
+    weights = RNG.normal(size=(4, 7))  # L = sum(weights * f(x)), so dL/dy = weights
+
+    def loss():
+        return float(np.sum(weights * act.infer(x)))
+
+    act.forward(x)
+    analytic = act.backward(weights).copy()
+    assert_close(analytic, numerical_gradient(loss, x))
+
+
+def test_dense_backward_matches_finite_differences():
+    layer = Dense(5, 3, weights=RNG.normal(size=(5, 3)), dtype=np.float64)
+    layer.b[:] = RNG.normal(size=3)
+    x = RNG.normal(size=(6, 5))
+    weights = RNG.normal(size=(6, 3))
+
+    def loss():
+        return float(np.sum(weights * layer.infer(x)))
+
+    layer.forward(x)
+    grad_x = layer.backward(weights).copy()
+    assert_close(grad_x, numerical_gradient(loss, x))
+    assert_close(layer.dW, numerical_gradient(loss, layer.W))
+    assert_close(layer.db, numerical_gradient(loss, layer.b))
+
+
+def test_dense_forward_is_xw_plus_b():
+    layer = Dense(2, 2, weights=np.array([[1.0, 2.0], [3.0, 4.0]]), dtype=np.float64)
+    layer.b[:] = [10, 20]
+    np.testing.assert_array_equal(layer.forward(np.array([[1.0, 1.0]])), [[14, 26]])
+    np.testing.assert_array_equal(layer.infer(np.array([[0.0, 1.0]])), [[13, 24]])
+
+
+def test_activation_values_at_known_points():
+    x = np.array([[-2.0, 0.0, 3.0]])
+    np.testing.assert_allclose(Sigmoid(np.float64).infer(x), [[1 / (1 + np.e ** 2), 0.5, 1 / (1 + np.e ** -3)]])
+    np.testing.assert_allclose(Tanh(np.float64).infer(x), np.tanh(x))
+    np.testing.assert_array_equal(ReLU(np.float64).infer(x), [[0, 0, 3]])
+    np.testing.assert_allclose(LeakyReLU(0.1, np.float64).infer(x), [[-0.2, 0, 3]])
+    np.testing.assert_array_equal(Identity(np.float64).infer(x), x)
+
+
+def test_sigmoid_is_finite_for_huge_inputs():
+    y = Sigmoid(np.float32).forward(np.array([[-1e4, 1e4]], dtype=np.float32))
+    np.testing.assert_array_equal(y, [[0, 1]])
+
+
+def test_float32_by_default():
+    assert Dense(3, 2).W.dtype == np.float32
+    x = np.ones((2, 3), dtype=np.float32)
+    assert Dense(3, 2).forward(x).dtype == np.float32
+    assert ReLU().forward(x).dtype == np.float32
+
+
+def test_forward_buffers_are_reused_between_batches():
+    layer = Dense(3, 2)
+    first = layer.forward(np.ones((4, 3), np.float32))
+    second = layer.forward(np.zeros((4, 3), np.float32))
+    assert first is second
+
+
+def test_unknown_activation_and_bad_arguments_raise():
+    assert set(ACTIVATIONS) == {"sigmoid", "tanh", "relu", "leaky_relu", "identity"}
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        activation("swish")
+    with pytest.raises(ValueError, match="alpha"):
+        LeakyReLU(alpha=2)
+    with pytest.raises(ValueError, match="shape"):
+        Dense(3, 2, weights=np.zeros((2, 3)))
