@@ -41,13 +41,14 @@ class Optimiser:
         state = self._state.setdefault(id(p), {})
         return [state.setdefault(n, np.zeros_like(p.value)) for n in names]
 
-    def _gradient(self, p: Parameter, scratch: np.ndarray) -> np.ndarray:
+    def _gradient(self, p: Parameter) -> np.ndarray:
         """g = dL/dw (+ weight_decay * w where decay applies); never modifies ``p.grad``."""
         if not (self.weight_decay and p.decay):
             return p.grad
-        np.multiply(p.value, self.weight_decay, out=scratch)
-        scratch += p.grad
-        return scratch
+        (decayed,) = self._slots(p, "decayed")  # its own array: updates below overwrite "scratch"
+        np.multiply(p.value, self.weight_decay, out=decayed)
+        decayed += p.grad
+        return decayed
 
     def step(self, parameters: list[Parameter]) -> None:
         self.t += 1
@@ -66,7 +67,7 @@ class SGD(Optimiser):
 
     def _update(self, p):
         (scratch,) = self._slots(p, "scratch")
-        g = self._gradient(p, scratch)
+        g = self._gradient(p)
         np.multiply(g, self.lr, out=scratch)
         p.value -= scratch
 
@@ -82,7 +83,7 @@ class Momentum(Optimiser):
 
     def _update(self, p):
         v, scratch = self._slots(p, "velocity", "scratch")
-        g = self._gradient(p, scratch)
+        g = self._gradient(p)
         v *= self.momentum
         v += g
         np.multiply(v, self.lr, out=scratch)
@@ -94,7 +95,7 @@ class Nesterov(Momentum):
 
     def _update(self, p):
         v, scratch = self._slots(p, "velocity", "scratch")
-        g = self._gradient(p, scratch)
+        g = self._gradient(p)
         v *= self.momentum
         v += g
         np.multiply(v, self.momentum, out=scratch)
@@ -119,22 +120,24 @@ class Adam(Optimiser):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def _update(self, p):
-        m, v, scratch = self._slots(p, "m", "v", "scratch")
-        g = self._gradient(p, scratch)
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        np.multiply(g, g, out=scratch)  # g may alias scratch: it is read above, before this overwrite
-        scratch *= 1 - self.beta2
-        v += scratch
+        m, v, s = self._slots(p, "m", "v", "scratch")
+        g = self._gradient(p)
+        # m += (1 - b1)(g - m) and v += (1 - b2)(g^2 - v): the same averages, with no temporaries
+        np.subtract(g, m, out=s)
+        s *= 1 - self.beta1
+        m += s
+        np.multiply(g, g, out=s)
+        s -= v
+        s *= 1 - self.beta2
+        v += s
         correction1 = 1 - self.beta1 ** self.t
         correction2 = 1 - self.beta2 ** self.t
-        np.sqrt(v, out=scratch)
-        scratch *= 1 / np.sqrt(correction2)
-        scratch += self.eps
-        np.divide(m, scratch, out=scratch)
-        scratch *= self.lr / correction1
-        p.value -= scratch
+        np.sqrt(v, out=s)
+        s *= 1 / np.sqrt(correction2)
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= self.lr / correction1
+        p.value -= s
 
 
 OPTIMISERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adam": Adam}

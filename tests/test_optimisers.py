@@ -49,6 +49,16 @@ def test_weight_decay_applies_to_weights_not_biases():
     np.testing.assert_allclose(_steps(SGD(0.1, weight_decay=0.1), 1, decay=False), [0.95, 2.1])
 
 
+def test_weight_decay_with_every_optimiser():
+    # g' = g + 0.1 w = (0.6, -0.8) for w = (1, 2), g = (0.5, -1)
+    # momentum: v = g', w1 = w - 0.1 g' = (0.94, 2.08)
+    np.testing.assert_allclose(_steps(Momentum(0.1, 0.9, weight_decay=0.1), 1), [0.94, 2.08])
+    # nesterov: v = g', update = g' + 0.9 v = 1.9 g' = (1.14, -1.52): w1 = (0.886, 2.152)
+    np.testing.assert_allclose(_steps(Nesterov(0.1, 0.9, weight_decay=0.1), 1), [0.886, 2.152])
+    # adam's first step is lr * sign(g') whatever the magnitude
+    np.testing.assert_allclose(_steps(Adam(0.1, weight_decay=0.1), 1), [0.9, 2.1], rtol=1e-6)
+
+
 def test_step_leaves_the_gradient_untouched():
     p = _param()
     Adam(0.1, weight_decay=0.1).step([p])
