@@ -118,7 +118,8 @@ def run(args, out=None) -> dict:
     net = Network(spec)
     trainer = Trainer(net, config, data.train_images, data.train_labels, data.test_images, data.test_labels)
     if not args.json:
-        print(f"{data!r}\n{net!r}\n{config}", file=out)
+        print(f"{data.name}: {len(data.train_labels):,} training and {len(data.test_labels):,} test "
+              f"images from {data.source}\n{net!r}\n{config.describe()}", file=out)
     end = None
     for event in trainer.run():
         if isinstance(event, EpochEnd) and not args.json:

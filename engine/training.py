@@ -76,6 +76,13 @@ class TrainConfig:
         cls = Momentum if self.optimiser == "momentum" else Nesterov
         return cls(self.lr, self.momentum, weight_decay=self.weight_decay)
 
+    def describe(self) -> str:
+        """One line for people: ``adam lr 0.002 (cosine), batches of 128, 10 epochs, 8% validation``."""
+        batches = "full batch" if self.batch_size is None else f"batches of {self.batch_size}"
+        decay = f", L2 {self.weight_decay:g}" if self.weight_decay else ""
+        return (f"{self.optimiser} lr {self.lr:g} ({self.schedule}){decay}, {batches}, "
+                f"{self.epochs} epochs, {self.validation_fraction:.0%} validation, seed {self.seed}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -157,3 +157,15 @@ def test_one_epoch_of_the_default_preset_on_real_mnist(mnist):
     end = list(trainer.run())[-1]
     assert end.reason == "completed"
     assert end.test_accuracy >= 0.95
+
+
+@pytest.mark.real_data
+def test_default_preset_reaches_98_percent_in_10_epochs(mnist):
+    from engine.presets import preset
+    chosen = preset("default")
+    assert chosen.training.epochs <= 10
+    trainer = Trainer(Network(chosen.network), chosen.training, mnist.train_images, mnist.train_labels,
+                      mnist.test_images, mnist.test_labels)
+    end = list(trainer.run())[-1]
+    assert end.reason == "completed" and end.epochs_completed <= 10
+    assert end.test_accuracy >= 0.98

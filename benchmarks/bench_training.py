@@ -1,0 +1,158 @@
+"""Training speed on full MNIST: the NumPy engine against PyTorch CPU on the same configuration.
+
+For each preset, both frameworks train the same layers with the same initialisation scheme, batch
+size, optimiser, learning-rate schedule, validation split and data order, one process each (so peak
+memory is the run's own), one after the other in this one run. Prints a table of samples/s, the
+ratio (engine / PyTorch, higher is better), time to a validation accuracy, test accuracy and peak RSS.
+
+    MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_training.py [--epochs N] [--presets a,b]
+
+PyTorch is optional (``pip install torch==2.13.0``); without it only the engine is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.network import Network  # noqa: E402
+from engine.presets import preset  # noqa: E402
+from engine.sources import load_folder  # noqa: E402
+from engine.training import EpochEnd, RunEnd, Trainer  # noqa: E402
+
+TARGET = 0.97  # the validation accuracy for "time to accuracy"
+
+
+def run_engine(name: str, epochs: int, data) -> dict:
+    chosen = preset(name)
+    config = replace(chosen.training, epochs=epochs)
+    trainer = Trainer(Network(chosen.network), config, data.train_images, data.train_labels,
+                      data.test_images, data.test_labels)
+    curve, end = [], None
+    for event in trainer.run():
+        if isinstance(event, EpochEnd):
+            curve.append((event.seconds, event.val_accuracy))
+        elif isinstance(event, RunEnd):
+            end = event
+    return _result("numpy", name, epochs, trainer.n_train, curve, end.test_accuracy)
+
+
+def run_torch(name: str, epochs: int, data) -> dict:
+    import torch
+    import torch.nn.functional as F
+    from torch_reference import build_model, build_optimiser, data_order
+
+    torch.manual_seed(0)
+    chosen = preset(name)
+    net_spec, config = chosen.network, replace(chosen.training, epochs=epochs)
+    model = build_model(net_spec)
+    train_idx, val_idx, epoch_orders = data_order(config, len(data.train_labels))
+    batch = _batch(config, len(train_idx))
+    optimiser, scheduler = build_optimiser(model, config, -(-len(train_idx) // batch))
+    x_all = torch.from_numpy(data.train_images.reshape(len(data.train_images), -1)).float().div_(255)
+    y_all = torch.from_numpy(data.train_labels.astype(np.int64))
+    curve = []
+    for epoch in range(epochs):
+        order = torch.from_numpy(next(epoch_orders))
+        t0 = time.perf_counter()
+        for start in range(0, len(order), batch):
+            idx = order[start:start + batch]
+            x, y = x_all.index_select(0, idx), y_all.index_select(0, idx)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y) if net_spec.loss == "cross_entropy" else \
+                0.5 * ((logits.softmax(1) - F.one_hot(y, 10)) ** 2).sum(1).mean()
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            loss.item(), int((logits.argmax(1) == y).sum())  # the engine reports both every batch
+        seconds = time.perf_counter() - t0
+        with torch.no_grad():
+            val = (model(x_all[val_idx]).argmax(1) == y_all[val_idx]).float().mean().item()
+        curve.append((seconds, val))
+    with torch.no_grad():
+        xt = torch.from_numpy(data.test_images.reshape(len(data.test_images), -1)).float().div_(255)
+        test = (model(xt).argmax(1) == torch.from_numpy(data.test_labels.astype(np.int64))).float().mean().item()
+    return _result("torch", name, epochs, len(train_idx), curve, test)
+
+
+def _batch(config, n):
+    return n if config.batch_size is None else config.batch_size
+
+
+def _result(framework, name, epochs, n_train, curve, test_accuracy) -> dict:
+    seconds = [s for s, _ in curve]
+    elapsed, to_target = 0.0, None
+    for s, val in curve:
+        elapsed += s
+        if to_target is None and val >= TARGET:
+            to_target = elapsed
+    return {
+        "framework": framework, "preset": name, "epochs": epochs,
+        "samples_per_second": n_train * len(curve) / sum(seconds),
+        "first_epoch_seconds": seconds[0], "median_epoch_seconds": float(np.median(seconds)),
+        "seconds_to_target": to_target, "test_accuracy": test_accuracy,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def one(framework: str, name: str, epochs: int) -> None:
+    """Measure one framework on one preset and print the result as JSON (run in its own process)."""
+    data = load_folder(os.environ["MNIST_DATA_DIR"])
+    runner = run_engine if framework == "numpy" else run_torch
+    print(json.dumps(runner(name, epochs, data)))
+
+
+def has_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--presets", default="deep-relu,wide,default")
+    parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "PRESET"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        return one(*args.one, args.epochs)
+    if "MNIST_DATA_DIR" not in os.environ:
+        sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
+    frameworks = ["numpy", "torch"] if has_torch() else ["numpy"]
+    rows = []
+    for name in args.presets.split(","):
+        for framework in frameworks:
+            out = subprocess.run([sys.executable, __file__, "--one", framework, name, "--epochs", str(args.epochs)],
+                                 capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print_table(rows)
+
+
+def print_table(rows) -> None:
+    print(f"| preset | framework | samples/s | ratio | median epoch s | s to {TARGET:.0%} val | test acc | peak MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    torch_speed = {r["preset"]: r["samples_per_second"] for r in rows if r["framework"] == "torch"}
+    for r in rows:
+        ratio = r["samples_per_second"] / torch_speed[r["preset"]] if r["preset"] in torch_speed else None
+        to_target = f"{r['seconds_to_target']:.2f}" if r["seconds_to_target"] is not None else "-"
+        print(f"| {r['preset']} | {r['framework']} | {r['samples_per_second']:,.0f} | "
+              f"{'' if ratio is None else f'{ratio:.2f}'} | {r['median_epoch_seconds']:.2f} | {to_target} | "
+              f"{r['test_accuracy']:.2%} | {r['peak_rss_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The presets are the classic configurations the issue names, and they fit any dataset's shape."""
+
+import pytest
+
+from engine.network import Network
+from engine.presets import PRESETS, preset
+
+
+def test_the_classic_presets():
+    textbook = preset("textbook")
+    assert textbook.network.layer_sizes == [784, 200, 10]
+    assert [h.activation for h in textbook.network.hidden] == ["sigmoid"]
+    assert (textbook.network.init, textbook.network.init_scale) == ("normal", 0.01)
+    assert textbook.training.batch_size is None and textbook.training.optimiser == "sgd"
+    lab = preset("course-lab")
+    assert lab.network.layer_sizes == [784, 100, 10] and lab.network.init == "uniform"
+    assert lab.training.batch_size == 100
+    deep = preset("deep-relu")
+    assert deep.network.layer_sizes == [784, 100, 200, 10]
+    assert (deep.training.batch_size, deep.training.optimiser, deep.training.lr) == (32, "sgd", 0.1)
+    wide = preset("wide")
+    assert wide.network.layer_sizes == [784, 512, 512, 10] and wide.training.batch_size == 64
+    assert preset("default").training.epochs <= 10
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_builds_for_8x8_digits(name):
+    sized = preset(name).for_data(input_size=64, classes=10)
+    assert Network(sized.network).spec.layer_sizes[0] == 64
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of default"):
+        preset("huge")
