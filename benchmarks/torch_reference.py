@@ -26,7 +26,9 @@ def build_model(spec) -> torch.nn.Sequential:
 
 def build_optimiser(model, config, steps_per_epoch):
     """The same optimiser, weight decay and per-step learning-rate schedule as the engine."""
-    params = model.parameters()
+    # L2 decay on the weights only, as the engine does
+    params = [{"params": [p for p in model.parameters() if p.ndim == 2], "weight_decay": config.weight_decay},
+              {"params": [p for p in model.parameters() if p.ndim == 1], "weight_decay": 0.0}]
     if config.optimiser == "adam":
         opt = torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, config.beta2))
     else:

@@ -29,11 +29,13 @@ def _h(*layers):
 
 PRESETS = {p.name: p for p in (
     Preset(
-        "default", "Default: two ReLU layers, Adam",
-        "A modern, reliable start: 784-256-128-10 with ReLU and He initialisation, Adam with a "
-        "cosine learning-rate schedule, batches of 128. Reaches about 98% test accuracy in 10 epochs.",
+        "default", "Default: two ReLU layers, momentum",
+        "A reliable start: 784-256-128-10 with ReLU and He initialisation, SGD with momentum 0.9, "
+        "a learning rate of 0.1 that decays along a cosine, a little L2 weight decay, batches of 128. "
+        "Reaches about 98.2% test accuracy in 10 epochs of under a second each.",
         NetworkSpec(hidden=_h((256, "relu"), (128, "relu")), init="he"),
-        TrainConfig(epochs=10, batch_size=128, optimiser="adam", lr=2e-3, schedule="cosine"),
+        TrainConfig(epochs=10, batch_size=128, optimiser="momentum", lr=0.1, momentum=0.9,
+                    weight_decay=5e-4, schedule="cosine"),
     ),
     Preset(
         "textbook", "Textbook: 784-200-10 sigmoid, full-batch gradient descent",
