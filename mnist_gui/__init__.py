@@ -1,1 +1,16 @@
 """The mnist-gui desktop app: Qt views over the engine (no training maths here)."""
+
+from . import qt_fixes  # noqa: F401  (first: PySide6 6.12.0 on Python 3.11 needs it)
+
+__all__ = ["MainWindow", "main"]
+
+
+def __getattr__(name):
+    # Lazy, so that `import mnist_gui` stays cheap until the window is wanted.
+    if name == "MainWindow":
+        from .main_window import MainWindow
+        return MainWindow
+    if name == "main":
+        from .app import main
+        return main
+    raise AttributeError(f"module 'mnist_gui' has no attribute {name!r}")

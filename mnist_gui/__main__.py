@@ -1,0 +1,7 @@
+"""``python -m mnist_gui``: the same as the ``mnist-gui`` command."""
+
+import sys
+
+from .app import main
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+"""The ``mnist-gui`` command: parse the arguments, create the QApplication, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .about import VERSION
+from .icons import app_icon
+from .settings import APPLICATION, ORGANIZATION
+from .theme import THEMES, apply_theme
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="mnist-gui",
+        description="Learn how neural networks learn: train one on handwritten digits and watch it.")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the MNIST (or Fashion-MNIST) files to open")
+    parser.add_argument("--theme", choices=THEMES, default="system",
+                        help="colours: follow the system (default), or force light or dark")
+    parser.add_argument("--version", action="version", version=f"mnist-gui {VERSION}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("MNIST GUI")
+    app.setApplicationVersion(VERSION)
+    app.setWindowIcon(app_icon())
+    apply_theme(app, args.theme)
+    from .main_window import MainWindow  # after the QApplication: the window reads the screen
+    window = MainWindow(data_dir=args.data_dir)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

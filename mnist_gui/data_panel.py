@@ -1,0 +1,223 @@
+"""The Data panel: browse every image of a split, filter by label, and look at one image pixel by pixel."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+
+from .class_counts import ClassCounts
+from .dataset_browser import DatasetBrowser
+from .imaging import gray_image
+from .pixel_view import PixelView
+from .source_banner import SourceBanner
+
+ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT, ZOOM_STEP = 20, 160, 52, 8
+
+
+class DataPanel(QWidget):
+    """Thumbnails of a whole split on the left, the selected image large on the right.
+
+    Never loads files: the main window calls ``set_dataset``. User intent about the data source
+    (download, choose a folder, offline digits) goes out through the banner's signals.
+    """
+
+    image_shown = Signal(str, int)  # split, index into it (-1 for none)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._dataset = None
+        self.banner = SourceBanner(self)
+        self.browser = DatasetBrowser(self)
+        self.detail = PixelView(self)
+        self.detail.set_placeholder("Click an image on the left to see it here, pixel by pixel.")
+        self.counts = ClassCounts(self)
+        self._build_controls()
+        self._build_layout()
+        self._connect()
+        self.set_zoom(ZOOM_DEFAULT)
+
+    def _build_controls(self):
+        self.split_selector = QComboBox(objectName="splitSelector")
+        self.split_selector.addItems(["train", "test"])
+        self.split_selector.setToolTip("Training images teach the network; test images check it "
+                                       "on digits it has never seen")
+        self.label_filter = QComboBox(objectName="labelFilter")
+        self.label_filter.setToolTip("Show only the images of one class")
+        self._fill_label_filter(tuple(str(d) for d in range(10)))
+        self.zoom = QSlider(Qt.Horizontal, objectName="thumbnailZoom")
+        self.zoom.setRange(ZOOM_MIN, ZOOM_MAX)
+        self.zoom.setToolTip("Thumbnail size (Ctrl+wheel, Ctrl+= and Ctrl+- too)")
+        self.goto_index = QSpinBox(objectName="gotoIndex")
+        self.goto_index.setToolTip("Index of an image in the split; Enter jumps to it")
+        self.goto_index.setGroupSeparatorShown(True)
+        self.goto_button = QPushButton("Go", objectName="gotoButton")
+        self.goto_button.setToolTip("Jump to this image (shows all labels if needed)")
+        self.shown_count = QLabel(objectName="shownCount")
+        self.info = QLabel("No image selected", objectName="imageInfo")
+        self.info.setTextFormat(Qt.RichText)
+        self.readout = QLabel("Hover a pixel to read its value", objectName="pixelReadout")
+        self.readout.setToolTip("The value of the pixel under the mouse: 0 is background, 255 full ink")
+        self.show_values = QCheckBox("Show pixel values", objectName="showPixelValues")
+        self.show_values.setToolTip("Print each pixel's value (0-255) on it, as in course notes")
+
+    def _build_layout(self):
+        bar = QHBoxLayout()
+        for text, widget in (("Split", self.split_selector), ("Label", self.label_filter),
+                             ("Go to #", self.goto_index)):
+            bar.addWidget(QLabel(text, buddy=widget))
+            bar.addWidget(widget)
+        bar.addWidget(self.goto_button)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Zoom", buddy=self.zoom))
+        self.zoom.setMaximumWidth(240)
+        bar.addWidget(self.zoom, 1)
+        bar.addStretch(0)
+        bar.addWidget(self.shown_count)
+        right = QWidget()
+        side = QVBoxLayout(right)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.info)
+        side.addWidget(self.detail, 3)
+        row = QHBoxLayout()
+        row.addWidget(self.readout, 1)
+        row.addWidget(self.show_values)
+        side.addLayout(row)
+        self.counts_title = QLabel("<b>Images per class</b>")
+        side.addWidget(self.counts_title)
+        side.addWidget(self.counts, 1)
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(self.browser)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+    def _connect(self):
+        self.split_selector.currentTextChanged.connect(self._show_split)
+        self.label_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.zoom.valueChanged.connect(self.browser.set_thumbnail_size)
+        self.browser.zoom_requested.connect(lambda step: self.set_zoom(self.zoom.value() + step * ZOOM_STEP))
+        self.browser.image_selected.connect(self._show_image)
+        self.goto_button.clicked.connect(lambda: self.go_to(self.goto_index.value()))
+        self.goto_index.editingFinished.connect(self._on_goto_edited)
+        self.detail.hovered.connect(self._on_hovered)
+        self.show_values.toggled.connect(self._on_show_values)
+        self.counts.class_clicked.connect(lambda c: self.label_filter.setCurrentIndex(c + 1))
+        for keys, step in (("Ctrl+=", 1), ("Ctrl++", 1), ("Ctrl+-", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda s=step: self.set_zoom(self.zoom.value() + s * ZOOM_STEP))
+
+    def _fill_label_filter(self, names: tuple[str, ...]):
+        self.label_filter.blockSignals(True)
+        current = self.label_filter.currentIndex()
+        self.label_filter.clear()
+        self.label_filter.addItem("All")
+        self.label_filter.setItemData(0, "Every class", Qt.ToolTipRole)
+        for i, name in enumerate(names):
+            self.label_filter.addItem(str(i))
+            self.label_filter.setItemData(i + 1, name, Qt.ToolTipRole)
+        self.label_filter.setCurrentIndex(current if 0 <= current <= len(names) else 0)
+        self.label_filter.blockSignals(False)
+
+    # --- state in -------------------------------------------------------------------------
+
+    def set_dataset(self, dataset):
+        """Show ``dataset`` (an engine.dataset.Dataset); keeps the split and the label filter."""
+        self._dataset = dataset
+        self._fill_label_filter(dataset.class_names)
+        self._show_split(self.split_selector.currentText())
+
+    def set_zoom(self, size: int):
+        self.zoom.setValue(min(max(int(size), ZOOM_MIN), ZOOM_MAX))
+
+    def go_to(self, image_index: int) -> bool:
+        """Select image ``image_index`` of the current split, clearing the filter if it hides it."""
+        if self._dataset is None:
+            return False
+        if not self.browser.select_image(image_index):
+            self.label_filter.setCurrentIndex(0)
+            return self.browser.select_image(image_index)
+        return True
+
+    def current_split(self) -> str:
+        return self.split_selector.currentText()
+
+    def current_label(self) -> int | None:
+        i = self.label_filter.currentIndex()
+        return None if i <= 0 else i - 1
+
+    # --- reactions ------------------------------------------------------------------------
+
+    def _show_split(self, split: str):
+        if self._dataset is None:
+            return
+        images, labels = self._dataset.split(split)
+        self.browser.thumbnails().set_split(images, labels, self._dataset.class_names)
+        self.browser.thumbnails().set_label_filter(self.current_label())
+        self.goto_index.setRange(0, max(0, len(labels) - 1))
+        self.counts.set_counts(np.bincount(labels, minlength=self._dataset.n_classes),
+                               self._dataset.class_names)
+        self._after_rows_changed()
+
+    def _on_filter_changed(self, _index: int):
+        keep = self.browser.selected_image()
+        self.browser.thumbnails().set_label_filter(self.current_label())
+        self._after_rows_changed(keep)
+
+    def _after_rows_changed(self, keep: int = -1):
+        model = self.browser.thumbnails()
+        self.counts.set_highlight(self.current_label())
+        n = model.rowCount()
+        total = len(self._dataset.split(self.current_split())[1])
+        self.shown_count.setText(f"{n:,} of {total:,} images")
+        if not (keep >= 0 and self.browser.select_image(keep)):
+            if n:
+                self.browser.select_image(model.image_index(0))
+            else:
+                self._show_image(-1)
+
+    def _on_goto_edited(self):
+        if self.goto_index.hasFocus():
+            self.go_to(self.goto_index.value())
+
+    def _show_image(self, image_index: int):
+        split = self.current_split()
+        if self._dataset is None or image_index < 0:
+            self.detail.set_image(None, None)
+            self.info.setText("No image selected")
+            self.image_shown.emit(split, -1)
+            return
+        images, labels = self._dataset.split(split)
+        pixels = images[image_index]
+        self.detail.set_image(pixels, gray_image(pixels))
+        name = self._dataset.class_names[labels[image_index]]
+        self.info.setText(f"<span style='font-size:large'><b>#{image_index:,}</b> of the {split} "
+                          f"split · label <b>{name}</b></span>")
+        self.goto_index.blockSignals(True)
+        self.goto_index.setValue(image_index)
+        self.goto_index.blockSignals(False)
+        self.image_shown.emit(split, image_index)
+
+    def _on_hovered(self, row: int, col: int, value: float):
+        if row < 0 or math.isnan(value):
+            self.readout.setText("Hover a pixel to read its value")
+        else:
+            self.readout.setText(f"row {row}, column {col}: <b>{value:.0f}</b>")
+
+    def _on_show_values(self, on: bool):
+        """Printed values need room: hide the chart and give the large image most of the width."""
+        self.counts.setVisible(not on)
+        self.counts_title.setVisible(not on)
+        total = sum(self.splitter.sizes())
+        self.splitter.setSizes([total * 2 // 5, total * 3 // 5] if on else [total * 3 // 5, total * 2 // 5])
+        self.detail.set_show_values(on)
+        if on and not self.detail.can_print_values():
+            self.readout.setText("Make the window larger to read every value")

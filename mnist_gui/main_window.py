@@ -1,0 +1,259 @@
+"""The main window: assembles the panels, the menus and the status bar, and holds the current dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
+
+from . import about
+from .data_loader import DataLoader, Loaded
+from .data_panel import DataPanel
+from .draw_panel import DrawPanel
+from .evaluate_panel import EvaluatePanel
+from .icons import app_icon
+from .means_panel import MeansPanel
+from .navigation import PanelNavigator
+from .settings import AppSettings
+from .status_bar import DataStatusBar
+from .training_panel import TrainingPanel
+
+SHUTDOWN_TIMEOUT_MS = 5000
+REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
+
+
+class MainWindow(QMainWindow):
+    """The app's window. ``MainWindow(data_dir=None)`` shows at once and loads in the background.
+
+    Panels are added with ``add_panel``; a panel with a ``set_dataset(dataset)`` method is
+    given every dataset that loads, and one with ``shutdown(timeout_ms)`` is stopped on close.
+    """
+
+    dataset_changed = Signal(object)  # engine.dataset.Dataset
+
+    def __init__(self, data_dir: str | Path | None = None, *, settings: QSettings | None = None,
+                 mirrors: list[str] | None = None, load: bool = True):
+        super().__init__()
+        self.setWindowTitle("MNIST GUI: how a neural network learns")
+        self.setWindowIcon(app_icon())
+        self._dataset = None
+        self._closing = False
+        self._error_dialog: QMessageBox | None = None
+        self._panel_actions: dict[str, QAction] = {}
+        self.settings = AppSettings(settings)
+        self.loader = DataLoader(self, mirrors=mirrors)
+        self.navigator = PanelNavigator(self)
+        self.setCentralWidget(self.navigator)
+        self.status = DataStatusBar(self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._add_default_panels()
+        self._connect_loader()
+        self._restore_geometry()
+        if load:
+            QTimer.singleShot(0, lambda: self._start_up(data_dir))
+
+    # --- assembling -------------------------------------------------------------------------
+
+    def _add_default_panels(self):
+        self.data_panel = DataPanel()
+        self.means_panel = MeansPanel()
+        self.add_panel("data", "Data", self.data_panel, "data", "Ctrl+1",
+                       "Browse every image of the dataset")
+        self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
+                       "The average digit of each class and the simplest classifier")
+        self.add_panel("training", "Network and training", TrainingPanel(), "network", "Ctrl+3")
+        self.add_panel("draw", "Draw", DrawPanel(), "draw", "Ctrl+4")
+        self.add_panel("evaluate", "Evaluate", EvaluatePanel(), "evaluate", "Ctrl+5")
+        banner = self.data_panel.banner
+        banner.download_requested.connect(self.download)
+        banner.choose_folder_requested.connect(self.choose_folder)
+        banner.offline_requested.connect(self.use_offline_digits)
+        self.navigator.show_panel("data")
+
+    def add_panel(self, key: str, title: str, widget: QWidget, icon=None, shortcut: str | None = None,
+                  tooltip: str = "") -> QWidget | None:
+        """Add a panel (or replace the panel with the same key). Returns the replaced widget.
+
+        icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
+        """
+        old = self.navigator.set_panel(key, title, widget, icon, tooltip)
+        if old is not None:
+            self._retire(old)
+        action = self._panel_actions.get(key)
+        if action is None:
+            action = QAction(self)
+            action.triggered.connect(lambda _=False, k=key: self.show_panel(k))
+            self._panel_actions[key] = action
+            self.view_menu.insertAction(self._view_separator, action)
+            self.addAction(action)
+        action.setText(title.replace("&", "&&"))
+        action.setShortcut(QKeySequence(shortcut) if shortcut else action.shortcut())
+        action.setToolTip(tooltip or title)
+        if hasattr(widget, "set_dataset"):
+            self.dataset_changed.connect(widget.set_dataset)
+            if self._dataset is not None:
+                widget.set_dataset(self._dataset)
+        return old
+
+    def _retire(self, old: QWidget):
+        if hasattr(old, "set_dataset"):
+            try:
+                self.dataset_changed.disconnect(old.set_dataset)
+            except (RuntimeError, TypeError):
+                pass
+        if hasattr(old, "shutdown"):
+            old.shutdown(SHUTDOWN_TIMEOUT_MS)
+        old.deleteLater()
+
+    def panel(self, key: str) -> QWidget:
+        return self.navigator.panel(key)
+
+    def show_panel(self, key: str):
+        self.navigator.show_panel(key)
+
+    def _build_menus(self):
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open dataset folder…", self.choose_folder, QKeySequence.Open,
+                     "Load MNIST or Fashion-MNIST files (IDX .gz or CSV) from a folder")
+        for key, title in REMOTE_TITLES.items():
+            self._action(file_menu, title, lambda _=False, k=key: self.download(k), None,
+                         "Download once into the cache, then load it")
+        self._action(file_menu, "Use &offline digits", self.use_offline_digits, None,
+                     "1,797 small 8×8 digits built into the app")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Close the app")
+        self.view_menu = self.menuBar().addMenu("&View")
+        self._view_separator = self.view_menu.addSeparator()
+        self._action(self.view_menu, "&Full screen", self._toggle_full_screen, "F11",
+                     "Fill the screen (for a projector)")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About MNIST GUI", self.show_about, None, "Versions and credits")
+
+    def _action(self, menu, text, slot, shortcut, tip) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        self.addAction(action)
+        return action
+
+    def _connect_loader(self):
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_failed)
+        self.loader.progressed.connect(self.status.show_progress)
+        self.loader.busy.connect(lambda: self.status.set_busy(True))
+        self.loader.idle.connect(lambda: self.status.set_busy(False))
+        self.loader.cancelled.connect(lambda: self.status.showMessage("Loading cancelled", 5000))
+        self.status.cancel_requested.connect(self.loader.cancel)
+
+    # --- the dataset ------------------------------------------------------------------------
+
+    @property
+    def dataset(self):
+        """The dataset every panel shows (None until the first one loads)."""
+        return self._dataset
+
+    def set_dataset(self, dataset, source: str | None = None):
+        """Make ``dataset`` current; ``source`` (if given) is remembered for the next start."""
+        self._dataset = dataset
+        if source:
+            self.settings.set_last_source(source)
+        self.status.set_dataset(dataset)
+        self.dataset_changed.emit(dataset)
+
+    def _start_up(self, data_dir):
+        if not self._closing:
+            self.loader.start_up(data_dir, self.settings.last_source())
+
+    def open_folder(self, folder: str | Path):
+        """Load a folder in the background; on failure a dialog names the file and the problem."""
+        self.loader.open_folder(folder)
+
+    def download(self, key: str):
+        self.loader.download(key)
+
+    def use_offline_digits(self):
+        self.loader.use_offline()
+
+    def choose_folder(self):
+        start = self._dataset.source if self._dataset is not None else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder with MNIST files", start)
+        if folder:
+            self.open_folder(folder)
+
+    def _on_loaded(self, loaded: Loaded):
+        self.set_dataset(loaded.dataset, None if loaded.nothing_found else loaded.source)
+        banner = self.data_panel.banner
+        if loaded.nothing_found:
+            banner.show_missing(showing_offline=True)
+        else:
+            banner.hide()
+        if loaded.notes:
+            self.status.showMessage(loaded.notes[0], 15000)
+        if loaded.errors:
+            self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
+
+    def _on_failed(self, kind: str, message: str):
+        if kind == "download":
+            self._show_download_failure(message)
+        else:
+            self.show_error("The dataset could not be loaded", message)
+
+    def _show_download_failure(self, message: str):
+        from engine.download import REMOTES
+        from engine.sources import OFFLINE_NAME
+        key = self.loader.last_download_key or "mnist"
+        showing = self._dataset.name if self._dataset is not None else None
+        self.data_panel.banner.show_download_failed(key, REMOTES[key].name, message, showing,
+                                                    offer_offline=showing != OFFLINE_NAME)
+        self.show_panel("data")
+
+    def show_error(self, title: str, message: str):
+        """A non-blocking warning dialog (objectName ``datasetErrorDialog``)."""
+        if self._error_dialog is not None:
+            self._error_dialog.close()
+        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
+        box.setObjectName("datasetErrorDialog")
+        box.setInformativeText("Nothing was changed: the data you had is still loaded.")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.destroyed.connect(lambda: setattr(self, "_error_dialog", None))
+        self._error_dialog = box
+        box.open()
+
+    def error_dialog(self) -> QMessageBox | None:
+        return self._error_dialog
+
+    # --- window -----------------------------------------------------------------------------
+
+    def show_about(self):
+        QMessageBox.about(self, f"About {about.APP_NAME}", about.about_html())
+
+    def _toggle_full_screen(self):
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _restore_geometry(self):
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = QApplication.primaryScreen()
+            avail = screen.availableGeometry() if screen is not None else None
+            width = min(1800, int(avail.width() * 0.92)) if avail else 1280
+            height = min(1150, int(avail.height() * 0.92)) if avail else 760
+            self.resize(width, height)
+
+    def closeEvent(self, event):
+        """Remember the geometry, ask every worker to stop, and wait for them (with a timeout)."""
+        self._closing = True
+        self.settings.set_geometry(self.saveGeometry())
+        self.loader.shutdown(SHUTDOWN_TIMEOUT_MS)
+        for key in self.navigator.keys():
+            panel = self.navigator.panel(key)
+            if hasattr(panel, "shutdown"):
+                panel.shutdown(SHUTDOWN_TIMEOUT_MS)
+        if self._error_dialog is not None:
+            self._error_dialog.close()
+        super().closeEvent(event)

@@ -1,0 +1,311 @@
+"""The Mean digits panel: the average image of each class, their spread, differences, and the nearest-mean baseline."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QSizePolicy, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from .color_bar import ColorBar
+from .image_strip import ImageStrip
+from .imaging import diverging_image, gray_image, heat_image, scaled_gray_image
+from .means_job import MeansResult, compute_means
+from .pixel_view import PixelView
+from .worker import TaskRunner
+
+METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
+
+
+def _metric_title(key: str) -> str:
+    return {"l2": "L2 distance", "l1": "L1 distance"}[key]
+
+
+def _note(text: str) -> QLabel:
+    """A wrapped explanatory sentence in the palette's secondary text colour."""
+    label = QLabel(text, wordWrap=True)
+    label.setForegroundRole(QPalette.PlaceholderText)
+    return label
+
+
+def percent(accuracy: float) -> str:
+    """0.8203 -> '82.03 %' (the format of the ``baselineAccuracy`` label)."""
+    return f"{accuracy * 100:.2f} %"
+
+
+class MeansPanel(QWidget):
+    """Recomputes in a worker thread for each dataset it is given; shows a busy bar meanwhile."""
+
+    computed = Signal(object)  # the complete MeansResult
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("meanDigits")
+        self._dataset = None
+        self._result: MeansResult | None = None
+        self._runner = TaskRunner(self)
+        self._runner.partial.connect(self._show_result)
+        self._runner.succeeded.connect(self._on_done)
+        self._runner.failed.connect(self._on_failed)
+        self._build()
+        self._runner.busy.connect(self.busy.show)
+        self._runner.idle.connect(self.busy.hide)
+        self._clear()
+        self.mean_strip.set_placeholder("The mean digits appear when a dataset is loaded.")
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self):
+        """Two columns: means and baseline on the left, difference and examples on the right."""
+        left = QVBoxLayout()
+        left.addWidget(self._build_means_box(), 1)
+        left.addWidget(self._build_baseline_box())
+        right = QVBoxLayout()
+        right.addWidget(self._build_difference_box(), 1)
+        right.addWidget(self._build_examples_box())
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_header())
+        layout.addLayout(columns, 1)
+
+    def _build_header(self) -> QHBoxLayout:
+        self.status = QLabel("Load a dataset to see its mean digits.", objectName="meansStatus")
+        self.status.setWordWrap(True)
+        self.busy = QProgressBar(objectName="meansBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(200)
+        self.busy.setToolTip("Computing in the background: the app stays usable")
+        self.busy.hide()
+        header = QHBoxLayout()
+        header.addWidget(self.status, 1)
+        header.addWidget(self.busy)
+        return header
+
+    def _build_means_box(self) -> QGroupBox:
+        box = QGroupBox("Mean and spread of each class")
+        self.mean_strip = ImageStrip(columns=10, max_cell=150)
+        self.mean_strip.setObjectName("meanStrip")
+        self.mean_strip.setToolTip("Click a mean to see the training images closest to and furthest from it")
+        self.std_strip = ImageStrip(columns=10, max_cell=150)
+        self.std_strip.setObjectName("stdStrip")
+        self.show_std = QCheckBox("Show the spread (standard deviation) of each class",
+                                  objectName="showStd")
+        self.show_std.setChecked(True)
+        self.show_std.setToolTip("Bright where the writers of a class disagree, dark where they all agree")
+        self.show_std.toggled.connect(self.std_strip.setVisible)
+        self.mean_strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
+        box_layout = QVBoxLayout(box)
+        box_layout.addWidget(_note("Each mean is every training image of the class averaged, "
+                                   "pixel by pixel. The spread below (standard deviation) is "
+                                   "bright where writers disagree, dark where they agree."))
+        box_layout.addWidget(self.mean_strip, 1)
+        box_layout.addWidget(self.std_strip, 1)
+        box_layout.addWidget(self.show_std)
+        return box
+
+    def _build_difference_box(self) -> QGroupBox:
+        box = QGroupBox("Difference of two means")
+        self.class_a, self.class_b = QComboBox(objectName="classA"), QComboBox(objectName="classB")
+        self.class_a.setToolTip("Class A: red where A has more ink on average")
+        self.class_b.setToolTip("Class B: blue where B has more ink on average")
+        self.difference = PixelView(value_format="{:+.0f}")
+        self.difference.setObjectName("differenceView")
+        self.difference.setMinimumSize(160, 160)
+        self.color_bar = ColorBar()
+        self.difference_readout = QLabel("Hover a pixel: mean of A minus mean of B")
+        self.difference.hovered.connect(self._on_difference_hovered)
+        self.class_a.currentIndexChanged.connect(self._show_difference)
+        self.class_b.currentIndexChanged.connect(self._show_difference)
+        pick = QHBoxLayout()
+        pick.addWidget(self.class_a, 1)
+        pick.addWidget(QLabel("minus"))
+        pick.addWidget(self.class_b, 1)
+        box_layout = QVBoxLayout(box)
+        box_layout.addLayout(pick)
+        box_layout.addWidget(self.difference, 1)
+        box_layout.addWidget(self.color_bar)
+        box_layout.addWidget(self.difference_readout)
+        return box
+
+    def _build_baseline_box(self) -> QGroupBox:
+        box = QGroupBox("Nearest-mean classifier: accuracy on the test images")
+        explain = _note("Call an image the class whose mean it is nearest to, pixel by pixel. "
+                        "L2 adds up squared differences, L1 absolute ones.")
+        self.accuracy = QLabel(objectName="baselineAccuracy")
+        self.accuracy_l1 = QLabel(objectName="baselineAccuracyL1")
+        for label in (self.accuracy, self.accuracy_l1):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.25)
+            font.setBold(True)
+            label.setFont(font)
+            label.setTextFormat(Qt.PlainText)
+        self.accuracy.setToolTip("Share of test images whose nearest class mean (sum of squared "
+                                 "pixel differences) has the right label")
+        self.accuracy_l1.setToolTip("The same with the sum of absolute pixel differences")
+        self.per_class = QTableWidget(len(METRICS), 10, objectName="baselinePerClass")
+        self.per_class.setVerticalHeaderLabels([name.split(" ")[0] for _, name in METRICS])
+        self.per_class.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.per_class.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.per_class.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.per_class.setToolTip("Test accuracy per class (%): which digits does pixel "
+                                  "similarity confuse most?")
+        box_layout = QGridLayout(box)
+        box_layout.addWidget(explain, 0, 0, 1, 2)
+        box_layout.addWidget(self.accuracy, 1, 0)
+        box_layout.addWidget(self.accuracy_l1, 1, 1)
+        box_layout.addWidget(self.per_class, 2, 0, 1, 2)
+        return box
+
+    def _build_examples_box(self) -> QGroupBox:
+        box = QGroupBox("Most and least typical training images")
+        self.example_class = QComboBox(objectName="exampleClass")
+        self.example_class.setToolTip("The class whose images are compared with its mean")
+        self.example_class.currentIndexChanged.connect(self._show_examples)
+        self.closest = ImageStrip(columns=8, max_cell=96)
+        self.furthest = ImageStrip(columns=8, max_cell=96)
+        for strip in (self.closest, self.furthest):
+            strip.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.closest.setObjectName("closestStrip")
+        self.furthest.setObjectName("furthestStrip")
+        grid = QGridLayout(box)
+        grid.addWidget(QLabel("Class"), 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(self.example_class)
+        pick.addWidget(_note("the training images nearest to its mean (L2) and furthest from it"), 1)
+        grid.addLayout(pick, 0, 1)
+        for row, (text, strip, tip) in enumerate((
+                ("Closest", self.closest, "The most typical: nearest to the mean"),
+                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=1):
+            label = QLabel(text)
+            label.setToolTip(tip)
+            strip.setToolTip(tip)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(strip, row, 1)
+        grid.setColumnStretch(1, 1)
+        return box
+
+    # --- state in ---------------------------------------------------------------------------
+
+    def set_dataset(self, dataset):
+        """Recompute for ``dataset`` in the background; the old figures are cleared at once."""
+        self._dataset, self._result = dataset, None
+        names = [f"{i}: {n}" if n != str(i) else n for i, n in enumerate(dataset.class_names)]
+        for combo, current in ((self.class_a, 3), (self.class_b, 7), (self.example_class, 0)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentIndex(min(current, len(names) - 1))
+            combo.blockSignals(False)
+        self._clear()
+        self.status.setText(f"Computing the mean digits of {dataset.name}…")
+        self._runner.start(lambda job, d=dataset: compute_means(d, job))
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        return self._runner.shutdown(timeout_ms)
+
+    def result(self) -> MeansResult | None:
+        return self._result
+
+    def means(self) -> np.ndarray | None:
+        return None if self._result is None else self._result.means.copy()
+
+    def is_busy(self) -> bool:
+        return self._runner.is_busy()
+
+    # --- showing ----------------------------------------------------------------------------
+
+    def _clear(self):
+        for strip in (self.mean_strip, self.std_strip, self.closest, self.furthest):
+            strip.set_items([])
+        self.mean_strip.set_placeholder("Computing…")
+        self.difference.set_image(None, None)
+        for key, label in (("l2", self.accuracy), ("l1", self.accuracy_l1)):
+            label.setText(f"{_metric_title(key)}: …")
+        self.per_class.clearContents()
+
+    def _show_result(self, result: MeansResult):
+        self._result = result
+        names = self._dataset.class_names
+        self.mean_strip.set_items([(scaled_gray_image(m, 255), n, f"Mean of class {n}")
+                                   for m, n in zip(result.means, names)])
+        vmax = float(result.stds.max()) if result.stds.size else 1.0
+        self.std_strip.set_items([(heat_image(s, vmax), n,
+                                   f"Standard deviation of class {n}: black 0, "
+                                   f"yellow {vmax:.0f} (writers disagree most)")
+                                  for s, n in zip(result.stds, names)])
+        self._show_reports(result.reports)
+        self._show_difference()
+        self._show_examples()
+
+    def _show_reports(self, reports: dict):
+        n = self._dataset.n_classes
+        self.per_class.setColumnCount(n)
+        self.per_class.setHorizontalHeaderLabels([str(i) for i in range(n)])
+        for row, (key, name) in enumerate(METRICS):
+            label = self.accuracy if key == "l2" else self.accuracy_l1
+            report = reports.get(key)
+            if report is None:
+                label.setText(f"{_metric_title(key)}: computing…")
+                continue
+            label.setText(f"{_metric_title(key)}: {percent(report.accuracy)}")
+            for cls, acc in enumerate(report.per_class_accuracy):
+                item = QTableWidgetItem("–" if math.isnan(acc) else f"{acc * 100:.1f}")
+                item.setTextAlignment(Qt.AlignCenter)
+                item.setToolTip(f"{name}, class {self._dataset.class_names[cls]}")
+                self.per_class.setItem(row, cls, item)
+        self._fit_table()
+
+    def _fit_table(self):
+        """Exactly as tall as its rows: it never scrolls and never leaves a gap."""
+        table = self.per_class
+        table.resizeRowsToContents()
+        height = table.horizontalHeader().sizeHint().height() + table.verticalHeader().length()
+        table.setFixedHeight(height + 2 * table.frameWidth())
+
+    def showEvent(self, event):
+        self._fit_table()
+        super().showEvent(event)
+
+    def _show_difference(self):
+        if self._result is None:
+            return
+        a, b = self.class_a.currentIndex(), self.class_b.currentIndex()
+        diff = self._result.means[a] - self._result.means[b]
+        limit = max(1.0, float(np.abs(diff).max()))
+        self.difference.set_image(diff, diverging_image(diff, limit))
+        names = self._dataset.class_names
+        self.color_bar.set_scale(limit, f"more ink in {names[b]}", f"more ink in {names[a]}")
+
+    def _on_difference_hovered(self, row: int, col: int, value: float):
+        if row < 0 or math.isnan(value):
+            self.difference_readout.setText("Hover a pixel: mean of A minus mean of B")
+        else:
+            self.difference_readout.setText(f"row {row}, column {col}: {value:+.1f}")
+
+    def _show_examples(self):
+        if self._result is None:
+            return
+        cls = self.example_class.currentIndex()
+        self.mean_strip.set_selected(cls)
+        images = self._dataset.train_images
+        for strip, indices, what in ((self.closest, self._result.closest[cls], "closest"),
+                                     (self.furthest, self._result.furthest[cls], "furthest")):
+            strip.set_items([(gray_image(images[i]), f"#{i}", f"Training image #{i:,}: {rank + 1}. {what}")
+                             for rank, i in enumerate(indices) if i >= 0])
+
+    def _on_done(self, result: MeansResult):
+        self._show_result(result)
+        d = self._dataset
+        self.status.setText(f"Mean digits of {d.name}, from {len(d.train_labels):,} training images; "
+                            f"accuracy measured on {len(d.test_labels):,} test images.")
+        self.computed.emit(result)
+
+    def _on_failed(self, error: Exception):
+        self.status.setText(f"Could not compute the mean digits: {error}")

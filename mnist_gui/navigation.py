@@ -1,0 +1,116 @@
+"""The sidebar of panels beside a stack that shows one of them: every panel one click away."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QProxyStyle, QStackedWidget,
+                               QStyle, QWidget)
+
+from .icons import icon
+
+
+class PanelNavigator(QWidget):
+    """A list of panel names with icons on the left driving a QStackedWidget on the right."""
+
+    panel_changed = Signal(str)  # key of the panel now shown
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._keys: list[str] = []
+        self._icon_names: dict[str, str | QIcon | None] = {}
+        self.sidebar = QListWidget(objectName="panelList")
+        self._style = _SidebarStyle()  # kept: the widget does not own its style
+        self.sidebar.setStyle(self._style)
+        self.sidebar.setIconSize(QSize(28, 28))
+        self.sidebar.setSpacing(2)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        font = self.sidebar.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.sidebar.setFont(font)
+        self.stack = QStackedWidget(objectName="panelStack")
+        self.sidebar.currentRowChanged.connect(self._on_row_changed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def panel(self, key: str) -> QWidget:
+        return self.stack.widget(self._keys.index(key))
+
+    def current_key(self) -> str:
+        row = self.stack.currentIndex()
+        return self._keys[row] if 0 <= row < len(self._keys) else ""
+
+    def set_panel(self, key: str, title: str, widget: QWidget, icon_name=None, tooltip: str = ""):
+        """Add a panel, or replace the one with the same key in place. Returns the old widget."""
+        widget.setProperty("panelKey", key)
+        self._icon_names[key] = icon_name
+        if key in self._keys:
+            row = self._keys.index(key)
+            old = self.stack.widget(row)
+            was_current = self.stack.currentIndex() == row
+            self.stack.removeWidget(old)
+            self.stack.insertWidget(row, widget)
+            item = self.sidebar.item(row)
+            if was_current:
+                self.stack.setCurrentIndex(row)
+        else:
+            old = None
+            self._keys.append(key)
+            self.stack.addWidget(widget)
+            item = QListWidgetItem()
+            self.sidebar.addItem(item)
+        item.setText(title)
+        item.setToolTip(tooltip or title)
+        item.setIcon(self._tinted(icon_name))
+        item.setSizeHint(QSize(0, 44))
+        self._fit_sidebar()
+        return old
+
+    def show_panel(self, key: str):
+        self.sidebar.setCurrentRow(self._keys.index(key))
+
+    def _on_row_changed(self, row: int):
+        if 0 <= row < len(self._keys):
+            self.stack.setCurrentIndex(row)
+            self.panel_changed.emit(self._keys[row])
+
+    def _tinted(self, icon_name) -> QIcon:
+        """The icon in the text colour, and in the highlighted-text colour when selected."""
+        if isinstance(icon_name, QIcon):
+            return icon_name
+        if not icon_name:
+            return QIcon()
+        pal = self.palette()
+        result = QIcon()
+        size = self.sidebar.iconSize()
+        for mode, role in ((QIcon.Normal, QPalette.Text), (QIcon.Selected, QPalette.HighlightedText)):
+            for scale in (1, 2, 3):
+                result.addPixmap(icon(icon_name, pal.color(role)).pixmap(size * scale), mode)
+        return result
+
+    def _fit_sidebar(self):
+        fm = self.sidebar.fontMetrics()
+        widest = max((fm.horizontalAdvance(self.sidebar.item(i).text())
+                      for i in range(self.sidebar.count())), default=80)
+        self.sidebar.setFixedWidth(widest + self.sidebar.iconSize().width() + 40)
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
+            for row, key in enumerate(self._keys):
+                self.sidebar.item(row).setIcon(self._tinted(self._icon_names.get(key)))
+        super().changeEvent(event)
+
+
+class _SidebarStyle(QProxyStyle):
+    """The application's style, except that a selected entry is highlighted icon and all."""
+
+    def styleHint(self, hint, option=None, widget=None, returnData=None):
+        if hint == QStyle.SH_ItemView_ShowDecorationSelected:
+            return 1
+        return super().styleHint(hint, option, widget, returnData)

@@ -1,0 +1,58 @@
+"""Work-arounds for bugs in the Qt binding, applied once when ``mnist_gui`` is imported.
+
+PySide6 6.12.0 loses references to ``None`` and ``True``: every call of a method that returns
+nothing (``setText``, ``update``, ``QPainter.drawRect``...) drops one reference to ``None``, and
+every ``Signal.emit`` one to ``True``. On Python 3.12 and later these objects are immortal and
+nothing happens; on Python 3.11 the interpreter aborts after a few thousand calls
+("Fatal Python error: none_dealloc" or "bool_dealloc"), that is within seconds of scrolling.
+
+The fix is what Python 3.12 does: give these singletons so many references that they can never
+reach zero. They are static objects that are never freed anyway, so nothing else changes. It is
+applied only if this binding is measured to have the bug and Python is older than 3.12.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+from PySide6.QtCore import QObject, Signal
+
+HEADROOM = 1 << 40  # references added: about 35 years of a million lost references a second
+_SINGLETONS = (None, True, False)
+
+
+class _Probe(QObject):
+    fired = Signal()
+
+
+def binding_loses_references() -> bool:
+    """True if PySide6 drops references to ``None`` (void calls) or ``True`` (``emit``)."""
+    probe = _Probe()
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(8):
+        probe.setObjectName("probe")
+        probe.fired.emit()
+    return (sys.getrefcount(None) - none_before <= -8) or (sys.getrefcount(True) - true_before <= -8)
+
+
+def _add_references(obj, count: int):
+    # ob_refcnt is the first field of every CPython object.
+    ctypes.c_ssize_t.from_address(id(obj)).value += count
+
+
+def apply() -> bool:
+    """Apply the fix if needed; True if it was applied (now or before)."""
+    if getattr(sys, "_mnist_gui_singletons_fixed", False):
+        return True
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    if not binding_loses_references():
+        return False
+    for obj in _SINGLETONS:
+        _add_references(obj, HEADROOM)
+    sys._mnist_gui_singletons_fixed = True
+    return True
+
+
+apply()

@@ -1,0 +1,134 @@
+"""The Data panel: the thumbnail grid follows the filters, selecting shows the image and its pixels."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QComboBox, QListView
+
+from mnist_gui import MainWindow
+from mnist_gui.dataset_browser import IMAGE_INDEX_ROLE
+from synthetic import make_idx_folder
+
+TIMEOUT = 20000
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """An INI file of our own, so tests never read or write the user's settings."""
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+def open_window(qtbot, data_dir, settings) -> MainWindow:
+    window = MainWindow(data_dir, settings=settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.dataset_changed, timeout=TIMEOUT):
+        window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    return open_window(qtbot, make_idx_folder(tmp_path / "synthetic"), settings)
+
+
+def widgets(window):
+    return (window.findChild(QListView, "datasetBrowser"), window.findChild(QComboBox, "labelFilter"),
+            window.findChild(QComboBox, "splitSelector"))
+
+
+def test_named_widgets_have_the_promised_items(window):
+    browser, label_filter, split = widgets(window)
+    assert [label_filter.itemText(i) for i in range(label_filter.count())] == \
+        ["All"] + [str(d) for d in range(10)]
+    assert [split.itemText(i) for i in range(split.count())] == ["train", "test"]
+    assert browser.model().rowCount() == 120
+
+
+def test_rows_follow_label_and_split(window):
+    browser, label_filter, split = widgets(window)
+    for split_name in ("train", "test"):
+        split.setCurrentText(split_name)
+        _, labels = window.dataset.split(split_name)
+        for digit in range(10):
+            label_filter.setCurrentText(str(digit))
+            model = browser.model()
+            assert model.rowCount() == np.count_nonzero(labels == digit)
+            shown = [model.index(r).data(IMAGE_INDEX_ROLE) for r in range(model.rowCount())]
+            assert np.all(labels[shown] == digit)
+        label_filter.setCurrentText("All")
+        assert browser.model().rowCount() == len(labels)
+    counts = window.data_panel.counts.counts()
+    assert counts.tolist() == np.bincount(window.dataset.test_labels, minlength=10).tolist()
+
+
+def test_selecting_shows_the_image_and_its_label(qtbot, window):
+    browser, label_filter, _ = widgets(window)
+    label_filter.setCurrentText("7")
+    row = 2
+    index = browser.model().index(row)
+    browser.setCurrentIndex(index)
+    image_index = index.data(IMAGE_INDEX_ROLE)
+    detail = window.data_panel.detail
+    np.testing.assert_array_equal(detail.values(), window.dataset.train_images[image_index])
+    info = window.data_panel.info.text()
+    assert f"#{image_index:,}" in info and "label <b>7</b>" in info
+    assert f"#{image_index:,}" in index.data(Qt.ToolTipRole)
+    pixmap = index.data(Qt.DecorationRole)
+    assert pixmap.width() == round(window.data_panel.zoom.value() * pixmap.devicePixelRatio())
+
+
+def test_hover_reads_a_pixel_and_values_can_be_printed(qtbot, window):
+    window.resize(1400, 900)
+    detail = window.data_panel.detail
+    browser, _, _ = widgets(window)
+    browser.setCurrentIndex(browser.model().index(5))
+    qtbot.waitUntil(lambda: detail.width() > 300)
+    values = detail.values()
+    hovered = []
+    detail.hovered.connect(lambda *args: hovered.append(list(args)))
+    target = detail._target()
+    cell = target.width() / 28
+    row, col = 13, 9
+    pos = QPoint(int(target.left() + (col + 0.5) * cell), int(target.top() + (row + 0.5) * cell))
+    qtbot.mouseMove(detail, pos)
+    qtbot.waitUntil(lambda: hovered and hovered[-1][:2] == [row, col], timeout=2000)
+    assert hovered[-1][2] == values[row, col]
+    assert f"row {row}, column {col}: <b>{values[row, col]}</b>" in window.data_panel.readout.text()
+    window.data_panel.show_values.setChecked(True)
+    assert detail.show_values() and detail.can_print_values()
+    detail.grab()  # paints the printed values without error
+
+
+def test_go_to_index_clears_a_hiding_filter(window):
+    browser, label_filter, _ = widgets(window)
+    label_filter.setCurrentText("3")
+    target = int(np.flatnonzero(window.dataset.train_labels == 5)[1])
+    assert window.data_panel.go_to(target)
+    assert label_filter.currentText() == "All"
+    assert browser.currentIndex().data(IMAGE_INDEX_ROLE) == target
+
+
+def test_zoom_changes_the_thumbnail_size(window):
+    panel = window.data_panel
+    panel.set_zoom(100)
+    assert panel.browser.gridSize().width() > 100
+    panel.set_zoom(10_000)
+    assert panel.zoom.value() == panel.zoom.maximum()
+
+
+def test_real_mnist_counts_and_selection(qtbot, settings, mnist_dir):
+    window = open_window(qtbot, mnist_dir, settings)
+    browser, label_filter, split = widgets(window)
+    assert browser.model().rowCount() == 60_000
+    label_filter.setCurrentText("3")
+    assert browser.model().rowCount() == 6_131
+    assert window.data_panel.shown_count.text() == "6,131 of 60,000 images"
+    split.setCurrentText("test")
+    assert browser.model().rowCount() == 1_010
+    label_filter.setCurrentText("All")
+    assert browser.model().rowCount() == 10_000
+    assert window.data_panel.go_to(9_999)
+    np.testing.assert_array_equal(window.data_panel.detail.values(), window.dataset.test_images[9_999])
+    assert f"label <b>{window.dataset.test_labels[9_999]}</b>" in window.data_panel.info.text()

@@ -1,0 +1,91 @@
+"""The Mean digits panel shows exactly the engine's means, spreads, differences and baseline."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLabel, QWidget
+
+from engine.baseline import MeanDigitClassifier, difference, evaluate_baseline, nearest_and_furthest
+from mnist_gui import MainWindow
+from mnist_gui.means_panel import percent
+from synthetic import make_idx_folder
+
+TIMEOUT = 30000
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """An INI file of our own, so tests never read or write the user's settings."""
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+def open_computed(qtbot, data_dir, settings) -> MainWindow:
+    """A window on ``data_dir`` whose Mean digits panel has finished computing."""
+    window = MainWindow(data_dir, settings=settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.means_panel.computed, timeout=TIMEOUT):
+        window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    return open_computed(qtbot, make_idx_folder(tmp_path / "synthetic"), settings)
+
+
+def test_means_and_spreads_equal_the_engines(window):
+    d = window.dataset
+    engine = MeanDigitClassifier().fit(d.train_images, d.train_labels, d.n_classes)
+    panel = window.findChild(QWidget, "meanDigits")
+    np.testing.assert_array_equal(panel.means(), engine.means)
+    np.testing.assert_array_equal(panel.result().stds, engine.stds)
+    assert panel.mean_strip.captions() == list(d.class_names)
+    assert not panel.is_busy() and not panel.busy.isVisible()
+
+
+def test_baseline_label_matches_the_engine(window):
+    d = window.dataset
+    label = window.findChild(QLabel, "baselineAccuracy")
+    assert percent(evaluate_baseline(d, "l2").accuracy) in label.text()
+    assert percent(evaluate_baseline(d, "l1").accuracy) in window.means_panel.accuracy_l1.text()
+    table = window.means_panel.per_class
+    l2 = evaluate_baseline(d, "l2").per_class_accuracy
+    assert [table.item(0, c).text() for c in range(10)] == [f"{a * 100:.1f}" for a in l2]
+
+
+def test_difference_of_two_chosen_classes(window):
+    panel = window.means_panel
+    panel.class_a.setCurrentIndex(2)
+    panel.class_b.setCurrentIndex(8)
+    expected = difference(panel.means(), 2, 8)
+    np.testing.assert_allclose(panel.difference.values(), expected)
+    assert panel.color_bar._right == "more ink in 2" and panel.color_bar._left == "more ink in 8"
+    panel.difference.grab()
+
+
+def test_closest_and_furthest_of_a_chosen_class(window):
+    panel = window.means_panel
+    d = window.dataset
+    panel.example_class.setCurrentIndex(4)
+    near, far = nearest_and_furthest(d.train_images, d.train_labels, panel.means(), 4, k=8)
+    assert panel.closest.captions() == [f"#{i}" for i in near]
+    assert panel.furthest.captions() == [f"#{i}" for i in far]
+
+
+def test_recomputes_for_the_offline_digits(qtbot, window):
+    with qtbot.waitSignal(window.means_panel.computed, timeout=TIMEOUT):
+        window.use_offline_digits()
+    assert window.means_panel.means().shape == (10, 8, 8)
+    accuracy = evaluate_baseline(window.dataset, "l2").accuracy
+    assert percent(accuracy) in window.means_panel.accuracy.text()
+
+
+def test_baseline_on_real_mnist(qtbot, settings, mnist_dir, mnist):
+    window = open_computed(qtbot, mnist_dir, settings)
+    report = evaluate_baseline(mnist, "l2")
+    assert percent(report.accuracy) in window.findChild(QLabel, "baselineAccuracy").text()
+    assert "82.0" in window.means_panel.accuracy.text()
+    engine = MeanDigitClassifier().fit(mnist.train_images, mnist.train_labels, 10)
+    np.testing.assert_array_equal(window.means_panel.means(), engine.means)
