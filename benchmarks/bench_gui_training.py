@@ -1,0 +1,181 @@
+"""Training inside the real window against headless training, and the longest GUI-thread stall meanwhile.
+
+Runs offscreen. Builds the main window with the "Network and training" panel (and the Draw and
+Evaluate panels on the same ModelHub, as in the app), loads real MNIST, and in each round trains
+the same configuration twice in this one process: once through the window (Start, live plots,
+worker thread) and once headless (the engine's Trainer directly, as ``mnist-train`` does),
+alternating which goes first. Speed is samples/s over the epochs' training time (from the
+EpochEnd events, as ``mnist-train`` prints it). While the window trains, a 5 ms QTimer on the GUI
+thread records the longest gap between its ticks: how long the window could not respond.
+
+    MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_gui_training.py [--rounds 3] [--epochs 2]
+
+Targets: in-app speed >= 90 % of headless, longest stall <= 50 ms. The numbers are noisy on a
+busy machine; the median over the rounds is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine.network import Network  # noqa: E402
+from engine.presets import preset  # noqa: E402
+from engine.sources import load_folder  # noqa: E402
+from engine.training import EpochEnd, Trainer  # noqa: E402
+
+TICK_MS = 5
+
+
+def headless_speed(data, spec, config) -> float:
+    """Samples/s of the engine's Trainer run directly, as ``mnist-train`` runs it."""
+    trainer = Trainer(Network(spec), config, data.train_images, data.train_labels,
+                      data.test_images, data.test_labels)
+    epochs = [e for e in trainer.run() if isinstance(e, EpochEnd)]
+    return _speed(epochs)
+
+
+def _speed(epochs) -> float:
+    seconds = sum(e.seconds for e in epochs)
+    return sum(e.samples_per_second * e.seconds for e in epochs) / seconds
+
+
+class StallMeter:
+    """A QTimer ticking every TICK_MS on the GUI thread; the longest gap between ticks is a stall."""
+
+    def __init__(self):
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.longest = 0.0
+        self._last = None
+
+    def start(self):
+        self.longest, self._last = 0.0, None
+        self.clock.start()
+        self.timer.start()
+
+    def stop(self):
+        self.timer.stop()
+
+    def _tick(self):
+        now = self.clock.nsecsElapsed() / 1e6
+        if self._last is not None:
+            self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+
+def build_window(data, peers: tuple[str, ...], settings_path: Path):
+    """The real main window with the training panel (and Draw/Evaluate on the same hub)."""
+    from mnist_gui.main_window import MainWindow
+    from mnist_gui.model_hub import ModelHub
+    from mnist_gui.training_view import TrainingView
+    window = MainWindow(settings=QSettings(str(settings_path), QSettings.IniFormat), load=False)
+    hub = ModelHub(window)
+    view = TrainingView(hub)
+    window.add_panel("training", "Network and training", view, "network", "Ctrl+3")
+    try:
+        if "draw" in peers:
+            from mnist_gui.draw_view import DrawView
+            window.add_panel("draw", "Draw", DrawView(hub), "draw", "Ctrl+4")
+        if "evaluate" in peers:
+            from mnist_gui.evaluate_view import EvaluateView
+            window.add_panel("evaluate", "Evaluate", EvaluateView(hub), "evaluate", "Ctrl+5")
+    except ImportError:
+        print("(Draw/Evaluate views not available: measuring the training panel alone)")
+    window.resize(1400, 900)
+    window.show()
+    window.set_dataset(data)
+    window.show_panel("training")
+    return window, view
+
+
+def wait(app, seconds: float):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def app_run(app, view, meter: StallMeter, spec, config) -> tuple[float, float]:
+    """(samples/s, longest stall in ms) of one run started from the window."""
+    view.builder.set_spec(spec, config)
+    done, epochs = [], []
+    view.run_finished.connect(done.append)
+    view.controller.epoch_ended.connect(epochs.append)
+    meter.start()
+    view.controls.start_button.click()
+    while not done:
+        app.processEvents()
+        time.sleep(0.0005)  # the event loop's own idle wait, roughly
+    meter.stop()
+    view.run_finished.disconnect(done.append)
+    view.controller.epoch_ended.disconnect(epochs.append)
+    if done[0].status != "completed":
+        raise RuntimeError(f"the in-app run ended: {done[0].status} {done[0].message}")
+    return _speed(epochs), meter.longest
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--peers", default="draw,evaluate",
+                        help="panels sharing the ModelHub, comma separated ('' for none: the "
+                             "training panel alone)")
+    args = parser.parse_args(argv)
+    folder = os.environ.get("MNIST_DATA_DIR")
+    if not folder:
+        print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
+        return 2
+    data = load_folder(folder)
+    chosen = preset(args.preset).for_data(data.input_size, data.n_classes)
+    spec, config = chosen.network, replace(chosen.training, epochs=args.epochs)
+    app = QApplication.instance() or QApplication([])
+    settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_training_{os.getpid()}.ini"
+    peers = tuple(p for p in args.peers.split(",") if p)
+    window, view = build_window(data, peers, settings)
+    meter = StallMeter()
+    wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline)
+    print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
+          f"panels on the hub: training{''.join(', ' + p for p in peers)}")
+    ratios, stalls = [], []
+    for r in range(args.rounds):
+        order = ("headless", "app") if r % 2 == 0 else ("app", "headless")
+        result = {}
+        for which in order:
+            if which == "headless":
+                result["headless"] = headless_speed(data, spec, config)
+            else:
+                result["app"], result["stall"] = app_run(app, view, meter, spec, config)
+                wait(app, 1.0)  # let the peers finish reacting to the last network
+        ratio = result["app"] / result["headless"]
+        ratios.append(ratio)
+        stalls.append(result["stall"])
+        print(f"round {r + 1} ({' then '.join(order)}): headless {result['headless']:,.0f} samples/s, "
+              f"in app {result['app']:,.0f} samples/s ({ratio:.1%}), longest GUI stall "
+              f"{result['stall']:.1f} ms", flush=True)
+    print(f"median: in-app speed {statistics.median(ratios):.1%} of headless (target >= 90%), "
+          f"longest GUI stall {statistics.median(stalls):.1f} ms (target <= 50 ms; "
+          f"worst round {max(stalls):.1f} ms)")
+    view.shutdown(5000)
+    window.close()
+    settings.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The hidden-layer rows of the network builder: add, remove and reorder layers, set units and activation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from engine.network import MAX_UNITS, HiddenLayer
+
+ACTIVATION_NAMES = {
+    "relu": "ReLU",
+    "leaky_relu": "Leaky ReLU",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "identity": "Identity (linear)",
+}
+ACTIVATION_TIPS = {
+    "relu": "max(0, x): fast to train, the modern default (pair it with He initialisation)",
+    "leaky_relu": "x if x > 0 else 0.01 x: like ReLU, but a unit never dies completely",
+    "sigmoid": "1 / (1 + e^-x): the classic squashing function; learns slowly when saturated",
+    "tanh": "a sigmoid centred on zero, from -1 to 1",
+    "identity": "no activation: stacked linear layers are still one linear map",
+}
+MAX_LAYERS = 8
+
+
+class LayersEditor(QWidget):
+    """One row per hidden layer (input side first); zero rows is softmax regression."""
+
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("hiddenLayers")
+        self._layers: list[HiddenLayer] = []
+        self._rows = QVBoxLayout()
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self._empty = QLabel("No hidden layer: the pixels go straight to the outputs "
+                             "(softmax regression, a linear classifier).", wordWrap=True)
+        self.add_button = QPushButton("Add layer", objectName="addLayerButton")
+        self.add_button.setToolTip("Add a hidden layer after the last one")
+        self.add_button.clicked.connect(self.add_layer)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._rows)
+        layout.addWidget(self._empty)
+        layout.addWidget(self.add_button)
+        self._rebuild()
+
+    def layers(self) -> tuple[HiddenLayer, ...]:
+        return tuple(self._layers)
+
+    def set_layers(self, layers) -> None:
+        self._layers = [HiddenLayer(h.units, h.activation) for h in layers]
+        self._rebuild()
+        self.changed.emit()
+
+    def add_layer(self) -> None:
+        last = self._layers[-1] if self._layers else HiddenLayer(128, "relu")
+        self._layers.append(HiddenLayer(last.units, last.activation))
+        self._rebuild()
+        self.changed.emit()
+
+    def remove_layer(self, index: int) -> None:
+        del self._layers[index]
+        self._rebuild()
+        self.changed.emit()
+
+    def move_layer(self, index: int, offset: int) -> None:
+        """Swap layer ``index`` with its neighbour ``index + offset`` (-1: towards the input)."""
+        other = index + offset
+        if 0 <= other < len(self._layers):
+            self._layers[index], self._layers[other] = self._layers[other], self._layers[index]
+            self._rebuild()
+            self.changed.emit()
+
+    def row_widgets(self, index: int) -> tuple[QSpinBox, QComboBox]:
+        """The units spin box and activation combo of row ``index`` (for tests and automation)."""
+        row = self._rows.itemAt(index).widget()
+        return row.findChild(QSpinBox), row.findChild(QComboBox)
+
+    def _rebuild(self) -> None:
+        while self._rows.count():
+            old = self._rows.takeAt(0).widget()
+            old.hide()
+            old.deleteLater()
+        for i, layer in enumerate(self._layers):
+            self._rows.addWidget(self._row(i, layer))
+        self._empty.setVisible(not self._layers)
+        self.add_button.setEnabled(len(self._layers) < MAX_LAYERS)
+
+    def _row(self, i: int, layer: HiddenLayer) -> QWidget:
+        row = QWidget(objectName=f"layerRow{i}")
+        units = QSpinBox(objectName=f"layerUnits{i}", minimum=1, maximum=MAX_UNITS, value=layer.units)
+        units.setAccelerated(True)
+        units.setToolTip(f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS:,})")
+        units.valueChanged.connect(lambda v, i=i: self._edit(i, units=v))
+        act = QComboBox(objectName=f"layerActivation{i}")
+        act.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        act.setMinimumContentsLength(8)
+        for key, name in ACTIVATION_NAMES.items():
+            act.addItem(name, key)
+            act.setItemData(act.count() - 1, ACTIVATION_TIPS[key], Qt.ToolTipRole)
+        act.setCurrentIndex(max(0, act.findData(layer.activation)))
+        act.setToolTip(f"Activation of hidden layer {i + 1}: what each neuron does to its sum")
+        act.currentIndexChanged.connect(lambda _, i=i, c=act: self._edit(i, activation=c.currentData()))
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(f"{i + 1}."))
+        layout.addWidget(units, 1)
+        layout.addWidget(act, 2)
+        for text, tip, slot, enabled in (
+                ("↑", "Move this layer towards the input", lambda _=False, i=i: self.move_layer(i, -1), i > 0),
+                ("↓", "Move this layer towards the output",
+                 lambda _=False, i=i: self.move_layer(i, 1), i < len(self._layers) - 1),
+                ("✕", "Remove this layer", lambda _=False, i=i: self.remove_layer(i), True)):
+            button = QToolButton(text=text, toolTip=tip, enabled=enabled)
+            button.setAccessibleName(tip)
+            button.clicked.connect(slot)
+            layout.addWidget(button)
+        return row
+
+    def _edit(self, i: int, **change) -> None:
+        old = self._layers[i]
+        self._layers[i] = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation))
+        self.changed.emit()

@@ -1,0 +1,476 @@
+"""The network builder form: presets, layers and training settings, turned into an engine NetworkSpec and TrainConfig.
+
+The engine decides what is valid: every check builds the engine's own ``NetworkSpec`` or
+``TrainConfig`` and shows its ``ValueError`` message under the field that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from engine.initialisers import SCALE_MEANING
+from engine.network import NetworkSpec
+from engine.presets import PRESETS
+from engine.training import TrainConfig
+
+from .architecture_view import ArchitectureView
+from .layers_editor import LayersEditor
+from .number_fields import ExactSpinBox, LogSpinBox
+
+ERROR_STYLE = "color: #e0453a; font-weight: bold;"  # readable on light and dark backgrounds
+INIT_NAMES = {"he": "He (normal, for ReLU)", "xavier": "Xavier / Glorot (uniform)",
+              "normal": "Normal N(0, std²)", "uniform": "Uniform U(−s, s)"}
+LOSS_NAMES = {"cross_entropy": "Softmax cross-entropy", "mse": "Mean squared error (of the softmax)"}
+OPTIMISER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov momentum", "adam": "Adam"}
+SCHEDULE_NAMES = {"constant": "Constant", "step": "Step decay", "cosine": "Cosine decay"}
+#: Which TrainConfig fields each field of the form checks, built alone with the defaults.
+TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("optimiser",),
+                "lr": ("lr",), "momentum": ("momentum",), "beta1": ("beta1",), "beta2": ("beta2",),
+                "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
+                "validation": ("validation_fraction",), "seed": ("seed",)}
+NETWORK_CHECKS = {"layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
+OPTIMISER_SLOTS = {"sgd": 1, "momentum": 2, "nesterov": 2, "adam": 3}  # scratch arrays per parameter
+
+
+def estimate_memory(spec: NetworkSpec, config: TrainConfig, n_train: int) -> tuple[int, int]:
+    """(bytes for weights, gradients and optimiser state; bytes of activations for one batch), float32."""
+    slots = OPTIMISER_SLOTS.get(config.optimiser, 3) + (1 if config.weight_decay else 0)
+    params = spec.n_params * 4 * (2 + slots)
+    batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
+    activations = batch * sum(spec.layer_sizes) * 4 * 3  # outputs, activations and their gradients
+    return params, activations
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
+
+
+def _combo(names: dict[str, str], name: str) -> QComboBox:
+    combo = narrow(QComboBox(objectName=name))
+    for key, title in names.items():
+        combo.addItem(title, key)
+    return combo
+
+
+def narrow(combo: QComboBox, characters: int = 10) -> QComboBox:
+    """Let a combo box be narrower than its longest item, so the form fits small screens."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    return combo
+
+
+def _select(combo: QComboBox, key) -> None:
+    combo.setCurrentIndex(max(0, combo.findData(key)))
+
+
+class NetworkBuilder(QWidget):
+    """The form. ``spec()`` and ``config()`` return exactly what the fields show.
+
+    ``changed`` is emitted after every edit; ``validity_changed(message)`` when the first problem
+    changes ("" once everything can work).
+    """
+
+    changed = Signal()
+    validity_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("networkBuilder")
+        self._input_size, self._classes, self._n_train = 784, 10, 55_000
+        self._image_shape: tuple[int, int] | None = (28, 28)
+        self._errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        self._problem = ""
+        self._filling = False
+        self._build()
+        self._update_data_labels()
+        self._update_scale_tip()
+        self.set_preset("default")
+
+    # --- public API -------------------------------------------------------------------------
+
+    def spec(self) -> NetworkSpec:
+        """The network the fields describe; ValueError (the engine's message) if it cannot work."""
+        return NetworkSpec(**self._network_values())
+
+    def config(self) -> TrainConfig:
+        """The training settings the fields describe; ValueError if they cannot work."""
+        return TrainConfig(**self._train_values())
+
+    def problem(self) -> str:
+        """The first reason the settings cannot work, or "" if they can."""
+        return self._problem
+
+    def preset_name(self) -> str:
+        return self.preset_selector.currentData()
+
+    def is_modified(self) -> bool:
+        """True if the fields differ from the selected preset."""
+        chosen = PRESETS[self.preset_name()].for_data(self._input_size, self._classes)
+        try:
+            return (self.spec(), self.config()) != (chosen.network, chosen.training)
+        except ValueError:
+            return True
+
+    def set_preset(self, name: str) -> None:
+        """Fill every field from the engine preset ``name`` (sized for the current data)."""
+        chosen = PRESETS[name].for_data(self._input_size, self._classes)
+        self._filling = True
+        _select(self.preset_selector, name)
+        self._filling = False
+        self.set_spec(chosen.network, chosen.training)
+
+    def set_spec(self, spec: NetworkSpec, config: TrainConfig | None = None) -> None:
+        """Show ``spec`` (and ``config`` if given) in the fields, e.g. from a loaded model."""
+        self._filling = True
+        try:
+            self.layers.set_layers(spec.hidden)
+            _select(self.init_combo, spec.init)
+            self.init_scale.set_exact(spec.init_scale or 0.0)
+            _select(self.loss_combo, spec.loss)
+            self.seed_spin.setValue(spec.seed)
+            if config is not None:
+                self._fill_config(config)
+        finally:
+            self._filling = False
+        self._on_edit()
+
+    def set_data_shape(self, input_size: int, classes: int, n_train: int,
+                       image_shape: tuple[int, int] | None = None) -> None:
+        """The dataset's image size, classes and training images: the input and output layers."""
+        self._input_size, self._classes, self._n_train = input_size, classes, n_train
+        self._image_shape = image_shape
+        self._update_data_labels()
+        self._on_edit()
+
+    def field(self, key: str) -> QWidget:
+        """The widget of a field by its key ("lr", "momentum", "batch", ...)."""
+        return self._fields[key]
+
+    def error_label(self, key: str) -> QLabel:
+        return self._errors[key]
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self):
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_preset())
+        layout.addWidget(self._build_summary())
+        layout.addWidget(self._build_network())
+        layout.addWidget(self._build_training())
+        layout.addStretch(1)
+
+    def _build_preset(self) -> QGroupBox:
+        box = QGroupBox("Start from a preset")
+        self.preset_selector = narrow(QComboBox(objectName="presetSelector"), 16)
+        for preset in PRESETS.values():
+            self.preset_selector.addItem(preset.title, preset.name)
+        self.preset_selector.setToolTip("Classic configurations from the engine; choosing one fills "
+                                        "every field below")
+        self.preset_selector.currentIndexChanged.connect(self._on_preset_chosen)
+        self.modified_label = QLabel("modified", objectName="presetModified")
+        self.modified_label.setToolTip("You changed a field: this is no longer exactly the preset")
+        self.preset_description = QLabel(wordWrap=True, objectName="presetDescription")
+        self.preset_description.setForegroundRole(QPalette.PlaceholderText)
+        row = QHBoxLayout()
+        row.addWidget(self.preset_selector, 1)
+        row.addWidget(self.modified_label)
+        layout = QVBoxLayout(box)
+        layout.addLayout(row)
+        layout.addWidget(self.preset_description)
+        return box
+
+    def _form(self, title: str, key: str) -> tuple[QGroupBox, QFormLayout]:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self._forms[key] = form
+        return box, form
+
+    def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget, tip: str) -> None:
+        """A labelled field with its tooltip, and an error line under it (hidden until needed)."""
+        widget.setToolTip(tip)
+        form.addRow(label, widget)
+        error = QLabel(objectName=f"{key}Error", wordWrap=True)
+        error.setStyleSheet(ERROR_STYLE)
+        form.addRow(error)
+        form.setRowVisible(error, False)
+        self._errors[key] = error
+        self._fields[key] = widget
+
+    def _build_network(self) -> QGroupBox:
+        box, form = self._form("Network", "network")
+        self.input_label = QLabel(objectName="inputLayer", wordWrap=True)
+        form.addRow("Input", self.input_label)
+        self.layers = LayersEditor()
+        self._add(form, "layers", "Hidden layers", self.layers,
+                  "The hidden layers, input side first. Zero layers is softmax regression.")
+        self.output_label = QLabel(objectName="outputLayer", wordWrap=True)
+        form.addRow("Output", self.output_label)
+        self.init_combo = _combo(INIT_NAMES, "initCombo")
+        self.init_scale = LogSpinBox(objectName="initScale")
+        self.init_scale.setSpecialValueText("default")
+        init_row = QWidget()
+        row = QHBoxLayout(init_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.init_combo, 2)
+        row.addWidget(self.init_scale, 1)
+        self._add(form, "init", "Initial weights", init_row,
+                  "How the weights start (biases start at zero), and the initialiser's scale")
+        self.init_combo.setToolTip("The random distribution the weights start from")
+        self.loss_combo = _combo(LOSS_NAMES, "lossCombo")
+        self._add(form, "loss", "Loss", self.loss_combo,
+                  "What training minimises: cross-entropy of the softmax (standard), or the squared "
+                  "error between the softmax and the one-hot label (the older textbook choice)")
+        for signal in (self.layers.changed, self.init_combo.currentIndexChanged,
+                       self.init_scale.valueChanged, self.loss_combo.currentIndexChanged):
+            signal.connect(self._on_edit)
+        self.init_combo.currentIndexChanged.connect(self._update_scale_tip)
+        return box
+
+    def _build_training(self) -> QGroupBox:
+        box, form = self._form("Training", "training")
+        self._build_optimiser(form)
+        self._build_schedule(form)
+        self._build_batches(form)
+        self.epochs_spin = QSpinBox(objectName="epochsSpin", minimum=1, maximum=100_000)
+        self._add(form, "epochs", "Epochs", self.epochs_spin,
+                  "Passes over the training images (Step runs one at a time)")
+        self.l2_spin = LogSpinBox(objectName="l2Spin")
+        self.l2_spin.setSpecialValueText("off")
+        self._add(form, "l2", "L2 weight decay", self.l2_spin,
+                  "Pulls every weight towards zero a little each step (regularisation); 0 is off")
+        self.validation_spin = ExactSpinBox(objectName="validationSpin", scale=100.0, decimals=2,
+                                            minimum=0.0, maximum=99.0, suffix=" %", singleStep=1.0)
+        self._add(form, "validation", "Validation", self.validation_spin,
+                  "Share of the training images held out, never trained on, to measure "
+                  "generalisation (0 % for none)")
+        self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
+        self._add(form, "seed", "Seed", self.seed_spin,
+                  "Seeds the initial weights, the validation split and the batch order: the same "
+                  "seed gives the same run")
+        for spin in (self.epochs_spin, self.l2_spin, self.validation_spin, self.seed_spin):
+            spin.valueChanged.connect(self._on_edit)
+        return box
+
+    def _build_optimiser(self, form: QFormLayout):
+        self.optimiser_combo = _combo(OPTIMISER_NAMES, "optimiserCombo")
+        self._add(form, "optimiser", "Optimiser", self.optimiser_combo,
+                  "How gradients become weight updates: plain SGD, SGD with momentum (heavy ball or "
+                  "Nesterov look-ahead), or Adam (per-weight adaptive steps)")
+        self.lr_spin = LogSpinBox(objectName="lrSpin")
+        self._add(form, "lr", "Learning rate", self.lr_spin,
+                  "The step size: too small learns slowly, too large diverges. Type any number "
+                  "(0.001 or 1e-3); the arrows step 1, 2, 5, 10…")
+        self.momentum_spin = ExactSpinBox(objectName="momentumSpin", decimals=3, minimum=0.0,
+                                          maximum=1.0, singleStep=0.05)
+        self._add(form, "momentum", "Momentum", self.momentum_spin,
+                  "Momentum and Nesterov: the share of the previous step kept in the next (0 to <1)")
+        self.beta1_spin = ExactSpinBox(objectName="beta1Spin", decimals=4, minimum=0.0, maximum=1.0,
+                                       singleStep=0.01)
+        self._add(form, "beta1", "Adam β₁", self.beta1_spin,
+                  "Adam: how slowly the average gradient forgets (0 to <1, usually 0.9)")
+        self.beta2_spin = ExactSpinBox(objectName="beta2Spin", decimals=5, minimum=0.0, maximum=1.0,
+                                       singleStep=0.001)
+        self._add(form, "beta2", "Adam β₂", self.beta2_spin,
+                  "Adam: how slowly the average squared gradient forgets (0 to <1, usually 0.999)")
+        self.optimiser_combo.currentIndexChanged.connect(self._on_edit)
+        for spin in (self.lr_spin, self.momentum_spin, self.beta1_spin, self.beta2_spin):
+            spin.valueChanged.connect(self._on_edit)
+
+    def _build_schedule(self, form: QFormLayout):
+        self.schedule_combo = _combo(SCHEDULE_NAMES, "scheduleCombo")
+        self.schedule_combo.setToolTip("How the learning rate changes over the run: constant, cut "
+                                       "by a factor every few epochs, or lowered smoothly to zero "
+                                       "along half a cosine")
+        form.addRow("Schedule", self.schedule_combo)
+        self.step_every_spin = QSpinBox(objectName="stepEverySpin", minimum=1, maximum=10_000,
+                                        prefix="every ", suffix=" epochs")
+        self.step_every_spin.setToolTip("Step decay: how many epochs between two cuts")
+        self.step_gamma_spin = ExactSpinBox(objectName="stepGammaSpin", decimals=3, minimum=0.0,
+                                            maximum=1.0, singleStep=0.05, prefix="× ")
+        self.step_gamma_spin.setToolTip("Step decay: the factor the learning rate is multiplied by "
+                                        "at each cut (0 to 1)")
+        row_widget = QWidget()
+        row = QHBoxLayout(row_widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.step_every_spin, 3)
+        row.addWidget(self.step_gamma_spin, 2)
+        self._add(form, "schedule", "Step decay", row_widget,
+                  "Step decay only: multiply the learning rate by a factor every few epochs")
+        self.schedule_combo.currentIndexChanged.connect(self._on_edit)
+        self.step_every_spin.valueChanged.connect(self._on_edit)
+        self.step_gamma_spin.valueChanged.connect(self._on_edit)
+
+    def _build_batches(self, form: QFormLayout):
+        self.batch_spin = QSpinBox(objectName="batchSpin", minimum=1, maximum=1_000_000)
+        self.batch_spin.setToolTip("Images per gradient step")
+        self.full_batch = QCheckBox("Full batch", objectName="fullBatch")
+        self.full_batch.setToolTip("One step per epoch on all training images at once "
+                                   "(classic gradient descent)")
+        row_widget = QWidget()
+        row = QHBoxLayout(row_widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.batch_spin, 1)
+        row.addWidget(self.full_batch)
+        self._add(form, "batch", "Batch size", row_widget,
+                  "Images per gradient step; small batches give noisy but frequent steps")
+        self.batch_spin.valueChanged.connect(self._on_edit)
+        self.full_batch.toggled.connect(self._on_edit)
+
+    def _build_summary(self) -> QGroupBox:
+        box = QGroupBox("Summary")
+        self.parameter_count = QLabel(objectName="parameterCount")
+        font = QFont(self.parameter_count.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.parameter_count.setFont(font)
+        self.parameter_count.setToolTip("Weights and biases the network learns")
+        self.memory_label = QLabel(objectName="memoryEstimate", wordWrap=True)
+        self.memory_label.setToolTip("Estimated memory for training, in 32-bit floats")
+        self.architecture = ArchitectureView()
+        self.problem_label = QLabel(objectName="builderProblem", wordWrap=True)
+        self.problem_label.setStyleSheet(ERROR_STYLE)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.parameter_count)
+        layout.addWidget(self.memory_label)
+        layout.addWidget(self.architecture)
+        layout.addWidget(self.problem_label)
+        return box
+
+    # --- reading and filling ----------------------------------------------------------------
+
+    def _network_values(self) -> dict:
+        scale = self.init_scale.exact_value()
+        return dict(input_size=self._input_size, hidden=self.layers.layers(), classes=self._classes,
+                    loss=self.loss_combo.currentData(), init=self.init_combo.currentData(),
+                    init_scale=scale or None, seed=self.seed_spin.value())
+
+    def _train_values(self) -> dict:
+        return dict(
+            epochs=self.epochs_spin.value(),
+            batch_size=None if self.full_batch.isChecked() else self.batch_spin.value(),
+            optimiser=self.optimiser_combo.currentData(), lr=self.lr_spin.exact_value(),
+            momentum=self.momentum_spin.exact_value(), beta1=self.beta1_spin.exact_value(),
+            beta2=self.beta2_spin.exact_value(), weight_decay=self.l2_spin.exact_value(),
+            schedule=self.schedule_combo.currentData(), step_every=self.step_every_spin.value(),
+            step_gamma=self.step_gamma_spin.exact_value(),
+            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value())
+
+    def _fill_config(self, config: TrainConfig):
+        self.epochs_spin.setValue(config.epochs)
+        self.full_batch.setChecked(config.batch_size is None)
+        if config.batch_size is not None:
+            self.batch_spin.setValue(config.batch_size)
+        _select(self.optimiser_combo, config.optimiser)
+        self.lr_spin.set_exact(config.lr)
+        self.momentum_spin.set_exact(config.momentum)
+        self.beta1_spin.set_exact(config.beta1)
+        self.beta2_spin.set_exact(config.beta2)
+        self.l2_spin.set_exact(config.weight_decay)
+        _select(self.schedule_combo, config.schedule)
+        self.step_every_spin.setValue(config.step_every)
+        self.step_gamma_spin.set_exact(config.step_gamma)
+        self.validation_spin.set_exact(config.validation_fraction)
+        self.seed_spin.setValue(config.seed)
+
+    # --- reacting ---------------------------------------------------------------------------
+
+    def _on_preset_chosen(self):
+        if not self._filling:
+            self.set_preset(self.preset_selector.currentData())
+
+    def _on_edit(self, *_):
+        if self._filling:
+            return
+        self._update_enabled()
+        errors = self._check()
+        for key, label in self._errors.items():
+            label.setText(errors.get(key, ""))
+            self._set_row_visible(label, key in errors)
+        problem = next(iter(errors.values()), "")
+        self.problem_label.setText(f"Cannot start: {problem}" if problem else "")
+        self.problem_label.setVisible(bool(problem))
+        self._update_summary()
+        self.modified_label.setVisible(self.is_modified())
+        self.preset_description.setText(PRESETS[self.preset_name()].description)
+        was, self._problem = self._problem, problem
+        self.changed.emit()
+        if problem != was:
+            self.validity_changed.emit(problem)
+
+    def _set_row_visible(self, label: QLabel, visible: bool):
+        for form in self._forms.values():
+            if form.indexOf(label) >= 0:
+                form.setRowVisible(label, visible)
+
+    def _check(self) -> dict[str, str]:
+        """{field key: the engine's message} for every field that cannot work."""
+        errors = {}
+        values = self._train_values()
+        for key, names in TRAIN_CHECKS.items():
+            _collect(errors, key, TrainConfig, {n: values[n] for n in names})
+        values = self._network_values()
+        for key, names in NETWORK_CHECKS.items():
+            _collect(errors, key, NetworkSpec, {n: values[n] for n in names})
+        fraction = self.validation_spin.exact_value()
+        if "validation" not in errors and round(self._n_train * fraction) >= self._n_train:
+            errors["validation"] = (f"the validation split leaves no images to train on "
+                                    f"({self._n_train:,} training images)")
+        if not errors:
+            try:
+                self.spec(), self.config()
+            except ValueError as exc:
+                errors["optimiser"] = str(exc)
+        return errors
+
+    def _update_enabled(self):
+        optimiser = self.optimiser_combo.currentData()
+        self.momentum_spin.setEnabled(optimiser in ("momentum", "nesterov"))
+        self.beta1_spin.setEnabled(optimiser == "adam")
+        self.beta2_spin.setEnabled(optimiser == "adam")
+        step = self.schedule_combo.currentData() == "step"
+        self.step_every_spin.setEnabled(step)
+        self.step_gamma_spin.setEnabled(step)
+        self.batch_spin.setEnabled(not self.full_batch.isChecked())
+
+    def _update_scale_tip(self):
+        meaning, default = SCALE_MEANING[self.init_combo.currentData()]
+        self.init_scale.setToolTip(f"The {meaning} of the initialiser; \"default\" is {default:g}")
+
+    def _update_data_labels(self):
+        shape = f" ({self._image_shape[0]}×{self._image_shape[1]})" if self._image_shape else ""
+        self.input_label.setText(f"{self._input_size:,} pixels{shape}, from the dataset")
+        self.output_label.setText(f"{self._classes} classes (softmax), from the dataset")
+
+    def _update_summary(self):
+        values = self._network_values()
+        try:
+            spec = NetworkSpec(**values)
+        except ValueError:
+            self.parameter_count.setText("Parameters: —")
+            return
+        self.parameter_count.setText(f"{spec.n_params:,} parameters")
+        self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden])
+        try:
+            config = replace(TrainConfig(), **{k: v for k, v in self._train_values().items()
+                                               if k in ("batch_size", "optimiser", "weight_decay")})
+        except ValueError:
+            config = TrainConfig()
+        fixed, per_batch = estimate_memory(spec, config, self._n_train)
+        self.memory_label.setText(f"Memory ≈ {megabytes(fixed + per_batch)} "
+                                  f"({megabytes(fixed)} weights and optimiser state, "
+                                  f"{megabytes(per_batch)} activations per batch)")
+
+
+def _collect(errors: dict, key: str, cls, values: dict) -> None:
+    try:
+        cls(**values)
+    except ValueError as exc:
+        errors[key] = str(exc)

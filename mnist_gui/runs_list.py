@@ -1,0 +1,207 @@
+"""The runs of this session side by side: show, hide, rename and compare them, and export their curves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from .run_record import RunRecord
+
+COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
+           "Time", "Samples/s", "Network", "Training")
+COLUMN_TIPS = (
+    "Tick to overlay this run on the plots",
+    "Double-click to rename",
+    "How the run ended (or that it is still going)",
+    "Epochs trained of those asked for",
+    "Training loss of the last epoch",
+    "Validation accuracy of the last epoch",
+    "Test accuracy at the end of the run: images never used for training or choosing",
+    "Training time (evaluation and pauses excluded)",
+    "Training speed",
+    "Layers from input to output",
+    "Optimiser, learning rate, schedule, batch size",
+)
+NUMBER_COLUMNS = range(3, 9)
+SETTINGS_COLUMNS = (9, 10)
+STATUS_TEXT = {"starting": "starting…", "running": "running", "paused": "paused",
+               "completed": "completed", "stopped": "stopped", "diverged": "diverged!",
+               "failed": "failed"}
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{100 * value:.2f} %"
+
+
+def _swatch(colour: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+def row_texts(run: RunRecord) -> list[str]:
+    """The table's text for ``run``, column by column (the Show column has none)."""
+    last, c = run.last_epoch, run.config
+    batches = "full batch" if c.batch_size is None else f"batch {c.batch_size}"
+    rate = run.samples_per_second
+    return [
+        "", run.name, STATUS_TEXT.get(run.status, run.status),
+        f"{len(run.epochs)} / {c.epochs}",
+        "—" if last is None else f"{last.train_loss:.4f}",
+        _percent(None if last is None else last.val_accuracy),
+        _percent(run.test_accuracy),
+        f"{run.train_seconds:.1f} s" if run.epochs else "—",
+        "—" if rate is None else f"{rate:,.0f}",
+        run.spec.describe(),
+        f"{c.optimiser} lr {c.lr:g} ({c.schedule}), {batches}",
+    ]
+
+
+class RunsList(QWidget):
+    """A table with one row per run and buttons to use, remove and export runs."""
+
+    visibility_changed = Signal(object)   # RunRecord
+    renamed = Signal(object)              # RunRecord
+    use_settings_requested = Signal(object)
+    remove_requested = Signal(object)
+    export_csv_requested = Signal()
+    export_png_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._runs: list[RunRecord] = []
+        self._updating = False
+        self.table = QTableWidget(0, len(COLUMNS), objectName="runsList")
+        self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
+                              "double-click a name to rename it.")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(i).setToolTip(tip)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setMinimumHeight(110)
+        self.table.itemChanged.connect(self._on_item_changed)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self._build_buttons()
+
+    def _build_buttons(self):
+        self.use_button = QPushButton("Use its settings", objectName="useRunSettings")
+        self.use_button.setToolTip("Copy the selected run's network and training settings into "
+                                   "the builder, to change one thing and run again")
+        self.use_button.clicked.connect(lambda: self._emit_for_selected(self.use_settings_requested))
+        self.remove_button = QPushButton("Remove", objectName="removeRun")
+        self.remove_button.setToolTip("Forget the selected run (not while it is training)")
+        self.remove_button.clicked.connect(lambda: self._emit_for_selected(self.remove_requested))
+        self.csv_button = QPushButton("Export curves (CSV)…", objectName="exportCsv")
+        self.csv_button.setToolTip("Write every curve of every run to a CSV file "
+                                   "(run, series, epoch, value)")
+        self.csv_button.clicked.connect(self.export_csv_requested)
+        self.png_button = QPushButton("Save plots (PNG)…", objectName="exportPng")
+        self.png_button.setToolTip("Save the loss and accuracy plots as they are shown, as an image")
+        self.png_button.clicked.connect(self.export_png_requested)
+        buttons = QHBoxLayout()
+        for button in (self.use_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.csv_button)
+        buttons.addWidget(self.png_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    # --- public API -------------------------------------------------------------------------
+
+    def runs(self) -> list[RunRecord]:
+        return list(self._runs)
+
+    def add_run(self, run: RunRecord):
+        self._runs.append(run)
+        self._updating = True
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        show = QTableWidgetItem(_swatch(run.colour), "")
+        show.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable)
+        self.table.setItem(row, 0, show)
+        for column in range(1, len(COLUMNS)):
+            item = QTableWidgetItem()
+            flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+            item.setFlags(flags | Qt.ItemIsEditable if column == 1 else flags)
+            if column in NUMBER_COLUMNS:
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self.table.setItem(row, column, item)
+        self._updating = False
+        self.update_run(run)
+        self.table.selectRow(row)
+
+    def update_run(self, run: RunRecord):
+        """Refresh the run's row (its status and final figures)."""
+        row = self._runs.index(run)
+        self._updating = True
+        self.table.item(row, 0).setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
+        for column, text in enumerate(row_texts(run)):
+            if column:
+                self.table.item(row, column).setText(text)
+        for column in (1, *SETTINGS_COLUMNS):
+            self.table.item(row, column).setToolTip(run.settings_text())
+        self.table.item(row, 2).setToolTip(run.message or STATUS_TEXT.get(run.status, run.status))
+        self._updating = False
+        self._update_buttons()
+
+    def remove_run(self, run: RunRecord):
+        row = self._runs.index(run)
+        self.table.removeRow(row)
+        self._runs.pop(row)
+        self._update_buttons()
+
+    def selected_run(self) -> RunRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self._runs):  # mid-insert or mid-removal
+            return None
+        return self._runs[rows[0].row()]
+
+    def set_visible(self, run: RunRecord, visible: bool):
+        """Show or hide a run's curves, as ticking its box does."""
+        self.table.item(self._runs.index(run), 0).setCheckState(Qt.Checked if visible else Qt.Unchecked)
+
+    def rename(self, run: RunRecord, name: str):
+        self.table.item(self._runs.index(run), 1).setText(name)
+
+    # --- reacting ---------------------------------------------------------------------------
+
+    def _on_item_changed(self, item: QTableWidgetItem):
+        if self._updating:
+            return
+        run = self._runs[item.row()]
+        if item.column() == 0:
+            run.visible = item.checkState() == Qt.Checked
+            self.visibility_changed.emit(run)
+        elif item.column() == 1:
+            name = item.text().strip()
+            if not name:
+                self._updating = True
+                item.setText(run.name)
+                self._updating = False
+                return
+            run.name = name
+            self.renamed.emit(run)
+
+    def _emit_for_selected(self, signal):
+        run = self.selected_run()
+        if run is not None:
+            signal.emit(run)
+
+    def _update_buttons(self):
+        run = self.selected_run()
+        self.use_button.setEnabled(run is not None)
+        busy = run is not None and run.status in ("starting", "running", "paused")
+        self.remove_button.setEnabled(run is not None and not busy)
+        self.csv_button.setEnabled(bool(self._runs))

@@ -1,0 +1,165 @@
+"""The training control bar: Start, Pause/Resume, Step, Stop, the progress bar and a message banner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStyle,
+                               QVBoxLayout, QWidget)
+
+#: Which buttons are enabled in each state of the panel (Start also needs valid settings and data).
+ENABLED = {
+    "idle": {"start", "step"},
+    "running": {"pause", "stop", "step"},
+    "stepping": {"pause", "stop"},
+    "paused": {"pause", "stop", "step"},
+    "stopping": set(),
+}
+
+
+def format_duration(seconds: float) -> str:
+    """42 -> '0:42', 3725 -> '1:02:05'."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingControls(QWidget):
+    """Buttons and progress; it only sends intent (signals) and shows the state it is given."""
+
+    start_requested = Signal()
+    pause_toggled = Signal()
+    step_requested = Signal()
+    stop_requested = Signal()
+    suggestion_accepted = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._state = "idle"
+        self._start_blocked = ""
+        self._build_buttons()
+        self._build_banner()
+        self.progress = QProgressBar(objectName="trainingProgress")
+        self.progress.setToolTip("Epoch and batch of the run")
+        self.progress.setFormat("Not training")
+        self.progress.setValue(0)
+        self.progress.setMinimumWidth(160)
+        self.hint = QLabel(objectName="trainingHint", wordWrap=True)
+        self.hint.setTextFormat(Qt.RichText)
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing())  # no jumps at 1 or 2 lines
+        self.hint.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        row = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
+            row.addWidget(button)
+        row.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.banner)
+        self.set_state("idle")
+
+    def _button(self, name: str, text: str, icon, tip: str, signal) -> QPushButton:
+        button = QPushButton(self.style().standardIcon(icon), text, objectName=name)
+        button.setToolTip(tip)
+        font = QFont(button.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        button.setFont(font)
+        button.clicked.connect(signal)
+        return button
+
+    def _build_buttons(self):
+        self.start_button = self._button(
+            "startButton", "Start", QStyle.SP_MediaPlay,
+            "Train a new network with the settings on the left (Ctrl+Enter)", self.start_requested)
+        self.start_button.setDefault(True)
+        self.pause_button = self._button(
+            "pauseButton", "Pause", QStyle.SP_MediaPause,
+            "Hold the run between two batches; press again to resume (Space)", self.pause_toggled)
+        self.step_button = self._button(
+            "stepButton", "Step", QStyle.SP_MediaSeekForward,
+            "Train one epoch, then pause: watch the network learn one pass at a time (Ctrl+E)",
+            self.step_requested)
+        self.stop_button = self._button(
+            "stopButton", "Stop", QStyle.SP_MediaStop,
+            "End the run after the current batch; it stays in the runs list (Esc)", self.stop_requested)
+        self.shortcuts = {}
+        for key, keys, slot in (("start", ("Ctrl+Return", "Ctrl+Enter"), self.start_button.click),
+                                ("pause", ("Space",), self.pause_button.click),
+                                ("step", ("Ctrl+E",), self.step_button.click),
+                                ("stop", ("Escape",), self.stop_button.click)):
+            for sequence in keys:
+                shortcut = QShortcut(QKeySequence(sequence), self.parentWidget() or self)
+                shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
+                self.shortcuts.setdefault(key, []).append(shortcut)
+
+    def _build_banner(self):
+        self.banner = QFrame(objectName="trainingBanner")
+        self.banner.setFrameShape(QFrame.StyledPanel)
+        self.banner.setAutoFillBackground(True)
+        self.banner.setBackgroundRole(QPalette.ToolTipBase)
+        self.banner.setForegroundRole(QPalette.ToolTipText)
+        icon = QLabel()
+        icon.setPixmap(self.style().standardIcon(QStyle.SP_MessageBoxWarning).pixmap(32, 32))
+        self.banner_text = QLabel(objectName="trainingBannerText", wordWrap=True)
+        self.banner_text.setForegroundRole(QPalette.ToolTipText)
+        font = QFont(self.banner_text.font())
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.banner_text.setFont(font)
+        self.suggestion_button = QPushButton(objectName="suggestionButton")
+        self.suggestion_button.clicked.connect(self.suggestion_accepted)
+        close = QPushButton("Dismiss", objectName="dismissBanner")
+        close.setToolTip("Hide this message")
+        close.clicked.connect(self.hide_banner)
+        layout = QHBoxLayout(self.banner)
+        layout.addWidget(icon, 0, Qt.AlignTop)
+        layout.addWidget(self.banner_text, 1)
+        layout.addWidget(self.suggestion_button)
+        layout.addWidget(close)
+        self.banner.hide()
+
+    # --- showing state ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def set_state(self, state: str) -> None:
+        """"idle", "running", "stepping", "paused" or "stopping"."""
+        self._state = state
+        enabled = ENABLED[state]
+        self.start_button.setEnabled("start" in enabled and not self._start_blocked)
+        self.pause_button.setEnabled("pause" in enabled)
+        self.step_button.setEnabled("step" in enabled and not (state == "idle" and self._start_blocked))
+        self.stop_button.setEnabled("stop" in enabled)
+        resume = state == "paused"
+        self.pause_button.setText("Resume" if resume else "Pause")
+        self.pause_button.setIcon(self.style().standardIcon(
+            QStyle.SP_MediaPlay if resume else QStyle.SP_MediaPause))
+        for key in ("pause", "stop"):
+            for shortcut in self.shortcuts[key]:
+                shortcut.setEnabled(state in ("running", "stepping", "paused"))
+
+    def block_start(self, reason: str) -> None:
+        """Disable Start (and Step) with ``reason`` as their tooltip; "" allows them again."""
+        self._start_blocked = reason
+        tip = "Train a new network with the settings on the left (Ctrl+Enter)"
+        self.start_button.setToolTip(f"Cannot start: {reason}" if reason else tip)
+        self.set_state(self._state)
+
+    def show_banner(self, text: str, suggestion: str = "") -> None:
+        """A prominent message under the buttons, with an optional one-click suggestion."""
+        self.banner_text.setText(text)
+        self.suggestion_button.setText(suggestion)
+        self.suggestion_button.setVisible(bool(suggestion))
+        self.banner.show()
+
+    def hide_banner(self) -> None:
+        self.banner.hide()
+
+    def show_progress(self, epoch: int, epochs: int, batch: int, n_batches: int) -> None:
+        self.progress.setRange(0, max(1, epochs * n_batches))
+        self.progress.setValue((epoch - 1) * n_batches + batch)
+        self.progress.setFormat(f"Epoch {epoch} of {epochs} · batch {batch:,} of {n_batches:,}")

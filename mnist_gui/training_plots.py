@@ -1,0 +1,389 @@
+"""The live loss and accuracy plots (pyqtgraph): one set of curves per run, created once, fed by setData."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from .run_record import RunRecord
+
+LABEL_STYLE = {"font-size": "12pt"}
+HOVER_RATE = 30  # hover read-outs per second at most
+
+
+def _pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return pg.mkPen(c, width=width, style=style)
+
+
+class _RunCurves:
+    """The plot items of one run: batch loss raw and smoothed, epoch train/validation loss and
+    accuracy, and the final test accuracy. Created once; ``update_*`` only calls ``setData``."""
+
+    def __init__(self, run: RunRecord, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        c = run.colour
+        self.raw = _curve(loss_plot, _pen(c, 1, alpha=70))
+        self.smooth = _curve(loss_plot, _pen(c, 2))
+        self.train_loss = _curve(loss_plot, _pen(c, 2, Qt.DashLine), symbol="o", colour=c)
+        self.val_loss = _curve(loss_plot, _pen(c, 3), symbol="s", colour=c)
+        self.train_acc = _curve(accuracy_plot, _pen(c, 2, Qt.DashLine), symbol="o", colour=c)
+        self.val_acc = _curve(accuracy_plot, _pen(c, 3), symbol="s", colour=c)
+        self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
+        self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
+                      self.val_acc, self.test_acc)
+
+    def update_batches(self, run: RunRecord):
+        self.raw.setData(run.raw.x(), run.raw.y())
+        self.smooth.setData(run.smooth.x(), run.smooth.y())
+
+    def update_epochs(self, run: RunRecord):
+        self.train_loss.setData(*run.epoch_series("train_loss"))
+        self.val_loss.setData(*run.epoch_series("val_loss"))
+        x, y = run.epoch_series("train_accuracy")
+        self.train_acc.setData(x, 100 * y)
+        x, y = run.epoch_series("val_accuracy")
+        self.val_acc.setData(x, 100 * y)
+        if run.test_accuracy is not None:
+            self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
+        else:
+            self.test_acc.setData([], [])
+
+    def set_visible(self, visible: bool):
+        for item in self.items:
+            item.setVisible(visible)
+
+    def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        for item in self.items:
+            (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
+
+
+def _curve(plot: pg.PlotItem, pen, symbol=None, colour=None, size=8) -> pg.PlotDataItem:
+    """An empty curve, fast for long series: peak downsampling and clipping to the view."""
+    kwargs = {}
+    if symbol is not None:
+        kwargs = dict(symbol=symbol, symbolSize=size, symbolBrush=colour, symbolPen=colour)
+    item = pg.PlotDataItem([], [], pen=pen, **kwargs)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    plot.addItem(item)
+    return item
+
+
+NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of 10) >= ``value``."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for m in NICE_STEPS:
+        if m * 10.0 ** exponent >= value * (1 - 1e-12):
+            return m * 10.0 ** exponent
+    return 10.0 ** (exponent + 1)
+
+
+def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
+    """y range of the loss plot: 0 to a round number above the curves (or whole decades in log)."""
+    values = [a for run in runs for a in (run.smooth.y(), *[run.epoch_series(n)[1]
+              for n in ("train_loss", "val_loss")]) if len(a)]
+    if not values:
+        return (-2.0, 1.0) if log else (0.0, 1.0)
+    data = np.concatenate(values)
+    data = data[np.isfinite(data)]
+    if log:
+        data = data[data > 0]
+        if not len(data):
+            return -2.0, 1.0
+        low, high = math.floor(math.log10(data.min())), math.ceil(math.log10(data.max()))
+        return float(low), float(max(high, low + 1))
+    return 0.0, nice_ceiling(1.05 * float(data.max(initial=0.0)))
+
+
+def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
+    """y range of the accuracy plot, in percent: from a multiple of 10 below everything to 100."""
+    values = [100 * a for run in runs for n in ("train_accuracy", "val_accuracy")
+              for a in run.epoch_series(n)[1]]
+    values += [100 * run.test_accuracy for run in runs if run.test_accuracy is not None]
+    if baseline is not None:
+        values.append(100 * baseline)
+    low = min(values, default=80.0)
+    return float(max(0, math.floor((low - 2) / 10) * 10)), 100.5
+
+
+class _RangeKeeper:
+    """Sets a plot's range itself, only when it changes, instead of pyqtgraph's auto-range.
+
+    Auto-range moves the axes on every new point, and redrawing the axes is most of the cost of a
+    live update. Here the x axis spans the whole run from the start and the y axis only moves to
+    round numbers. Panning or zooming by hand stops the following; the "A" button resumes it.
+    """
+
+    def __init__(self, plot: pg.PlotWidget, refit):
+        self.item = plot.getPlotItem()
+        self.follow = True
+        self._last = None
+        self._refit = refit
+        self.item.vb.disableAutoRange()
+        self.item.vb.sigRangeChangedManually.connect(self._manual)
+        self.item.autoBtn.clicked.disconnect()
+        self.item.autoBtn.clicked.connect(self.resume)
+
+    def _manual(self, *_):
+        self.follow = False
+
+    def resume(self):
+        self.follow, self._last = True, None
+        self._refit()
+
+    def apply(self, x_range, y_range):
+        wanted = (tuple(x_range), tuple(y_range))
+        if self.follow and wanted != self._last:
+            self._last = wanted
+            self.item.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+
+class TrainingPlots(QWidget):
+    """``lossPlot`` and ``accuracyPlot`` side by side, with a log-scale toggle and hover read-outs."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._curves: dict[int, _RunCurves] = {}
+        self._runs: dict[int, RunRecord] = {}
+        self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
+        self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
+        self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=100.5)
+        self._baseline_value: float | None = None
+        self._ranges = (_RangeKeeper(self.loss_plot, self.fit),
+                        _RangeKeeper(self.accuracy_plot, self.fit))
+        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=_pen("#888888", 2, Qt.DotLine),
+                                        label="", labelOpts=dict(position=0.02, color="#888888",
+                                                                 anchors=[(0, 1), (0, 1)]))
+        self.baseline.setVisible(False)
+        self.accuracy_plot.addItem(self.baseline, ignoreBounds=True)
+        self.log_scale = QCheckBox("Log scale", objectName="logScale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements "
+                                  "become visible")
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self._legends()
+        self._hover = [_Hover(self, self.loss_plot, "loss"),
+                       _Hover(self, self.accuracy_plot, "accuracy")]
+        self._layout()
+        self.apply_palette()
+
+    def _make_plot(self, name: str, title: str, y_label: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget()
+        plot.setObjectName(name)
+        item = plot.getPlotItem()
+        item.setTitle(title, size="13pt")
+        item.setLabel("bottom", "epoch", **LABEL_STYLE)
+        item.setLabel("left", y_label, **LABEL_STYLE)
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setMenuEnabled(True)
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        font = QFont()
+        font.setPointSize(11)
+        for side in ("left", "bottom"):
+            item.getAxis(side).setTickFont(font)
+            item.getAxis(side).enableAutoSIPrefix(False)
+        plot.setToolTip(f"{title} as the network learns. Hover to read values; drag to pan, wheel "
+                        "to zoom, right-click for more (A: fit everything)")
+        plot.setMinimumHeight(180)
+        return plot
+
+    def _legends(self):
+        grey = "#888888"
+        for plot, offset, entries in (
+                (self.loss_plot, (-10, 10), (("batches (smoothed)", _pen(grey, 2), None),
+                                  ("training, per epoch", _pen(grey, 2, Qt.DashLine), "o"),
+                                  ("validation, per epoch", _pen(grey, 3), "s"))),
+                (self.accuracy_plot, (-10, -10), (("training", _pen(grey, 2, Qt.DashLine), "o"),
+                                      ("validation", _pen(grey, 3), "s"),
+                                      ("test (at the end)", None, "star")))):
+            legend = plot.getPlotItem().addLegend(offset=offset, labelTextSize="10pt")
+            for text, pen, symbol in entries:
+                sample = pg.PlotDataItem([], [], pen=pen, symbol=symbol, symbolBrush=grey,
+                                         symbolPen=grey)
+                legend.addItem(sample, text)
+            plot.legend = legend
+
+    def _layout(self):
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot, 1)
+        plots.addWidget(self.accuracy_plot, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.log_scale)
+
+    # --- colours ----------------------------------------------------------------------------
+
+    def apply_palette(self):
+        """Plot background and text from the widget palette (light or dark)."""
+        palette = self.palette()
+        background, text = palette.color(QPalette.Base), palette.color(QPalette.Text)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setBackground(background)
+            item = plot.getPlotItem()
+            for side in ("left", "bottom"):
+                axis = item.getAxis(side)
+                axis.setPen(text)
+                axis.setTextPen(text)
+            item.titleLabel.setText(item.titleLabel.text, color=text.name())
+            plot.legend.setLabelTextColor(text)
+
+    def changeEvent(self, event):
+        if event.type() == event.Type.PaletteChange:
+            self.apply_palette()
+        super().changeEvent(event)
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def add_run(self, run: RunRecord):
+        """Create the run's curves (once); they stay until ``remove_run``."""
+        self._runs[run.number] = run
+        self._curves[run.number] = _RunCurves(run, self.loss_plot.getPlotItem(),
+                                              self.accuracy_plot.getPlotItem())
+        self.update_run(run)
+
+    def update_batches(self, run: RunRecord):
+        self._curves[run.number].update_batches(run)
+        self.fit()
+
+    def update_epochs(self, run: RunRecord):
+        self._curves[run.number].update_epochs(run)
+        self.fit()
+
+    def update_run(self, run: RunRecord):
+        curves = self._curves[run.number]
+        curves.update_batches(run)
+        curves.update_epochs(run)
+        curves.set_visible(run.visible)
+        self.fit()
+
+    def remove_run(self, run: RunRecord):
+        curves = self._curves.pop(run.number, None)
+        self._runs.pop(run.number, None)
+        if curves is not None:
+            curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self.fit()
+
+    def fit(self):
+        """Frame the visible runs: x over their whole length (a running run's planned epochs)."""
+        runs = self.visible_runs()
+        x_high = max((_extent(run) for run in runs), default=1.0)
+        x_high = max(1.0, x_high)
+        x_range = (0.0, x_high + max(0.3, 0.04 * x_high))  # room for the last marker and test star
+        loss, accuracy = self._ranges
+        loss.apply(x_range, loss_range(runs, self.log_scale.isChecked()))
+        accuracy.apply(x_range, accuracy_range(runs, self._baseline_value))
+
+    def curves(self, run: RunRecord) -> _RunCurves:
+        return self._curves[run.number]
+
+    def visible_runs(self) -> list[RunRecord]:
+        return [run for run in self._runs.values() if run.visible]
+
+    def set_baseline(self, accuracy: float | None):
+        """The mean-digit classifier's test accuracy as a horizontal line (None hides it)."""
+        self._baseline_value = accuracy
+        self.baseline.setVisible(accuracy is not None)
+        if accuracy is not None:
+            self.baseline.setValue(100 * accuracy)
+            self.baseline.label.setFormat(f"mean-digit baseline {100 * accuracy:.1f} %")
+        self.fit()
+
+    def set_log_scale(self, on: bool):
+        self.log_scale.setChecked(on)
+        self.loss_plot.getPlotItem().setLogMode(y=on)
+        self._ranges[0].resume()
+
+    def export_png(self, path) -> bool:
+        """Both plots as one PNG image. True on success."""
+        return self.grab().save(str(path), "PNG")
+
+
+def _extent(run: RunRecord) -> float:
+    """How far along x a run goes: its planned epochs while it trains, else what it trained."""
+    if run.status in ("starting", "running", "paused"):
+        return float(run.config.epochs)
+    last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
+    return max(float(len(run.epochs)), last_batch)
+
+
+class _Hover:
+    """Reads the values under the mouse: a dashed line at the pointer and, in a box beside it,
+    the nearest epoch's figures of every visible run, one line per run in the run's colour."""
+
+    def __init__(self, plots: TrainingPlots, widget: pg.PlotWidget, kind: str):
+        self.plots, self.widget, self.kind = plots, widget, kind
+        self.line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1, Qt.DashLine))
+        self.label = pg.TextItem(anchor=(0, 0))
+        self.label.setZValue(100)
+        for item in (self.line, self.label):
+            item.setVisible(False)
+            widget.addItem(item, ignoreBounds=True)
+        self.proxy = pg.SignalProxy(widget.scene().sigMouseMoved, rateLimit=HOVER_RATE,
+                                    slot=self._moved)
+
+    def _moved(self, args):
+        view = self.widget.getPlotItem().vb
+        inside = view.sceneBoundingRect().contains(args[0])
+        self.line.setVisible(inside)
+        self.label.setVisible(inside)
+        if not inside:
+            return
+        x = view.mapSceneToView(args[0]).x()
+        palette = self.widget.palette()
+        background = QColor(palette.color(QPalette.Base))
+        background.setAlpha(225)
+        self.label.fill = pg.mkBrush(background)
+        self.label.border = pg.mkPen(palette.color(QPalette.Mid))
+        self.label.setHtml(f"<div style='color:{palette.color(QPalette.Text).name()}; "
+                           "font-size:9pt'>"
+                           f"{self.text(x)}</div>")
+        (x_low, x_high), (y_low, y_high) = view.viewRange()
+        # in the half of the plot away from the pointer, at mid-height: clear of the legends
+        left = x >= (x_low + x_high) / 2
+        self.label.setAnchor((0, 0.5) if left else (1, 0.5))
+        self.line.setPos(x)
+        self.label.setPos(x_low if left else x_high, (y_low + y_high) / 2)
+
+    def text(self, x: float) -> str:
+        """'epoch 3' and one line per visible run: 'Run 1: train 0.123, val. 0.145'."""
+        lines = [f"<b>epoch {max(1, round(x))}</b>" if x >= 0.5 else f"<b>epoch {x:.2f}</b>"]
+        for run in self.plots.visible_runs():
+            part = describe_at(run, x, self.kind)
+            if part:
+                lines.append(f"<b style='color:{run.colour}'>{run.name}</b><br>&nbsp;&nbsp;{part}")
+        return "<br>".join(lines)
+
+
+def describe_at(run: RunRecord, x: float, kind: str) -> str:
+    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss)."""
+    parts = []
+    if kind == "loss" and len(run.smooth):
+        i = min(int(np.searchsorted(run.smooth.x(), x)), len(run.smooth) - 1)
+        parts.append(f"batch {run.smooth.y()[i]:.3f}")
+    if run.epochs:
+        e = run.epochs[min(max(round(x), 1), len(run.epochs)) - 1]
+        if kind == "loss":
+            parts.append(f"train {e.train_loss:.3f}")
+            if e.val_loss is not None:
+                parts.append(f"val. {e.val_loss:.3f}")
+        else:
+            parts.append(f"train {100 * e.train_accuracy:.2f}")
+            if e.val_accuracy is not None:
+                parts.append(f"val. {100 * e.val_accuracy:.2f}")
+    if kind == "accuracy" and run.test_accuracy is not None:
+        parts.append(f"test {100 * run.test_accuracy:.2f}")
+    if kind == "accuracy" and parts:
+        parts[-1] += " %"
+    return " · ".join(parts)
