@@ -1,0 +1,308 @@
+"""The confusion matrix as a clickable heatmap (counts or row percentages), and the images of the chosen cell."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QToolTip,
+                               QVBoxLayout, QWidget)
+
+from .mistakes_view import RIGHT, WRONG, ImageGallery
+
+WHITE = QColor(255, 255, 255)
+
+
+def _mix(colour: QColor, t: float) -> QColor:
+    """White at t = 0, ``colour`` at t = 1."""
+    t = float(min(max(t, 0.0), 1.0))
+    return QColor(round(255 + (colour.red() - 255) * t), round(255 + (colour.green() - 255) * t),
+                  round(255 + (colour.blue() - 255) * t))
+
+
+class ConfusionMatrix(QWidget):
+    """Rows are true classes, columns predicted ones; a last column gives each class's accuracy.
+
+    Correct answers (the diagonal) are green by the share of their row; mistakes are red, the
+    most frequent mistake darkest, so the few errors stand out beside thousands of right answers.
+    """
+
+    cell_clicked = Signal(int, int)  # true class, predicted class
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("confusionMatrix")
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 300)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self._counts = np.zeros((0, 0), dtype=np.int64)
+        self._names: tuple[str, ...] = ()
+        self._normalised = False
+        self._selected: tuple[int, int] | None = None
+        self._placeholder = ""
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, 520)
+
+    def set_confusion(self, counts: np.ndarray, names: tuple[str, ...]):
+        """``counts[true, predicted]`` (C, C) integers."""
+        self._counts = np.array(counts, dtype=np.int64, copy=True)
+        self._names = tuple(names)
+        if self._selected and max(self._selected) >= len(self._counts):
+            self._selected = None
+        self.update()
+
+    def confusion(self) -> np.ndarray:
+        return self._counts.copy()
+
+    def set_normalised(self, on: bool):
+        self._normalised = bool(on)
+        self.update()
+
+    def set_placeholder(self, text: str):
+        self._placeholder = text
+        self.update()
+
+    def selected(self) -> tuple[int, int] | None:
+        return self._selected
+
+    def set_selected(self, cell: tuple[int, int] | None):
+        self._selected = cell
+        self.update()
+
+    # --- geometry ---------------------------------------------------------------------------
+
+    def _label(self, cls: int) -> str:
+        name = self._names[cls] if cls < len(self._names) else str(cls)
+        return name if name == str(cls) else f"{cls} {name}"
+
+    def _layout(self) -> tuple[float, float, float]:
+        """(left, top, cell): where the grid starts and the side of one cell."""
+        fm, n = self.fontMetrics(), max(1, len(self._counts))
+        labels = max((fm.horizontalAdvance(self._label(c)) for c in range(n)), default=0)
+        left = min(labels, 120) + fm.height() + 14
+        top = 2 * fm.height() + 8
+        right = fm.horizontalAdvance("100.0 %") + 16
+        cell = min((self.width() - left - right) / n, (self.height() - top - 6) / n)
+        return left, top, max(cell, 8.0)
+
+    def cell_rect(self, true: int, predicted: int) -> QRectF:
+        """Where cell (true, predicted) is drawn, in widget coordinates."""
+        left, top, cell = self._layout()
+        return QRectF(left + predicted * cell, top + true * cell, cell, cell)
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        left, top, cell = self._layout()
+        n = len(self._counts)
+        col, row = int((pos.x() - left) // cell), int((pos.y() - top) // cell)
+        return (row, col) if 0 <= row < n and 0 <= col < n else None
+
+    # --- painting ---------------------------------------------------------------------------
+
+    def _values(self) -> np.ndarray:
+        if not self._normalised:
+            return self._counts.astype(float)
+        totals = self._counts.sum(axis=1, keepdims=True)
+        return np.divide(self._counts, totals, out=np.zeros(self._counts.shape), where=totals > 0)
+
+    def _colours(self, values: np.ndarray) -> list[list[QColor]]:
+        n = len(values)
+        totals = self._counts.sum(axis=1)
+        off = values * (1 - np.eye(n))
+        worst = float(off.max()) if off.size else 0.0
+        grid = []
+        for t in range(n):
+            row = []
+            for p in range(n):
+                if t == p:
+                    row.append(_mix(RIGHT, self._counts[t, t] / totals[t] if totals[t] else 0))
+                else:
+                    row.append(_mix(WRONG, values[t, p] / worst if worst else 0))
+            grid.append(row)
+        return grid
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        pal = self.palette()
+        if not len(self._counts):
+            painter.setPen(pal.color(QPalette.PlaceholderText))
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap,
+                             self._placeholder)
+            return
+        self._paint_headers(painter)
+        values = self._values()
+        colours = self._colours(values)
+        cell = self._layout()[2]
+        font = QFont(self.font())
+        font.setPixelSize(max(7, min(int(cell * 0.3), 18)))
+        painter.setFont(font)
+        for t in range(len(values)):
+            for p in range(len(values)):
+                self._paint_cell(painter, t, p, values[t, p], colours[t][p])
+        self._paint_accuracy(painter)
+        if self._selected is not None:
+            painter.setPen(QPen(pal.color(QPalette.Highlight), 3))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRect(self.cell_rect(*self._selected).adjusted(1, 1, -1, -1))
+        painter.end()
+
+    def _paint_cell(self, painter, t, p, value, colour):
+        rect = self.cell_rect(t, p)
+        painter.fillRect(rect, colour)
+        painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
+        painter.drawRect(rect)
+        dark = colour.lightness() < 150
+        if self._counts[t, p] == 0:
+            painter.setPen(QColor(190, 190, 190))
+            text = "0"
+        else:
+            painter.setPen(WHITE if dark else QColor(30, 30, 30))
+            text = _percent(value) if self._normalised else f"{int(value):,}"
+        painter.drawText(rect, Qt.AlignCenter, text)
+
+    def _paint_headers(self, painter):
+        fm, pal = self.fontMetrics(), self.palette()
+        left, top, cell = self._layout()
+        n = len(self._counts)
+        painter.setPen(pal.color(QPalette.WindowText))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.drawText(QRectF(left, 0, n * cell, fm.height() + 2), Qt.AlignCenter,
+                         "predicted class →")
+        painter.drawText(QRectF(left + n * cell + 4, 0, 200, fm.height() + 2), Qt.AlignLeft,
+                         "accuracy")
+        painter.save()
+        painter.translate(2, top + n * cell / 2)
+        painter.rotate(-90)
+        painter.drawText(QRectF(-n * cell / 2, 0, n * cell, fm.height() + 2), Qt.AlignCenter,
+                         "← true class")
+        painter.restore()
+        painter.setFont(self.font())
+        for c in range(n):
+            painter.drawText(QRectF(left + c * cell, fm.height() + 4, cell, fm.height()),
+                             Qt.AlignCenter, str(c) if len(self._label(c)) > 3 else self._label(c))
+            painter.drawText(QRectF(fm.height() + 6, top + c * cell, left - fm.height() - 12, cell),
+                             Qt.AlignRight | Qt.AlignVCenter,
+                             fm.elidedText(self._label(c), Qt.ElideRight, 120))
+
+    def _paint_accuracy(self, painter):
+        left, top, cell = self._layout()
+        n, totals = len(self._counts), self._counts.sum(axis=1)
+        painter.setPen(self.palette().color(QPalette.WindowText))
+        for c in range(n):
+            rect = QRectF(left + n * cell + 4, top + c * cell, 200, cell)
+            text = _percent(self._counts[c, c] / totals[c]) if totals[c] else "–"
+            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, text)
+
+    # --- interaction ------------------------------------------------------------------------
+
+    def mousePressEvent(self, event):
+        where = self.cell_at(event.position())
+        if where is not None and event.button() == Qt.LeftButton:
+            self.set_selected(where)
+            self.cell_clicked.emit(*where)
+
+    def event(self, event):
+        if event.type() == QEvent.ToolTip and len(self._counts):
+            where = self.cell_at(QPointF(event.pos()))
+            if where is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.describe(*where), self)
+            return True
+        return super().event(event)
+
+    def describe(self, true: int, predicted: int) -> str:
+        """One sentence about a cell, for its tooltip and the caption of its images."""
+        count, total = int(self._counts[true, predicted]), int(self._counts[true].sum())
+        share = f" ({_percent(count / total)} of them)" if total else ""
+        what = "read correctly" if true == predicted else f"read as {self._label(predicted)}"
+        return f"{count:,} of the {total:,} test images of {self._label(true)} {what}{share}"
+
+
+def _percent(fraction: float) -> str:
+    value = 100 * fraction
+    return f"{value:.1f} %" if value < 99.95 and value != 0 else f"{value:.0f} %"
+
+
+class ConfusionView(QWidget):
+    """The matrix with a counts / row-percentages switch, and the images of the clicked cell."""
+
+    open_in_browser = Signal(str, int)
+    open_on_canvas = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._evaluation = self._images = None
+        self._names: tuple[str, ...] = ()
+        self.matrix = ConfusionMatrix()
+        self.normalised = QCheckBox("Row percentages", objectName="normaliseConfusion")
+        self.normalised.setToolTip("Show each cell as a share of its true class (its row) "
+                                   "instead of a count of images")
+        self.normalised.toggled.connect(self.matrix.set_normalised)
+        self.cell_caption = QLabel(objectName="confusionCellCaption", wordWrap=True)
+        self.cell_images = ImageGallery("confusionCellImages")
+        self.cell_images.open_in_browser.connect(self.open_in_browser)
+        self.cell_images.open_on_canvas.connect(self.open_on_canvas)
+        self.matrix.cell_clicked.connect(self.show_cell)
+        self._build()
+
+    def _build(self):
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Rows: the true class. Columns: the network's answer. "
+                             "Click a cell to see its images."), 1)
+        bar.addWidget(self.normalised)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.matrix, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.cell_caption)
+        right_layout.addWidget(self.cell_images, 1)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def clear(self, message: str):
+        self._evaluation = None
+        self.matrix.set_confusion(np.zeros((0, 0), dtype=np.int64), ())
+        self.matrix.set_placeholder(message)
+        self.cell_caption.setText("")
+        self.cell_images.clear()
+
+    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...]):
+        """Show ``evaluation``'s confusion matrix; keep the chosen cell, or pick the worst mistake."""
+        self._evaluation, self._images, self._names = evaluation, images, tuple(names)
+        self.matrix.set_confusion(evaluation.confusion, self._names)
+        cell = self.matrix.selected()
+        if cell is None:
+            off = evaluation.confusion * (1 - np.eye(len(evaluation.confusion), dtype=np.int64))
+            cell = np.unravel_index(int(np.argmax(off)), off.shape)
+        self.show_cell(int(cell[0]), int(cell[1]))
+
+    def show_cell(self, true: int, predicted: int):
+        """Select a cell and show its images: the test images of ``true`` called ``predicted``."""
+        ev = self._evaluation
+        if ev is None:
+            return
+        self.matrix.set_selected((true, predicted))
+        indices = np.flatnonzero((ev.true == true) & (ev.predicted == predicted))
+        if true != predicted:  # the most confident mistakes first, as in the mistakes gallery
+            indices = indices[np.argsort(-ev.top_probs[indices, 0], kind="stable")]
+        self.cell_images.set_items(self._images, indices, ev.true[indices],
+                                   ev.top_classes[indices], ev.top_probs[indices], self._names)
+        self.cell_images.set_placeholder("No test image in this cell.")
+        self.cell_caption.setText(f"<b>{self.matrix.describe(true, predicted)}</b>")
+
+    def cell_indices(self) -> np.ndarray:
+        """Test-split indices of the images shown for the chosen cell."""
+        return self.cell_images.indices()

@@ -1,0 +1,270 @@
+"""The Draw panel: draw a digit, and the current network (and the mean-digit baseline) read it as you draw."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from .draw_canvas import BRUSH_RANGE, DrawCanvas
+from .my_drawings import STORE_SIDE, DrawingStore, MyDrawingsBox, default_path, score_drawings
+from .prediction_view import PredictionView, note
+from .worker import TaskRunner
+
+LIVE_INTERVAL_MS = 40  # reading while drawing: at most 25 times a second
+NO_NETWORK = ("Train a network on the Network and training panel, or load one with "
+              "File > Load model.")
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """One drawing read: its preprocessing, the network's probabilities, the baseline's class.
+
+    ``probabilities`` is None without a network, ``baseline_class`` None without a fitted
+    baseline of the same image size; ``seconds`` covers preprocessing and both classifiers.
+    """
+
+    pre: object  # engine.preprocessing.Preprocessed
+    probabilities: np.ndarray | None
+    baseline_class: int | None
+    seconds: float
+
+    def __repr__(self) -> str:
+        answer = None if self.probabilities is None else int(np.argmax(self.probabilities))
+        return (f"Reading(empty={self.pre.empty}, network={answer}, "
+                f"baseline={self.baseline_class}, ms={self.seconds * 1000:.2f})")
+
+
+def read_drawing(ink: np.ndarray, size: int, network=None, baseline=None) -> Reading:
+    """Preprocess ``ink`` (h, w) uint8 the MNIST way to ``size`` x ``size`` and classify it."""
+    from engine.preprocessing import preprocess_drawing
+
+    start = time.perf_counter()
+    pre = preprocess_drawing(ink, size=size)
+    probabilities = baseline_class = None
+    if not pre.empty:
+        x = pre.image[None]
+        if network is not None and network.spec.input_size == x[0].size:
+            probabilities = network.predict_proba(x)[0]
+        if baseline is not None and baseline.means.shape[1:] == pre.image.shape:
+            baseline_class = int(baseline.predict(x)[0])
+    return Reading(pre, probabilities, baseline_class, time.perf_counter() - start)
+
+
+def square_side(n_inputs: int) -> int | None:
+    """The side of a square image of ``n_inputs`` pixels (28 for 784), or None if there is none."""
+    side = math.isqrt(n_inputs)
+    return side if side * side == n_inputs else None
+
+
+def fit_baseline(dataset, job):
+    """The mean-digit classifier (L2) fitted on the training split (run in a worker)."""
+    from engine.baseline import MeanDigitClassifier
+
+    job.check()
+    return MeanDigitClassifier("l2").fit(dataset.train_images, dataset.train_labels,
+                                         dataset.n_classes)
+
+
+class DrawView(QWidget):
+    """``DrawView(hub)``: reads ``hub.network`` whenever the drawing or the network changes.
+
+    ``drawing_changed(image)`` sends a copy of the network's input for the current drawing,
+    (size, size) uint8, or None when the canvas is empty (the Evaluate panel shows the hidden
+    layers' activations for it).
+    """
+
+    drawing_changed = Signal(object)
+    baseline_ready = Signal()
+
+    def __init__(self, hub, parent: QWidget | None = None, drawings_path=None):
+        super().__init__(parent)
+        self.setObjectName("drawView")
+        self.hub = hub
+        self._dataset = None
+        self._baseline = None
+        self._reading: Reading | None = None
+        self._runner = TaskRunner(self)
+        self._runner.succeeded.connect(self._on_baseline_fitted)
+        self._runner.failed.connect(lambda error: self.status.setText(
+            f"The mean-digit baseline could not be fitted: {error}"))
+        self._live = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
+        self._live.timeout.connect(self.read_now)
+        self.store = DrawingStore(drawings_path or default_path())
+        self._build()
+        self._connect()
+        self._on_network_changed(hub.network)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self):
+        self.canvas = DrawCanvas()
+        self.status = QLabel(objectName="drawStatus", wordWrap=True)
+        self.clear_button = QPushButton("Clear", objectName="clearCanvasButton")
+        self.clear_button.setToolTip("Wipe the canvas (Delete or Backspace)")
+        self.undo_button = QPushButton("Undo stroke", objectName="undoStrokeButton")
+        self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
+        self.brush = QSlider(Qt.Horizontal, objectName="brushWidth")
+        self.brush.setRange(*BRUSH_RANGE)
+        self.brush.setValue(self.canvas.brush_width())
+        self.brush.setToolTip("Brush width: MNIST digits have thick, even strokes")
+        self.drawings = MyDrawingsBox(self.store)
+        self.prediction = PredictionView()
+        tools = QHBoxLayout()
+        tools.addWidget(self.clear_button)
+        tools.addWidget(self.undo_button)
+        tools.addSpacing(12)
+        tools.addWidget(QLabel("Brush"))
+        tools.addWidget(self.brush, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.status)
+        left.addWidget(self.canvas, 1)
+        left.addLayout(tools)
+        left.addWidget(note("Draw big and centred, as on paper. Your strokes are cropped, scaled "
+                            "and centred before the network sees them (right)."))
+        left.addWidget(self.drawings)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 5)
+        layout.addWidget(self.prediction, 6)
+
+    def _connect(self):
+        self.canvas.changed.connect(self.read_now)
+        self.canvas.stroke_moved.connect(self._on_stroke_moved)
+        self.clear_button.clicked.connect(self.canvas.clear)
+        self.undo_button.clicked.connect(self.canvas.undo)
+        self.brush.valueChanged.connect(self.canvas.set_brush_width)
+        for keys, slot in ((QKeySequence.Undo, self.canvas.undo),
+                           (QKeySequence(Qt.Key_Delete), self.canvas.clear),
+                           (QKeySequence(Qt.Key_Backspace), self.canvas.clear)):
+            QShortcut(keys, self, slot, context=Qt.WidgetWithChildrenShortcut)
+        self.hub.network_changed.connect(self._on_network_changed)
+        self.drawings.save_requested.connect(self._save_drawing)
+        self.drawings.score_requested.connect(self._score_drawings)
+
+    # --- state in ---------------------------------------------------------------------------
+
+    def set_dataset(self, dataset):
+        """Use ``dataset``'s class names and image size, and fit its mean-digit baseline."""
+        self._dataset, self._baseline = dataset, None
+        names = self._class_names()
+        self.prediction.set_classes(names)
+        self.drawings.set_classes(names)
+        self._runner.start(lambda job, d=dataset: fit_baseline(d, job))
+        self.read_now()
+
+    def show_image(self, image: np.ndarray):
+        """Put a dataset image on the canvas, so it goes through the preprocessing like a drawing."""
+        self.canvas.show_image(image)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self._live.stop()
+        return self._runner.shutdown(timeout_ms)
+
+    def reading(self) -> Reading | None:
+        """The last reading of a non-empty canvas, or None."""
+        return self._reading
+
+    def baseline(self):
+        """The fitted mean-digit classifier, or None until ``baseline_ready``."""
+        return self._baseline
+
+    def input_size(self) -> int:
+        """Side of the image the drawing is turned into: the network's, else the dataset's, else 28."""
+        network = self.hub.network
+        if network is not None and square_side(network.spec.input_size):
+            return square_side(network.spec.input_size)
+        if self._dataset is not None:
+            return self._dataset.image_shape[0]
+        return 28
+
+    def _class_names(self) -> tuple[str, ...]:
+        network = self.hub.network
+        names = self._dataset.class_names if self._dataset is not None else tuple("0123456789")
+        if network is not None and network.spec.classes != len(names):
+            return tuple(str(c) for c in range(network.spec.classes))
+        return tuple(names)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _on_stroke_moved(self):
+        if not self._live.isActive():
+            self._live.start()
+
+    def read_now(self):
+        """Read the canvas with the current network and baseline and show the answer."""
+        self._live.stop()
+        had_reading = self._reading is not None
+        if self.canvas.is_empty():
+            self._reading = None
+            self.prediction.clear()
+            if had_reading:
+                self.drawing_changed.emit(None)
+            return
+        self._reading = read_drawing(self.canvas.ink(), self.input_size(), self.hub.network,
+                                     self._baseline)
+        if self._reading.pre.empty:  # an image with no ink, or ink below the threshold
+            self._reading = None
+            self.prediction.clear("There is no ink on the canvas to read.")
+            self.drawing_changed.emit(None)
+            return
+        self.prediction.show_answer(self._reading.pre, self._reading.probabilities,
+                                    self._reading.baseline_class, self._detail())
+        self.drawing_changed.emit(self._reading.pre.image.copy())
+
+    def _detail(self) -> str:
+        if self.hub.network is None:
+            return NO_NETWORK
+        if self._reading.probabilities is None:
+            return (f"This network takes {self.hub.network.spec.input_size} pixels per image: "
+                    "it cannot read a drawing turned into a square image.")
+        source = self.hub.description or "the current network"
+        return f"Read by {source} in {self._reading.seconds * 1000:.1f} ms."
+
+    def _on_network_changed(self, network):
+        self.prediction.set_classes(self._class_names())
+        if network is None:
+            self.status.setText(f"<b>No network yet.</b> {NO_NETWORK} Meanwhile the mean-digit "
+                                "baseline reads your drawing.")
+        else:
+            source = self.hub.description or "a network"
+            self.status.setText(f"Reading with <b>{source}</b> ({network.spec.describe()}). "
+                                "Draw a digit below.")
+        self.read_now()
+
+    def _on_baseline_fitted(self, classifier):
+        self._baseline = classifier
+        self.baseline_ready.emit()
+        self.read_now()
+
+    # --- my drawings ------------------------------------------------------------------------
+
+    def _save_drawing(self, label: int):
+        if self.canvas.is_empty():
+            self.drawings.show_saved("Draw a digit first, then save it with its label.")
+            return
+        try:
+            self.store.add(self.canvas.render_ink(STORE_SIDE), label)
+        except OSError as exc:
+            self.drawings.show_saved(f"Could not save to {self.store.path}: {exc}")
+            return
+        self.canvas.clear()
+        n = len(self.store)
+        self.drawings.show_saved(f"Saved as {self.drawings.label.currentText()}: {n} saved "
+                                 f"drawing{'s' * (n != 1)}. Draw the next one!")
+
+    def _score_drawings(self):
+        network = self.hub.network
+        if network is None:
+            self.drawings.show_saved(f"No network to score with. {NO_NETWORK}")
+            return
+        side = square_side(network.spec.input_size)
+        if side is None or not len(self.store):
+            self.drawings.show_saved("Nothing to score." if side else
+                                     "This network does not take square images.")
+            return
+        self.drawings.show_score(score_drawings(network, self.store.images, self.store.labels, side))

@@ -1,0 +1,274 @@
+"""Galleries of test images with the network's top answers; the mistakes gallery, most confident mistakes first."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QMenu, QPushButton,
+                               QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
+
+from .imaging import gray_image
+
+THUMB = 56            # logical pixels of a thumbnail
+CACHE_SIZE = 2000     # thumbnails kept as pixmaps
+RIGHT, WRONG = QColor(46, 160, 67), QColor(215, 58, 73)
+
+
+class GalleryModel(QAbstractListModel):
+    """Test images by index into the split, each with its true class and the network's top 3.
+
+    Thumbnails are made when first shown, so a gallery of thousands of images opens at once.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._images = np.zeros((0, 1, 1), dtype=np.uint8)
+        self._indices = np.zeros(0, dtype=np.int64)
+        self._true = self._top_classes = self._top_probs = None
+        self._names: tuple[str, ...] = ()
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self.dpr = 1.0
+
+    def set_items(self, images, indices, true, top_classes, top_probs, names):
+        """``images``: the whole split (read only); the rest are per item: (n,), (n,), (n, k), (n, k)."""
+        self.beginResetModel()
+        self._images, self._indices = images, np.asarray(indices, dtype=np.int64)
+        self._true, self._top_classes, self._top_probs = true, top_classes, top_probs
+        self._names = tuple(names)
+        self._cache.clear()
+        self.endResetModel()
+
+    def indices(self) -> np.ndarray:
+        return self._indices.copy()
+
+    def name(self, cls: int) -> str:
+        return self._names[cls] if 0 <= cls < len(self._names) else str(cls)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._indices)
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row = index.row()
+        if role == Qt.DecorationRole:
+            return self._pixmap(int(self._indices[row]))
+        if role == Qt.UserRole:
+            return int(self._indices[row])
+        if role == Qt.UserRole + 1:
+            return self.answer(row)
+        if role == Qt.ToolTipRole:
+            true, top = self.answer(row)
+            ranked = ", ".join(f"{self.name(c)} {p:.1%}" for c, p in top)
+            return (f"Test image #{int(self._indices[row]):,}: really a {self.name(true)}, "
+                    f"the network said {self.name(top[0][0])}.\nTop 3: {ranked}\n"
+                    "Double-click: open on the drawing canvas")
+        return None
+
+    def answer(self, row: int) -> tuple[int, list[tuple[int, float]]]:
+        """(true class, [(class, probability), ...] best first) of item ``row``."""
+        top = [(int(c), float(p)) for c, p in zip(self._top_classes[row], self._top_probs[row])]
+        return int(self._true[row]), top
+
+    def image(self, row: int) -> np.ndarray:
+        return self._images[int(self._indices[row])].copy()
+
+    def _pixmap(self, i: int) -> QPixmap:
+        pixmap = self._cache.get(i)
+        if pixmap is None:
+            side = max(1, round(THUMB * self.dpr))
+            image = gray_image(self._images[i]).scaled(side, side, Qt.KeepAspectRatio,
+                                                       Qt.FastTransformation)
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(self.dpr)
+            self._cache[i] = pixmap
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return pixmap
+
+
+class AnswerDelegate(QStyledItemDelegate):
+    """A thumbnail with, beside it, the true class and the top 3 classes as small bars."""
+
+    def sizeHint(self, option, index) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(THUMB + 14 + option.fontMetrics.horizontalAdvance("0 100%") + 70,
+                     max(THUMB, 4 * line) + 10)
+
+    def paint(self, painter: QPainter, option, index):
+        painter.save()
+        rect, pal, fm = option.rect, option.palette, option.fontMetrics
+        if option.state & QStyle.State_Selected:
+            painter.fillRect(rect, pal.color(QPalette.Highlight).lighter(170))
+        pixmap = index.data(Qt.DecorationRole)
+        painter.drawPixmap(QRect(rect.x() + 5, rect.y() + 5, THUMB, THUMB), pixmap)
+        true, top = index.data(Qt.UserRole + 1)
+        name = index.model().name
+        x, line = rect.x() + THUMB + 12, fm.height()
+        width = rect.right() - x - 4
+        painter.setPen(pal.color(QPalette.Text))
+        painter.drawText(QRect(x, rect.y() + 4, width, line), Qt.AlignLeft,
+                         fm.elidedText(f"true {name(true)}", Qt.ElideRight, width))
+        text_width = fm.horizontalAdvance("0 100%") + 6
+        for k, (cls, p) in enumerate(top):
+            y = rect.y() + 4 + (k + 1) * line
+            colour = RIGHT if cls == true else (WRONG if k == 0 else pal.color(QPalette.Mid))
+            bar = QRectF(x, y + 3, max(1.0, (width - text_width) * p), line - 6)
+            painter.fillRect(bar, colour)
+            label = f"{fm.elidedText(name(cls), Qt.ElideRight, 40)} {p:.0%}"
+            painter.drawText(QRect(x, y, width, line), Qt.AlignRight, label)
+        painter.restore()
+
+
+class ImageGallery(QWidget):
+    """A grid of test images with their answers; open one in the data browser or on the canvas."""
+
+    open_in_browser = Signal(str, int)  # split, index into it
+    open_on_canvas = Signal(object)     # (h, w) uint8 copy of the image
+
+    def __init__(self, object_name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = GalleryModel(self)
+        self.view = QListView(objectName=object_name)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(AnswerDelegate(self.view))
+        self.view.setViewMode(QListView.IconMode)
+        self.view.setMovement(QListView.Static)
+        self.view.setResizeMode(QListView.Adjust)
+        self.view.setUniformItemSizes(True)
+        self.view.setSpacing(2)
+        self.view.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+        self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
+        self.view.selectionModel().currentChanged.connect(self._update_buttons)
+        self.placeholder = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
+        self.placeholder.setForegroundRole(QPalette.PlaceholderText)
+        self.browser_button = QPushButton("Show in the data browser")
+        self.canvas_button = QPushButton("Open on the drawing canvas")
+        self.browser_button.clicked.connect(lambda: self._open_in_browser(self.current_row()))
+        self.canvas_button.clicked.connect(lambda: self._open_on_canvas(self.current_row()))
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel("Selected image:"))
+        buttons.addWidget(self.browser_button)
+        buttons.addWidget(self.canvas_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.placeholder, 1)
+        layout.addLayout(buttons)
+        self.set_placeholder("")
+
+    def set_items(self, images, indices, true, top_classes, top_probs, names):
+        self.model.dpr = self.devicePixelRatioF()
+        self.model.set_items(images, indices, true, top_classes, top_probs, names)
+        self.view.setVisible(len(indices) > 0)
+        self.placeholder.setVisible(len(indices) == 0)
+        self._update_buttons()
+
+    def clear(self):
+        self.set_items(np.zeros((0, 1, 1), np.uint8), [], None, None, None, ())
+
+    def set_placeholder(self, text: str):
+        """What an empty gallery says instead."""
+        self.placeholder.setText(text)
+
+    def indices(self) -> np.ndarray:
+        """The split indices shown, in order."""
+        return self.model.indices()
+
+    def current_row(self) -> int:
+        return self.view.currentIndex().row()
+
+    def _update_buttons(self, *_):
+        has = 0 <= self.current_row() < self.model.rowCount()
+        self.browser_button.setEnabled(has)
+        self.canvas_button.setEnabled(has)
+
+    def _open_in_browser(self, row: int):
+        if 0 <= row < self.model.rowCount():
+            self.open_in_browser.emit("test", int(self.model.indices()[row]))
+
+    def _open_on_canvas(self, row: int):
+        if 0 <= row < self.model.rowCount():
+            self.open_on_canvas.emit(self.model.image(row))
+
+    def _menu(self, pos):
+        row = self.view.indexAt(pos).row()
+        if row < 0:
+            return
+        menu = QMenu(self)
+        menu.addAction("Show in the data browser", lambda: self._open_in_browser(row))
+        menu.addAction("Open on the drawing canvas", lambda: self._open_on_canvas(row))
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+
+def ranked_mistakes(evaluation, true_class: int | None = None) -> np.ndarray:
+    """Indices of misclassified images, most confident mistakes first (optionally of one true class)."""
+    wrong = evaluation.predicted != evaluation.true
+    if true_class is not None:
+        wrong &= evaluation.true == true_class
+    indices = np.flatnonzero(wrong)
+    confidence = evaluation.top_probs[indices, 0]
+    return indices[np.argsort(-confidence, kind="stable")]
+
+
+class MistakesView(QWidget):
+    """Every misclassified test image, most confident first, filterable by true class."""
+
+    open_in_browser = Signal(str, int)
+    open_on_canvas = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._evaluation = self._images = None
+        self._names: tuple[str, ...] = ()
+        self.filter = QComboBox(objectName="mistakesFilter")
+        self.filter.setToolTip("Show the mistakes on one true class only")
+        self.filter.currentIndexChanged.connect(self._refresh)
+        self.summary = QLabel(objectName="mistakesSummary", wordWrap=True)
+        self.gallery = ImageGallery("mistakesGallery")
+        self.gallery.open_in_browser.connect(self.open_in_browser)
+        self.gallery.open_on_canvas.connect(self.open_on_canvas)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel("True class"))
+        top.addWidget(self.filter)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.gallery, 1)
+        self.clear("")
+
+    def clear(self, message: str):
+        self._evaluation = None
+        self.summary.setText("")
+        self.gallery.clear()
+        self.gallery.set_placeholder(message)
+
+    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...]):
+        """Show the mistakes of ``evaluation`` on the test ``images`` (the split, read only)."""
+        self._evaluation, self._images = evaluation, images
+        if tuple(names) != self._names:
+            self._names = tuple(names)
+            self.filter.blockSignals(True)
+            self.filter.clear()
+            self.filter.addItems(["all"] + list(self._names))
+            self.filter.blockSignals(False)
+        self._refresh()
+
+    def _refresh(self, *_):
+        ev = self._evaluation
+        if ev is None:
+            return
+        cls = self.filter.currentIndex() - 1
+        order = ranked_mistakes(ev, cls if cls >= 0 else None)
+        self.gallery.set_items(self._images, order, ev.true[order], ev.top_classes[order],
+                               ev.top_probs[order], self._names)
+        n_wrong = int(np.count_nonzero(ev.predicted != ev.true))
+        self.summary.setText(
+            f"<b>{n_wrong:,}</b> of {len(ev.true):,} test images are misclassified. Most confident "
+            "mistakes first: the top bar is the network's answer, green is the true class.")
+        self.gallery.set_placeholder("No mistakes here." if len(ev.true) else "No test images.")

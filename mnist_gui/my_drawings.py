@@ -1,0 +1,192 @@
+"""The user's own labelled drawings: a small test set kept in one .npz, scored by the network in one click."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget)
+
+from .image_strip import ImageStrip
+from .imaging import gray_image
+
+STORE_SIDE = 112      # drawings are kept at 112x112: small, and enough for any network's size
+FILE_NAME = "my_drawings.npz"
+SHOWN = 12            # latest drawings shown in the strip
+
+
+def default_path() -> Path:
+    """``my_drawings.npz`` in the app's data folder (created when the first drawing is saved)."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+    return Path(folder or Path.home() / ".mnist-gui") / FILE_NAME
+
+
+@dataclass(frozen=True)
+class Score:
+    """The network's answers on the saved drawings: ``predicted[i]`` for drawing i."""
+
+    predicted: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def correct(self) -> int:
+        return int(np.count_nonzero(self.predicted == self.labels))
+
+    @property
+    def total(self) -> int:
+        return len(self.labels)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else float("nan")
+
+
+class DrawingStore:
+    """Drawings (n, 112, 112) uint8, ink high, with labels (n,): loaded at once, saved on each change.
+
+    A file that cannot be read is left alone (``load_error`` says why) and the store starts empty;
+    the next save replaces it atomically (temporary file, then rename).
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.load_error = ""
+        self.images = np.zeros((0, STORE_SIDE, STORE_SIDE), dtype=np.uint8)
+        self.labels = np.zeros(0, dtype=np.uint8)
+        if self.path.exists():
+            self._load()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def _load(self):
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                images, labels = data["images"], data["labels"]
+        except (OSError, ValueError, KeyError) as exc:
+            self.load_error = f"{self.path} could not be read ({exc}); it will be replaced."
+            return
+        if images.dtype != np.uint8 or images.shape[1:] != (STORE_SIDE, STORE_SIDE) \
+                or labels.shape != (len(images),):
+            self.load_error = f"{self.path} does not hold drawings; it will be replaced."
+            return
+        self.images, self.labels = images, labels.astype(np.uint8)
+
+    def add(self, image: np.ndarray, label: int):
+        """Append a (112, 112) uint8 drawing with its label and save the file."""
+        if image.shape != (STORE_SIDE, STORE_SIDE):
+            raise ValueError(f"a drawing must be {STORE_SIDE}x{STORE_SIDE}, got {image.shape}")
+        if not 0 <= label <= 255:
+            raise ValueError(f"label must be 0..255, got {label}")
+        self.images = np.concatenate([self.images, image[None].astype(np.uint8)])
+        self.labels = np.append(self.labels, np.uint8(label))
+        self.save()
+
+    def remove_last(self):
+        if len(self):
+            self.images, self.labels = self.images[:-1], self.labels[:-1]
+            self.save()
+
+    def save(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez_compressed(f, images=self.images, labels=self.labels)
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        self.load_error = ""
+
+
+def score_drawings(network, images: np.ndarray, labels: np.ndarray, size: int) -> Score:
+    """Preprocess each drawing to ``size`` x ``size`` (the engine's MNIST recipe) and classify them."""
+    from engine.preprocessing import preprocess_drawing
+
+    inputs = np.zeros((len(images), size, size), dtype=np.uint8)
+    for i, image in enumerate(images):
+        pre = preprocess_drawing(image, size=size)
+        if not pre.empty:
+            inputs[i] = pre.image
+    predicted = network.predict(inputs) if len(inputs) else np.zeros(0, dtype=np.int64)
+    return Score(predicted.astype(np.int64), labels.astype(np.int64))
+
+
+class MyDrawingsBox(QGroupBox):
+    """"This is a [label] [Save]" and "Score my drawings", with the latest drawings shown.
+
+    The Draw panel supplies the drawing and the network: ``save_requested(label)`` and
+    ``score_requested()`` go out, ``show_saved`` and ``show_score`` come in.
+    """
+
+    save_requested = Signal(int)
+    score_requested = Signal()
+
+    def __init__(self, store: DrawingStore, parent: QWidget | None = None):
+        super().__init__("My drawings: your own test set", parent)
+        self.store = store
+        self.label = QComboBox(objectName="drawingLabel")
+        self.label.setToolTip("What you meant to draw")
+        self.save = QPushButton("Save drawing", objectName="saveDrawingButton")
+        self.save.setToolTip("Keep this drawing with the label you chose, to test networks on it")
+        self.score = QPushButton("Score my drawings", objectName="scoreDrawingsButton")
+        self.score.setToolTip("How many of your saved drawings does the current network read right?")
+        self.result = QLabel(objectName="myDrawingsResult", wordWrap=True)
+        self.strip = ImageStrip(columns=SHOWN, max_cell=56)
+        self.strip.setObjectName("myDrawingsStrip")
+        self.strip.setMinimumHeight(40)
+        self.save.clicked.connect(lambda: self.save_requested.emit(self.label.currentIndex()))
+        self.score.clicked.connect(self.score_requested)
+        grid = QGridLayout(self)
+        grid.addWidget(QLabel("This is a"), 0, 0)
+        grid.addWidget(self.label, 0, 1)
+        grid.addWidget(self.save, 0, 2)
+        grid.addWidget(self.score, 0, 3)
+        grid.addWidget(self.result, 1, 0, 1, 4)
+        grid.addWidget(self.strip, 2, 0, 1, 4)
+        grid.setColumnStretch(4, 1)
+        self.set_classes(tuple(str(d) for d in range(10)))
+        self.show_saved(store.load_error)
+
+    def set_classes(self, names: tuple[str, ...]):
+        current = max(self.label.currentIndex(), 0)
+        self.label.clear()
+        self.label.addItems(list(names))
+        self.label.setCurrentIndex(min(current, len(names) - 1))
+        self._names = tuple(names)
+
+    def _name(self, label: int) -> str:
+        return self._names[label] if label < len(self._names) else str(label)
+
+    def show_saved(self, message: str = ""):
+        """Refresh the count and the strip after a save; ``message`` replaces the count if given."""
+        n = len(self.store)
+        self.result.setText(message or (f"{n} saved drawing{'s' * (n != 1)}. " if n else
+                                        "No saved drawings yet: draw a digit, choose what it is, "
+                                        "and save it."))
+        self._fill_strip(None)
+
+    def show_score(self, score: Score):
+        self.result.setText(f"The network reads {score.correct} of your {score.total} drawings "
+                            f"right: {score.accuracy:.0%}.")
+        self._fill_strip(score.predicted)
+
+    def _fill_strip(self, predicted: np.ndarray | None):
+        start = max(0, len(self.store) - SHOWN)
+        items = []
+        for i in range(start, len(self.store)):
+            label = int(self.store.labels[i])
+            caption = self._name(label)
+            if predicted is not None:
+                said = int(predicted[i])
+                caption = f"{caption} ✓" if said == label else f"{caption}→{self._name(said)}"
+            items.append((gray_image(self.store.images[i]), caption, f"Drawing {i + 1}: a "
+                          f"{self._name(label)}"))
+        self.strip.set_items(items)
+        self.strip.setVisible(bool(items))
+        self.score.setEnabled(len(self.store) > 0)

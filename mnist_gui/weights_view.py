@@ -1,0 +1,329 @@
+"""What the network learned: first-layer weights as images, and every hidden layer's activations for a drawing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout,
+                               QWidget)
+
+from .imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
+from .prediction_view import ImageTile, note
+
+MAX_TILES = 1024       # units drawn at most (a 4096-unit layer would be a grey blur)
+TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
+GAP = 1                # pixels between tiles in the mosaic
+HIGHLIGHT = QColor(255, 196, 0)
+
+
+def first_layer_tiles(network, shape: tuple[int, int]) -> np.ndarray:
+    """(n_units, h, w) float32: column j of the first Dense layer's W, as an image."""
+    weights = network.dense_layers[0].W
+    return np.ascontiguousarray(weights.T.reshape(weights.shape[1], *shape), dtype=np.float32)
+
+
+def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(activation name, values (units,)) of every hidden layer for one (h, w) uint8 image.
+
+    Runs the engine's layers one by one (``infer``), keeping what each activation outputs.
+    """
+    from engine.dataset import as_inputs
+    from engine.layers import Activation
+
+    x = as_inputs(image[None]).astype(network.dtype, copy=False)
+    found = []
+    for layer in network.layers:
+        x = layer.infer(x)
+        if isinstance(layer, Activation):
+            found.append((layer.name, x[0].copy()))
+    return found
+
+
+def grid_shape(n: int) -> tuple[int, int]:
+    """(rows, cols) of a near-square grid holding n tiles."""
+    cols = max(1, math.ceil(math.sqrt(n)))
+    return math.ceil(n / cols), cols
+
+
+def mosaic(tiles: np.ndarray, same_scale: bool) -> np.ndarray:
+    """The tiles on a grid, blue-white-red, each symmetric about 0: (H, W, 3) uint8."""
+    n, h, w = tiles.shape
+    rows, cols = grid_shape(n)
+    out = np.full((rows * (h + GAP) + GAP, cols * (w + GAP) + GAP, 3), 128, dtype=np.uint8)
+    peak = float(np.abs(tiles).max()) if n else 1.0
+    for j, tile in enumerate(tiles):
+        r, c = divmod(j, cols)
+        limit = peak if same_scale else float(np.abs(tile).max())
+        y, x = GAP + r * (h + GAP), GAP + c * (w + GAP)
+        out[y:y + h, x:x + w] = diverging_rgb(tile, limit or 1.0)
+    return out
+
+
+class WeightGrid(QWidget):
+    """The mosaic, scaled with square pixels; hover names a unit; some units may be outlined."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumSize(240, 240)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self._image: QImage | None = None
+        self._tile_shape = (1, 1)
+        self._n = 0
+        self._outlined: list[int] = []
+        self._placeholder = ""
+        self._describe = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, 560)
+
+    def set_mosaic(self, image: QImage | None, n: int, tile_shape: tuple[int, int], describe=None):
+        """``describe(j)`` gives the tooltip of unit j."""
+        self._image, self._n, self._tile_shape, self._describe = image, n, tile_shape, describe
+        self.update()
+
+    def set_outlined(self, units: list[int]):
+        self._outlined = [u for u in units if u < self._n]
+        self.update()
+
+    def set_placeholder(self, text: str):
+        self._placeholder = text
+        self.update()
+
+    def _target(self) -> QRectF:
+        w, h = self._image.width(), self._image.height()
+        scale = min(self.width() / w, self.height() / h)
+        return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2,
+                      w * scale, h * scale)
+
+    def tile_rect(self, j: int) -> QRectF:
+        """Where unit j's tile is drawn, in widget coordinates."""
+        target, (h, w) = self._target(), self._tile_shape
+        scale = target.width() / self._image.width()
+        r, c = divmod(j, grid_shape(self._n)[1])
+        return QRectF(target.left() + (GAP + c * (w + GAP)) * scale,
+                      target.top() + (GAP + r * (h + GAP)) * scale, w * scale, h * scale)
+
+    def unit_at(self, pos: QPointF) -> int:
+        if self._image is None:
+            return -1
+        for j in range(self._n):
+            if self.tile_rect(j).contains(pos):
+                return j
+        return -1
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        if self._image is None:
+            painter.setPen(self.palette().color(QPalette.PlaceholderText))
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignCenter | Qt.TextWordWrap,
+                             self._placeholder)
+            return
+        painter.drawImage(self._target(), self._image)
+        painter.setPen(QPen(HIGHLIGHT, 2))
+        for j in self._outlined:
+            painter.drawRect(self.tile_rect(j).adjusted(-1, -1, 1, 1))
+        painter.end()
+
+    def event(self, event):
+        if event.type() == QEvent.ToolTip:
+            j = self.unit_at(QPointF(event.pos()))
+            if j >= 0 and self._describe is not None:
+                QToolTip.showText(event.globalPos(), self._describe(j), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+class ActivationsView(QWidget):
+    """One band per hidden layer: a cell per unit, black at 0 and white at the layer's largest value."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self._layers: list[tuple[str, np.ndarray]] = []
+        self._placeholder = ""
+
+    def set_layers(self, layers: list[tuple[str, np.ndarray]]):
+        self._layers = [(name, np.array(values, copy=True)) for name, values in layers]
+        self.update()
+
+    def layers(self) -> list[tuple[str, np.ndarray]]:
+        return [(name, values.copy()) for name, values in self._layers]
+
+    def set_placeholder(self, text: str):
+        self._placeholder = text
+        self.update()
+
+    def _bands(self) -> list[tuple[QRectF, QRectF, int]]:
+        """(caption rect, cells rect, units per row) per layer."""
+        line = self.fontMetrics().height() + 4
+        width = self.width() - 8
+        bands, y = [], 2.0
+        for _, values in self._layers:
+            per_row = min(len(values), 32)
+            cell = min(width / per_row, 22.0)
+            height = math.ceil(len(values) / per_row) * cell
+            bands.append((QRectF(4, y, width, line), QRectF(4, y + line, per_row * cell, height),
+                          per_row))
+            y += line + height + 10
+        return bands
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        pal = self.palette()
+        if not self._layers:
+            painter.setPen(pal.color(QPalette.PlaceholderText))
+            painter.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignCenter | Qt.TextWordWrap,
+                             self._placeholder)
+            return
+        for i, ((name, values), (caption, cells, per_row)) in enumerate(zip(self._layers,
+                                                                            self._bands())):
+            painter.setPen(pal.color(QPalette.WindowText))
+            painter.drawText(caption, Qt.AlignLeft | Qt.AlignVCenter, _layer_caption(i, name, values))
+            grid = np.zeros(math.ceil(len(values) / per_row) * per_row, dtype=np.float32)
+            grid[:len(values)] = values
+            grid = grid.reshape(-1, per_row)
+            peak = float(np.abs(values).max()) or 1.0
+            image = (rgb_image(diverging_rgb(grid, peak)) if values.min() < 0
+                     else scaled_gray_image(grid, peak))
+            painter.drawImage(cells, image)
+            painter.setPen(QPen(pal.color(QPalette.Mid), 1))
+            painter.drawRect(cells)
+        painter.end()
+
+    def sizeHint(self) -> QSize:
+        bands = self._bands()
+        return QSize(360, int(bands[-1][1].bottom() + 8) if bands else 160)
+
+
+def _layer_caption(i: int, name: str, values: np.ndarray) -> str:
+    active = int(np.count_nonzero(values > 0))
+    return (f"Hidden layer {i + 1}: {len(values)} {name} units, {active} above 0, "
+            f"largest {float(values.max()):.2f}")
+
+
+class WeightsView(QWidget):
+    """``set_network(network, shape)`` draws the first layer's weights; ``set_drawing(image)`` the activations."""
+
+    unit_count_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("weightsView")
+        self._network = None
+        self._shape: tuple[int, int] | None = None
+        self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
+        self._drawing: np.ndarray | None = None
+        self.grid = WeightGrid()
+        self.same_scale = QCheckBox("One colour scale for all units", objectName="weightsSameScale")
+        self.same_scale.setToolTip("Off: each tile uses its own scale, to show its pattern. "
+                                   "On: tiles can be compared: faint ones matter less.")
+        self.same_scale.toggled.connect(self._show_tiles)
+        self.heading = QLabel(objectName="weightsHeading", wordWrap=True)
+        self.input_tile = ImageTile()
+        self.input_tile.setMaximumSize(120, 120)
+        self.activations = ActivationsView()
+        self.activations.setObjectName("activationsView")
+        self._build()
+        self.set_network(None)
+
+    def _build(self):
+        left = QVBoxLayout()
+        left.addWidget(self.heading)
+        left.addWidget(self.grid, 1)
+        legend = QHBoxLayout()
+        legend.addWidget(note("Red: ink on this pixel makes the unit fire more. Blue: ink there "
+                              "holds it back. White: the pixel does not matter."), 1)
+        legend.addWidget(self.same_scale)
+        left.addLayout(legend)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>For your drawing</b> (from the Draw panel)"))
+        right.addWidget(note("Each cell is a hidden unit; the brighter, the more active. The "
+                             "outlined tiles on the left are the first layer's most active units."))
+        right.addWidget(self.input_tile, 0, Qt.AlignLeft)
+        right.addWidget(self.activations, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+    def set_network(self, network, shape: tuple[int, int] | None = None):
+        """Show ``network``'s first-layer weights as images of ``shape`` (default: square)."""
+        self._network, self._shape = network, None
+        if network is not None:
+            n_in = network.spec.input_size
+            side = math.isqrt(n_in)
+            if shape is not None and shape[0] * shape[1] == n_in:
+                self._shape = tuple(shape)
+            elif side * side == n_in:
+                self._shape = (side, side)
+        self._show_tiles()
+        self._show_activations()
+
+    def set_drawing(self, image: np.ndarray | None):
+        """The network input of the current drawing, (h, w) uint8, or None."""
+        self._drawing = None if image is None else np.array(image, copy=True)
+        self._show_activations()
+
+    def tiles(self) -> np.ndarray:
+        """The weight images shown, (n_units, h, w), a copy."""
+        return self._tiles.copy()
+
+    def _show_tiles(self):
+        net = self._network
+        if net is None or self._shape is None:
+            self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
+            self.heading.setText("")
+            self.grid.set_mosaic(None, 0, (1, 1))
+            self.grid.set_placeholder(
+                "Train a network on the Network and training panel, or load one with File > "
+                "Load model, to see what its first layer learned." if net is None else
+                "This network's input is not a square image, so its weights cannot be drawn.")
+            self.unit_count_changed.emit(0)
+            return
+        all_tiles = first_layer_tiles(net, self._shape)
+        self._tiles = all_tiles[:MAX_TILES]
+        image = rgb_image(mosaic(self._tiles, self.same_scale.isChecked()))
+        self.grid.set_mosaic(image, len(self._tiles), self._shape, self._describe_unit)
+        self.heading.setText(self._heading(len(all_tiles)))
+        self.unit_count_changed.emit(len(self._tiles))
+
+    def _heading(self, n_units: int) -> str:
+        h, w = self._shape
+        hidden = bool(self._network.spec.hidden)
+        what = "hidden unit" if hidden else "output (one per class: there is no hidden layer)"
+        shown = f" (the first {MAX_TILES:,} shown)" if n_units > MAX_TILES else ""
+        return (f"<b>First layer: {n_units:,} units{shown}.</b> Each tile is one {what}'s "
+                f"{h * w} input weights, drawn as a {h}×{w} image: the pattern it looks for.")
+
+    def _describe_unit(self, j: int) -> str:
+        tile = self._tiles[j]
+        text = f"Unit {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
+        layers = self.activations.layers()
+        if layers and self._network is not None and self._network.spec.hidden:
+            text += f"\nIts activation for your drawing: {layers[0][1][j]:.3f}"
+        return text
+
+    def _show_activations(self):
+        net, image = self._network, self._drawing
+        if net is None or image is None or image.size != net.spec.input_size:
+            self.input_tile.set_image(None)
+            self.activations.set_layers([])
+            self.activations.set_placeholder(
+                "Draw a digit on the Draw panel to see which hidden units it switches on."
+                if net is not None else "")
+            self.grid.set_outlined([])
+            return
+        layers = hidden_activations(net, image)
+        self.input_tile.set_image(gray_image(image))
+        self.activations.set_layers(layers)
+        if not layers:
+            self.activations.set_placeholder("This network has no hidden layer.")
+        self.grid.set_outlined([] if not layers else
+                               [int(j) for j in np.argsort(-layers[0][1])[:TOP_UNITS]
+                                if layers[0][1][j] > 0])
+        self.activations.updateGeometry()

@@ -1,0 +1,214 @@
+"""The Evaluate panel: accuracy and confusion matrix as the engine computes them, cell images, mistakes, weights."""
+
+import ctypes
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QListView, QWidget
+
+from engine.network import HiddenLayer, Network, NetworkSpec
+from engine.training import evaluate
+from mnist_gui.draw_view import DrawView
+from mnist_gui.evaluate_view import EvaluateView, confusion_matrix, evaluate_network
+from mnist_gui.model_hub import ModelHub
+from synthetic import make_dataset
+
+TIMEOUT = 10000
+
+if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return make_dataset(n_train=100, n_test=300)
+
+
+@pytest.fixture(scope="module")
+def network():
+    """Untrained: its answers are spread over many cells of the confusion matrix."""
+    return Network(NetworkSpec(hidden=(HiddenLayer(24),), seed=3))
+
+
+@pytest.fixture
+def hub(qtbot):
+    return ModelHub()
+
+
+@pytest.fixture
+def view(qtbot, hub):
+    view = EvaluateView(hub)
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    yield view
+    assert view.shutdown(5000)
+
+
+def evaluated(qtbot, view, hub, network, dataset):
+    """Give the view a dataset and a network and wait for its results."""
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
+        view.set_dataset(dataset)
+        hub.set_network(network, "test network")
+    return blocker.args[0]
+
+
+def test_the_names_for_automation_are_there(view):
+    assert view.findChild(QWidget, "confusionMatrix") is view.confusion.matrix
+    assert isinstance(view.findChild(QListView, "mistakesGallery"), QListView)
+    assert view.findChild(QWidget, "weightsView") is view.weights
+
+
+def test_the_confusion_matrix_sums_to_the_test_set_and_matches_the_engine(qtbot, view, hub,
+                                                                         network, synthetic):
+    result = evaluated(qtbot, view, hub, network, synthetic)
+    shown = view.findChild(QWidget, "confusionMatrix").confusion()
+    assert shown.sum() == len(synthetic.test_labels)
+    predicted = network.predict(synthetic.test_images)
+    labels = synthetic.test_labels.astype(np.int64)
+    expected = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(expected, (labels, predicted), 1)
+    np.testing.assert_array_equal(shown, expected)
+    _, accuracy = evaluate(network, synthetic.test_images, synthetic.test_labels)
+    assert result.accuracy == pytest.approx(accuracy)
+    assert view.accuracy.text() == f"{accuracy:.2%}"
+    np.testing.assert_allclose(result.per_class, np.diag(expected) / expected.sum(axis=1))
+    assert np.count_nonzero(expected) > 10   # the test means something: many cells are used
+
+
+def test_clicking_a_cell_shows_exactly_its_images(qtbot, view, hub, network, synthetic):
+    result = evaluated(qtbot, view, hub, network, synthetic)
+    matrix = view.confusion.matrix
+    gallery = view.findChild(QListView, "confusionCellImages")
+    counts = result.confusion
+    cells = [np.unravel_index(int(np.argmax(counts)), counts.shape), (3, 3),
+             tuple(np.argwhere(counts == 0)[0])]
+    for true, predicted in cells:
+        qtbot.mouseClick(matrix, Qt.LeftButton, pos=matrix.cell_rect(true, predicted).center().toPoint())
+        assert matrix.selected() == (true, predicted)
+        expected = np.flatnonzero((synthetic.test_labels == true) & (result.predicted == predicted))
+        shown = view.confusion.cell_indices()
+        np.testing.assert_array_equal(np.sort(shown), expected)
+        assert gallery.model().rowCount() == len(expected) == counts[true, predicted]
+        assert f"{len(expected):,} of the" in view.confusion.cell_caption.text()
+
+
+def test_row_percentages_can_be_switched_on(qtbot, view, hub, network, synthetic):
+    evaluated(qtbot, view, hub, network, synthetic)
+    switch = view.findChild(QCheckBox, "normaliseConfusion")
+    before = view.confusion.matrix.grab().toImage()
+    switch.setChecked(True)
+    after = view.confusion.matrix.grab().toImage()
+    assert view.confusion.matrix._normalised and before != after
+    np.testing.assert_array_equal(view.confusion.matrix.confusion().sum(), 300)  # counts unchanged
+
+
+def test_the_mistakes_are_sorted_by_confidence(qtbot, view, hub, network, synthetic):
+    result = evaluated(qtbot, view, hub, network, synthetic)
+    gallery = view.findChild(QListView, "mistakesGallery")
+    shown = view.mistakes.gallery.indices()
+    probabilities = network.predict_proba(synthetic.test_images)
+    wrong = np.flatnonzero(probabilities.argmax(axis=1) != synthetic.test_labels)
+    np.testing.assert_array_equal(np.sort(shown), wrong)
+    confidence = probabilities[shown].max(axis=1)
+    assert np.all(np.diff(confidence) <= 1e-6)
+    assert gallery.model().rowCount() == len(wrong)
+    true, top = gallery.model().answer(0)
+    assert true == synthetic.test_labels[shown[0]] and len(top) == 3
+    assert [c for c, _ in top] == list(np.argsort(-probabilities[shown[0]])[:3])
+    view.mistakes.filter.setCurrentIndex(1 + 4)   # true class 4 only
+    only = view.mistakes.gallery.indices()
+    assert set(only) == set(wrong[synthetic.test_labels[wrong] == 4])
+    assert f"{len(wrong):,}</b> of 300" in view.mistakes.summary.text() and result is not None
+
+
+def test_an_image_opens_in_the_browser_or_on_the_canvas(qtbot, view, hub, network, synthetic):
+    evaluated(qtbot, view, hub, network, synthetic)
+    gallery = view.mistakes.gallery
+    first = int(gallery.indices()[0])
+    gallery.view.setCurrentIndex(gallery.model.index(0))
+    with qtbot.waitSignal(view.open_on_canvas) as opened:
+        qtbot.mouseClick(gallery.canvas_button, Qt.LeftButton)
+    np.testing.assert_array_equal(opened.args[0], synthetic.test_images[first])
+    with qtbot.waitSignal(view.open_in_browser) as browsed:
+        qtbot.mouseClick(gallery.browser_button, Qt.LeftButton)
+    assert browsed.args == ["test", first]
+
+
+def test_the_weight_tiles_are_the_first_layer_weights(qtbot, view, hub, network, synthetic):
+    evaluated(qtbot, view, hub, network, synthetic)
+    tiles = view.findChild(QWidget, "weightsView").tiles()
+    weights = network.dense_layers[0].W
+    assert tiles.shape == (24, 28, 28)
+    for j in range(weights.shape[1]):
+        np.testing.assert_array_equal(tiles[j], weights[:, j].reshape(28, 28))
+    other = Network(NetworkSpec(hidden=(HiddenLayer(10),), seed=9))
+    hub.set_network(other, "another")
+    np.testing.assert_array_equal(view.weights.tiles(), other.dense_layers[0].W.T.reshape(10, 28, 28))
+
+
+def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, synthetic):
+    net = Network(NetworkSpec(hidden=(HiddenLayer(12), HiddenLayer(6, "tanh"))))
+    hub.set_network(net, "two layers")
+    image = synthetic.test_images[0]
+    view.set_drawing(image)
+    layers = view.weights.activations.layers()
+    (d1, d2, _), x = net.dense_layers, image.reshape(1, -1) / np.float32(255)
+    h1 = np.maximum(x @ d1.W + d1.b, 0)[0]
+    h2 = np.tanh(h1 @ d2.W + d2.b)
+    assert [name for name, _ in layers] == ["relu", "tanh"]
+    np.testing.assert_allclose(layers[0][1], h1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layers[1][1], h2, rtol=1e-5, atol=1e-6)
+    view.set_drawing(None)
+    assert view.weights.activations.layers() == []
+
+
+def test_without_a_network_each_view_says_what_to_do(qtbot, view, synthetic):
+    view.set_dataset(synthetic)
+    assert "Train one on the Network and training panel" in view.summary.text()
+    assert "Train a network" in view.weights.grid._placeholder
+    assert view.confusion.matrix.confusion().size == 0 and view.evaluation() is None
+
+
+def test_a_network_for_other_images_is_explained(qtbot, view, hub, network):
+    view.set_dataset(make_dataset(n_train=20, n_test=20, shape=(8, 8)))
+    hub.set_network(network, "an MNIST network")
+    assert "784 pixels per image" in view.summary.text() and not view.is_busy()
+
+
+def test_only_the_latest_network_is_shown(qtbot, view, hub, synthetic):
+    nets = [Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=s)) for s in range(4)]
+    view.set_dataset(synthetic)
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
+        for i, net in enumerate(nets):
+            hub.set_network(net, f"epoch {i + 1}")
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=TIMEOUT)
+    expected = evaluate_network(nets[-1], synthetic.test_images, synthetic.test_labels, 10)
+    np.testing.assert_array_equal(view.evaluation().confusion, expected.confusion)
+    assert blocker.args[0] is view.evaluation()
+
+
+def test_confusion_matrix_counts_pairs():
+    counts = confusion_matrix(np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 0, 2]), 3)
+    np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+
+
+def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_path):
+    """The wiring the main window does: drawing -> activations, gallery -> canvas."""
+    draw = DrawView(hub, drawings_path=tmp_path / "d.npz")
+    view = EvaluateView(hub)
+    for widget in (draw, view):
+        qtbot.addWidget(widget)
+    draw.drawing_changed.connect(view.set_drawing)
+    view.open_on_canvas.connect(draw.show_image)
+    evaluated(qtbot, view, hub, network, synthetic)
+    gallery = view.confusion.cell_images
+    gallery.view.setCurrentIndex(gallery.model.index(0))
+    qtbot.mouseClick(gallery.canvas_button, Qt.LeftButton)
+    assert not draw.canvas.is_empty()
+    np.testing.assert_array_equal(view.weights._drawing, draw.reading().pre.image)
+    assert len(view.weights.activations.layers()) == 1
+    assert draw.shutdown(5000) and view.shutdown(5000)
