@@ -147,6 +147,13 @@ class DataPanel(QWidget):
             return self.browser.select_image(image_index)
         return True
 
+    def show_image(self, split: str, image_index: int) -> bool:
+        """Switch to ``split`` ("train" or "test") and select image ``image_index`` there."""
+        if self.split_selector.findText(split) < 0:
+            return False
+        self.split_selector.setCurrentText(split)
+        return self.go_to(image_index)
+
     def current_split(self) -> str:
         return self.split_selector.currentText()
 

@@ -11,14 +11,15 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBo
 from . import about
 from .data_loader import DataLoader, Loaded
 from .data_panel import DataPanel
-from .draw_panel import DrawPanel
-from .evaluate_panel import EvaluatePanel
+from .draw_view import DrawView
+from .evaluate_view import EvaluateView
 from .icons import app_icon
 from .means_panel import MeansPanel
+from .model_hub import ModelHub
 from .navigation import PanelNavigator
 from .settings import AppSettings
 from .status_bar import DataStatusBar
-from .training_panel import TrainingPanel
+from .training_view import TrainingView
 
 SHUTDOWN_TIMEOUT_MS = 5000
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
         self.setStatusBar(self.status)
+        self.hub = ModelHub(self)
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
@@ -64,14 +66,40 @@ class MainWindow(QMainWindow):
                        "Browse every image of the dataset")
         self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
                        "The average digit of each class and the simplest classifier")
-        self.add_panel("training", "Network and training", TrainingPanel(), "network", "Ctrl+3")
-        self.add_panel("draw", "Draw", DrawPanel(), "draw", "Ctrl+4")
-        self.add_panel("evaluate", "Evaluate", EvaluatePanel(), "evaluate", "Ctrl+5")
+        self.training_view = TrainingView(self.hub)
+        self.draw_view = DrawView(self.hub)
+        self.evaluate_view = EvaluateView(self.hub)
+        self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
+                       "Build a network, train it and watch it learn")
+        self.add_panel("draw", "Draw", self.draw_view, "draw", "Ctrl+4",
+                       "Draw a digit and see what the network reads")
+        self.add_panel("evaluate", "Evaluate", self.evaluate_view, "evaluate", "Ctrl+5",
+                       "Confusion matrix, mistakes, and what the hidden units learned")
+        self._connect_model_panels()
         banner = self.data_panel.banner
         banner.download_requested.connect(self.download)
         banner.choose_folder_requested.connect(self.choose_folder)
         banner.offline_requested.connect(self.use_offline_digits)
         self.navigator.show_panel("data")
+
+    def _connect_model_panels(self):
+        """Model files in the File menu; evaluate -> browser or canvas; the drawing -> activations."""
+        for action in self.training_view.file_actions():
+            self.file_menu.insertAction(self._model_separator, action)
+        self.status.addPermanentWidget(self.training_view.status_widget())
+        self.evaluate_view.open_in_browser.connect(self.open_in_browser)
+        self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
+        self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
+
+    def open_in_browser(self, split: str, index: int):
+        """Show image ``index`` of ``split`` ("train"/"test") in the Data panel."""
+        self.show_panel("data")
+        self.data_panel.show_image(split, index)
+
+    def open_on_canvas(self, image):
+        """Put a dataset image on the Draw panel's canvas, where the network reads it."""
+        self.show_panel("draw")
+        self.draw_view.show_image(image)
 
     def add_panel(self, key: str, title: str, widget: QWidget, icon=None, shortcut: str | None = None,
                   tooltip: str = "") -> QWidget | None:
@@ -115,7 +143,7 @@ class MainWindow(QMainWindow):
         self.navigator.show_panel(key)
 
     def _build_menus(self):
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open dataset folder…", self.choose_folder, QKeySequence.Open,
                      "Load MNIST or Fashion-MNIST files (IDX .gz or CSV) from a folder")
         for key, title in REMOTE_TITLES.items():
@@ -124,6 +152,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Use &offline digits", self.use_offline_digits, None,
                      "1,797 small 8×8 digits built into the app")
         file_menu.addSeparator()
+        self._model_separator = file_menu.addSeparator()  # Save / Load model go in between
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Close the app")
         self.view_menu = self.menuBar().addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()

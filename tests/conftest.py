@@ -71,3 +71,14 @@ def _qthread_running(thread) -> bool:
         return thread.isRunning()
     except RuntimeError:  # the C++ object is already deleted: it is not running
         return False
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings INI file of the test's own, so tests never read or write the user's settings;
+    the app's data folder (saved drawings) is Qt's test location, never the user's."""
+    from PySide6.QtCore import QSettings, QStandardPaths
+    QStandardPaths.setTestModeEnabled(True)
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)

@@ -2,30 +2,13 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QListView
 
-from mnist_gui import MainWindow
 from mnist_gui.dataset_browser import IMAGE_INDEX_ROLE
+from gui import open_window
 from synthetic import make_idx_folder
 
-TIMEOUT = 20000
-
-
-@pytest.fixture
-def settings(tmp_path):
-    """An INI file of our own, so tests never read or write the user's settings."""
-    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
-        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-def open_window(qtbot, data_dir, settings) -> MainWindow:
-    window = MainWindow(data_dir, settings=settings)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.dataset_changed, timeout=TIMEOUT):
-        window.show()
-    return window
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """The Draw panel: strokes are read by the network (and the baseline), Clear and Undo, live reading, pasting."""
 
-import ctypes
-import sys
 import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
@@ -20,17 +18,6 @@ from mnist_gui.model_hub import ModelHub
 from synthetic import make_dataset
 
 TIMEOUT = 10000
-
-
-def _spare_none_references():
-    """PySide6 6.12.0 on Python 3.11 loses a reference to None on each call of a void Qt method
-    (3.12 made None immortal, which hides it), so a session that paints a lot aborts with
-    "none_dealloc". Until mnist_gui.qt_fixes covers it, give None references to spare."""
-    if sys.version_info < (3, 12):
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
-_spare_none_references()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Getting the data: bad folders leave the old dataset in place, nothing found still opens, downloads."""
 
 import gzip
-import shutil
 import socket
 import threading
 import time
@@ -9,22 +8,12 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from engine.sources import CACHE_ENV, DATA_DIR_ENV
-from mnist_gui import MainWindow
+from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder
 
-TIMEOUT = 20000
-
-
-@pytest.fixture
-def settings(tmp_path):
-    """An INI file of our own, so tests never read or write the user's settings."""
-    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
-        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
 
 
 @pytest.fixture
@@ -33,14 +22,6 @@ def nothing_on_disk(monkeypatch, tmp_path):
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     return tmp_path / "cache"
-
-
-def open_window(qtbot, data_dir, settings, **kwargs) -> MainWindow:
-    window = MainWindow(data_dir, settings=settings, **kwargs)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.dataset_changed, timeout=TIMEOUT):
-        window.show()
-    return window
 
 
 def error_dialog(window) -> QMessageBox | None:

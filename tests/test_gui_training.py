@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QSpinBox, QWidget
 
 from engine.network import HiddenLayer, Network, NetworkSpec
@@ -15,6 +15,7 @@ from mnist_gui.model_hub import ModelHub
 from mnist_gui.network_builder import NetworkBuilder
 from mnist_gui.training_plots import describe_at
 from mnist_gui.training_view import TrainingView
+from gui import open_window
 from synthetic import make_dataset, make_idx_folder
 
 TIMEOUT = 20000
@@ -217,17 +218,10 @@ def test_stop_answers_within_one_batch(qtbot, view):
     assert view.state == "idle" and view.controls.start_button.isEnabled()
 
 
-def test_closing_the_window_while_training_stops_the_thread(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
-        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
-    from mnist_gui.main_window import MainWindow
-    window = MainWindow(make_idx_folder(tmp_path / "data", n_train=300), settings=settings)
-    qtbot.addWidget(window)
-    view = TrainingView(ModelHub())
-    window.add_panel("training", "Network and training", view, "network", "Ctrl+3")
-    with qtbot.waitSignal(window.dataset_changed, timeout=TIMEOUT):
-        window.show()
+def test_closing_the_window_while_training_stops_the_thread(qtbot, settings, tmp_path):
+    window = open_window(qtbot, make_idx_folder(tmp_path / "data", n_train=300), settings)
+    view = window.panel("training")
+    assert view is window.training_view
     configure(view, epochs=500, batch=1, hidden=((4, "relu"),))
     with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
         view.start()
@@ -323,15 +317,9 @@ def test_log_scale_baseline_and_hover_readout(qtbot, view):
 
 
 @pytest.mark.real_data
-def test_one_epoch_on_real_mnist_reaches_90_percent(qtbot, mnist, tmp_path):
-    from mnist_gui.main_window import MainWindow
-    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat),
-                        load=False)
-    qtbot.addWidget(window)
-    view = TrainingView(ModelHub())
-    window.add_panel("training", "Network and training", view, "network", "Ctrl+3")
-    window.show()
-    window.set_dataset(mnist)
+def test_one_epoch_on_real_mnist_reaches_90_percent(qtbot, settings, mnist_dir):
+    window = open_window(qtbot, mnist_dir, settings)
+    view = window.training_view
     window.show_panel("training")
     assert view.findChild(QComboBox, "presetSelector").currentData() == "default"
     view.findChild(QSpinBox, "epochsSpin").setValue(1)

@@ -2,36 +2,19 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, qVersion
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QLabel, QListView, QWidget
 
-from mnist_gui import MainWindow
 from mnist_gui.about import about_html
 from mnist_gui.app import parse_args
+from gui import open_window
 from synthetic import make_idx_folder
 
-TIMEOUT = 20000
-
-
-@pytest.fixture
-def settings(tmp_path):
-    """An INI file of our own, so tests never read or write the user's settings."""
-    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
-        QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
 
 
 @pytest.fixture
 def synthetic_dir(tmp_path):
     return make_idx_folder(tmp_path / "synthetic")
-
-
-def open_window(qtbot, data_dir, settings, **kwargs) -> MainWindow:
-    window = MainWindow(data_dir, settings=settings, **kwargs)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.dataset_changed, timeout=TIMEOUT):
-        window.show()
-    return window
 
 
 def test_opens_on_a_synthetic_folder(qtbot, settings, synthetic_dir):
@@ -121,3 +104,30 @@ def test_opens_on_real_mnist(qtbot, settings, mnist_dir):
     assert window.dataset.name == "MNIST"
     assert window.status.dataset_label.text() == (
         f"MNIST · {window.dataset.source} · 60,000 train + 10,000 test images")
+
+
+def test_model_panels_share_one_network_and_the_file_menu_saves_it(qtbot, settings, synthetic_dir):
+    from engine.network import Network, NetworkSpec
+    window = open_window(qtbot, synthetic_dir, settings)
+    texts = [a.text() for a in window.file_menu.actions()]
+    assert "&Save model…" in texts and "&Load model…" in texts
+    assert texts.index("&Load model…") < texts.index("&Quit")
+    save = window.training_view.save_action
+    assert not save.isEnabled()  # nothing trained yet
+    net = Network(NetworkSpec(input_size=window.dataset.input_size, classes=window.dataset.n_classes))
+    window.hub.set_network(net, "test")
+    assert save.isEnabled()
+    for view in (window.training_view, window.draw_view, window.evaluate_view):
+        assert view.hub is window.hub
+
+
+def test_evaluate_opens_images_in_the_browser_and_on_the_canvas(qtbot, settings, synthetic_dir):
+    window = open_window(qtbot, synthetic_dir, settings)
+    window.evaluate_view.open_in_browser.emit("test", 7)
+    assert window.navigator.current_key() == "data"
+    assert window.data_panel.current_split() == "test"
+    assert window.data_panel.browser.selected_image() == 7
+    image = window.dataset.test_images[7]
+    window.evaluate_view.open_on_canvas.emit(image)
+    assert window.navigator.current_key() == "draw"
+    assert not window.draw_view.canvas.is_empty()
