@@ -90,6 +90,7 @@ class EvaluateView(QWidget):
         self.hub = hub
         self._dataset = None
         self._evaluation: Evaluation | None = None
+        self._stale = True  # the results shown are not those of the current network and dataset
         self._runner = TaskRunner(self)
         self._runner.succeeded.connect(self._on_evaluated)
         self._runner.failed.connect(lambda error: self._show_message(
@@ -133,8 +134,7 @@ class EvaluateView(QWidget):
 
     def set_dataset(self, dataset):
         self._dataset = dataset
-        self._show_weights()
-        self._start()
+        self._refresh_when_visible()
 
     def set_drawing(self, image):
         """The network input of the Draw panel's drawing (or None): shows the hidden activations."""
@@ -153,8 +153,27 @@ class EvaluateView(QWidget):
     # --- reactions --------------------------------------------------------------------------
 
     def _on_network_changed(self, network):
+        self._refresh_when_visible()
+
+    def _refresh_when_visible(self):
+        """Evaluate now if the panel is on screen, else when it is next shown.
+
+        During training the network changes every epoch; evaluating 10,000 test images each time
+        for a hidden panel would take CPU from the training, so a hidden panel only remembers.
+        """
+        self._stale = True
+        if self.isVisible():
+            self._refresh()
+
+    def _refresh(self):
+        self._stale = False
         self._show_weights()
         self._start()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale:
+            self._refresh()
 
     def _show_weights(self):
         shape = self._dataset.image_shape if self._dataset is not None else None

@@ -112,14 +112,18 @@ class AnswerDelegate(QStyledItemDelegate):
         painter.setPen(pal.color(QPalette.Text))
         painter.drawText(QRect(x, rect.y() + 4, width, line), Qt.AlignLeft,
                          fm.elidedText(f"true {name(true)}", Qt.ElideRight, width))
-        text_width = fm.horizontalAdvance("0 100%") + 6
+        # each answer: its class on the left, a bar as long as its probability, the percentage right
+        name_width = min(40, max(fm.horizontalAdvance(name(c)) for c, _ in top)) + 6
+        pct_width = fm.horizontalAdvance("100%") + 6
         for k, (cls, p) in enumerate(top):
             y = rect.y() + 4 + (k + 1) * line
             colour = RIGHT if cls == true else (WRONG if k == 0 else pal.color(QPalette.Mid))
-            bar = QRectF(x, y + 3, max(1.0, (width - text_width) * p), line - 6)
+            painter.drawText(QRect(x, y, name_width, line), Qt.AlignLeft,
+                             fm.elidedText(name(cls), Qt.ElideRight, name_width - 4))
+            bar = QRectF(x + name_width, y + 3,
+                         max(1.0, (width - name_width - pct_width) * p), line - 6)
             painter.fillRect(bar, colour)
-            label = f"{fm.elidedText(name(cls), Qt.ElideRight, 40)} {p:.0%}"
-            painter.drawText(QRect(x, y, width, line), Qt.AlignRight, label)
+            painter.drawText(QRect(x, y, width, line), Qt.AlignRight, f"{p:.0%}")
         painter.restore()
 
 

@@ -27,7 +27,7 @@ class ModelHub(QObject):
 
     @property
     def description(self) -> str:
-        """Where the network comes from, for labels: "training, epoch 3 of 10", "model.npz"."""
+        """Where the network comes from, for labels: "the network after epoch 3 of 10", "model.npz"."""
         return self._description
 
     def set_network(self, network, description: str = "") -> None:

@@ -107,14 +107,15 @@ def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
 
 
 def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
-    """y range of the accuracy plot, in percent: from a multiple of 10 below everything to 100."""
+    """y range of the accuracy plot, in percent: from a multiple of 10 well below everything to 100."""
     values = [100 * a for run in runs for n in ("train_accuracy", "val_accuracy")
               for a in run.epoch_series(n)[1]]
     values += [100 * run.test_accuracy for run in runs if run.test_accuracy is not None]
     if baseline is not None:
         values.append(100 * baseline)
     low = min(values, default=80.0)
-    return float(max(0, math.floor((low - 2) / 10) * 10)), 100.5
+    # 8 points of room below the lowest value: the legend sits in the bottom-right corner there
+    return float(max(0, math.floor((low - 8) / 10) * 10)), 100.5
 
 
 class _RangeKeeper:
@@ -280,7 +281,7 @@ class TrainingPlots(QWidget):
         runs = self.visible_runs()
         x_high = max((_extent(run) for run in runs), default=1.0)
         x_high = max(1.0, x_high)
-        x_range = (0.0, x_high + max(0.3, 0.04 * x_high))  # room for the last marker and test star
+        x_range = (0.0, x_high + max(0.4, 0.06 * x_high))  # room for the last marker and test star
         loss, accuracy = self._ranges
         loss.apply(x_range, loss_range(runs, self.log_scale.isChecked()))
         accuracy.apply(x_range, accuracy_range(runs, self._baseline_value))

@@ -178,7 +178,7 @@ class TrainingWorker(QObject):
     def _on_epoch(self, event: EpochEnd, network: Network):
         self._report()
         if self._hub is not None:
-            self._hub.set_network(network.copy(), f"training, epoch {event.epoch} of {event.epochs}")
+            self._hub.set_network(network.copy(), f"the network after epoch {event.epoch} of {event.epochs}")
         self.epoch_ended.emit(event)
         with self._lock:
             if self._pause_after_epoch:
@@ -188,9 +188,10 @@ class TrainingWorker(QObject):
     def _on_end(self, event: RunEnd, network: Network):
         self._report()
         if self._hub is not None and event.reason != "diverged" and event.epochs_completed:
-            what = "trained" if event.reason == "completed" else "stopped"
-            self._hub.set_network(network.copy(), f"{what}, {event.epochs_completed} of "
-                                                  f"{self._config.epochs} epochs")
+            done, total = event.epochs_completed, self._config.epochs
+            what = (f"the trained network, {done} epochs" if event.reason == "completed"
+                    else f"the network stopped after epoch {done} of {total}")
+            self._hub.set_network(network.copy(), what)
         self.run_ended.emit(event)
 
 

@@ -202,6 +202,7 @@ def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_pat
     view = EvaluateView(hub)
     for widget in (draw, view):
         qtbot.addWidget(widget)
+        widget.show()
     draw.drawing_changed.connect(view.set_drawing)
     view.open_on_canvas.connect(draw.show_image)
     evaluated(qtbot, view, hub, network, synthetic)
@@ -212,3 +213,18 @@ def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_pat
     np.testing.assert_array_equal(view.weights._drawing, draw.reading().pre.image)
     assert len(view.weights.activations.layers()) == 1
     assert draw.shutdown(5000) and view.shutdown(5000)
+
+
+def test_a_hidden_panel_evaluates_only_when_shown(qtbot, hub, network, synthetic):
+    """Training changes the network every epoch: a hidden panel must not spend CPU on each one."""
+    view = EvaluateView(hub)
+    qtbot.addWidget(view)
+    view.set_dataset(synthetic)
+    hub.set_network(network, "epoch 1")
+    hub.set_network(network, "epoch 2")
+    assert not view.is_busy() and view.evaluation() is None
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT):
+        view.show()
+    assert view.evaluation().accuracy == pytest.approx(
+        np.mean(network.predict(synthetic.test_images) == synthetic.test_labels))
+    assert view.shutdown(5000)

@@ -157,7 +157,7 @@ def test_a_short_run_reports_its_epochs_in_order_and_plots_one_point_each(qtbot,
     assert len(curves.test_acc.getData()[0]) == 1
     assert len(run.raw) >= 3 and np.all(np.diff(run.raw.x()) > 0)
     assert run.status == "completed" and run.test_accuracy is not None
-    assert view.hub.network is not None and "3 of 3" in view.hub.description
+    assert view.hub.network is not None and "trained network, 3 epochs" in view.hub.description
     assert view.runs_list.table.item(0, 3).text() == "3 / 3"
     assert view.controls.progress.value() == view.controls.progress.maximum()
 
@@ -207,14 +207,27 @@ def test_step_trains_one_epoch_then_pauses(qtbot, view):
     assert end.status == "stopped" and len(end.epochs) == 2
 
 
-def test_stop_answers_within_one_batch(qtbot, view):
+def test_stop_answers_within_one_batch(qtbot, view, monkeypatch):
+    from mnist_gui.training_worker import TrainingWorker
+    seen, at_stop = [], []  # steps the worker finished; the last one when Stop was pressed
+    on_batch, stop = TrainingWorker._on_batch, TrainingWorker.stop
+
+    def recording_batch(worker, event):
+        seen.append(event.step)
+        on_batch(worker, event)
+
+    def recording_stop(worker):
+        at_stop.append(seen[-1])
+        stop(worker)
+
+    monkeypatch.setattr(TrainingWorker, "_on_batch", recording_batch)
+    monkeypatch.setattr(TrainingWorker, "stop", recording_stop)
     configure(view, epochs=500, batch=1, hidden=((4, "relu"),))
     with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
         view.start()
-    t0 = time.perf_counter()
     end = run_to_end(qtbot, view, view.controls.stop_button.click)
-    assert time.perf_counter() - t0 < 1.0
     assert end.status == "stopped" and end.end.reason == "stopped"
+    assert max(seen) <= at_stop[0] + 1  # at most the batch under way when Stop was pressed
     assert view.state == "idle" and view.controls.start_button.isEnabled()
 
 
@@ -226,9 +239,7 @@ def test_closing_the_window_while_training_stops_the_thread(qtbot, settings, tmp
     with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
         view.start()
     thread = view.controller._threads[0][0]
-    t0 = time.perf_counter()
-    window.close()
-    assert time.perf_counter() - t0 < 1.0
+    window.close()  # returns once the worker has stopped (benchmarks/bench_gui_training.py times it)
     assert not thread.isRunning()
 
 
