@@ -254,7 +254,7 @@ class ConfusionView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Rows: the true class. Columns: the network's answer. "
-                             "Click a cell to see its images."), 1)
+                             "Click a cell to see its images.", wordWrap=True), 1)
         bar.addWidget(self.normalised)
         left_layout.addLayout(bar)
         left_layout.addWidget(self.matrix, 1)

@@ -209,8 +209,11 @@ class DrawCanvas(QWidget):
 
     def _begin(self, pos: QPointF, pressure: float):
         self._ensure_raster()
+        hint_shown = self.is_empty()
         self._current = Stroke(self._brush / REFERENCE_SIDE)
         self._extend(pos, pressure)
+        if hint_shown:
+            self.update()  # the whole canvas: the "Draw a digit here" hint goes away
 
     def _extend(self, pos: QPointF, pressure: float):
         x, y = self._unit(pos)

@@ -223,7 +223,7 @@ class DrawView(QWidget):
             return (f"This network takes {self.hub.network.spec.input_size} pixels per image: "
                     "it cannot read a drawing turned into a square image.")
         source = self.hub.description or "the current network"
-        return f"Read by {source} in {self._reading.seconds * 1000:.1f} ms."
+        return f"Read in {self._reading.seconds * 1000:.1f} ms by {source}."
 
     def _on_network_changed(self, network):
         self.prediction.set_classes(self._class_names())
