@@ -8,6 +8,7 @@ biases), i.e. minimises L + (weight_decay / 2) ||W||^2.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,10 @@ class Optimiser:
     def _slots(self, p: Parameter, *names: str) -> list[np.ndarray]:
         """Per-parameter arrays (velocity, moments, scratch), created as zeros on first use."""
         state = self._state.setdefault(id(p), {})
-        return [state.setdefault(n, np.zeros_like(p.value)) for n in names]
+        for n in names:
+            if n not in state:  # (not setdefault: its default would allocate on every step)
+                state[n] = np.zeros_like(p.value)
+        return [state[n] for n in names]
 
     def _gradient(self, p: Parameter) -> np.ndarray:
         """g = dL/dw (+ weight_decay * w where decay applies); never modifies ``p.grad``."""
@@ -133,7 +137,7 @@ class Adam(Optimiser):
         correction1 = 1 - self.beta1 ** self.t
         correction2 = 1 - self.beta2 ** self.t
         np.sqrt(v, out=s)
-        s *= 1 / np.sqrt(correction2)
+        s *= 1 / math.sqrt(correction2)  # a Python float: a NumPy float64 would upcast via a copy
         s += self.eps
         np.divide(m, s, out=s)
         s *= self.lr / correction1

@@ -131,3 +131,24 @@ def test_evaluate_opens_images_in_the_browser_and_on_the_canvas(qtbot, settings,
     window.evaluate_view.open_on_canvas.emit(image)
     assert window.navigator.current_key() == "draw"
     assert not window.draw_view.canvas.is_empty()
+
+
+def test_every_name_for_automation_is_in_the_window(qtbot, settings, synthetic_dir):
+    """The objectNames the issues promise to outside scripts, with their widget types."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QSpinBox
+    window = open_window(qtbot, synthetic_dir, settings)
+    promised = {
+        QListView: ["datasetBrowser", "mistakesGallery"],
+        QComboBox: ["labelFilter", "splitSelector", "presetSelector"],
+        QLabel: ["baselineAccuracy", "parameterCount", "predictionLabel"],
+        QSpinBox: ["epochsSpin"],
+        QPushButton: ["startButton", "pauseButton", "stopButton", "clearCanvasButton"],
+        QProgressBar: ["trainingProgress"],
+        pg.PlotWidget: ["lossPlot", "accuracyPlot"],
+        QWidget: ["meanDigits", "networkBuilder", "runsList", "drawCanvas", "probabilityPlot",
+                  "confusionMatrix", "weightsView"],
+    }
+    missing = [(cls.__name__, name) for cls, names in promised.items() for name in names
+               if len(window.findChildren(cls, name)) != 1]
+    assert missing == []

@@ -83,3 +83,20 @@ def test_schedules():
     assert isinstance(make_schedule("cosine", 3), Cosine)
     with pytest.raises(ValueError, match="unknown schedule"):
         make_schedule("warm", 3)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, weight_decay=1e-3),
+                                  lambda: Momentum(0.1, weight_decay=1e-3),
+                                  lambda: Nesterov(0.1, weight_decay=1e-3),
+                                  lambda: Adam(1e-3, weight_decay=1e-3)])
+def test_steps_after_the_first_allocate_no_weight_sized_arrays(make):
+    import tracemalloc
+    p = Parameter("W", np.ones((256, 256), np.float32), np.full((256, 256), 0.5, np.float32), True)
+    optimiser = make()
+    optimiser.step([p])  # the first step creates the per-parameter state
+    tracemalloc.start()
+    for _ in range(5):
+        optimiser.step([p])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < p.value.nbytes // 4
