@@ -19,6 +19,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Learn how neural networks learn: train one on handwritten digits and watch it.")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the MNIST (or Fashion-MNIST) files to open")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download MNIST by itself (when none is found, open on the "
+                             "built-in offline digits)")
     parser.add_argument("--theme", choices=THEMES, default="system",
                         help="colours: follow the system (default), or force light or dark")
     parser.add_argument("--version", action="version", version=f"mnist-gui {VERSION}")
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     apply_theme(app, args.theme)
     from .main_window import MainWindow  # after the QApplication: the window reads the screen
-    window = MainWindow(data_dir=args.data_dir)
+    window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download)
     window.show()
     return app.exec()
 

@@ -35,7 +35,8 @@ class MainWindow(QMainWindow):
     dataset_changed = Signal(object)  # engine.dataset.Dataset
 
     def __init__(self, data_dir: str | Path | None = None, *, settings: QSettings | None = None,
-                 mirrors: list[str] | None = None, load: bool = True):
+                 mirrors: list[str] | None = None, load: bool = True,
+                 download_if_missing: bool = True):
         super().__init__()
         self.setWindowTitle("MNIST GUI: how a neural network learns")
         self.setWindowIcon(app_icon())
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._error_dialog: QMessageBox | None = None
         self._panel_actions: dict[str, QAction] = {}
+        self._download_if_missing = download_if_missing  # once, when nothing is found at start
+        self._missing = False  # showing the offline digits because no MNIST was found
         self.settings = AppSettings(settings)
         self.loader = DataLoader(self, mirrors=mirrors)
         self.navigator = PanelNavigator(self)
@@ -177,7 +180,7 @@ class MainWindow(QMainWindow):
         self.loader.progressed.connect(self.status.show_progress)
         self.loader.busy.connect(lambda: self.status.set_busy(True))
         self.loader.idle.connect(lambda: self.status.set_busy(False))
-        self.loader.cancelled.connect(lambda: self.status.showMessage("Loading cancelled", 5000))
+        self.loader.cancelled.connect(self._on_cancelled)
         self.status.cancel_requested.connect(self.loader.cancel)
 
     # --- the dataset ------------------------------------------------------------------------
@@ -218,7 +221,12 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, loaded: Loaded):
         self.set_dataset(loaded.dataset, None if loaded.nothing_found else loaded.source)
         banner = self.data_panel.banner
-        if loaded.nothing_found:
+        self._missing = loaded.nothing_found
+        if loaded.nothing_found and self._download_if_missing:
+            self._download_if_missing = False
+            banner.show_downloading("MNIST", "11 MB")
+            self.download("mnist")
+        elif loaded.nothing_found:
             banner.show_missing(showing_offline=True)
         else:
             banner.hide()
@@ -226,6 +234,11 @@ class MainWindow(QMainWindow):
             self.status.showMessage(loaded.notes[0], 15000)
         if loaded.errors:
             self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
+
+    def _on_cancelled(self):
+        self.status.showMessage("Loading cancelled", 5000)
+        if self._missing:
+            self.data_panel.banner.show_missing(showing_offline=True)
 
     def _on_failed(self, kind: str, message: str):
         if kind == "download":

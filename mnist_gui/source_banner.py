@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
@@ -63,10 +65,18 @@ class SourceBanner(QFrame):
         text += "Download MNIST once (11 MB), or choose a folder that already has the files."
         self._show(text, "Download MNIST (11 MB)", "mnist", offline=not showing_offline)
 
+    def show_downloading(self, name: str, size: str):
+        """Nothing was found, and the download has started by itself (progress in the status bar)."""
+        self._show(f"<b>No {name} on this computer yet: downloading it once ({size}).</b> The "
+                   "progress and Cancel are in the status bar below. Meanwhile you are looking at "
+                   "the 1,797 small 8×8 digits built into the app.", "", "mnist", offline=False)
+        self.download_button.hide()
+
     def show_download_failed(self, key: str, name: str, reason: str, showing: str | None,
                              offer_offline: bool = True):
         """A download did not work: say why and offer to retry."""
-        text = f"<b>Could not download {name}.</b> {_escape(reason)}"
+        text = f"<b>Could not download {name}.</b> {_escape(plain_reason(reason))}"
+        self._message.setToolTip(reason)  # the whole story, mirror by mirror
         if showing:
             text += f"<br>Still showing: {_escape(showing)}."
         self._show(text, "Retry the download", key, offline=offer_offline)
@@ -75,8 +85,24 @@ class SourceBanner(QFrame):
         self._key = key
         self._message.setText(html)
         self.download_button.setText(download_text)
+        self.download_button.setVisible(bool(download_text))
         self.offline_button.setVisible(offline)
         self.show()
+
+
+UNREACHABLE = ("Name or service not known", "Temporary failure in name resolution",
+               "Connection refused", "timed out", "Network is unreachable", "No route to host")
+
+
+def plain_reason(reason: str) -> str:
+    """The downloader's message in plain words when no mirror could be reached at all."""
+    if not any(sign in reason for sign in UNREACHABLE):
+        return reason
+    where = re.search(r"copy the files into (\S+) yourself", reason)
+    text = "None of the download sites could be reached: is this computer online? Retry when it is"
+    if where:
+        return text + f", or choose a folder that has the files (or copy them into {where.group(1)})."
+    return text + ", or choose a folder that has the files."
 
 
 def _escape(text: str) -> str:

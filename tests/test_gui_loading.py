@@ -169,3 +169,57 @@ def test_cancel_a_download_keeps_the_dataset(qtbot, window, server, nothing_on_d
     assert window.dataset is before
     assert window.loader.shutdown(10000)  # the worker saw the flag and ended
     assert not list((nothing_on_disk / "mnist").glob("*.gz"))
+
+
+def open_downloading(qtbot, settings, mirror):
+    """A window on an empty computer that may download by itself from ``mirror``."""
+    from mnist_gui import MainWindow
+    window = MainWindow(None, settings=settings, mirrors=[mirror], download_if_missing=True)
+    qtbot.addWidget(window)
+    seen = {"datasets": [], "banner": []}
+    window.dataset_changed.connect(seen["datasets"].append)
+    window.loader.progressed.connect(
+        lambda done, total, text: seen["banner"].append(window.data_panel.banner.message())
+        if "Downloading" in text else None)
+    window.show()
+    return window, seen
+
+
+def test_nothing_found_downloads_by_itself_while_showing_the_offline_digits(
+        qtbot, settings, server, nothing_on_disk, mnist_dir):
+    window, seen = open_downloading(qtbot, settings, server(mnist_dir))
+    qtbot.waitUntil(lambda: len(seen["datasets"]) == 2, timeout=60000)
+    first, second = seen["datasets"]
+    assert first.image_shape == (8, 8) and second.name == "MNIST"  # digits at once, then MNIST
+    assert "downloading it once" in seen["banner"][0]
+    assert not window.data_panel.banner.isVisible()
+    assert settings.value("data/last_source") == "remote:mnist"
+
+
+def test_cancelling_the_automatic_download_offers_it_again(qtbot, settings, server,
+                                                           nothing_on_disk, tmp_path):
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"x" * 4_000_000)
+    window, seen = open_downloading(qtbot, settings, server(folder, delay=0.01))
+    qtbot.waitUntil(lambda: bool(seen["banner"]), timeout=TIMEOUT)
+    banner = window.data_panel.banner
+    assert not banner.download_button.isVisible()  # it is already downloading
+    with qtbot.waitSignal(window.loader.cancelled, timeout=TIMEOUT):
+        window.status.cancel_button.click()
+    assert "No MNIST" in banner.message() and banner.download_button.isVisible()
+    assert window.dataset.image_shape == (8, 8)
+    assert window.loader.shutdown(10000)
+
+
+def test_an_unreachable_internet_is_said_in_plain_words():
+    from mnist_gui.source_banner import plain_reason
+    reason = ("could not download train-images-idx3-ubyte.gz of MNIST from any of 2 mirror(s): "
+              "https://a/x.gz failed: [Errno -2] Name or service not known; https://b/x.gz failed: "
+              "[Errno 111] Connection refused. Check the internet connection and try again, or copy "
+              "the files into /home/ann/.cache/mnist-gui/mnist yourself.")
+    text = plain_reason(reason)
+    assert "is this computer online?" in text and "/home/ann/.cache/mnist-gui/mnist" in text
+    assert "Errno" not in text
+    other = "train-images-idx3-ubyte.gz: SHA-256 of the content does not match"
+    assert plain_reason(other) == other  # anything else is shown as it is

@@ -11,7 +11,6 @@ from gui import open_window
 from synthetic import make_idx_folder
 
 
-
 @pytest.fixture
 def synthetic_dir(tmp_path):
     return make_idx_folder(tmp_path / "synthetic")
@@ -97,6 +96,7 @@ def test_about_names_the_versions():
 def test_command_line_takes_a_data_dir():
     assert parse_args(["--data-dir", "/some/where"]).data_dir == "/some/where"
     assert parse_args([]).data_dir is None
+    assert parse_args(["--no-download"]).no_download and not parse_args([]).no_download
 
 
 def test_opens_on_real_mnist(qtbot, settings, mnist_dir):
