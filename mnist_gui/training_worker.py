@@ -14,10 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.network import Network
 from engine.training import BatchEnd, EpochEnd, RunEnd, Trainer
+
+from .worker import still_running, stop_and_wait, thread_for
 
 REPORT_INTERVAL = 0.1  # seconds between batch reports: 10 a second (the cap is about 20)
 
@@ -196,11 +198,8 @@ class TrainingWorker(QObject):
 
 
 class TrainingController(QObject):
-    """Starts a TrainingWorker in a fresh QThread per run, relays its signals, and stops it cleanly.
-
-    ``started`` -> ``run``; the worker's ``finished`` -> ``thread.quit`` (direct: quit is
-    thread-safe, and the GUI thread may be blocked waiting for the thread); ``deleteLater`` on both.
-    """
+    """Starts a TrainingWorker in a fresh QThread per run (``worker.thread_for``), relays its
+    signals, and stops it cleanly."""
 
     progressed = Signal(object)
     epoch_ended = Signal(object)
@@ -228,15 +227,10 @@ class TrainingController(QObject):
         """Train a new network from ``spec`` with ``config``; ``step``: hold after the first epoch."""
         if self._worker is not None:
             raise RuntimeError("a run is already going on; stop it first")
-        worker, thread = TrainingWorker(spec, config, dataset, self._hub, interval), QThread()
-        thread.setObjectName("training")
-        worker.moveToThread(thread)
+        worker = TrainingWorker(spec, config, dataset, self._hub, interval)
         if step:
             worker.step_epoch()
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit, Qt.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(thread.deleteLater)
+        thread = thread_for(worker, "training")
         thread.finished.connect(self._prune)
         worker.progressed.connect(self.progressed)
         worker.epoch_ended.connect(self.epoch_ended)
@@ -268,13 +262,8 @@ class TrainingController(QObject):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop every run and wait for its thread (at most ``timeout_ms`` in all). True if all ended."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        for thread, worker in list(self._threads):
-            if _alive(worker):
-                worker.stop()
-            left = max(0, int((deadline - time.monotonic()) * 1000))
-            if _alive(thread) and not thread.wait(left):
-                return False
+        if not stop_and_wait(self._threads, TrainingWorker.stop, timeout_ms):
+            return False
         self._prune()
         return True
 
@@ -295,13 +284,4 @@ class TrainingController(QObject):
 
     @Slot()
     def _prune(self):
-        self._threads = [(t, w) for t, w in self._threads if _alive(t) and not t.isFinished()]
-
-
-def _alive(obj: QObject) -> bool:
-    """False once Qt has deleted the C++ object behind ``obj`` (``deleteLater`` ran)."""
-    try:
-        obj.objectName()
-    except RuntimeError:
-        return False
-    return True
+        self._threads = still_running(self._threads)

@@ -89,6 +89,49 @@ def _is_cancellation(error: Exception) -> bool:
     return "Cancel" in type(error).__name__
 
 
+def thread_for(worker: QObject, name: str = "") -> QThread:
+    """A new, not yet started QThread that runs ``worker.run`` and then cleans up after itself.
+
+    ``started`` -> ``worker.run``; the worker's ``finished`` -> ``thread.quit``, connected directly
+    (quit is thread-safe, and a queued call would wait for a GUI thread that may itself be waiting
+    for this thread in a shutdown); ``deleteLater`` on both once they are done.
+    """
+    thread = QThread()
+    if name:
+        thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit, Qt.DirectConnection)
+    worker.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    return thread
+
+
+def stop_and_wait(threads: list[tuple[QThread, QObject]], stop: Callable[[QObject], None],
+                  timeout_ms: int) -> bool:
+    """``stop(worker)`` for every (thread, worker) and wait for the threads, ``timeout_ms`` in all.
+
+    ``stop`` must be plain Python (a flag), safe even if Qt has already deleted the worker.
+    True if every thread ended in time.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    for thread, worker in list(threads):
+        stop(worker)
+        left = max(0, int((deadline - time.monotonic()) * 1000))
+        if alive(thread) and not thread.wait(left):
+            return False
+    return True
+
+
+def still_running(threads: list[tuple[QThread, QObject]]) -> list[tuple[QThread, QObject]]:
+    """The pairs to keep a reference to: until Qt has deleted both objects (``deleteLater``).
+
+    Dropping the last Python reference earlier would make Python delete the worker from this
+    thread while its own thread deletes it too.
+    """
+    return [(t, w) for t, w in threads if alive(t) or alive(w)]
+
+
 class TaskRunner(QObject):
     """Starts jobs in worker threads and relays their signals to the GUI thread.
 
@@ -119,15 +162,9 @@ class TaskRunner(QObject):
         """Run ``fn(worker)`` in a new thread, asking the job that was running to stop."""
         self._stop_current()
         self._prune()
-        worker, thread = Worker(fn, self._next_id), QThread()
+        worker = Worker(fn, self._next_id)
         self._current_id, self._next_id = self._next_id, self._next_id + 1
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: quit() is thread-safe, and a queued call would wait for a GUI thread that may
-        # itself be waiting for this thread in shutdown().
-        worker.finished.connect(thread.quit, Qt.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(thread.deleteLater)
+        thread = thread_for(worker)
         thread.finished.connect(self._prune)
         worker.progressed.connect(self._on_progressed)
         worker.partial.connect(self._on_partial)
@@ -150,12 +187,8 @@ class TaskRunner(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Ask every job to stop and wait for the threads to end. True if all ended in time."""
         self._stop_current()
-        deadline = time.monotonic() + timeout_ms / 1000
-        for thread, worker in list(self._threads):
-            worker.request_stop()  # plain Python: safe even if Qt has deleted the worker
-            left = max(0, int((deadline - time.monotonic()) * 1000))
-            if _alive(thread) and not thread.wait(left):
-                return False
+        if not stop_and_wait(self._threads, Worker.request_stop, timeout_ms):
+            return False
         self._prune()
         return True
 
@@ -166,10 +199,7 @@ class TaskRunner(QObject):
 
     @Slot()
     def _prune(self):
-        # Drop our references only once Qt has deleted both objects (deleteLater). Dropping the
-        # last reference earlier would make Python delete the worker from this thread while its
-        # own thread deletes it too.
-        self._threads = [(t, w) for t, w in self._threads if _alive(t) or _alive(w)]
+        self._threads = still_running(self._threads)
 
     def _finish(self, job_id: int) -> bool:
         """True (and now idle) if ``job_id`` is the current job."""
@@ -205,7 +235,7 @@ class TaskRunner(QObject):
             self.was_cancelled.emit()
 
 
-def _alive(obj: QObject) -> bool:
+def alive(obj: QObject) -> bool:
     """False once Qt has deleted the C++ object behind ``obj`` (``deleteLater`` ran).
 
     Reads only the Python wrapper's flag, never the C++ object, so it is safe to ask about an
