@@ -50,6 +50,16 @@ def megabytes(n: int) -> str:
     return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
 
 
+def _row(*widgets: tuple[QWidget, int]) -> QWidget:
+    """One form field made of several widgets side by side, each with its stretch factor."""
+    row_widget = QWidget()
+    row = QHBoxLayout(row_widget)
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget, stretch in widgets:
+        row.addWidget(widget, stretch)
+    return row_widget
+
+
 def _combo(names: dict[str, str], name: str) -> QComboBox:
     combo = narrow(QComboBox(objectName=name))
     for key, title in names.items():
@@ -216,12 +226,7 @@ class NetworkBuilder(QWidget):
         self.init_combo = _combo(INIT_NAMES, "initCombo")
         self.init_scale = LogSpinBox(objectName="initScale")
         self.init_scale.setSpecialValueText("default")
-        init_row = QWidget()
-        row = QHBoxLayout(init_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.init_combo, 2)
-        row.addWidget(self.init_scale, 1)
-        self._add(form, "init", "Initial weights", init_row,
+        self._add(form, "init", "Initial weights", _row((self.init_combo, 2), (self.init_scale, 1)),
                   "How the weights start (biases start at zero), and the initialiser's scale")
         self.init_combo.setToolTip("The random distribution the weights start from")
         self.loss_combo = _combo(LOSS_NAMES, "lossCombo")
@@ -297,12 +302,8 @@ class NetworkBuilder(QWidget):
                                             maximum=1.0, singleStep=0.05, prefix="× ")
         self.step_gamma_spin.setToolTip("Step decay: the factor the learning rate is multiplied by "
                                         "at each cut (0 to 1)")
-        row_widget = QWidget()
-        row = QHBoxLayout(row_widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.step_every_spin, 3)
-        row.addWidget(self.step_gamma_spin, 2)
-        self._add(form, "schedule", "Step decay", row_widget,
+        self._add(form, "schedule", "Step decay",
+                  _row((self.step_every_spin, 3), (self.step_gamma_spin, 2)),
                   "Step decay only: multiply the learning rate by a factor every few epochs")
         self.schedule_combo.currentIndexChanged.connect(self._on_edit)
         self.step_every_spin.valueChanged.connect(self._on_edit)
@@ -314,12 +315,7 @@ class NetworkBuilder(QWidget):
         self.full_batch = QCheckBox("Full batch", objectName="fullBatch")
         self.full_batch.setToolTip("One step per epoch on all training images at once "
                                    "(classic gradient descent)")
-        row_widget = QWidget()
-        row = QHBoxLayout(row_widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.batch_spin, 1)
-        row.addWidget(self.full_batch)
-        self._add(form, "batch", "Batch size", row_widget,
+        self._add(form, "batch", "Batch size", _row((self.batch_spin, 1), (self.full_batch, 0)),
                   "Images per gradient step; small batches give noisy but frequent steps")
         self.batch_spin.valueChanged.connect(self._on_edit)
         self.full_batch.toggled.connect(self._on_edit)
