@@ -159,6 +159,7 @@ def test_one_epoch_of_the_default_preset_on_real_mnist(mnist):
     assert end.test_accuracy >= 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_default_preset_reaches_98_percent_in_10_epochs(mnist):
     from engine.presets import preset

@@ -73,6 +73,8 @@ def test_recomputes_for_the_offline_digits(qtbot, window):
     assert percent(accuracy) in window.means_panel.accuracy.text()
 
 
+@pytest.mark.slow
+@pytest.mark.real_data
 def test_baseline_on_real_mnist(qtbot, settings, mnist_dir, mnist):
     window = open_computed(qtbot, mnist_dir, settings)
     report = evaluate_baseline(mnist, "l2")

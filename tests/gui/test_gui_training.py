@@ -327,6 +327,7 @@ def test_log_scale_baseline_and_hover_readout(qtbot, view):
     assert hover.label.isVisible() and "Run 1" in hover.label.textItem.toPlainText()
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_one_epoch_on_real_mnist_reaches_90_percent(qtbot, settings, mnist_dir):
     window = open_window(qtbot, mnist_dir, settings)
