@@ -41,8 +41,8 @@ def main(argv=None) -> int:
         return 2
     app = QApplication.instance() or QApplication([])
     import mnist_gui  # noqa: F401  (its Qt work-arounds)
-    from mnist_gui.draw_canvas import DrawCanvas
-    from mnist_gui.draw_view import read_drawing
+    from mnist_gui.panels.draw.canvas import DrawCanvas
+    from mnist_gui.panels.draw.view import read_drawing
     data = load_folder(folder)
     network = Network(preset("default").network)
     baseline = MeanDigitClassifier("l2").fit(data.train_images, data.train_labels, data.n_classes)

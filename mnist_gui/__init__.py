@@ -8,9 +8,9 @@ __all__ = ["MainWindow", "main"]
 def __getattr__(name):
     # Lazy, so that `import mnist_gui` stays cheap until the window is wanted.
     if name == "MainWindow":
-        from .main_window import MainWindow
+        from mnist_gui.main_window import MainWindow
         return MainWindow
     if name == "main":
-        from .app import main
+        from mnist_gui.app import main
         return main
     raise AttributeError(f"module 'mnist_gui' has no attribute {name!r}")

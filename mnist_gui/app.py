@@ -7,10 +7,10 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from .about import VERSION
-from .icons import app_icon
-from .settings import APPLICATION, ORGANIZATION
-from .theme import THEMES, apply_theme
+from mnist_gui.about import VERSION
+from mnist_gui.icons import app_icon
+from mnist_gui.settings import APPLICATION, ORGANIZATION
+from mnist_gui.theme import THEMES, apply_theme
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(VERSION)
     app.setWindowIcon(app_icon())
     apply_theme(app, args.theme)
-    from .main_window import MainWindow  # after the QApplication: the window reads the screen
+    from mnist_gui.main_window import MainWindow  # after the QApplication: the window reads the screen
     window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download)
     window.show()
     return app.exec()

@@ -8,18 +8,18 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
-from . import about
-from .data_loader import DataLoader, Loaded
-from .data_panel import DataPanel
-from .draw_view import DrawView
-from .evaluate_view import EvaluateView
-from .icons import app_icon
-from .means_panel import MeansPanel
-from .model_hub import ModelHub
-from .navigation import PanelNavigator
-from .settings import AppSettings
-from .status_bar import DataStatusBar
-from .training_view import TrainingView
+from mnist_gui import about
+from mnist_gui.workers.loading import DataLoader, Loaded
+from mnist_gui.panels.data.panel import DataPanel
+from mnist_gui.panels.draw.view import DrawView
+from mnist_gui.panels.evaluate.view import EvaluateView
+from mnist_gui.icons import app_icon
+from mnist_gui.panels.means.panel import MeansPanel
+from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.widgets.navigation import PanelNavigator
+from mnist_gui.settings import AppSettings
+from mnist_gui.widgets.status_bar import DataStatusBar
+from mnist_gui.panels.training.view import TrainingView
 
 SHUTDOWN_TIMEOUT_MS = 5000
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}

@@ -11,9 +11,9 @@ from engine.baseline import MeanDigitClassifier
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.preprocessing import preprocess_drawing
 from engine.training import TrainConfig, Trainer
-from mnist_gui.draw_canvas import DrawCanvas, ink_array
-from mnist_gui.draw_view import DrawView
-from mnist_gui.model_hub import ModelHub
+from mnist_gui.panels.draw.canvas import DrawCanvas, ink_array
+from mnist_gui.panels.draw.view import DrawView
+from mnist_gui.state.model_hub import ModelHub
 from synthetic import make_dataset
 
 TIMEOUT = 10000

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QCheckBox, QListView, QWidget
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.training import evaluate
-from mnist_gui.draw_view import DrawView
-from mnist_gui.evaluate_view import EvaluateView, confusion_matrix, evaluate_network
-from mnist_gui.model_hub import ModelHub
+from mnist_gui.panels.draw.view import DrawView
+from mnist_gui.panels.evaluate.view import EvaluateView, confusion_matrix, evaluate_network
+from mnist_gui.state.model_hub import ModelHub
 from synthetic import make_dataset
 
 TIMEOUT = 10000

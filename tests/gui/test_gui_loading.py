@@ -213,7 +213,7 @@ def test_cancelling_the_automatic_download_offers_it_again(qtbot, settings, serv
 
 
 def test_an_unreachable_internet_is_said_in_plain_words():
-    from mnist_gui.source_banner import plain_reason
+    from mnist_gui.panels.data.source_banner import plain_reason
     reason = ("could not download train-images-idx3-ubyte.gz of MNIST from any of 2 mirror(s): "
               "https://a/x.gz failed: [Errno -2] Name or service not known; https://b/x.gz failed: "
               "[Errno 111] Connection refused. Check the internet connection and try again, or copy "

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QSpi
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.presets import PRESETS
-from mnist_gui.model_hub import ModelHub
-from mnist_gui.network_builder import NetworkBuilder
-from mnist_gui.training_plots import describe_at
-from mnist_gui.training_view import TrainingView
+from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.panels.training.builder import NetworkBuilder
+from mnist_gui.panels.training.plots import describe_at
+from mnist_gui.panels.training.view import TrainingView
 from gui import open_window
 from synthetic import make_dataset, make_idx_folder
 
@@ -208,7 +208,7 @@ def test_step_trains_one_epoch_then_pauses(qtbot, view):
 
 
 def test_stop_answers_within_one_batch(qtbot, view, monkeypatch):
-    from mnist_gui.training_worker import TrainingWorker
+    from mnist_gui.workers.training import TrainingWorker
     seen, at_stop = [], []  # steps the worker finished; the last one when Stop was pressed
     on_batch, stop = TrainingWorker._on_batch, TrainingWorker.stop
 

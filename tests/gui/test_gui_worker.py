@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from mnist_gui.worker import Cancelled, TaskRunner, Worker
+from mnist_gui.workers.worker import Cancelled, TaskRunner, Worker
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from .draw_canvas import BRUSH_RANGE, DrawCanvas
-from .my_drawings import STORE_SIDE, DrawingStore, MyDrawingsBox, default_path, score_drawings
-from .prediction_view import PredictionView, note
-from .worker import TaskRunner
+from mnist_gui.panels.draw.canvas import BRUSH_RANGE, DrawCanvas
+from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, MyDrawingsBox, default_path, score_drawings
+from mnist_gui.panels.draw.prediction import PredictionView
+from mnist_gui.widgets.image_tile import note
+from mnist_gui.workers.worker import TaskRunner
 
 LIVE_INTERVAL_MS = 40  # reading while drawing: at most 25 times a second
 NO_NETWORK = ("Train a network on the Network and training panel, or load one with "

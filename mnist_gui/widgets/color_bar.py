@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .imaging import diverging_color
+from mnist_gui.widgets.imaging import diverging_color
 
 
 class ColorBar(QWidget):

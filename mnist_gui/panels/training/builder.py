@@ -18,9 +18,9 @@ from engine.network import NetworkSpec
 from engine.presets import PRESETS
 from engine.training import TrainConfig
 
-from .architecture_view import ArchitectureView
-from .layers_editor import LayersEditor
-from .number_fields import ExactSpinBox, LogSpinBox
+from mnist_gui.panels.training.architecture import ArchitectureView
+from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox
 
 ERROR_STYLE = "color: #e0453a; font-weight: bold;"  # readable on light and dark backgrounds
 INIT_NAMES = {"he": "He (normal, for ReLU)", "xavier": "Xavier / Glorot (uniform)",

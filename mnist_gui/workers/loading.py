@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from .worker import TaskRunner, Worker
+from mnist_gui.workers.worker import TaskRunner, Worker
 
 OFFLINE = "offline"
 REMOTE_PREFIX = "remote:"

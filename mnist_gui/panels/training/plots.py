@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from .run_record import RunRecord
+from mnist_gui.state.runs import RunRecord
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most

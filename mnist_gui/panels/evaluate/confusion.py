@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QToolTip,
                                QVBoxLayout, QWidget)
 
-from .mistakes_view import RIGHT, WRONG, ImageGallery
+from mnist_gui.widgets.image_gallery import RIGHT, WRONG, ImageGallery
 
 WHITE = QColor(255, 255, 255)
 

@@ -1,4 +1,4 @@
-"""Galleries of test images with the network's top answers; the mistakes gallery, most confident mistakes first."""
+"""A scrolling gallery of dataset images with the network's top answers under each (mistakes, a confusion cell)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QMenu, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QMenu, QPushButton,
                                QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
 
-from .imaging import gray_image
+from mnist_gui.widgets.imaging import gray_image
 
 THUMB = 56            # logical pixels of a thumbnail
 CACHE_SIZE = 2000     # thumbnails kept as pixmaps
@@ -208,71 +208,3 @@ class ImageGallery(QWidget):
         menu.addAction("Show in the data browser", lambda: self._open_in_browser(row))
         menu.addAction("Open on the drawing canvas", lambda: self._open_on_canvas(row))
         menu.exec(self.view.viewport().mapToGlobal(pos))
-
-
-def ranked_mistakes(evaluation, true_class: int | None = None) -> np.ndarray:
-    """Indices of misclassified images, most confident mistakes first (optionally of one true class)."""
-    wrong = evaluation.predicted != evaluation.true
-    if true_class is not None:
-        wrong &= evaluation.true == true_class
-    indices = np.flatnonzero(wrong)
-    confidence = evaluation.top_probs[indices, 0]
-    return indices[np.argsort(-confidence, kind="stable")]
-
-
-class MistakesView(QWidget):
-    """Every misclassified test image, most confident first, filterable by true class."""
-
-    open_in_browser = Signal(str, int)
-    open_on_canvas = Signal(object)
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._evaluation = self._images = None
-        self._names: tuple[str, ...] = ()
-        self.filter = QComboBox(objectName="mistakesFilter")
-        self.filter.setToolTip("Show the mistakes on one true class only")
-        self.filter.currentIndexChanged.connect(self._refresh)
-        self.summary = QLabel(objectName="mistakesSummary", wordWrap=True)
-        self.gallery = ImageGallery("mistakesGallery")
-        self.gallery.open_in_browser.connect(self.open_in_browser)
-        self.gallery.open_on_canvas.connect(self.open_on_canvas)
-        top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
-        top.addWidget(QLabel("True class"))
-        top.addWidget(self.filter)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.gallery, 1)
-        self.clear("")
-
-    def clear(self, message: str):
-        self._evaluation = None
-        self.summary.setText("")
-        self.gallery.clear()
-        self.gallery.set_placeholder(message)
-
-    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...]):
-        """Show the mistakes of ``evaluation`` on the test ``images`` (the split, read only)."""
-        self._evaluation, self._images = evaluation, images
-        if tuple(names) != self._names:
-            self._names = tuple(names)
-            self.filter.blockSignals(True)
-            self.filter.clear()
-            self.filter.addItems(["all"] + list(self._names))
-            self.filter.blockSignals(False)
-        self._refresh()
-
-    def _refresh(self, *_):
-        ev = self._evaluation
-        if ev is None:
-            return
-        cls = self.filter.currentIndex() - 1
-        order = ranked_mistakes(ev, cls if cls >= 0 else None)
-        self.gallery.set_items(self._images, order, ev.true[order], ev.top_classes[order],
-                               ev.top_probs[order], self._names)
-        n_wrong = int(np.count_nonzero(ev.predicted != ev.true))
-        self.summary.setText(
-            f"<b>{n_wrong:,}</b> of {len(ev.true):,} test images are misclassified. Most confident "
-            "mistakes first: the top bar is the network's answer, green is the true class.")
-        self.gallery.set_placeholder("No mistakes here." if len(ev.true) else "No test images.")

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.network import Network
 from engine.training import BatchEnd, EpochEnd, RunEnd, Trainer
 
-from .worker import still_running, stop_and_wait, thread_for
+from mnist_gui.workers.worker import still_running, stop_and_wait, thread_for
 
 REPORT_INTERVAL = 0.1  # seconds between batch reports: 10 a second (the cap is about 20)
 

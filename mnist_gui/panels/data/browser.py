@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Si
 from PySide6.QtGui import QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
 
-from .imaging import gray_image
+from mnist_gui.widgets.imaging import gray_image
 
 IMAGE_INDEX_ROLE = Qt.UserRole          # the row's index into the split
 LABEL_ROLE = Qt.UserRole + 1            # the row's class index

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLay
                                QHBoxLayout, QHeaderView, QLabel, QProgressBar, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .color_bar import ColorBar
-from .image_strip import ImageStrip
-from .imaging import diverging_image, gray_image, heat_image, scaled_gray_image
-from .means_job import MeansResult, compute_means
-from .pixel_view import PixelView
-from .worker import TaskRunner
+from mnist_gui.widgets.color_bar import ColorBar
+from mnist_gui.widgets.image_strip import ImageStrip
+from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, scaled_gray_image
+from mnist_gui.workers.baseline import MeansResult, compute_means
+from mnist_gui.widgets.pixel_view import PixelView
+from mnist_gui.workers.worker import TaskRunner
 
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 

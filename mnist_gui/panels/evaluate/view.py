@@ -9,10 +9,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
-from .confusion_view import ConfusionView
-from .mistakes_view import MistakesView
-from .weights_view import WeightsView
-from .worker import TaskRunner
+from mnist_gui.panels.evaluate.confusion import ConfusionView
+from mnist_gui.panels.evaluate.mistakes import MistakesView
+from mnist_gui.panels.evaluate.weights import WeightsView
+from mnist_gui.workers.worker import TaskRunner
 
 TOP_K = 3
 CHUNK = 2000  # test images per step of the evaluation job (a cancellation point each)

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QS
 from engine.baseline import evaluate_baseline
 from engine.network import Network
 
-from .network_builder import NetworkBuilder
-from .run_record import RUN_COLOURS, RunRecord, write_csv
-from .runs_list import RunsList
-from .training_controls import TrainingControls, format_duration
-from .training_plots import TrainingPlots
-from .training_worker import BatchProgress, TrainingController
-from .worker import TaskRunner
+from mnist_gui.panels.training.builder import NetworkBuilder
+from mnist_gui.state.runs import RUN_COLOURS, RunRecord, write_csv
+from mnist_gui.panels.training.runs_list import RunsList
+from mnist_gui.panels.training.controls import TrainingControls, format_duration
+from mnist_gui.panels.training.plots import TrainingPlots
+from mnist_gui.workers.training import BatchProgress, TrainingController
+from mnist_gui.workers.worker import TaskRunner
 
 MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
 

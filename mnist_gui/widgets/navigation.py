@@ -7,7 +7,7 @@ from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QProxyStyle, QStackedWidget,
                                QStyle, QWidget)
 
-from .icons import icon
+from mnist_gui.icons import icon
 
 
 class PanelNavigator(QWidget):

@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout,
                                QWidget)
 
-from .imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
-from .prediction_view import ImageTile, note
+from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
+from mnist_gui.widgets.image_tile import ImageTile, note
 
 MAX_TILES = 1024       # units drawn at most (a 4096-unit layer would be a grey blur)
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing

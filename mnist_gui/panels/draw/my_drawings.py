@@ -11,8 +11,8 @@ import numpy as np
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget)
 
-from .image_strip import ImageStrip
-from .imaging import gray_image
+from mnist_gui.widgets.image_strip import ImageStrip
+from mnist_gui.widgets.imaging import gray_image
 
 STORE_SIDE = 112      # drawings are kept at 112x112: small, and enough for any network's size
 FILE_NAME = "my_drawings.npz"

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .imaging import gray_image
+from mnist_gui.widgets.imaging import gray_image
 
 REFERENCE_SIDE = 280      # logical pixels at which brush widths are quoted
 DEFAULT_BRUSH = 20        # at REFERENCE_SIDE: about MNIST's stroke once scaled to the 20x20 box

@@ -1,0 +1,1 @@
+"""One package per panel: each renders state and sends intent; panels never import each other."""

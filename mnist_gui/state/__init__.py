@@ -1,0 +1,1 @@
+"""State: Qt models with signals and no widgets, shared by the panels."""

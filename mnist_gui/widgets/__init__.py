@@ -1,0 +1,1 @@
+"""Shared widgets: pieces more than one panel shows."""
