@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.dataset import Dataset
+from engine.evaluation import confusion_matrix, per_class_accuracy
 
 METRICS = ("l1", "l2")
 
@@ -75,6 +76,12 @@ class MeanDigitClassifier:
             stds[c] = members.std(axis=0, dtype=np.float64)
         self.means, self.stds, self.n_train = means, stds, len(labels)
         return self
+
+    def with_metric(self, metric: str) -> MeanDigitClassifier:
+        """The same fitted means compared with another metric: no second fit."""
+        other = MeanDigitClassifier(metric)
+        other.means, other.stds, other.n_train = self.means, self.stds, self.n_train
+        return other
 
     def distances(self, images: np.ndarray) -> np.ndarray:
         """Distance from every image to every class mean.
@@ -183,19 +190,21 @@ class BaselineReport:
 
 def evaluate_baseline(dataset: Dataset, metric: str = "l2") -> BaselineReport:
     """Fit the means on ``dataset``'s train split and score them on its test split."""
-    if len(dataset.test_labels) == 0:
-        raise ValueError(f"{dataset.name} has no test images to score the baseline on")
     model = MeanDigitClassifier(metric).fit(dataset.train_images, dataset.train_labels,
                                             dataset.n_classes)
+    return score_baseline(model, dataset)
+
+
+def score_baseline(model: MeanDigitClassifier, dataset: Dataset) -> BaselineReport:
+    """Score an already fitted classifier on ``dataset``'s test split (with the model's metric)."""
+    if len(dataset.test_labels) == 0:
+        raise ValueError(f"{dataset.name} has no test images to score the baseline on")
     true = dataset.test_labels.astype(np.int64)
     predicted = model.predict(dataset.test_images)
-    n = dataset.n_classes
-    confusion = np.bincount(true * n + predicted, minlength=n * n).reshape(n, n).astype(np.int64)
-    per_class_total = confusion.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_class = np.diag(confusion) / per_class_total
-    return BaselineReport(metric=metric, accuracy=float(np.mean(predicted == true)),
-                          per_class_accuracy=per_class, n_test=len(true), confusion=confusion)
+    confusion = confusion_matrix(true, predicted, dataset.n_classes)
+    return BaselineReport(metric=model.metric, accuracy=float(np.mean(predicted == true)),
+                          per_class_accuracy=per_class_accuracy(confusion), n_test=len(true),
+                          confusion=confusion)
 
 
 def nearest_and_furthest(images: np.ndarray, labels: np.ndarray, means: np.ndarray, cls: int,

@@ -111,7 +111,8 @@ class EpochEnd:
     """After one epoch. Train figures are averaged over the epoch's batches, as the network changed.
 
     Validation and test figures are None where there is no such split (or test was not asked for).
-    ``seconds`` is training time only (no evaluation, no pauses).
+    ``seconds`` is training time only (no evaluation, no pauses, no time spent by the consumer of
+    the events between two batches).
     """
 
     epoch: int
@@ -238,7 +239,9 @@ class Trainer:
                 optimiser.step(net.parameters)
                 stats.add(loss, logits, y)
                 step += 1
+                handed_over = time.perf_counter()
                 yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
+                waited += time.perf_counter() - handed_over  # the consumer's time is not training
             seconds = time.perf_counter() - t0 - waited
             train_seconds += seconds
             history.append(self._epoch_end(epoch, stats, seconds, optimiser.lr))

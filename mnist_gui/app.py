@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from PySide6.QtWidgets import QApplication
@@ -11,6 +12,9 @@ from mnist_gui.about import VERSION
 from mnist_gui.icons import app_icon
 from mnist_gui.settings import APPLICATION, ORGANIZATION
 from mnist_gui.theme import THEMES, apply_theme
+from mnist_gui.workers.worker import wait_for_orphans
+
+ORPHAN_WAIT_MS = 10_000  # after the window closed: how long a job that ignored Stop may take
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -41,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_gui.main_window import MainWindow  # after the QApplication: the window reads the screen
     window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download)
     window.show()
-    return app.exec()
+    code = app.exec()
+    if not wait_for_orphans(ORPHAN_WAIT_MS):
+        # A job is stuck in a call nothing can interrupt (a stalled network share). The window
+        # is gone and the settings are written; end now rather than destroy its thread under it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The main window: assembles the panels, the menus and the status bar, and holds the current dataset."""
+"""The main window: assembles the state, the panels, the menus and the status bar; it computes nothing."""
 
 from __future__ import annotations
 
@@ -9,27 +9,30 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from mnist_gui import about
-from mnist_gui.workers.loading import DataLoader, Loaded
-from mnist_gui.panels.data.panel import DataPanel
-from mnist_gui.panels.draw.view import DrawView
-from mnist_gui.panels.evaluate.view import EvaluateView
-from mnist_gui.icons import app_icon
-from mnist_gui.panels.means.panel import MeansPanel
+from mnist_gui.panels.data import DataPanel
+from mnist_gui.panels.draw import DrawView
+from mnist_gui.panels.evaluate import EvaluateView
+from mnist_gui.panels.means import MeansPanel
+from mnist_gui.panels.training import TrainingView
+from mnist_gui.state.dataset_hub import DatasetHub
 from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.state.runs import RunsModel
+from mnist_gui.workers.loading import DataLoader, Loaded
+from mnist_gui.workers.worker import shutdown_all
+from mnist_gui.icons import app_icon
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.settings import AppSettings
 from mnist_gui.widgets.status_bar import DataStatusBar
-from mnist_gui.panels.training.view import TrainingView
 
-SHUTDOWN_TIMEOUT_MS = 5000
+SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
 
 
 class MainWindow(QMainWindow):
     """The app's window. ``MainWindow(data_dir=None)`` shows at once and loads in the background.
 
-    Panels are added with ``add_panel``; a panel with a ``set_dataset(dataset)`` method is
-    given every dataset that loads, and one with ``shutdown(timeout_ms)`` is stopped on close.
+    It creates the state every panel shares (``datasets``, ``hub``, ``runs``) and hands each panel
+    the state it uses in its constructor; panels connect to it themselves.
     """
 
     dataset_changed = Signal(object)  # engine.dataset.Dataset
@@ -40,7 +43,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("MNIST GUI: how a neural network learns")
         self.setWindowIcon(app_icon())
-        self._dataset = None
         self._closing = False
         self._error_dialog: QMessageBox | None = None
         self._panel_actions: dict[str, QAction] = {}
@@ -52,7 +54,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
         self.setStatusBar(self.status)
+        self.datasets = DatasetHub(self)
+        self.datasets.dataset_changed.connect(self.dataset_changed)
+        self.datasets.dataset_changed.connect(self.status.set_dataset)
         self.hub = ModelHub(self)
+        self.runs = RunsModel(self)
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
@@ -63,15 +69,15 @@ class MainWindow(QMainWindow):
     # --- assembling -------------------------------------------------------------------------
 
     def _add_default_panels(self):
-        self.data_panel = DataPanel()
-        self.means_panel = MeansPanel()
+        self.data_panel = DataPanel(self.datasets)
+        self.means_panel = MeansPanel(self.datasets)
         self.add_panel("data", "Data", self.data_panel, "data", "Ctrl+1",
                        "Browse every image of the dataset")
         self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
                        "The average digit of each class and the simplest classifier")
-        self.training_view = TrainingView(self.hub)
-        self.draw_view = DrawView(self.hub)
-        self.evaluate_view = EvaluateView(self.hub)
+        self.training_view = TrainingView(self.datasets, self.hub, self.runs)
+        self.draw_view = DrawView(self.datasets, self.hub)
+        self.evaluate_view = EvaluateView(self.datasets, self.hub)
         self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
                        "Build a network, train it and watch it learn")
         self.add_panel("draw", "Draw", self.draw_view, "draw", "Ctrl+4",
@@ -123,20 +129,13 @@ class MainWindow(QMainWindow):
         action.setText(title.replace("&", "&&"))
         action.setShortcut(QKeySequence(shortcut) if shortcut else action.shortcut())
         action.setToolTip(tooltip or title)
-        if hasattr(widget, "set_dataset"):
-            self.dataset_changed.connect(widget.set_dataset)
-            if self._dataset is not None:
-                widget.set_dataset(self._dataset)
         return old
 
     def _retire(self, old: QWidget):
-        if hasattr(old, "set_dataset"):
-            try:
-                self.dataset_changed.disconnect(old.set_dataset)
-            except (RuntimeError, TypeError):
-                pass
-        if hasattr(old, "shutdown"):
-            old.shutdown(SHUTDOWN_TIMEOUT_MS)
+        """A replaced panel: its jobs are stopped first (``shutdown``, for panels that run any)."""
+        shutdown = getattr(old, "shutdown", None)
+        if shutdown is not None:
+            shutdown(SHUTDOWN_TIMEOUT_MS)
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
@@ -188,15 +187,13 @@ class MainWindow(QMainWindow):
     @property
     def dataset(self):
         """The dataset every panel shows (None until the first one loads)."""
-        return self._dataset
+        return self.datasets.dataset
 
     def set_dataset(self, dataset, source: str | None = None):
         """Make ``dataset`` current; ``source`` (if given) is remembered for the next start."""
-        self._dataset = dataset
         if source:
             self.settings.set_last_source(source)
-        self.status.set_dataset(dataset)
-        self.dataset_changed.emit(dataset)
+        self.datasets.set_dataset(dataset)
 
     def _start_up(self, data_dir):
         if not self._closing:
@@ -213,7 +210,7 @@ class MainWindow(QMainWindow):
         self.loader.use_offline()
 
     def choose_folder(self):
-        start = self._dataset.source if self._dataset is not None else str(Path.home())
+        start = self.dataset.source if self.dataset is not None else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Choose a folder with MNIST files", start)
         if folder:
             self.open_folder(folder)
@@ -250,7 +247,7 @@ class MainWindow(QMainWindow):
         from engine.download import REMOTES
         from engine.sources import OFFLINE_NAME
         key = self.loader.last_download_key or "mnist"
-        showing = self._dataset.name if self._dataset is not None else None
+        showing = self.dataset.name if self.dataset is not None else None
         self.data_panel.banner.show_download_failed(key, REMOTES[key].name, message, showing,
                                                     offer_offline=showing != OFFLINE_NAME)
         self.show_panel("data")
@@ -287,15 +284,21 @@ class MainWindow(QMainWindow):
             height = min(1150, int(avail.height() * 0.92)) if avail else 760
             self.resize(width, height)
 
+    def shutdown(self, timeout_ms: int) -> bool:
+        """Ask every job to stop, then wait for them all, ``timeout_ms`` in all. True if all ended.
+
+        A job that cannot stop in time (a blocking read on a stalled network share) is left to
+        end by itself: ``mnist_gui.app`` waits for it after the window has closed.
+        """
+        return shutdown_all([self.loader.runner, self.datasets.runner,
+                             self.training_view.session.runner, self.evaluate_view.runner],
+                            timeout_ms)
+
     def closeEvent(self, event):
         """Remember the geometry, ask every worker to stop, and wait for them (with a timeout)."""
         self._closing = True
         self.settings.set_geometry(self.saveGeometry())
-        self.loader.shutdown(SHUTDOWN_TIMEOUT_MS)
-        for key in self.navigator.keys():
-            panel = self.navigator.panel(key)
-            if hasattr(panel, "shutdown"):
-                panel.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.shutdown(SHUTDOWN_TIMEOUT_MS)
         if self._error_dialog is not None:
             self._error_dialog.close()
         super().closeEvent(event)

@@ -82,3 +82,12 @@ def settings(tmp_path):
     for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
         QSettings.setPath(fmt, QSettings.UserScope, str(tmp_path / "user-settings"))
     return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def datasets(qtbot):
+    """A DatasetHub (the dataset and its baseline, shared by the panels), shut down after the test."""
+    from mnist_gui.state.dataset_hub import DatasetHub
+    hub = DatasetHub()
+    yield hub
+    assert hub.shutdown(5000)

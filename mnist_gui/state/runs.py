@@ -1,12 +1,14 @@
-"""One training run as the session remembers it: its settings, its curves and how it ended (no Qt here)."""
+"""The runs of the session: each run's settings, curves, state and final network, and the model of them all."""
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QObject, Signal
 
 from engine.network import NetworkSpec
 from engine.training import EpochEnd, RunEnd, TrainConfig
@@ -47,11 +49,35 @@ class GrowingSeries:
         return self._y[:self._n]
 
 
+class RunState(StrEnum):
+    """Where a run is in its life. The first five are a run in progress, the others an ended one."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    STEPPING = "stepping"   # training to the end of the epoch, then it pauses
+    PAUSED = "paused"
+    STOPPING = "stopping"   # Stop was pressed; the current batch finishes
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    @property
+    def active(self) -> bool:
+        return self in ACTIVE
+
+
+ACTIVE = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STEPPING, RunState.PAUSED,
+                    RunState.STOPPING})
+
+
 @dataclass(eq=False)
 class RunRecord:
     """A run: its settings, the batch loss (raw and smoothed), one EpochEnd per epoch, its end.
 
-    status : "starting", "running", "paused", "completed", "stopped", "diverged" or "failed".
+    status : a RunState (a str: ``run.status == "completed"`` reads naturally).
+    network : a copy of the run's latest network (after its last epoch), None before the first
+    epoch ends or when the run diverged.
     """
 
     number: int
@@ -60,11 +86,12 @@ class RunRecord:
     config: TrainConfig
     dataset_name: str = ""
     colour: str = RUN_COLOURS[0]
-    status: str = "starting"
+    status: RunState = RunState.STARTING
     visible: bool = True
     message: str = ""
     epochs: list[EpochEnd] = field(default_factory=list)
     end: RunEnd | None = None
+    network: object = None
     raw: GrowingSeries = field(default_factory=GrowingSeries)
     smooth: GrowingSeries = field(default_factory=GrowingSeries)
     _average: float = 0.0
@@ -81,7 +108,7 @@ class RunRecord:
         self.epochs.append(event)
 
     def finish(self, end: RunEnd) -> None:
-        self.end, self.status, self.message = end, end.reason, end.message
+        self.end, self.status, self.message = end, RunState(end.reason), end.message
 
     def epoch_series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of an EpochEnd field ("train_loss", "val_accuracy", ...), None skipped."""
@@ -135,3 +162,84 @@ def write_csv(path, runs: list[RunRecord]) -> Path:
         for run in runs:
             writer.writerows(run.series_rows())
     return path
+
+
+class RunsModel(QObject):
+    """Every run of the session, in order; the plots and the runs list subscribe to its signals.
+
+    Only the GUI thread changes it. ``changed`` covers the status, name, visibility, epochs and
+    end of a run; ``batches_added`` the (throttled) batch losses, which only the plots redraw.
+    """
+
+    run_added = Signal(object)      # RunRecord
+    run_changed = Signal(object)    # RunRecord
+    batches_added = Signal(object)  # RunRecord
+    run_removed = Signal(object)    # RunRecord
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._runs: list[RunRecord] = []
+        self._next_number = 1
+
+    def __iter__(self):
+        return iter(list(self._runs))
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def runs(self) -> list[RunRecord]:
+        return list(self._runs)
+
+    @property
+    def active(self) -> RunRecord | None:
+        """The run in progress, if any (at most one at a time)."""
+        return next((r for r in self._runs if r.status.active), None)
+
+    def new_run(self, name: str, spec: NetworkSpec, config: TrainConfig,
+                dataset_name: str = "") -> RunRecord:
+        """Add a run in state STARTING, numbered and coloured in turn."""
+        n = self._next_number
+        self._next_number += 1
+        run = RunRecord(n, name.format(n=n), spec, config, dataset_name,
+                        RUN_COLOURS[(n - 1) % len(RUN_COLOURS)])
+        self._runs.append(run)
+        self.run_added.emit(run)
+        return run
+
+    def set_state(self, run: RunRecord, state: RunState, message: str = "") -> None:
+        run.status = RunState(state)
+        if message:
+            run.message = message
+        self.run_changed.emit(run)
+
+    def add_batches(self, run: RunRecord, x: float, loss: float) -> None:
+        run.add_batch_loss(x, loss)
+        self.batches_added.emit(run)
+
+    def add_epoch(self, run: RunRecord, event: EpochEnd, network=None) -> None:
+        run.add_epoch(event)
+        if network is not None:
+            run.network = network
+        self.run_changed.emit(run)
+
+    def finish(self, run: RunRecord, end: RunEnd, network=None) -> None:
+        run.finish(end)
+        run.network = network if end.reason != "diverged" else None
+        self.run_changed.emit(run)
+
+    def rename(self, run: RunRecord, name: str) -> None:
+        run.name = name
+        self.run_changed.emit(run)
+
+    def set_visible(self, run: RunRecord, visible: bool) -> None:
+        run.visible = visible
+        self.run_changed.emit(run)
+
+    def remove(self, run: RunRecord) -> bool:
+        """Forget an ended run (its curves and its network). False for the run in progress."""
+        if run.status.active or run not in self._runs:
+            return False
+        self._runs.remove(run)
+        run.network = None
+        self.run_removed.emit(run)
+        return True

@@ -156,16 +156,16 @@ class DataLoader(QObject):
         self.mirrors = mirrors
         self.last_download_key = ""
         self._kind = ""
-        self._runner = TaskRunner(self)
-        self._runner.succeeded.connect(self.loaded)
-        self._runner.failed.connect(self._on_failed)
-        self._runner.progressed.connect(self.progressed)
-        self._runner.busy.connect(self.busy)
-        self._runner.idle.connect(self.idle)
-        self._runner.was_cancelled.connect(self.cancelled)
+        self.runner = TaskRunner(self)
+        self.runner.succeeded.connect(self.loaded)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.progressed.connect(self.progressed)
+        self.runner.busy.connect(self.busy)
+        self.runner.idle.connect(self.idle)
+        self.runner.was_cancelled.connect(self.cancelled)
 
     def is_busy(self) -> bool:
-        return self._runner.is_busy()
+        return self.runner.is_busy()
 
     def start_up(self, data_dir: str | Path | None, last_source: str):
         self._start("startup", lambda job: startup_job(data_dir and str(data_dir), last_source, job))
@@ -181,14 +181,14 @@ class DataLoader(QObject):
         self._start("offline", offline_job)
 
     def cancel(self):
-        self._runner.cancel()
+        self.runner.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        return self._runner.shutdown(timeout_ms)
+        return self.runner.shutdown(timeout_ms)
 
     def _start(self, kind: str, fn):
         self._kind = kind
-        self._runner.start(fn)
+        self.runner.start(fn)
 
     def _on_failed(self, error: Exception):
         kind = getattr(error, "kind", self._kind)

@@ -41,8 +41,8 @@ def hub(qtbot):
 
 
 @pytest.fixture
-def view(qtbot, hub, tmp_path):
-    view = DrawView(hub, drawings_path=tmp_path / "my_drawings.npz")
+def view(qtbot, hub, tmp_path, datasets):
+    view = DrawView(datasets, hub, drawings_path=tmp_path / "my_drawings.npz")
     qtbot.addWidget(view)
     view.resize(1000, 700)
     view.show()
@@ -170,9 +170,9 @@ def test_pen_pressure_scales_the_brush(qtbot, view):
     assert widths[1] < 0.6 * widths[0]
 
 
-def test_without_a_network_it_says_what_to_do_and_the_baseline_answers(qtbot, view, synthetic):
+def test_without_a_network_it_says_what_to_do_and_the_baseline_answers(qtbot, view, synthetic, datasets):
     with qtbot.waitSignal(view.baseline_ready, timeout=TIMEOUT):
-        view.set_dataset(synthetic)
+        datasets.set_dataset(synthetic)
     draw_stroke(qtbot, view.canvas, ONE)
     assert view.findChild(QLabel, "predictionLabel").text() == ""
     assert "Train a network" in view.status.text()
@@ -181,10 +181,10 @@ def test_without_a_network_it_says_what_to_do_and_the_baseline_answers(qtbot, vi
     assert view.reading().probabilities is None
 
 
-def test_the_baseline_answer_is_the_engines(qtbot, view, hub, network, synthetic):
+def test_the_baseline_answer_is_the_engines(qtbot, view, hub, network, synthetic, datasets):
     hub.set_network(network, "test network")
     with qtbot.waitSignal(view.baseline_ready, timeout=TIMEOUT):
-        view.set_dataset(synthetic)
+        datasets.set_dataset(synthetic)
     draw_stroke(qtbot, view.canvas, BAR)
     reference = MeanDigitClassifier("l2").fit(synthetic.train_images, synthetic.train_labels, 10)
     image = preprocess_drawing(view.canvas.ink()).image

@@ -24,8 +24,8 @@ def path(tmp_path):
 
 
 @pytest.fixture
-def view(qtbot, path):
-    view = DrawView(ModelHub(), drawings_path=path)
+def view(qtbot, path, datasets):
+    view = DrawView(datasets, ModelHub(), drawings_path=path)
     qtbot.addWidget(view)
     view.resize(1000, 700)
     view.show()

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QListView, QWidget
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.training import evaluate
 from mnist_gui.panels.draw.view import DrawView
-from mnist_gui.panels.evaluate.view import EvaluateView, confusion_matrix, evaluate_network
+from engine.evaluation import confusion_matrix, evaluate_network
+from mnist_gui.panels.evaluate.view import EvaluateView
 from mnist_gui.state.model_hub import ModelHub
 from synthetic import make_dataset
 
@@ -38,8 +39,8 @@ def hub(qtbot):
 
 
 @pytest.fixture
-def view(qtbot, hub):
-    view = EvaluateView(hub)
+def view(qtbot, hub, datasets):
+    view = EvaluateView(datasets, hub)
     qtbot.addWidget(view)
     view.resize(1300, 800)
     view.show()
@@ -51,7 +52,7 @@ def view(qtbot, hub):
 def evaluated(qtbot, view, hub, network, dataset):
     """Give the view a dataset and a network and wait for its results."""
     with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
-        view.set_dataset(dataset)
+        view.datasets.set_dataset(dataset)
         hub.set_network(network, "test network")
     return blocker.args[0]
 
@@ -146,7 +147,8 @@ def test_the_weight_tiles_are_the_first_layer_weights(qtbot, view, hub, network,
     for j in range(weights.shape[1]):
         np.testing.assert_array_equal(tiles[j], weights[:, j].reshape(28, 28))
     other = Network(NetworkSpec(hidden=(HiddenLayer(10),), seed=9))
-    hub.set_network(other, "another")
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT):  # the mosaics are made off the GUI thread
+        hub.set_network(other, "another")
     np.testing.assert_array_equal(view.weights.tiles(), other.dense_layers[0].W.T.reshape(10, 28, 28))
 
 
@@ -166,22 +168,24 @@ def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, s
     assert view.weights.activations.layers() == []
 
 
-def test_without_a_network_each_view_says_what_to_do(qtbot, view, synthetic):
-    view.set_dataset(synthetic)
+def test_without_a_network_each_view_says_what_to_do(qtbot, view, synthetic, datasets):
+    datasets.set_dataset(synthetic)
     assert "Train one on the Network and training panel" in view.summary.text()
     assert "Train a network" in view.weights.grid._placeholder
     assert view.confusion.matrix.confusion().size == 0 and view.evaluation() is None
 
 
-def test_a_network_for_other_images_is_explained(qtbot, view, hub, network):
-    view.set_dataset(make_dataset(n_train=20, n_test=20, shape=(8, 8)))
+def test_a_network_for_other_images_is_explained(qtbot, view, hub, network, datasets):
+    datasets.set_dataset(make_dataset(n_train=20, n_test=20, shape=(8, 8)))
     hub.set_network(network, "an MNIST network")
-    assert "784 pixels per image" in view.summary.text() and not view.is_busy()
+    assert "784 pixels per image" in view.summary.text()
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=TIMEOUT)  # only the weight mosaics ran
+    assert "784 pixels per image" in view.summary.text() and view.evaluation() is None
 
 
-def test_only_the_latest_network_is_shown(qtbot, view, hub, synthetic):
+def test_only_the_latest_network_is_shown(qtbot, view, hub, synthetic, datasets):
     nets = [Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=s)) for s in range(4)]
-    view.set_dataset(synthetic)
+    datasets.set_dataset(synthetic)
     with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
         for i, net in enumerate(nets):
             hub.set_network(net, f"epoch {i + 1}")
@@ -196,10 +200,10 @@ def test_confusion_matrix_counts_pairs():
     np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
 
 
-def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_path):
+def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_path, datasets):
     """The wiring the main window does: drawing -> activations, gallery -> canvas."""
-    draw = DrawView(hub, drawings_path=tmp_path / "d.npz")
-    view = EvaluateView(hub)
+    draw = DrawView(datasets, hub, drawings_path=tmp_path / "d.npz")
+    view = EvaluateView(datasets, hub)
     for widget in (draw, view):
         qtbot.addWidget(widget)
         widget.show()
@@ -215,11 +219,11 @@ def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_pat
     assert draw.shutdown(5000) and view.shutdown(5000)
 
 
-def test_a_hidden_panel_evaluates_only_when_shown(qtbot, hub, network, synthetic):
+def test_a_hidden_panel_evaluates_only_when_shown(qtbot, hub, network, synthetic, datasets):
     """Training changes the network every epoch: a hidden panel must not spend CPU on each one."""
-    view = EvaluateView(hub)
+    view = EvaluateView(datasets, hub)
     qtbot.addWidget(view)
-    view.set_dataset(synthetic)
+    datasets.set_dataset(synthetic)
     hub.set_network(network, "epoch 1")
     hub.set_network(network, "epoch 2")
     assert not view.is_busy() and view.evaluation() is None

@@ -28,11 +28,11 @@ def data():
 
 
 @pytest.fixture
-def view(qtbot, data):
+def view(qtbot, data, datasets):
     hub = ModelHub()
-    view = TrainingView(hub)
+    view = TrainingView(datasets, hub)
     qtbot.addWidget(view)
-    view.set_dataset(data)
+    datasets.set_dataset(data)
     yield view
     assert view.shutdown(5000)
 
@@ -115,13 +115,13 @@ def test_invalid_settings_block_start_with_the_engine_message(qtbot, view):
     assert start.isEnabled() and not view.builder.error_label("lr").isVisibleTo(view.builder)
 
 
-def test_start_waits_for_a_dataset(qtbot):
-    view = TrainingView(ModelHub())
+def test_start_waits_for_a_dataset(qtbot, datasets):
+    view = TrainingView(datasets, ModelHub())
     qtbot.addWidget(view)
     assert not view.controls.start_button.isEnabled()
     assert "dataset" in view.controls.start_button.toolTip()
     assert view.start() is None
-    view.set_dataset(make_dataset(20, 10))
+    datasets.set_dataset(make_dataset(20, 10))
     assert view.controls.start_button.isEnabled()
     view.builder.validation_spin.setValue(99)  # round(20 * 0.99) leaves no image to train on
     assert "no images to train on" in view.builder.error_label("validation").text()
@@ -146,7 +146,7 @@ def test_names_for_automation(qtbot, view):
 
 def test_a_short_run_reports_its_epochs_in_order_and_plots_one_point_each(qtbot, view):
     configure(view, epochs=3)
-    signals = [view.controller.epoch_ended] * 3 + [view.controller.run_ended]
+    signals = [view.session.epoch_ended] * 3 + [view.session.run_ended]
     checks = [lambda e, n=n: e.epoch == n for n in (1, 2, 3)] + [lambda end: end.reason == "completed"]
     with qtbot.waitSignals(signals, order="strict", check_params_cbs=checks, timeout=TIMEOUT):
         run = view.start()
@@ -165,7 +165,7 @@ def test_a_short_run_reports_its_epochs_in_order_and_plots_one_point_each(qtbot,
 def test_batch_reports_are_throttled_at_the_source(qtbot, view):
     configure(view, epochs=2, batch=1, hidden=((4, "relu"),))
     reports = []
-    view.controller.progressed.connect(reports.append)
+    view.session.progressed.connect(reports.append)
     t0 = time.perf_counter()
     run_to_end(qtbot, view)
     seconds = time.perf_counter() - t0
@@ -176,16 +176,16 @@ def test_batch_reports_are_throttled_at_the_source(qtbot, view):
 
 def test_pause_holds_the_batch_count_and_resume_continues(qtbot, view):
     configure(view, epochs=200, batch=1, hidden=((4, "relu"),))
-    with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT):
         view.start()
-    with qtbot.waitSignal(view.controller.held, timeout=TIMEOUT) as held:
+    with qtbot.waitSignal(view.session.held, timeout=TIMEOUT) as held:
         view.controls.pause_button.click()
     assert view.state == "paused" and view.controls.pause_button.text() == "Resume"
     step = held.args[0]
     assert view.controls.progress.value() == step  # the bar shows exactly where it holds
-    with qtbot.assertNotEmitted(view.controller.progressed, wait=300):
+    with qtbot.assertNotEmitted(view.session.progressed, wait=300):
         pass
-    with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT,
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT,
                           check_params_cb=lambda p: p.step > step):
         view.controls.pause_button.click()
     assert view.state == "running"
@@ -195,11 +195,11 @@ def test_pause_holds_the_batch_count_and_resume_continues(qtbot, view):
 
 def test_step_trains_one_epoch_then_pauses(qtbot, view):
     configure(view, epochs=5, batch=16)
-    with qtbot.waitSignals([view.controller.epoch_ended, view.controller.held], order="strict",
+    with qtbot.waitSignals([view.session.epoch_ended, view.session.held], order="strict",
                            timeout=TIMEOUT):
         view.controls.step_button.click()
     assert view.state == "paused" and len(view.current_run.epochs) == 1
-    with qtbot.waitSignals([view.controller.epoch_ended, view.controller.held], order="strict",
+    with qtbot.waitSignals([view.session.epoch_ended, view.session.held], order="strict",
                            timeout=TIMEOUT):
         view.controls.step_button.click()
     assert len(view.current_run.epochs) == 2 and view.state == "paused"
@@ -208,22 +208,22 @@ def test_step_trains_one_epoch_then_pauses(qtbot, view):
 
 
 def test_stop_answers_within_one_batch(qtbot, view, monkeypatch):
-    from mnist_gui.workers.training import TrainingWorker
+    from mnist_gui.workers.training import TrainingJob
     seen, at_stop = [], []  # steps the worker finished; the last one when Stop was pressed
-    on_batch, stop = TrainingWorker._on_batch, TrainingWorker.stop
+    on_batch, stop = TrainingJob._on_batch, TrainingJob.stop
 
-    def recording_batch(worker, event):
+    def recording_batch(training, event, job):
         seen.append(event.step)
-        on_batch(worker, event)
+        return on_batch(training, event, job)
 
-    def recording_stop(worker):
+    def recording_stop(training):
         at_stop.append(seen[-1])
-        stop(worker)
+        stop(training)
 
-    monkeypatch.setattr(TrainingWorker, "_on_batch", recording_batch)
-    monkeypatch.setattr(TrainingWorker, "stop", recording_stop)
+    monkeypatch.setattr(TrainingJob, "_on_batch", recording_batch)
+    monkeypatch.setattr(TrainingJob, "stop", recording_stop)
     configure(view, epochs=500, batch=1, hidden=((4, "relu"),))
-    with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT):
         view.start()
     end = run_to_end(qtbot, view, view.controls.stop_button.click)
     assert end.status == "stopped" and end.end.reason == "stopped"
@@ -236,9 +236,9 @@ def test_closing_the_window_while_training_stops_the_thread(qtbot, settings, tmp
     view = window.panel("training")
     assert view is window.training_view
     configure(view, epochs=500, batch=1, hidden=((4, "relu"),))
-    with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT):
         view.start()
-    thread = view.controller._threads[0][0]
+    thread = view.session.runner._threads[0][0]
     window.close()  # returns once the worker has stopped (benchmarks/bench_gui_training.py times it)
     assert not thread.isRunning()
 
@@ -350,9 +350,9 @@ def test_keyboard_starts_pauses_and_stops_a_run(qtbot, view):
     qtbot.waitExposed(view)
     view.activateWindow()
     view.controls.start_button.setFocus()
-    with qtbot.waitSignal(view.controller.progressed, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT):
         qtbot.keyClick(view.controls.start_button, Qt.Key_Return, Qt.ControlModifier)
-    with qtbot.waitSignal(view.controller.held, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.session.held, timeout=TIMEOUT):
         qtbot.keyClick(view.controls.start_button, Qt.Key_Space)
     assert view.state == "paused"
     with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT) as blocker:

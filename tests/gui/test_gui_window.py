@@ -40,23 +40,23 @@ def test_every_panel_is_one_shortcut_away(qtbot, settings, synthetic_dir):
         assert window.navigator.stack.currentWidget() is window.panel(key)
 
 
-def test_add_panel_replaces_in_place_and_feeds_the_dataset(qtbot, settings, synthetic_dir):
+def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings, synthetic_dir):
     window = open_window(qtbot, synthetic_dir, settings)
 
     class Panel(QLabel):
-        def __init__(self):
+        """A panel as they all are: it takes the state it shows in its constructor."""
+
+        def __init__(self, hub):
             super().__init__("new")
-            self.datasets = []
+            self.datasets = [hub.dataset] if hub.dataset is not None else []
+            hub.dataset_changed.connect(self.datasets.append)
 
-        def set_dataset(self, dataset):
-            self.datasets.append(dataset)
-
-    panel = Panel()
+    panel = Panel(window.datasets)
     old = window.add_panel("draw", "Draw", panel, "draw", "Ctrl+4")
     assert old is not None and window.panel("draw") is panel
     assert window.navigator.keys().index("draw") == 3
     assert panel.datasets == [window.dataset]
-    extra = Panel()
+    extra = Panel(window.datasets)
     window.add_panel("extra", "Extra", extra, None, "Ctrl+6")
     assert window.navigator.keys()[-1] == "extra"
     window.show_panel("extra")

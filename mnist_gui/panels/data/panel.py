@@ -22,14 +22,15 @@ ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT, ZOOM_STEP = 20, 160, 52, 8
 class DataPanel(QWidget):
     """Thumbnails of a whole split on the left, the selected image large on the right.
 
-    Never loads files: the main window calls ``set_dataset``. User intent about the data source
+    Never loads files: it shows the DatasetHub's dataset. User intent about the data source
     (download, choose a folder, offline digits) goes out through the banner's signals.
     """
 
     image_shown = Signal(str, int)  # split, index into it (-1 for none)
 
-    def __init__(self, parent=None):
+    def __init__(self, datasets, parent=None):
         super().__init__(parent)
+        self.datasets = datasets
         self._dataset = None
         self.banner = SourceBanner(self)
         self.browser = DatasetBrowser(self)
@@ -38,6 +39,9 @@ class DataPanel(QWidget):
         self.counts = ClassCounts(self)
         self._build_controls()
         self._build_layout()
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        if datasets.dataset is not None:
+            self._on_dataset_changed(datasets.dataset)
         self._connect()
         self.set_zoom(ZOOM_DEFAULT)
 
@@ -129,7 +133,7 @@ class DataPanel(QWidget):
 
     # --- state in -------------------------------------------------------------------------
 
-    def set_dataset(self, dataset):
+    def _on_dataset_changed(self, dataset):
         """Show ``dataset`` (an engine.dataset.Dataset); keeps the split and the label filter."""
         self._dataset = dataset
         self._fill_label_filter(dataset.class_names)

@@ -15,7 +15,6 @@ from mnist_gui.panels.draw.canvas import BRUSH_RANGE, DrawCanvas
 from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, MyDrawingsBox, default_path, score_drawings
 from mnist_gui.panels.draw.prediction import PredictionView
 from mnist_gui.widgets.image_tile import note
-from mnist_gui.workers.worker import TaskRunner
 
 LIVE_INTERVAL_MS = 40  # reading while drawing: at most 25 times a second
 NO_NETWORK = ("Train a network on the Network and training panel, or load one with "
@@ -63,17 +62,10 @@ def square_side(n_inputs: int) -> int | None:
     return side if side * side == n_inputs else None
 
 
-def fit_baseline(dataset, job):
-    """The mean-digit classifier (L2) fitted on the training split (run in a worker)."""
-    from engine.baseline import MeanDigitClassifier
-
-    job.check()
-    return MeanDigitClassifier("l2").fit(dataset.train_images, dataset.train_labels,
-                                         dataset.n_classes)
-
-
 class DrawView(QWidget):
-    """``DrawView(hub)``: reads ``hub.network`` whenever the drawing or the network changes.
+    """``DrawView(datasets, hub)``: reads ``hub.network`` whenever the drawing or the network changes.
+
+    The second opinion is the DatasetHub's mean-digit classifier, fitted once per dataset.
 
     ``drawing_changed(image)`` sends a copy of the network's input for the current drawing,
     (size, size) uint8, or None when the canvas is empty (the Evaluate panel shows the hidden
@@ -83,17 +75,13 @@ class DrawView(QWidget):
     drawing_changed = Signal(object)
     baseline_ready = Signal()
 
-    def __init__(self, hub, parent: QWidget | None = None, drawings_path=None):
+    def __init__(self, datasets, hub, parent: QWidget | None = None, drawings_path=None):
         super().__init__(parent)
         self.setObjectName("drawView")
-        self.hub = hub
+        self.datasets, self.hub = datasets, hub
         self._dataset = None
         self._baseline = None
         self._reading: Reading | None = None
-        self._runner = TaskRunner(self)
-        self._runner.succeeded.connect(self._on_baseline_fitted)
-        self._runner.failed.connect(lambda error: self.status.setText(
-            f"The mean-digit baseline could not be fitted: {error}"))
         self._live = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live.timeout.connect(self.read_now)
         self.store = DrawingStore(drawings_path or default_path())
@@ -146,16 +134,20 @@ class DrawView(QWidget):
         self.hub.network_changed.connect(self._on_network_changed)
         self.drawings.save_requested.connect(self._save_drawing)
         self.drawings.score_requested.connect(self._score_drawings)
+        self.datasets.dataset_changed.connect(self._on_dataset_changed)
+        self.datasets.baseline_changed.connect(self._on_baseline_changed)
+        if self.datasets.dataset is not None:
+            self._on_dataset_changed(self.datasets.dataset)
+            self._on_baseline_changed(self.datasets.baseline)
 
     # --- state in ---------------------------------------------------------------------------
 
-    def set_dataset(self, dataset):
-        """Use ``dataset``'s class names and image size, and fit its mean-digit baseline."""
+    def _on_dataset_changed(self, dataset):
+        """Use ``dataset``'s class names and image size; its baseline follows from the hub."""
         self._dataset, self._baseline = dataset, None
         names = self._class_names()
         self.prediction.set_classes(names)
         self.drawings.set_classes(names)
-        self._runner.start(lambda job, d=dataset: fit_baseline(d, job))
         self.read_now()
 
     def show_image(self, image: np.ndarray):
@@ -164,7 +156,7 @@ class DrawView(QWidget):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         self._live.stop()
-        return self._runner.shutdown(timeout_ms)
+        return True
 
     def reading(self) -> Reading | None:
         """The last reading of a non-empty canvas, or None."""
@@ -237,9 +229,13 @@ class DrawView(QWidget):
                                 "Draw a digit below.")
         self.read_now()
 
-    def _on_baseline_fitted(self, classifier):
+    def _on_baseline_changed(self, baseline):
+        classifier = None if baseline is None else baseline.classifier
+        if classifier is self._baseline:
+            return
         self._baseline = classifier
-        self.baseline_ready.emit()
+        if classifier is not None:
+            self.baseline_ready.emit()
         self.read_now()
 
     # --- my drawings ------------------------------------------------------------------------

@@ -7,17 +7,8 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
+from engine.evaluation import ranked_mistakes
 from mnist_gui.widgets.image_gallery import ImageGallery
-
-def ranked_mistakes(evaluation, true_class: int | None = None) -> np.ndarray:
-    """Indices of misclassified images, most confident mistakes first (optionally of one true class)."""
-    wrong = evaluation.predicted != evaluation.true
-    if true_class is not None:
-        wrong &= evaluation.true == true_class
-    indices = np.flatnonzero(wrong)
-    confidence = evaluation.top_probs[indices, 0]
-    return indices[np.argsort(-confidence, kind="stable")]
-
 
 class MistakesView(QWidget):
     """Every misclassified test image, most confident first, filterable by true class."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
@@ -12,68 +10,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVB
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
+from engine.evaluation import Evaluation
+from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
 from mnist_gui.workers.worker import TaskRunner
 
-TOP_K = 3
-CHUNK = 2000  # test images per step of the evaluation job (a cancellation point each)
 NO_NETWORK = ("No network yet. Train one on the Network and training panel, or load one with "
               "File > Load model: its test results will appear here.")
 
 
-@dataclass(frozen=True, eq=False)
-class Evaluation:
-    """A network's answers on the test split, and their summary. Arrays belong to the receiver.
-
-    true, predicted : (n,) int64.  top_classes : (n, 3) int64, best first; top_probs : (n, 3)
-    float32, their probabilities.  confusion : (C, C) int64, ``confusion[true, predicted]``.
-    per_class : (C,) accuracy of each true class (nan without test images).  accuracy : 0..1.
-    """
-
-    true: np.ndarray
-    predicted: np.ndarray
-    top_classes: np.ndarray
-    top_probs: np.ndarray
-    confusion: np.ndarray
-    per_class: np.ndarray
-    accuracy: float
-
-    def __repr__(self) -> str:
-        return f"Evaluation(n={len(self.true)}, accuracy={self.accuracy:.4f})"
-
-
-def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
-    """``C[t, p]`` = how many images of class t were called p; (n_classes, n_classes) int64."""
-    flat = true.astype(np.int64) * n_classes + predicted.astype(np.int64)
-    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
-def evaluate_network(network, images: np.ndarray, labels: np.ndarray, n_classes: int,
-                     job=None) -> Evaluation:
-    """Classify every test image with ``network`` (in chunks, checking ``job`` between them)."""
-    n, k = len(labels), min(TOP_K, network.spec.classes)
-    top_classes = np.empty((n, k), dtype=np.int64)
-    top_probs = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, CHUNK):
-        if job is not None:
-            job.check()
-            job.progress(start, n, "Reading the test images")
-        probabilities = network.predict_proba(images[start:start + CHUNK])
-        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        top_classes[start:start + CHUNK] = order
-        top_probs[start:start + CHUNK] = np.take_along_axis(probabilities, order, axis=1)
-    true = labels.astype(np.int64)
-    predicted = top_classes[:, 0].copy()
-    classes = max(n_classes, network.spec.classes)
-    confusion = confusion_matrix(true, predicted, classes)
-    totals = confusion.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_class = np.diag(confusion) / totals
-    accuracy = float(np.mean(predicted == true)) if n else float("nan")
-    return Evaluation(true, predicted, top_classes, top_probs, confusion, per_class, accuracy)
-
-
 class EvaluateView(QWidget):
-    """``EvaluateView(hub)``: re-evaluates in a worker thread whenever the network or the dataset changes.
+    """``EvaluateView(datasets, hub)``: re-evaluates in a worker thread when the network or dataset changes.
 
     ``open_in_browser(split, index)`` and ``open_on_canvas(image)`` ask the main window to show
     an image in the Data panel or on the Draw panel's canvas; ``evaluated(Evaluation)`` fires
@@ -84,19 +30,21 @@ class EvaluateView(QWidget):
     open_on_canvas = Signal(object)
     evaluated = Signal(object)
 
-    def __init__(self, hub, parent: QWidget | None = None):
+    def __init__(self, datasets, hub, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("evaluateView")
-        self.hub = hub
+        self.datasets, self.hub = datasets, hub
         self._dataset = None
         self._evaluation: Evaluation | None = None
         self._stale = True  # the results shown are not those of the current network and dataset
-        self._runner = TaskRunner(self)
-        self._runner.succeeded.connect(self._on_evaluated)
-        self._runner.failed.connect(lambda error: self._show_message(
+        self.runner = TaskRunner(self)
+        self.runner.succeeded.connect(self._on_evaluated)
+        self.runner.failed.connect(lambda error: self._show_message(
             f"The test images could not be evaluated: {error}"))
         self._build()
         hub.network_changed.connect(self._on_network_changed)
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        self._dataset = datasets.dataset
         self._on_network_changed(hub.network)
 
     def _build(self):
@@ -110,8 +58,8 @@ class EvaluateView(QWidget):
         self.busy.setRange(0, 0)
         self.busy.setToolTip("Reading the test images in the background")
         self.busy.hide()
-        self._runner.busy.connect(self.busy.show)
-        self._runner.idle.connect(self.busy.hide)
+        self.runner.busy.connect(self.busy.show)
+        self.runner.idle.connect(self.busy.hide)
         self.confusion = ConfusionView()
         self.mistakes = MistakesView()
         self.weights = WeightsView()
@@ -132,7 +80,7 @@ class EvaluateView(QWidget):
 
     # --- state in ---------------------------------------------------------------------------
 
-    def set_dataset(self, dataset):
+    def _on_dataset_changed(self, dataset):
         self._dataset = dataset
         self._refresh_when_visible()
 
@@ -141,14 +89,14 @@ class EvaluateView(QWidget):
         self.weights.set_drawing(image)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        return self._runner.shutdown(timeout_ms)
+        return self.runner.shutdown(timeout_ms)
 
     def evaluation(self) -> Evaluation | None:
         """The results shown, or None."""
         return self._evaluation
 
     def is_busy(self) -> bool:
-        return self._runner.is_busy()
+        return self.runner.is_busy()
 
     # --- reactions --------------------------------------------------------------------------
 
@@ -167,7 +115,6 @@ class EvaluateView(QWidget):
 
     def _refresh(self):
         self._stale = False
-        self._show_weights()
         self._start()
 
     def showEvent(self, event):
@@ -175,30 +122,31 @@ class EvaluateView(QWidget):
         if self._stale:
             self._refresh()
 
-    def _show_weights(self):
-        shape = self._dataset.image_shape if self._dataset is not None else None
-        self.weights.set_network(self.hub.network, shape)
-
     def _start(self):
         network, dataset = self.hub.network, self._dataset
+        self.weights.set_network(network)
         if network is None:
-            self._runner.cancel()
+            self.runner.cancel()
             return self._show_message(NO_NETWORK)
-        if dataset is None:
-            self._runner.cancel()
-            return self._show_message("Load a dataset to test the network on its test images.")
-        if network.spec.input_size != dataset.input_size:
-            self._runner.cancel()
-            h, w = dataset.image_shape
-            return self._show_message(
-                f"This network takes {network.spec.input_size} pixels per image, but {dataset.name} "
-                f"has {h}×{w} = {h * w}: train a network on this dataset or load a matching one.")
-        if len(dataset.test_labels) == 0:
-            return self._show_message(f"{dataset.name} has no test images.")
         copy = network.copy()  # the worker gets its own weights
-        images, labels, n = dataset.test_images, dataset.test_labels, dataset.n_classes
-        self.summary.setText(f"Reading the {len(labels):,} test images…")
-        self._runner.start(lambda job: (dataset, evaluate_network(copy, images, labels, n, job)))
+        self.runner.start(lambda job: evaluate_job(copy, dataset, job))
+        problem = self._problem(network, dataset)
+        if problem:
+            return self._show_message(problem)
+        self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
+
+    def _problem(self, network, dataset) -> str:
+        """Why ``network`` cannot be scored on ``dataset``'s test images ("" if it can)."""
+        if dataset is None:
+            return "Load a dataset to test the network on its test images."
+        if network.spec.input_size != dataset.input_size:
+            h, w = dataset.image_shape
+            return (f"This network takes {network.spec.input_size} pixels per image, but "
+                    f"{dataset.name} has {h}×{w} = {h * w}: train a network on this dataset or "
+                    "load a matching one.")
+        if len(dataset.test_labels) == 0:
+            return f"{dataset.name} has no test images."
+        return ""
 
     def _show_message(self, text: str):
         self._evaluation = None
@@ -207,9 +155,12 @@ class EvaluateView(QWidget):
         self.confusion.clear(text)
         self.mistakes.clear(text)
 
-    def _on_evaluated(self, result):
-        dataset, evaluation = result
+    def _on_evaluated(self, result: EvaluateResult):
+        dataset, evaluation = result.dataset, result.evaluation
         if dataset is not self._dataset:
+            return
+        self.weights.set_mosaics(result.mosaics)
+        if evaluation is None:
             return
         self._evaluation = evaluation
         names = self._class_names(len(evaluation.confusion))

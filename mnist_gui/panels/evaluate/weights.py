@@ -12,24 +12,14 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToo
 
 from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.image_tile import ImageTile, note
+from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
 
-MAX_TILES = 1024       # units drawn at most (a 4096-unit layer would be a grey blur)
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
-GAP = 1                # pixels between tiles in the mosaic
 HIGHLIGHT = QColor(255, 196, 0)
 
 
-def first_layer_tiles(network, shape: tuple[int, int]) -> np.ndarray:
-    """(n_units, h, w) float32: column j of the first Dense layer's W, as an image."""
-    weights = network.dense_layers[0].W
-    return np.ascontiguousarray(weights.T.reshape(weights.shape[1], *shape), dtype=np.float32)
-
-
 def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """(activation name, values (units,)) of every hidden layer for one (h, w) uint8 image.
-
-    Runs the engine's layers one by one (``infer``), keeping what each activation outputs.
-    """
+    """(activation name, values (units,)) of every hidden layer for one (h, w) uint8 image."""
     from engine.dataset import as_inputs
     from engine.layers import Activation
 
@@ -40,26 +30,6 @@ def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray
         if isinstance(layer, Activation):
             found.append((layer.name, x[0].copy()))
     return found
-
-
-def grid_shape(n: int) -> tuple[int, int]:
-    """(rows, cols) of a near-square grid holding n tiles."""
-    cols = max(1, math.ceil(math.sqrt(n)))
-    return math.ceil(n / cols), cols
-
-
-def mosaic(tiles: np.ndarray, same_scale: bool) -> np.ndarray:
-    """The tiles on a grid, blue-white-red, each symmetric about 0: (H, W, 3) uint8."""
-    n, h, w = tiles.shape
-    rows, cols = grid_shape(n)
-    out = np.full((rows * (h + GAP) + GAP, cols * (w + GAP) + GAP, 3), 128, dtype=np.uint8)
-    peak = float(np.abs(tiles).max()) if n else 1.0
-    for j, tile in enumerate(tiles):
-        r, c = divmod(j, cols)
-        limit = peak if same_scale else float(np.abs(tile).max())
-        y, x = GAP + r * (h + GAP), GAP + c * (w + GAP)
-        out[y:y + h, x:x + w] = diverging_rgb(tile, limit or 1.0)
-    return out
 
 
 class WeightGrid(QWidget):
@@ -208,7 +178,8 @@ def _layer_caption(i: int, name: str, values: np.ndarray) -> str:
 
 
 class WeightsView(QWidget):
-    """``set_network(network, shape)`` draws the first layer's weights; ``set_drawing(image)`` the activations."""
+    """``set_network(network, mosaics)`` draws the first layer's weights (mosaics made by the
+    evaluate job, off the GUI thread); ``set_drawing(image)`` the hidden activations."""
 
     unit_count_changed = Signal(int)
 
@@ -216,7 +187,8 @@ class WeightsView(QWidget):
         super().__init__(parent)
         self.setObjectName("weightsView")
         self._network = None
-        self._shape: tuple[int, int] | None = None
+        self._mosaics: WeightMosaics | None = None
+        self._pending = False  # the mosaics of the current network are being made
         self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
         self._drawing: np.ndarray | None = None
         self.grid = WeightGrid()
@@ -251,18 +223,16 @@ class WeightsView(QWidget):
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
 
-    def set_network(self, network, shape: tuple[int, int] | None = None):
-        """Show ``network``'s first-layer weights as images of ``shape`` (default: square)."""
-        self._network, self._shape = network, None
-        if network is not None:
-            n_in = network.spec.input_size
-            side = math.isqrt(n_in)
-            if shape is not None and shape[0] * shape[1] == n_in:
-                self._shape = tuple(shape)
-            elif side * side == n_in:
-                self._shape = (side, side)
+    def set_network(self, network):
+        """Show ``network``'s activations now; its weights when ``set_mosaics`` brings them."""
+        self._network, self._mosaics, self._pending = network, None, network is not None
         self._show_tiles()
         self._show_activations()
+
+    def set_mosaics(self, mosaics: WeightMosaics | None):
+        """The first layer's weights as images, made off the GUI thread (None: not drawable)."""
+        self._mosaics, self._pending = mosaics, False
+        self._show_tiles()
 
     def set_drawing(self, image: np.ndarray | None):
         """The network input of the current drawing, (h, w) uint8, or None."""
@@ -274,26 +244,27 @@ class WeightsView(QWidget):
         return self._tiles.copy()
 
     def _show_tiles(self):
-        net = self._network
-        if net is None or self._shape is None:
+        net, mosaics = self._network, self._mosaics
+        if net is None or mosaics is None:
             self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
             self.heading.setText("")
             self.grid.set_mosaic(None, 0, (1, 1))
             self.grid.set_placeholder(
                 "Train a network on the Network and training panel, or load one with File > "
                 "Load model, to see what its first layer learned." if net is None else
+                "Drawing the first layer's weights…" if self._pending else
                 "This network's input is not a square image, so its weights cannot be drawn.")
             self.unit_count_changed.emit(0)
             return
-        all_tiles = first_layer_tiles(net, self._shape)
-        self._tiles = all_tiles[:MAX_TILES]
-        image = rgb_image(mosaic(self._tiles, self.same_scale.isChecked()))
-        self.grid.set_mosaic(image, len(self._tiles), self._shape, self._describe_unit)
-        self.heading.setText(self._heading(len(all_tiles)))
+        self._tiles = mosaics.tiles
+        rgb = mosaics.same_scale if self.same_scale.isChecked() else mosaics.own_scale
+        self.grid.set_mosaic(rgb_image(rgb), len(self._tiles), self._tiles.shape[1:],
+                             self._describe_unit)
+        self.heading.setText(self._heading(mosaics.n_units))
         self.unit_count_changed.emit(len(self._tiles))
 
     def _heading(self, n_units: int) -> str:
-        h, w = self._shape
+        h, w = self._tiles.shape[1:]
         hidden = bool(self._network.spec.hidden)
         what = "hidden unit" if hidden else "output (one per class: there is no hidden layer)"
         shown = f" (the first {MAX_TILES:,} shown)" if n_units > MAX_TILES else ""

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLay
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, scaled_gray_image
-from mnist_gui.workers.baseline import MeansResult, compute_means
+from mnist_gui.workers.baseline import Baseline
 from mnist_gui.widgets.pixel_view import PixelView
-from mnist_gui.workers.worker import TaskRunner
 
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 
@@ -38,24 +37,26 @@ def percent(accuracy: float) -> str:
 
 
 class MeansPanel(QWidget):
-    """Recomputes in a worker thread for each dataset it is given; shows a busy bar meanwhile."""
+    """Shows the DatasetHub's baseline of the current dataset; a busy bar while it is computed."""
 
-    computed = Signal(object)  # the complete MeansResult
+    computed = Signal(object)  # the complete Baseline
 
-    def __init__(self, parent=None):
+    def __init__(self, datasets, parent=None):
         super().__init__(parent)
         self.setObjectName("meanDigits")
+        self.datasets = datasets
         self._dataset = None
-        self._result: MeansResult | None = None
-        self._runner = TaskRunner(self)
-        self._runner.partial.connect(self._show_result)
-        self._runner.succeeded.connect(self._on_done)
-        self._runner.failed.connect(self._on_failed)
+        self._result: Baseline | None = None
         self._build()
-        self._runner.busy.connect(self.busy.show)
-        self._runner.idle.connect(self.busy.hide)
+        self.busy.hide()
         self._clear()
         self.mean_strip.set_placeholder("The mean digits appear when a dataset is loaded.")
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        datasets.baseline_changed.connect(self._on_baseline_changed)
+        datasets.baseline_failed.connect(self._on_failed)
+        if datasets.dataset is not None:
+            self._on_dataset_changed(datasets.dataset)
+            self._on_baseline_changed(datasets.baseline)
 
     # --- building ---------------------------------------------------------------------------
 
@@ -193,8 +194,8 @@ class MeansPanel(QWidget):
 
     # --- state in ---------------------------------------------------------------------------
 
-    def set_dataset(self, dataset):
-        """Recompute for ``dataset`` in the background; the old figures are cleared at once."""
+    def _on_dataset_changed(self, dataset):
+        """The old figures are cleared at once; the hub computes the new ones."""
         self._dataset, self._result = dataset, None
         names = [f"{i}: {n}" if n != str(i) else n for i, n in enumerate(dataset.class_names)]
         for combo, current in ((self.class_a, 3), (self.class_b, 7), (self.example_class, 0)):
@@ -205,19 +206,23 @@ class MeansPanel(QWidget):
             combo.blockSignals(False)
         self._clear()
         self.status.setText(f"Computing the mean digits of {dataset.name}…")
-        self._runner.start(lambda job, d=dataset: compute_means(d, job))
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        return self._runner.shutdown(timeout_ms)
+    def _on_baseline_changed(self, baseline: Baseline | None):
+        self.busy.setVisible(baseline is None or not baseline.complete)
+        if baseline is None:
+            return
+        self._show_result(baseline)
+        if baseline.complete:
+            self._on_done(baseline)
 
-    def result(self) -> MeansResult | None:
+    def result(self) -> Baseline | None:
         return self._result
 
     def means(self) -> np.ndarray | None:
         return None if self._result is None else self._result.means.copy()
 
     def is_busy(self) -> bool:
-        return self._runner.is_busy()
+        return self._result is None or not self._result.complete
 
     # --- showing ----------------------------------------------------------------------------
 
@@ -230,7 +235,7 @@ class MeansPanel(QWidget):
             label.setText(f"{_metric_title(key)}: …")
         self.per_class.clearContents()
 
-    def _show_result(self, result: MeansResult):
+    def _show_result(self, result: Baseline):
         self._result = result
         names = self._dataset.class_names
         self.mean_strip.set_items([(scaled_gray_image(m, 255), n, f"Mean of class {n}")
@@ -300,12 +305,12 @@ class MeansPanel(QWidget):
             strip.set_items([(gray_image(images[i]), f"#{i}", f"Training image #{i:,}: {rank + 1}. {what}")
                              for rank, i in enumerate(indices) if i >= 0])
 
-    def _on_done(self, result: MeansResult):
-        self._show_result(result)
+    def _on_done(self, result: Baseline):
         d = self._dataset
         self.status.setText(f"Mean digits of {d.name}, from {len(d.train_labels):,} training images; "
                             f"accuracy measured on {len(d.test_labels):,} test images.")
         self.computed.emit(result)
 
-    def _on_failed(self, error: Exception):
+    def _on_failed(self, error: str):
+        self.busy.hide()
         self.status.setText(f"Could not compute the mean digits: {error}")

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from mnist_gui.state.runs import RunRecord
+from mnist_gui.state.runs import RunRecord, RunsModel
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
@@ -153,7 +153,7 @@ class _RangeKeeper:
 class TrainingPlots(QWidget):
     """``lossPlot`` and ``accuracyPlot`` side by side, with a log-scale toggle and hover read-outs."""
 
-    def __init__(self, parent=None):
+    def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
         self._curves: dict[int, _RunCurves] = {}
         self._runs: dict[int, RunRecord] = {}
@@ -177,6 +177,12 @@ class TrainingPlots(QWidget):
                        _Hover(self, self.accuracy_plot, "accuracy")]
         self._layout()
         self.apply_palette()
+        runs.run_added.connect(self._on_run_added)
+        runs.run_changed.connect(self._on_run_changed)
+        runs.batches_added.connect(self._on_batches_added)
+        runs.run_removed.connect(self._on_run_removed)
+        for run in runs:
+            self._on_run_added(run)
 
     def _make_plot(self, name: str, title: str, y_label: str) -> pg.PlotWidget:
         plot = pg.PlotWidget()
@@ -247,29 +253,25 @@ class TrainingPlots(QWidget):
 
     # --- runs -------------------------------------------------------------------------------
 
-    def add_run(self, run: RunRecord):
-        """Create the run's curves (once); they stay until ``remove_run``."""
+    def _on_run_added(self, run: RunRecord):
+        """Create the run's curves (once); they stay until the run is removed."""
         self._runs[run.number] = run
         self._curves[run.number] = _RunCurves(run, self.loss_plot.getPlotItem(),
                                               self.accuracy_plot.getPlotItem())
-        self.update_run(run)
+        self._on_run_changed(run)
 
-    def update_batches(self, run: RunRecord):
+    def _on_batches_added(self, run: RunRecord):
         self._curves[run.number].update_batches(run)
         self.fit()
 
-    def update_epochs(self, run: RunRecord):
-        self._curves[run.number].update_epochs(run)
-        self.fit()
-
-    def update_run(self, run: RunRecord):
+    def _on_run_changed(self, run: RunRecord):
         curves = self._curves[run.number]
         curves.update_batches(run)
         curves.update_epochs(run)
         curves.set_visible(run.visible)
         self.fit()
 
-    def remove_run(self, run: RunRecord):
+    def _on_run_removed(self, run: RunRecord):
         curves = self._curves.pop(run.number, None)
         self._runs.pop(run.number, None)
         if curves is not None:
@@ -313,7 +315,7 @@ class TrainingPlots(QWidget):
 
 def _extent(run: RunRecord) -> float:
     """How far along x a run goes: its planned epochs while it trains, else what it trained."""
-    if run.status in ("starting", "running", "paused"):
+    if run.status.active:
         return float(run.config.epochs)
     last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
     return max(float(len(run.epochs)), last_batch)

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from mnist_gui.state.runs import RunRecord
+from mnist_gui.state.runs import RunRecord, RunsModel
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
            "Time", "Samples/s", "Network", "Training")
@@ -26,7 +26,8 @@ COLUMN_TIPS = (
 )
 NUMBER_COLUMNS = range(3, 9)
 SETTINGS_COLUMNS = (9, 10)
-STATUS_TEXT = {"starting": "starting…", "running": "running", "paused": "paused",
+STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one epoch…",
+               "paused": "paused", "stopping": "stopping…",
                "completed": "completed", "stopped": "stopped", "diverged": "diverged!",
                "failed": "failed"}
 
@@ -47,7 +48,7 @@ def row_texts(run: RunRecord) -> list[str]:
     batches = "full batch" if c.batch_size is None else f"batch {c.batch_size}"
     rate = run.samples_per_second
     return [
-        "", run.name, STATUS_TEXT.get(run.status, run.status),
+        "", run.name, STATUS_TEXT.get(run.status, str(run.status)),
         f"{len(run.epochs)} / {c.epochs}",
         "—" if last is None else f"{last.train_loss:.4f}",
         _percent(None if last is None else last.val_accuracy),
@@ -69,9 +70,10 @@ class RunsList(QWidget):
     export_csv_requested = Signal()
     export_png_requested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
-        self._runs: list[RunRecord] = []
+        self._model = runs
+        self._runs: list[RunRecord] = []  # the rows, in order
         self._updating = False
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsList")
         self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
@@ -90,6 +92,11 @@ class RunsList(QWidget):
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self._build_buttons()
+        runs.run_added.connect(self._on_run_added)
+        runs.run_changed.connect(self._on_run_changed)
+        runs.run_removed.connect(self._on_run_removed)
+        for run in runs:
+            self._on_run_added(run)
 
     def _build_buttons(self):
         self.use_button = QPushButton("Use its settings", objectName="useRunSettings")
@@ -123,7 +130,7 @@ class RunsList(QWidget):
     def runs(self) -> list[RunRecord]:
         return list(self._runs)
 
-    def add_run(self, run: RunRecord):
+    def _on_run_added(self, run: RunRecord):
         self._runs.append(run)
         self._updating = True
         row = self.table.rowCount()
@@ -139,10 +146,10 @@ class RunsList(QWidget):
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, column, item)
         self._updating = False
-        self.update_run(run)
+        self._on_run_changed(run)
         self.table.selectRow(row)
 
-    def update_run(self, run: RunRecord):
+    def _on_run_changed(self, run: RunRecord):
         """Refresh the run's row (its status and final figures)."""
         row = self._runs.index(run)
         self._updating = True
@@ -152,11 +159,11 @@ class RunsList(QWidget):
                 self.table.item(row, column).setText(text)
         for column in (1, *SETTINGS_COLUMNS):
             self.table.item(row, column).setToolTip(run.settings_text())
-        self.table.item(row, 2).setToolTip(run.message or STATUS_TEXT.get(run.status, run.status))
+        self.table.item(row, 2).setToolTip(run.message or STATUS_TEXT.get(run.status, str(run.status)))
         self._updating = False
         self._update_buttons()
 
-    def remove_run(self, run: RunRecord):
+    def _on_run_removed(self, run: RunRecord):
         row = self._runs.index(run)
         self.table.removeRow(row)
         self._runs.pop(row)
@@ -182,7 +189,7 @@ class RunsList(QWidget):
             return
         run = self._runs[item.row()]
         if item.column() == 0:
-            run.visible = item.checkState() == Qt.Checked
+            self._model.set_visible(run, item.checkState() == Qt.Checked)
             self.visibility_changed.emit(run)
         elif item.column() == 1:
             name = item.text().strip()
@@ -191,7 +198,7 @@ class RunsList(QWidget):
                 item.setText(run.name)
                 self._updating = False
                 return
-            run.name = name
+            self._model.rename(run, name)
             self.renamed.emit(run)
 
     def _emit_for_selected(self, signal):
@@ -202,6 +209,6 @@ class RunsList(QWidget):
     def _update_buttons(self):
         run = self.selected_run()
         self.use_button.setEnabled(run is not None)
-        busy = run is not None and run.status in ("starting", "running", "paused")
+        busy = run is not None and run.status.active
         self.remove_button.setEnabled(run is not None and not busy)
         self.csv_button.setEnabled(bool(self._runs))

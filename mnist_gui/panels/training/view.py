@@ -1,8 +1,8 @@
 """The "Network and training" panel: build a network, train it in a worker thread, watch the live plots.
 
-``TrainingView(hub)`` assembles the builder, the control bar, the plots and the runs list, and
-connects them to a TrainingController (the worker thread). It keeps no training maths: the
-engine trains, the worker reports, this view shows.
+``TrainingView(datasets, hub, runs)`` assembles the builder, the control bar, the plots and the
+runs list around a TrainingSession (the state machine of training, on the one worker). It keeps
+no training maths and no run state: the engine trains, the session keeps the runs, this view shows.
 """
 
 from __future__ import annotations
@@ -14,45 +14,46 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
-from engine.baseline import evaluate_baseline
 from engine.network import Network
 
 from mnist_gui.panels.training.builder import NetworkBuilder
-from mnist_gui.state.runs import RUN_COLOURS, RunRecord, write_csv
+from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
+from mnist_gui.state.training import IDLE, TrainingSession
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
 from mnist_gui.panels.training.plots import TrainingPlots
-from mnist_gui.workers.training import BatchProgress, TrainingController
-from mnist_gui.workers.worker import TaskRunner
+from mnist_gui.workers.training import BatchProgress
 
 MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
 
 
 class TrainingView(QWidget):
-    """The panel. Give it datasets with ``set_dataset``; stop it with ``shutdown(timeout_ms)``.
+    """The panel: trains on the DatasetHub's dataset; stop it with ``shutdown(timeout_ms)``.
 
     ``file_actions()`` are the Save model / Load model actions for the File menu;
     ``status_widget()`` is a label for the status bar (samples/s and time left while training).
     """
 
     status_changed = Signal(str)   # the status-bar text: speed and time left, or "" when idle
-    run_finished = Signal(object)  # the RunRecord of a run that just ended (any reason)
 
-    def __init__(self, hub, parent=None):
+    def __init__(self, datasets, hub, runs: RunsModel | None = None, parent=None):
         super().__init__(parent)
-        self.hub = hub
+        self.datasets, self.hub = datasets, hub
+        self.runs_model = runs if runs is not None else RunsModel(self)
         self._dataset = None
         self._baseline: float | None = None
-        self._runs: list[RunRecord] = []
-        self._current: RunRecord | None = None
         self._suggested_lr: float | None = None
-        self.controller = TrainingController(hub, self)
-        self._baseline_runner = TaskRunner(self)
+        self.session = TrainingSession(self.runs_model, hub, self)
         self._build()
         self._build_actions()
         self._connect()
         self._on_validity(self.builder.problem())
         self._show_ready()
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        datasets.baseline_changed.connect(self._on_baseline_changed)
+        if datasets.dataset is not None:
+            self._on_dataset_changed(datasets.dataset)
+            self._on_baseline_changed(datasets.baseline)
 
     # --- building ---------------------------------------------------------------------------
 
@@ -63,8 +64,8 @@ class TrainingView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(self.builder.minimumSizeHint().width() + 24)
         self.controls = TrainingControls(self)
-        self.plots = TrainingPlots()
-        self.runs_list = RunsList()
+        self.plots = TrainingPlots(self.runs_model)
+        self.runs_list = RunsList(self.runs_model)
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = QSplitter(Qt.Vertical)
@@ -101,12 +102,12 @@ class TrainingView(QWidget):
         self._update_actions()
 
     def _connect(self):
-        c, ctl = self.controller, self.controls
-        c.progressed.connect(self._on_progress)
-        c.epoch_ended.connect(self._on_epoch)
-        c.held.connect(self._on_held)
-        c.run_ended.connect(self._on_run_ended)
-        c.failed.connect(self._on_failed)
+        s, ctl = self.session, self.controls
+        s.progressed.connect(self._on_progress)
+        s.state_changed.connect(self._on_state_changed)
+        s.held.connect(self._on_held)
+        s.run_finished.connect(self._on_run_finished)
+        s.failed.connect(self._on_failed)
         ctl.start_requested.connect(self.start)
         ctl.pause_toggled.connect(self.toggle_pause)
         ctl.step_requested.connect(self.step)
@@ -114,13 +115,11 @@ class TrainingView(QWidget):
         ctl.suggestion_accepted.connect(self._accept_suggestion)
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
-        self.runs_list.visibility_changed.connect(self.plots.update_run)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.runs_list.remove_requested.connect(self.remove_run)
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
         self.hub.network_changed.connect(self._update_actions)
-        self._baseline_runner.succeeded.connect(self._on_baseline)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -139,48 +138,44 @@ class TrainingView(QWidget):
     @property
     def state(self) -> str:
         """"idle", "running", "stepping", "paused" or "stopping"."""
-        return self.controls.state
+        return self.session.state
+
+    @property
+    def run_finished(self):
+        """Signal: the RunRecord of a run that just ended (any reason)."""
+        return self.session.run_finished
 
     def runs(self) -> list[RunRecord]:
-        return list(self._runs)
+        return self.runs_model.runs()
 
     @property
     def current_run(self) -> RunRecord | None:
         """The run being trained (None when idle)."""
-        return self._current
+        return self.session.current_run
 
-    def set_dataset(self, dataset) -> None:
+    def _on_dataset_changed(self, dataset) -> None:
         """Train on ``dataset`` from now on (a run in progress is stopped first)."""
-        if self.controller.is_busy():
-            self.stop()
+        self.stop()
         self._dataset = dataset
         self.builder.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
                                     dataset.image_shape)
-        self._baseline = None
-        self.plots.set_baseline(None)
-        if len(dataset.test_labels):
-            self._baseline_runner.start(lambda job, d=dataset: (d, evaluate_baseline(d, "l2").accuracy))
         self._on_validity(self.builder.problem())
         self._show_ready()
 
+    def _on_baseline_changed(self, baseline) -> None:
+        self._baseline = None if baseline is None else baseline.accuracy
+        self.plots.set_baseline(self._baseline)
+
     def start(self, step: bool = False) -> RunRecord | None:
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
-        if self.controller.is_busy() or self._start_problem():
+        if self.session.is_busy() or self._start_problem():
             return None
         spec, config = self.builder.spec(), self.builder.config()
-        n = len(self._runs) + 1
-        name = f"Run {n} · {self.builder.preset_name()}" + (" (modified)" if self.builder.is_modified() else "")
-        run = RunRecord(n, name, spec, config, self._dataset.name, RUN_COLOURS[(n - 1) % len(RUN_COLOURS)])
-        self._runs.append(run)
-        self._current = run
-        self.plots.add_run(run)
-        self.runs_list.add_run(run)
+        name = "Run {n} · " + self.builder.preset_name().replace("{", "(").replace("}", ")") + (
+            " (modified)" if self.builder.is_modified() else "")
         self.controls.hide_banner()
-        self.controller.start(spec, config, self._dataset, step=step)
-        run.status = "running"
-        self.runs_list.update_run(run)
+        run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
-        self._set_state("stepping" if step else "running")
         self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.")
         return run
 
@@ -192,41 +187,31 @@ class TrainingView(QWidget):
 
     def pause(self) -> None:
         """Hold the run before its next batch."""
-        if self.state in ("running", "stepping"):
-            self.controller.pause()
-            self._set_state("paused")
+        self.session.pause()
 
     def resume(self) -> None:
-        if self.state == "paused":
-            self.controller.resume()
-            self._set_state("running")
+        self.session.resume()
+        if self.state == "running":
+            self._hint(f"Training <b>{self.current_run.spec.describe()}</b> again.")
 
     def step(self) -> None:
         """Train one more epoch, then pause (starts a run if none is going on)."""
-        if self.state == "idle":
+        if self.state == IDLE:
             self.start(step=True)
-        elif self.state in ("running", "paused"):
-            self.controller.step_epoch()
-            self._set_state("stepping")
+        else:
+            self.session.step_epoch()
 
     def stop(self) -> None:
         """End the run after the current batch; ``run_finished`` follows."""
-        if self.controller.is_busy() and self.state != "stopping":
-            self.controller.stop()
-            self._set_state("stopping")
+        self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training and the baseline job and wait for their threads. True if all ended in time."""
-        ok = self.controller.shutdown(timeout_ms)
-        return self._baseline_runner.shutdown(timeout_ms) and ok
+        """Stop training and wait for its thread. True if it ended in time."""
+        return self.session.shutdown(timeout_ms)
 
     def remove_run(self, run: RunRecord) -> None:
-        """Forget a finished run: its row and its curves."""
-        if run is self._current:
-            return
-        self._runs.remove(run)
-        self.runs_list.remove_run(run)
-        self.plots.remove_run(run)
+        """Forget a finished run: its row, its curves and its network."""
+        self.runs_model.remove(run)
 
     def save_model(self, path) -> Path:
         """Write the current network (the last trained or loaded one) to ``path`` (.npz)."""
@@ -237,7 +222,7 @@ class TrainingView(QWidget):
 
     def load_model(self, path) -> Network:
         """Read a saved network, show its layers in the builder and make it current everywhere."""
-        if self.controller.is_busy():
+        if self.session.is_busy():
             raise ValueError("Stop the training run before loading a model.")
         network = Network.load(path)
         d, spec = self._dataset, network.spec
@@ -254,7 +239,7 @@ class TrainingView(QWidget):
 
     def export_csv(self, path) -> Path:
         """Every curve of every run of the session as one CSV (run, series, epoch, value)."""
-        return write_csv(path, self._runs)
+        return write_csv(path, self.runs_model.runs())
 
     def export_png(self, path) -> bool:
         return self.plots.export_png(path)
@@ -263,60 +248,39 @@ class TrainingView(QWidget):
 
     @Slot(object)
     def _on_progress(self, p: BatchProgress):
-        run = self._current
-        if run is None:
-            return
-        run.add_batch_loss(p.x, p.loss)
-        self.plots.update_batches(run)
         self.controls.show_progress(p.epoch, p.epochs, p.batch, p.n_batches)
         left = "" if p.seconds_left is None else f" · about {format_duration(p.seconds_left)} left"
         self._set_status(f"{p.samples_per_second:,.0f} samples/s{left}")
 
-    @Slot(object)
-    def _on_epoch(self, event):
-        run = self._current
-        if run is None:
-            return
-        run.add_epoch(event)
-        self.plots.update_epochs(run)
-        self.runs_list.update_run(run)
+    @Slot(str)
+    def _on_state_changed(self, state: str):
+        self.controls.set_state(state)
+        self._update_actions()
+        if state == IDLE:
+            self._set_status("")
 
     @Slot(int)
     def _on_held(self, _step):
-        if self.state == "stepping":
-            self._set_state("paused")
-        if self.state == "paused" and self._current is not None:
+        run = self.current_run
+        if self.state == "paused" and run is not None:
             self._set_status("Paused")
-            self._hint(f"Paused after {len(self._current.epochs)} epoch(s). Resume, Step one more "
+            self._hint(f"Paused after {len(run.epochs)} epoch(s). Resume, Step one more "
                        "epoch, or Stop.")
 
     @Slot(object)
-    def _on_run_ended(self, end):
-        run, self._current = self._current, None
-        self._set_state("idle")
-        self._set_status("")
-        if run is None:
+    def _on_run_finished(self, run: RunRecord):
+        end = run.end
+        if end is None:  # failed: _on_failed says why
             return
-        run.finish(end)
-        self.plots.update_epochs(run)
-        self.runs_list.update_run(run)
         if end.reason == "diverged":
             lr = run.config.lr / 10
             self.controls.show_banner(f"<b>Training diverged.</b> {end.message} A smaller learning "
                                       "rate takes smaller, safer steps.", f"Use learning rate {lr:g}")
             self._suggested_lr = lr
         self._hint(self._end_text(run))
-        self.run_finished.emit(run)
 
     @Slot(str)
     def _on_failed(self, message):
-        run, self._current = self._current, None
-        self._set_state("idle")
-        self._set_status("")
-        if run is not None:
-            run.status, run.message = "failed", message
-            self.runs_list.update_run(run)
-            self.run_finished.emit(run)
         self.controls.show_banner(f"<b>The run could not train.</b> {message}")
 
     def _end_text(self, run: RunRecord) -> str:
@@ -330,13 +294,6 @@ class TrainingView(QWidget):
         return text
 
     # --- other reactions --------------------------------------------------------------------
-
-    def _set_state(self, state: str):
-        self.controls.set_state(state)
-        if self._current is not None and state in ("running", "paused"):
-            self._current.status = state
-            self.runs_list.update_run(self._current)
-        self._update_actions()
 
     def _set_status(self, text: str):
         self._status.setText(text)
@@ -354,7 +311,7 @@ class TrainingView(QWidget):
         self.controls.block_start(self._start_problem())
 
     def _on_builder_changed(self):
-        if self.state == "idle" and self._current is None and not self.controls.banner.isVisible():
+        if self.state == IDLE and not self.controls.banner.isVisible():
             self._show_ready()
 
     def _show_ready(self):
@@ -387,7 +344,7 @@ class TrainingView(QWidget):
 
     def _update_actions(self, *_):
         self.save_action.setEnabled(self.hub.network is not None)
-        self.load_action.setEnabled(not self.controller.is_busy())
+        self.load_action.setEnabled(not self.session.is_busy())
 
     # --- dialogs ----------------------------------------------------------------------------
 

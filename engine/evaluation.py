@@ -1,0 +1,82 @@
+"""Scoring a classifier on labelled images: the confusion matrix, per-class accuracy, top answers.
+
+Shared by the mean-digit baseline and the networks, so both are scored by the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+TOP_K = 3
+CHUNK = 2000  # images per step of ``evaluate_network``: bounds memory, and a cancellation point
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """``C[t, p]`` = how many images of class t were called p; (n_classes, n_classes) int64."""
+    flat = np.asarray(true, dtype=np.int64) * n_classes + np.asarray(predicted, dtype=np.int64)
+    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
+    """``C[c, c] / sum_p C[c, p]`` for every true class c, (n_classes,); nan for a class with no image."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.diag(confusion) / confusion.sum(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A classifier's answers on a test split, and their summary. Arrays belong to the receiver.
+
+    true, predicted : (n,) int64.  top_classes : (n, k) int64, best first; top_probs : (n, k)
+    float32, their probabilities.  confusion : (C, C) int64, ``confusion[true, predicted]``.
+    per_class : (C,) accuracy of each true class (nan without test images).  accuracy : 0..1.
+    """
+
+    true: np.ndarray
+    predicted: np.ndarray
+    top_classes: np.ndarray
+    top_probs: np.ndarray
+    confusion: np.ndarray
+    per_class: np.ndarray
+    accuracy: float
+
+    def __repr__(self) -> str:
+        return f"Evaluation(n={len(self.true)}, accuracy={self.accuracy:.4f})"
+
+
+def evaluate_network(network, images: np.ndarray, labels: np.ndarray, n_classes: int,
+                     step: Callable[[int, int], None] | None = None) -> Evaluation:
+    """Classify every image with ``network``, ``CHUNK`` at a time.
+
+    images : (n, h, w) uint8.  labels : (n,) ints.  ``step(done, n)`` is called before each
+    chunk (a progress report, and the caller's chance to cancel by raising).
+    """
+    n, k = len(labels), min(TOP_K, network.spec.classes)
+    top_classes = np.empty((n, k), dtype=np.int64)
+    top_probs = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, CHUNK):
+        if step is not None:
+            step(start, n)
+        probabilities = network.predict_proba(images[start:start + CHUNK])
+        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+        top_classes[start:start + CHUNK] = order
+        top_probs[start:start + CHUNK] = np.take_along_axis(probabilities, order, axis=1)
+    true = np.asarray(labels, dtype=np.int64)
+    predicted = top_classes[:, 0].copy()
+    confusion = confusion_matrix(true, predicted, max(n_classes, network.spec.classes))
+    accuracy = float(np.mean(predicted == true)) if n else float("nan")
+    return Evaluation(true, predicted, top_classes, top_probs, confusion,
+                      per_class_accuracy(confusion), accuracy)
+
+
+def ranked_mistakes(evaluation: Evaluation, true_class: int | None = None) -> np.ndarray:
+    """Indices of misclassified images, most confident mistakes first (optionally of one true class)."""
+    wrong = evaluation.predicted != evaluation.true
+    if true_class is not None:
+        wrong &= evaluation.true == true_class
+    indices = np.flatnonzero(wrong)
+    confidence = evaluation.top_probs[indices, 0]
+    return indices[np.argsort(-confidence, kind="stable")]

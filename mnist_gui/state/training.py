@@ -1,0 +1,159 @@
+"""The training session: starts, pauses, steps and stops runs on the one worker; keeps the runs model.
+
+``TrainingSession(runs, hub)`` is the state machine of training. The panel sends it intent
+(``start``, ``pause``, ``resume``, ``step_epoch``, ``stop``) and renders what it announces. The
+job's reports arrive here on the GUI thread, which alone updates the runs model and the model hub.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from mnist_gui.state.runs import RunRecord, RunsModel, RunState
+from mnist_gui.workers.training import BatchProgress, EpochReport, RunReport, TrainingJob
+from mnist_gui.workers.worker import TaskRunner
+
+IDLE = "idle"  # the session's state when no run is in progress
+
+
+class TrainingSession(QObject):
+    """At most one run in progress; every run is kept in ``runs``.
+
+    ``state`` is "idle" or the active run's state ("running", "stepping", "paused", "stopping").
+    """
+
+    progressed = Signal(object)   # BatchProgress
+    epoch_ended = Signal(object)  # engine.training.EpochEnd
+    held = Signal(int)            # the run holds (paused) after this many steps
+    run_ended = Signal(object)    # engine.training.RunEnd
+    failed = Signal(str)          # the run could not start or crashed: a message for people
+    state_changed = Signal(str)
+    run_finished = Signal(object)  # the RunRecord of a run that just ended (any reason)
+
+    def __init__(self, runs: RunsModel, hub, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runs, self.hub = runs, hub
+        self.runner = TaskRunner(self, "training")
+        self._job: TrainingJob | None = None
+        self._run: RunRecord | None = None
+        self._last_step = 0
+        self.runner.partial.connect(self._on_report)
+        self.runner.held.connect(self._on_held)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.succeeded.connect(self._on_job_done)
+
+    @property
+    def state(self) -> str:
+        return IDLE if self._run is None else str(self._run.status)
+
+    @property
+    def current_run(self) -> RunRecord | None:
+        """The run in progress (None when idle)."""
+        return self._run
+
+    def is_busy(self) -> bool:
+        return self._run is not None
+
+    # --- intent -----------------------------------------------------------------------------
+
+    def start(self, name: str, spec, config, dataset, *, step: bool = False,
+              interval: float | None = None) -> RunRecord:
+        """Train a new network; ``step``: hold after the first epoch. ``name`` may use ``{n}``."""
+        if self._run is not None:
+            raise RuntimeError("a run is already going on; stop it first")
+        run = self.runs.new_run(name, spec, config, dataset.name)
+        extra = {} if interval is None else {"interval": interval}
+        self._job = TrainingJob(spec, config, dataset, pause_after_epoch=step, **extra)
+        self._run, self._last_step = run, 0
+        self.runner.start(self._job)
+        self._set(RunState.STEPPING if step else RunState.RUNNING)
+        return run
+
+    def pause(self) -> None:
+        if self.state in (RunState.RUNNING, RunState.STEPPING):
+            self.runner.pause()
+            self._set(RunState.PAUSED)
+
+    def resume(self) -> None:
+        if self.state == RunState.PAUSED:
+            self.runner.resume()
+            self._set(RunState.RUNNING)
+
+    def step_epoch(self) -> None:
+        """Train to the end of the current epoch, then hold."""
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
+            self._job.step_epoch()
+            self.runner.resume()
+            self._set(RunState.STEPPING)
+
+    def stop(self) -> None:
+        """End the run after the current batch; ``run_ended`` follows."""
+        if self._run is not None and self.state != RunState.STOPPING:
+            self._job.stop()
+            self.runner.resume()
+            self._set(RunState.STOPPING)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Abandon the run (closing the app) and wait for its thread. True if it ended in time."""
+        if self._job is not None:
+            self._job.stop()
+        return self.runner.shutdown(timeout_ms)
+
+    # --- reports (GUI thread) ---------------------------------------------------------------
+
+    def _set(self, state: RunState) -> None:
+        self.runs.set_state(self._run, state)
+        self.state_changed.emit(self.state)
+
+    @Slot(object)
+    def _on_report(self, report):
+        run = self._run
+        if run is None:
+            return
+        if isinstance(report, BatchProgress):
+            self._last_step = report.step
+            self.runs.add_batches(run, report.x, report.loss)
+            self.progressed.emit(report)
+        elif isinstance(report, EpochReport):
+            e = report.event
+            self.runs.add_epoch(run, e, report.network)
+            self.hub.set_network(report.network, f"the network after epoch {e.epoch} of {e.epochs}")
+            self.epoch_ended.emit(e)
+        elif isinstance(report, RunReport):
+            self._end(report)
+
+    def _end(self, report: RunReport):
+        run, end = self._run, report.end
+        self._run = self._job = None
+        self.runs.finish(run, end, report.network)
+        if report.network is not None:
+            done, total = end.epochs_completed, run.config.epochs
+            what = (f"the trained network, {done} epochs" if end.reason == "completed"
+                    else f"the network stopped after epoch {done} of {total}")
+            self.hub.set_network(report.network, what)
+        self.state_changed.emit(IDLE)
+        self.run_ended.emit(end)
+        self.run_finished.emit(run)
+
+    @Slot()
+    def _on_held(self):
+        if self._run is not None:
+            if self.state == RunState.STEPPING:
+                self._set(RunState.PAUSED)
+            self.held.emit(self._last_step)
+
+    @Slot(object)
+    def _on_failed(self, error):
+        run = self._run
+        self._run = self._job = None
+        message = str(error) or type(error).__name__
+        if run is not None:
+            self.runs.set_state(run, RunState.FAILED, message)
+            self.state_changed.emit(IDLE)
+            self.run_finished.emit(run)
+        self.failed.emit(message)
+
+    @Slot(object)
+    def _on_job_done(self, _result):
+        if self._run is not None:  # the job ended without a RunReport: it cannot, but say so
+            self._on_failed(RuntimeError("the training job ended without reporting its end"))
