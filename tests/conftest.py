@@ -33,44 +33,46 @@ def mnist(mnist_dir):
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads(request):
-    """Fail any test that leaves a Python thread or a QThread running."""
+    """Fail any test that leaves a Python thread, a QThread or a QTimer running."""
     before = set(threading.enumerate())
-    started_qthreads = []
-    qthread_cls = _qthread_class()
-    original_start = None
-    if qthread_cls is not None:
-        original_start = qthread_cls.start
-
-        def tracking_start(self, *args, **kwargs):
-            started_qthreads.append(self)
-            return original_start(self, *args, **kwargs)
-
-        qthread_cls.start = tracking_start
+    started = {"QThread": [], "QTimer": []}
+    restore = [_track_starts(cls, started[name]) for name, cls in _qt_classes()]
     try:
         yield
     finally:
-        if qthread_cls is not None:
-            qthread_cls.start = original_start
+        for undo in restore:
+            undo()
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()
               and not t.daemon]
-    running = [t for t in started_qthreads if _qthread_running(t)]
-    if leaked or running:
-        pytest.fail(f"test left threads running: {leaked + running}")
+    running = [t for t in started["QThread"] if _still(t, "isRunning")]
+    timers = [t for t in started["QTimer"] if _still(t, "isActive")]
+    if leaked or running or timers:
+        pytest.fail(f"test left threads or timers running: {leaked + running + timers}")
 
 
-def _qthread_class():
-    """QThread if Qt is already imported by this test session (engine tests never import it)."""
+def _qt_classes():
+    """(name, class) of QThread and QTimer if Qt is already imported (engine tests never import it)."""
     import sys
-    if "PySide6.QtCore" not in sys.modules:
-        return None
-    return sys.modules["PySide6.QtCore"].QThread
+    core = sys.modules.get("PySide6.QtCore")
+    return [] if core is None else [("QThread", core.QThread), ("QTimer", core.QTimer)]
 
 
-def _qthread_running(thread) -> bool:
-    try:
-        return thread.isRunning()
-    except RuntimeError:  # the C++ object is already deleted: it is not running
-        return False
+def _track_starts(cls, started: list):
+    """Record every object whose ``start`` is called; returns the function that undoes it."""
+    original = cls.start
+
+    def tracking_start(self, *args, **kwargs):
+        started.append(self)
+        return original(self, *args, **kwargs)
+
+    cls.start = tracking_start
+    return lambda: setattr(cls, "start", original)
+
+
+def _still(obj, method: str) -> bool:
+    """``obj.isRunning()`` / ``obj.isActive()``, False once Qt has deleted the object."""
+    import shiboken6
+    return shiboken6.isValid(obj) and getattr(obj, method)()
 
 
 @pytest.fixture

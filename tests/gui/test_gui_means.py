@@ -82,3 +82,22 @@ def test_baseline_on_real_mnist(qtbot, settings, mnist_dir, mnist):
     assert "82.0" in window.means_panel.accuracy.text()
     engine = MeanDigitClassifier().fit(mnist.train_images, mnist.train_labels, 10)
     np.testing.assert_array_equal(window.means_panel.means(), engine.means)
+
+
+def test_a_dataset_load_fits_the_baseline_once_for_every_panel(qtbot, settings, tmp_path,
+                                                                monkeypatch):
+    fits = []
+    fit = MeanDigitClassifier.fit
+
+    def counting_fit(self, *args, **kwargs):
+        fits.append(self.metric)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(MeanDigitClassifier, "fit", counting_fit)
+    window = open_computed(qtbot, make_idx_folder(tmp_path / "synthetic"), settings)
+    baseline = window.datasets.baseline
+    assert fits == ["l2"] and baseline.complete
+    # every panel that shows the baseline shows this one result
+    assert window.training_view.plots.baseline.value() == pytest.approx(100 * baseline.accuracy)
+    assert window.draw_view.baseline() is baseline.classifier
+    assert percent(baseline.reports["l1"].accuracy) in window.means_panel.accuracy_l1.text()
