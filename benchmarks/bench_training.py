@@ -63,7 +63,7 @@ def run_torch(name: str, epochs: int, data) -> dict:
     x_all = torch.from_numpy(data.train_images.reshape(len(data.train_images), -1)).float().div_(255)
     y_all = torch.from_numpy(data.train_labels.astype(np.int64))
     curve = []
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         order = torch.from_numpy(next(epoch_orders))
         t0 = time.perf_counter()
         for start in range(0, len(order), batch):

@@ -9,12 +9,12 @@ from dataclasses import asdict, replace
 
 from . import __version__
 from .download import MNIST, DownloadError, download
+from .initialisers import INITIALISERS
 from .network import HiddenLayer, Network
+from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
 from .sources import DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
-from .initialisers import INITIALISERS
-from .optimisers import OPTIMISERS
 
 
 class CliError(Exception):

@@ -17,7 +17,7 @@ import numpy as np
 
 from .dataset import as_inputs
 from .network import Network
-from .optimisers import OPTIMISERS, Adam, Momentum, Nesterov, SGD
+from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
 from .schedules import SCHEDULES, make_schedule
 
 

@@ -9,20 +9,20 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from mnist_gui import about
+from mnist_gui.icons import app_icon
 from mnist_gui.panels.data import DataPanel
 from mnist_gui.panels.draw import DrawView
 from mnist_gui.panels.evaluate import EvaluateView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
+from mnist_gui.settings import AppSettings
 from mnist_gui.state.dataset_hub import DatasetHub
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
+from mnist_gui.widgets.navigation import PanelNavigator
+from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import shutdown_all
-from mnist_gui.icons import app_icon
-from mnist_gui.widgets.navigation import PanelNavigator
-from mnist_gui.settings import AppSettings
-from mnist_gui.widgets.status_bar import DataStatusBar
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}

@@ -7,8 +7,17 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QMenu, QPushButton,
-                               QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.widgets.imaging import gray_image
 
@@ -47,7 +56,7 @@ class GalleryModel(QAbstractListModel):
     def name(self, cls: int) -> str:
         return self._names[cls] if 0 <= cls < len(self._names) else str(cls)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self._indices)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPalette
-from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QProxyStyle, QStackedWidget,
-                               QStyle, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QProxyStyle,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
 
 from mnist_gui.icons import icon
 

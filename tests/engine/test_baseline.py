@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from engine.baseline import (METRICS, BaselineReport, MeanDigitClassifier, difference,
-                             evaluate_baseline, nearest_and_furthest, pairwise_distances)
+from engine.baseline import (
+    METRICS,
+    BaselineReport,
+    MeanDigitClassifier,
+    difference,
+    evaluate_baseline,
+    nearest_and_furthest,
+    pairwise_distances,
+)
 from engine.dataset import Dataset
 
 # 2x2 images. Class 0: top-left always on, bottom-left half the time.

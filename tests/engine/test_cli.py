@@ -8,6 +8,7 @@ import pytest
 
 from engine.cli import main, parse_layers
 from engine.network import HiddenLayer, Network
+
 from synthetic import make_idx_folder
 
 

@@ -11,9 +11,18 @@ import numpy as np
 import pytest
 
 from engine import download as dl
-from engine.download import (FASHION_MNIST, MNIST, REMOTES, DownloadCancelled, DownloadError,
-                             RemoteDataset, RemoteFile, download)
+from engine.download import (
+    FASHION_MNIST,
+    MNIST,
+    REMOTES,
+    DownloadCancelled,
+    DownloadError,
+    RemoteDataset,
+    RemoteFile,
+    download,
+)
 from engine.sources import IDX_FILES, find_cached, find_idx_files, load_folder
+
 from synthetic import make_dataset, make_idx_folder
 
 PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine.layers import ACTIVATIONS, Dense, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, activation
+
 from gradcheck import assert_close, numerical_gradient
 
 RNG = np.random.default_rng(42)

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from engine.losses import log_softmax, loss_function, softmax, softmax_cross_entropy, softmax_mean_squared_error
+from engine.losses import (
+    log_softmax,
+    loss_function,
+    softmax,
+    softmax_cross_entropy,
+    softmax_mean_squared_error,
+)
+
 from gradcheck import assert_close, numerical_gradient
 
 RNG = np.random.default_rng(7)

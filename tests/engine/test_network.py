@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine.network import HiddenLayer, Network, NetworkSpec
+
 from gradcheck import assert_close, numerical_gradient
 
 RNG = np.random.default_rng(3)
@@ -68,7 +69,7 @@ def test_invalid_specs_are_refused(changes, match):
 def test_same_seed_same_weights_other_seed_other_weights():
     a, b = Network(NetworkSpec(seed=5)), Network(NetworkSpec(seed=5))
     c = Network(NetworkSpec(seed=6))
-    for pa, pb, pc in zip(a.parameters, b.parameters, c.parameters):
+    for pa, pb, _pc in zip(a.parameters, b.parameters, c.parameters):
         np.testing.assert_array_equal(pa.value, pb.value)
     assert not np.array_equal(a.parameters[0].value, c.parameters[0].value)
 

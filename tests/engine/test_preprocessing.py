@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from engine.preprocessing import (Preprocessed, area_weights, centre_of_mass, fit_to_box,
-                                  frame_centre, preprocess_drawing)
+from engine.preprocessing import (
+    Preprocessed,
+    area_weights,
+    centre_of_mass,
+    fit_to_box,
+    frame_centre,
+    preprocess_drawing,
+)
 
 
 def ink_extent(image):

@@ -10,8 +10,16 @@ import pytest
 from engine import sources
 from engine.dataset import DIGIT_NAMES, FASHION_NAMES
 from engine.idx import write_idx
-from engine.sources import (DatasetError, cache_dir, find_cached, load_csv, load_folder,
-                            load_offline_digits, locate)
+from engine.sources import (
+    DatasetError,
+    cache_dir,
+    find_cached,
+    load_csv,
+    load_folder,
+    load_offline_digits,
+    locate,
+)
+
 from synthetic import make_csv_folder, make_dataset, make_idx_folder, make_split, write_csv
 
 

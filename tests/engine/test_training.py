@@ -9,6 +9,7 @@ import pytest
 
 from engine.network import Network, NetworkSpec
 from engine.training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
+
 from synthetic import make_dataset
 
 DATA = make_dataset(n_train=240, n_test=60, shape=(8, 8))

@@ -6,9 +6,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QListView
 
 from mnist_gui.panels.data.browser import IMAGE_INDEX_ROLE
+
 from gui import open_window
 from synthetic import make_idx_folder
-
 
 
 @pytest.fixture

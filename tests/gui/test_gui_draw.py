@@ -14,6 +14,7 @@ from engine.training import TrainConfig, Trainer
 from mnist_gui.panels.draw.canvas import DrawCanvas, ink_array
 from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.state.model_hub import ModelHub
+
 from synthetic import make_dataset
 
 TIMEOUT = 10000

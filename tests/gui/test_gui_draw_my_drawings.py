@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.preprocessing import preprocess_drawing
+from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, score_drawings
 from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.state.model_hub import ModelHub
-from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, score_drawings
 
 if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
     ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40

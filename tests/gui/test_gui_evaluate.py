@@ -8,12 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QListView, QWidget
 
+from engine.evaluation import confusion_matrix, evaluate_network
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.training import evaluate
 from mnist_gui.panels.draw.view import DrawView
-from engine.evaluation import confusion_matrix, evaluate_network
 from mnist_gui.panels.evaluate.view import EvaluateView
 from mnist_gui.state.model_hub import ModelHub
+
 from synthetic import make_dataset
 
 TIMEOUT = 10000

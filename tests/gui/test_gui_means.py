@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from engine.baseline import MeanDigitClassifier, difference, evaluate_baseline, nearest_and_furthest
 from mnist_gui import MainWindow
 from mnist_gui.panels.means.panel import percent
+
 from synthetic import make_idx_folder
 
 TIMEOUT = 30000  # the baseline on real MNIST takes a few seconds on a busy machine

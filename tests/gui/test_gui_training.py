@@ -4,17 +4,18 @@ import time
 from dataclasses import replace
 
 import numpy as np
-import pytest
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QSpinBox, QWidget
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.presets import PRESETS
-from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.plots import describe_at
 from mnist_gui.panels.training.view import TrainingView
+from mnist_gui.state.model_hub import ModelHub
+
 from gui import open_window
 from synthetic import make_dataset, make_idx_folder
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QListView, QWidget
 
 from mnist_gui.about import about_html
 from mnist_gui.app import parse_args
+
 from gui import open_window
 from synthetic import make_idx_folder
 

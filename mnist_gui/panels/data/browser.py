@@ -75,7 +75,7 @@ class ThumbnailModel(QAbstractListModel):
         row = int(np.searchsorted(self._rows, image_index))
         return row if row < len(self._rows) and self._rows[row] == image_index else -1
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):

@@ -7,14 +7,24 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from mnist_gui.panels.data.class_counts import ClassCounts
 from mnist_gui.panels.data.browser import DatasetBrowser
+from mnist_gui.panels.data.class_counts import ClassCounts
+from mnist_gui.panels.data.source_banner import SourceBanner
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.pixel_view import PixelView
-from mnist_gui.panels.data.source_banner import SourceBanner
 
 ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT, ZOOM_STEP = 20, 160, 52, 8
 

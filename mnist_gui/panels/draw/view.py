@@ -12,7 +12,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from mnist_gui.panels.draw.canvas import BRUSH_RANGE, DrawCanvas
-from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, MyDrawingsBox, default_path, score_drawings
+from mnist_gui.panels.draw.my_drawings import (
+    STORE_SIDE,
+    DrawingStore,
+    MyDrawingsBox,
+    default_path,
+    score_drawings,
+)
 from mnist_gui.panels.draw.prediction import PredictionView
 from mnist_gui.widgets.image_tile import note
 

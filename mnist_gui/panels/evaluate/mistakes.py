@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.evaluation import ranked_mistakes
 from mnist_gui.widgets.image_gallery import ImageGallery
+
 
 class MistakesView(QWidget):
     """Every misclassified test image, most confident first, filterable by true class."""

@@ -7,10 +7,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
+from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
-from engine.evaluation import Evaluation
 from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
 from mnist_gui.workers.worker import TaskRunner
 

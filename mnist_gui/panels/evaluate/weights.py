@@ -7,11 +7,10 @@ import math
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.image_tile import ImageTile, note
+from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
 
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing

@@ -7,15 +7,28 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QSizePolicy, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, scaled_gray_image
-from mnist_gui.workers.baseline import Baseline
 from mnist_gui.widgets.pixel_view import PixelView
+from mnist_gui.workers.baseline import Baseline
 
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 

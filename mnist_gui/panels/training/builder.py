@@ -10,14 +10,22 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.initialisers import SCALE_MEANING
 from engine.network import NetworkSpec
 from engine.presets import PRESETS
 from engine.training import TrainConfig
-
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.layers_editor import LayersEditor
 from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox

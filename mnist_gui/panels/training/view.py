@@ -11,17 +11,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QScrollArea,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.network import Network
-
 from mnist_gui.panels.training.builder import NetworkBuilder
-from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
-from mnist_gui.state.training import IDLE, TrainingSession
-from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
 from mnist_gui.panels.training.plots import TrainingPlots
+from mnist_gui.panels.training.runs_list import RunsList
+from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
+from mnist_gui.state.training import IDLE, TrainingSession
 from mnist_gui.workers.training import BatchProgress
 
 MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
