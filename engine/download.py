@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from engine.idx import GZIP_MAGIC, IdxError, gunzip_if_needed, read_idx_bytes
+import gzip
+import zlib
+
+from engine.idx import GZIP_MAGIC, IdxError, read_idx_bytes
 from engine.sources import cache_dir
 
 CHUNK_SIZE = 64 * 1024
@@ -220,6 +223,16 @@ def verify(data: bytes, remote_file: RemoteFile, name: str) -> str | None:
     except IdxError as err:
         return str(err)
     return None
+
+
+def gunzip_if_needed(data: bytes, name: str) -> bytes:
+    """``data`` decompressed if it starts with the gzip magic bytes, else unchanged."""
+    if data[:2] != GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as err:
+        raise IdxError(f"{name}: corrupt gzip data ({err})") from err
 
 
 def _keep_existing(target: Path, remote_file: RemoteFile, report) -> bool:
