@@ -248,14 +248,17 @@ class FileCheck:
         self.size = self.content_size = 0
         self.head = b""
         self.expected = None
+        self.not_gzip = False
 
     def update(self, data: bytes) -> None:
         """Take the next bytes of the file; _BadCopy as soon as they cannot be a good copy."""
         start = data[:max(2 - self.size, 0)]
         if self.gzipped and start != GZIP_MAGIC[self.size:self.size + len(start)]:
-            raise _BadCopy("not gzip data (perhaps an error page)")
+            self.not_gzip = True  # said at the end: the size cap bounds what is received
         self.size += len(data)
         self.file_hash.update(data)
+        if self.not_gzip:
+            return
         if not self.gzipped:
             self._content(data)
             return
@@ -293,6 +296,8 @@ class FileCheck:
     def problem(self) -> str | None:
         """After the last chunk: why this is not a good copy, or None if it is."""
         wanted = self.remote_file
+        if self.not_gzip:
+            return "not gzip data (perhaps an error page)"
         if self.gzipped and not self.inflater.eof:
             return "corrupt gzip data (it ends before the end of the gzip stream)"
         if wanted.content_sha256 is None and self.file_hash.hexdigest() != wanted.gz_sha256:
