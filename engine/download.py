@@ -23,7 +23,7 @@ import numpy as np
 
 from engine.atomic import file_mode
 from engine.http_stream import Limits, TransferCancelled, TransferFailed, stream
-from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, _parse_header
+from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
 from engine.sources import cache_dir
 
 CHUNK_SIZE = 64 * 1024
@@ -148,7 +148,7 @@ def download(remote: RemoteDataset, dest: str | os.PathLike | None = None, *,
              mirrors: tuple[str, ...] | list[str] | None = None,
              progress: ProgressCallback | None = None,
              cancelled: CancelledCallback | None = None,
-             timeout: float = 30.0, deadline: float = 900.0, min_rate: float = 1024.0,
+             timeout: float = 30.0, deadline: float = 3600.0, min_rate: float = 1024.0,
              rate_window: float = 30.0) -> Path:
     """Download and verify every file of ``remote`` into ``dest``; return ``dest``.
 
@@ -285,7 +285,7 @@ class FileCheck:
         if len(self.head) < 4 or len(self.head) < 4 + 4 * self.head[3]:
             return
         try:
-            dtype, dims, header_size = _parse_header(self.head, self.remote_file.name)
+            dtype, dims, header_size = parse_header(self.head, self.remote_file.name)
         except IdxError as err:
             raise _BadCopy(str(err)) from err
         self.expected = header_size + int(np.prod(dims, dtype=object)) * dtype.itemsize

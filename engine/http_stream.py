@@ -37,7 +37,7 @@ class Limits:
     bytes a second, averaged over each ``rate_window`` seconds; max_size: most bytes accepted."""
 
     timeout: float = 30.0
-    deadline: float = 900.0
+    deadline: float = 3600.0
     min_rate: float = 1024.0
     rate_window: float = 30.0
     max_size: int = 64 * 2**20

@@ -131,7 +131,7 @@ def _read_idx_stream(stream: BinaryIO, source: IdxSource, limit: int) -> np.ndar
                                                     else ""))
     if len(head) == 4 and head[:2] == b"\0\0":
         head += stream.read(4 * head[3])
-    dtype, dims, header_size = _parse_header(head, name)
+    dtype, dims, header_size = parse_header(head, name)
     expected = header_size + int(np.prod(dims, dtype=object)) * dtype.itemsize
     _check_declared_size(expected, dims, source, limit)
     if not source.compressed:
@@ -187,7 +187,7 @@ def _read_into(stream: BinaryIO, buffer: memoryview) -> int:
     return done
 
 
-def _parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
+def parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
     """(on-disk dtype, dims, header size in bytes) from the start of an IDX file."""
     if len(data) < 4:
         raise IdxError(f"{name}: file is only {len(data)} bytes, too short for the 4-byte "
