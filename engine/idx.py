@@ -10,6 +10,9 @@ An IDX file is a header followed by the array's values in big-endian order, row-
     then       prod(dims) values
 
 Files are often gzipped; the reader recognises gzip by its magic bytes, not by the file name.
+Reading streams: values are decompressed straight into the array the header declares, and a
+header declaring more than :data:`MAX_IDX_BYTES`, or a gzip file declaring over
+:data:`MAX_GZIP_RATIO` times its own size (a decompression bomb), is refused before allocating.
 """
 
 from __future__ import annotations
