@@ -2,8 +2,10 @@
 
 Pure NumPy: importing it never imports Qt. Modules are named after the maths: ``layers``,
 ``losses``, ``initialisers``, ``optimisers``, ``schedules``, ``network``, ``training``, and for the
-data ``dataset``, ``idx``, ``sources``, ``download``; plus ``presets``, ``baseline`` (the mean-digit
-classifier) and ``preprocessing`` (drawings to MNIST format).
+data ``dataset``, ``idx``, ``csv_table``, ``sources``, ``download`` (over ``http_stream``); plus
+``presets``, ``baseline`` (the mean-digit classifier), ``preprocessing`` (drawings to MNIST
+format), ``model_file`` (saving and loading networks), ``memory`` (estimates, and refusing what
+cannot fit) and ``atomic`` (files written whole or not at all).
 """
 
 __version__ = "0.1.0"

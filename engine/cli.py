@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict, replace
 
 from . import __version__
+from .atomic import check_writable
 from .download import MNIST, DownloadError, download
 from .initialisers import INITIALISERS
+from .memory import check_training_fits
 from .network import HiddenLayer, Network
 from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
-from .sources import DatasetError, load_folder, load_offline_digits, locate
+from .sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
 
 
@@ -96,12 +99,22 @@ def _batch_size(text: str) -> int | None:
 
 
 def load_data(args):
-    """The dataset the options ask for: --data, $MNIST_DATA_DIR, the cache, then a download."""
+    """The dataset the options ask for: --data, $MNIST_DATA_DIR, the cache, then a download.
+
+    A folder the user named (--data or $MNIST_DATA_DIR) must load; it never falls back to a
+    download.
+    """
     if args.data == "offline":
         return load_offline_digits()
+    if args.data is not None and not args.data.strip():
+        raise CliError("--data: the folder name is empty; give a folder with the MNIST files, "
+                       "or 'offline'")
+    from_env = os.environ.get(DATA_DIR_ENV)
     try:
         return locate(args.data)
     except DatasetError as exc:
+        if args.data is None and from_env:
+            raise CliError(f"${DATA_DIR_ENV}: {exc}") from None
         if args.data or args.no_download:
             raise CliError(str(exc)) from None
     print("No MNIST found locally; downloading it into the cache...", file=sys.stderr)
@@ -113,8 +126,17 @@ def load_data(args):
 
 def run(args, out=None) -> dict:
     out = out or sys.stdout
+    if args.save:  # before hours of training, not after
+        try:
+            check_writable(args.save)
+        except OSError as exc:
+            raise CliError(f"--save: {exc}") from None
     data = load_data(args)
     spec, config = configure(args, data.input_size, data.n_classes)
+    try:
+        check_training_fits(spec, config, len(data.train_labels))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     net = Network(spec)
     trainer = Trainer(net, config, data.train_images, data.train_labels, data.test_images, data.test_labels)
     if not args.json:

@@ -52,6 +52,9 @@ class Dataset:
             if len(labels) and int(labels.max()) >= self.n_classes:
                 raise ValueError(f"{split} labels go up to {int(labels.max())}, "
                                  f"but there are only {self.n_classes} classes")
+        if len(self.train_images) == 0 or 0 in self.train_images.shape[1:]:
+            raise ValueError(f"a dataset needs training images of at least one pixel, got "
+                             f"train images of shape {self.train_images.shape}")
         if self.train_images.shape[1:] != self.test_images.shape[1:]:
             raise ValueError(f"train images are {self.train_images.shape[1:]} but test images "
                              f"are {self.test_images.shape[1:]}")

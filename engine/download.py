@@ -7,20 +7,30 @@ Progress and cancellation go through plain callables so any front end (or none) 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
 import tempfile
+import time
 import urllib.error
-import urllib.request
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from engine.idx import GZIP_MAGIC, IdxError, gunzip_if_needed, read_idx_bytes
+import numpy as np
+
+from engine.atomic import file_mode
+from engine.http_stream import Limits, TransferCancelled, TransferFailed, stream
+from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
 from engine.sources import cache_dir
 
 CHUNK_SIZE = 64 * 1024
+#: Longest wait between looks at cancel, the deadline and the rate: cancel acts within this.
+POLL_SECONDS = 0.25
+#: Hidden ``.part`` files of interrupted downloads older than this are deleted.
+STALE_PART_SECONDS = 3600
 USER_AGENT = "mnist-gui/0.1 (Python urllib; dataset downloader)"
 
 
@@ -38,11 +48,15 @@ class RemoteFile:
     gz_sha256 : str or None
         SHA-256 (hex) of the file exactly as downloaded. Used only when ``content_sha256`` is
         None, so a mirror that recompresses such a file is rejected even if its content is right.
+    max_size : int
+        Most bytes a good copy can have (with room for other gzip settings); a server that says
+        or sends more is cut off there.
     """
 
     name: str
     content_sha256: str | None
     gz_sha256: str | None = None
+    max_size: int = 64 * 2**20
 
     def __post_init__(self):
         if self.content_sha256 is None and self.gz_sha256 is None:
@@ -65,13 +79,13 @@ MNIST = RemoteDataset(
     name="MNIST",
     files=(
         RemoteFile("train-images-idx3-ubyte.gz",
-                   "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+                   "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", max_size=16 * 2**20),
         RemoteFile("train-labels-idx1-ubyte.gz",
-                   "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+                   "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", max_size=2**20),
         RemoteFile("t10k-images-idx3-ubyte.gz",
-                   "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+                   "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", max_size=4 * 2**20),
         RemoteFile("t10k-labels-idx1-ubyte.gz",
-                   "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+                   "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", max_size=2**20),
     ),
     mirrors=(
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -87,13 +101,13 @@ FASHION_MNIST = RemoteDataset(
     name="Fashion-MNIST",
     files=(
         RemoteFile("train-images-idx3-ubyte.gz", None,
-                   "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"),
+                   "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc", max_size=48 * 2**20),
         RemoteFile("train-labels-idx1-ubyte.gz", None,
-                   "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"),
+                   "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc", max_size=2**20),
         RemoteFile("t10k-images-idx3-ubyte.gz", None,
-                   "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"),
+                   "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229", max_size=8 * 2**20),
         RemoteFile("t10k-labels-idx1-ubyte.gz", None,
-                   "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
+                   "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf", max_size=2**20),
     ),
     mirrors=(
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
@@ -134,14 +148,18 @@ def download(remote: RemoteDataset, dest: str | os.PathLike | None = None, *,
              mirrors: tuple[str, ...] | list[str] | None = None,
              progress: ProgressCallback | None = None,
              cancelled: CancelledCallback | None = None,
-             timeout: float = 30.0) -> Path:
+             timeout: float = 30.0, deadline: float = 3600.0, min_rate: float = 1024.0,
+             rate_window: float = 30.0) -> Path:
     """Download and verify every file of ``remote`` into ``dest``; return ``dest``.
 
     Each file is tried on each mirror in turn until one delivers a copy that verifies: the
     SHA-256 of its decompressed content when ``content_sha256`` is known, otherwise the SHA-256
     of the .gz bytes (so a mirror that recompresses Fashion-MNIST is rejected), and in both cases
-    it must parse as IDX. Files already in ``dest`` that verify are not downloaded again; ones
-    that do not verify are deleted first. Afterwards ``engine.sources.load_folder(dest)`` works.
+    it must be IDX of the length its header declares. Hashes are computed as the bytes arrive;
+    nothing is read back whole. Files already in ``dest`` that verify are not downloaded again;
+    ones that do not verify are deleted first, and so are ``.part`` files older than
+    :data:`STALE_PART_SECONDS` left by interrupted downloads. Afterwards
+    ``engine.sources.load_folder(dest)`` works.
 
     Parameters
     ----------
@@ -155,9 +173,15 @@ def download(remote: RemoteDataset, dest: str | os.PathLike | None = None, *,
         Called after each chunk of at most 64 KiB, and once for a file that was already present.
         ``done`` starts again from 0 when a file falls back to the next mirror.
     cancelled : callable() -> bool, optional
-        Polled between chunks; when it returns True the download stops.
+        Polled at least every :data:`POLL_SECONDS`, whatever the server does; when it returns
+        True the download stops with DownloadCancelled.
     timeout : float
-        Seconds to wait for a server to connect or send data.
+        Seconds a server may stay silent (connecting, or between data) before the next mirror.
+    deadline : float
+        Seconds one file may take from one mirror.
+    min_rate, rate_window : float
+        A mirror sending fewer than ``min_rate`` bytes a second over ``rate_window`` seconds
+        is abandoned.
 
     Raises
     ------
@@ -175,11 +199,28 @@ def download(remote: RemoteDataset, dest: str | os.PathLike | None = None, *,
     except OSError as err:
         raise DownloadError(f"cannot create the download folder {dest} ({err}); choose a "
                             "folder you can write to") from err
+    remove_stale_parts(dest)
+    limits = Limits(timeout, deadline, min_rate, rate_window)
     for index, remote_file in enumerate(remote.files):
         report = _reporter(progress, index, len(remote.files), remote_file.name)
         if not _keep_existing(dest / remote_file.name, remote_file, report):
-            _fetch(remote, remote_file, dest, mirrors, report, cancelled, timeout)
+            _fetch(remote, remote_file, dest, mirrors, report, cancelled,
+                   replace(limits, max_size=remote_file.max_size))
     return dest
+
+
+def remove_stale_parts(folder: Path, older_than: float = STALE_PART_SECONDS) -> list[Path]:
+    """Delete hidden ``.part`` files of interrupted downloads not written to for ``older_than``
+    seconds (a live download writes at least every ``timeout``); returns those deleted."""
+    removed = []
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        # Another process may delete or finish it at the same moment: then there is nothing to do.
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+                removed.append(part)
+    return removed
 
 
 def _reporter(progress: ProgressCallback | None, index: int, n_files: int,
@@ -191,44 +232,115 @@ def _reporter(progress: ProgressCallback | None, index: int, n_files: int,
     return report
 
 
-def verify(data: bytes, remote_file: RemoteFile, name: str) -> str | None:
-    """Why ``data`` is not a good copy of ``remote_file``, or None if it is.
+class _BadCopy(Exception):
+    """What is wrong with the bytes received so far (not gzip, corrupt, longer than declared)."""
 
-    Parameters
-    ----------
-    data : bytes
-        The file as downloaded (gzipped if its name ends with ``.gz``).
-    remote_file : RemoteFile
-        Gives the expected hashes.
-    name : str
-        The file or URL, for messages.
-    """
-    if remote_file.name.endswith(".gz") and data[:2] != GZIP_MAGIC:
-        return "not gzip data (perhaps an error page)"
-    if remote_file.content_sha256 is None:
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != remote_file.gz_sha256:
-            return f"SHA-256 of the file is {digest}, expected {remote_file.gz_sha256}"
+
+class FileCheck:
+    """Verify a file fed a chunk at a time: its SHA-256, and for .gz that of its content, which
+    must be IDX of the length its header declares (inflated a bounded piece at a time)."""
+
+    def __init__(self, remote_file: RemoteFile):
+        self.remote_file = remote_file
+        self.file_hash, self.content_hash = hashlib.sha256(), hashlib.sha256()
+        self.gzipped = remote_file.name.endswith(".gz")
+        self.inflater = zlib.decompressobj(wbits=31) if self.gzipped else None
+        self.size = self.content_size = 0
+        self.head = b""
+        self.expected = None
+        self.not_gzip = False
+
+    def update(self, data: bytes) -> None:
+        """Take the next bytes of the file; _BadCopy as soon as they cannot be a good copy."""
+        start = data[:max(2 - self.size, 0)]
+        if self.gzipped and start != GZIP_MAGIC[self.size:self.size + len(start)]:
+            self.not_gzip = True  # said at the end: the size cap bounds what is received
+        self.size += len(data)
+        self.file_hash.update(data)
+        if self.not_gzip:
+            return
+        if not self.gzipped:
+            self._content(data)
+            return
+        try:
+            while data and not self.inflater.eof:
+                self._content(self.inflater.decompress(data, CHUNK_SIZE))
+                data = self.inflater.unconsumed_tail
+        except zlib.error as err:
+            raise _BadCopy(f"corrupt gzip data ({err})") from err
+        if self.inflater.eof and (data or self.inflater.unused_data):
+            raise _BadCopy("data after the end of the gzip stream")
+
+    def _content(self, data: bytes) -> None:
+        self.content_hash.update(data)
+        self.content_size += len(data)
+        if self.expected is None and len(self.head) < 4 + 4 * 255:
+            self.head += data[:4 + 4 * 255 - len(self.head)]
+            self._parse_head()
+        if self.expected is not None and self.content_size > self.expected:
+            raise _BadCopy(f"the content is longer than the {self.expected:,} bytes its IDX "
+                           "header declares")
+
+    def _parse_head(self) -> None:
+        if len(self.head) < 4 or len(self.head) < 4 + 4 * self.head[3]:
+            return
+        try:
+            dtype, dims, header_size = parse_header(self.head, self.remote_file.name)
+        except IdxError as err:
+            raise _BadCopy(str(err)) from err
+        self.expected = header_size + int(np.prod(dims, dtype=object)) * dtype.itemsize
+        if self.expected > MAX_IDX_BYTES:
+            raise _BadCopy(f"its IDX header declares {self.expected:,} bytes, more than the "
+                           f"{MAX_IDX_BYTES:,}-byte limit")
+
+    def problem(self) -> str | None:
+        """After the last chunk: why this is not a good copy, or None if it is."""
+        wanted = self.remote_file
+        if self.not_gzip:
+            return "not gzip data (perhaps an error page)"
+        if self.gzipped and not self.inflater.eof:
+            return "corrupt gzip data (it ends before the end of the gzip stream)"
+        if wanted.content_sha256 is None and self.file_hash.hexdigest() != wanted.gz_sha256:
+            return f"SHA-256 of the file is {self.file_hash.hexdigest()}, expected {wanted.gz_sha256}"
+        if wanted.content_sha256 is not None and self.content_hash.hexdigest() != wanted.content_sha256:
+            return (f"SHA-256 of the content is {self.content_hash.hexdigest()}, "
+                    f"expected {wanted.content_sha256}")
+        if self.expected is None:
+            return f"the content is only {self.content_size} bytes, too short for an IDX header"
+        if self.content_size != self.expected:
+            return (f"the content is {self.content_size:,} bytes but its IDX header declares "
+                    f"{self.expected:,}; it is truncated")
+        return None
+
+
+def verify(data: bytes, remote_file: RemoteFile, name: str = "") -> str | None:
+    """Why ``data`` (the whole file as downloaded) is not a good copy of ``remote_file``, or None."""
+    check = FileCheck(remote_file)
     try:
-        content = gunzip_if_needed(data, name)
-        if remote_file.content_sha256 is not None:
-            digest = hashlib.sha256(content).hexdigest()
-            if digest != remote_file.content_sha256:
-                return (f"SHA-256 of the content is {digest}, "
-                        f"expected {remote_file.content_sha256}")
-        read_idx_bytes(content, name)
-    except IdxError as err:
+        for start in range(0, len(data), CHUNK_SIZE):
+            check.update(data[start:start + CHUNK_SIZE])
+    except _BadCopy as err:
         return str(err)
-    return None
+    return check.problem()
 
 
 def _keep_existing(target: Path, remote_file: RemoteFile, report) -> bool:
-    """True if ``target`` already holds a verified copy; deletes it if it holds a bad one."""
+    """True if ``target`` already holds a verified copy; deletes it if it holds a bad one.
+
+    The file is checked a chunk at a time, never read whole into memory.
+    """
     if not target.is_file():
         return False
-    data = target.read_bytes()
-    if verify(data, remote_file, str(target)) is None:
-        report(len(data), len(data))
+    check = FileCheck(remote_file)
+    try:
+        with open(target, "rb") as f:
+            while check.size <= remote_file.max_size and (chunk := f.read(CHUNK_SIZE)):
+                check.update(chunk)
+        good = check.size <= remote_file.max_size and check.problem() is None
+    except _BadCopy:
+        good = False
+    if good:
+        report(check.size, check.size)
         return True
     # A bad file under the final name would pass the cache's cheap existence check later.
     target.unlink()
@@ -236,22 +348,26 @@ def _keep_existing(target: Path, remote_file: RemoteFile, report) -> bool:
 
 
 def _fetch(remote: RemoteDataset, remote_file: RemoteFile, dest: Path, mirrors: tuple[str, ...],
-           report, cancelled: CancelledCallback | None, timeout: float) -> None:
+           report, cancelled: CancelledCallback | None, limits: Limits) -> None:
     """Get one file from the first mirror that delivers a verified copy, else DownloadError."""
     failures = []
     for mirror in mirrors:
-        url = mirror if mirror.endswith("/") else mirror + "/"
-        url += remote_file.name
+        url = (mirror if mirror.endswith("/") else mirror + "/") + remote_file.name
         fd, tmp_name = tempfile.mkstemp(dir=dest, prefix=f".{remote_file.name}.", suffix=".part")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                _stream(url, out, report, cancelled, remote.name, timeout)
-            problem = verify(tmp.read_bytes(), remote_file, url)
+                problem = _stream_to(url, out, FileCheck(remote_file), report, cancelled, limits)
             if problem is None:
+                os.chmod(tmp, file_mode())  # mkstemp made it 0600
                 os.replace(tmp, dest / remote_file.name)
                 return
             failures.append(f"{url} sent a bad file: {problem}")
+        except TransferCancelled:
+            raise DownloadCancelled(f"download of {remote.name} cancelled; the unfinished file "
+                                    "was discarded") from None
+        except TransferFailed as err:
+            failures.append(f"{url} failed: {err}")
         except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
             failures.append(f"{url} failed: {_describe(err)}")
         finally:
@@ -262,25 +378,16 @@ def _fetch(remote: RemoteDataset, remote_file: RemoteFile, dest: Path, mirrors: 
                         f"into {dest} yourself.")
 
 
-def _stream(url: str, out, report, cancelled: CancelledCallback | None, what: str,
-            timeout: float) -> None:
-    """Copy ``url`` into the open file ``out`` chunk by chunk, reporting and polling cancel."""
-    _check_cancelled(cancelled, what)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else -1
-        done = 0
-        while chunk := response.read(CHUNK_SIZE):
+def _stream_to(url: str, out, check: FileCheck, report, cancelled, limits: Limits) -> str | None:
+    """Copy ``url`` into the open file ``out``, checking as it goes; returns the problem or None."""
+    try:
+        for chunk, total in stream(url, {"User-Agent": USER_AGENT}, limits, cancelled):
             out.write(chunk)
-            done += len(chunk)
-            report(done, total)
-            _check_cancelled(cancelled, what)
-
-
-def _check_cancelled(cancelled: CancelledCallback | None, what: str) -> None:
-    if cancelled is not None and cancelled():
-        raise DownloadCancelled(f"download of {what} cancelled; the unfinished file was discarded")
+            check.update(chunk)
+            report(check.size, total)
+    except _BadCopy as err:
+        return str(err)
+    return check.problem()
 
 
 def _describe(err: Exception) -> str:

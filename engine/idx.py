@@ -10,19 +10,34 @@ An IDX file is a header followed by the array's values in big-endian order, row-
     then       prod(dims) values
 
 Files are often gzipped; the reader recognises gzip by its magic bytes, not by the file name.
+Reading streams: values are decompressed straight into the array the header declares, and a
+header declaring more than :data:`MAX_IDX_BYTES`, or a gzip file declaring over
+:data:`MAX_GZIP_RATIO` times its own size (a decompression bomb), is refused before allocating.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import os
-import tempfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from .atomic import write_bytes_atomically
+
 GZIP_MAGIC = b"\x1f\x8b"
+#: Largest IDX content (header plus values) read by default: room for EMNIST Digits' 240,000
+#: training images (180 MiB); real MNIST's largest file is 45 MiB.
+MAX_IDX_BYTES = 192 * 2**20
+#: Real image data compresses at most about 10:1 (MNIST 4.7:1); deflate can reach 1032:1.
+MAX_GZIP_RATIO = 100
+#: Content up to this size is never refused for its compression ratio (small or blank files).
+RATIO_FREE_BYTES = 16 * 2**20
+READ_CHUNK = 1 << 20
 
 # Type code -> big-endian dtype of the values on disk.
 IDX_DTYPES = {
@@ -40,13 +55,20 @@ class IdxError(ValueError):
     """A file is not a valid IDX file; the message names the file and what is wrong with it."""
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file, raw or gzipped, into an array.
+def read_idx(path: str | os.PathLike, max_bytes: int | None = None) -> np.ndarray:
+    """Read an IDX file, raw or gzipped, into an array, streaming and bounded.
+
+    Gzip is decompressed a chunk at a time straight into the array the header declares, so a
+    file never costs more memory than the array it holds: a header declaring more than
+    ``max_bytes``, a gzip file declaring over :data:`MAX_GZIP_RATIO` times its own size, and
+    content longer than declared are refused as soon as they are seen.
 
     Parameters
     ----------
     path : str or path-like
         The file. Gzip is detected from the content (bytes ``1f 8b``), so names do not matter.
+    max_bytes : int, optional
+        Largest content (header plus values) accepted; default :data:`MAX_IDX_BYTES`.
 
     Returns
     -------
@@ -56,17 +78,18 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Raises
     ------
     IdxError
-        The file is empty, corrupt gzip, or its header or length is wrong.
+        The file is empty, corrupt gzip, too large, or its header or length is wrong.
     OSError
         The file cannot be opened.
     """
     path = Path(path)
-    data = path.read_bytes()
-    return read_idx_bytes(data, str(path))
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        return _read_idx_file(f, size, str(path), max_bytes)
 
 
-def read_idx_bytes(data: bytes, name: str) -> np.ndarray:
-    """Parse the content of an IDX file held in memory (gzipped or not).
+def read_idx_bytes(data: bytes, name: str, max_bytes: int | None = None) -> np.ndarray:
+    """Parse the content of an IDX file held in memory (gzipped or not), as :func:`read_idx`.
 
     Parameters
     ----------
@@ -74,37 +97,100 @@ def read_idx_bytes(data: bytes, name: str) -> np.ndarray:
         The file's bytes.
     name : str
         What to call the file in error messages (a path or a URL).
-
-    Returns
-    -------
-    ndarray, native byte order, as :func:`read_idx`.
     """
-    compressed = data[:2] == GZIP_MAGIC
-    data = gunzip_if_needed(data, name)
-    if not data:
-        raise IdxError(f"{name}: file is empty" + (" after decompression" if compressed else ""))
-    dtype, dims, header_size = _parse_header(data, name)
-    _check_length(len(data), dims, dtype.itemsize, header_size, name, compressed)
-    values = np.frombuffer(data, dtype=dtype, count=int(np.prod(dims)), offset=header_size)
-    # One copy: to native byte order for wider types, and to a writable array for uint8.
-    return values.astype(dtype.newbyteorder("="), copy=True).reshape(dims)
+    return _read_idx_file(io.BytesIO(data), len(data), name, max_bytes)
 
 
-def gunzip_if_needed(data: bytes, name: str) -> bytes:
-    """``data`` decompressed if it starts with the gzip magic bytes, else unchanged.
-
-    Every way a gzip stream can be broken (bad header, bad deflate data, truncation, CRC or
-    length mismatch) becomes an IdxError naming ``name``.
-    """
-    if data[:2] != GZIP_MAGIC:
-        return data
+def _read_idx_file(f: BinaryIO, size: int, name: str, max_bytes: int | None) -> np.ndarray:
+    """The array in the open file ``f`` of ``size`` bytes on disk, gzipped or not."""
+    limit = MAX_IDX_BYTES if max_bytes is None else max_bytes
+    if f.read(2) != GZIP_MAGIC:
+        f.seek(0)
+        return _read_idx_stream(f, IdxSource(name, False, size), limit)
+    f.seek(0)
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=f, mode="rb") as content:
+            return _read_idx_stream(content, IdxSource(name, True, size), limit)
     except (OSError, EOFError, zlib.error) as err:
         raise IdxError(f"{name}: corrupt gzip data ({err})") from err
 
 
-def _parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
+@dataclass(frozen=True)
+class IdxSource:
+    """What is known of a file before its content is read: its name, whether it is gzipped, and
+    its size on disk (for a raw file, the content's size)."""
+
+    name: str
+    compressed: bool
+    size: int
+
+
+def _read_idx_stream(stream: BinaryIO, source: IdxSource, limit: int) -> np.ndarray:
+    """Header, checks, then the values read straight into their array, then a check for more."""
+    name = source.name
+    head = stream.read(4)
+    if not head:
+        raise IdxError(f"{name}: file is empty" + (" after decompression" if source.compressed
+                                                    else ""))
+    if len(head) == 4 and head[:2] == b"\0\0":
+        head += stream.read(4 * head[3])
+    dtype, dims, header_size = parse_header(head, name)
+    expected = header_size + int(np.prod(dims, dtype=object)) * dtype.itemsize
+    _check_declared_size(expected, dims, source, limit)
+    if not source.compressed:
+        _check_length(source.size, dims, dtype.itemsize, header_size, name, False)
+    values = np.empty(int(np.prod(dims, dtype=object)), dtype=dtype)
+    got = _read_into(stream, memoryview(values).cast("B"))
+    if got < values.nbytes:
+        _check_length(header_size + got, dims, dtype.itemsize, header_size, name,
+                      source.compressed)
+    if stream.read(1):  # for gzip this also reads to the end of the stream and checks its CRC
+        _refuse_longer(expected, dims, source)
+    if not values.dtype.isnative:
+        values = values.byteswap(inplace=True).view(values.dtype.newbyteorder("="))
+    return values.reshape(dims)
+
+
+def _check_declared_size(expected: int, dims: tuple[int, ...], source: IdxSource,
+                         limit: int) -> None:
+    """Refuse, before allocating, a header declaring more than ``limit`` bytes, or a gzip file
+    declaring far more than real data ever compresses to (a decompression bomb)."""
+    shape = "x".join(str(d) for d in dims)
+    if expected > limit:
+        raise IdxError(f"{source.name}: header declares {shape} values, {expected:,} bytes, more "
+                       f"than the {limit:,}-byte limit for a dataset file; this is not an "
+                       "MNIST-like file (or is far larger than this app can hold)")
+    if (source.compressed and expected > RATIO_FREE_BYTES
+            and expected > MAX_GZIP_RATIO * source.size):
+        raise IdxError(f"{source.name}: header declares {shape} values, {expected:,} bytes, from "
+                       f"only {source.size:,} bytes of gzip: over {MAX_GZIP_RATIO}:1, which real "
+                       "image data never compresses to; refusing it as a decompression bomb")
+
+
+def _refuse_longer(expected: int, dims: tuple[int, ...], source: IdxSource) -> None:
+    """IdxError for content that goes on past its declared size (not read to its end)."""
+    if not source.compressed:  # the raw file's whole size is known: say exactly how much more
+        extra = source.size - expected
+        raise IdxError(f"{source.name}: file is {source.size} bytes but its header declares "
+                       f"{expected} bytes; it has {extra} extra bytes at the end")
+    shape = "x".join(str(d) for d in dims)
+    raise IdxError(f"{source.name}: decompressed content is longer than the {expected} bytes its "
+                   f"header declares ({shape} values and the header); it has extra bytes at the "
+                   "end, so it was not read further")
+
+
+def _read_into(stream: BinaryIO, buffer: memoryview) -> int:
+    """Fill ``buffer`` from ``stream`` a chunk at a time; returns the bytes read (less at EOF)."""
+    done = 0
+    while done < len(buffer):
+        n = stream.readinto(buffer[done:done + READ_CHUNK])
+        if not n:
+            break
+        done += n
+    return done
+
+
+def parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
     """(on-disk dtype, dims, header size in bytes) from the start of an IDX file."""
     if len(data) < 4:
         raise IdxError(f"{name}: file is only {len(data)} bytes, too short for the 4-byte "
@@ -185,13 +271,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        # Do not leave a half-written temporary file behind; the original error is what matters.
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically; see :func:`engine.atomic.write_atomically`."""
+    write_bytes_atomically(path, data)

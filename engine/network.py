@@ -7,8 +7,9 @@ last Dense layer has no activation, and the loss reads z through the softmax.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import math
+import numbers
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,11 +17,13 @@ import numpy as np
 
 from .dataset import as_inputs
 from .initialisers import INITIALISERS, initialise
-from .layers import ACTIVATIONS, Dense, activation
+from .layers import ACTIVATIONS, Activation, Dense, activation
 from .losses import LOSSES, loss_function, softmax
+from .model_file import load_network, save_network
 from .optimisers import Parameter
 
 MAX_UNITS = 4096
+MAX_INPUT_SIZE = 2**20  # a 1024x1024 image
 
 
 @dataclass(frozen=True)
@@ -52,28 +55,32 @@ class NetworkSpec:
     seed: int = 0
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(
-            h if isinstance(h, HiddenLayer) else HiddenLayer(*h) for h in self.hidden))
+        object.__setattr__(self, "hidden", _hidden_layers(self.hidden))
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError with a message for any setting that cannot work."""
-        if self.input_size < 1:
-            raise ValueError(f"input size must be >= 1, got {self.input_size}")
+        """Raise ValueError with a message for any setting that cannot work (wrong types too)."""
+        check_integer(self.input_size, "input size", 1, MAX_INPUT_SIZE)
+        check_integer(self.classes, "number of classes", 0, MAX_UNITS)
         if self.classes < 2:
             raise ValueError(f"a classifier needs >= 2 classes, got {self.classes}")
+        check_integer(self.seed, "seed", 0, 2**64 - 1)
+        for name in ("loss", "init"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a name (text), got {getattr(self, name)!r}")
         for i, layer in enumerate(self.hidden, 1):
-            if not 1 <= layer.units <= MAX_UNITS:
-                raise ValueError(f"hidden layer {i}: units must be 1 to {MAX_UNITS}, got {layer.units}")
-            if layer.activation not in ACTIVATIONS:
-                raise ValueError(f"hidden layer {i}: unknown activation {layer.activation!r}; "
+            check_integer(layer.units, f"hidden layer {i}: units", 1, MAX_UNITS)
+            if not isinstance(layer.activation, str) or layer.activation not in ACTIVATIONS:
+                raise ValueError(f"hidden layer {i}: unknown activation {layer.activation!r:.40}; "
                                  f"choose one of {', '.join(ACTIVATIONS)}")
         if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+            raise ValueError(f"unknown loss {self.loss!r:.40}; choose one of {', '.join(LOSSES)}")
         if self.init not in INITIALISERS:
-            raise ValueError(f"unknown initialiser {self.init!r}; choose one of {', '.join(INITIALISERS)}")
-        if self.init_scale is not None and not self.init_scale > 0:
-            raise ValueError(f"initialiser scale must be > 0, got {self.init_scale}")
+            raise ValueError(f"unknown initialiser {self.init!r:.40}; choose one of {', '.join(INITIALISERS)}")
+        scale = self.init_scale
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Real)
+                                  or not (math.isfinite(scale) and scale > 0)):
+            raise ValueError(f"initialiser scale must be a number > 0, got {scale!r}")
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -98,13 +105,13 @@ class NetworkSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "NetworkSpec":
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(d) - known
+        """The spec from ``to_dict``'s form; ValueError for anything else (any JSON value)."""
+        if not isinstance(d, dict):
+            raise ValueError(f"network settings must be an object of named settings, got "
+                             f"{type(d).__name__}")
+        unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown network settings: {', '.join(sorted(unknown))}")
-        d = dict(d)
-        d["hidden"] = tuple(HiddenLayer(**h) if isinstance(h, dict) else HiddenLayer(*h)
-                            for h in d.get("hidden", ()))
+            raise ValueError(f"unknown network settings: {', '.join(sorted(map(str, unknown)))}")
         return cls(**d)
 
     @classmethod
@@ -112,20 +119,68 @@ class NetworkSpec:
         return cls.from_dict(json.loads(text))
 
 
+def check_integer(value, what: str, low: int, high: int) -> None:
+    """ValueError naming ``what`` unless ``value`` is an int (not a bool) in ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be {low} to {high}, got {value}")
+
+
+def _hidden_layers(items) -> tuple[HiddenLayer, ...]:
+    """Hidden layers from HiddenLayer objects, (units, activation) pairs or {"units": ...,
+    "activation": ...} objects (the JSON form); ValueError for anything else."""
+    if isinstance(items, (str, bytes, dict)) or not isinstance(items, Iterable):
+        raise ValueError(f"hidden layers must be a list, got {type(items).__name__}")
+    layers = []
+    for i, item in enumerate(items, 1):
+        if isinstance(item, HiddenLayer):
+            layers.append(item)
+        elif isinstance(item, dict) and set(item) <= {"units", "activation"} and "units" in item:
+            layers.append(HiddenLayer(**item))
+        elif isinstance(item, (tuple, list)) and 1 <= len(item) <= 2:
+            layers.append(HiddenLayer(*item))
+        else:
+            raise ValueError(f"hidden layer {i}: expected units and an activation, got {item!r:.80}")
+    return tuple(layers)
+
+
 class Network:
     """A multi-layer perceptron: Dense, activation, Dense, activation, ..., Dense -> logits."""
 
     def __init__(self, spec: NetworkSpec, dtype=np.float32):
-        self.spec = spec
-        self.dtype = np.dtype(dtype)
+        """A network of ``spec`` with weights from its initialiser, seeded by ``spec.seed``."""
         rng = np.random.default_rng(spec.seed)
         sizes = spec.layer_sizes
+        weights = (initialise(spec.init, shape, rng, spec.init_scale)
+                   for shape in zip(sizes, sizes[1:]))
+        self._assemble(spec, dtype, weights)
+
+    @classmethod
+    def from_weights(cls, spec: NetworkSpec, weights, biases=None, dtype=np.float32) -> "Network":
+        """A network of ``spec`` with the given weights (copied), no initialiser run.
+
+        weights : one array (n_in, n_out) per Dense layer, input side first.
+        biases : one array (n_out,) per Dense layer; default zeros.
+        """
+        net = cls.__new__(cls)
+        net._assemble(spec, dtype, (np.array(w, dtype=dtype) for w in weights))
+        for dense, b in zip(net.dense_layers, biases or ()):
+            np.copyto(dense.b, b)
+        return net
+
+    def _assemble(self, spec: NetworkSpec, dtype, weights) -> None:
+        """Dense, activation, ..., Dense layers around ``weights`` (one array per Dense layer)."""
+        self.spec = spec
+        self.dtype = np.dtype(dtype)
+        sizes = spec.layer_sizes
         self.layers = []
-        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-            weights = initialise(spec.init, (n_in, n_out), rng, spec.init_scale)
-            self.layers.append(Dense(n_in, n_out, weights=weights, dtype=dtype))
+        for i, ((n_in, n_out), w) in enumerate(zip(zip(sizes, sizes[1:]), weights)):
+            self.layers.append(Dense(n_in, n_out, weights=w, dtype=dtype))
             if i < len(spec.hidden):
                 self.layers.append(activation(spec.hidden[i].activation, dtype=dtype))
+        if len(self.layers) != 2 * len(sizes) - 3:
+            raise ValueError(f"{spec.describe()} needs {len(sizes) - 1} weight arrays")
         self.loss = loss_function(spec.loss)
         self.parameters = [Parameter(f"dense{i}.{name}", value, layer.grads[name], decay=name == "W")
                            for i, layer in enumerate(self.dense_layers)
@@ -183,45 +238,42 @@ class Network:
             raise ValueError(f"this network takes {self.spec.input_size} pixels per image, "
                              f"got images of {x.shape[1]}")
 
+    def activations(self, images: np.ndarray, chunk: int = 10_000) -> list[np.ndarray]:
+        """What every layer outputs for ``images``, for inference (nothing kept for backprop).
+
+        images : (n, h, w) uint8 or inputs (n, input_size).
+        Returns one array per hidden layer, (n, units) after its activation function, input side
+        first, and last the logits (n, classes): ``len(spec.hidden) + 1`` arrays. They take
+        ``n * (sum of units + classes)`` floats; computed ``chunk`` images at a time.
+        """
+        outputs = [np.empty((len(images), n), dtype=self.dtype) for n in self.spec.layer_sizes[1:]]
+        last = self.layers[-1]
+        for start in range(0, len(images), chunk):
+            x = as_inputs(images[start:start + chunk]).astype(self.dtype, copy=False)
+            self._check_inputs(x)
+            found = 0
+            for layer in self.layers:
+                x = layer.infer(x)
+                if isinstance(layer, Activation) or layer is last:
+                    outputs[found][start:start + chunk] = x
+                    found += 1
+        return outputs
+
     def copy(self) -> "Network":
-        """An independent network with the same spec and a copy of the weights (for another thread)."""
-        clone = Network(self.spec, self.dtype)
-        for mine, theirs in zip(self.parameters, clone.parameters):
-            np.copyto(theirs.value, mine.value)
-        return clone
+        """An independent network with the same spec and a copy of the weights (for another
+        thread); the initialiser is not run."""
+        return Network.from_weights(self.spec, [d.W for d in self.dense_layers],
+                                    [d.b for d in self.dense_layers], self.dtype)
 
     def save(self, path) -> Path:
-        """Write the spec (JSON) and weights to one .npz, atomically (temp file, then rename)."""
-        path = Path(path)
-        arrays = {p.name: p.value for p in self.parameters}
-        arrays["spec"] = np.array(self.spec.to_json())
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        return path
+        """Write the spec (JSON) and weights to one .npz, atomically; see :mod:`engine.model_file`."""
+        return save_network(self, path)
 
     @classmethod
     def load(cls, path) -> "Network":
-        """Read a network written by ``save``; ValueError naming the file if it is not one."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                spec = NetworkSpec.from_json(str(data["spec"]))
-                arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a model saved by mnist-gui ({exc})") from exc
-        net = cls(spec)
-        for p in net.parameters:
-            stored = arrays.get(p.name)
-            if stored is None or stored.shape != p.value.shape:
-                found = "missing" if stored is None else f"shape {stored.shape}"
-                raise ValueError(f"{path}: {p.name} should have shape {p.value.shape}, but is {found}")
-            np.copyto(p.value, stored)
-        return net
+        """Read a network written by ``save``; one ValueError naming the file for any bad file,
+        found in bounded memory and time (see :mod:`engine.model_file`)."""
+        return load_network(path, cls)
 
     def __repr__(self):
         return f"Network({self.spec.describe()}, loss={self.spec.loss}, params={self.n_params:,})"

@@ -11,14 +11,14 @@ import io
 import math
 import os
 import sys
-import zlib
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from engine.csv_table import CsvError, parse_csv_stream, read_csv_file
 from engine.dataset import DIGIT_NAMES, FASHION_NAMES, Dataset
-from engine.idx import GZIP_MAGIC, IdxError, read_idx
+from engine.idx import IdxError, read_idx
 
 DATA_DIR_ENV = "MNIST_DATA_DIR"
 CACHE_ENV = "MNIST_GUI_CACHE"
@@ -129,12 +129,22 @@ def _load_idx_split(paths: dict, split: str) -> tuple[np.ndarray, np.ndarray]:
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise DatasetError(f"{label_path}: expected uint8 labels of shape (n,), found "
                            f"{labels.dtype} {labels.shape}; is it a label file?")
+    _check_not_empty(images, image_path)
     if len(images) != len(labels):
         raise DatasetError(f"{image_path.parent}: {image_path.name} has {len(images)} images "
                            f"but {label_path.name} has {len(labels)} labels; the two files "
                            "must come from the same download")
     _check_labels(labels, label_path)
     return images, labels
+
+
+def _check_not_empty(images: np.ndarray, path: Path) -> None:
+    """DatasetError naming ``path`` for a split of 0 images or images of 0 pixels."""
+    if len(images) == 0:
+        raise DatasetError(f"{path}: holds 0 images; a dataset needs at least one image per split")
+    if images.shape[1] == 0 or images.shape[2] == 0:
+        raise DatasetError(f"{path}: images are {images.shape[1]}x{images.shape[2]} pixels; "
+                           "an image needs at least one pixel")
 
 
 def _read_idx_checked(path: Path) -> np.ndarray:
@@ -155,6 +165,7 @@ def _check_labels(labels: np.ndarray, path: Path) -> None:
 
 def _load_csv_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = load_csv(path)
+    _check_not_empty(images, path)
     _check_labels(labels, path)
     return images, labels
 
@@ -181,7 +192,10 @@ def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         Unreadable rows (with the line number), values outside 0..255, non-square images, no rows.
     """
     path = Path(path)
-    table = parse_csv(_read_text(path), str(path))
+    try:
+        table = read_csv_file(path)
+    except CsvError as err:
+        raise DatasetError(str(err)) from err
     n_pixels = table.shape[1] - 1
     side = math.isqrt(n_pixels)
     if n_pixels < 1 or side * side != n_pixels:
@@ -189,17 +203,6 @@ def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
                            "is not a square image (784 = 28x28 for MNIST); is the label the "
                            "first column?")
     return table[:, 1:].reshape(-1, side, side), table[:, 0].copy()
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-        if data[:2] == GZIP_MAGIC:
-            data = gzip.decompress(data)
-        return data.decode("utf-8-sig")
-    except (EOFError, UnicodeDecodeError, gzip.BadGzipFile, zlib.error) as err:
-        message = f"{path}: cannot be read as text ({err}); is it really a CSV file?"
-        raise DatasetError(message) from err
 
 
 def parse_csv(text: str, name: str) -> np.ndarray:
@@ -216,46 +219,10 @@ def parse_csv(text: str, name: str) -> np.ndarray:
     -------
     ndarray, shape (n_rows, n_columns), uint8
     """
-    first_line, _, rest = text.partition("\n")
-    header = not _is_integer(first_line.split(",")[0])
-    body = rest if header else text
-    if not body.strip():
-        raise DatasetError(f"{name}: the file has no data rows; expected one image per row")
     try:
-        table = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.uint8, ndmin=2)
-    except ValueError as err:
-        raise DatasetError(_find_bad_row(text, name, header) or f"{name}: {err}") from err
-    return table
-
-
-def _is_integer(field: str) -> bool:
-    try:
-        int(field)
-    except ValueError:
-        return False
-    return True
-
-
-def _find_bad_row(text: str, name: str, header: bool) -> str | None:
-    """Error message for the first row that is not the same number of integers 0..255, if any.
-
-    Only runs after the fast parser failed, to say which line is at fault.
-    """
-    n_columns = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if (header and number == 1) or not line.strip():
-            continue
-        fields = line.split(",")
-        if n_columns is None:
-            n_columns = len(fields)
-        if len(fields) != n_columns:
-            return (f"{name}: line {number} has {len(fields)} values but earlier rows have "
-                    f"{n_columns}; fix or delete that row")
-        for column, field in enumerate(fields, start=1):
-            if not _is_integer(field) or not 0 <= int(field) <= 255:
-                return (f"{name}: line {number}, column {column}: {field.strip()!r} is not an "
-                        "integer 0..255; fix or delete that row")
-    return None
+        return parse_csv_stream(io.BytesIO(text.encode("utf-8")), name)
+    except CsvError as err:
+        raise DatasetError(str(err)) from err
 
 
 def load_offline_digits() -> Dataset:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from .dataset import as_inputs
-from .network import Network
+from .network import Network, check_integer
 from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
 from .schedules import SCHEDULES, make_schedule
 
@@ -61,6 +61,7 @@ class TrainConfig:
             raise ValueError(f"learning rate must be a positive number, got {self.lr}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        check_integer(self.seed, "seed", 0, 2**64 - 1)
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation fraction must be in [0, 1), got {self.validation_fraction}")
         # every optimiser field is checked, not only the chosen optimiser's

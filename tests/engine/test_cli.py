@@ -104,3 +104,44 @@ def test_console_script_runs_without_a_traceback(data_dir):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "invalid int value: 'nine'" in result.stderr
+
+
+def test_unwritable_save_path_fails_before_training(capsys, data_dir, tmp_path, monkeypatch):
+    import engine.cli
+    monkeypatch.setattr(engine.cli, "Trainer", lambda *a, **k: pytest.fail("trained"))
+    target = tmp_path / "no" / "such" / "dir" / "m.npz"
+    code, _, err = _run(capsys, "--data", str(data_dir), "--save", str(target))
+    assert code == 2 and err.count("\n") == 1
+    assert f"--save: {target}: the folder" in err and "does not exist" in err
+    code, _, err = _run(capsys, "--data", str(data_dir), "--save", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+
+
+def test_a_network_too_big_for_memory_is_refused_before_allocating(capsys, data_dir, monkeypatch):
+    import engine.cli
+    monkeypatch.setattr(engine.cli, "Network", lambda *a, **k: pytest.fail("allocated"))
+    layers = ",".join(["4096:relu"] * 1000)
+    code, _, err = _run(capsys, "--data", str(data_dir), "--layers", layers)
+    assert code == 2 and err.count("\n") == 1
+    assert "needs about" in err and "GB" in err and "available" in err
+
+
+def test_negative_seed_says_seed(capsys, data_dir):
+    code, _, err = _run(capsys, "--data", str(data_dir), "--seed", "-1")
+    assert code == 2 and "seed must be" in err and "-1" in err
+
+
+def test_empty_data_is_an_error_not_a_download(capsys, monkeypatch):
+    import engine.cli
+    monkeypatch.setattr(engine.cli, "download", lambda *a, **k: pytest.fail("downloaded"))
+    code, _, err = _run(capsys, "--data", "")
+    assert code == 2 and "--data: the folder name is empty" in err
+
+
+def test_missing_data_dir_from_the_environment_is_an_error(capsys, monkeypatch, tmp_path):
+    import engine.cli
+    monkeypatch.setattr(engine.cli, "download", lambda *a, **k: pytest.fail("downloaded"))
+    monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "gone"))
+    code, _, err = _run(capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "$MNIST_DATA_DIR" in err and "gone" in err and "not a folder" in err

@@ -321,3 +321,22 @@ def test_real_mnist_verifies_against_published_hashes(server, mnist_dir, tmp_pat
     assert all((dest / name).read_bytes() == data for name, data in files.items())
     data = load_folder(dest)
     assert (len(data.train_labels), len(data.test_labels)) == (60000, 10000)
+
+
+def test_hashes_while_streaming_without_holding_the_file(server, tmp_path):
+    from bombs import measure
+
+    from engine.idx import idx_bytes
+    images = np.random.default_rng(1).integers(0, 256, size=(4000, 28, 28), dtype=np.uint8)
+    content = idx_bytes(images)  # 3.1 MB that gzip cannot shrink
+    data = gzip.compress(content, compresslevel=1)
+    remote = RemoteDataset("big", "Big", (RemoteFile("big.gz", sha256(content)),), ())
+    url = server.add_mirror("big", {"big.gz": data})
+    with measure() as cost:
+        download(remote, tmp_path / "dest", mirrors=[url])
+    assert (tmp_path / "dest" / "big.gz").read_bytes() == data
+    print(f"download of {len(data):,} bytes: peak {cost.peak:,} bytes traced")
+    assert cost.peak < len(data) / 3  # chunks in flight, never the whole file
+    with measure() as cost:  # present: verified again from disk, a chunk at a time
+        download(remote, tmp_path / "dest", mirrors=[url])
+    assert cost.peak < len(data) / 3

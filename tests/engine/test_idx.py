@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from bombs import measure, write_gzip_bomb
 
 from engine import idx
 from engine.idx import IdxError, read_idx, read_idx_bytes, write_idx
@@ -171,3 +172,53 @@ def test_bad_files_raise_idx_error_naming_file_and_problem(tmp_path, case):
 def test_missing_file_is_an_os_error_naming_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         read_idx(tmp_path / "nope")
+
+
+# Decompression bombs: refused in bounded memory and time, whatever they inflate to.
+
+def test_gzip_longer_than_its_header_stops_at_the_declared_size(tmp_path):
+    path = write_gzip_bomb(tmp_path / "bomb-idx3-ubyte.gz", GOOD, 200 * 2**20)  # 200 MiB of zeros
+    assert path.stat().st_size < 1 << 20
+    with measure() as cost, pytest.raises(IdxError, match="longer than the 24 bytes its header "
+                                                          "declares.*extra bytes at the end"):
+        read_idx(path)
+    assert cost.peak < 2 * 2**20 and cost.seconds < 1.0
+
+
+def test_header_declaring_more_than_the_limit_is_refused_before_reading(tmp_path):
+    path = write_gzip_bomb(tmp_path / "huge-idx3-ubyte.gz", header(0x08, 4_000_000, 28, 28),
+                           1 << 20)
+    with measure() as cost, pytest.raises(IdxError, match=r"4000000x28x28 values, 3,136,000,016 "
+                                                          r"bytes, more than the .*limit"):
+        read_idx(path)
+    assert cost.peak < 1 << 20
+    raw = tmp_path / "huge-raw-idx3-ubyte"
+    raw.write_bytes(header(0x0E, 2**31, 2**31))  # terabytes, declared by a 12-byte file
+    with pytest.raises(IdxError, match="more than the"):
+        read_idx(raw)
+
+
+def test_gzip_declaring_far_more_than_real_data_compresses_to_is_a_bomb(tmp_path):
+    # 120 MB of zero images in a ~120 KB file: legal IDX, but 1000:1 is no real image data
+    path = write_gzip_bomb(tmp_path / "zeros-idx3-ubyte.gz", header(0x08, 150_000, 28, 28),
+                           150_000 * 784)
+    with measure() as cost, pytest.raises(IdxError, match="over 100:1.*decompression bomb"):
+        read_idx(path)
+    assert cost.peak < 1 << 20 and cost.seconds < 0.5
+
+
+def test_a_limit_can_be_given(tmp_path):
+    path = tmp_path / "small-idx1-ubyte"
+    path.write_bytes(header(0x08, 100) + bytes(100))
+    assert read_idx(path, max_bytes=200).shape == (100,)
+    with pytest.raises(IdxError, match="108 bytes, more than the 50-byte limit"):
+        read_idx(path, max_bytes=50)
+
+
+def test_reading_a_big_gzip_costs_about_its_array(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, size=(5000, 28, 28), dtype=np.uint8)
+    write_idx(tmp_path / "big-idx3-ubyte.gz", images)
+    with measure() as cost:
+        loaded = read_idx(tmp_path / "big-idx3-ubyte.gz")
+    np.testing.assert_array_equal(loaded, images)
+    assert cost.peak < images.nbytes + 2 * 2**20  # the array plus a few chunk buffers

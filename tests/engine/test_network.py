@@ -1,6 +1,7 @@
 """Whole-network backprop, spec round trips, prediction, save/load, and determinism by seed."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -130,3 +131,56 @@ def test_copy_is_independent():
     clone = net.copy()
     clone.parameters[0].value[:] = 0
     assert np.any(net.parameters[0].value != 0)
+
+
+def test_copy_is_equal_and_does_not_run_the_initialiser(monkeypatch):
+    net = Network(NetworkSpec(input_size=64, hidden=[(8, "relu"), (5, "tanh")], seed=3))
+    net.parameters[1].value[:] = 0.25
+    import engine.network
+    monkeypatch.setattr(engine.network, "initialise", lambda *a, **k: pytest.fail("initialised"))
+    clone = net.copy()
+    assert clone.spec == net.spec and clone.dtype == net.dtype
+    for mine, theirs in zip(net.parameters, clone.parameters):
+        assert mine.name == theirs.name
+        np.testing.assert_array_equal(mine.value, theirs.value)
+        assert not np.shares_memory(mine.value, theirs.value)
+    clone.parameters[1].value[:] = 0
+    assert np.all(net.parameters[1].value == 0.25)
+
+
+def test_activations_match_a_manual_forward_pass():
+    spec = NetworkSpec(input_size=64, hidden=[(8, "relu"), (5, "sigmoid")], seed=2)
+    net = Network(spec)
+    images = RNG.integers(0, 256, size=(25, 8, 8), dtype=np.uint8)
+    found = net.activations(images, chunk=7)
+    (w0, b0), (w1, b1), (w2, b2) = [(d.W, d.b) for d in net.dense_layers]
+    x = images.reshape(25, -1).astype(np.float32) / 255
+    h1 = np.maximum(x @ w0 + b0, 0)
+    h2 = 1 / (1 + np.exp(-(h1 @ w1 + b1)))
+    logits = h2 @ w2 + b2
+    assert [a.shape for a in found] == [(25, 8), (25, 5), (25, 10)]
+    for got, expected in zip(found, (h1, h2, logits)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(found[-1], net.logits(images), rtol=1e-6)
+    softmax_regression = Network(NetworkSpec(input_size=64, hidden=[]))
+    assert [a.shape for a in softmax_regression.activations(images)] == [(25, 10)]
+
+
+def test_from_weights_needs_one_array_per_layer():
+    spec = NetworkSpec(input_size=4, hidden=[(3, "relu")])
+    with pytest.raises(ValueError, match="needs 2 weight arrays"):
+        Network.from_weights(spec, [np.zeros((4, 3))])
+    net = Network.from_weights(spec, [np.ones((4, 3)), np.ones((3, 10))], [np.ones(3), np.ones(10)])
+    assert np.all(net.dense_layers[1].b == 1)
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"seed": -1}, "seed must be 0 to"),
+    ({"seed": 1.5}, "seed must be a whole number"),
+    ({"input_size": "784"}, "input size must be a whole number"),
+    ({"hidden": [(True, "relu")]}, "units must be a whole number"),
+    ({"hidden": 5}, "hidden layers must be a list"),
+])
+def test_wrong_types_are_a_value_error_naming_the_setting(changes, match):
+    with pytest.raises(ValueError, match=match):
+        replace(NetworkSpec(), **changes)

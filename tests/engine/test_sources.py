@@ -2,23 +2,18 @@
 
 import gzip
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bombs import measure, write_gzip_bomb
 
 from engine import sources
 from engine.dataset import DIGIT_NAMES, FASHION_NAMES
 from engine.idx import write_idx
-from engine.sources import (
-    DatasetError,
-    cache_dir,
-    find_cached,
-    load_csv,
-    load_folder,
-    load_offline_digits,
-    locate,
-)
+from engine.sources import DatasetError, cache_dir, find_cached, load_csv, load_folder, load_offline_digits, locate
 
 from synthetic import make_csv_folder, make_dataset, make_idx_folder, make_split, write_csv
 
@@ -333,3 +328,115 @@ def test_real_mnist(mnist, mnist_dir):
     assert mnist.train_images.max() == 255 and mnist.train_images.dtype == np.uint8
     assert np.bincount(mnist.test_labels).tolist()[:2] == [980, 1135]
     assert mnist.source == str(Path(mnist_dir).absolute())
+
+
+@pytest.mark.parametrize("separator, called", [(";", "semicolons"), ("\t", "tabs")])
+def test_csv_with_other_separators_says_so_briefly(tmp_path, separator, called):
+    path = tmp_path / "mnist_train.csv"
+    row = separator.join(["5"] + ["0"] * 784)
+    path.write_text(f"label{separator}pixels\n{row}\n{row}\n")
+    with pytest.raises(DatasetError) as info:
+        load_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: values are separated by {called}, not commas")
+    assert len(message) < 300
+
+
+def test_csv_bad_field_is_quoted_briefly(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("1,2,3,4,5\n1,2," + "x" * 3000 + ",4,5\n")
+    with pytest.raises(DatasetError, match="line 2, column 3") as info:
+        load_csv(path)
+    assert len(str(info.value)) < 300
+
+
+def test_csv_rows_over_several_blocks_keep_their_line_numbers(tmp_path, monkeypatch):
+    from engine import csv_table
+    monkeypatch.setattr(csv_table, "BLOCK_BYTES", 64)  # many blocks, cut mid-line
+    images, labels = make_split(30, (3, 3))
+    write_csv(tmp_path / "a.csv", images, labels, header=True)
+    got_images, got_labels = load_csv(tmp_path / "a.csv")
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+    with open(tmp_path / "a.csv", "a") as f:
+        f.write("1,2,3\n")
+    with pytest.raises(DatasetError, match="line 32 has 3 values but earlier rows have 10"):
+        load_csv(tmp_path / "a.csv")
+
+
+def test_gzipped_csv_bomb_is_refused_in_bounded_memory(tmp_path):
+    row = ("0," * 784 + "0\n").encode()
+    # a real-looking first row, then 300 MB of zeros with no line end
+    path = write_gzip_bomb(tmp_path / "mnist_train.csv.gz", row, 300 * 2**20)
+    with measure() as cost, pytest.raises(DatasetError, match="longer than|decompression bomb"):
+        load_csv(path)
+    assert cost.peak < 32 * 2**20 and cost.seconds < 2
+    # many blank-image rows: valid CSV, but 1000:1 is no real image data
+    rows = tmp_path / "rows.csv.gz"
+    with gzip.open(rows, "wb", compresslevel=9) as f:
+        block = row * 1000
+        for _ in range(30):  # 47 MB of text
+            f.write(block)
+    with measure() as cost, pytest.raises(DatasetError, match="decompression bomb"):
+        load_csv(rows)
+    assert cost.peak < 40 * 2**20
+
+
+def test_datasets_of_no_images_or_no_pixels_are_refused(tmp_path):
+    folder = make_idx_folder(tmp_path / "empty", n_train=20, n_test=5)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", np.zeros((0, 28, 28), np.uint8))
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(0, np.uint8))
+    with pytest.raises(DatasetError, match="t10k-images-idx3-ubyte.gz: holds 0 images"):
+        load_folder(folder)
+    folder = make_idx_folder(tmp_path / "tiny", n_train=20, n_test=5)
+    for split, n in (("train", 20), ("t10k", 5)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.zeros((n, 0, 0), np.uint8))
+    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz: images are 0x0 pixels"):
+        load_folder(folder)
+    with pytest.raises(ValueError, match="at least one pixel"):
+        sources.Dataset("x", np.zeros((0, 2, 2), np.uint8), np.zeros(0, np.uint8),
+                        np.zeros((1, 2, 2), np.uint8), np.zeros(1, np.uint8))
+
+
+def csv_bytes(labels: np.ndarray, images: np.ndarray) -> bytes:
+    """``label,p0,p1,...`` rows with no padding, built without a Python loop per value."""
+    values = np.column_stack([labels, images.reshape(len(images), -1)]).astype(np.int64).ravel()
+    n_digits = 1 + (values >= 10) + (values >= 100)
+    ends = np.cumsum(n_digits + 1)
+    out = np.full(ends[-1], ord(","), dtype=np.uint8)
+    out[ends[images[0].size::images[0].size + 1] - 1] = ord("\n")
+    starts = ends - n_digits - 1
+    for k in range(3):
+        has = n_digits > k
+        power = 10 ** (n_digits[has] - 1 - k)
+        out[starts[has] + k] = values[has] // power % 10 + ord("0")
+    return out.tobytes()
+
+
+def test_csv_bytes_helper_writes_plain_csv(tmp_path):
+    images, labels = make_split(4, (3, 3))
+    write_csv(tmp_path / "a.csv", images, labels)
+    assert csv_bytes(labels, images) == (tmp_path / "a.csv").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_full_mnist_as_csv_loads_in_well_under_600_mb(mnist, tmp_path):
+    path = tmp_path / "mnist_train.csv"
+    with open(path, "wb") as f:
+        for start in range(0, 60_000, 5_000):
+            stop = start + 5_000
+            f.write(csv_bytes(mnist.train_labels[start:stop], mnist.train_images[start:stop]))
+    # VmHWM: the child's own peak (ru_maxrss can carry the forking parent's peak over on Linux)
+    script = ("import re, sys, time; from engine.sources import load_csv; t = time.time(); "
+              "images, labels = load_csv(sys.argv[1]); seconds = time.time() - t; "
+              "peak = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read())[1]; "
+              "print(images.shape, peak, seconds)")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                            text=True, timeout=300, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr
+    shape, peak_kib, seconds = result.stdout.replace("(", "").replace(")", "").rsplit(" ", 2)
+    print(f"CSV {path.stat().st_size / 1e6:.0f} MB: peak RSS {int(peak_kib) / 1024:.0f} MiB, "
+          f"{float(seconds):.1f} s")
+    assert shape == "60000, 28, 28"
+    assert int(peak_kib) < 300 * 1024

@@ -171,3 +171,9 @@ def test_default_preset_reaches_98_percent_in_10_epochs(mnist):
     end = list(trainer.run())[-1]
     assert end.reason == "completed" and end.epochs_completed <= 10
     assert end.test_accuracy >= 0.98
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3"])
+def test_a_bad_seed_says_seed(seed):
+    with pytest.raises(ValueError, match="seed must be"):
+        TrainConfig(seed=seed)

@@ -1,0 +1,166 @@
+"""How much memory a network needs, to train or only to hold, and whether this machine has it.
+
+Estimates count the large NumPy arrays (float32: 4 bytes a value) and ignore Python's small
+objects. Training a network of P parameters on batches of B images, with layer sizes s_0..s_L:
+
+    parameters   (2 + k) P 4          weights, their gradients, k optimiser arrays per parameter
+    activations  3 B (s_0 + ... + s_L) 4   outputs, activations and their gradients for a batch
+    data         n_train s_0 (1 byte shuffled copy; + 4 for full batch, converted once)
+                 + 2 * 10,000 * max(s) * 4 for evaluation in chunks of 10,000 images
+
+where k is 1 for SGD (a scratch array), 2 for (Nesterov) momentum, 3 for Adam, plus 1 with L2
+weight decay. Holding a network (loading, inference) needs weights and gradients, plus the stored
+copy while a file is read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+FLOAT_BYTES = 4
+OPTIMISER_ARRAYS = {"sgd": 1, "momentum": 2, "nesterov": 2, "adam": 3}
+EVALUATION_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes needed, by what needs them (see the module docstring for the formulas)."""
+
+    parameters: int
+    activations: int = 0
+    data: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.parameters + self.activations + self.data
+
+    def describe(self) -> str:
+        """``"2.41 GB (1.20 GB weights and optimiser state, 1.21 GB activations per batch, ...)"``."""
+        parts = [f"{format_bytes(self.parameters)} weights and optimiser state"]
+        if self.activations:
+            parts.append(f"{format_bytes(self.activations)} activations per batch")
+        if self.data:
+            parts.append(f"{format_bytes(self.data)} training data buffers")
+        return f"{format_bytes(self.total)} ({', '.join(parts)})"
+
+
+def format_bytes(n: int) -> str:
+    """``"12.3 MB"`` below a gigabyte, ``"1.23 GB"`` from there on (decimal units)."""
+    return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
+
+
+def estimate_network(spec) -> MemoryEstimate:
+    """Memory to build or load a network of ``spec`` (a NetworkSpec): weights, gradients, and the
+    stored copy of the weights while a file is read."""
+    return MemoryEstimate(parameters=3 * spec.n_params * FLOAT_BYTES)
+
+
+def estimate_training(spec, config, n_train: int) -> MemoryEstimate:
+    """Memory to train a network of ``spec`` with ``config`` (a TrainConfig) on ``n_train`` images.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    config : TrainConfig
+        Its optimiser, weight decay and batch size (None: full batch) matter.
+    n_train : int
+        Training images (an upper bound is fine: the validation split only lowers it).
+    """
+    arrays = OPTIMISER_ARRAYS.get(config.optimiser, 3) + (1 if config.weight_decay else 0)
+    batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
+    sizes = spec.layer_sizes
+    full_batch = batch >= n_train
+    data = n_train * spec.input_size * (1 + (FLOAT_BYTES if full_batch else 0))
+    data += 2 * min(EVALUATION_CHUNK, n_train) * max(sizes) * FLOAT_BYTES
+    return MemoryEstimate(parameters=(2 + arrays) * spec.n_params * FLOAT_BYTES,
+                          activations=3 * batch * sum(sizes) * FLOAT_BYTES, data=data)
+
+
+def check_fits(estimate: MemoryEstimate, what: str, available: int | None = None) -> None:
+    """Raise ValueError, with the estimate in the message, if ``estimate`` exceeds the memory
+    available now (:func:`available_memory`; nothing is refused where that is unknown).
+
+    Parameters
+    ----------
+    estimate : MemoryEstimate
+    what : str
+        What needs it, to start the message: ``"training 784-4096(relu)x1000-10"``.
+    available : int, optional
+        Bytes available; default: :func:`available_memory`.
+    """
+    available = available_memory() if available is None else available
+    if available is not None and estimate.total > available:
+        raise ValueError(f"{what} needs about {estimate.describe()} of memory, but this machine "
+                         f"has {format_bytes(available)} available; use fewer or smaller layers"
+                         " or smaller batches")
+
+
+def check_training_fits(spec, config, n_train: int) -> MemoryEstimate:
+    """:func:`check_fits` for training ``spec`` with ``config``; returns the estimate."""
+    estimate = estimate_training(spec, config, n_train)
+    check_fits(estimate, f"training the network {spec.describe()} with {config.describe()}")
+    return estimate
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process could still allocate, or None if it cannot be told.
+
+    Linux: ``MemAvailable`` of /proc/meminfo, lowered to what a cgroup (container) limit leaves.
+    Elsewhere: free physical pages (``os.sysconf``), or on Windows ``GlobalMemoryStatusEx``.
+    """
+    found = [n for n in (_meminfo_available(), _cgroup_available()) if n is not None]
+    if found:
+        return min(found)
+    if sys.platform == "win32":
+        return _windows_available()
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _cgroup_available() -> int | None:
+    """Limit minus usage of this process's memory cgroup (v2, then v1), if it has a limit."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit_file, encoding="ascii") as f:
+                limit = f.read().strip()
+            with open(usage_file, encoding="ascii") as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:  # v1 says "no limit" with a huge number
+            return max(int(limit) - usage, 0)
+    return None
+
+
+def _windows_available() -> int | None:
+    import ctypes
+
+    class MemoryStatus(ctypes.Structure):
+        _fields_ = [("length", ctypes.c_ulong), ("load", ctypes.c_ulong),
+                    ("total_phys", ctypes.c_ulonglong), ("avail_phys", ctypes.c_ulonglong),
+                    ("total_page", ctypes.c_ulonglong), ("avail_page", ctypes.c_ulonglong),
+                    ("total_virtual", ctypes.c_ulonglong), ("avail_virtual", ctypes.c_ulonglong),
+                    ("avail_extended", ctypes.c_ulonglong)]
+
+    status = MemoryStatus()
+    status.length = ctypes.sizeof(MemoryStatus)
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+        return None
+    return int(status.avail_phys)
