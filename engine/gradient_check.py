@@ -72,7 +72,7 @@ def check_gradients(network: Network, images: np.ndarray, labels, entries=None, 
     images : (n, h, w) uint8 or inputs (n, input_size); labels : (n,) classes. L is the mean loss on
         them (the data loss, without weight decay), as a training step computes it.
     entries : [(parameter name, index), ...], e.g. ``[("dense0.W", (350, 7))]``; None picks, in
-        every Dense layer, the ``per_layer`` weights with the largest analytic gradient.
+        every Dense layer, ``per_layer`` weights with large analytic gradients, in different units.
     The given network is untouched.
     """
     if not eps > 0:
@@ -120,12 +120,16 @@ def compare_gradients(loss, values: dict, analytic: dict, entries, eps: float = 
 
 
 def _largest_entries(net: Network, analytic: dict, per_layer: int) -> list:
-    """(name, index) of the ``per_layer`` largest |dL/dW| in every Dense layer's weights."""
+    """(name, index) of ``per_layer`` large |dL/dW| in every Dense layer, each in another unit (column).
+
+    Distinct units, because within one unit dL/dW_ij = a_i delta_j repeats for equal inputs a_i.
+    """
     if per_layer < 1:
         raise ValueError(f"per_layer must be >= 1, got {per_layer}")
     chosen = []
     for i in range(len(net.dense_layers)):
-        grad = analytic[f"dense{i}.W"]
-        flat = np.argsort(-np.abs(grad), axis=None, kind="stable")[:per_layer]
-        chosen += [(f"dense{i}.W", np.unravel_index(k, grad.shape)) for k in flat]
+        size = np.abs(analytic[f"dense{i}.W"])
+        rows = np.argmax(size, axis=0)
+        columns = np.argsort(-size[rows, np.arange(size.shape[1])], kind="stable")[:per_layer]
+        chosen += [(f"dense{i}.W", (int(rows[c]), int(c))) for c in columns]
     return chosen
