@@ -136,10 +136,13 @@ def choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2
 
 
 def histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts (len(edges) - 1,) int64 of ``values`` in equal-width bins; outside values go to the end bins."""
+    """Counts (len(edges) - 1,) int64 of ``values`` in equal-width bins; outside values go to the end
+    bins, NaN to none."""
     n_bins = len(edges) - 1
     lo, hi = float(edges[0]), float(edges[-1])
     scaled = (values.reshape(-1) - np.float32(lo)) * np.float32(n_bins / (hi - lo))
+    if np.isnan(scaled).any():  # a diverged run: NaN has no bin, and is not counted
+        scaled = scaled[~np.isnan(scaled)]
     index = np.clip(scaled, 0, n_bins - 1, out=scaled).astype(np.intp)
     return np.bincount(index, minlength=n_bins)
 

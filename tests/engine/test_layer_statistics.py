@@ -74,6 +74,7 @@ def test_histograms_have_fixed_edges_that_stack_over_time():
 def test_histogram_counts_values_outside_in_the_end_bins():
     counts = histogram(np.array([-5.0, -1.0, -0.1, 0.1, 0.99, 7.0]), np.linspace(-1, 1, 5))
     np.testing.assert_array_equal(counts, [2, 1, 1, 2])
+    np.testing.assert_array_equal(histogram(np.array([np.nan, np.inf, 0.5]), np.linspace(-1, 1, 3)), [0, 2])
 
 
 def test_dead_relus_and_saturated_units():
