@@ -92,7 +92,7 @@ def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | Non
     x = input_rows(sample, network.spec.input_size, network.dtype)
     outputs = layer_outputs(network, x)
     if bins is None:
-        bins = choose_bins(network, outputs)
+        bins = _choose_bins(network, outputs)
     dense = network.dense_layers
     if len(bins.weight_edges) != len(dense):
         raise ValueError(f"bins are for {len(bins.weight_edges)} layers, the network has {len(dense)}")
@@ -119,12 +119,17 @@ def weight_snapshot(network: Network) -> tuple[np.ndarray, ...]:
     return tuple(layer.W.copy() for layer in network.dense_layers)
 
 
-def choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
+def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
     """Bin edges with room to grow: weights in +-r, r a round number >= headroom * max |W|;
-    activations in f's range (sigmoid 0..1, tanh -1..1) or, unbounded, likewise from the sample.
+    activations in f's range (sigmoid 0..1, tanh -1..1) or, unbounded, likewise from ``sample``.
 
-    outputs : ``inspection.layer_outputs(network, sample_inputs)``.
+    sample : (n, h, w) uint8 images or (n, input_size) inputs, as for ``layer_statistics``.
     """
+    x = input_rows(sample, network.spec.input_size, network.dtype)
+    return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
+
+
+def _choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
     if n_bins < 1 or not headroom >= 1:
         raise ValueError(f"need n_bins >= 1 and headroom >= 1, got {n_bins} and {headroom}")
     functions = [h.activation for h in network.spec.hidden] + ["identity"]

@@ -147,11 +147,7 @@ def trace_step(network: Network, image: np.ndarray, label: int, optimiser: Optim
         raise ValueError(f"label must be 0 to {classes - 1}, got {label}")
     x = one_input(image, network.spec.input_size, network.dtype)
     clone = replica(network)
-    step_optimiser = _optimiser_for(optimiser, network, clone)
-    if lr is not None:
-        if not lr > 0:
-            raise ValueError(f"learning rate must be > 0, got {lr}")
-        step_optimiser.lr = lr
+    step_optimiser = _optimiser_for(optimiser, network, clone, lr)
     y = np.array([int(label)])
     weights_before = [layer.W.copy() for layer in clone.dense_layers]
     forward, loss, grad_logits = _forward(clone, x, y)
@@ -193,20 +189,23 @@ def updated_network(network: Network, trace: StepTrace) -> Network:
     return clone
 
 
-def _optimiser_for(optimiser, network: Network, clone: Network) -> Optimiser:
-    """An optimiser for ``clone`` like ``optimiser``: a copy with its per-parameter state moved over."""
+def _optimiser_for(optimiser, network: Network, clone: Network, lr: float | None) -> Optimiser:
+    """An optimiser for ``clone`` like ``optimiser``: a copy with its per-parameter state moved over
+    (the original is only read), or a fresh one from a TrainConfig; ``lr`` overrides its rate."""
     if isinstance(optimiser, TrainConfig):
-        return optimiser.make_optimiser()
-    if not isinstance(optimiser, Optimiser):
+        twin = optimiser.make_optimiser()
+    elif isinstance(optimiser, Optimiser):
+        twin = copy.copy(optimiser)  # settings and step count; the state is re-made below
+        # the state is keyed by id(parameter): copy each array to the clone's matching parameter
+        state = optimiser._state
+        twin._state = {id(mine): {name: array.copy() for name, array in state[id(theirs)].items()}
+                       for mine, theirs in zip(clone.parameters, network.parameters) if id(theirs) in state}
+    else:
         raise ValueError(f"expected an Optimiser or a TrainConfig, got {type(optimiser).__name__}")
-    # The state is keyed by id(parameter): re-key the copied arrays to the clone's parameters.
-    state, optimiser._state = optimiser._state, {}
-    try:
-        twin = copy.deepcopy(optimiser)
-    finally:
-        optimiser._state = state
-    twin._state = {id(mine): {name: array.copy() for name, array in state[id(theirs)].items()}
-                   for mine, theirs in zip(clone.parameters, network.parameters) if id(theirs) in state}
+    if lr is not None:
+        if not lr > 0:
+            raise ValueError(f"learning rate must be > 0, got {lr}")
+        twin.lr = lr
     return twin
 
 

@@ -98,11 +98,13 @@ def test_dead_relus_and_saturated_units():
 def test_bins_round_up_to_stable_numbers():
     net = Network(NetworkSpec(input_size=64, hidden=[(8, "tanh"), (8, "leaky_relu")], classes=3))
     x = as_inputs(SAMPLE[:, :8, :8])
-    bins = choose_bins(net, layer_outputs(net, x), n_bins=10)
+    bins = choose_bins(net, x, n_bins=10)
     for edges in bins.weight_edges + bins.activation_edges[1:]:
         top = edges[-1] / 10 ** np.floor(np.log10(edges[-1]))
         assert np.isclose(top, [1, 2, 5, 10]).any() and edges[0] == -edges[-1]
     np.testing.assert_array_equal(bins.activation_edges[0][[0, -1]], [-1, 1])  # tanh
+    with pytest.raises(ValueError, match="n_bins >= 1"):
+        choose_bins(net, x, n_bins=0)
     with pytest.raises(ValueError, match="bins are for 3 layers"):
         layer_statistics(Network(NetworkSpec(input_size=64, hidden=[(8, "relu")], classes=3)), x, bins)
 

@@ -118,6 +118,8 @@ def test_bad_arguments_raise():
         trace_step(net, IMAGE, 0, CONFIG, units=[12])
     with pytest.raises(ValueError, match="64 pixels"):
         trace_step(net, np.zeros((28, 28), np.uint8), 0, CONFIG)
+    with pytest.raises(ValueError, match="learning rate must be > 0"):
+        trace_step(net, IMAGE, 0, CONFIG, lr=0)
     with pytest.raises(ValueError, match="Optimiser or a TrainConfig"):
         trace_step(net, IMAGE, 0, "sgd")
     trace = trace_step(net, IMAGE, 0, CONFIG)
