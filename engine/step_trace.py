@@ -182,11 +182,11 @@ def apply_step(network: Network, trace: StepTrace) -> None:
         np.copyto(p.value, value)
 
 
-def updated_network(network: Network, trace: StepTrace) -> Network:
-    """A new network: ``network``'s copy with the traced step applied (``network`` untouched)."""
-    clone = replica(network)
-    apply_step(clone, trace)
-    return clone
+def updated_network(trace: StepTrace) -> Network:
+    """A new network with the traced spec and the weights after the traced step."""
+    network = Network(trace.spec, trace.new_parameters[0].dtype)
+    apply_step(network, trace)
+    return network
 
 
 def _optimiser_for(optimiser, network: Network, clone: Network, lr: float | None) -> Optimiser:

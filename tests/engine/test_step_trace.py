@@ -103,11 +103,12 @@ def test_the_given_network_is_untouched_and_apply_step_makes_it_real():
         np.testing.assert_array_equal(p.value, value)
         np.testing.assert_array_equal(p.grad, grad)
     assert trace.lr == 0.2
-    updated = updated_network(net, trace)
+    updated = updated_network(trace)
     apply_step(net, trace)
     loss_now = net.loss(net.logits(IMAGE[None]), np.array([LABEL]))[0]
     assert loss_now == pytest.approx(trace.new_loss, rel=1e-6)
-    np.testing.assert_array_equal(updated.parameters[0].value, net.parameters[0].value)
+    for mine, theirs in zip(updated.parameters, net.parameters):
+        np.testing.assert_array_equal(mine.value, theirs.value)
 
 
 def test_bad_arguments_raise():
