@@ -13,16 +13,16 @@ import time
 
 import numpy as np
 
-from engine.layer_statistics import layer_statistics, weight_snapshot
+from engine.dataset import as_inputs
 from engine.gradient_check import check_gradients
+from engine.inspection import hidden_activations
+from engine.layer_statistics import layer_statistics, weight_snapshot
 from engine.network import Network
 from engine.presets import preset
 from engine.projection import balanced_sample, hidden_map, locate, pixel_map, principal_components
 from engine.saliency import input_gradient, nudge
 from engine.sources import load_folder
 from engine.step_trace import trace_step
-from engine.inspection import hidden_activations
-from engine.dataset import as_inputs
 
 
 def timed(fn, repeats):

@@ -41,6 +41,7 @@ def test_pca_matches_the_svd_and_the_covariance_eigenvectors(shape):
     np.testing.assert_allclose(p.variance, s[:2] ** 2 / (shape[0] - 1), rtol=1e-9)
     values, vectors = np.linalg.eigh(np.cov(x, rowvar=False))
     np.testing.assert_allclose(p.variance, values[::-1][:2], rtol=1e-9)
+    np.testing.assert_allclose(np.abs(p.axes @ vectors[:, ::-1][:, :2]), np.eye(2), atol=1e-9)
     np.testing.assert_allclose(p.axes @ p.axes.T, np.eye(2), atol=1e-12)
     assert p.total_variance == pytest.approx(np.trace(np.cov(x, rowvar=False)))
 
