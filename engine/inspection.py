@@ -1,0 +1,103 @@
+"""Looking inside a network without changing it: independent copies, stateless passes, image shapes.
+
+The views of issue 10 (step trace, gradient check, saliency, hidden map, layer statistics) all
+read a network that another part of the app may be training. They work on a copy made here, or
+only call each layer's ``infer`` (which remembers nothing), so the given network is never touched.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .dataset import as_inputs
+from .layers import Dense
+from .network import Network
+
+
+def replica(network: Network, dtype=None) -> Network:
+    """An independent network with the same spec and a copy of the weights, in ``dtype``.
+
+    Built as ``Network(network.spec)`` plus a copy of every parameter value, so its layers have
+    their own buffers and gradients. dtype : None keeps the network's (float64 for a gradient check).
+    """
+    clone = Network(network.spec, network.dtype if dtype is None else dtype)
+    for mine, theirs in zip(network.parameters, clone.parameters):
+        np.copyto(theirs.value, mine.value, casting="unsafe")
+    return clone
+
+
+def input_rows(images: np.ndarray, input_size: int, dtype=np.float32) -> np.ndarray:
+    """Network inputs (n, input_size) in ``dtype`` from images (n, h, w) uint8 or inputs (n, d) in 0..1.
+
+    uint8 pixels are scaled by 1/255 (``engine.dataset.as_inputs``); floats are taken as inputs.
+    """
+    images = np.asarray(images)
+    if len(images) == 0:
+        raise ValueError("no images given")
+    x = as_inputs(images)
+    if x.shape[1] != input_size:
+        raise ValueError(f"this network takes {input_size} pixels per image, got {x.shape[1]}")
+    return np.ascontiguousarray(x, dtype=dtype)
+
+
+def one_input(image: np.ndarray, input_size: int, dtype=np.float32) -> np.ndarray:
+    """One image (h, w) uint8, or one input (input_size,) in 0..1, as a batch of one (1, input_size)."""
+    image = np.asarray(image)
+    if image.ndim not in (1, 2):
+        raise ValueError(f"expected one image (height, width) or one input row, got shape {image.shape}")
+    return input_rows(image[None], input_size, dtype)
+
+
+def image_shape(input_size: int, like: np.ndarray | None = None) -> tuple[int, int]:
+    """(height, width) to show an input row as an image: ``like``'s if it is 2-D, else a square."""
+    if like is not None and np.ndim(like) == 2:
+        shape = tuple(np.shape(like))
+        if shape[0] * shape[1] == input_size:
+            return shape
+    side = math.isqrt(input_size)
+    if side * side != input_size:
+        raise ValueError(f"{input_size} inputs are not a square image; pass the image's shape")
+    return side, side
+
+
+def layer_names(network: Network) -> list[str]:
+    """One name per Dense layer, for people: ``"hidden 1 (relu)"``, ..., ``"output"``."""
+    hidden = network.spec.hidden
+    return [f"hidden {i + 1} ({h.activation})" for i, h in enumerate(hidden)] + ["output"]
+
+
+def layer_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(z, a) per Dense layer for inputs x (n, input_size), computed with ``infer`` (stateless).
+
+    z = a_prev W + b is the pre-activation (n, units); a = f(z) the activation. For the output layer
+    a is z (the logits: the loss applies the softmax).
+    """
+    stages = []
+    for layer in network.layers:  # Dense, activation, ..., Dense: only the output has no activation
+        x = layer.infer(x)
+        if isinstance(layer, Dense):
+            z = x
+        else:
+            stages.append((z, x))
+    stages.append((z, z))
+    return stages
+
+
+def hidden_activations(network: Network, images: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """The last hidden layer's activations (n, units) for images (n, h, w) uint8 or inputs (n, d).
+
+    A manual inference forward through ``network.layers`` (``infer`` only), stopping before the
+    output layer. ValueError for a network without hidden layers.
+    """
+    if not network.spec.hidden:
+        raise ValueError("this network has no hidden layer (softmax regression): nothing to map")
+    below_output = network.layers[:-1]
+    out = np.empty((len(images), network.spec.hidden[-1].units), dtype=network.dtype)
+    for start in range(0, len(images), chunk):
+        x = input_rows(images[start:start + chunk], network.spec.input_size, network.dtype)
+        for layer in below_output:
+            x = layer.infer(x)
+        out[start:start + chunk] = x
+    return out

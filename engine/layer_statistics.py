@@ -1,0 +1,258 @@
+"""Training dynamics per layer: gradient norms, update ratios, histograms, dead and saturated units.
+
+Measured on a network right after a training step (its Dense layers still hold the batch's dW) and
+on a fixed small sample of inputs, and returned as plain numbers and small arrays, cheap to send to
+another thread. Over time they show how learning flows through the depth of a network:
+
+    gradient norm      ||dL/dW_l||  (vanishing gradients: it shrinks layer by layer towards the input)
+    update ratio       ||W_l(now) - W_l(before)|| / ||W_l(before)||  (healthy: around 1e-3 per step)
+    dead ReLU          a unit whose activation is 0 for every input of the sample
+    saturated value    a sigmoid/tanh activation where f'(z) < 10% of its maximum (learning stalls)
+
+Histograms use fixed bin edges (``LayerBins``), chosen once and passed back in, so that rows
+taken at different times stack into one image, like TensorBoard's histogram dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .inspection import input_rows, layer_names, layer_outputs
+from .network import Network
+
+#: A sigmoid or tanh value counts as saturated where f'(z) is below this share of its maximum.
+SATURATION = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class LayerBins:
+    """Fixed histogram bin edges per Dense layer: weight_edges[l] and activation_edges[l], each (bins + 1,).
+
+    Values outside the edges are counted in the first or last bin.
+    """
+
+    weight_edges: tuple[np.ndarray, ...]
+    activation_edges: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class LayerStatistics:
+    """One Dense layer and its activation, at one moment of training.
+
+    name : ``"hidden 1 (relu)"``, ..., ``"output"``; activation : its f, ``"identity"`` for the logits.
+    gradient_norm : ||dL/dW||_F of the last step; gradient_rms : the same per weight, / sqrt(size).
+    weight_norm : ||W||_F now.
+    update_ratio : ||W - W_before|| / ||W_before|| (or lr ||dW|| / ||W||); NaN if neither was given.
+    weight_histogram, activation_histogram : (bins,) int64 counts (activations: sample x units values).
+    dead_fraction : share of units never active on the sample (ReLU and leaky ReLU; else None).
+    saturated_fraction : share of sample x unit activations in the flat zone (sigmoid, tanh; else None).
+    """
+
+    name: str
+    activation: str
+    gradient_norm: float
+    gradient_rms: float
+    weight_norm: float
+    update_ratio: float
+    weight_histogram: np.ndarray
+    activation_histogram: np.ndarray
+    dead_fraction: float | None
+    saturated_fraction: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkStatistics:
+    """Every Dense layer's statistics, input side first, and the bins their histograms used."""
+
+    layers: tuple[LayerStatistics, ...]
+    bins: LayerBins
+
+    @property
+    def gradient_norms(self) -> np.ndarray:
+        """(layers,) ||dL/dW|| per layer, input side first."""
+        return np.array([s.gradient_norm for s in self.layers])
+
+    @property
+    def update_ratios(self) -> np.ndarray:
+        return np.array([s.update_ratio for s in self.layers])
+
+
+def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | None = None,
+                     weights_before=None, lr: float | None = None) -> NetworkStatistics:
+    """Statistics of every Dense layer of ``network`` (read only) on a fixed ``sample``.
+
+    sample : (n, h, w) uint8 images or (n, input_size) inputs; a few hundred are plenty.
+    bins : from an earlier call's ``.bins`` so histograms stack; None chooses them (``choose_bins``).
+    weights_before : each Dense layer's W at an earlier moment (``weight_snapshot``), for the
+        update ratio over the steps since; else ``lr`` gives lr ||dW|| / ||W|| (plain SGD's step).
+    """
+    x = input_rows(sample, network.spec.input_size, network.dtype)
+    outputs = layer_outputs(network, x)
+    if bins is None:
+        bins = _choose_bins(network, outputs)
+    dense = network.dense_layers
+    if len(bins.weight_edges) != len(dense):
+        raise ValueError(f"bins are for {len(bins.weight_edges)} layers, the network has {len(dense)}")
+    if weights_before is not None and len(weights_before) != len(dense):
+        raise ValueError(f"weights_before has {len(weights_before)} arrays, the network has "
+                         f"{len(dense)} Dense layers")
+    functions = [h.activation for h in network.spec.hidden] + ["identity"]
+    stats = []
+    for i, (layer, name, f, (_, a)) in enumerate(zip(dense, layer_names(network), functions, outputs)):
+        before = None if weights_before is None else weights_before[i]
+        stats.append(LayerStatistics(
+            name=name, activation=f, gradient_norm=_norm(layer.dW),
+            gradient_rms=_norm(layer.dW) / math.sqrt(layer.dW.size), weight_norm=_norm(layer.W),
+            update_ratio=_update_ratio(layer, before, lr),
+            weight_histogram=histogram(layer.W, bins.weight_edges[i]),
+            activation_histogram=histogram(a, bins.activation_edges[i]),
+            dead_fraction=dead_fraction(a) if f in ("relu", "leaky_relu") else None,
+            saturated_fraction=saturated_fraction(a, f) if f in ("sigmoid", "tanh") else None))
+    return NetworkStatistics(tuple(stats), bins)
+
+
+def weight_snapshot(network: Network) -> tuple[np.ndarray, ...]:
+    """Copies of every Dense layer's W: pass them later as ``weights_before``."""
+    return tuple(layer.W.copy() for layer in network.dense_layers)
+
+
+def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
+    """Bin edges with room to grow: weights in +-r, r a round number >= headroom * max |W|;
+    activations in f's range (sigmoid 0..1, tanh -1..1) or, unbounded, likewise from ``sample``.
+
+    sample : (n, h, w) uint8 images or (n, input_size) inputs, as for ``layer_statistics``.
+    """
+    x = input_rows(sample, network.spec.input_size, network.dtype)
+    return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
+
+
+def _choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
+    if n_bins < 1 or not headroom >= 1:
+        raise ValueError(f"need n_bins >= 1 and headroom >= 1, got {n_bins} and {headroom}")
+    functions = [h.activation for h in network.spec.hidden] + ["identity"]
+    weight_edges = tuple(np.linspace(-r, r, n_bins + 1) for r in
+                         (_round_up(headroom * np.max(np.abs(layer.W))) for layer in network.dense_layers))
+    activation_edges = tuple(np.linspace(*_activation_range(f, a, headroom), n_bins + 1)
+                             for f, (_, a) in zip(functions, outputs))
+    return LayerBins(weight_edges, activation_edges)
+
+
+def histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts (len(edges) - 1,) int64 of ``values`` in equal-width bins; outside values go to the end
+    bins, NaN to none."""
+    n_bins = len(edges) - 1
+    lo, hi = float(edges[0]), float(edges[-1])
+    scaled = (values.reshape(-1) - np.float32(lo)) * np.float32(n_bins / (hi - lo))
+    if np.isnan(scaled).any():  # a diverged run: NaN has no bin, and is not counted
+        scaled = scaled[~np.isnan(scaled)]
+    index = np.clip(scaled, 0, n_bins - 1, out=scaled).astype(np.intp)
+    return np.bincount(index, minlength=n_bins)
+
+
+def dead_fraction(a: np.ndarray) -> float:
+    """Share of units (columns of a, (n, units)) whose activation is never positive on the n inputs."""
+    return float(np.mean(~np.any(a > 0, axis=0)))
+
+
+def saturated_fraction(a: np.ndarray, function: str) -> float:
+    """Share of activation values where f'(z) < SATURATION * max f'.
+
+    sigmoid: f' = a (1 - a), max 1/4;  tanh: f' = 1 - a^2, max 1.
+    """
+    if function == "sigmoid":
+        flat = a * (1 - a) < SATURATION / 4
+    elif function == "tanh":
+        flat = 1 - a * a < SATURATION
+    else:
+        raise ValueError(f"saturation is defined for sigmoid and tanh, not {function!r}")
+    return float(np.mean(flat))
+
+
+def _update_ratio(layer, before, lr) -> float:
+    if before is not None:
+        return _norm(layer.W - before) / max(_norm(before), 1e-30)
+    if lr is not None:
+        return lr * _norm(layer.dW) / max(_norm(layer.W), 1e-30)
+    return math.nan
+
+
+def _activation_range(function: str, a: np.ndarray, headroom: float) -> tuple[float, float]:
+    if function == "sigmoid":
+        return 0.0, 1.0
+    if function == "tanh":
+        return -1.0, 1.0
+    top = _round_up(headroom * float(np.max(np.abs(a))))
+    return (0.0, top) if function == "relu" else (-top, top)
+
+
+def _round_up(x: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k that is >= x (1 for x <= 0): stable edges for similar data."""
+    if not x > 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
+
+
+def _norm(a: np.ndarray) -> float:
+    return float(np.sqrt(np.dot(a.reshape(-1), a.reshape(-1)), dtype=np.float64))
+
+
+class StatisticsHistory:
+    """Statistics over time, as arrays ready to plot: one row per measurement.
+
+    gradient_norms, update_ratios, dead_fractions, saturated_fractions : (rows, layers) floats
+    (NaN where a layer has no such number); weight_rows[l], activation_rows[l] : (rows, bins)
+    counts of layer l, one histogram per row (a heatmap over time); steps : (rows,).
+    At ``max_rows`` every other row is dropped, so a long run stays covered at a coarser grain.
+    """
+
+    def __init__(self, max_rows: int = 512):
+        if max_rows < 2:
+            raise ValueError(f"max_rows must be >= 2, got {max_rows}")
+        self.max_rows = max_rows
+        self._steps: list[int] = []
+        self._rows: list[NetworkStatistics] = []
+
+    def add(self, step: int, stats: NetworkStatistics) -> None:
+        if self._rows and len(stats.layers) != len(self._rows[0].layers):
+            raise ValueError("these statistics are of another network; start a new history")
+        if len(self._rows) >= self.max_rows:
+            self._steps, self._rows = self._steps[1::2], self._rows[1::2]
+        self._steps.append(int(step))
+        self._rows.append(stats)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.array(self._steps, dtype=np.int64)
+
+    def _column(self, field: str) -> np.ndarray:
+        return np.array([[math.nan if getattr(s, field) is None else getattr(s, field)
+                          for s in row.layers] for row in self._rows], dtype=np.float64)
+
+    @property
+    def gradient_norms(self) -> np.ndarray:
+        return self._column("gradient_norm")
+
+    @property
+    def update_ratios(self) -> np.ndarray:
+        return self._column("update_ratio")
+
+    @property
+    def dead_fractions(self) -> np.ndarray:
+        return self._column("dead_fraction")
+
+    @property
+    def saturated_fractions(self) -> np.ndarray:
+        return self._column("saturated_fraction")
+
+    def weight_rows(self, layer: int) -> np.ndarray:
+        return np.stack([row.layers[layer].weight_histogram for row in self._rows])
+
+    def activation_rows(self, layer: int) -> np.ndarray:
+        return np.stack([row.layers[layer].activation_histogram for row in self._rows])
