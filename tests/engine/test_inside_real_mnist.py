@@ -10,7 +10,7 @@ from engine.presets import preset
 from engine.projection import balanced_sample, hidden_map, locate, pixel_map
 from engine.saliency import nudge
 from engine.step_trace import trace_step
-from engine.training import BatchEnd, Trainer, TrainConfig
+from engine.training import BatchEnd, TrainConfig, Trainer
 
 
 def _separation(embedding):

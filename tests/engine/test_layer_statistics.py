@@ -4,11 +4,20 @@ import numpy as np
 import pytest
 
 from engine.dataset import as_inputs
-from engine.layer_statistics import (LayerBins, StatisticsHistory, choose_bins, dead_fraction, histogram,
-                                     layer_statistics, saturated_fraction, weight_snapshot)
 from engine.inspection import layer_outputs
+from engine.layer_statistics import (
+    LayerBins,
+    StatisticsHistory,
+    choose_bins,
+    dead_fraction,
+    histogram,
+    layer_statistics,
+    saturated_fraction,
+    weight_snapshot,
+)
 from engine.network import Network, NetworkSpec
 from engine.optimisers import SGD
+
 from synthetic import make_split
 
 IMAGES, LABELS = make_split(128, rng=np.random.default_rng(0))

@@ -6,8 +6,8 @@ import pytest
 from engine.dataset import as_inputs
 from engine.inspection import hidden_activations
 from engine.network import Network, NetworkSpec
-from engine.projection import (PIXELS, align, balanced_sample, embed, hidden_map, locate, pixel_map,
-                               principal_components)
+from engine.projection import PIXELS, align, balanced_sample, embed, hidden_map, locate, pixel_map, principal_components
+
 from synthetic import make_split
 
 RNG = np.random.default_rng(5)

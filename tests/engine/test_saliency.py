@@ -5,7 +5,8 @@ import pytest
 
 from engine.network import Network, NetworkSpec
 from engine.saliency import input_gradient, nudge
-from engine.training import Trainer, TrainConfig
+from engine.training import TrainConfig, Trainer
+
 from gradcheck import assert_close, numerical_gradient
 from synthetic import make_split
 
