@@ -19,16 +19,8 @@ HIGHLIGHT = QColor(255, 196, 0)
 
 def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """(activation name, values (units,)) of every hidden layer for one (h, w) uint8 image."""
-    from engine.dataset import as_inputs
-    from engine.layers import Activation
-
-    x = as_inputs(image[None]).astype(network.dtype, copy=False)
-    found = []
-    for layer in network.layers:
-        x = layer.infer(x)
-        if isinstance(layer, Activation):
-            found.append((layer.name, x[0].copy()))
-    return found
+    outputs = network.activations(image[None])[:-1]  # the last one is the logits
+    return [(layer.activation, values[0]) for layer, values in zip(network.spec.hidden, outputs)]
 
 
 class WeightGrid(QWidget):
