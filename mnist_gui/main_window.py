@@ -21,6 +21,7 @@ from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.status_bar import DataStatusBar
+from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import shutdown_all
 
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
         self.setStatusBar(self.status)
+        self._wheel_guard = WheelGuard(self)
+        QApplication.instance().installEventFilter(self._wheel_guard)
         self.datasets = DatasetHub(self)
         self.datasets.dataset_changed.connect(self.dataset_changed)
         self.datasets.dataset_changed.connect(self.status.set_dataset)
@@ -210,7 +213,8 @@ class MainWindow(QMainWindow):
         self.loader.use_offline()
 
     def choose_folder(self):
-        start = self.dataset.source if self.dataset is not None else str(Path.home())
+        source = self.dataset.source if self.dataset is not None else ""
+        start = source if source and Path(source).is_dir() else str(Path.home())  # not "built in: …"
         folder = QFileDialog.getExistingDirectory(self, "Choose a folder with MNIST files", start)
         if folder:
             self.open_folder(folder)

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import qVersion
-from PySide6.QtWidgets import QLabel, QListView, QWidget
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtWidgets import QComboBox, QLabel, QListView, QWidget
 
 from mnist_gui.about import about_html
 from mnist_gui.app import parse_args
@@ -153,3 +153,28 @@ def test_every_name_for_automation_is_in_the_window(qtbot, settings, synthetic_d
     missing = [(cls.__name__, name) for cls, names in promised.items() for name in names
                if len(window.findChildren(cls, name)) != 1]
     assert missing == []
+
+
+def _wheel(widget, notches: int = 1):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_changes_a_field_only_once_it_has_the_focus(qtbot, settings, synthetic_dir):
+    window = open_window(qtbot, synthetic_dir, settings)
+    window.show_panel("training")
+    builder = window.training_view.builder
+    spin, combo = builder.lr_spin, builder.findChild(QComboBox)
+    lr, index = spin.value(), combo.currentIndex()
+    _wheel(spin, -1)
+    _wheel(combo, -1)
+    assert spin.value() == lr and combo.currentIndex() == index  # scrolling past changes nothing
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    _wheel(spin, -1)
+    assert spin.value() != lr  # a focused field takes the wheel as before
