@@ -359,3 +359,20 @@ def test_keyboard_starts_pauses_and_stops_a_run(qtbot, view):
     with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT) as blocker:
         qtbot.keyClick(view.controls.start_button, Qt.Key_Escape)
     assert blocker.args[0].status == "stopped"
+
+
+def test_selecting_a_run_makes_its_network_the_model(qtbot, view):
+    configure(view, epochs=1)
+    first = run_to_end(qtbot, view)
+    configure(view, epochs=2)
+    second = run_to_end(qtbot, view)
+    assert first.network is not None and second.network is not None
+    assert view.hub.network is second.network  # the last run trained is shown
+    view.runs_list.select_run(first)
+    assert view.hub.network is first.network and first.name in view.hub.description
+    images = view.datasets.dataset.test_images[:20]
+    np.testing.assert_array_equal(view.hub.network.predict(images), first.network.predict(images))
+    view.runs_list.select_run(second)
+    assert view.hub.network is second.network
+    view.remove_run(first)
+    assert first.network is None  # removing a run frees its network

@@ -77,6 +77,7 @@ class RunsList(QWidget):
     remove_requested = Signal(object)
     export_csv_requested = Signal()
     export_png_requested = Signal()
+    run_selected = Signal(object)         # RunRecord: the user picked this row
 
     def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
@@ -99,6 +100,7 @@ class RunsList(QWidget):
         self.table.setMinimumHeight(110)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self._build_buttons()
         runs.run_added.connect(self._on_run_added)
         runs.run_changed.connect(self._on_run_changed)
@@ -213,6 +215,15 @@ class RunsList(QWidget):
         run = self.selected_run()
         if run is not None:
             signal.emit(run)
+
+    def select_run(self, run: RunRecord) -> None:
+        """Select ``run``'s row, as a click on it does."""
+        self.table.selectRow(self._runs.index(run))
+
+    def _on_selection_changed(self):
+        run = self.selected_run()
+        if run is not None and not self._updating:
+            self.run_selected.emit(run)
 
     def _update_buttons(self):
         run = self.selected_run()

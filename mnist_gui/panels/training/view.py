@@ -123,6 +123,7 @@ class TrainingView(QWidget):
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
+        self.runs_list.run_selected.connect(self.use_run)
         self.runs_list.remove_requested.connect(self.remove_run)
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
@@ -215,6 +216,17 @@ class TrainingView(QWidget):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop training and wait for its thread. True if it ended in time."""
         return self.session.shutdown(timeout_ms)
+
+    def use_run(self, run: RunRecord) -> None:
+        """Make ``run``'s final network the model that Draw and Evaluate use (selecting its row).
+
+        A run in progress or without a network (diverged, or stopped before its first epoch)
+        changes nothing: the hub keeps what it shows.
+        """
+        if run.status.active or run.network is None or self.hub.network is run.network:
+            return
+        self.hub.set_network(run.network, f"{run.name} ({len(run.epochs)} epochs)")
+        self._hint(f"<b>{run.name}</b> is now the model in the Draw and Evaluate panels.")
 
     def remove_run(self, run: RunRecord) -> None:
         """Forget a finished run: its row, its curves and its network."""
