@@ -26,6 +26,7 @@ from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
+SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
 
 
@@ -158,6 +159,15 @@ class MainWindow(QMainWindow):
                      "1,797 small 8×8 digits built into the app")
         file_menu.addSeparator()
         self._model_separator = file_menu.addSeparator()  # Save / Load model go in between
+        self.save_session_action = self._action(
+            file_menu, "Save &session…", self._ask_save_session, "Ctrl+Shift+S",
+            "Every run of this session (settings, curves and networks) in one file, to show again later")
+        self.save_session_action.setObjectName("saveSessionAction")
+        self.open_session_action = self._action(
+            file_menu, "Open s&ession…", self._ask_open_session, "Ctrl+Shift+O",
+            "Restore the runs of a saved session (from the app or mnist-train --experiment)")
+        self.open_session_action.setObjectName("openSessionAction")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Close the app")
         self.view_menu = self.menuBar().addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
@@ -256,6 +266,39 @@ class MainWindow(QMainWindow):
                                                     offer_offline=showing != OFFLINE_NAME)
         self.show_panel("data")
 
+    # --- sessions ---------------------------------------------------------------------------
+
+    def save_session(self, path) -> Path:
+        """Write every finished run to ``path`` (a .npz session file). ValueError/OSError on failure."""
+        return self.runs.save(path)
+
+    def open_session(self, path) -> list:
+        """Replace the runs by those of the session file ``path``; ValueError (naming the file) if
+        it is not a good one, and then nothing changes. The last run with a network is shown."""
+        runs = self.runs.open(path)
+        with_network = [run for run in runs if run.network is not None]
+        if with_network:
+            self.training_view.runs_list.select_run(with_network[-1])
+        self.status.showMessage(f"Opened {Path(path).name}: {len(runs)} run(s).", 10000)
+        return runs
+
+    def _ask_save_session(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save the session", "lesson.session.npz",
+                                              SESSION_FILTER)
+        if path:
+            self._guard("The session could not be saved", lambda: self.save_session(path))
+
+    def _ask_open_session(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
+        if path:
+            self._guard("The session could not be opened", lambda: self.open_session(path))
+
+    def _guard(self, title: str, action):
+        try:
+            action()
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, title, str(exc))
+
     def show_error(self, title: str, message: str):
         """A non-blocking warning dialog (objectName ``datasetErrorDialog``)."""
         if self._error_dialog is not None:
@@ -295,7 +338,8 @@ class MainWindow(QMainWindow):
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
         return shutdown_all([self.loader.runner, self.datasets.runner,
-                             self.training_view.session.runner, self.evaluate_view.runner],
+                             self.training_view.session.runner, self.training_view.lr_runner,
+                             self.evaluate_view.runner],
                             timeout_ms)
 
     def closeEvent(self, event):

@@ -92,6 +92,7 @@ class RunRecord:
     epochs: list[EpochEnd] = field(default_factory=list)
     end: RunEnd | None = None
     network: object = None
+    group: str = ""  # the experiment the run belongs to ("" if none)
     raw: GrowingSeries = field(default_factory=GrowingSeries)
     smooth: GrowingSeries = field(default_factory=GrowingSeries)
     _average: float = 0.0
@@ -136,6 +137,24 @@ class RunRecord:
             return None
         seen = sum(e.samples_per_second * e.seconds for e in self.epochs)
         return seen / max(self.train_seconds, 1e-9)
+
+    def to_data(self):
+        """The run as the engine's ``RunData`` (what a session file holds). Ended runs only."""
+        from engine.session_file import RunData
+        return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
+                       self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
+                       tuple(self.epochs), self.end, self.network)
+
+    @classmethod
+    def from_data(cls, number: int, data) -> "RunRecord":
+        """A run read from a session file: its curves replayed, so the smoothed loss is the same."""
+        run = cls(number, data.name, data.spec, data.config, data.dataset_name,
+                  RUN_COLOURS[(number - 1) % len(RUN_COLOURS)], RunState(data.status),
+                  message=data.message, epochs=list(data.epochs), end=data.end,
+                  network=data.network, group=data.group)
+        for x, loss in zip(data.batch_x, data.batch_loss):
+            run.add_batch_loss(float(x), float(loss))
+        return run
 
     def settings_text(self) -> str:
         """'784-256(relu)-128(relu)-10 · adam lr 0.002 (cosine), batches of 128, ...'."""
@@ -234,6 +253,41 @@ class RunsModel(QObject):
     def set_visible(self, run: RunRecord, visible: bool) -> None:
         run.visible = visible
         self.run_changed.emit(run)
+
+    def replace_all(self, runs_data) -> list[RunRecord]:
+        """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's).
+
+        Refused (RuntimeError) while a run is in progress.
+        """
+        if self.active is not None:
+            raise RuntimeError("Stop the training run first.")
+        for run in list(self._runs):
+            self.remove(run)
+        self._next_number = 1
+        added = []
+        for data in runs_data:
+            run = RunRecord.from_data(self._next_number, data)
+            self._next_number += 1
+            self._runs.append(run)
+            self.run_added.emit(run)
+            added.append(run)
+        return added
+
+    def save(self, path) -> Path:
+        """Every ended run, with its settings, curves and network, in one session file."""
+        from engine.session_file import save_session
+        ended = [run.to_data() for run in self._runs if not run.status.active]
+        if not ended:
+            raise ValueError("There is no finished run to save yet: train one first.")
+        return save_session(path, ended)
+
+    def open(self, path) -> list[RunRecord]:
+        """Replace the runs by a session file's. The file is read and checked whole first, so a
+        bad file (ValueError naming it) leaves the current runs as they are."""
+        from engine.session_file import load_session
+        if self.active is not None:
+            raise ValueError("Stop the training run before opening a session.")
+        return self.replace_all(load_session(path))
 
     def remove(self, run: RunRecord) -> bool:
         """Forget an ended run (its curves and its network). False for the run in progress."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mnist_gui.state.runs import RunRecord, RunsModel, RunState
-from mnist_gui.workers.training import BatchProgress, EpochReport, RunReport, TrainingJob
+from mnist_gui.workers.training import BatchProgress, EpochReport, ExperimentJob, NextRun, RunReport, TrainingJob
 from mnist_gui.workers.worker import TaskRunner
 
 IDLE = "idle"  # the session's state when no run is in progress
@@ -29,6 +29,8 @@ class TrainingSession(QObject):
     failed = Signal(str)          # the run could not start or crashed: a message for people
     state_changed = Signal(str)
     run_finished = Signal(object)  # the RunRecord of a run that just ended (any reason)
+    experiment_progressed = Signal(int, int, str)  # run number (1-based), runs in all, its label
+    experiment_finished = Signal(str, object)      # the experiment's name, its RunRecords in order
 
     def __init__(self, runs: RunsModel, hub, parent: QObject | None = None):
         super().__init__(parent)
@@ -37,6 +39,8 @@ class TrainingSession(QObject):
         self._job: TrainingJob | None = None
         self._run: RunRecord | None = None
         self._last_step = 0
+        self._experiment: tuple[str, list[RunRecord]] | None = None  # its name and runs so far
+        self._dataset_name = ""
         self.runner.partial.connect(self._on_report)
         self.runner.held.connect(self._on_held)
         self.runner.failed.connect(self._on_failed)
@@ -44,7 +48,14 @@ class TrainingSession(QObject):
 
     @property
     def state(self) -> str:
-        return IDLE if self._run is None else str(self._run.status)
+        if self._run is None:
+            return IDLE if self._experiment is None else str(RunState.RUNNING)  # between two runs
+        return str(self._run.status)
+
+    @property
+    def experiment(self) -> str:
+        """The name of the experiment under way ("" if none)."""
+        return "" if self._experiment is None else self._experiment[0]
 
     @property
     def current_run(self) -> RunRecord | None:
@@ -52,7 +63,7 @@ class TrainingSession(QObject):
         return self._run
 
     def is_busy(self) -> bool:
-        return self._run is not None
+        return self._job is not None
 
     # --- intent -----------------------------------------------------------------------------
 
@@ -68,6 +79,17 @@ class TrainingSession(QObject):
         self.runner.start(self._job)
         self._set(RunState.STEPPING if step else RunState.RUNNING)
         return run
+
+    def start_experiment(self, name: str, configurations, dataset) -> None:
+        """Queue every configuration (engine ``experiments.Configuration``) as one run each."""
+        if self._job is not None:
+            raise RuntimeError("a run is already going on; stop it first")
+        if not configurations:
+            raise ValueError("the experiment has no run to make")
+        self._experiment, self._dataset_name = (name, []), dataset.name
+        self._job = ExperimentJob(name, configurations, dataset)
+        self.runner.start(self._job)
+        self.state_changed.emit(self.state)
 
     def pause(self) -> None:
         if self.state in (RunState.RUNNING, RunState.STEPPING):
@@ -88,10 +110,11 @@ class TrainingSession(QObject):
 
     def stop(self) -> None:
         """End the run after the current batch; ``run_ended`` follows."""
-        if self._run is not None and self.state != RunState.STOPPING:
+        if self._job is not None and self.state != RunState.STOPPING:
             self._job.stop()
             self.runner.resume()
-            self._set(RunState.STOPPING)
+            if self._run is not None:
+                self._set(RunState.STOPPING)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Abandon the run (closing the app) and wait for its thread. True if it ended in time."""
@@ -107,6 +130,8 @@ class TrainingSession(QObject):
 
     @Slot(object)
     def _on_report(self, report):
+        if isinstance(report, NextRun):
+            return self._on_next_run(report)
         run = self._run
         if run is None:
             return
@@ -122,16 +147,27 @@ class TrainingSession(QObject):
         elif isinstance(report, RunReport):
             self._end(report)
 
+    def _on_next_run(self, report: NextRun):
+        c = report.configuration
+        run = self.runs.new_run(f"{report.group} · {c.label}", c.spec, c.config, self._dataset_name)
+        run.group = report.group
+        self._experiment[1].append(run)
+        self._run, self._last_step = run, 0
+        self._set(RunState.RUNNING)
+        self.experiment_progressed.emit(report.index + 1, report.count, c.label)
+
     def _end(self, report: RunReport):
         run, end = self._run, report.end
-        self._run = self._job = None
+        self._run = None
+        if self._experiment is None:
+            self._job = None
         self.runs.finish(run, end, report.network)
         if report.network is not None:
             done, total = end.epochs_completed, run.config.epochs
             what = (f"the trained network, {done} epochs" if end.reason == "completed"
                     else f"the network stopped after epoch {done} of {total}")
             self.hub.set_network(report.network, what)
-        self.state_changed.emit(IDLE)
+        self.state_changed.emit(self.state)  # idle, or running on between two runs of an experiment
         self.run_ended.emit(end)
         self.run_finished.emit(run)
 
@@ -146,6 +182,7 @@ class TrainingSession(QObject):
     def _on_failed(self, error):
         run = self._run
         self._run = self._job = None
+        self._end_experiment()
         message = str(error) or type(error).__name__
         if run is not None:
             self.runs.set_state(run, RunState.FAILED, message)
@@ -157,3 +194,13 @@ class TrainingSession(QObject):
     def _on_job_done(self, _result):
         if self._run is not None:  # the job ended without a RunReport: it cannot, but say so
             self._on_failed(RuntimeError("the training job ended without reporting its end"))
+            return
+        self._job = None
+        self._end_experiment()
+        self.state_changed.emit(IDLE)
+
+    def _end_experiment(self):
+        if self._experiment is not None:
+            name, runs = self._experiment
+            self._experiment = None
+            self.experiment_finished.emit(name, runs)

@@ -77,8 +77,11 @@ class TrainingJob:
     """
 
     def __init__(self, spec, config, dataset, *, interval: float = REPORT_INTERVAL,
-                 pause_after_epoch: bool = False):
+                 pause_after_epoch: bool = False, time_limit: float | None = None):
         self.spec, self.config, self.dataset = spec, config, dataset
+        self._time_limit = time_limit  # seconds of training, then the run stops ("at equal time")
+        self._trained = 0.0            # seconds of training so far (pauses excluded)
+        self._last_tick: float | None = None
         self._interval = interval
         self._lock = threading.Lock()
         self._trainer: Trainer | None = None
@@ -118,10 +121,11 @@ class TrainingJob:
         self._window.restart()
         for event in trainer.run():
             for report in self._reports(event, network, job):
-                holds = job.holds
+                holds, handed_over = job.holds, time.perf_counter()
                 yield report
                 if job.holds != holds:
                     self._window.restart()  # a pause is not training time
+                    self._trained -= time.perf_counter() - handed_over
 
     def _reports(self, event, network: Network, job):
         """What one engine event gives the GUI: None (a step boundary only) or reports."""
@@ -137,6 +141,7 @@ class TrainingJob:
     def _on_batch(self, event: BatchEnd, job) -> BatchProgress | None:
         """Add the batch to the window; a report when it is due or a pause is asked for."""
         w = self._window
+        self._check_time_limit()
         w.loss_sum += event.loss
         w.count += 1
         w.samples += min(self._batch_size, self._n_train - (event.batch - 1) * self._batch_size)
@@ -144,6 +149,14 @@ class TrainingJob:
         if job.is_paused() or time.perf_counter() - w.t0 >= self._interval:
             return self._report()
         return None
+
+    def _check_time_limit(self) -> None:
+        now = time.perf_counter()
+        if self._last_tick is not None:
+            self._trained += now - self._last_tick
+        self._last_tick = now
+        if self._time_limit is not None and self._trained >= self._time_limit:
+            self.stop()
 
     def _flush(self):
         """The batches not yet reported, as one report (nothing if there are none)."""
@@ -181,3 +194,63 @@ class TrainingJob:
     def _on_end(self, event: RunEnd, network: Network) -> RunReport:
         kept = event.reason != "diverged" and event.epochs_completed > 0
         return RunReport(event, network.copy() if kept else None)
+
+
+@dataclass(frozen=True, eq=False)
+class NextRun:
+    """An experiment starts its run ``index`` (0-based) of ``count``: ``configuration`` (engine)."""
+
+    index: int
+    count: int
+    group: str
+    configuration: object
+
+
+class ExperimentJob:
+    """An experiment's runs, one after another, on the one worker: a NextRun, then that run's reports.
+
+    ``stop()`` ends the current run and the ones still queued.
+    """
+
+    def __init__(self, group: str, configurations, dataset, *, interval: float = REPORT_INTERVAL):
+        self.group, self.configurations, self.dataset = group, list(configurations), dataset
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._current: TrainingJob | None = None
+        self._stop = False
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            if self._current is not None:
+                self._current.stop()
+
+    def step_epoch(self) -> None:
+        with self._lock:
+            if self._current is not None:
+                self._current.step_epoch()
+
+    def __call__(self, job):
+        for i, c in enumerate(self.configurations):
+            data = training_subset(self.dataset, c.train_size, c.config.seed)
+            training = TrainingJob(c.spec, c.config, data, interval=self._interval,
+                                   time_limit=c.time_limit)
+            with self._lock:
+                if self._stop:
+                    return i
+                self._current = training
+            yield NextRun(i, len(self.configurations), self.group, c)
+            yield from training(job)
+        return len(self.configurations)
+
+
+def training_subset(dataset, n: int | None, seed: int):
+    """``dataset`` with only ``n`` of its training images (a seeded choice), or itself."""
+    if n is None or n >= len(dataset.train_labels):
+        return dataset
+    import dataclasses
+
+    import numpy as np
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(dataset.train_labels))[:n])
+    return dataclasses.replace(dataset, train_images=dataset.train_images[chosen],
+                               train_labels=dataset.train_labels[chosen])

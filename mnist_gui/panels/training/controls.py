@@ -41,6 +41,8 @@ class TrainingControls(QWidget):
     step_requested = Signal()
     stop_requested = Signal()
     suggestion_accepted = Signal()
+    experiment_requested = Signal()
+    lr_finder_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -61,10 +63,24 @@ class TrainingControls(QWidget):
         for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
             row.addWidget(button)
         row.addWidget(self.progress, 1)
+        self.experiment_button = QPushButton("Experiment…", objectName="experimentButton")
+        self.experiment_button.setToolTip(
+            "Compare settings in one click: deeper networks, learning rates, batch sizes, "
+            "initialisations… Each becomes a run, overlaid on the plots, with a results table")
+        self.experiment_button.clicked.connect(self.experiment_requested)
+        self.lr_finder_button = QPushButton("Find a learning rate", objectName="lrFinderButton")
+        self.lr_finder_button.setToolTip(
+            "A short test run on a copy of the network with the learning rate growing from tiny "
+            "to huge: the loss falls, then blows up. The best rate is on the falling part")
+        self.lr_finder_button.clicked.connect(self.lr_finder_requested)
+        second = QHBoxLayout()
+        second.addWidget(self.hint, 1)
+        second.addWidget(self.experiment_button, 0, Qt.AlignTop)
+        second.addWidget(self.lr_finder_button, 0, Qt.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.hint)
+        layout.addLayout(second)
         layout.addWidget(self.banner)
         self.set_state("idle")
 
@@ -142,6 +158,8 @@ class TrainingControls(QWidget):
         self.pause_button.setEnabled("pause" in enabled)
         self.step_button.setEnabled("step" in enabled and not (state == "idle" and self._start_blocked))
         self.stop_button.setEnabled("stop" in enabled)
+        for button in (self.experiment_button, self.lr_finder_button):
+            button.setEnabled(state == "idle" and not self._start_blocked)
         resume = state == "paused"
         self.pause_button.setText("Resume" if resume else "Pause")
         self.pause_button.setIcon(self.style().standardIcon(

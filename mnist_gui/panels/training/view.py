@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 from engine.network import Network
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
+from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentResults
+from mnist_gui.panels.training.lr_finder import LRFinderDialog
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
 from mnist_gui.state.training import IDLE, TrainingSession
 from mnist_gui.workers.training import BatchProgress
+from mnist_gui.workers.worker import TaskRunner
 
 MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
 
@@ -51,6 +54,8 @@ class TrainingView(QWidget):
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
         self.session = TrainingSession(self.runs_model, hub, self)
+        self.lr_runner = TaskRunner(self, "lr-finder")
+        self.lr_dialog: LRFinderDialog | None = None
         self._build()
         self._build_actions()
         self._connect()
@@ -73,11 +78,14 @@ class TrainingView(QWidget):
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
+        self.results = ExperimentResults()
+        self.results.hide()
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.plots)
         right.addWidget(self.runs_list)
+        right.addWidget(self.results)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
         column = QWidget()
@@ -120,6 +128,13 @@ class TrainingView(QWidget):
         ctl.step_requested.connect(self.step)
         ctl.stop_requested.connect(self.stop)
         ctl.suggestion_accepted.connect(self._accept_suggestion)
+        ctl.experiment_requested.connect(self._ask_experiment)
+        ctl.lr_finder_requested.connect(self.find_learning_rate)
+        s.experiment_progressed.connect(self._on_experiment_progressed)
+        s.experiment_finished.connect(self._on_experiment_finished)
+        self.lr_runner.progressed.connect(self._on_lr_progress)
+        self.lr_runner.succeeded.connect(self._on_lr_found)
+        self.lr_runner.failed.connect(lambda error: self.lr_dialog and self.lr_dialog.show_failure(str(error)))
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
@@ -214,8 +229,68 @@ class TrainingView(QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training and wait for its thread. True if it ended in time."""
-        return self.session.shutdown(timeout_ms)
+        """Stop training (and a learning-rate test) and wait for their threads. True if all ended."""
+        ok = self.session.shutdown(timeout_ms)
+        return self.lr_runner.shutdown(timeout_ms) and ok
+
+    # --- experiments and the learning-rate finder -----------------------------------------------
+
+    def start_experiment(self, experiment) -> None:
+        """Queue every configuration of an engine ``Experiment`` on the builder's dataset."""
+        if self.session.is_busy() or self._dataset is None:
+            return
+        configurations = experiment.configurations()
+        d = self._dataset
+        configurations = [c if (c.spec.input_size, c.spec.classes) == (d.input_size, d.n_classes)
+                          else _resized(c, d) for c in configurations]
+        self.controls.hide_banner()
+        self.session.start_experiment(experiment.name, configurations, d)
+        self._hint(f"Experiment <b>{experiment.name}</b>: {len(configurations)} runs, one after "
+                   "another. Stop ends the current run and the rest.")
+
+    def find_learning_rate(self) -> None:
+        """Run the range test on a copy of the builder's network; the dialog shows the curve."""
+        if self.session.is_busy() or self._start_problem():
+            return
+        from engine.lr_finder import find_learning_rate
+        spec, config, d = self.builder.spec(), self.builder.config(), self._dataset
+        images, labels = d.train_images, d.train_labels
+
+        def job(worker):
+            return find_learning_rate(Network(spec), config, images, labels, check=worker.check,
+                                      progress=lambda done, total: worker.progress(done, total))
+
+        if self.lr_dialog is None:
+            self.lr_dialog = LRFinderDialog(self)
+            self.lr_dialog.use_requested.connect(self.builder.lr_spin.set_exact)
+        self.lr_dialog.show()
+        self.lr_runner.start(job)
+
+    def _on_lr_progress(self, done: int, total: int, _text: str):
+        if self.lr_dialog is not None:
+            self.lr_dialog.show_progress(done, total)
+
+    def _on_lr_found(self, result):
+        if self.lr_dialog is not None:
+            self.lr_dialog.show_result(result)
+
+    def _ask_experiment(self):
+        dialog = ExperimentDialog(self.builder.spec(), self.builder.config(), self)
+        if dialog.exec():
+            self.start_experiment(dialog.experiment())
+
+    def _on_experiment_progressed(self, number: int, count: int, label: str):
+        self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
+                   f"<b>{label}</b>.")
+
+    def _on_experiment_finished(self, name: str, runs: list):
+        self.results.show_runs(runs)
+        self.results.setVisible(bool(runs))
+        best = self.results.best_row()
+        if best >= 0:
+            run = runs[best]
+            self._hint(f"Experiment <b>{name}</b> done: {len(runs)} runs. The best is "
+                       f"<b>{run.name}</b> ({100 * (run.test_accuracy or 0):.2f} % test accuracy).")
 
     def use_run(self, run: RunRecord) -> None:
         """Make ``run``'s final network the model that Draw and Evaluate use (selecting its row).
@@ -291,7 +366,7 @@ class TrainingView(QWidget):
         end = run.end
         if end is None:  # failed: _on_failed says why
             return
-        if end.reason == "diverged":
+        if end.reason == "diverged" and not run.group:  # an experiment's runs may diverge on purpose
             lr = run.config.lr / 10
             self.controls.show_banner(f"<b>Training diverged.</b> {end.message} A smaller learning "
                                       "rate takes smaller, safer steps.", f"Use learning rate {lr:g}")
@@ -392,3 +467,10 @@ class TrainingView(QWidget):
             action()
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, title, str(exc))
+
+
+def _resized(configuration, dataset):
+    """A configuration whose network is sized for ``dataset`` (image size, classes)."""
+    from dataclasses import replace
+    return replace(configuration, spec=replace(configuration.spec, input_size=dataset.input_size,
+                                               classes=dataset.n_classes))

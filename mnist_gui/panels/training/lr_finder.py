@@ -1,0 +1,83 @@
+"""The learning-rate finder's result: the smoothed loss against the learning rate, the suggestion marked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+SUGGESTION_COLOUR = "#e11d48"
+
+
+class LRFinderDialog(QDialog):
+    """Shows an ``engine.lr_finder.LRFinderResult``; ``use_requested(lr)`` puts a rate into the builder."""
+
+    use_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("lrFinderDialog")
+        self.setWindowTitle("Find a learning rate")
+        self._suggestion: float | None = None
+        self.plot = pg.PlotWidget(objectName="lrFinderPlot")
+        item = self.plot.getPlotItem()
+        item.setLogMode(x=True, y=False)
+        item.setLabel("bottom", "learning rate (log scale)")
+        item.setLabel("left", "loss (smoothed)")
+        item.showGrid(x=True, y=True, alpha=0.3)
+        self.raw = self.plot.plot(pen=pg.mkPen("#94a3b8", width=1))
+        self.curve = self.plot.plot(pen=pg.mkPen("#3b82f6", width=3))
+        self.marker = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen(SUGGESTION_COLOUR, width=2, style=Qt.DashLine))
+        self.marker.setVisible(False)
+        self.plot.addItem(self.marker, ignoreBounds=True)
+        self.text = QLabel(objectName="lrFinderText", wordWrap=True)
+        self.text.setText("Running a short test on a copy of the network…")
+        self.use_button = QPushButton(objectName="lrFinderUse")
+        self.use_button.setEnabled(False)
+        self.use_button.clicked.connect(self._use)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
+        self.resize(720, 480)
+
+    def show_progress(self, done: int, total: int):
+        self.text.setText(f"Trying learning rates on a copy of the network: batch {done} of {total}…")
+
+    def show_result(self, result) -> None:
+        lrs = np.asarray(result.lrs, dtype=float)
+        self.raw.setData(lrs, np.asarray(result.losses, dtype=float))
+        self.curve.setData(lrs, np.asarray(result.smoothed, dtype=float))
+        self._suggestion = float(result.suggestion)
+        self.marker.setValue(np.log10(self._suggestion))
+        self.marker.setVisible(True)
+        finite = np.asarray(result.smoothed, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            self.plot.setYRange(float(finite.min()) * 0.9, min(float(finite.max()), 4 * float(finite.min())) * 1.05)
+        self.use_button.setText(f"Use learning rate {self._suggestion:.3g}")
+        self.use_button.setEnabled(True)
+        end = " (it stopped early: the loss blew up)" if result.stopped_early else ""
+        self.text.setText(
+            f"The loss falls while the rate is useful, then rises as steps overshoot{end}. "
+            f"Suggested: <b>{self._suggestion:.3g}</b>, where the smoothed loss falls fastest. "
+            "The network itself was not changed.")
+
+    def show_failure(self, message: str) -> None:
+        self.text.setText(f"The test could not run: {message}")
+
+    def suggestion(self) -> float | None:
+        return self._suggestion
+
+    def _use(self):
+        if self._suggestion is not None:
+            self.use_requested.emit(self._suggestion)
+            self.close()
