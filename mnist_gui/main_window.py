@@ -18,10 +18,12 @@ from mnist_gui.panels.training import TrainingView
 from mnist_gui.settings import AppSettings
 from mnist_gui.state.dataset_hub import DatasetHub
 from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.wheel_guard import WheelGuard
+from mnist_gui.widgets.zoom import apply_zoom
 from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import shutdown_all
 
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self._download_if_missing = download_if_missing  # once, when nothing is found at start
         self._missing = False  # showing the offline digits because no MNIST was found
         self.settings = AppSettings(settings)
+        self.presentation = Presentation(*self.settings.presentation(), parent=self)
         self.loader = DataLoader(self, mirrors=mirrors)
         self.navigator = PanelNavigator(self)
         self.setCentralWidget(self.navigator)
@@ -66,6 +69,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
+        self.presentation.changed.connect(self._on_presentation_changed)
+        self.navigator.panel_changed.connect(self._zoom_new_widgets)
+        if self.presentation.zoom != 1.0:
+            apply_zoom(self, self.presentation.zoom)
         self._restore_geometry()
         if load:
             QTimer.singleShot(0, lambda: self._start_up(data_dir))
@@ -171,10 +178,40 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Close the app")
         self.view_menu = self.menuBar().addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
+        self._build_zoom_actions()
         self._action(self.view_menu, "&Full screen", self._toggle_full_screen, "F11",
                      "Fill the screen (for a projector)")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About MNIST GUI", self.show_about, None, "Versions and credits")
+
+    def _build_zoom_actions(self):
+        p = self.presentation
+        self.presentation_action = self._action(
+            self.view_menu, "&Presentation mode", p.set_presenting, "F5",
+            "Everything larger, to be read from the back of a classroom (remembered)")
+        self.presentation_action.setObjectName("presentationAction")
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.setChecked(p.presenting)
+        self.zoom_in_action = self._action(self.view_menu, "Zoom &in", p.zoom_in, QKeySequence.ZoomIn,
+                                           "Larger text, lines and markers (Ctrl+Plus)")
+        self.zoom_in_action.setObjectName("zoomInAction")
+        self.zoom_in_action.setShortcuts([QKeySequence.ZoomIn, QKeySequence("Ctrl+=")])
+        self.zoom_out_action = self._action(self.view_menu, "Zoom &out", p.zoom_out, QKeySequence.ZoomOut,
+                                            "Smaller text, lines and markers (Ctrl+Minus)")
+        self.zoom_out_action.setObjectName("zoomOutAction")
+        self._action(self.view_menu, "&Actual size", p.reset_zoom, "Ctrl+0",
+                     "The normal size of this mode (Ctrl+0)").setObjectName("zoomResetAction")
+        self.view_menu.addSeparator()
+
+    def _zoom_new_widgets(self, _key: str = ""):
+        """Widgets made since the last zoom (a panel's first showing) get the zoom too."""
+        if self.presentation.zoom != 1.0:
+            apply_zoom(self, self.presentation.zoom)
+
+    def _on_presentation_changed(self, zoom: float, presenting: bool):
+        self.presentation_action.setChecked(presenting)
+        self.settings.set_presentation(zoom, presenting)
+        apply_zoom(self, zoom)
 
     def _action(self, menu, text, slot, shortcut, tip) -> QAction:
         action = menu.addAction(text)

@@ -33,6 +33,18 @@ class AppSettings:
         self._s.setValue("window/geometry", geometry)
         self._s.sync()
 
+    def presentation(self) -> tuple[float, bool]:
+        """(zoom, presentation mode on) as last used; (1.0, False) the first time."""
+        try:
+            zoom = float(self._s.value("view/zoom", 1.0))
+        except (TypeError, ValueError):
+            zoom = 1.0
+        return zoom, str(self._s.value("view/presenting", "false")).lower() == "true"
+
+    def set_presentation(self, zoom: float, presenting: bool):
+        self._s.setValue("view/zoom", float(zoom))
+        self._s.setValue("view/presenting", "true" if presenting else "false")
+
     def panel(self) -> str:
         return str(self._s.value("window/panel", "") or "")
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QListView, QWidget
 
 from mnist_gui.about import about_html
@@ -178,3 +179,24 @@ def test_the_wheel_changes_a_field_only_once_it_has_the_focus(qtbot, settings, s
     qtbot.waitUntil(spin.hasFocus)
     _wheel(spin, -1)
     assert spin.value() != lr  # a focused field takes the wheel as before
+
+
+def test_zoom_and_presentation_mode_scale_labels_and_plots_and_are_remembered(qtbot, settings,
+                                                                               synthetic_dir):
+    window = open_window(qtbot, synthetic_dir, settings)
+    plot = window.training_view.plots.loss_plot
+    label = window.training_view.controls.hint
+    axis = plot.getPlotItem().getAxis("bottom")
+    label_size, tick_size = label.font().pointSizeF(), axis.style["tickFont"]
+    tick_size = tick_size.pointSizeF() if tick_size is not None else plot.font().pointSizeF()
+    window.zoom_in_action.trigger()
+    assert label.font().pointSizeF() == pytest.approx(label_size * 1.15, rel=0.01)
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(tick_size * 1.15, rel=0.01)
+    window.findChild(QAction, "presentationAction").trigger()
+    assert window.presentation.presenting and window.presentation.zoom == pytest.approx(1.6)
+    assert label.font().pointSizeF() == pytest.approx(label_size * 1.6, rel=0.01)
+    window.close()
+    again = open_window(qtbot, synthetic_dir, settings)  # remembered between launches
+    assert again.presentation.presenting and again.presentation_action.isChecked()
+    again.findChild(QAction, "zoomOutAction").trigger()
+    assert again.presentation.zoom == pytest.approx(1.6 / 1.15, rel=0.01)

@@ -1,0 +1,82 @@
+"""Scaling a whole window's text, plots, lines and markers by one factor (presentation mode, Ctrl+Plus).
+
+Widgets often set their own font sizes (a large accuracy, bold headings), so changing the
+application font is not enough: every widget's font is scaled from the size it was built with,
+which is remembered on the widget the first time. pyqtgraph draws its axes, titles, legends and
+curves itself; those are scaled from their remembered sizes too.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
+
+BASE_SIZE = "_zoomBasePointSize"
+BASE_PEN = "_zoom_base_pen_width"
+BASE_SYMBOL = "_zoom_base_symbol_size"
+BASE_TICK = "_zoom_base_tick_size"
+
+
+def apply_zoom(root: QWidget, zoom: float) -> None:
+    """Scale the fonts of ``root`` and every widget under it, and every plot among them."""
+    widgets = [root, *root.findChildren(QWidget)]
+    for widget in widgets:  # every size is read before any is changed: children inherit fonts
+        if widget.property(BASE_SIZE) is None and widget.font().pointSizeF() > 0:
+            widget.setProperty(BASE_SIZE, widget.font().pointSizeF())
+    for widget in widgets:
+        _scale_font(widget, zoom)
+        if isinstance(widget, pg.PlotWidget):
+            zoom_plot(widget, zoom)
+
+
+def _scale_font(widget: QWidget, zoom: float) -> None:
+    base = widget.property(BASE_SIZE)
+    if base is None:  # a font sized in pixels: leave it
+        return
+    font = QFont(widget.font())
+    font.setPointSizeF(float(base) * zoom)
+    widget.setFont(font)
+
+
+def zoom_plot(plot: pg.PlotWidget, zoom: float) -> None:
+    """Tick labels, axis labels, the title, the legend, line widths and markers of one plot."""
+    item = plot.getPlotItem()
+    font = QFont(plot.font())
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        base = getattr(axis, BASE_TICK, None)
+        if base is None:
+            tick_font = axis.style.get("tickFont")
+            base = tick_font.pointSizeF() if tick_font is not None else float(plot.property(BASE_SIZE)
+                                                                             or font.pointSizeF())
+            setattr(axis, BASE_TICK, base)
+        tick = QFont(font)
+        tick.setPointSizeF(base * zoom)
+        axis.setStyle(tickFont=tick, tickLength=int(-5 * zoom))
+        axis.label.setFont(tick)
+        axis.setWidth(None) if name in ("left", "right") else axis.setHeight(None)
+    title = QFont(font)
+    title.setPointSizeF(font.pointSizeF() * 1.2)
+    item.titleLabel.item.setFont(title)
+    if item.legend is not None:
+        for _, label in item.legend.items:
+            label.item.setFont(font)
+        item.legend.updateSize()
+    for curve in item.listDataItems():
+        _scale_curve(curve, zoom)
+
+
+def _scale_curve(curve, zoom: float) -> None:
+    pen = curve.opts.get("pen")
+    if pen is not None and not isinstance(pen, (str, tuple)):
+        pen = pg.mkPen(pen)
+        base = getattr(curve, BASE_PEN, None) or pen.widthF() or 1.0
+        setattr(curve, BASE_PEN, base)
+        pen.setWidthF(base * zoom)
+        curve.setPen(pen)
+    size = curve.opts.get("symbolSize")
+    if curve.opts.get("symbol") is not None and size:
+        base = getattr(curve, BASE_SYMBOL, None) or size
+        setattr(curve, BASE_SYMBOL, base)
+        curve.setSymbolSize(base * zoom)
