@@ -54,17 +54,32 @@ def zoom_plot(plot: pg.PlotWidget, zoom: float) -> None:
         tick = QFont(font)
         tick.setPointSizeF(base * zoom)
         axis.setStyle(tickFont=tick, tickLength=int(-5 * zoom))
-        axis.label.setFont(tick)
+        if axis.labelText:
+            size = _base_points(axis, "_zoom_base_label", axis.labelStyle.get("font-size"), base)
+            axis.setLabel(axis.labelText, units=axis.labelUnits or None,
+                          **{**axis.labelStyle, "font-size": f"{size * zoom:.1f}pt"})
         axis.setWidth(None) if name in ("left", "right") else axis.setHeight(None)
-    title = QFont(font)
-    title.setPointSizeF(font.pointSizeF() * 1.2)
-    item.titleLabel.item.setFont(title)
+    title = item.titleLabel
+    if title.text:
+        size = _base_points(title, "_zoom_base_title", title.opts.get("size"), 1.2 * font.pointSizeF())
+        title.setText(title.text, size=f"{size * zoom:.1f}pt")
     if item.legend is not None:
         for _, label in item.legend.items:
-            label.item.setFont(font)
+            size = _base_points(label, "_zoom_base_legend", label.opts.get("size"), font.pointSizeF())
+            label.setText(label.text, size=f"{size * zoom:.1f}pt")
         item.legend.updateSize()
     for curve in item.listDataItems():
         _scale_curve(curve, zoom)
+
+
+def _base_points(owner, attribute: str, css_size, default: float) -> float:
+    """The point size ``owner`` was first drawn with (from a CSS size like "12pt"), remembered."""
+    base = getattr(owner, attribute, None)
+    if base is None:
+        text = str(css_size or "")
+        base = float(text[:-2]) if text.endswith("pt") and text[:-2].replace(".", "").isdigit() else default
+        setattr(owner, attribute, base)
+    return base
 
 
 def _scale_curve(curve, zoom: float) -> None:
