@@ -376,3 +376,30 @@ def test_selecting_a_run_makes_its_network_the_model(qtbot, view):
     assert view.hub.network is second.network
     view.remove_run(first)
     assert first.network is None  # removing a run frees its network
+
+
+def test_the_loss_axis_fits_the_epochs_not_the_first_batches():
+    from engine.training import EpochEnd
+    from mnist_gui.panels.training.plots import loss_range, marker_size
+    from mnist_gui.state.runs import RunRecord
+    spec, config = NetworkSpec(), replace(PRESETS["default"].training, epochs=3)
+    run = RunRecord(1, "r", spec, config)
+    for i in range(90):  # 30 reports an epoch, from 2.3 down to about 0.12
+        run.add_batch_loss(i / 30, 0.1 + 2.2 * np.exp(-3 * i / 30))
+    for epoch, (train, val) in enumerate([(0.4, 0.3), (0.2, 0.18), (0.12, 0.13)], 1):
+        run.add_epoch(EpochEnd(epoch, 3, train, 0.9, val, 0.9, None, None, 1.0, 1000.0, 0.1))
+    low, high = loss_range([run], log=False)
+    assert low == 0 and 0.4 <= high <= 1.0  # 2.3 at the start is left above the plot (was 2.5)
+    assert marker_size(10) == 8 and 3 <= marker_size(100) < 8
+
+
+def test_after_resume_the_hint_says_it_trains_again(qtbot, view):
+    configure(view, epochs=200, batch=1, hidden=((4, "relu"),))
+    with qtbot.waitSignal(view.session.progressed, timeout=TIMEOUT):
+        view.start()
+    with qtbot.waitSignal(view.session.held, timeout=TIMEOUT):
+        view.pause()
+    assert "Paused after" in view.controls.hint.text()
+    view.resume()
+    assert "Paused" not in view.controls.hint.text() and "Training" in view.controls.hint.text()
+    run_to_end(qtbot, view, view.stop)

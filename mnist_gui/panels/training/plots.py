@@ -30,9 +30,12 @@ class _RunCurves:
         c = run.colour
         self.raw = _curve(loss_plot, _pen(c, 1, alpha=70))
         self.smooth = _curve(loss_plot, _pen(c, 2))
-        self.train_loss = _curve(loss_plot, _pen(c, 2, Qt.DashLine), symbol="o", colour=c)
+        # training: thin, dashed, pale, hollow circles; validation: thick, solid, filled squares
+        self.train_loss = _curve(loss_plot, _pen(c, 1.5, Qt.DashLine, alpha=160), symbol="o", colour=c,
+                                 hollow=True)
         self.val_loss = _curve(loss_plot, _pen(c, 3), symbol="s", colour=c)
-        self.train_acc = _curve(accuracy_plot, _pen(c, 2, Qt.DashLine), symbol="o", colour=c)
+        self.train_acc = _curve(accuracy_plot, _pen(c, 1.5, Qt.DashLine, alpha=160), symbol="o", colour=c,
+                                hollow=True)
         self.val_acc = _curve(accuracy_plot, _pen(c, 3), symbol="s", colour=c)
         self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
         self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
@@ -49,6 +52,9 @@ class _RunCurves:
         self.train_acc.setData(x, 100 * y)
         x, y = run.epoch_series("val_accuracy")
         self.val_acc.setData(x, 100 * y)
+        size = marker_size(len(run.epochs))
+        for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+            item.setSymbolSize(size)
         if run.test_accuracy is not None:
             self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
         else:
@@ -63,11 +69,18 @@ class _RunCurves:
             (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
 
 
-def _curve(plot: pg.PlotItem, pen, symbol=None, colour=None, size=8) -> pg.PlotDataItem:
+def marker_size(n_points: int) -> float:
+    """Markers shrink on long runs: 8 px up to 20 epochs, then smaller, never under 3 px
+    (a hundred large markers merge into a band)."""
+    return 8.0 if n_points <= 20 else max(3.0, 160.0 / n_points)
+
+
+def _curve(plot: pg.PlotItem, pen, symbol=None, colour=None, size=8, hollow=False) -> pg.PlotDataItem:
     """An empty curve, fast for long series: peak downsampling and clipping to the view."""
     kwargs = {}
     if symbol is not None:
-        kwargs = dict(symbol=symbol, symbolSize=size, symbolBrush=colour, symbolPen=colour)
+        kwargs = dict(symbol=symbol, symbolSize=size, symbolBrush=(0, 0, 0, 0) if hollow else colour,
+                      symbolPen=pg.mkPen(colour, width=1.5))
     item = pg.PlotDataItem([], [], pen=pen, **kwargs)
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
@@ -90,8 +103,13 @@ def nice_ceiling(value: float) -> float:
 
 
 def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
-    """y range of the loss plot: 0 to a round number above the curves (or whole decades in log)."""
-    values = [a for run in runs for a in (run.smooth.y(), *[run.epoch_series(n)[1]
+    """y range of the loss plot: 0 to a round number above what matters (or whole decades in log).
+
+    What matters is the per-epoch losses and the smoothed batch loss after the first half epoch:
+    the first batches' loss (about 2.3 for 10 classes) would squash every later change flat, so
+    it is left above the top of the plot.
+    """
+    values = [a for run in runs for a in (_settled(run), *[run.epoch_series(n)[1]
               for n in ("train_loss", "val_loss")]) if len(a)]
     if not values:
         return (-2.0, 1.0) if log else (0.0, 1.0)
@@ -104,6 +122,13 @@ def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
         low, high = math.floor(math.log10(data.min())), math.ceil(math.log10(data.max()))
         return float(low), float(max(high, low + 1))
     return 0.0, nice_ceiling(1.05 * float(data.max(initial=0.0)))
+
+
+def _settled(run: RunRecord) -> np.ndarray:
+    """The smoothed batch loss from half an epoch on (all of it while the run is that young)."""
+    x, y = run.smooth.x(), run.smooth.y()
+    later = y[x >= 0.5]
+    return later if len(later) else y
 
 
 def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
