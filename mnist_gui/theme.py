@@ -29,10 +29,46 @@ def dark_palette() -> QPalette:
 
 
 def apply_theme(app: QApplication, theme: str):
-    """``"system"`` leaves the platform's palette; ``"light"`` and ``"dark"`` use Fusion colours."""
+    """``"system"`` keeps the platform's palette; ``"light"`` and ``"dark"`` use Fusion colours.
+
+    Either way, hint text is made readable: at least WCAG AA contrast (4.5:1) on the window.
+    """
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {THEMES}, not {theme!r}")
-    if theme == "system":
-        return
-    app.setStyle("Fusion")
-    app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
+    if theme != "system":
+        app.setStyle("Fusion")
+    palette = app.palette() if theme == "system" else (
+        dark_palette() if theme == "dark" else app.style().standardPalette())
+    app.setPalette(readable_hints(palette))
+
+
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours, 1 (same) to 21 (black on white)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF()))
+
+
+def readable_hints(palette: QPalette) -> QPalette:
+    """The palette with its hint colour (PlaceholderText) moved towards the text colour until it
+    reads at MIN_CONTRAST on both the window and the base (entry fields) backgrounds."""
+    hint, text = palette.color(QPalette.PlaceholderText), palette.color(QPalette.WindowText)
+    backgrounds = (palette.color(QPalette.Window), palette.color(QPalette.Base))
+    for step in range(11):
+        t = step / 10
+        mixed = QColor.fromRgbF(hint.redF() + (text.redF() - hint.redF()) * t,
+                                hint.greenF() + (text.greenF() - hint.greenF()) * t,
+                                hint.blueF() + (text.blueF() - hint.blueF()) * t)
+        if min(contrast(mixed, bg) for bg in backgrounds) >= MIN_CONTRAST:
+            break
+    palette.setColor(QPalette.PlaceholderText, mixed)
+    return palette

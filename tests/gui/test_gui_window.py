@@ -200,3 +200,21 @@ def test_zoom_and_presentation_mode_scale_labels_and_plots_and_are_remembered(qt
     assert again.presentation.presenting and again.presentation_action.isChecked()
     again.findChild(QAction, "zoomOutAction").trigger()
     assert again.presentation.zoom == pytest.approx(1.6 / 1.15, rel=0.01)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_hint_text_meets_wcag_aa_contrast(qtbot, theme):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.theme import apply_theme, contrast
+    app = QApplication.instance()
+    before_style, before_palette = app.style().name(), app.palette()
+    try:
+        apply_theme(app, theme)
+        p = app.palette()
+        for background in (QPalette.Window, QPalette.Base):
+            assert contrast(p.color(QPalette.PlaceholderText), p.color(background)) >= 4.5
+    finally:
+        app.setStyle(before_style)
+        app.setPalette(before_palette)
