@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
-from mnist_gui import about
+from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
 from mnist_gui.panels.data import DataPanel
 from mnist_gui.panels.draw import DrawView
@@ -182,6 +182,9 @@ class MainWindow(QMainWindow):
         self._action(self.view_menu, "&Full screen", self._toggle_full_screen, "F11",
                      "Fill the screen (for a projector)")
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Start here", self.show_start_here, QKeySequence.HelpContents,
+                     "A short tour of the five panels and the words they use (F1)"
+                     ).setObjectName("startHereAction")
         self._action(help_menu, "&About MNIST GUI", self.show_about, None, "Versions and credits")
 
     def _build_zoom_actions(self):
@@ -352,6 +355,14 @@ class MainWindow(QMainWindow):
         return self._error_dialog
 
     # --- window -----------------------------------------------------------------------------
+
+    def show_start_here(self):
+        box = QMessageBox(QMessageBox.Information, "Start here", glossary.start_here_html(),
+                          QMessageBox.Ok, self)
+        box.setObjectName("startHereDialog")
+        box.setTextFormat(Qt.RichText)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
 
     def show_about(self):
         QMessageBox.about(self, f"About {about.APP_NAME}", about.about_html())

@@ -218,3 +218,16 @@ def test_hint_text_meets_wcag_aa_contrast(qtbot, theme):
     finally:
         app.setStyle(before_style)
         app.setPalette(before_palette)
+
+
+def test_start_here_tours_the_panels_and_the_glossary_is_in_tooltips(qtbot, settings, synthetic_dir):
+    from mnist_gui.glossary import GLOSSARY
+    window = open_window(qtbot, synthetic_dir, settings)
+    window.findChild(QAction, "startHereAction").trigger()
+    box = window.findChild(QWidget, "startHereDialog")
+    assert box is not None and box.isVisible()
+    for title in ("Data", "Mean digits", "Network and training", "Draw", "Evaluate", *GLOSSARY):
+        assert title.lower() in box.text().lower()
+    box.close()
+    plot = window.training_view.plots.loss_plot.getPlotItem()
+    assert "One pass over every training image" in plot.getAxis("bottom").toolTip()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 
 LABEL_STYLE = {"font-size": "12pt"}
@@ -228,6 +229,9 @@ class TrainingPlots(QWidget):
         plot.setToolTip(f"{title} as the network learns. Hover to read values; drag to pan, wheel "
                         "to zoom, right-click for more (A: fit everything)")
         plot.setMinimumHeight(180)
+        item.getAxis("bottom").setToolTip(tip("epoch"))
+        item.getAxis("left").setToolTip(tip("loss") if y_label == "loss" else
+                                        "Share of the images classified correctly. " + tip("validation"))
         return plot
 
     def _legends(self):

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
@@ -24,8 +25,8 @@ COLUMN_TIPS = (
     "Double-click to rename",
     "How the run ended (or that it is still going)",
     "Epochs trained of those asked for",
-    "Training loss of the last epoch",
-    "Validation accuracy of the last epoch",
+    "Training loss of the last epoch. " + tip("loss"),
+    "Validation accuracy of the last epoch. " + tip("validation"),
     "Test accuracy at the end of the run: images never used for training or choosing",
     "Training time (evaluation and pauses excluded)",
     "Training speed",
@@ -88,8 +89,8 @@ class RunsList(QWidget):
         self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
                               "double-click a name to rename it.")
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        for i, tip in enumerate(COLUMN_TIPS):
-            self.table.horizontalHeaderItem(i).setToolTip(tip)
+        for i, text in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(i).setToolTip(text)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
