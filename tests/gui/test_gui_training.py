@@ -326,6 +326,14 @@ def test_log_scale_baseline_and_hover_readout(qtbot, view):
     centre = plot.getPlotItem().vb.sceneBoundingRect().center()
     hover._moved((centre,))
     assert hover.label.isVisible() and "Run 1" in hover.label.textItem.toPlainText()
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    QApplication.sendEvent(plot, QEvent(QEvent.Leave))  # the mouse leaves: the read-out goes
+    assert not hover.label.isVisible()
+    hover._moved((centre,))
+    view.runs_list.rename(run, "renamed run")  # a rename: no stale name stays on screen
+    assert not hover.label.isVisible()
+    assert describe_at(run, 50, "accuracy") == "" and describe_at(run, 50, "loss") == ""
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -293,7 +293,12 @@ class TrainingPlots(QWidget):
         self._curves[run.number].update_batches(run)
         self.fit()
 
+    def hide_hover(self) -> None:
+        for hover in self._hover:
+            hover.hide()
+
     def _on_run_changed(self, run: RunRecord):
+        self.hide_hover()  # its names and values may be out of date now
         curves = self._curves[run.number]
         curves.update_batches(run)
         curves.update_epochs(run)
@@ -338,7 +343,8 @@ class TrainingPlots(QWidget):
         self._ranges[0].resume()
 
     def export_png(self, path) -> bool:
-        """Both plots as one PNG image. True on success."""
+        """Both plots as one PNG image (no hover read-out in it). True on success."""
+        self.hide_hover()
         return self.grab().save(str(path), "PNG")
 
 
@@ -348,6 +354,19 @@ def _extent(run: RunRecord) -> float:
         return float(run.config.epochs)
     last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
     return max(float(len(run.epochs)), last_batch)
+
+
+class _LeaveWatcher(QObject):
+    """Calls ``on_leave`` when the mouse leaves the widget it watches."""
+
+    def __init__(self, on_leave, parent):
+        super().__init__(parent)
+        self._on_leave = on_leave
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Leave:
+            self._on_leave()
+        return False
 
 
 class _Hover:
@@ -364,6 +383,13 @@ class _Hover:
             widget.addItem(item, ignoreBounds=True)
         self.proxy = pg.SignalProxy(widget.scene().sigMouseMoved, rateLimit=HOVER_RATE,
                                     slot=self._moved)
+        self._watcher = _LeaveWatcher(self.hide, widget)
+        widget.installEventFilter(self._watcher)
+
+    def hide(self):
+        """Take the read-out away (the mouse left, the runs changed, or a picture is taken)."""
+        self.line.setVisible(False)
+        self.label.setVisible(False)
 
     def _moved(self, args):
         view = self.widget.getPlotItem().vb
@@ -399,13 +425,16 @@ class _Hover:
 
 
 def describe_at(run: RunRecord, x: float, kind: str) -> str:
-    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss)."""
+    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss).
+
+    Nothing past where the run got to: a 10-epoch run says nothing at epoch 50.
+    """
     parts = []
-    if kind == "loss" and len(run.smooth):
+    if kind == "loss" and len(run.smooth) and x <= run.smooth.x()[-1] + 0.5:
         i = min(int(np.searchsorted(run.smooth.x(), x)), len(run.smooth) - 1)
         parts.append(f"batch {run.smooth.y()[i]:.3f}")
-    if run.epochs:
-        e = run.epochs[min(max(round(x), 1), len(run.epochs)) - 1]
+    if run.epochs and round(x) <= len(run.epochs):
+        e = run.epochs[max(round(x), 1) - 1]
         if kind == "loss":
             parts.append(f"train {e.train_loss:.3f}")
             if e.val_loss is not None:
@@ -414,7 +443,7 @@ def describe_at(run: RunRecord, x: float, kind: str) -> str:
             parts.append(f"train {100 * e.train_accuracy:.2f}")
             if e.val_accuracy is not None:
                 parts.append(f"val. {100 * e.val_accuracy:.2f}")
-    if kind == "accuracy" and run.test_accuracy is not None:
+    if kind == "accuracy" and run.test_accuracy is not None and round(x) <= len(run.epochs):
         parts.append(f"test {100 * run.test_accuracy:.2f}")
     if kind == "accuracy" and parts:
         parts[-1] += " %"
