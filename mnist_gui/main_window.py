@@ -22,7 +22,7 @@ from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.workers.loading import DataLoader, Loaded
-from mnist_gui.workers.worker import shutdown_all
+from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
@@ -39,11 +39,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, data_dir: str | Path | None = None, *, settings: QSettings | None = None,
                  mirrors: list[str] | None = None, load: bool = True,
-                 download_if_missing: bool = True):
+                 download_if_missing: bool = True, close_timeout_ms: int = SHUTDOWN_TIMEOUT_MS):
         super().__init__()
         self.setWindowTitle("MNIST GUI: how a neural network learns")
         self.setWindowIcon(app_icon())
         self._closing = False
+        self._close_timeout_ms = close_timeout_ms
         self._error_dialog: QMessageBox | None = None
         self._panel_actions: dict[str, QAction] = {}
         self._download_if_missing = download_if_missing  # once, when nothing is found at start
@@ -290,15 +291,19 @@ class MainWindow(QMainWindow):
         A job that cannot stop in time (a blocking read on a stalled network share) is left to
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
-        return shutdown_all([self.loader.runner, self.datasets.runner,
-                             self.training_view.session.runner, self.evaluate_view.runner],
-                            timeout_ms)
+        return shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every panel's, new ones too
 
     def closeEvent(self, event):
-        """Remember the geometry, ask every worker to stop, and wait for them (with a timeout)."""
+        """Remember the geometry, ask every worker to stop, and wait for them (with a timeout).
+
+        The app (``mnist_gui.app.main``) passes ``close_timeout_ms=0``: the window then goes at
+        once, and the app waits for the jobs after its event loop has ended, when nothing is on
+        the screen any more. The settings are on disk before that wait.
+        """
         self._closing = True
         self.settings.set_geometry(self.saveGeometry())
-        self.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.settings.qsettings.sync()
+        self.shutdown(self._close_timeout_ms)
         if self._error_dialog is not None:
             self._error_dialog.close()
         super().closeEvent(event)
