@@ -234,7 +234,8 @@ class MainWindow(QMainWindow):
             self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
 
     def _on_cancelled(self):
-        self.status.showMessage("Loading cancelled", 5000)
+        what = "Download" if self.loader.kind == "download" else "Loading"
+        self.status.showMessage(f"{what} cancelled: the data you had is still loaded", 5000)
         if self._missing:
             self.data_panel.banner.show_missing(showing_offline=True)
 
