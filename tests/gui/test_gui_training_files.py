@@ -150,3 +150,22 @@ def test_start_checks_the_memory_free_at_that_moment(qtbot, view, monkeypatch):
     monkeypatch.setattr(engine.memory, "available_memory", lambda: 1000)
     assert view.start() is None and view.current_run is None
     assert "needs about" in view.controls.banner_text.text()
+
+
+def test_saving_the_model_on_a_full_disk_names_the_chosen_file(trained, monkeypatch, tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"the model saved before")
+    choose(monkeypatch, path)
+    monkeypatch.setattr(os, "replace", full_disk)
+    trained._ask_save()
+    text = dialog_text(trained)
+    assert str(path) in text and "No space left" in text and ".tmp" not in text
+    assert path.read_bytes() == b"the model saved before"
+    monkeypatch.undo()
+    old = os.umask(0o077)
+    try:
+        trained.save_model(path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert Network.load(path).spec == trained.hub.network.spec
