@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                         close_timeout_ms=0)
     window.show()
     code = app.exec()
+    window.shutdown(0)  # also stops a job that started after the close (nothing should; be sure)
     if not wait_for_orphans(ORPHAN_WAIT_MS):
         # A job is stuck in a call nothing can interrupt (a stalled network share, a long training
         # step). The window is gone and the settings are written; end now rather than destroy

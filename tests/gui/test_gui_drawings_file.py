@@ -173,3 +173,14 @@ def test_the_file_follows_the_umask(path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_file_that_cannot_be_reached_does_not_stop_the_start(path, monkeypatch):
+    def no_entry(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(type(path), "exists", no_entry)
+    store = DrawingStore(path)
+    assert len(store) == 0 and "cannot be reached" in store.load_error
+    with pytest.raises(OSError):
+        store.add(np.zeros((STORE_SIDE, STORE_SIDE), np.uint8), 1)

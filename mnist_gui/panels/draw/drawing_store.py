@@ -113,7 +113,14 @@ class DrawingStore:
         self._may_write = True
         self.images = np.zeros((0, STORE_SIDE, STORE_SIDE), dtype=np.uint8)
         self.labels = np.zeros(0, dtype=np.uint8)
-        if self.path.exists():
+        try:
+            present = self.path.exists()
+        except OSError as err:  # a folder the user may not enter: start empty, save nothing
+            self._may_write = False
+            self.load_error = f"{self.path} cannot be reached ({err.strerror or err}); your " \
+                              "drawings will not be saved."
+            return
+        if present:
             self._load()
 
     def __len__(self) -> int:
@@ -158,7 +165,7 @@ class DrawingStore:
     def _save(self, images: np.ndarray, labels: np.ndarray):
         """Write ``images`` and ``labels`` whole; they become the store's only once written."""
         if not self._may_write:
-            raise OSError(f"{self.path} could not be read nor set aside; move it away first")
+            raise OSError(f"{self.path} could not be read, and is kept as it is; move it away first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(self.path, lambda out: np.savez_compressed(out, images=images, labels=labels))
         self.images, self.labels = images, labels
