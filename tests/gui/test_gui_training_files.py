@@ -169,3 +169,18 @@ def test_saving_the_model_on_a_full_disk_names_the_chosen_file(trained, monkeypa
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o600
     assert Network.load(path).spec == trained.hub.network.spec
+
+
+@pytest.mark.parametrize("kind", EXPORTS)
+def test_an_export_to_a_read_only_folder_names_the_file(trained, monkeypatch, tmp_path, kind):
+    import tempfile
+
+    def read_only(*_args, **_kwargs):  # what mkstemp meets in a read-only folder (tests run as root)
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    path = tmp_path / f"chosen.{kind}"
+    choose(monkeypatch, path)
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    getattr(trained, EXPORTS[kind])()
+    text = dialog_text(trained)
+    assert str(path) in text and "Permission denied" in text and not path.exists()
