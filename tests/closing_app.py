@@ -79,13 +79,15 @@ def main(scenario: str, folder: str) -> int:
         window.close()
         print(f"close took {time.monotonic() - start:.3f}", flush=True)
 
-    def when(condition, then, tries=[0]):  # noqa: B006 - a counter across the polls
-        tries[0] += 1
-        if tries[0] > 1500:  # 30 s
+    give_up = time.monotonic() + 30
+
+    def when(condition, then):
+        """Call ``then()`` once ``condition()`` holds, looking every 20 ms (for 30 s at most)."""
+        if condition():
+            then()
+        elif time.monotonic() > give_up:
             print(f"gave up waiting in {scenario}", flush=True)
             QApplication.quit()
-        elif condition():
-            then()
         else:
             QTimer.singleShot(20, lambda: when(condition, then))
 

@@ -71,6 +71,7 @@ BAD_FILES = {
     "no labels": npz_bytes(images=np.zeros((2, STORE_SIDE, STORE_SIDE), np.uint8)),
     "pickled objects": npz_bytes(images=np.array([object()], dtype=object), labels=np.array([1])),
     "a bomb of a million drawings": bomb_bytes(1_000_000),
+    "more bytes than declared": bomb_bytes(100, megabytes=4),
 }
 
 
@@ -110,7 +111,8 @@ def test_a_good_file_reads_back(path):
 
 def test_reading_a_bomb_stays_within_what_its_declared_drawings_need(path):
     """A file declaring a million drawings is refused from its header; one declaring 6,000 (75 MB
-    of drawings) but holding 64 MB costs no more than those 75 MB before it is refused."""
+    of drawings) while its archive holds 64 MB is refused from the sizes, and would cost no more
+    than those 75 MB if it got further."""
     path.parent.mkdir(parents=True)
     for n, limit in ((1_000_000, 2_000_000), (6_000, 6_000 * STORE_SIDE**2 + 4_000_000)):
         path.write_bytes(bomb_bytes(n, megabytes=64))

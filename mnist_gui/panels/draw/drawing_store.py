@@ -2,10 +2,11 @@
 
 The file is an ``np.savez_compressed`` archive of ``images`` (n, 112, 112) uint8 and ``labels``
 (n,) uint8. Reading trusts nothing in it: each member's ``.npy`` header is checked (shape, dtype,
-at most ``MAX_DRAWINGS``) before a byte of values is read, and only the declared bytes are read,
-straight into their array, so a damaged or hostile file costs at most what that many drawings
-need. A file that cannot be read is set aside (renamed ``my_drawings.npz.bad-<time>``, never
-deleted) and the store starts empty, so a bad file never stops the app from starting.
+at most ``MAX_DRAWINGS``, the size the archive gives the member) before a byte of values is read,
+and only the declared bytes are read, straight into their array, so a damaged or hostile file
+costs at most what that many drawings need. A file that cannot be read is set aside (renamed
+``my_drawings.npz.bad-<time>``, never deleted) and the store starts empty, so a bad file never
+stops the app from starting.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def _read_member(archive: zipfile.ZipFile, name: str, shape_ok, wanted: str) -> 
             raise DrawingsFileError(f"its {name} should be bytes (uint8), found {dtype}")
         if not shape_ok(shape):
             raise DrawingsFileError(f"its {name} have shape {shape}, expected {wanted}")
+        stored = info.file_size - member.tell()
+        if stored != int(np.prod(shape, dtype=object)):
+            raise DrawingsFileError(f"its {name} take {stored:,} bytes in the archive for "
+                                    f"{int(np.prod(shape, dtype=object)):,} values")
         values = np.empty(shape, dtype=np.uint8)
         buffer = memoryview(values).cast("B") if values.size else memoryview(b"")
         got = 0
@@ -72,6 +77,8 @@ def _read_member(archive: zipfile.ZipFile, name: str, shape_ok, wanted: str) -> 
             if not n:
                 raise DrawingsFileError(f"its {name} are truncated")
             got += n
+        if member.read(1):
+            raise DrawingsFileError(f"its {name} hold more bytes than their header declares")
     return values
 
 
