@@ -14,7 +14,11 @@ from mnist_gui.settings import APPLICATION, ORGANIZATION
 from mnist_gui.theme import THEMES, apply_theme
 from mnist_gui.workers.worker import wait_for_orphans
 
-ORPHAN_WAIT_MS = 10_000  # after the window closed: how long a job that ignored Stop may take
+# After the window has gone: how long jobs may take to stop before the process ends without them.
+# A download stops within about a second of being asked (engine.http_stream); a load blocked on a
+# stalled network share or one long training step cannot be interrupted, and nothing they would
+# still do is worth keeping a closed app alive for.
+ORPHAN_WAIT_MS = 2_000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,12 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     apply_theme(app, args.theme)
     from mnist_gui.main_window import MainWindow  # after the QApplication: the window reads the screen
-    window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download)
+    # close_timeout_ms=0: closing asks every job to stop and the window goes at once; the jobs
+    # still running are waited for here, with nothing left on the screen.
+    window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download,
+                        close_timeout_ms=0)
     window.show()
     code = app.exec()
+    window.shutdown(0)  # also stops a job that started after the close (nothing should; be sure)
     if not wait_for_orphans(ORPHAN_WAIT_MS):
-        # A job is stuck in a call nothing can interrupt (a stalled network share). The window
-        # is gone and the settings are written; end now rather than destroy its thread under it.
+        # A job is stuck in a call nothing can interrupt (a stalled network share, a long training
+        # step). The window is gone and the settings are written; end now rather than destroy
+        # its thread under it ("QThread: Destroyed while thread is still running", SIGABRT).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

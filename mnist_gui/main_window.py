@@ -25,7 +25,7 @@ from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
 from mnist_gui.workers.loading import DataLoader, Loaded
-from mnist_gui.workers.worker import shutdown_all
+from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
@@ -43,11 +43,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, data_dir: str | Path | None = None, *, settings: QSettings | None = None,
                  mirrors: list[str] | None = None, load: bool = True,
-                 download_if_missing: bool = True):
+                 download_if_missing: bool = True, close_timeout_ms: int = SHUTDOWN_TIMEOUT_MS):
         super().__init__()
         self.setWindowTitle("MNIST GUI: how a neural network learns")
         self.setWindowIcon(app_icon())
         self._closing = False
+        self._close_timeout_ms = close_timeout_ms
         self._error_dialog: QMessageBox | None = None
         self._panel_actions: dict[str, QAction] = {}
         self._download_if_missing = download_if_missing  # once, when nothing is found at start
@@ -287,7 +288,8 @@ class MainWindow(QMainWindow):
             self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
 
     def _on_cancelled(self):
-        self.status.showMessage("Loading cancelled", 5000)
+        what = "Download" if self.loader.kind == "download" else "Loading"
+        self.status.showMessage(f"{what} cancelled: the data you had is still loaded", 5000)
         if self._missing:
             self.data_panel.banner.show_missing(showing_offline=True)
 
@@ -385,16 +387,19 @@ class MainWindow(QMainWindow):
         A job that cannot stop in time (a blocking read on a stalled network share) is left to
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
-        return shutdown_all([self.loader.runner, self.datasets.runner,
-                             self.training_view.session.runner, self.training_view.lr_runner,
-                             self.evaluate_view.runner],
-                            timeout_ms)
+        return shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every panel's, new ones too
 
     def closeEvent(self, event):
-        """Remember the geometry, ask every worker to stop, and wait for them (with a timeout)."""
+        """Remember the geometry, ask every worker to stop, and wait for them (with a timeout).
+
+        The app (``mnist_gui.app.main``) passes ``close_timeout_ms=0``: the window then goes at
+        once, and the app waits for the jobs after its event loop has ended, when nothing is on
+        the screen any more. The settings are on disk before that wait.
+        """
         self._closing = True
         self.settings.set_geometry(self.saveGeometry())
-        self.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.settings.qsettings.sync()
+        self.shutdown(self._close_timeout_ms)
         if self._error_dialog is not None:
             self._error_dialog.close()
         super().closeEvent(event)

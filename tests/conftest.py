@@ -50,6 +50,42 @@ def no_leaked_threads(request):
         pytest.fail(f"test left threads or timers running: {leaked + running + timers}")
 
 
+MODAL_CALLS = {"QMessageBox": ("about", "critical", "information", "question", "warning"),
+               "QFileDialog": ("getExistingDirectory", "getOpenFileName", "getSaveFileName"),
+               "QDialog": ("exec",)}
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs():
+    """Make a modal dialog (which would wait for a click no test gives) fail the test instead of
+    hanging the suite; tests that mean to answer one monkeypatch it themselves."""
+    import sys
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None:  # engine tests never import Qt
+        yield
+        return
+    saved = []
+    for class_name, names in MODAL_CALLS.items():
+        cls = getattr(widgets, class_name)
+        for name in names:
+            saved.append((cls, name, cls.__dict__.get(name)))
+            setattr(cls, name, _refuse(f"{class_name}.{name}"))
+    try:
+        yield
+    finally:
+        for cls, name, original in saved:
+            if original is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, original)
+
+
+def _refuse(what: str):
+    def modal(*_args, **_kwargs):
+        raise AssertionError(f"{what}() opens a modal dialog that would block the test suite")
+    return modal
+
+
 def _qt_classes():
     """(name, class) of QThread and QTimer if Qt is already imported (engine tests never import it)."""
     import sys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from engine.atomic import write_atomically
 from engine.network import NetworkSpec
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
@@ -173,14 +175,21 @@ class RunRecord:
 
 
 def write_csv(path, runs: list[RunRecord]) -> Path:
-    """Every curve of ``runs`` as one long-format CSV: run, series, epoch, value."""
-    path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+    """Every curve of ``runs`` as one long-format CSV: run, series, epoch, value.
+
+    Written whole or not at all (a full disk or a kill mid-write leaves the previous file);
+    OSError naming ``path`` if it cannot be written.
+    """
+    def write(out):
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        writer = csv.writer(text)
         writer.writerow(CSV_FIELDS)
         for run in runs:
             writer.writerows(run.series_rows())
-    return path
+        text.flush()
+        text.detach()  # the binary file stays open for write_atomically to sync and close
+
+    return write_atomically(path, write)
 
 
 class RunsModel(QObject):

@@ -167,6 +167,11 @@ class DataLoader(QObject):
     def is_busy(self) -> bool:
         return self.runner.is_busy()
 
+    @property
+    def kind(self) -> str:
+        """What the last job started was: "startup", "folder", "download" or "offline"."""
+        return self._kind
+
     def start_up(self, data_dir: str | Path | None, last_source: str):
         self._start("startup", lambda job: startup_job(data_dir and str(data_dir), last_source, job))
 

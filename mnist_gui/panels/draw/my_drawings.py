@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +9,12 @@ import numpy as np
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
 
+from mnist_gui.panels.draw.drawing_store import STORE_SIDE, DrawingStore
 from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.imaging import gray_image
 
-STORE_SIDE = 112      # drawings are kept at 112x112: small, and enough for any network's size
+__all__ = ["STORE_SIDE", "DrawingStore", "MyDrawingsBox", "Score", "default_path", "score_drawings"]
+
 FILE_NAME = "my_drawings.npz"
 SHOWN = 12            # latest drawings shown in the strip
 
@@ -43,65 +43,6 @@ class Score:
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else float("nan")
-
-
-class DrawingStore:
-    """Drawings (n, 112, 112) uint8, ink high, with labels (n,): loaded at once, saved on each change.
-
-    A file that cannot be read is left alone (``load_error`` says why) and the store starts empty;
-    the next save replaces it atomically (temporary file, then rename).
-    """
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self.load_error = ""
-        self.images = np.zeros((0, STORE_SIDE, STORE_SIDE), dtype=np.uint8)
-        self.labels = np.zeros(0, dtype=np.uint8)
-        if self.path.exists():
-            self._load()
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def _load(self):
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                images, labels = data["images"], data["labels"]
-        except (OSError, ValueError, KeyError) as exc:
-            self.load_error = f"{self.path} could not be read ({exc}); it will be replaced."
-            return
-        if images.dtype != np.uint8 or images.shape[1:] != (STORE_SIDE, STORE_SIDE) \
-                or labels.shape != (len(images),):
-            self.load_error = f"{self.path} does not hold drawings; it will be replaced."
-            return
-        self.images, self.labels = images, labels.astype(np.uint8)
-
-    def add(self, image: np.ndarray, label: int):
-        """Append a (112, 112) uint8 drawing with its label and save the file."""
-        if image.shape != (STORE_SIDE, STORE_SIDE):
-            raise ValueError(f"a drawing must be {STORE_SIDE}x{STORE_SIDE}, got {image.shape}")
-        if not 0 <= label <= 255:
-            raise ValueError(f"label must be 0..255, got {label}")
-        self.images = np.concatenate([self.images, image[None].astype(np.uint8)])
-        self.labels = np.append(self.labels, np.uint8(label))
-        self.save()
-
-    def remove_last(self):
-        if len(self):
-            self.images, self.labels = self.images[:-1], self.labels[:-1]
-            self.save()
-
-    def save(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, images=self.images, labels=self.labels)
-            os.replace(tmp, self.path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        self.load_error = ""
 
 
 def score_drawings(network, images: np.ndarray, labels: np.ndarray, size: int) -> Score:

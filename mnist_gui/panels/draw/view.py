@@ -253,7 +253,7 @@ class DrawView(QWidget):
         try:
             self.store.add(self.canvas.render_ink(STORE_SIDE), label)
         except OSError as exc:
-            self.drawings.show_saved(f"Could not save to {self.store.path}: {exc}")
+            self.drawings.show_saved(f"The drawing was not saved: {exc}")
             return
         self.canvas.clear()
         n = len(self.store)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.initialisers import SCALE_MEANING
+from engine.memory import check_training_fits, estimate_training
 from engine.network import NetworkSpec
 from engine.presets import PRESETS
 from engine.training import TrainConfig
@@ -42,20 +43,6 @@ TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("
                 "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
                 "validation": ("validation_fraction",), "seed": ("seed",)}
 NETWORK_CHECKS = {"layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
-OPTIMISER_SLOTS = {"sgd": 1, "momentum": 2, "nesterov": 2, "adam": 3}  # scratch arrays per parameter
-
-
-def estimate_memory(spec: NetworkSpec, config: TrainConfig, n_train: int) -> tuple[int, int]:
-    """(bytes for weights, gradients and optimiser state; bytes of activations for one batch), float32."""
-    slots = OPTIMISER_SLOTS.get(config.optimiser, 3) + (1 if config.weight_decay else 0)
-    params = spec.n_params * 4 * (2 + slots)
-    batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
-    activations = batch * sum(spec.layer_sizes) * 4 * 3  # outputs, activations and their gradients
-    return params, activations
-
-
-def megabytes(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
 
 
 def _row(*widgets: tuple[QWidget, int]) -> QWidget:
@@ -429,9 +416,14 @@ class NetworkBuilder(QWidget):
                                     f"({self._n_train:,} training images)")
         if not errors:
             try:
-                self.spec(), self.config()
+                spec, config = self.spec(), self.config()
             except ValueError as exc:
                 errors["optimiser"] = str(exc)
+                return errors
+            try:  # the engine refuses, before allocating, what this machine cannot hold
+                check_training_fits(spec, config, self._n_train)
+            except ValueError as exc:
+                errors["memory"] = str(exc)
         return errors
 
     def _update_enabled(self):
@@ -467,10 +459,7 @@ class NetworkBuilder(QWidget):
                                                if k in ("batch_size", "optimiser", "weight_decay")})
         except ValueError:
             config = TrainConfig()
-        fixed, per_batch = estimate_memory(spec, config, self._n_train)
-        self.memory_label.setText(f"Memory ≈ {megabytes(fixed + per_batch)} "
-                                  f"({megabytes(fixed)} weights and optimiser state, "
-                                  f"{megabytes(per_batch)} activations per batch)")
+        self.memory_label.setText(f"Memory ≈ {estimate_training(spec, config, self._n_train).describe()}")
 
 
 def _collect(errors: dict, key: str, cls, values: dict) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 
@@ -342,10 +344,17 @@ class TrainingPlots(QWidget):
         self.loss_plot.getPlotItem().setLogMode(y=on)
         self._ranges[0].resume()
 
-    def export_png(self, path) -> bool:
-        """Both plots as one PNG image (no hover read-out in it). True on success."""
+    def export_png(self, path) -> Path:
+        """Both plots as one PNG image (no hover read-out in it), written whole or not at all;
+        OSError naming ``path``."""
         self.hide_hover()
-        return self.grab().save(str(path), "PNG")
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.WriteOnly)
+        if not self.grab().save(buffer, "PNG"):
+            raise OSError(f"cannot write {path}: the plots could not be made into a PNG image")
+        buffer.close()
+        return write_bytes_atomically(path, data.data())
 
 
 def _extent(run: RunRecord) -> float:

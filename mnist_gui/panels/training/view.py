@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.memory import check_training_fits
 from engine.network import Network
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
@@ -53,6 +54,7 @@ class TrainingView(QWidget):
         self._dataset = None
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
+        self._error_dialog: QMessageBox | None = None
         self.session = TrainingSession(self.runs_model, hub, self)
         self.lr_runner = TaskRunner(self, "lr-finder")
         self.lr_dialog: LRFinderDialog | None = None
@@ -194,6 +196,11 @@ class TrainingView(QWidget):
         if self.session.is_busy() or self._start_problem():
             return None
         spec, config = self.builder.spec(), self.builder.config()
+        try:  # the memory free now, which may be less than when the settings were checked
+            check_training_fits(spec, config, len(self._dataset.train_labels))
+        except ValueError as exc:
+            self.controls.show_banner(f"<b>The run cannot start.</b> {exc}")
+            return None
         name = "Run {n} · " + self.builder.preset_name().replace("{", "(").replace("}", ")") + (
             " (modified)" if self.builder.is_modified() else "")
         self.controls.hide_banner()
@@ -445,28 +452,45 @@ class TrainingView(QWidget):
     def _ask_save(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save the model", "model.npz", MODEL_FILTER)
         if path:
-            self._guard("The model could not be saved", lambda: self.save_model(path))
+            self._guard("The model could not be saved", path, lambda: self.save_model(path))
 
     def _ask_load(self):
         path, _ = QFileDialog.getOpenFileName(self, "Load a model", "", MODEL_FILTER)
         if path:
-            self._guard("The model could not be loaded", lambda: self.load_model(path))
+            self._guard("The model could not be loaded", path, lambda: self.load_model(path))
 
     def _ask_export_csv(self):
         path, _ = QFileDialog.getSaveFileName(self, "Export the curves", "runs.csv", "CSV (*.csv)")
         if path:
-            self._guard("The curves could not be exported", lambda: self.export_csv(path))
+            self._guard("The curves could not be exported", path, lambda: self.export_csv(path))
 
     def _ask_export_png(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save the plots", "training.png", "PNG (*.png)")
         if path:
-            self._guard("The plots could not be saved", lambda: self.export_png(path))
+            self._guard("The plots could not be saved", path, lambda: self.export_png(path))
 
-    def _guard(self, title: str, action):
+    def _guard(self, title: str, path: str, action):
+        """Run ``action``; if it fails, one dialog names the file the user chose and says why."""
         try:
             action()
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, title, str(exc))
+            self._show_error(title, path, str(exc) or type(exc).__name__)
+
+    def _show_error(self, title: str, path: str, reason: str):
+        """A non-blocking warning (objectName ``fileErrorDialog``), one at a time."""
+        if self._error_dialog is not None:
+            self._error_dialog.close()
+        text = reason if str(path) in reason else f"{path}: {reason}"
+        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
+        box.setObjectName("fileErrorDialog")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.destroyed.connect(lambda: setattr(self, "_error_dialog", None))
+        self._error_dialog = box
+        box.open()
+
+    def error_dialog(self) -> QMessageBox | None:
+        """The dialog of the last failed save, load or export, while it is shown."""
+        return self._error_dialog
 
 
 def _resized(configuration, dataset):
