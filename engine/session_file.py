@@ -23,12 +23,13 @@ import math
 import os
 import zipfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import write_atomically
+from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
 from .memory import MemoryEstimate, check_fits, estimate_network
 from .model_file import READ_ERRORS, describe_error, read_npy_header
 from .network import Network, NetworkSpec
@@ -202,22 +203,23 @@ def _parse_run(i: int, d) -> _Plan:
 
 
 def _parse_run_fields(d) -> _Plan:
-    _check_keys(d, RUN_KEYS, "the run", required=RUN_KEYS)
+    check_keys(d, RUN_KEYS, "the run", required=RUN_KEYS)
     for name in ("name", "group", "dataset_name", "status", "message"):
-        _check_type(d[name], str, name)
+        if not isinstance(d[name], str):
+            raise SessionFileError(f"{name} should be str, got {d[name]!r:.40}")
     if d["status"] not in STATUSES:
         raise SessionFileError(f"unknown status {d['status']!r:.40}")
     points = d["batch_points"]
-    if not _is_int(points) or not 0 <= points <= MAX_BATCH_POINTS:
+    if not is_int(points) or not 0 <= points <= MAX_BATCH_POINTS:
         raise SessionFileError(f"batch_points must be a whole number 0 to {MAX_BATCH_POINTS:,}, got {points!r:.40}")
     epochs = _epochs(d["epochs"], "epochs")
     end = None
     if d["end"] is not None:
         history = epochs if d["end_history"] is None else _epochs(d["end_history"], "end_history")
-        end = RunEnd(**_typed(RunEnd, d["end"], "end", skip={"history"}), history=history)
+        end = RunEnd(**typed_fields(RunEnd, d["end"], "end", skip={"history"}), history=history)
     network_spec = network_dtype = None
     if d["network"] is not None:
-        _check_keys(d["network"], {"spec", "dtype"}, "network", required={"spec", "dtype"})
+        check_keys(d["network"], {"spec", "dtype"}, "network", required={"spec", "dtype"})
         network_spec = NetworkSpec.from_dict(d["network"]["spec"])
         network_dtype = d["network"]["dtype"]
         if network_dtype not in WEIGHT_DTYPES:
@@ -225,13 +227,8 @@ def _parse_run_fields(d) -> _Plan:
                                    f"got {network_dtype!r:.40}")
     run_fields = {"name": d["name"], "group": d["group"], "dataset_name": d["dataset_name"],
                   "status": d["status"], "message": d["message"], "spec": NetworkSpec.from_dict(d["spec"]),
-                  "config": _config(d["config"]), "epochs": epochs, "end": end}
+                  "config": train_config_from_dict(d["config"]), "epochs": epochs, "end": end}
     return _Plan(run_fields, points, network_spec, network_dtype)
-
-
-def _config(d) -> TrainConfig:
-    """TrainConfig from JSON, every field's type checked first (its own checks assume numbers)."""
-    return TrainConfig(**_typed(TrainConfig, d, "config", required=False))
 
 
 def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
@@ -239,53 +236,7 @@ def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
         raise SessionFileError(f"{what} must be a list, got {type(items).__name__}")
     if len(items) > MAX_EPOCHS:
         raise SessionFileError(f"{what} has {len(items):,} entries; a run has at most {MAX_EPOCHS:,}")
-    return tuple(EpochEnd(**_typed(EpochEnd, item, f"{what}[{k}]")) for k, item in enumerate(items))
-
-
-# What a JSON value of a dataclass field may be, by the field's annotation; fields with another
-# annotation are left to the class's own checks.
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-CHECKS = {
-    "int": _is_int, "float": _is_number, "str": lambda v: isinstance(v, str),
-    "bool": lambda v: isinstance(v, bool),
-    "int | None": lambda v: v is None or _is_int(v),
-    "float | None": lambda v: v is None or _is_number(v),
-    "str | None": lambda v: v is None or isinstance(v, str),
-}
-
-
-def _typed(cls, d, what: str, skip=frozenset(), required: bool = True) -> dict:
-    """``d`` checked against the fields of dataclass ``cls``: known keys only (all of them if
-    ``required``), each value of its field's type. Returns ``d`` without the ``skip`` keys."""
-    names = {f.name for f in fields(cls)} - set(skip)
-    _check_keys(d, names, what, required=names if required else set())
-    for f in fields(cls):
-        check = CHECKS.get(f.type)
-        if f.name in d and check is not None and not check(d[f.name]):
-            raise SessionFileError(f"{what}: {f.name} should be {f.type}, got {d[f.name]!r:.40}")
-    return d
-
-
-def _check_keys(d, allowed: set, what: str, required: set) -> None:
-    if not isinstance(d, dict):
-        raise SessionFileError(f"{what} must be an object, got {type(d).__name__}")
-    unknown, missing = set(d) - allowed, required - set(d)
-    if unknown:
-        raise SessionFileError(f"{what} has unknown fields: {', '.join(sorted(map(str, unknown)))[:200]}")
-    if missing:
-        raise SessionFileError(f"{what} lacks {', '.join(sorted(missing))}")
-
-
-def _check_type(value, kind, what: str) -> None:
-    if not isinstance(value, kind):
-        raise SessionFileError(f"{what} should be {kind.__name__}, got {value!r:.40}")
+    return tuple(EpochEnd(**typed_fields(EpochEnd, item, f"{what}[{k}]")) for k, item in enumerate(items))
 
 
 # --- the arrays -------------------------------------------------------------------------------
