@@ -43,7 +43,7 @@ SETTING_TITLES = {
     "hidden_units": "Units per hidden layer (a number for every layer, or a list: one per layer)",
     "lr": "Learning rate (a number)",
     "batch_size": "Batch size (a number, or null for the full batch)",
-    "init": "Initialiser (a name, or [name, scale])",
+    "init": "Initialiser (a name, or [name, scale > 0])",
     "optimiser": "Optimiser (a name)",
     "train_size": "Training images (a number)",
     "epochs": "Epochs (a number)",
@@ -196,7 +196,8 @@ def _normalise(setting: str, v):
         return v
     elif setting == "init" and isinstance(v, str):
         return v  # the network checks the name
-    elif setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str):
+    elif (setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
+          and is_number(v[1]) and math.isfinite(v[1]) and v[1] > 0):
         return v[0], v[1]
     raise ValueError(f"{setting}: {v!r:.40} is not a valid value; expected {SETTING_TITLES[setting].lower()}"
                      + (f", one of {', '.join(ACTIVATIONS)}" if "activation" in setting else "")
@@ -279,8 +280,7 @@ def run_configuration(configuration: Configuration, dataset, *, check=None, on_e
     on_event : called with every event of the trainer (BatchEnd, EpochEnd, RunEnd).
     Raises ValueError if the configuration cannot be trained (e.g. more memory than there is).
     """
-    spec = replace(configuration.spec, input_size=dataset.input_size, classes=dataset.n_classes)
-    config = configuration.config
+    spec, config = _sized(configuration.spec, dataset), configuration.config
     images, labels = _subset(dataset, configuration.train_size, config.seed)
     check_training_fits(spec, config, len(labels))
     network = Network(spec)
@@ -329,12 +329,17 @@ def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None
         try:
             run = run_configuration(configuration, dataset, check=check, on_event=on_event)
         except (ValueError, MemoryError) as err:
-            run = RunData(configuration.label, configuration.spec, configuration.config,
+            run = RunData(configuration.label, _sized(configuration.spec, dataset), configuration.config,
                           dataset_name=dataset.name, status="failed", message=str(err) or type(err).__name__)
         runs.append(replace(run, group=experiment.name))
         if on_event is not None:
             on_event(RunFinished(i, len(configurations), runs[-1]))
     return runs
+
+
+def _sized(spec: NetworkSpec, dataset) -> NetworkSpec:
+    """``spec`` with the dataset's input size and number of classes."""
+    return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
 
 
 def _subset(dataset, size: int | None, seed: int):

@@ -87,6 +87,8 @@ class RunData:
         if self.batch_x.ndim != 1 or self.batch_x.shape != self.batch_loss.shape:
             raise ValueError(f"batch_x and batch_loss must be two arrays (n,) of one length, got "
                              f"shapes {self.batch_x.shape} and {self.batch_loss.shape}")
+        if not np.all(np.isfinite(self.batch_x)):
+            raise ValueError("batch_x must hold finite positions (in epochs)")
         object.__setattr__(self, "epochs", tuple(self.epochs))
 
 

@@ -80,6 +80,7 @@ def spoil(**changes) -> str:
     (spoil(axes=[{"setting": "activation", "values": ["swish"]}]), "one of"),
     (spoil(axes=[{"setting": "init", "values": ["magic"]}]), "init magic: unknown initialiser 'magic'"),
     (spoil(axes=[{"setting": "depth", "values": [True]}]), "depth: True is not a valid value"),
+    (spoil(axes=[{"setting": "init", "values": [["normal", "big"]]}]), "init: ['normal', 'big'] is not a valid"),
     (spoil(axes=[{"setting": "lr", "values": [1]}] * 3), "one or two settings"),
     (spoil(axes=[{"setting": "lr", "values": [1]}] * 2), "both vary lr"),
     (spoil(axes=[{"setting": "lr", "values": list(range(1, 9))},
@@ -177,4 +178,4 @@ def test_check_cancels_and_a_configuration_that_cannot_train_fails(data, monkeyp
     monkeypatch.setattr(engine.experiments, "check_training_fits", too_big)
     (run,) = run_experiment(e, data)
     assert run.status == "failed" and "needs about" in run.message and run.network is None
-    assert run.group == "x" and run.end is None
+    assert run.group == "x" and run.end is None and run.spec.input_size == 64
