@@ -414,10 +414,11 @@ EXPERIMENTS = {e.name: e for e in (
     ),
     Experiment(
         "learning-rate", "Plain SGD from a learning rate too small to move (0.0001) to one so large that "
-        "training falls apart (10), 2 epochs of a 784-100-10 ReLU network on batches of 64.",
+        "training falls apart (10), 3 epochs of a 784-100-10 ReLU network on 10,000 images in batches of 64.",
         NetworkSpec(hidden=_layers((100, "relu")), init="he"),
-        TrainConfig(epochs=2, batch_size=64, optimiser="sgd", lr=0.1),
+        TrainConfig(epochs=3, batch_size=64, optimiser="sgd", lr=0.1),
         (Axis("lr", (1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0)),),
+        train_size=10_000,
     ),
     Experiment(
         "initialisation", "Where the weights start, on a deep ReLU network (5 hidden layers of 100): zeros "
