@@ -13,7 +13,8 @@ A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` membe
 Reading trusts nothing in the file: members that the JSON does not call for are refused by name
 without being read; the JSON is bounded in size and every value's type is checked; every array's
 shape and dtype come from its ``.npy`` header and are checked, with the memory all of them need,
-before any value is read; and every fault becomes one ValueError whose message starts with the path.
+before any value is read; a member that inflates far more than numbers do is refused; and every
+fault becomes one ValueError whose message starts with the path.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ MAX_RUNS = 1000
 MAX_EPOCHS = 100_000        # TrainConfig's own limit
 MAX_BATCH_POINTS = 10_000_000  # per run: 160 MB of curve
 WEIGHT_DTYPES = ("float32", "float64")
+# np.savez stores members as they are; compressed float curves and weights shrink by 2x at most,
+# a decompression bomb by 1000x. Refusing more than this bounds what a small file makes us read.
+MAX_EXPANSION = 8
 
 
 class SessionFileError(ValueError):
@@ -296,7 +300,7 @@ def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,
                 finite: bool = True) -> np.ndarray:
     """Member ``name``: floats of ``dtype_name`` and ``shape``, checked before its values are read."""
-    info = _member(archive, name)
+    info = _array_member(archive, name)
     with archive.open(info) as member:
         found, dtype = read_npy_header(member, name, KIND)
         if found != shape:
@@ -321,3 +325,12 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
         return archive.getinfo(name + ".npy")
     except KeyError:
         raise SessionFileError(f"{name} is missing; is this a session saved by mnist-gui?") from None
+
+
+def _array_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The zip entry of array ``name``, refused if it inflates far more than numbers ever do."""
+    info = _member(archive, name)
+    if info.file_size > MAX_EXPANSION * info.compress_size + (64 << 10):
+        raise SessionFileError(f"{name} inflates from {info.compress_size:,} to {info.file_size:,} bytes; "
+                               "real curves and weights never compress that well")
+    return info

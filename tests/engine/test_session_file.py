@@ -240,3 +240,25 @@ def test_save_names_the_users_path(runs, tmp_path):
         save_session(tmp_path / "no-such-folder" / "s.npz", runs)
     assert str(tmp_path / "no-such-folder" / "s.npz") in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_curve_that_inflates_like_a_bomb_is_refused_before_reading(session, tmp_path):
+    arrays = members(session)
+    doc = description(arrays)
+    n = 5_000_000  # 40 MB of zeros per curve, a few tens of KB compressed
+    doc["runs"][1]["batch_points"] = n
+    arrays["run1.batch_x"] = arrays["run1.batch_loss"] = np.zeros(n)
+    arrays["session"] = np.frombuffer(json.dumps(doc).encode(), dtype=np.uint8)
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, **arrays)
+    assert path.stat().st_size < 1 << 20
+    with measure() as cost:
+        assert_refused(path, "run1.batch_x inflates from", "never compress that well")
+    assert cost.peak < 2 << 20
+
+
+def test_a_compressed_session_still_opens(runs, session, tmp_path):
+    path = tmp_path / "compressed.npz"
+    np.savez_compressed(path, **members(session))
+    for a, b in zip(runs, load_session(path)):
+        assert_same_run(a, b)
