@@ -98,3 +98,20 @@ def test_suggest_on_plain_curves():
     assert suggest(lrs, rising) == pytest.approx(lrs[0] / 10)
     valley = (np.log10(lrs) + 2) ** 2  # lowest at 0.01, steepest fall at the start (after the skip)
     assert suggest(lrs, valley) == lrs[5]
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_the_default_preset_on_mnist(mnist):
+    """The range test on the default network: a sensible suggestion, in well under the 15 s the
+    app promises (the bound here is loose: the machine running the tests may be busy)."""
+    import time
+
+    from engine.presets import preset
+    chosen = preset("default")
+    t0 = time.perf_counter()
+    r = find_learning_rate(Network(chosen.network), chosen.training, mnist.train_images, mnist.train_labels)
+    seconds = time.perf_counter() - t0
+    assert seconds < 60
+    assert 1e-3 < r.suggestion < 1 and r.stopped_early  # momentum SGD blows up well before lr 10
+    assert r.smoothed.min() < 0.6 * r.smoothed[0]
