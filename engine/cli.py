@@ -11,11 +11,13 @@ from dataclasses import asdict, replace
 from . import __version__
 from .atomic import check_writable
 from .download import MNIST, DownloadError, download
+from .experiments import EXPERIMENTS, Experiment, RunFinished, RunStarted, run_experiment
 from .initialisers import INITIALISERS
 from .memory import check_training_fits
 from .network import HiddenLayer, Network
 from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
+from .session_file import save_session
 from .sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
 
@@ -35,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder with the MNIST files (IDX or CSV), or 'offline' for the built-in "
                         "8x8 digits; default: $MNIST_DATA_DIR, then the cache, then a download")
     p.add_argument("--no-download", action="store_true", help="never download; fail instead")
-    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting configuration")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="starting configuration (default: default)")
     p.add_argument("--layers", metavar="SPEC",
                    help="hidden layers as units:activation, comma separated, e.g. 128:relu,64:tanh "
                         "('none' for softmax regression)")
@@ -46,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", choices=sorted(INITIALISERS), help="weight initialiser")
     p.add_argument("--seed", type=int, help="seeds the weights, the validation split and the order")
     p.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
+    p.add_argument("--experiment", metavar="FILE|NAME",
+                   help="run every configuration of an experiment: a .json file (as the app saves) or a "
+                        f"built-in one ({', '.join(EXPERIMENTS)}); the run settings come from it")
+    p.add_argument("--session-out", metavar="PATH",
+                   help="with --experiment: write the session (every run) here; default "
+                        "<experiment name>.session.npz in the current folder")
     p.add_argument("--json", action="store_true", help="print one JSON object with the results")
     p.add_argument("--version", action="version", version=f"mnist-train {__version__}")
     return p
@@ -67,7 +75,7 @@ def parse_layers(text: str) -> tuple[HiddenLayer, ...]:
 
 def configure(args, input_size: int, classes: int):
     """(NetworkSpec, TrainConfig) from the preset and the options that override it."""
-    chosen = preset(args.preset).for_data(input_size, classes)
+    chosen = preset(args.preset or "default").for_data(input_size, classes)
     net_changes, train_changes = {}, {}
     if args.layers is not None:
         net_changes["hidden"] = parse_layers(args.layers)
@@ -126,6 +134,8 @@ def load_data(args):
 
 def run(args, out=None) -> dict:
     out = out or sys.stdout
+    if args.experiment is not None or args.session_out is not None:
+        return run_experiment_command(args, out)
     if args.save:  # before hours of training, not after
         try:
             check_writable(args.save)
@@ -168,6 +178,110 @@ def _summary(data, net, config, end: RunEnd, saved) -> dict:
         "epochs_completed": end.epochs_completed, "saved": saved,
         "history": [asdict(e) for e in end.history],
     }
+
+
+# --- experiments ------------------------------------------------------------------------------
+
+RUN_OPTIONS = ("preset", "layers", "epochs", "batch_size", "optimizer", "lr", "init", "seed", "save")
+MAX_EXPERIMENT_BYTES = 1 << 20
+
+
+def run_experiment_command(args, out) -> dict:
+    """``--experiment``: every configuration in turn, a results table, and a session file."""
+    if args.experiment is None:
+        raise CliError("--session-out needs --experiment (a single run is saved with --save)")
+    given = [f"--{name.replace('_', '-')}" for name in RUN_OPTIONS
+             if getattr(args, name) is not None]
+    if given:
+        raise CliError(f"--experiment takes every run setting from the experiment; drop {', '.join(given)}")
+    experiment = load_experiment(args.experiment)
+    session = args.session_out or f"{_file_name(experiment.name)}.session.npz"
+    try:
+        session = check_writable(session)  # before the runs, not after
+    except OSError as exc:
+        raise CliError(f"--session-out: {exc}") from None
+    data = load_data(args)
+    if not args.json:
+        print(f"{data.name}: {len(data.train_labels):,} training and {len(data.test_labels):,} test images "
+              f"from {data.source}\nExperiment {experiment.name}: {experiment.runs} runs. "
+              f"{experiment.description}", file=out, flush=True)
+    finished = []
+
+    def on_event(event):
+        if isinstance(event, RunStarted) and not args.json:
+            print(f"[{event.index + 1}/{event.total}] {event.configuration.label} ...", file=out, flush=True)
+        elif isinstance(event, RunFinished):
+            finished.append(event.run)
+            if not args.json:
+                print(f"      {_result_line(event.run)}", file=out, flush=True)
+
+    try:
+        runs = run_experiment(experiment, data, on_event=on_event)
+    except KeyboardInterrupt:
+        if finished:
+            save_session(session, finished)
+            print(f"mnist-train: the {len(finished)} finished runs are in {session}", file=sys.stderr)
+        raise
+    save_session(session, runs)
+    if not args.json:
+        print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
+    return {"experiment": experiment.name, "dataset": data.name, "session": str(session),
+            "runs": [_run_summary(r) for r in runs], "reason": "completed",
+            "message": f"Ran {len(runs)} configurations of {experiment.name}.", "test_accuracy": None}
+
+
+def load_experiment(text: str) -> Experiment:
+    """A built-in experiment by name, or one read from a JSON file; CliError naming it otherwise."""
+    if text in EXPERIMENTS:
+        return EXPERIMENTS[text]
+    if not os.path.isfile(text):
+        raise CliError(f"--experiment: {text!r} is neither a file nor a built-in experiment "
+                       f"({', '.join(EXPERIMENTS)})")
+    try:
+        with open(text, "rb") as f:
+            data = f.read(MAX_EXPERIMENT_BYTES + 1)
+        if len(data) > MAX_EXPERIMENT_BYTES:
+            raise ValueError(f"larger than {MAX_EXPERIMENT_BYTES:,} bytes; an experiment is a few hundred")
+        return Experiment.from_json(data.decode("utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise CliError(f"--experiment: {text}: {exc}") from None
+
+
+def results_table(runs) -> str:
+    """The runs as an aligned table: label, status, test accuracy, training time, parameters."""
+    best = max((r for r in runs if _accuracy(r) is not None), key=_accuracy, default=None)
+    width = max([len("run"), *(len(r.name) for r in runs)])
+    lines = [f"{'run':<{width}}  {'status':<9}  {'test acc':>8}  {'time':>8}  {'parameters':>10}"]
+    for r in runs:
+        acc = "—" if _accuracy(r) is None else f"{_accuracy(r):.2%}"
+        seconds = r.end.train_seconds if r.end else 0.0
+        mark = "  <- best" if r is best else ""
+        lines.append(f"{r.name:<{width}}  {r.status:<9}  {acc:>8}  {seconds:>6.1f} s  {r.spec.n_params:>10,}{mark}")
+    return "\n".join(lines)
+
+
+def _accuracy(run):
+    return None if run.end is None else run.end.test_accuracy
+
+
+def _result_line(run) -> str:
+    acc = "" if _accuracy(run) is None else f"test accuracy {_accuracy(run):.2%}, "
+    seconds = f"{run.end.train_seconds:.1f} s" if run.end else ""
+    return f"{run.status}: {acc}{seconds}  {run.message}".rstrip()
+
+
+def _run_summary(run) -> dict:
+    return {"label": run.name, "status": run.status, "message": run.message,
+            "test_accuracy": _accuracy(run), "test_loss": None if run.end is None else run.end.test_loss,
+            "train_seconds": None if run.end is None else run.end.train_seconds,
+            "epochs_completed": len(run.epochs), "parameters": run.spec.n_params,
+            "network": run.spec.to_dict(), "training": run.config.to_dict()}
+
+
+def _file_name(name: str) -> str:
+    """``name`` made safe as a file name in the current folder."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip(".-")
+    return safe or "experiment"
 
 
 def main(argv=None) -> int:

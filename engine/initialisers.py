@@ -9,6 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def zeros(shape, rng):
+    """W = 0: every unit of a layer computes the same thing and gets the same gradient, so they
+    stay identical for ever (the symmetry is never broken). Shown to see why we start at random."""
+    return np.zeros(shape)
+
+
 def normal(shape, rng, std: float = 0.01):
     """W ~ N(0, std^2): the textbook start with a small fixed std."""
     return rng.normal(0.0, std, size=shape)
@@ -35,11 +41,11 @@ def he(shape, rng, gain: float = 1.0):
     return rng.normal(0.0, gain * np.sqrt(2.0 / fan_in), size=shape)
 
 
-INITIALISERS = {"normal": normal, "uniform": uniform, "xavier": xavier, "he": he}
+INITIALISERS = {"normal": normal, "uniform": uniform, "xavier": xavier, "he": he, "zeros": zeros}
 
 #: What the optional scale means for each initialiser, and its default.
 SCALE_MEANING = {"normal": ("std", 0.01), "uniform": ("scale", 0.05),
-                 "xavier": ("gain", 1.0), "he": ("gain", 1.0)}
+                 "xavier": ("gain", 1.0), "he": ("gain", 1.0), "zeros": ("value (always)", 0.0)}
 
 
 def initialise(name: str, shape, rng, scale: float | None = None):
@@ -50,6 +56,8 @@ def initialise(name: str, shape, rng, scale: float | None = None):
         raise ValueError(f"unknown initialiser {name!r}; choose one of {', '.join(INITIALISERS)}") from None
     if scale is None:
         return init(shape, rng)
+    if init is zeros:
+        raise ValueError(f"the zeros initialiser takes no scale, got {scale}")
     if not scale > 0:
         raise ValueError(f"the {SCALE_MEANING[name][0]} of the {name} initialiser must be > 0, got {scale}")
     return init(shape, rng, scale)

@@ -73,14 +73,14 @@ def load_network(path: str | os.PathLike, network_class):
     except ModelFileError as err:
         raise ModelFileError(f"{path}: {err}") from err
     except READ_ERRORS as err:
-        raise ModelFileError(f"{path}: not a model saved by mnist-gui ({_reason(err)})") from err
+        raise ModelFileError(f"{path}: not a model saved by mnist-gui ({describe_error(err)})") from err
 
 
 def _parse_spec(text: str, spec_class):
     try:
         return spec_class.from_dict(json.loads(text))
     except (ValueError, TypeError, RecursionError) as err:
-        raise ModelFileError(f"its network settings are not valid: {_reason(err)}") from err
+        raise ModelFileError(f"its network settings are not valid: {describe_error(err)}") from err
 
 
 def _check_memory(spec) -> None:
@@ -96,7 +96,7 @@ def _read_spec(archive: zipfile.ZipFile) -> str:
     if info.file_size > MAX_SPEC_BYTES:
         raise ModelFileError(f"its spec is {info.file_size:,} bytes; a real one is a few hundred")
     with archive.open(info) as member:
-        shape, dtype = _npy_header(member, "spec")
+        shape, dtype = read_npy_header(member, "spec")
         if shape != () or dtype.kind != "U":
             raise ModelFileError(f"its spec should be text, found {dtype} of shape {shape}")
         data = member.read(dtype.itemsize)
@@ -109,7 +109,7 @@ def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...]) -> 
     """Member ``name``, checked to be finite floats of ``shape`` before its values are read."""
     info = _member(archive, name)
     with archive.open(info) as member:
-        found, dtype = _npy_header(member, name)
+        found, dtype = read_npy_header(member, name)
         if found != shape:
             raise ModelFileError(f"{name} should have shape {shape}, but is shape {found}")
         if dtype.kind != "f":
@@ -133,8 +133,11 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
         raise ModelFileError(f"{name} is missing; is this a model saved by mnist-gui?") from None
 
 
-def _npy_header(member, name: str) -> tuple[tuple[int, ...], np.dtype]:
-    """(shape, dtype) from a ``.npy`` header; refuses object dtypes and Fortran order."""
+def read_npy_header(member, name: str, kind: str = "a model file") -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from a ``.npy`` header; refuses object dtypes and Fortran order.
+
+    kind : what the archive is, for the messages (``"a model file"``, ``"a session file"``).
+    """
     version = np.lib.format.read_magic(member)
     if version == (1, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_1_0(member, max_header_size=NPY_HEADER_MAX)
@@ -143,15 +146,15 @@ def _npy_header(member, name: str) -> tuple[tuple[int, ...], np.dtype]:
     else:
         raise ModelFileError(f"{name} has an unknown .npy version {version}")
     if dtype.hasobject:
-        raise ModelFileError(f"{name} holds Python objects, which a model file never does")
+        raise ModelFileError(f"{name} holds Python objects, which {kind} never does")
     if fortran and len(shape) > 1:
         raise ModelFileError(f"{name} is stored in Fortran order, which mnist-gui never writes")
     return tuple(shape), dtype
 
 
-def _reason(err: BaseException) -> str:
-    """The error's message, never numpy's advice to allow pickles (a model never needs them)."""
+def describe_error(err: BaseException, kind: str = "a model file") -> str:
+    """The error's message, never numpy's advice to allow pickles (our files never need them)."""
     text = str(err) or type(err).__name__
     if "pickle" in text:
-        return "it holds Python objects, which a model file never does"
+        return f"it holds Python objects, which {kind} never does"
     return text if len(text) <= 200 else text[:200] + "..."

@@ -145,3 +145,85 @@ def test_missing_data_dir_from_the_environment_is_an_error(capsys, monkeypatch, 
     code, _, err = _run(capsys)
     assert code == 2 and err.count("\n") == 1
     assert "$MNIST_DATA_DIR" in err and "gone" in err and "not a folder" in err
+
+
+# --- experiments ------------------------------------------------------------------------------
+
+def tiny_experiment(tmp_path, name="tiny lrs") -> str:
+    from engine.experiments import Axis, Experiment
+    from engine.network import NetworkSpec
+    from engine.training import TrainConfig
+    e = Experiment(name, "three learning rates", NetworkSpec(hidden=[(16, "relu")]),
+                   TrainConfig(epochs=2, batch_size=20, optimiser="sgd", lr=0.1),
+                   (Axis("lr", [0.01, 0.1, 0.5]),), train_size=150)
+    path = tmp_path / "tiny.json"
+    path.write_text(e.to_json())
+    return str(path)
+
+
+def test_experiment_runs_every_configuration_and_writes_a_session(capsys, data_dir, tmp_path, monkeypatch):
+    from engine.session_file import load_session
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path))
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("run "))
+    table = lines[header:header + 4]
+    assert [line.split("  ")[0].strip() for line in table[1:]] == ["lr 0.01", "lr 0.1", "lr 0.5"]
+    assert all("completed" in line and "%" in line and " s " in line for line in table[1:])
+    assert sum("<- best" in line for line in table) == 1
+    assert "Session written to tiny-lrs.session.npz (3 runs)" in out
+    runs = load_session(tmp_path / "tiny-lrs.session.npz")
+    assert [r.name for r in runs] == ["lr 0.01", "lr 0.1", "lr 0.5"]
+    assert all(r.group == "tiny lrs" and r.network is not None and len(r.epochs) == 2 for r in runs)
+    for run, line in zip(runs, table[1:]):
+        assert f"{run.end.test_accuracy:.2%}" in line and f"{run.spec.n_params:,}" in line
+
+
+def test_experiment_json_summary_and_session_out(capsys, data_dir, tmp_path):
+    from engine.session_file import load_session
+    target = tmp_path / "out.npz"
+    code, out, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path),
+                          "--session-out", str(target), "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["session"] == str(target) and summary["experiment"] == "tiny lrs"
+    runs = load_session(target)
+    assert [r["label"] for r in summary["runs"]] == [r.name for r in runs]
+    assert [r["test_accuracy"] for r in summary["runs"]] == [r.end.test_accuracy for r in runs]
+
+
+def test_a_built_in_experiment_by_name(capsys, data_dir, tmp_path, monkeypatch):
+    import engine.cli
+    from engine.experiments import EXPERIMENTS
+    seen = []
+    monkeypatch.setattr(engine.cli, "run_experiment", lambda e, data, **k: seen.append(e) or [])
+    code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", "depth",
+                        "--session-out", str(tmp_path / "d.npz"))
+    assert code == 0, err
+    assert seen == [EXPERIMENTS["depth"]]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--experiment", "nothing-like-it"], "--experiment: 'nothing-like-it' is neither a file nor a built-in"),
+    (["--experiment", "depth", "--lr", "0.1"], "takes every run setting from the experiment; drop --lr"),
+    (["--experiment", "depth", "--preset", "default"], "drop --preset"),
+    (["--session-out", "x.npz"], "--session-out needs --experiment"),
+])
+def test_experiment_argument_errors(capsys, data_dir, argv, message):
+    code, _, err = _run(capsys, "--data", str(data_dir), *argv)
+    assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_a_bad_experiment_file_or_unwritable_session_fails_before_training(capsys, data_dir, tmp_path, monkeypatch):
+    import engine.cli
+    monkeypatch.setattr(engine.cli, "run_experiment", lambda *a, **k: pytest.fail("trained"))
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x", "network": {}, "training": {}, "axes": [{"setting": "colour", "values": [1]}]}')
+    code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(bad))
+    assert code == 2 and err.count("\n") == 1
+    assert f"--experiment: {bad}: unknown setting 'colour'" in err
+    target = tmp_path / "no" / "dir" / "s.npz"
+    code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path),
+                        "--session-out", str(target))
+    assert code == 2 and f"--session-out: {target}: the folder" in err

@@ -6,7 +6,7 @@ import sys
 ENGINE_MODULES = ["engine", "engine.layers", "engine.losses", "engine.initialisers", "engine.optimisers",
                   "engine.schedules", "engine.network", "engine.training", "engine.presets", "engine.dataset",
                   "engine.idx", "engine.sources", "engine.download", "engine.baseline", "engine.preprocessing",
-                  "engine.cli"]
+                  "engine.cli", "engine.session_file", "engine.experiments", "engine.lr_finder", "engine.json_fields"]
 
 
 def test_importing_the_engine_never_imports_qt():

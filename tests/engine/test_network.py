@@ -59,7 +59,7 @@ def test_spec_round_trips_through_json():
     ({"hidden": [(5000, "relu")]}, "units must be 1 to 4096"),
     ({"hidden": [(10, "swish")]}, "unknown activation"),
     ({"loss": "hinge"}, "unknown loss"),
-    ({"init": "zeros"}, "unknown initialiser"),
+    ({"init": "ones"}, "unknown initialiser"),
     ({"classes": 1}, "2 classes"),
 ])
 def test_invalid_specs_are_refused(changes, match):

@@ -1,0 +1,432 @@
+"""Experiments: one or two settings varied over lists of values, a run per combination, in order.
+
+An ``Experiment`` is a base network and training config, and one or two ``Axis``es, each a setting
+and its values; ``configurations()`` is the grid (the first axis varies slowest), each labelled for
+people (``"3 layers · sigmoid"``). ``run_experiment`` trains them one after another and returns a
+``RunData`` per run, ready for a session file. The built-in ``EXPERIMENTS`` are the classic lessons.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .json_fields import check_keys, is_int, is_number, train_config_from_dict
+from .layers import ACTIVATIONS
+from .memory import check_training_fits
+from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
+from .optimisers import OPTIMISERS
+from .session_file import RunData
+from .training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
+
+FORMAT = "mnist-gui experiment"
+VERSION = 1
+MAX_RUNS = 60
+MAX_DEPTH = 20
+POINTS_PER_EPOCH = 100  # batch-loss points kept per epoch: batches are averaged in groups
+DEFAULT_UNITS = 100  # the width of the layers a depth setting adds to a network without any
+
+#: What an axis may vary.
+SETTINGS = frozenset({"depth_activation", "depth", "activation", "lr", "batch_size", "init", "optimiser",
+                      "hidden_units", "train_size", "epochs"})
+
+#: Each setting for people, and the form of its values.
+SETTING_TITLES = {
+    "depth": "Hidden layers (a number)",
+    "activation": "Activation function (a name)",
+    "depth_activation": "Hidden layers and activation ([number, name] pairs)",
+    "hidden_units": "Units per hidden layer (a number for every layer, or a list: one per layer)",
+    "lr": "Learning rate (a number)",
+    "batch_size": "Batch size (a number, or null for the full batch)",
+    "init": "Initialiser (a name, or [name, scale > 0])",
+    "optimiser": "Optimiser (a name)",
+    "train_size": "Training images (a number)",
+    "epochs": "Epochs (a number)",
+}
+
+# Changes to the network are made in this order whatever the order of the axes, so that "depth"
+# then "activation" and "activation" then "depth" give the same network.
+ORDER = ("depth", "depth_activation", "hidden_units", "activation")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One setting and the values it takes, in order (JSON lists become tuples)."""
+
+    setting: str
+    values: tuple
+
+    def __post_init__(self):
+        if self.setting not in SETTINGS:
+            raise ValueError(f"unknown setting {self.setting!r:.40}; an experiment can vary "
+                             f"{', '.join(sorted(SETTINGS))}")
+        if isinstance(self.values, (str, bytes, dict)) or not hasattr(self.values, "__iter__"):
+            raise ValueError(f"{self.setting}: the values must be a list, got {self.values!r:.40}")
+        values = tuple(_normalise(self.setting, v) for v in self.values)
+        if not values:
+            raise ValueError(f"{self.setting}: give at least one value")
+        object.__setattr__(self, "values", values)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One run of an experiment: its label, network, training, training-set size and time limit."""
+
+    label: str
+    spec: NetworkSpec
+    config: TrainConfig
+    train_size: int | None = None
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A base network and training config with one or two settings varied over lists of values.
+
+    time_limit : seconds of training per run ("at equal time"); None trains the config's epochs.
+        With a limit, a run also ends after its epochs, so give enough of them.
+    train_size : train on this many images of the training set (seeded), None on all of them.
+    """
+
+    name: str
+    description: str
+    spec: NetworkSpec
+    config: TrainConfig
+    axes: tuple[Axis, ...]
+    time_limit: float | None = None
+    train_size: int | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError("an experiment needs a name")
+        if not isinstance(self.description, str):
+            raise ValueError("the description must be text")
+        object.__setattr__(self, "axes", tuple(self.axes))
+        if not 1 <= len(self.axes) <= 2 or not all(isinstance(a, Axis) for a in self.axes):
+            raise ValueError(f"an experiment varies one or two settings, got {len(self.axes)}")
+        if len(self.axes) == 2 and self.axes[0].setting == self.axes[1].setting:
+            raise ValueError(f"the two axes both vary {self.axes[0].setting}")
+        limit = self.time_limit
+        if limit is not None and not (is_number(limit) and math.isfinite(limit) and limit > 0):
+            raise ValueError(f"the time limit must be a number of seconds > 0, got {limit!r:.40}")
+        if self.train_size is not None:
+            _normalise("train_size", self.train_size)
+        runs = math.prod(len(a.values) for a in self.axes)
+        if runs > MAX_RUNS:
+            raise ValueError(f"{self.name}: {runs} runs is too many; an experiment has at most {MAX_RUNS}")
+        self.configurations()  # every combination must make a valid network and config
+
+    def configurations(self) -> list[Configuration]:
+        """The runs of the grid in order: the first axis varies slowest."""
+        return [self._configuration(combo)
+                for combo in itertools.product(*(a.values for a in self.axes))]
+
+    def _configuration(self, combo) -> Configuration:
+        settings = dict(zip((a.setting for a in self.axes), combo))
+        label = " · ".join(_label(a.setting, v) for a, v in zip(self.axes, combo))
+        spec, changes = self.spec, {}
+        try:
+            for setting in sorted(settings, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
+                spec, changes = _apply(setting, settings[setting], spec, changes)
+            config = replace(self.config, **changes)
+        except ValueError as err:
+            raise ValueError(f"{label}: {err}") from None
+        return Configuration(label, spec, config, settings.get("train_size", self.train_size), self.time_limit)
+
+    @property
+    def runs(self) -> int:
+        return math.prod(len(a.values) for a in self.axes)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": FORMAT, "version": VERSION, "name": self.name, "description": self.description,
+            "network": self.spec.to_dict(), "training": self.config.to_dict(),
+            "axes": [{"setting": a.setting, "values": [_json_value(v) for v in a.values]} for a in self.axes],
+            "time_limit": self.time_limit, "train_size": self.train_size}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Experiment":
+        """The experiment ``to_json`` wrote; ValueError with a message for anything else."""
+        try:
+            d = json.loads(text)
+        except (ValueError, RecursionError) as err:
+            raise ValueError(f"not valid JSON: {str(err)[:200]}") from None
+        keys = {"format", "version", "name", "description", "network", "training", "axes", "time_limit",
+                "train_size"}
+        check_keys(d, keys, "the experiment", required={"name", "network", "training", "axes"})
+        if d.get("format", FORMAT) != FORMAT or d.get("version", VERSION) != VERSION:
+            raise ValueError(f"not an experiment of this version of mnist-gui (format {d.get('format')!r:.40}, "
+                             f"version {d.get('version')!r:.20})")
+        axes = d["axes"]
+        if not isinstance(axes, list) or not 1 <= len(axes) <= 2:
+            raise ValueError(f"an experiment varies one or two settings (axes), got {axes!r:.60}")
+        for axis in axes:
+            check_keys(axis, {"setting", "values"}, "an axis", required={"setting", "values"})
+        return cls(d["name"], d.get("description", ""), NetworkSpec.from_dict(d["network"]),
+                   train_config_from_dict(d["training"]),
+                   tuple(Axis(a["setting"], a["values"]) for a in axes),
+                   d.get("time_limit"), d.get("train_size"))
+
+
+# --- settings: checked, applied, labelled -------------------------------------------------------
+
+def _normalise(setting: str, v):
+    """The value in its canonical form (tuples for pairs); ValueError if it cannot be one."""
+    if setting in ("depth", "hidden_units", "train_size", "epochs") and is_int(v):
+        limits = {"depth": (0, MAX_DEPTH), "hidden_units": (1, MAX_UNITS), "train_size": (1, 10**8),
+                  "epochs": (1, 100_000)}[setting]
+        if limits[0] <= v <= limits[1]:
+            return v
+    elif setting == "hidden_units" and isinstance(v, (list, tuple)) and len(v) <= MAX_DEPTH:
+        return tuple(_normalise("hidden_units", u) for u in v)
+    elif setting == "activation" and v in ACTIVATIONS:
+        return v
+    elif setting == "depth_activation" and isinstance(v, (list, tuple)) and len(v) == 2:
+        return _normalise("depth", v[0]), _normalise("activation", v[1])
+    elif setting == "optimiser" and v in OPTIMISERS:
+        return v
+    elif setting == "lr" and is_number(v) and math.isfinite(v) and v > 0:
+        return v
+    elif setting == "batch_size" and (v is None or (is_int(v) and v >= 1)):
+        return v
+    elif setting == "init" and isinstance(v, str):
+        return v  # the network checks the name
+    elif (setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
+          and is_number(v[1]) and math.isfinite(v[1]) and v[1] > 0):
+        return v[0], v[1]
+    raise ValueError(f"{setting}: {v!r:.40} is not a valid value; expected {SETTING_TITLES[setting].lower()}"
+                     + (f", one of {', '.join(ACTIVATIONS)}" if "activation" in setting else "")
+                     + (f", one of {', '.join(OPTIMISERS)}" if setting == "optimiser" else ""))
+
+
+def _apply(setting, v, spec: NetworkSpec, changes: dict) -> tuple[NetworkSpec, dict]:
+    """(spec, training changes) with ``setting`` set to ``v``."""
+    first = spec.hidden[0] if spec.hidden else HiddenLayer(DEFAULT_UNITS, "relu")
+    if setting == "depth":
+        spec = replace(spec, hidden=(first,) * v)
+    elif setting == "depth_activation":
+        spec = replace(spec, hidden=(HiddenLayer(first.units, v[1]),) * v[0])
+    elif setting == "hidden_units":
+        units = (v,) * max(1, len(spec.hidden)) if isinstance(v, int) else v
+        spec = replace(spec, hidden=tuple(replace(first, units=u) for u in units))
+    elif setting == "activation":
+        spec = replace(spec, hidden=tuple(replace(h, activation=v) for h in spec.hidden))
+    elif setting == "init":
+        name, scale = (v, None) if isinstance(v, str) else v
+        spec = replace(spec, init=name, init_scale=scale)
+    elif setting != "train_size":  # lr, batch_size, optimiser, epochs: training settings
+        changes = {**changes, setting: v}
+    return spec, changes
+
+
+def _label(setting, v) -> str:
+    if setting == "depth":
+        return "no hidden layer" if v == 0 else f"{v} layer{'s' * (v != 1)}"
+    if setting == "depth_activation":
+        return f"{_label('depth', v[0])} · {v[1]}"
+    if setting == "hidden_units":
+        return f"{v} units" if isinstance(v, int) else "units " + "-".join(map(str, v))
+    if setting == "batch_size":
+        return "full batch" if v is None else f"batch {v}"
+    if setting == "init":
+        return f"init {v}" if isinstance(v, str) else f"init {v[0]} ({v[1]:g})"
+    if setting == "train_size":
+        return f"{v:,} images"
+    if setting == "epochs":
+        return f"{v} epoch{'s' * (v != 1)}"
+    if setting == "lr":
+        return f"lr {v:g}"
+    return str(v)  # activation, optimiser: their names
+
+
+def _json_value(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+# --- running ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunStarted:
+    """Sent to ``on_event`` by :func:`run_experiment` before run ``index`` (0-based) of ``total``."""
+
+    index: int
+    total: int
+    configuration: Configuration
+
+
+@dataclass(frozen=True, eq=False)
+class RunFinished:
+    """Sent to ``on_event`` by :func:`run_experiment` after run ``index`` (0-based) of ``total``."""
+
+    index: int
+    total: int
+    run: RunData
+
+
+def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
+    """Train one configuration on ``dataset`` and return its run, with the final network.
+
+    The network is sized for the dataset (its input size and classes). With ``train_size`` it
+    trains on that many training images, chosen with the config's seed; with ``time_limit`` it
+    stops after that many seconds of training (batches only: no evaluation, nor the time of
+    ``check`` and ``on_event``), and the run counts as completed.
+
+    check : called before every batch; whatever it raises (to cancel) propagates.
+    on_event : called with every event of the trainer (BatchEnd, EpochEnd, RunEnd).
+    Raises ValueError if the configuration cannot be trained (e.g. more memory than there is).
+    """
+    spec, config = _sized(configuration.spec, dataset), configuration.config
+    images, labels = _subset(dataset, configuration.train_size, config.seed)
+    check_training_fits(spec, config, len(labels))
+    network = Network(spec)
+    trainer = Trainer(network, config, images, labels, dataset.test_images, dataset.test_labels)
+    curve, epochs, end, trained = _Curve(), [], None, 0.0
+    events = trainer.run()
+    try:
+        while end is None:
+            if check is not None:
+                check()
+            t0 = time.perf_counter()
+            event = next(events)
+            elapsed = time.perf_counter() - t0
+            if isinstance(event, BatchEnd):
+                trained += elapsed
+                size = trainer.batch_size
+                curve.add(event, min(size, trainer.n_train - (event.batch - 1) * size))
+                if configuration.time_limit is not None and trained >= configuration.time_limit:
+                    trainer.stop()
+            elif isinstance(event, EpochEnd):
+                epochs.append(event)
+            elif isinstance(event, RunEnd):
+                end = _time_limited(event, configuration.time_limit, trained, curve)
+            if on_event is not None:
+                on_event(event)
+    finally:
+        events.close()
+    x, loss = curve.arrays()
+    return RunData(configuration.label, spec, config, dataset_name=dataset.name, status=end.reason,
+                   message=end.message, batch_x=x, batch_loss=loss, epochs=tuple(epochs), end=end,
+                   network=None if end.reason == "diverged" else network)
+
+
+def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None) -> list[RunData]:
+    """Every configuration of ``experiment`` in order, each a run of group ``experiment.name``.
+
+    on_event : receives ``RunStarted``, the trainer's events of that run, then ``RunFinished``.
+    A configuration that cannot be trained (ValueError, MemoryError) gives a "failed" run and the
+    experiment goes on; whatever ``check`` raises propagates.
+    """
+    configurations = experiment.configurations()
+    runs = []
+    for i, configuration in enumerate(configurations):
+        if on_event is not None:
+            on_event(RunStarted(i, len(configurations), configuration))
+        try:
+            run = run_configuration(configuration, dataset, check=check, on_event=on_event)
+        except (ValueError, MemoryError) as err:
+            run = RunData(configuration.label, _sized(configuration.spec, dataset), configuration.config,
+                          dataset_name=dataset.name, status="failed", message=str(err) or type(err).__name__)
+        runs.append(replace(run, group=experiment.name))
+        if on_event is not None:
+            on_event(RunFinished(i, len(configurations), runs[-1]))
+    return runs
+
+
+def _sized(spec: NetworkSpec, dataset) -> NetworkSpec:
+    """``spec`` with the dataset's input size and number of classes."""
+    return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
+
+
+def _subset(dataset, size: int | None, seed: int):
+    """(images, labels): ``size`` training images chosen with ``seed`` (in their order), or all."""
+    n = len(dataset.train_labels)
+    if size is None or size >= n:
+        return dataset.train_images, dataset.train_labels
+    chosen = np.sort(np.random.default_rng([seed, 2]).choice(n, size, replace=False))
+    return dataset.train_images[chosen], dataset.train_labels[chosen]
+
+
+def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: "_Curve") -> RunEnd:
+    """A run stopped by its time limit did what it was asked: completed, saying how far it got,
+    with its time and speed counting the last, unfinished epoch (the trainer counts whole ones)."""
+    if limit is None or end.reason != "stopped":
+        return end
+    message = f"Trained for the time limit of {limit:g} s: {curve.last_x:.2f} epochs, {curve.images:,} images."
+    return replace(end, reason="completed", message=message, train_seconds=trained,
+                   samples_per_second=curve.images / trained if trained else 0.0)
+
+
+class _Curve:
+    """The batch loss, averaged over groups of batches so an epoch gives at most POINTS_PER_EPOCH points."""
+
+    def __init__(self):
+        self.x, self.loss = [], []
+        self._sum, self._count, self.last_x, self.images = 0.0, 0, 0.0, 0
+
+    def add(self, e: BatchEnd, batch_size: int) -> None:
+        self.images += batch_size
+        self._sum += e.loss
+        self._count += 1
+        self.last_x = e.epoch - 1 + e.batch / e.n_batches
+        group = math.ceil(e.n_batches / POINTS_PER_EPOCH)
+        if e.batch % group == 0 or e.batch == e.n_batches:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._count:
+            self.x.append(self.last_x)
+            self.loss.append(self._sum / self._count)
+            self._sum, self._count = 0.0, 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        self._flush()
+        return np.array(self.x, dtype=np.float64), np.array(self.loss, dtype=np.float64)
+
+
+# --- the classic lessons ------------------------------------------------------------------------
+
+def _layers(*pairs) -> tuple[HiddenLayer, ...]:
+    return tuple(HiddenLayer(units, act) for units, act in pairs)
+
+
+EXPERIMENTS = {e.name: e for e in (
+    Experiment(
+        "depth", "The depth study of the course lab: 1 to 5 hidden layers of 100 units, each with sigmoid, "
+        "tanh and ReLU, Glorot initialisation, plain SGD (lr 0.1, batches of 100), 3 epochs on 10,000 images. "
+        "Deep sigmoid networks barely learn: their gradients vanish on the way back.",
+        NetworkSpec(hidden=_layers((100, "sigmoid")), init="xavier"),
+        TrainConfig(epochs=3, batch_size=100, optimiser="sgd", lr=0.1),
+        (Axis("depth", (1, 2, 3, 4, 5)), Axis("activation", ("sigmoid", "tanh", "relu"))),
+        train_size=10_000,
+    ),
+    Experiment(
+        "batch-size", "Full batch, mini-batches of 128 and single images (stochastic gradient descent), "
+        "10 seconds of training each: many cheap noisy steps beat a few exact ones. 784-100-10 ReLU, SGD lr 0.05.",
+        NetworkSpec(hidden=_layers((100, "relu")), init="he"),
+        TrainConfig(epochs=1000, batch_size=128, optimiser="sgd", lr=0.05),
+        (Axis("batch_size", (None, 128, 1)),),
+        time_limit=10.0,
+    ),
+    Experiment(
+        "learning-rate", "Plain SGD from a learning rate too small to move (0.0001) to one so large that "
+        "training falls apart (10), 3 epochs of a 784-100-10 ReLU network on 10,000 images in batches of 64.",
+        NetworkSpec(hidden=_layers((100, "relu")), init="he"),
+        TrainConfig(epochs=3, batch_size=64, optimiser="sgd", lr=0.1),
+        (Axis("lr", (1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0)),),
+        train_size=10_000,
+    ),
+    Experiment(
+        "initialisation", "Where the weights start, on a deep ReLU network (5 hidden layers of 100): zeros "
+        "never break the symmetry, a tiny normal (std 0.01) makes the signal vanish, Xavier and He keep it "
+        "alive. SGD with momentum 0.9, lr 0.01, batches of 64, 3 epochs on 10,000 images.",
+        NetworkSpec(hidden=_layers(*[(100, "relu")] * 5), init="he"),
+        TrainConfig(epochs=3, batch_size=64, optimiser="momentum", lr=0.01, momentum=0.9),
+        (Axis("init", ("zeros", ("normal", 0.01), "xavier", "he")),),
+        train_size=10_000,
+    ),
+)}

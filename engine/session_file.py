@@ -1,0 +1,336 @@
+"""Session files: every run of a session (settings, curves, figures, final network) in one .npz.
+
+A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` members:
+
+- ``session``: (n,) uint8, the UTF-8 text of a JSON object ``{"format": "mnist-gui session",
+  "version": 1, "runs": [...]}``; each run holds its name, group, dataset name, status, message,
+  network spec, training config, per-epoch figures (``EpochEnd`` fields), its end (``RunEnd``
+  without the history, which is the epochs unless said otherwise), the number of batch-loss points
+  and, if it has a network, that network's spec and dtype;
+- ``run{i}.batch_x`` and ``run{i}.batch_loss``: (n,) float64, the batch-loss curve;
+- ``run{i}.dense{j}.W`` (n_in, n_out) and ``run{i}.dense{j}.b`` (n_out,): the network's weights.
+
+Reading trusts nothing in the file: members that the JSON does not call for are refused by name
+without being read; the JSON is bounded in size and every value's type is checked; every array's
+shape and dtype come from its ``.npy`` header and are checked, with the memory all of them need,
+before any value is read; a member that inflates far more than numbers do is refused; and every
+fault becomes one ValueError whose message starts with the path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import write_atomically
+from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
+from .memory import MemoryEstimate, check_fits, estimate_network
+from .model_file import READ_ERRORS, describe_error, read_npy_header
+from .network import Network, NetworkSpec
+from .training import EpochEnd, RunEnd, TrainConfig
+
+FORMAT = "mnist-gui session"
+VERSION = 1
+STATUSES = ("completed", "stopped", "diverged", "failed")
+KIND = "a session file"
+MAX_JSON_BYTES = 64 << 20
+MAX_RUNS = 1000
+MAX_EPOCHS = 100_000        # TrainConfig's own limit
+MAX_BATCH_POINTS = 10_000_000  # per run: 160 MB of curve
+WEIGHT_DTYPES = ("float32", "float64")
+# np.savez stores members as they are; compressed float curves and weights shrink by 2x at most,
+# a decompression bomb by 1000x. Refusing more than this bounds what a small file makes us read.
+MAX_EXPANSION = 8
+
+
+class SessionFileError(ValueError):
+    """A file is not a usable session; the message starts with the file's path and names the fault."""
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """One run of a session, as plain data: what was trained, how, what it gave and the network.
+
+    status : ``"completed"``, ``"stopped"``, ``"diverged"`` or ``"failed"``.
+    group : the experiment the run belongs to, ``""`` if none.
+    batch_x : (n,) float64, the position in epochs of each batch-loss point.
+    batch_loss : (n,) float64, the training loss there.
+    epochs : one EpochEnd per epoch trained.
+    end : how the run ended (None if it never reached its end, e.g. it failed).
+    network : the final network (None if there is none, e.g. it diverged).
+    """
+
+    name: str
+    spec: NetworkSpec
+    config: TrainConfig
+    dataset_name: str = ""
+    status: str = "completed"
+    message: str = ""
+    group: str = ""
+    batch_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    batch_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epochs: tuple[EpochEnd, ...] = ()
+    end: RunEnd | None = None
+    network: Network | None = None
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"run status must be one of {', '.join(STATUSES)}, got {self.status!r}")
+        for name in ("name", "dataset_name", "message", "group"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"a run's {name} must be text, got {getattr(self, name)!r:.40}")
+        for name in ("batch_x", "batch_loss"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.float64))
+        if self.batch_x.ndim != 1 or self.batch_x.shape != self.batch_loss.shape:
+            raise ValueError(f"batch_x and batch_loss must be two arrays (n,) of one length, got "
+                             f"shapes {self.batch_x.shape} and {self.batch_loss.shape}")
+        if not np.all(np.isfinite(self.batch_x)):
+            raise ValueError("batch_x must hold finite positions (in epochs)")
+        object.__setattr__(self, "epochs", tuple(self.epochs))
+
+
+def save_session(path: str | os.PathLike, runs: Sequence[RunData]) -> Path:
+    """Write ``runs`` to ``path`` (.npz), atomically; OSError naming ``path`` if it cannot be written."""
+    arrays = {}
+    described = []
+    for i, run in enumerate(runs):
+        described.append(_run_to_json(run))
+        arrays[f"run{i}.batch_x"] = run.batch_x
+        arrays[f"run{i}.batch_loss"] = run.batch_loss
+        if run.network is not None:
+            for p in run.network.parameters:
+                arrays[f"run{i}.{p.name}"] = p.value
+    text = json.dumps({"format": FORMAT, "version": VERSION, "runs": described})
+    arrays["session"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    return write_atomically(path, lambda out: np.savez(out, **arrays))
+
+
+def _run_to_json(run: RunData) -> dict:
+    end = None
+    history = None
+    if run.end is not None:
+        end = asdict(run.end)
+        del end["history"]
+        if tuple(run.end.history) != run.epochs:
+            history = [asdict(e) for e in run.end.history]
+    network = None
+    if run.network is not None:
+        network = {"spec": run.network.spec.to_dict(), "dtype": run.network.dtype.name}
+    return {"name": run.name, "group": run.group, "dataset_name": run.dataset_name,
+            "status": run.status, "message": run.message, "spec": run.spec.to_dict(),
+            "config": run.config.to_dict(), "epochs": [asdict(e) for e in run.epochs],
+            "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network}
+
+
+def load_session(path: str | os.PathLike) -> list[RunData]:
+    """The runs of a session written by :func:`save_session`.
+
+    Raises
+    ------
+    SessionFileError (a ValueError)
+        Whatever is wrong: unreadable, not a zip, truncated, a member missing or unexpected, JSON
+        of the wrong form or types, arrays of the wrong shape or type, weights not finite, or more
+        than this machine's memory. The message starts with ``path``.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            plans = [_parse_run(i, d) for i, d in enumerate(_read_json(archive))]
+            _check_members(archive, plans)
+            _check_memory(plans)
+            return [_build_run(archive, i, plan) for i, plan in enumerate(plans)]
+    except SessionFileError as err:
+        raise SessionFileError(f"{path}: {err}") from err
+    except READ_ERRORS as err:
+        raise SessionFileError(f"{path}: not a session saved by mnist-gui "
+                               f"({describe_error(err, KIND)})") from err
+
+
+# --- the JSON ---------------------------------------------------------------------------------
+
+def _read_json(archive: zipfile.ZipFile) -> list:
+    """The list of run objects, from the ``session`` member, its format and version checked."""
+    info = _member(archive, "session")
+    if info.file_size > MAX_JSON_BYTES:
+        raise SessionFileError(f"its description is {info.file_size:,} bytes, more than the "
+                               f"{MAX_JSON_BYTES:,} a session can have")
+    with archive.open(info) as member:
+        shape, dtype = read_npy_header(member, "session", KIND)
+        if len(shape) != 1 or dtype != np.uint8:
+            raise SessionFileError(f"its description should be bytes of text, found {dtype} of shape {shape}")
+        data = member.read(shape[0])
+    if len(data) != shape[0]:
+        raise SessionFileError("its description is truncated")
+    try:
+        top = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        raise SessionFileError(f"its description is not valid JSON: {describe_error(err, KIND)}") from None
+    if not isinstance(top, dict) or top.get("format") != FORMAT:
+        raise SessionFileError("it is not a session saved by mnist-gui (no session format mark)")
+    if top.get("version") != VERSION:
+        raise SessionFileError(f"it is a session of format version {top.get('version')!r:.20}; "
+                               f"this version of mnist-gui reads version {VERSION}")
+    runs = top.get("runs")
+    if not isinstance(runs, list):
+        raise SessionFileError("its list of runs is missing")
+    if len(runs) > MAX_RUNS:
+        raise SessionFileError(f"it has {len(runs):,} runs; a session holds at most {MAX_RUNS:,}")
+    return runs
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A run's JSON, checked and turned into objects; the arrays still to be read."""
+
+    fields: dict
+    points: int
+    network_spec: NetworkSpec | None
+    network_dtype: str | None
+
+
+RUN_KEYS = {"name", "group", "dataset_name", "status", "message", "spec", "config", "epochs",
+            "end", "end_history", "batch_points", "network"}
+
+
+def _parse_run(i: int, d) -> _Plan:
+    try:
+        return _parse_run_fields(d)
+    except SessionFileError as err:
+        raise SessionFileError(f"run {i + 1}: {err}") from None
+    except (ValueError, TypeError) as err:
+        raise SessionFileError(f"run {i + 1}: {describe_error(err, KIND)}") from None
+
+
+def _parse_run_fields(d) -> _Plan:
+    check_keys(d, RUN_KEYS, "the run", required=RUN_KEYS)
+    for name in ("name", "group", "dataset_name", "status", "message"):
+        if not isinstance(d[name], str):
+            raise SessionFileError(f"{name} should be str, got {d[name]!r:.40}")
+    if d["status"] not in STATUSES:
+        raise SessionFileError(f"unknown status {d['status']!r:.40}")
+    points = d["batch_points"]
+    if not is_int(points) or not 0 <= points <= MAX_BATCH_POINTS:
+        raise SessionFileError(f"batch_points must be a whole number 0 to {MAX_BATCH_POINTS:,}, got {points!r:.40}")
+    epochs = _epochs(d["epochs"], "epochs")
+    end = None
+    if d["end"] is not None:
+        history = epochs if d["end_history"] is None else _epochs(d["end_history"], "end_history")
+        end = RunEnd(**typed_fields(RunEnd, d["end"], "end", skip={"history"}), history=history)
+    network_spec = network_dtype = None
+    if d["network"] is not None:
+        check_keys(d["network"], {"spec", "dtype"}, "network", required={"spec", "dtype"})
+        network_spec = NetworkSpec.from_dict(d["network"]["spec"])
+        network_dtype = d["network"]["dtype"]
+        if network_dtype not in WEIGHT_DTYPES:
+            raise SessionFileError(f"network dtype must be one of {', '.join(WEIGHT_DTYPES)}, "
+                                   f"got {network_dtype!r:.40}")
+    run_fields = {"name": d["name"], "group": d["group"], "dataset_name": d["dataset_name"],
+                  "status": d["status"], "message": d["message"], "spec": NetworkSpec.from_dict(d["spec"]),
+                  "config": train_config_from_dict(d["config"]), "epochs": epochs, "end": end}
+    return _Plan(run_fields, points, network_spec, network_dtype)
+
+
+def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
+    if not isinstance(items, list):
+        raise SessionFileError(f"{what} must be a list, got {type(items).__name__}")
+    if len(items) > MAX_EPOCHS:
+        raise SessionFileError(f"{what} has {len(items):,} entries; a run has at most {MAX_EPOCHS:,}")
+    return tuple(EpochEnd(**typed_fields(EpochEnd, item, f"{what}[{k}]")) for k, item in enumerate(items))
+
+
+# --- the arrays -------------------------------------------------------------------------------
+
+def _array_shapes(i: int, plan: _Plan) -> dict[str, tuple[int, ...]]:
+    """Every member run ``i`` needs, with the shape it must have."""
+    shapes = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
+    if plan.network_spec is not None:
+        sizes = plan.network_spec.layer_sizes
+        for j, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+            shapes[f"run{i}.dense{j}.W"] = (n_in, n_out)
+            shapes[f"run{i}.dense{j}.b"] = (n_out,)
+    return shapes
+
+
+def _check_members(archive: zipfile.ZipFile, plans: list[_Plan]) -> None:
+    """Refuse members nobody asked for (unread) and report the first one missing."""
+    expected = {"session.npy"}
+    for i, plan in enumerate(plans):
+        expected.update(name + ".npy" for name in _array_shapes(i, plan))
+    present = set(archive.namelist())
+    unexpected = sorted(present - expected)
+    if unexpected:
+        raise SessionFileError(f"it holds a member a session never has: {unexpected[0]!r:.80}")
+    missing = sorted(expected - present)
+    if missing:
+        raise SessionFileError(f"{missing[0].removesuffix('.npy')} is missing")
+
+
+def _check_memory(plans: list[_Plan]) -> None:
+    networks = sum(estimate_network(p.network_spec).total for p in plans if p.network_spec is not None)
+    curves = sum(2 * 8 * p.points for p in plans)
+    try:
+        check_fits(MemoryEstimate(parameters=networks, data=curves), f"the session's {len(plans)} runs")
+    except ValueError as err:
+        raise SessionFileError(str(err)) from None
+
+
+def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
+    shapes = _array_shapes(i, plan)
+    curves = {name: _read_array(archive, f"run{i}.{name}", shapes[f"run{i}.{name}"], "float64",
+                                finite=name == "batch_x")
+              for name in ("batch_x", "batch_loss")}
+    network = None
+    if plan.network_spec is not None:
+        n_dense = len(plan.network_spec.layer_sizes) - 1
+        weights = [_read_array(archive, f"run{i}.dense{j}.W", shapes[f"run{i}.dense{j}.W"],
+                               plan.network_dtype) for j in range(n_dense)]
+        biases = [_read_array(archive, f"run{i}.dense{j}.b", shapes[f"run{i}.dense{j}.b"],
+                              plan.network_dtype) for j in range(n_dense)]
+        network = Network.from_weights(plan.network_spec, weights, biases, plan.network_dtype)
+    return RunData(**plan.fields, **curves, network=network)
+
+
+def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,
+                finite: bool = True) -> np.ndarray:
+    """Member ``name``: floats of ``dtype_name`` and ``shape``, checked before its values are read."""
+    info = _array_member(archive, name)
+    with archive.open(info) as member:
+        found, dtype = read_npy_header(member, name, KIND)
+        if found != shape:
+            raise SessionFileError(f"{name} should have shape {shape}, but is shape {found}")
+        want = np.dtype(dtype_name)
+        if dtype.kind != "f" or dtype.itemsize != want.itemsize:
+            raise SessionFileError(f"{name} should hold {dtype_name} values, found {dtype}")
+        size = math.prod(shape) * dtype.itemsize
+        if info.file_size < size:
+            raise SessionFileError(f"{name} is truncated: {info.file_size:,} bytes in the archive "
+                                   f"for {size:,} bytes of values")
+        values = np.frombuffer(member.read(size), dtype=dtype)
+    if values.size * dtype.itemsize != size:
+        raise SessionFileError(f"{name} is truncated")
+    if finite and not np.all(np.isfinite(values)):
+        raise SessionFileError(f"{name} contains NaN or infinite values")
+    return values.astype(want).reshape(shape)
+
+
+def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    try:
+        return archive.getinfo(name + ".npy")
+    except KeyError:
+        raise SessionFileError(f"{name} is missing; is this a session saved by mnist-gui?") from None
+
+
+def _array_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The zip entry of array ``name``, refused if it inflates far more than numbers ever do."""
+    info = _member(archive, name)
+    if info.file_size > MAX_EXPANSION * info.compress_size + (64 << 10):
+        raise SessionFileError(f"{name} inflates from {info.compress_size:,} to {info.file_size:,} bytes; "
+                               "real curves and weights never compress that well")
+    return info
