@@ -20,7 +20,8 @@ class LRFinderDialog(QDialog):
         self.setObjectName("lrFinderDialog")
         self.setWindowTitle("Find a learning rate")
         self._suggestion: float | None = None
-        self.plot = pg.PlotWidget(objectName="lrFinderPlot")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("lrFinderPlot")
         item = self.plot.getPlotItem()
         item.setLogMode(x=True, y=False)
         item.setLabel("bottom", "learning rate (log scale)")

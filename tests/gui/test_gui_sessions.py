@@ -1,0 +1,129 @@
+"""Experiments, sessions and the learning-rate finder in the window."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from engine.experiments import Axis, Experiment
+from engine.session_file import load_session
+
+from gui import TIMEOUT, open_window
+from synthetic import make_idx_folder
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    window = open_window(qtbot, make_idx_folder(tmp_path / "data", n_train=300), settings)
+    window.show_panel("training")
+    return window
+
+
+def _tiny(view, epochs=1):
+    from dataclasses import replace
+
+    from engine.network import HiddenLayer
+    b = view.builder
+    b.set_spec(replace(b.spec(), hidden=(HiddenLayer(8, "relu"),)),
+               replace(b.config(), epochs=epochs, batch_size=32))
+    return b.spec(), b.config()
+
+
+def _train(qtbot, view, epochs=1):
+    _tiny(view, epochs)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT) as blocker:
+        view.start()
+    return blocker.args[0]
+
+
+def test_an_experiment_of_three_runs_fills_the_runs_list_and_its_results(qtbot, window):
+    view = window.training_view
+    spec, config = _tiny(view)
+    experiment = Experiment("lr test", "three rates", spec, config, (Axis("lr", (0.001, 0.01, 0.1)),))
+    with qtbot.waitSignal(view.session.experiment_finished, timeout=3 * TIMEOUT) as blocker:
+        view.start_experiment(experiment)
+    name, runs = blocker.args
+    assert name == "lr test" and len(runs) == 3
+    assert [r.config.lr for r in runs] == [0.001, 0.01, 0.1]
+    assert view.runs() == runs and all(r.group == "lr test" for r in runs)
+    assert all(r.status == "completed" and r.network is not None for r in runs)
+    table = view.results
+    assert table.isVisibleTo(view) and table.rowCount() == 3
+    for row, run in enumerate(runs):
+        assert table.item(row, 1).text() == f"{100 * run.test_accuracy:.2f} %"
+    best = max(range(3), key=lambda i: runs[i].test_accuracy)
+    assert table.item(best, 1).font().bold()
+    assert view.state == "idle"
+
+
+def test_a_session_round_trips_every_curve_and_weight(qtbot, window, tmp_path):
+    view = window.training_view
+    first, second = _train(qtbot, view, 1), _train(qtbot, view, 2)
+    path = window.save_session(tmp_path / "lesson.session.npz")
+    saved = [(r.name, r.raw.x().copy(), r.raw.y().copy(), [e.val_accuracy for e in r.epochs],
+              [p.value.copy() for p in r.network.parameters]) for r in (first, second)]
+    view.remove_run(first)
+    opened = window.open_session(path)
+    assert [r.name for r in opened] == [s[0] for s in saved]
+    for run, (_, x, y, val, weights) in zip(opened, saved):
+        np.testing.assert_array_equal(run.raw.x(), x)
+        np.testing.assert_array_equal(run.raw.y(), y)
+        assert [e.val_accuracy for e in run.epochs] == val
+        for p, w in zip(run.network.parameters, weights):
+            np.testing.assert_array_equal(p.value, w)
+    assert view.runs_list.table.rowCount() == 2
+    view.runs_list.select_run(opened[0])
+    assert window.hub.network is opened[0].network
+
+
+def test_a_tampered_or_truncated_session_is_refused_and_the_runs_kept(qtbot, window, tmp_path):
+    view = window.training_view
+    run = _train(qtbot, view)
+    path = window.save_session(tmp_path / "good.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    tampered = tmp_path / "tampered.npz"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".json") or b'"runs"' in data[:4096]:
+                data = data.replace(b'"relu"', b'"nonsense"')
+            dst.writestr(item, data)
+    for bad in (truncated, tampered, tmp_path / "missing.npz"):
+        with pytest.raises(ValueError) as error:
+            window.open_session(bad)
+        assert bad.name in str(error.value)
+        assert view.runs() == [run]  # nothing changed
+
+
+def test_the_learning_rate_finder_suggests_a_rate_the_builder_takes(qtbot, window):
+    view = window.training_view
+    _tiny(view)
+    network_before = window.hub.network
+    with qtbot.waitSignal(view.lr_runner.succeeded, timeout=3 * TIMEOUT) as blocker:
+        view.controls.lr_finder_button.click()
+    result = blocker.args[0]
+    dialog = view.lr_dialog
+    x, y = dialog.curve.getData()
+    assert len(x) == len(result.lrs) > 10
+    assert dialog.findChild(type(dialog.plot), "lrFinderPlot") is dialog.plot
+    dialog.use_button.click()
+    assert view.builder.config().lr == pytest.approx(result.suggestion, rel=1e-3)
+    assert window.hub.network is network_before  # the finder works on a copy
+    dialog.close()
+
+
+def test_a_session_from_the_headless_trainer_opens_in_the_app(qtbot, window, tmp_path):
+    from engine.cli import main as mnist_train
+    spec, config = _tiny(window.training_view)
+    experiment = Experiment("cli", "two sizes", spec, config, (Axis("hidden_units", (4, 8)),))
+    design = tmp_path / "design.json"
+    design.write_text(experiment.to_json())
+    out = tmp_path / "cli.session.npz"
+    data = window.dataset.source
+    assert mnist_train(["--data", data, "--experiment", str(design), "--session-out", str(out)]) == 0
+    assert len(load_session(out)) == 2
+    runs = window.open_session(out)
+    assert [r.spec.hidden[0].units for r in runs] == [4, 8]
+    json.loads(experiment.to_json())  # the design file is plain JSON
