@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from mnist_gui.widgets.plot_style import follow_palette
+
 SUGGESTION_COLOUR = "#e11d48"
 
 
@@ -49,6 +51,7 @@ class LRFinderDialog(QDialog):
         layout.addWidget(self.text)
         layout.addLayout(buttons)
         self.resize(720, 480)
+        follow_palette(self.plot, self.palette())
 
     def show_progress(self, done: int, total: int):
         self.text.setText(f"Trying learning rates on a copy of the network: batch {done} of {total}…")
@@ -60,10 +63,13 @@ class LRFinderDialog(QDialog):
         self._suggestion = float(result.suggestion)
         self.marker.setValue(np.log10(self._suggestion))
         self.marker.setVisible(True)
-        finite = np.asarray(result.smoothed, dtype=float)
-        finite = finite[np.isfinite(finite)]
-        if finite.size:
-            self.plot.setYRange(float(finite.min()) * 0.9, min(float(finite.max()), 4 * float(finite.min())) * 1.05)
+        smoothed = np.asarray(result.smoothed, dtype=float)
+        smoothed = smoothed[np.isfinite(smoothed)]
+        raw = np.asarray(result.losses, dtype=float)
+        raw = raw[np.isfinite(raw)]
+        if smoothed.size:  # from the lowest point of either curve to 4x the best smoothed loss
+            low = min(float(smoothed.min()), float(raw.min()) if raw.size else np.inf)
+            self.plot.setYRange(low * 0.9, min(float(smoothed.max()), 4 * float(smoothed.min())) * 1.05)
         self.use_button.setText(f"Use learning rate {self._suggestion:.3g}")
         self.use_button.setEnabled(True)
         end = " (it stopped early: the loss blew up)" if result.stopped_early else ""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.widgets.plot_style import follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
@@ -265,17 +266,8 @@ class TrainingPlots(QWidget):
 
     def apply_palette(self):
         """Plot background and text from the widget palette (light or dark)."""
-        palette = self.palette()
-        background, text = palette.color(QPalette.Base), palette.color(QPalette.Text)
         for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setBackground(background)
-            item = plot.getPlotItem()
-            for side in ("left", "bottom"):
-                axis = item.getAxis(side)
-                axis.setPen(text)
-                axis.setTextPen(text)
-            item.titleLabel.setText(item.titleLabel.text, color=text.name())
-            plot.legend.setLabelTextColor(text)
+            follow_palette(plot, self.palette())
 
     def changeEvent(self, event):
         if event.type() == event.Type.PaletteChange:
