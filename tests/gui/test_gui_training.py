@@ -411,3 +411,14 @@ def test_after_resume_the_hint_says_it_trains_again(qtbot, view):
     view.resume()
     assert "Paused" not in view.controls.hint.text() and "Training" in view.controls.hint.text()
     run_to_end(qtbot, view, view.stop)
+
+
+def test_a_run_whose_loss_blew_up_does_not_flatten_the_others():
+    from mnist_gui.panels.training.plots import loss_range
+    from mnist_gui.state.runs import RunRecord
+    good, wild = (RunRecord(i, str(i), NetworkSpec(), PRESETS["default"].training) for i in (1, 2))
+    for i in range(60):
+        good.add_batch_loss(i / 30, 0.3)
+        wild.add_batch_loss(i / 30, 250.0)
+    assert loss_range([good, wild], log=False)[1] <= 1.0
+    assert loss_range([wild], log=False)[1] >= 250  # alone, it is framed

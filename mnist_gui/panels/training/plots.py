@@ -92,6 +92,7 @@ def _curve(plot: pg.PlotItem, pen, symbol=None, colour=None, size=8, hollow=Fals
     return item
 
 
+LOSS_CAP = 5.0  # about twice the loss of a blind guess among 10 classes (ln 10 = 2.3)
 NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
@@ -113,12 +114,17 @@ def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
     the first batches' loss (about 2.3 for 10 classes) would squash every later change flat, so
     it is left above the top of the plot.
     """
-    values = [a for run in runs for a in (_settled(run), *[run.epoch_series(n)[1]
-              for n in ("train_loss", "val_loss")]) if len(a)]
-    if not values:
+    per_run = [np.concatenate(arrays) for arrays in (
+        [a for a in (_settled(run), *[run.epoch_series(n)[1] for n in ("train_loss", "val_loss")])
+         if len(a)] for run in runs) if arrays]
+    per_run = [d[np.isfinite(d)] for d in per_run]
+    per_run = [d for d in per_run if len(d)]
+    if not per_run:
         return (-2.0, 1.0) if log else (0.0, 1.0)
-    data = np.concatenate(values)
-    data = data[np.isfinite(data)]
+    # a run whose loss went far above chance (a learning rate too large) must not flatten the
+    # others: it runs off the top unless every run does
+    tame = [d for d in per_run if d.max() <= LOSS_CAP]
+    data = np.concatenate(tame or per_run)
     if log:
         data = data[data > 0]
         if not len(data):
