@@ -403,3 +403,15 @@ def test_after_resume_the_hint_says_it_trains_again(qtbot, view):
     view.resume()
     assert "Paused" not in view.controls.hint.text() and "Training" in view.controls.hint.text()
     run_to_end(qtbot, view, view.stop)
+
+
+def test_the_preset_texts_follow_the_dataset(qtbot):
+    b = NetworkBuilder()
+    qtbot.addWidget(b)
+    b.set_data_shape(64, 10, 1437, (8, 8))
+    titles = [b.preset_selector.itemText(i) for i in range(b.preset_selector.count())]
+    assert not any("784" in t for t in titles) and any("64-" in t for t in titles)
+    assert "64-256-128-10" in b.preset_description.text()
+    assert "98.2" not in b.preset_description.text()
+    b.set_data_shape(784, 10, 55000, (28, 28))
+    assert "784-256-128-10" in b.preset_description.text() and "98.2" in b.preset_description.text()
