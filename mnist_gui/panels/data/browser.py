@@ -121,7 +121,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option, index) -> QSize:
         side = self._model.thumbnail_size() + 2 * PADDING
-        return QSize(side, side)
+        view = self.parent()  # as wide as the view's grid cell: the thumbnail is centred in it
+        width = view.gridSize().width() if isinstance(view, QListView) else side
+        return QSize(max(side, width), side)
 
     def paint(self, painter: QPainter, option, index):
         pixmap = self._model.thumbnail(index.row())

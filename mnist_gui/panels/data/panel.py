@@ -237,6 +237,8 @@ class DataPanel(QWidget):
         """Print the values in the large image, giving it some of the chart's height; the grid
         keeps its width (moving the splitter reflowed it) and the chart stays."""
         self._side.setStretchFactor(self.detail, 8 if on else 3)
+        self.counts.setMinimumHeight(64 if on else 110)  # at 1280x720 the values then fit
+        self._side.activate()  # lay out now, so the check below sees the new size
         self.detail.set_show_values(on)
         if on and not self.detail.can_print_values():
             self.readout.setText("Make the window larger to read every value")
