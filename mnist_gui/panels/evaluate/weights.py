@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -207,10 +208,13 @@ class UnitDialog(QDialog):
         self.scale = ColorBar()
         self.scale.setToolTip("The colour scale of this unit's weights: white is 0")
         self.text = QLabel(wordWrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(self.tile, 1)
         layout.addWidget(self.scale)
+        layout.addWidget(buttons)
 
     def show_unit(self, j: int, weights: np.ndarray, description: str):
         """Unit ``j``'s input weights (h, w), each pixel coloured on its own -max..+max scale."""
