@@ -449,3 +449,19 @@ def test_training_below_validation_is_explained_where_it_shows(view):
     sample, label = next((s, lb) for s, lb in legend.items if lb.text == "train")
     assert "averaged over each epoch" in label.toolTip()
     assert "epoch 1" in view.plots.caption.text() and view.plots.caption.toolTip()
+
+
+def test_zoomed_legends_still_fit_under_their_plots(qtbot, view):
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.widgets.zoom import apply_zoom
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    apply_zoom(view, 1.6)
+    qtbot.wait(50)
+    QApplication.processEvents()
+    for plot in (view.plots.loss_plot, view.plots.accuracy_plot):
+        assert plot.legend.sceneBoundingRect().right() <= plot.width()
+        box = plot.getPlotItem().vb.sceneBoundingRect()
+        assert not plot.legend.sceneBoundingRect().intersects(box)

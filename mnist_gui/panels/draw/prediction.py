@@ -196,7 +196,7 @@ class PredictionView(QWidget):
 
     def set_framing(self, framing):
         """Say how the drawing is framed: ``framing`` is the engine ``Framing`` in use."""
-        self.recipe.setText(f"Like the dataset's digits, the drawing is cropped, "
+        self.recipe.setText(f"Like the dataset's images, the drawing is cropped, "
                             f"{framing.describe()}.")
 
     def clear(self, message: str = "Draw a digit on the canvas: the network reads it as you draw."):

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -322,6 +322,8 @@ class TrainingPlots(QWidget):
     def changeEvent(self, event):
         if event.type() == event.Type.PaletteChange:
             self.apply_palette()
+        elif event.type() == event.Type.FontChange:  # zoom: the legends' text grows after this
+            QTimer.singleShot(0, self, self._fit_legends)
         super().changeEvent(event)
 
     # --- runs -------------------------------------------------------------------------------
