@@ -37,6 +37,8 @@ class Preprocessed:
         Centre of mass of ``fitted``, in pixel indices.
     shift : (rows, cols)
         Integer translation applied to ``fitted`` to put its centre of mass at the frame centre.
+    centre : (row, col)
+        Where the centre of mass was moved to (as near as whole pixels allow), in pixel indices.
     """
 
     empty: bool
@@ -46,10 +48,72 @@ class Preprocessed:
     bbox: tuple[int, int, int, int] | None = None
     centre_of_mass: tuple[float, float] | None = None
     shift: tuple[int, int] | None = None
+    centre: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Where a dataset puts its digits: scaled so the longer side is ``box`` pixels, in a
+    ``size`` x ``size`` frame, with the centre of mass at ``centre`` (row, col) in pixel indices.
+
+    MNIST: ``Framing(28, 20, (14.0, 14.0))``. The offline 8x8 digits fill their frame:
+    ``Framing(8, 8, (3.5, 3.5))``. ``measure_framing`` finds it from a dataset's images.
+    """
+
+    size: int
+    box: int
+    centre: tuple[float, float]
+
+    def describe(self) -> str:
+        """'its longer side fits a 20×20 box, ... in the middle of the 28×28 frame'."""
+        where = ("fills the frame" if self.box == self.size
+                 else f"fits a {self.box}×{self.box} box")
+        return (f"scaled so its longer side {where}, and moved so its centre of mass sits in the "
+                f"middle of the {self.size}×{self.size} frame")
+
+
+def default_framing(size: int = 28) -> Framing:
+    """MNIST's recipe at any size: a box of ``round(size * 20 / 28)``, centre ``size / 2``."""
+    return Framing(size, round(size * 20 / 28), (frame_centre(size), frame_centre(size)))
+
+
+def measure_framing(images: np.ndarray, ink_threshold: float = 0.05,
+                    sample: int = 2000) -> Framing:
+    """The framing of square images (n, size, size) uint8, measured on the first ``sample``.
+
+    ``box`` is the median longer side of the ink's bounding boxes (a pixel is ink above
+    ``ink_threshold`` of 255); ``centre`` the mean centre of mass, rounded to half a pixel.
+    MNIST measures ``(28, 20, (14.0, 14.0))``, the offline digits ``(8, 8, (3.5, 3.5))``.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1] != images.shape[2] or len(images) == 0:
+        raise ValueError(f"need (n, size, size) images, got shape {images.shape}")
+    size = images.shape[1]
+    images = images[:sample]
+    ink = images > ink_threshold * 255
+    rows, cols = ink.any(axis=2), ink.any(axis=1)
+    inked = rows.any(axis=1)
+    if not inked.any():
+        return default_framing(size)
+    rows, cols, images = rows[inked], cols[inked], images[inked].astype(np.float32)
+    heights = size - np.argmax(rows[:, ::-1], axis=1) - np.argmax(rows, axis=1)
+    widths = size - np.argmax(cols[:, ::-1], axis=1) - np.argmax(cols, axis=1)
+    box = int(np.median(np.maximum(heights, widths)))
+    total = images.sum(axis=(1, 2))
+    centre = tuple(round(2 * float(np.mean(images.sum(axis=other) @ np.arange(size) / total))) / 2
+                   for other in (2, 1))
+    return Framing(size, box, centre)
+
+
+def preprocess_framed(image: np.ndarray, framing: Framing,
+                      ink_threshold: float = 0.05) -> Preprocessed:
+    """``preprocess_drawing`` to a dataset's ``framing`` (size, box and centre)."""
+    return preprocess_drawing(image, framing.size, framing.box, ink_threshold, framing.centre)
 
 
 def preprocess_drawing(image: np.ndarray, size: int = 28, box: int | None = None,
-                       ink_threshold: float = 0.05) -> Preprocessed:
+                       ink_threshold: float = 0.05,
+                       centre: tuple[float, float] | None = None) -> Preprocessed:
     """Crop, scale, frame and centre a drawing the way MNIST digits were prepared.
 
     Parameters
@@ -65,6 +129,8 @@ def preprocess_drawing(image: np.ndarray, size: int = 28, box: int | None = None
         (20 for MNIST, 6 for 8x8). At most ``size``.
     ink_threshold : float
         A pixel is ink if it is above this fraction of full ink (0 <= ink_threshold < 1).
+    centre : (row, col), optional
+        Where the centre of mass goes, in pixel indices; default ``frame_centre(size)`` both ways.
 
     Returns
     -------
@@ -85,10 +151,13 @@ def preprocess_drawing(image: np.ndarray, size: int = 28, box: int | None = None
     corner = _centred_corner(scaled.shape, size)
     fitted = _place(scaled, size, corner)
     com = centre_of_mass(fitted)
-    shift = _centring_shift(com, corner, scaled.shape, size)
+    if centre is None:
+        centre = (frame_centre(size), frame_centre(size))
+    shift = _centring_shift(com, corner, scaled.shape, size, centre)
     centred = _place(scaled, size, (corner[0] + shift[0], corner[1] + shift[1]))
     return Preprocessed(empty=False, image=_to_uint8(centred), cropped=cropped, fitted=fitted,
-                        bbox=bbox, centre_of_mass=com, shift=shift)
+                        bbox=bbox, centre_of_mass=com, shift=shift,
+                        centre=(float(centre[0]), float(centre[1])))
 
 
 def fit_to_box(crop: np.ndarray, box: int) -> np.ndarray:
@@ -138,15 +207,15 @@ def frame_centre(size: int) -> float:
     return size / 2
 
 
-def _centring_shift(com, corner, shape, size) -> tuple[int, int]:
-    """Rounded move that puts ``com`` on the frame centre, clamped so no ink leaves the frame.
+def _centring_shift(com, corner, shape, size, centre) -> tuple[int, int]:
+    """Rounded move that puts ``com`` on ``centre``, clamped so no ink leaves the frame.
 
     ``corner`` is where the ``shape``-sized digit sits; it may move from ``-corner`` up to
     ``size - corner - extent`` along each axis and stay whole.
     """
     shift = []
     for axis in range(2):
-        wanted = round(frame_centre(size) - com[axis])
+        wanted = round(centre[axis] - com[axis])
         shift.append(int(np.clip(wanted, -corner[axis], size - corner[axis] - shape[axis])))
     return shift[0], shift[1]
 

@@ -10,17 +10,39 @@ from .training import TrainConfig
 
 @dataclass(frozen=True)
 class Preset:
-    """A classic configuration: what it is, the network and how to train it."""
+    """A classic configuration: what it is, the network and how to train it.
+
+    ``title`` and ``description`` name the layers (``784-256-128-10``); ``for_data`` rewrites
+    them for the dataset's sizes. ``mnist_result`` is what it reaches on MNIST, only told
+    for 784-pixel, 10-class data.
+    """
 
     name: str
     title: str
     description: str
     network: NetworkSpec
     training: TrainConfig
+    mnist_result: str = ""
+
+    def layers(self) -> str:
+        """The layer sizes, ``784-256-128-10``."""
+        sizes = [self.network.input_size, *(h.units for h in self.network.hidden),
+                 self.network.classes]
+        return "-".join(str(n) for n in sizes)
 
     def for_data(self, input_size: int, classes: int) -> "Preset":
         """The same preset sized for a dataset's image size and number of classes."""
-        return replace(self, network=replace(self.network, input_size=input_size, classes=classes))
+        sized = replace(self, network=replace(self.network, input_size=input_size,
+                                              classes=classes))
+        old, new = self.layers(), sized.layers()
+        return replace(sized, title=self.title.replace(old, new),
+                       description=self.description.replace(old, new))
+
+    def told(self) -> str:
+        """The description, with the MNIST result when the network is sized for MNIST."""
+        mnist = (self.network.input_size, self.network.classes) == (784, 10)
+        return f"{self.description} {self.mnist_result}" if mnist and self.mnist_result \
+            else self.description
 
 
 def _h(*layers):
@@ -31,11 +53,12 @@ PRESETS = {p.name: p for p in (
     Preset(
         "default", "Default: two ReLU layers, momentum",
         "A reliable start: 784-256-128-10 with ReLU and He initialisation, SGD with momentum 0.9, "
-        "a learning rate of 0.1 that decays along a cosine, a little L2 weight decay, batches of 128. "
-        "Reaches about 98.2% test accuracy in 10 epochs of under a second each.",
+        "a learning rate of 0.1 that decays along a cosine, a little L2 weight decay, batches of 128.",
         NetworkSpec(hidden=_h((256, "relu"), (128, "relu")), init="he"),
         TrainConfig(epochs=10, batch_size=128, optimiser="momentum", lr=0.1, momentum=0.9,
                     weight_decay=5e-4, schedule="cosine"),
+        mnist_result="On MNIST it reaches about 98.2% test accuracy in 10 epochs of under a "
+                     "second each.",
     ),
     Preset(
         "textbook", "Textbook: 784-200-10 sigmoid, full-batch gradient descent",

@@ -41,9 +41,10 @@ class ColorBar(QWidget):
         painter.setPen(self.palette().color(QPalette.WindowText))
         y = bar.bottom() + 2
         line = QRectF(bar.left(), y, bar.width(), fm.height())
-        painter.drawText(line, Qt.AlignLeft, f"−{self._limit:.0f}")
+        limit = f"{self._limit:.0f}" if self._limit >= 10 else f"{self._limit:.3g}"  # weights: 0.123
+        painter.drawText(line, Qt.AlignLeft, f"−{limit}")
         painter.drawText(line, Qt.AlignHCenter, "0")
-        painter.drawText(line, Qt.AlignRight, f"+{self._limit:.0f}")
+        painter.drawText(line, Qt.AlignRight, f"+{limit}")
         line.translate(0, fm.height())
         painter.drawText(line, Qt.AlignLeft, self._left)
         painter.drawText(line, Qt.AlignRight, self._right)

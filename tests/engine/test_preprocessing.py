@@ -201,3 +201,23 @@ def test_preprocessed_is_a_frozen_dataclass():
     assert isinstance(result, Preprocessed)
     with pytest.raises(AttributeError):
         result.empty = True
+
+
+def test_measure_framing_finds_the_box_and_centre_of_a_dataset():
+    from engine.preprocessing import Framing, measure_framing, preprocess_framed
+    images = np.zeros((5, 8, 8), dtype=np.uint8)
+    images[:, 0:8, 1:7] = 255                     # every digit fills the height, 6 wide
+    framing = measure_framing(images)
+    assert framing == Framing(8, 8, (3.5, 3.5))
+    result = preprocess_framed(disc((280, 280), (100, 140), 60), framing)
+    assert ink_extent(result.image) == (8, 8) and result.centre == (3.5, 3.5)
+    assert "fills the frame" in framing.describe() and "8×8" in framing.describe()
+
+
+def test_the_offline_digits_fill_their_frame_and_mnist_keeps_its_recipe():
+    from engine.preprocessing import default_framing, measure_framing
+    from engine.sources import load_offline_digits
+    framing = measure_framing(load_offline_digits().train_images)
+    assert (framing.size, framing.box) == (8, 8)
+    assert default_framing(28).box == 20 and default_framing(28).centre == (14, 14)
+    assert "20×20" in default_framing(28).describe()

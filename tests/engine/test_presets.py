@@ -32,3 +32,15 @@ def test_every_preset_builds_for_8x8_digits(name):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of default"):
         preset("huge")
+
+
+def test_titles_and_descriptions_name_the_layers_of_the_data_in_use():
+    from engine.presets import PRESETS
+    default = PRESETS["default"]
+    assert "784-256-128-10" in default.description and "98.2%" in default.told()
+    small = default.for_data(64, 10)
+    assert "64-256-128-10" in small.description and "784" not in small.told()
+    assert "98.2%" not in small.told()
+    for chosen in PRESETS.values():
+        sized = chosen.for_data(64, 3)
+        assert "784" not in sized.title + sized.told(), chosen.name

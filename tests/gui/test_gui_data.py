@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QComboBox, QListView
+from PySide6.QtWidgets import QApplication, QComboBox, QListView
 
 from mnist_gui.panels.data.browser import IMAGE_INDEX_ROLE
 
@@ -115,3 +115,39 @@ def test_real_mnist_counts_and_selection(qtbot, settings, mnist_dir):
     assert window.data_panel.go_to(9_999)
     np.testing.assert_array_equal(window.data_panel.detail.values(), window.dataset.test_images[9_999])
     assert f"label <b>{window.dataset.test_labels[9_999]}</b>" in window.data_panel.info.text()
+
+
+
+def first_row(browser):
+    """(columns, width they take) of the grid's first row, as laid out."""
+    model = browser.model()
+    top = browser.visualRect(model.index(0)).top()
+    rects = [browser.visualRect(model.index(i)) for i in range(min(model.rowCount(), 60))]
+    row = [r for r in rects if r.top() == top]
+    pitch = row[1].left() - row[0].left() if len(row) > 1 else browser.gridSize().width()
+    return len(row), len(row) * pitch
+
+
+def test_showing_pixel_values_keeps_the_grid_and_the_chart(qtbot, window):
+    window.resize(1280, 720)
+    panel = window.data_panel
+    panel.set_zoom(52)
+    qtbot.waitUntil(lambda: panel.browser.width() > 300)
+    columns = first_row(panel.browser)[0]
+    panel.show_values.setChecked(True)
+    QApplication.processEvents()
+    assert first_row(panel.browser)[0] == columns
+    assert panel.counts.isVisible() and panel.counts.height() > 40
+    panel.show_values.setChecked(False)
+    QApplication.processEvents()
+    assert first_row(panel.browser)[0] == columns
+
+
+def test_the_grid_cells_share_the_width_at_any_zoom(qtbot, window):
+    panel = window.data_panel
+    for zoom in (52, 120, 160):
+        panel.set_zoom(zoom)
+        QApplication.processEvents()
+        columns, right = first_row(panel.browser)
+        spare = panel.browser.viewport().width() - right
+        assert 0 <= spare <= columns, zoom   # no band a thumbnail wide on the right

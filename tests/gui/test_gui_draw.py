@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from engine.baseline import MeanDigitClassifier
 from engine.network import HiddenLayer, Network, NetworkSpec
-from engine.preprocessing import preprocess_drawing
+from engine.preprocessing import preprocess_drawing, preprocess_framed
 from engine.training import TrainConfig, Trainer
 from mnist_gui.panels.draw.canvas import DrawCanvas, ink_array
 from mnist_gui.panels.draw.view import DrawView
@@ -188,7 +188,7 @@ def test_the_baseline_answer_is_the_engines(qtbot, view, hub, network, synthetic
         datasets.set_dataset(synthetic)
     draw_stroke(qtbot, view.canvas, BAR)
     reference = MeanDigitClassifier("l2").fit(synthetic.train_images, synthetic.train_labels, 10)
-    image = preprocess_drawing(view.canvas.ink()).image
+    image = preprocess_framed(view.canvas.ink(), view.framing()).image  # the dataset's framing
     assert view.reading().baseline_class == int(reference.predict(image[None])[0])
     assert view.prediction.baseline.text().endswith(f"says {view.reading().baseline_class}")
 
@@ -240,3 +240,77 @@ def test_a_pasted_mnist_test_image_is_read_like_the_test_image(qtbot, view, hub,
         same_input += int(np.abs(reading.pre.image.astype(int) - image).mean() < 4)
     assert np.mean(np.array(read) == expected) >= 0.97
     assert same_input >= 90  # most MNIST digits come back through the preprocessing unchanged
+
+
+def test_the_right_button_and_the_eraser_remove_ink(qtbot, view):
+    draw_stroke(qtbot, view.canvas, BAR)
+    before = int(view.canvas.ink().astype(int).sum())
+    middle = [(0.5, 0.4), (0.5, 0.6)]   # across the bar's middle
+    positions = [view.canvas.position_of(*p) for p in middle]
+    qtbot.mousePress(view.canvas, Qt.RightButton, pos=positions[0])
+    qtbot.mouseMove(view.canvas, positions[1])
+    qtbot.mouseRelease(view.canvas, Qt.RightButton, pos=positions[1])
+    ink = view.canvas.ink()
+    side = ink.shape[0]
+    assert ink[side // 2, side // 2] == 0 and int(ink.astype(int).sum()) < before
+    assert ink[side // 2, int(side * 0.32)] == 255   # the rest of the bar is still there
+    view.findChild(QPushButton, "eraserButton").click()
+    assert view.canvas.is_erasing()
+    draw_stroke(qtbot, view.canvas, BAR)             # the left button now erases too
+    assert view.canvas.ink().max() == 0
+    assert "no ink" in view.prediction.detail.text()
+    view.canvas.undo()
+    assert view.canvas.ink().max() == 255
+
+
+def test_this_is_a_defaults_to_the_networks_answer(qtbot, view, hub, network):
+    hub.set_network(network, "test network")
+    draw_stroke(qtbot, view.canvas, ONE)
+    answer = int(np.argmax(view.reading().probabilities))
+    assert view.drawings.label.currentIndex() == answer
+    other = (answer + 1) % 10
+    view.drawings.label.setCurrentIndex(other)
+    view.drawings.label.activated.emit(other)        # the user picks: it is not overridden
+    draw_stroke(qtbot, view.canvas, BAR)
+    assert view.drawings.label.currentIndex() == other
+
+
+def test_saving_the_first_drawing_does_not_move_the_canvas(qtbot, view):
+    assert len(view.store) == 0
+    before = view.canvas.mapTo(view, view.canvas.rect().topLeft()), view.canvas.size()
+    draw_stroke(qtbot, view.canvas, ONE)
+    qtbot.mouseClick(view.findChild(QPushButton, "saveDrawingButton"), Qt.LeftButton)
+    assert len(view.store) == 1 and view.drawings.strip.isVisible()
+    QApplication.processEvents()
+    after = view.canvas.mapTo(view, view.canvas.rect().topLeft()), view.canvas.size()
+    assert after == before
+
+
+def test_probabilities_are_shown_to_a_tenth_of_a_percent():
+    from mnist_gui.panels.draw.prediction import PredictionView, percent
+    assert percent(0.997) == "99.7 %" and percent(0.99993) == ">99.9 %"
+    assert percent(1.0) == "100.0 %" and percent(0.0001) == "<0.1 %" and percent(0.0) == "0.0 %"
+    view = PredictionView()
+    p = np.full(10, 0.003 / 9)
+    p[3] = 0.997
+    view.show_answer(preprocess_drawing(np.eye(28, dtype=np.uint8) * 255), p, None, "")
+    assert "99.7 %" in view.confidence.text()
+    assert view.plot._texts[3].textItem.toPlainText() == "99.7 %"
+
+
+def test_the_offline_canvas_image_matches_the_offline_digits_ink_extent(qtbot, view, datasets):
+    from engine.preprocessing import measure_framing
+    from engine.sources import load_offline_digits
+    digits = load_offline_digits()
+    datasets.set_dataset(digits)
+    framing = measure_framing(digits.train_images)
+    assert (framing.size, framing.box) == (8, 8)     # the offline digits fill their frame
+    draw_stroke(qtbot, view.canvas, [(0.45, 0.2 + 0.05 * i) for i in range(13)]
+                + [(0.45 + 0.03 * i, 0.8) for i in range(8)])   # an L: tall, narrower
+    image = view.reading().pre.image
+    assert image.shape == (8, 8)
+    rows = np.flatnonzero(image.any(axis=1))
+    assert rows[-1] - rows[0] + 1 == 8                # as tall as the dataset's digits, not 6
+    text = view.prediction.recipe.text()
+    assert "8×8" in text and "20×20" not in text and "28×28" not in text
+    qtbot.waitUntil(lambda: view.baseline() is not None, timeout=TIMEOUT)

@@ -233,3 +233,31 @@ def test_a_hidden_panel_evaluates_only_when_shown(qtbot, hub, network, synthetic
     assert view.evaluation().accuracy == pytest.approx(
         np.mean(network.predict(synthetic.test_images) == synthetic.test_labels))
     assert view.shutdown(5000)
+
+
+def test_clicking_a_weight_tile_enlarges_it_with_its_colour_scale(qtbot, view, hub, network,
+                                                                    synthetic):
+    evaluated(qtbot, view, hub, network, synthetic)
+    view.tabs.setCurrentWidget(view.weights)
+    grid = view.weights.grid
+    qtbot.waitUntil(lambda: grid.isVisible() and grid.width() > 200)
+    qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.tile_rect(5).center().toPoint())
+    dialog = view.weights.unit_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "Unit 6" in dialog.text.text()
+    shown = dialog.tile.image()
+    assert (shown.width(), shown.height()) == (28, 28) and dialog.tile.width() >= 300
+    weights = network.dense_layers[0].W[:, 5]
+    assert dialog.scale._limit == pytest.approx(float(np.abs(weights).max()))
+    dialog.close()
+
+
+def test_the_layer_captions_say_what_on_means_for_each_activation():
+    from mnist_gui.panels.evaluate.weights import _layer_caption
+    values = np.array([0.1, 0.2, 0.6, 0.95], dtype=np.float32)   # sigmoid outputs: all above 0
+    sigmoid = _layer_caption(0, "sigmoid", values)
+    assert "4 above 0" not in sigmoid and "2 above 0.5" in sigmoid
+    relu = _layer_caption(1, "relu", np.array([0, 0, 0.3, 2.0], dtype=np.float32))
+    assert "2 active (above 0)" in relu
+    tanh = _layer_caption(1, "tanh", np.array([-0.9, 0.2, 0.7], dtype=np.float32))
+    assert "1 strongly on (above 0.5)" in tanh

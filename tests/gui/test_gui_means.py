@@ -102,3 +102,16 @@ def test_a_dataset_load_fits_the_baseline_once_for_every_panel(qtbot, settings, 
     assert window.training_view.plots.baseline.value() == pytest.approx(100 * baseline.accuracy)
     assert window.draw_view.baseline() is baseline.classifier
     assert percent(baseline.reports["l1"].accuracy) in window.means_panel.accuracy_l1.text()
+
+
+def test_clicking_a_spread_tile_selects_its_class_like_a_mean_tile(qtbot, window):
+    from PySide6.QtCore import Qt
+    panel = window.means_panel
+    window.show_panel("means")
+    qtbot.waitUntil(lambda: panel.std_strip.isVisible() and panel.std_strip.width() > 100)
+    centre = panel.std_strip._rect(6).center().toPoint()
+    qtbot.mouseClick(panel.std_strip, Qt.LeftButton, pos=centre)
+    assert panel.example_class.currentIndex() == 6
+    centre = panel.mean_strip._rect(2).center().toPoint()
+    qtbot.mouseClick(panel.mean_strip, Qt.LeftButton, pos=centre)
+    assert panel.example_class.currentIndex() == 2

@@ -422,3 +422,65 @@ def test_a_run_whose_loss_blew_up_does_not_flatten_the_others():
         wild.add_batch_loss(i / 30, 250.0)
     assert loss_range([good, wild], log=False)[1] <= 1.0
     assert loss_range([wild], log=False)[1] >= 250  # alone, it is framed
+
+
+def test_the_preset_texts_follow_the_dataset(qtbot):
+    b = NetworkBuilder()
+    qtbot.addWidget(b)
+    b.set_data_shape(64, 10, 1437, (8, 8))
+    titles = [b.preset_selector.itemText(i) for i in range(b.preset_selector.count())]
+    assert not any("784" in t for t in titles) and any("64-" in t for t in titles)
+    assert "64-256-128-10" in b.preset_description.text()
+    assert "98.2" not in b.preset_description.text()
+    b.set_data_shape(784, 10, 55000, (28, 28))
+    assert "784-256-128-10" in b.preset_description.text() and "98.2" in b.preset_description.text()
+
+
+# --- at 1280x720 ---------------------------------------------------------------------------
+
+
+def test_at_1280x720_the_progress_legends_and_runs_table_fit(qtbot, settings, tmp_path):
+    from PySide6.QtWidgets import QApplication
+    window = open_window(qtbot, make_idx_folder(tmp_path / "data", n_train=300), settings)
+    window.resize(1280, 720)
+    window.show_panel("training")
+    view = window.training_view
+    QApplication.processEvents()
+    bar = view.controls.progress
+    view.controls.show_progress(1, 10, 339, 430)
+    metrics = bar.fontMetrics()
+    assert metrics.horizontalAdvance(bar.format()) <= bar.contentsRect().width() - 8  # one line
+    assert bar.toolTip() == "Epoch 1 of 10 · batch 339 of 430"
+    for plot in (view.plots.loss_plot, view.plots.accuracy_plot):  # legends off the curves
+        box = plot.getPlotItem().vb.sceneBoundingRect()
+        assert not plot.legend.sceneBoundingRect().intersects(box)
+        assert plot.legend.sceneBoundingRect().right() <= plot.width()
+    table = view.runs_list.table
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+    assert sum(table.columnWidth(c) for c in shown) <= table.viewport().width()
+    assert {1, 3, 4, 5, 6} <= set(shown)           # name, epochs and the figures stay
+    rows = table.verticalHeader().defaultSectionSize()
+    assert table.viewport().height() >= 3.5 * rows  # it showed 2.5 rows
+
+
+def test_training_below_validation_is_explained_where_it_shows(view):
+    legend = view.plots.accuracy_plot.legend
+    sample, label = next((s, lb) for s, lb in legend.items if lb.text == "train")
+    assert "averaged over each epoch" in label.toolTip()
+    assert "epoch 1" in view.plots.caption.text() and view.plots.caption.toolTip()
+
+
+def test_zoomed_legends_still_fit_under_their_plots(qtbot, view):
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.widgets.zoom import apply_zoom
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    apply_zoom(view, 1.6)
+    qtbot.wait(50)
+    QApplication.processEvents()
+    for plot in (view.plots.loss_plot, view.plots.accuracy_plot):
+        assert plot.legend.sceneBoundingRect().right() <= plot.width()
+        box = plot.getPlotItem().vb.sceneBoundingRect()
+        assert not plot.legend.sceneBoundingRect().intersects(box)

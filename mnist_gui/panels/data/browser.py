@@ -121,17 +121,20 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option, index) -> QSize:
         side = self._model.thumbnail_size() + 2 * PADDING
-        return QSize(side, side)
+        view = self.parent()  # as wide as the view's grid cell: the thumbnail is centred in it
+        width = view.gridSize().width() if isinstance(view, QListView) else side
+        return QSize(max(side, width), side)
 
     def paint(self, painter: QPainter, option, index):
         pixmap = self._model.thumbnail(index.row())
         side = self._model.thumbnail_size()
-        target = QRect(option.rect.x() + PADDING, option.rect.y() + PADDING, side, side)
+        left = option.rect.x() + (option.rect.width() - side) // 2  # cells share the spare width
+        target = QRect(left, option.rect.y() + PADDING, side, side)
         painter.drawPixmap(target, pixmap)
         if option.state & QStyle.State_Selected:
             pen = QPen(option.palette.color(QPalette.Highlight), PADDING)
             painter.setPen(pen)
-            painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
+            painter.drawRect(target.adjusted(-PADDING + 1, -PADDING + 1, PADDING - 2, PADDING - 2))
 
 
 class DatasetBrowser(QListView):
@@ -156,6 +159,7 @@ class DatasetBrowser(QListView):
         self.setVerticalScrollMode(QListView.ScrollPerPixel)
         self.setToolTip("Every image of the split. Click one to see it large; "
                         "Ctrl+wheel or Ctrl+= / Ctrl+- to zoom.")
+        self._side = self._model.thumbnail_size() + 2 * PADDING
         self.selectionModel().currentChanged.connect(self._on_current_changed)
 
     def thumbnails(self) -> ThumbnailModel:
@@ -163,9 +167,25 @@ class DatasetBrowser(QListView):
 
     def set_thumbnail_size(self, size: int):
         self._model.set_thumbnail_size(size, self.devicePixelRatioF())
-        side = size + 2 * PADDING
-        self.setGridSize(QSize(side, side))
-        self.verticalScrollBar().setSingleStep(side // 3)
+        self._side = size + 2 * PADDING
+        self._fit_grid()
+        self.verticalScrollBar().setSingleStep(self._side // 3)
+
+    def columns(self) -> int:
+        """Thumbnails per row: as many whole cells as the width holds."""
+        return max(1, (self.viewport().width() - 1) // self._side)
+
+    def _fit_grid(self):
+        """Cells as wide as the width shared by the columns, so no empty band is left on the
+        right (at high zoom up to a whole thumbnail wide)."""
+        # one pixel short: Qt wraps a row that would fill the width exactly
+        width = max(self._side, (self.viewport().width() - 1) // self.columns())
+        if self.gridSize() != QSize(width, self._side):
+            self.setGridSize(QSize(width, self._side))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_grid()
 
     def select_image(self, image_index: int) -> bool:
         """Select and scroll to ``image_index``; False if the filter hides it."""

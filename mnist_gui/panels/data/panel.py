@@ -93,7 +93,7 @@ class DataPanel(QWidget):
         bar.addStretch(0)
         bar.addWidget(self.shown_count)
         right = QWidget()
-        side = QVBoxLayout(right)
+        side = self._side = QVBoxLayout(right)
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.info)
         side.addWidget(self.detail, 3)
@@ -234,11 +234,11 @@ class DataPanel(QWidget):
             self.readout.setText(f"row {row}, column {col}: <b>{value:.0f}</b>")
 
     def _on_show_values(self, on: bool):
-        """Printed values need room: hide the chart and give the large image most of the width."""
-        self.counts.setVisible(not on)
-        self.counts_title.setVisible(not on)
-        total = sum(self.splitter.sizes())
-        self.splitter.setSizes([total * 2 // 5, total * 3 // 5] if on else [total * 3 // 5, total * 2 // 5])
+        """Print the values in the large image, giving it some of the chart's height; the grid
+        keeps its width (moving the splitter reflowed it) and the chart stays."""
+        self._side.setStretchFactor(self.detail, 8 if on else 3)
+        self.counts.setMinimumHeight(64 if on else 110)  # at 1280x720 the values then fit
+        self._side.activate()  # lay out now, so the check below sees the new size
         self.detail.set_show_values(on)
         if on and not self.detail.can_print_values():
             self.readout.setText("Make the window larger to read every value")

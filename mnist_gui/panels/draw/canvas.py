@@ -22,6 +22,7 @@ DEFAULT_BRUSH = 20        # at REFERENCE_SIDE: about MNIST's stroke once scaled 
 BRUSH_RANGE = (6, 40)
 MIN_RASTER, MAX_RASTER = 280, 1024  # pixels of the image handed to the engine, whatever the widget
 MIN_PRESSURE_SCALE = 0.25           # the thinnest a light pen touch makes the brush
+ERASER_SCALE = 1.5                  # the eraser is wider than the brush: rubbing out is coarse
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Stroke:
 
     width: float  # fraction of the canvas side
     points: list[tuple[float, float, float]] = field(default_factory=list)
+    erase: bool = False  # paints background (0) instead of ink
 
 
 def ink_array(image: QImage) -> np.ndarray:
@@ -40,7 +42,8 @@ def ink_array(image: QImage) -> np.ndarray:
 
 
 class DrawCanvas(QWidget):
-    """A square drawing area (centred in the widget). Left button or pen draws.
+    """A square drawing area (centred in the widget). Left button or pen draws; the right button
+    erases, and so does the left one while ``set_erasing(True)``.
 
     ``stroke_moved`` fires as ink is added during a stroke (for live reading); ``changed`` fires
     when the drawing settles: a stroke ended, Undo, Clear, or an image was shown.
@@ -57,12 +60,14 @@ class DrawCanvas(QWidget):
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setAttribute(Qt.WA_TabletTracking, False)
-        self.setToolTip("Draw a digit with the mouse or a pen. Ctrl+Z undoes the last stroke, "
-                        "Delete clears.")
+        self.setContextMenuPolicy(Qt.PreventContextMenu)  # the right button erases
+        self.setToolTip("Draw a digit with the mouse or a pen; the right button erases. "
+                        "Ctrl+Z undoes the last stroke, Delete clears.")
         self._strokes: list[Stroke] = []
         self._current: Stroke | None = None
         self._base: np.ndarray | None = None
         self._brush = DEFAULT_BRUSH
+        self._erasing = False
         self._raster = self._render(self._raster_side())
 
     def sizeHint(self) -> QSize:
@@ -76,6 +81,14 @@ class DrawCanvas(QWidget):
 
     def set_brush_width(self, width: int):
         self._brush = int(min(max(width, BRUSH_RANGE[0]), BRUSH_RANGE[1]))
+
+    def is_erasing(self) -> bool:
+        """True when the left button (and a pen) erases instead of drawing."""
+        return self._erasing
+
+    def set_erasing(self, erasing: bool):
+        self._erasing = bool(erasing)
+        self.setCursor(Qt.PointingHandCursor if self._erasing else Qt.CrossCursor)
 
     def is_empty(self) -> bool:
         """True when there is nothing on the canvas (no stroke and no image shown)."""
@@ -167,7 +180,9 @@ class DrawCanvas(QWidget):
         """Paint the segment ending at point ``i`` (a dot for the first); returns its bounds."""
         x, y, pressure = stroke.points[i]
         width = stroke.width * side * (MIN_PRESSURE_SCALE + (1 - MIN_PRESSURE_SCALE) * pressure)
-        painter.setPen(QPen(QColor(255, 255, 255), width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+        level = 0 if stroke.erase else 255
+        painter.setPen(QPen(QColor(level, level, level), width, Qt.SolidLine, Qt.RoundCap,
+                            Qt.RoundJoin))
         end = QPointF(x * side, y * side)
         if i == 0:
             painter.drawPoint(end)
@@ -207,10 +222,11 @@ class DrawCanvas(QWidget):
         return ((pos.x() - square.left()) / square.width(),
                 (pos.y() - square.top()) / square.height())
 
-    def _begin(self, pos: QPointF, pressure: float):
+    def _begin(self, pos: QPointF, pressure: float, erase: bool = False):
         self._ensure_raster()
         hint_shown = self.is_empty()
-        self._current = Stroke(self._brush / REFERENCE_SIDE)
+        width = self._brush * (ERASER_SCALE if erase else 1) / REFERENCE_SIDE
+        self._current = Stroke(width, erase=erase)
         self._extend(pos, pressure)
         if hint_shown:
             self.update()  # the whole canvas: the "Draw a digit here" hint goes away
@@ -237,8 +253,9 @@ class DrawCanvas(QWidget):
         self.changed.emit()
 
     def mousePressEvent(self, event):
-        if event.button() == Qt.LeftButton and self._current is None:
-            self._begin(event.position(), 1.0)
+        if event.button() in (Qt.LeftButton, Qt.RightButton) and self._current is None:
+            erase = self._erasing or event.button() == Qt.RightButton
+            self._begin(event.position(), 1.0, erase)
         event.accept()
 
     def mouseMoveEvent(self, event):
@@ -247,7 +264,7 @@ class DrawCanvas(QWidget):
         event.accept()
 
     def mouseReleaseEvent(self, event):
-        if event.button() == Qt.LeftButton:
+        if event.button() in (Qt.LeftButton, Qt.RightButton):
             self._end()
         event.accept()
 
@@ -255,7 +272,7 @@ class DrawCanvas(QWidget):
         """A pen: its pressure scales the brush. Accepted, so no mouse events are synthesised."""
         kind = event.type()
         if kind == QEvent.TabletPress and self._current is None:
-            self._begin(event.position(), event.pressure())
+            self._begin(event.position(), event.pressure(), self._erasing)
         elif kind == QEvent.TabletMove and self._current is not None:
             self._extend(event.position(), event.pressure())
         elif kind == QEvent.TabletRelease:

@@ -45,13 +45,16 @@ class Score:
         return self.correct / self.total if self.total else float("nan")
 
 
-def score_drawings(network, images: np.ndarray, labels: np.ndarray, size: int) -> Score:
-    """Preprocess each drawing to ``size`` x ``size`` (the engine's MNIST recipe) and classify them."""
-    from engine.preprocessing import preprocess_drawing
+def score_drawings(network, images: np.ndarray, labels: np.ndarray, size: int,
+                   framing=None) -> Score:
+    """Preprocess each drawing to ``size`` x ``size`` and classify them: to ``framing`` (an engine
+    ``Framing`` of that size, the dataset's) if given, else the engine's MNIST recipe."""
+    from engine.preprocessing import default_framing, preprocess_framed
 
+    framing = framing or default_framing(size)
     inputs = np.zeros((len(images), size, size), dtype=np.uint8)
     for i, image in enumerate(images):
-        pre = preprocess_drawing(image, size=size)
+        pre = preprocess_framed(image, framing)
         if not pre.empty:
             inputs[i] = pre.image
     predicted = network.predict(inputs) if len(inputs) else np.zeros(0, dtype=np.int64)

@@ -16,6 +16,15 @@ CENTRE_COLOUR = QColor(60, 160, 255)   # the centre of the frame, where it must 
 BAR_COLOUR, TOP_COLOUR = QColor(150, 150, 150), QColor(42, 130, 218)
 
 
+def percent(p: float) -> str:
+    """``p`` to 0.1 %, never rounded to a certainty it is not: '99.7 %', '>99.9 %', '<0.1 %'."""
+    if 0.9995 <= p < 1:
+        return ">99.9 %"
+    if 0 < p < 0.0005:
+        return "<0.1 %"
+    return f"{p * 100:.1f} %"
+
+
 class ProbabilityPlot(pg.PlotWidget):
     """One bar per class, the most probable highlighted, percentages over the tall bars."""
 
@@ -69,7 +78,7 @@ class ProbabilityPlot(pg.PlotWidget):
             p = self._values[i] if i < len(self._values) else 0.0
             text.setVisible(bool(p >= 0.05))
             if p >= 0.05:
-                text.setText(f"{p:.0%}")
+                text.setText(percent(p))
                 text.setPos(i, p + 0.01)
 
 
@@ -111,8 +120,7 @@ class StepsView(QWidget):
         self.cropped.set_image(scaled_gray_image(pre.cropped, 1.0))
         self.fitted.set_image(scaled_gray_image(pre.fitted, float(pre.fitted.max())),
                               [(*pre.centre_of_mass, COM_COLOUR)])
-        centre = size / 2 - 0.5  # frame_centre(size) in pixel-centre coordinates
-        self.final.set_image(gray_image(pre.image), [(centre, centre, CENTRE_COLOUR)])
+        self.final.set_image(gray_image(pre.image), [(*pre.centre, CENTRE_COLOUR)])
         box = max(int(np.count_nonzero(pre.fitted.any(axis=1))),
                   int(np.count_nonzero(pre.fitted.any(axis=0))))
         dy, dx = pre.shift
@@ -159,6 +167,8 @@ class PredictionView(QWidget):
         self.detail.setObjectName("predictionDetail")
         self.plot = ProbabilityPlot()
         self.steps = StepsView()
+        self.recipe = note("")
+        self.recipe.setObjectName("preprocessingRecipe")
         self._build()
         self.set_classes(tuple(str(d) for d in range(10)))
         self.clear()
@@ -177,14 +187,17 @@ class PredictionView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot, 3)
         layout.addWidget(heading)
-        layout.addWidget(note("Like MNIST's digits, the drawing is cropped, scaled so its longer "
-                              "side fits a 20×20 box, and moved so its centre of mass sits in the "
-                              "middle of the 28×28 frame."))
+        layout.addWidget(self.recipe)
         layout.addWidget(self.steps, 2)
 
     def set_classes(self, names: tuple[str, ...]):
         self._names = tuple(names)
         self.plot.set_classes(self._names)
+
+    def set_framing(self, framing):
+        """Say how the drawing is framed: ``framing`` is the engine ``Framing`` in use."""
+        self.recipe.setText(f"Like the dataset's images, the drawing is cropped, "
+                            f"{framing.describe()}.")
 
     def clear(self, message: str = "Draw a digit on the canvas: the network reads it as you draw."):
         """Nothing drawn: no answer, no bars, no steps."""
@@ -207,7 +220,7 @@ class PredictionView(QWidget):
             top = int(np.argmax(probabilities))
             self.prediction.setText(self._names[top])
             self.confidence.setText(f"The network says {self._names[top]}, "
-                                    f"{probabilities[top]:.0%} sure")
+                                    f"{percent(probabilities[top])} sure")
         self.baseline.setText("" if baseline_class is None else
                               f"Mean-digit baseline says {self._names[baseline_class]}")
         self.detail.setText(detail)

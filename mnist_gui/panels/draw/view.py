@@ -46,12 +46,15 @@ class Reading:
                 f"baseline={self.baseline_class}, ms={self.seconds * 1000:.2f})")
 
 
-def read_drawing(ink: np.ndarray, size: int, network=None, baseline=None) -> Reading:
-    """Preprocess ``ink`` (h, w) uint8 the MNIST way to ``size`` x ``size`` and classify it."""
-    from engine.preprocessing import preprocess_drawing
+def read_drawing(ink: np.ndarray, framing, network=None, baseline=None) -> Reading:
+    """Preprocess ``ink`` (h, w) uint8 to ``framing`` (an engine ``Framing``, or a side for
+    MNIST's recipe at that size) and classify it."""
+    from engine.preprocessing import default_framing, preprocess_framed
 
     start = time.perf_counter()
-    pre = preprocess_drawing(ink, size=size)
+    if isinstance(framing, int):
+        framing = default_framing(framing)
+    pre = preprocess_framed(ink, framing)
     probabilities = baseline_class = None
     if not pre.empty:
         x = pre.image[None]
@@ -87,6 +90,8 @@ class DrawView(QWidget):
         self.datasets, self.hub = datasets, hub
         self._dataset = None
         self._baseline = None
+        self._framing = None  # the dataset's, measured once per dataset
+        self._label_chosen = False  # the user picked "This is a" for the drawing on the canvas
         self._reading: Reading | None = None
         self._live = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live.timeout.connect(self.read_now)
@@ -104,15 +109,22 @@ class DrawView(QWidget):
         self.clear_button.setToolTip("Wipe the canvas (Delete or Backspace)")
         self.undo_button = QPushButton("Undo stroke", objectName="undoStrokeButton")
         self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
+        self.eraser_button = QPushButton("Eraser", objectName="eraserButton", checkable=True)
+        self.eraser_button.setToolTip("Rub out ink with the left button (E). The right button "
+                                      "always erases.")
         self.brush = QSlider(Qt.Horizontal, objectName="brushWidth")
         self.brush.setRange(*BRUSH_RANGE)
         self.brush.setValue(self.canvas.brush_width())
         self.brush.setToolTip("Brush width: MNIST digits have thick, even strokes")
         self.drawings = MyDrawingsBox(self.store)
+        policy = self.drawings.strip.sizePolicy()  # the strip appears with the first save:
+        policy.setRetainSizeWhenHidden(True)       # its space is kept so the canvas stays put
+        self.drawings.strip.setSizePolicy(policy)
         self.prediction = PredictionView()
         tools = QHBoxLayout()
         tools.addWidget(self.clear_button)
         tools.addWidget(self.undo_button)
+        tools.addWidget(self.eraser_button)
         tools.addSpacing(12)
         tools.addWidget(QLabel("Brush"))
         tools.addWidget(self.brush, 1)
@@ -133,7 +145,10 @@ class DrawView(QWidget):
         self.clear_button.clicked.connect(self.canvas.clear)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.brush.valueChanged.connect(self.canvas.set_brush_width)
+        self.eraser_button.toggled.connect(self.canvas.set_erasing)
+        self.drawings.label.activated.connect(self._on_label_chosen)
         for keys, slot in ((QKeySequence.Undo, self.canvas.undo),
+                           (QKeySequence(Qt.Key_E), self.eraser_button.toggle),
                            (QKeySequence(Qt.Key_Delete), self.canvas.clear),
                            (QKeySequence(Qt.Key_Backspace), self.canvas.clear)):
             QShortcut(keys, self, slot, context=Qt.WidgetWithChildrenShortcut)
@@ -149,8 +164,12 @@ class DrawView(QWidget):
     # --- state in ---------------------------------------------------------------------------
 
     def _on_dataset_changed(self, dataset):
-        """Use ``dataset``'s class names and image size; its baseline follows from the hub."""
+        """Use ``dataset``'s class names, image size and framing; its baseline follows from the hub."""
+        from engine.preprocessing import measure_framing
+
         self._dataset, self._baseline = dataset, None
+        square = dataset is not None and dataset.image_shape[0] == dataset.image_shape[1]
+        self._framing = measure_framing(dataset.train_images) if square else None
         names = self._class_names()
         self.prediction.set_classes(names)
         self.drawings.set_classes(names)
@@ -181,6 +200,16 @@ class DrawView(QWidget):
             return self._dataset.image_shape[0]
         return 28
 
+    def framing(self):
+        """How a drawing is framed for the network: the dataset's (measured from its images)
+        when the network takes its image size, else MNIST's recipe at the network's size."""
+        from engine.preprocessing import default_framing
+
+        side = self.input_size()
+        if self._framing is not None and self._framing.size == side:
+            return self._framing
+        return default_framing(side)
+
     def _class_names(self) -> tuple[str, ...]:
         network = self.hub.network
         names = self._dataset.class_names if self._dataset is not None else tuple("0123456789")
@@ -198,13 +227,16 @@ class DrawView(QWidget):
         """Read the canvas with the current network and baseline and show the answer."""
         self._live.stop()
         had_reading = self._reading is not None
+        self.prediction.set_framing(self.framing())
         if self.canvas.is_empty():
             self._reading = None
+            if had_reading:  # the drawing was saved or cleared: the next one gets a suggestion
+                self._label_chosen = False
             self.prediction.clear()
             if had_reading:
                 self.drawing_changed.emit(None)
             return
-        self._reading = read_drawing(self.canvas.ink(), self.input_size(), self.hub.network,
+        self._reading = read_drawing(self.canvas.ink(), self.framing(), self.hub.network,
                                      self._baseline)
         if self._reading.pre.empty:  # an image with no ink, or ink below the threshold
             self._reading = None
@@ -213,7 +245,20 @@ class DrawView(QWidget):
             return
         self.prediction.show_answer(self._reading.pre, self._reading.probabilities,
                                     self._reading.baseline_class, self._detail())
+        self._suggest_label()
         self.drawing_changed.emit(self._reading.pre.image.copy())
+
+    def _suggest_label(self):
+        """"This is a" follows the network's answer (else the baseline's) until the user picks."""
+        reading = self._reading
+        answer = (reading.baseline_class if reading.probabilities is None
+                  else int(np.argmax(reading.probabilities)))
+        if not self._label_chosen and answer is not None \
+                and answer < self.drawings.label.count():
+            self.drawings.label.setCurrentIndex(answer)
+
+    def _on_label_chosen(self, _index: int):
+        self._label_chosen = True
 
     def _detail(self) -> str:
         if self.hub.network is None:
@@ -270,4 +315,6 @@ class DrawView(QWidget):
             self.drawings.show_saved("Nothing to score." if side else
                                      "This network does not take square images.")
             return
-        self.drawings.show_score(score_drawings(network, self.store.images, self.store.labels, side))
+        framing = self.framing() if side == self.input_size() else None
+        self.drawings.show_score(score_drawings(network, self.store.images, self.store.labels, side,
+                                                framing))

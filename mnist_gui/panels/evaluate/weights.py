@@ -7,8 +7,19 @@ import math
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
+from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
@@ -24,10 +35,14 @@ def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray
 
 
 class WeightGrid(QWidget):
-    """The mosaic, scaled with square pixels; hover names a unit; some units may be outlined."""
+    """The mosaic, scaled with square pixels; hover names a unit; some units may be outlined.
+    ``unit_clicked(j)`` when tile j is clicked."""
+
+    unit_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setCursor(Qt.PointingHandCursor)
         self.setMinimumSize(240, 240)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self._image: QImage | None = None
@@ -87,6 +102,12 @@ class WeightGrid(QWidget):
         for j in self._outlined:
             painter.drawRect(self.tile_rect(j).adjusted(-1, -1, 1, 1))
         painter.end()
+
+    def mousePressEvent(self, event):
+        j = self.unit_at(event.position()) if event.button() == Qt.LeftButton else -1
+        if j >= 0:
+            self.unit_clicked.emit(j)
+        event.accept()
 
     def event(self, event):
         if event.type() == QEvent.ToolTip:
@@ -162,10 +183,48 @@ class ActivationsView(QWidget):
         return QSize(360, int(bands[-1][1].bottom() + 8) if bands else 160)
 
 
+# what "on" means for each activation: (threshold, words); sigmoid units are never below 0
+ON = {"relu": (0.0, "active (above 0)"), "leaky_relu": (0.0, "active (above 0)"),
+      "sigmoid": (0.5, "above 0.5 (more on than off)"), "tanh": (0.5, "strongly on (above 0.5)"),
+      "identity": (0.0, "positive")}
+
+
 def _layer_caption(i: int, name: str, values: np.ndarray) -> str:
-    active = int(np.count_nonzero(values > 0))
-    return (f"Hidden layer {i + 1}: {len(values)} {name} units, {active} above 0, "
+    threshold, words = ON.get(name, (0.0, "above 0"))
+    on = int(np.count_nonzero(values > threshold))
+    return (f"Hidden layer {i + 1}: {len(values)} {name} units, {on} {words}, "
             f"largest {float(values.max()):.2f}")
+
+
+class UnitDialog(QDialog):
+    """One first-layer unit's weights large, with the colour scale they are drawn in."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("unitDialog")
+        self.tile = ImageTile()
+        self.tile.setObjectName("unitWeights")
+        self.tile.setMinimumSize(320, 320)
+        self.scale = ColorBar()
+        self.scale.setToolTip("The colour scale of this unit's weights: white is 0")
+        self.text = QLabel(wordWrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(self.tile, 1)
+        layout.addWidget(self.scale)
+        layout.addWidget(buttons)
+
+    def show_unit(self, j: int, weights: np.ndarray, description: str):
+        """Unit ``j``'s input weights (h, w), each pixel coloured on its own -max..+max scale."""
+        limit = float(np.abs(weights).max()) or 1.0
+        self.setWindowTitle(f"Unit {j + 1}'s weights")
+        self.text.setText(f"<b>Unit {j + 1}</b>: {description.replace(chr(10), '<br>')}")
+        self.tile.set_image(rgb_image(diverging_rgb(weights, limit)))
+        self.scale.set_scale(limit, "ink here holds it back", "ink here makes it fire")
+        self.show()
+        self.raise_()
 
 
 class WeightsView(QWidget):
@@ -183,6 +242,8 @@ class WeightsView(QWidget):
         self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
         self._drawing: np.ndarray | None = None
         self.grid = WeightGrid()
+        self.grid.unit_clicked.connect(self.show_unit)
+        self.unit_dialog: UnitDialog | None = None
         self.same_scale = QCheckBox("One colour scale for all units", objectName="weightsSameScale")
         self.same_scale.setToolTip("Off: each tile uses its own scale, to show its pattern. "
                                    "On: tiles can be compared: faint ones matter less.")
@@ -260,7 +321,16 @@ class WeightsView(QWidget):
         what = "hidden unit" if hidden else "output (one per class: there is no hidden layer)"
         shown = f" (the first {MAX_TILES:,} shown)" if n_units > MAX_TILES else ""
         return (f"<b>First layer: {n_units:,} units{shown}.</b> Each tile is one {what}'s "
-                f"{h * w} input weights, drawn as a {h}×{w} image: the pattern it looks for.")
+                f"{h * w} input weights, drawn as a {h}×{w} image: the pattern it looks for. "
+                "Click a tile to enlarge it.")
+
+    def show_unit(self, j: int):
+        """Unit ``j``'s weights enlarged, in a window of their own."""
+        if not 0 <= j < len(self._tiles):
+            return
+        if self.unit_dialog is None:
+            self.unit_dialog = UnitDialog(self)
+        self.unit_dialog.show_unit(j, self._tiles[j], self._describe_unit(j).split(": ", 1)[1])
 
     def _describe_unit(self, j: int) -> str:
         tile = self._tiles[j]

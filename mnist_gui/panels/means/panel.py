@@ -108,12 +108,15 @@ class MeansPanel(QWidget):
         self.mean_strip.setToolTip("Click a mean to see the training images closest to and furthest from it")
         self.std_strip = ImageStrip(columns=10, max_cell=150)
         self.std_strip.setObjectName("stdStrip")
+        self.std_strip.setToolTip("Click a spread to see the training images closest to and "
+                                  "furthest from its class's mean")
         self.show_std = QCheckBox("Show the spread (standard deviation) of each class",
                                   objectName="showStd")
         self.show_std.setChecked(True)
         self.show_std.setToolTip("Bright where the writers of a class disagree, dark where they all agree")
         self.show_std.toggled.connect(self.std_strip.setVisible)
-        self.mean_strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
+        for strip in (self.mean_strip, self.std_strip):
+            strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
         box_layout = QVBoxLayout(box)
         box_layout.addWidget(_note("Each mean is every training image of the class averaged, "
                                    "pixel by pixel. The spread below (standard deviation) is "
@@ -312,6 +315,7 @@ class MeansPanel(QWidget):
             return
         cls = self.example_class.currentIndex()
         self.mean_strip.set_selected(cls)
+        self.std_strip.set_selected(cls)
         images = self._dataset.train_images
         for strip, indices, what in ((self.closest, self._result.closest[cls], "closest"),
                                      (self.furthest, self._result.furthest[cls], "furthest")):

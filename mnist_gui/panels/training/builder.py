@@ -152,6 +152,8 @@ class NetworkBuilder(QWidget):
         self._input_size, self._classes, self._n_train = input_size, classes, n_train
         self._image_shape = image_shape
         self._update_data_labels()
+        for i, preset in enumerate(PRESETS.values()):  # titles name the layers: 64-... for 8x8
+            self.preset_selector.setItemText(i, preset.for_data(input_size, classes).title)
         self._on_edit()
 
     def field(self, key: str) -> QWidget:
@@ -390,7 +392,8 @@ class NetworkBuilder(QWidget):
         self.problem_label.setVisible(bool(problem))
         self._update_summary()
         self.modified_label.setVisible(self.is_modified())
-        self.preset_description.setText(PRESETS[self.preset_name()].description)
+        self.preset_description.setText(
+            PRESETS[self.preset_name()].for_data(self._input_size, self._classes).told())
         was, self._problem = self._problem, problem
         self.changed.emit()
         if problem != was:

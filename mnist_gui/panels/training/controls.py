@@ -188,4 +188,15 @@ class TrainingControls(QWidget):
     def show_progress(self, epoch: int, epochs: int, batch: int, n_batches: int) -> None:
         self.progress.setRange(0, max(1, epochs * n_batches))
         self.progress.setValue((epoch - 1) * n_batches + batch)
-        self.progress.setFormat(f"Epoch {epoch} of {epochs} · batch {batch:,} of {n_batches:,}")
+        full = f"Epoch {epoch} of {epochs} · batch {batch:,} of {n_batches:,}"
+        self.progress.setToolTip(full)
+        self.progress.setFormat(self._fitting(
+            full, f"Epoch {epoch}/{epochs} · batch {batch:,}/{n_batches:,}",
+            f"{epoch}/{epochs} · {batch:,}/{n_batches:,}"))
+
+    def _fitting(self, *texts: str) -> str:
+        """The first of ``texts`` that fits the progress bar on one line (else the last):
+        wrapped, it was clipped to '... batch 339 / of 430' at 1280x720."""
+        room = self.progress.contentsRect().width() - 8
+        metrics = self.progress.fontMetrics()
+        return next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
@@ -18,6 +18,9 @@ from mnist_gui.widgets.plot_style import follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
+TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while the network is "
+                 "still improving, so at epoch 1 training can look worse than validation, which "
+                 "is measured at the end of the epoch.")
 
 
 def _pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
@@ -149,7 +152,7 @@ def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float
     if baseline is not None:
         values.append(100 * baseline)
     low = min(values, default=80.0)
-    # 8 points of room below the lowest value: the legend sits in the bottom-right corner there
+    # 8 points of room below the lowest value, so the lowest curve is not on the axis
     return float(max(0, math.floor((low - 8) / 10) * 10)), 100.5
 
 
@@ -244,20 +247,53 @@ class TrainingPlots(QWidget):
         return plot
 
     def _legends(self):
+        """Under each plot, outside the curves (inside, they covered the start of the curves
+        on a 1280x720 screen); ``_fit_legends`` gives them as many columns as fit."""
         grey = "#888888"
-        for plot, offset, entries in (
-                (self.loss_plot, (-10, 10), (("batches (smoothed)", _pen(grey, 2), None),
-                                  ("training, per epoch", _pen(grey, 2, Qt.DashLine), "o"),
-                                  ("validation, per epoch", _pen(grey, 3), "s"))),
-                (self.accuracy_plot, (-10, -10), (("training", _pen(grey, 2, Qt.DashLine), "o"),
-                                      ("validation", _pen(grey, 3), "s"),
-                                      ("test (at the end)", None, "star")))):
-            legend = plot.getPlotItem().addLegend(offset=offset, labelTextSize="10pt")
-            for text, pen, symbol in entries:
+        for plot, entries in (
+                (self.loss_plot, (("batches", _pen(grey, 2), None, "Every batch's loss, smoothed"),
+                                  ("train", _pen(grey, 2, Qt.DashLine), "o",
+                                   "Training loss, averaged over each epoch. " + TRAINING_LAGS),
+                                  ("val.", _pen(grey, 3), "s",
+                                   "Validation loss at the end of each epoch"))),
+                (self.accuracy_plot, (("train", _pen(grey, 2, Qt.DashLine), "o",
+                                       "Training accuracy. " + TRAINING_LAGS),
+                                      ("val.", _pen(grey, 3), "s",
+                                       "Validation accuracy at the end of each epoch"),
+                                      ("test", None, "star",
+                                       "Test accuracy when the run ends")))):
+            item = plot.getPlotItem()
+            legend = pg.LegendItem(labelTextSize="10pt", colCount=len(entries), frame=False)
+            item.layout.addItem(legend, 4, 0, 1, 3)  # the whole width, under the axis label
+            item.legend = legend  # where zoom finds it
+            for text, pen, symbol, tooltip in entries:
                 sample = pg.PlotDataItem([], [], pen=pen, symbol=symbol, symbolBrush=grey,
                                          symbolPen=grey)
                 legend.addItem(sample, text)
+                legend.items[-1][1].setToolTip(tooltip)
+                legend.items[-1][0].setToolTip(tooltip)
             plot.legend = legend
+
+    def _fit_legends(self):
+        """As many legend columns as the plot's width holds: one row when it can."""
+        for plot in (self.loss_plot, self.accuracy_plot):
+            legend = plot.legend
+            # entries fill the legend's grid row by row: a column is as wide as its widest entry
+            # (sample, spacing, text). The legend's own width is its layout cell's, no measure.
+            widths = [30 + label.item.boundingRect().width() for _, label in legend.items]
+            room = plot.width() - 15  # the margins (2 x 9) less the last spacing
+            columns = next((c for c in range(len(widths), 0, -1)
+                            if sum(max(widths[j::c]) for j in range(c)) <= room), 1)
+            if columns != legend.columnCount:
+                legend.setColumnCount(columns)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_legends()
+
+    def sizeHint(self) -> QSize:
+        """Modest, so the runs list below gets its rows by default (the splitter gives more)."""
+        return QSize(640, 300)
 
     def _layout(self):
         plots = QHBoxLayout()
@@ -266,7 +302,15 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
-        layout.addWidget(self.log_scale)
+        self.caption = QLabel("Training is averaged over each epoch while the network improves: "
+                              "at epoch 1 it can trail validation.",
+                              objectName="trainingCaption", wordWrap=True)
+        self.caption.setToolTip(TRAINING_LAGS)
+        self.caption.setForegroundRole(QPalette.PlaceholderText)
+        row = QHBoxLayout()
+        row.addWidget(self.log_scale)
+        row.addWidget(self.caption, 1)
+        layout.addLayout(row)
 
     # --- colours ----------------------------------------------------------------------------
 
@@ -278,6 +322,8 @@ class TrainingPlots(QWidget):
     def changeEvent(self, event):
         if event.type() == event.Type.PaletteChange:
             self.apply_palette()
+        elif event.type() == event.Type.FontChange:  # zoom: the legends' text grows after this
+            QTimer.singleShot(0, self, self._fit_legends)
         super().changeEvent(event)
 
     # --- runs -------------------------------------------------------------------------------

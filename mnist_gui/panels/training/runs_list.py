@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,9 @@ COLUMN_TIPS = (
     "Layers from input to output",
     "Optimiser, learning rate, schedule, batch size",
 )
+HEADERS = tuple(c.replace(" ", "\n", 1) if len(c) > 9 else c for c in COLUMNS)  # narrow
+ROWS_SHOWN = 4  # rows the table is sized for by default
+OPTIONAL_COLUMNS = (10, 9, 8, 7)  # hidden in this order when the table is too narrow
 NUMBER_COLUMNS = range(3, 9)
 SETTINGS_COLUMNS = (9, 10)
 STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one epoch…",
@@ -88,7 +91,7 @@ class RunsList(QWidget):
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsList")
         self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
                               "double-click a name to rename it.")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels(HEADERS)
         for i, text in enumerate(COLUMN_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(text)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -98,7 +101,7 @@ class RunsList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setMinimumHeight(110)
+        self.table.setMinimumHeight(self._table_height(2))
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
@@ -136,6 +139,37 @@ class RunsList(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
+    def _table_height(self, rows: int) -> int:
+        header = self.table.horizontalHeader().sizeHint().height()
+        scroll = self.table.horizontalScrollBar().sizeHint().height()
+        return header + rows * self.table.verticalHeader().defaultSectionSize() + scroll + 4
+
+    def sizeHint(self) -> QSize:
+        """Tall enough for ``ROWS_SHOWN`` runs and the buttons (it showed 2.5 rows)."""
+        buttons = self.use_button.sizeHint().height() + self.layout().spacing()
+        return QSize(super().sizeHint().width(), self._table_height(ROWS_SHOWN) + buttons)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self):
+        """Hide Training, Network, Samples/s and Time, in that order, while the other columns
+        would not fit (the name's tooltip gives the settings, the status bar the speed): at
+        1280x720 they pushed the figures out of sight."""
+        header = self.table.horizontalHeader()
+        widths = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                  for c in range(len(COLUMNS))]
+        room, needed = self.table.viewport().width(), sum(widths)
+        hidden = set()
+        for column in OPTIONAL_COLUMNS:
+            if needed <= room:
+                break
+            hidden.add(column)
+            needed -= widths[column]
+        for column in OPTIONAL_COLUMNS:
+            self.table.setColumnHidden(column, column in hidden)
+
     # --- public API -------------------------------------------------------------------------
 
     def runs(self) -> list[RunRecord]:
@@ -159,6 +193,7 @@ class RunsList(QWidget):
         self._updating = False
         self._on_run_changed(run)
         self.table.selectRow(row)
+        self._fit_columns()
 
     def _on_run_changed(self, run: RunRecord):
         """Refresh the run's row (its status and final figures)."""
@@ -173,6 +208,7 @@ class RunsList(QWidget):
         self.table.item(row, 2).setToolTip(run.message or STATUS_TEXT.get(run.status, str(run.status)))
         self._updating = False
         self._update_buttons()
+        self._fit_columns()
 
     def _on_run_removed(self, run: RunRecord):
         row = self._runs.index(run)

@@ -90,6 +90,7 @@ class TrainingView(QWidget):
         right.addWidget(self.results)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
+        right.setSizes([650, 350, 300])  # proportions: the runs list had 2.5 rows; drag to resize
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
