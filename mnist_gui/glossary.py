@@ -20,9 +20,9 @@ GLOSSARY = {
 
 TOUR = (
     ("Data (Ctrl+1)", "Every image of the dataset. Click one to see its pixels: a digit is just "
-     "784 numbers from 0 (paper) to 255 (ink)."),
+     "one number per pixel (784 for MNIST's 28×28), from 0 (paper) to 255 (ink)."),
     ("Mean digits (Ctrl+2)", "The average image of each class, and the simplest classifier: call "
-     "an image whatever average it is closest to. About 82 % right: the score to beat."),
+     "an image whatever average it is closest to (82 % right on MNIST): the score to beat."),
     ("Network and training (Ctrl+3)", "Build a network (or pick a preset) and press Start. Watch "
      "the loss fall and the accuracy rise, epoch after epoch; compare runs side by side."),
     ("Draw (Ctrl+4)", "Draw a digit with the mouse: it is prepared the way MNIST's digits were, "
