@@ -16,7 +16,7 @@ import numpy as np
 
 from .dataset import as_inputs
 from .initialisers import INITIALISERS, initialise
-from .layers import ACTIVATIONS, Dense, activation
+from .layers import ACTIVATIONS, Dense, Dropout, activation
 from .losses import LOSSES, loss_function, softmax
 from .optimisers import Parameter
 
@@ -25,10 +25,14 @@ MAX_UNITS = 4096
 
 @dataclass(frozen=True)
 class HiddenLayer:
-    """One hidden layer: ``units`` neurons followed by the ``activation`` function."""
+    """One hidden layer: ``units`` neurons followed by the ``activation`` function.
+
+    dropout : the share of this layer's outputs dropped in each training step (0 is no dropout).
+    """
 
     units: int
     activation: str = "relu"
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class NetworkSpec:
             if layer.activation not in ACTIVATIONS:
                 raise ValueError(f"hidden layer {i}: unknown activation {layer.activation!r}; "
                                  f"choose one of {', '.join(ACTIVATIONS)}")
+            if not 0 <= layer.dropout < 1:
+                raise ValueError(f"hidden layer {i}: dropout must be in [0, 1), got {layer.dropout}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         if self.init not in INITIALISERS:
@@ -86,12 +92,16 @@ class NetworkSpec:
         return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
 
     def describe(self) -> str:
-        """Short human form: ``784-128(relu)-10``."""
-        inner = [f"{h.units}({h.activation})" for h in self.hidden]
+        """Short human form: ``784-128(relu)-10``, ``784-800(relu, dropout 0.5)-10``."""
+        inner = [f"{h.units}({h.activation}{f', dropout {h.dropout:g}' if h.dropout else ''})"
+                 for h in self.hidden]
         return "-".join([str(self.input_size), *inner, str(self.classes)])
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The spec as plain data; a layer without dropout leaves the field out, as before it existed."""
+        d = asdict(self)
+        d["hidden"] = [{k: v for k, v in h.items() if k != "dropout" or v} for h in d["hidden"]]
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -113,12 +123,13 @@ class NetworkSpec:
 
 
 class Network:
-    """A multi-layer perceptron: Dense, activation, Dense, activation, ..., Dense -> logits."""
+    """A multi-layer perceptron: Dense, activation, [Dropout,] Dense, ..., Dense -> logits."""
 
     def __init__(self, spec: NetworkSpec, dtype=np.float32):
         self.spec = spec
         self.dtype = np.dtype(dtype)
         rng = np.random.default_rng(spec.seed)
+        dropout_rng = np.random.default_rng([spec.seed, 1])  # its own stream: weights as without dropout
         sizes = spec.layer_sizes
         self.layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
@@ -126,6 +137,8 @@ class Network:
             self.layers.append(Dense(n_in, n_out, weights=weights, dtype=dtype))
             if i < len(spec.hidden):
                 self.layers.append(activation(spec.hidden[i].activation, dtype=dtype))
+                if spec.hidden[i].dropout:
+                    self.layers.append(Dropout(spec.hidden[i].dropout, dropout_rng, dtype=dtype))
         self.loss = loss_function(spec.loss)
         self.parameters = [Parameter(f"dense{i}.{name}", value, layer.grads[name], decay=name == "W")
                            for i, layer in enumerate(self.dense_layers)

@@ -1,6 +1,7 @@
 """Whole-network backprop, spec round trips, prediction, save/load, and determinism by seed."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -52,7 +53,49 @@ def test_spec_round_trips_through_json():
     assert NetworkSpec.from_json(text) == spec
 
 
+def test_dropout_round_trips_and_old_specs_without_it_still_load():
+    spec = NetworkSpec(hidden=[HiddenLayer(32, "relu", dropout=0.5), HiddenLayer(16, "relu")])
+    text = spec.to_json()
+    assert json.loads(text)["hidden"] == [{"units": 32, "activation": "relu", "dropout": 0.5},
+                                          {"units": 16, "activation": "relu"}]
+    assert NetworkSpec.from_json(text) == spec
+    old = '{"hidden": [{"units": 32, "activation": "relu"}]}'
+    assert NetworkSpec.from_json(old).hidden[0].dropout == 0.0
+    assert spec.describe() == "784-32(relu, dropout 0.5)-16(relu)-10"
+
+
+def test_dropout_sits_after_the_activation_and_only_in_training():
+    spec = NetworkSpec(input_size=6, hidden=[HiddenLayer(50, "relu", dropout=0.5)], classes=3, seed=2)
+    net = Network(spec, dtype=np.float64)
+    assert [type(layer).__name__ for layer in net.layers] == ["Dense", "ReLU", "Dropout", "Dense"]
+    plain = Network(replace(spec, hidden=[HiddenLayer(50, "relu")]), dtype=np.float64)
+    for a, b in zip(net.parameters, plain.parameters):  # dropout does not change the initial weights
+        np.testing.assert_array_equal(a.value, b.value)
+    x = RNG.normal(size=(4, 6))
+    np.testing.assert_array_equal(net.logits(x), plain.logits(x))  # inference: no dropout
+    assert not np.allclose(net.forward(x), plain.forward(x))  # training: units dropped
+
+
+def test_whole_network_gradients_with_dropout_and_a_fixed_mask():
+    spec = NetworkSpec(input_size=6, hidden=[HiddenLayer(8, "tanh", dropout=0.3)], classes=3, seed=1)
+    net = Network(spec, dtype=np.float64)
+    drop = net.layers[2]
+    x, labels = RNG.normal(size=(5, 6)), np.array([0, 1, 2, 2, 1])
+
+    def objective():
+        drop.rng = np.random.default_rng(11)
+        return net.loss(net.forward(x), labels)[0]
+
+    drop.rng = np.random.default_rng(11)
+    net.loss_and_gradients(x, labels)
+    analytic = [p.grad.copy() for p in net.parameters]
+    for p, grad in zip(net.parameters, analytic):
+        assert_close(grad, numerical_gradient(objective, p.value), rtol=1e-4, atol=1e-8)
+
+
 @pytest.mark.parametrize("changes, match", [
+    ({"hidden": [(10, "relu", 1.0)]}, "dropout must be in"),
+    ({"hidden": [(10, "relu", -0.2)]}, "dropout must be in"),
     ({"hidden": [(0, "relu")]}, "units must be 1 to 4096"),
     ({"hidden": [(5000, "relu")]}, "units must be 1 to 4096"),
     ({"hidden": [(10, "swish")]}, "unknown activation"),
