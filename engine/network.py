@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import as_inputs
+from .dataset import INPUT_SCALINGS, as_inputs
 from .initialisers import INITIALISERS, initialise
 from .layers import ACTIVATIONS, Dense, Dropout, activation
 from .losses import LOSSES, loss_function, softmax
@@ -44,7 +44,9 @@ class NetworkSpec:
     classes : number of outputs.
     loss : ``"cross_entropy"`` or ``"mse"`` (both on the softmax of the outputs).
     init, init_scale : the weight initialiser and its std/scale/gain (None: its default).
-    seed : seeds the initial weights.
+    seed : seeds the initial weights (and, on their own stream, the dropout masks).
+    input_scaling : how pixels 0..255 become inputs: ``"unit"`` (x / 255, in 0..1), ``"raw"``
+        (0..255 as they are) or ``"standardised"`` (zero mean, unit variance over MNIST's pixels).
     """
 
     input_size: int = 784
@@ -54,6 +56,7 @@ class NetworkSpec:
     init: str = "he"
     init_scale: float | None = None
     seed: int = 0
+    input_scaling: str = "unit"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(
@@ -80,6 +83,9 @@ class NetworkSpec:
             raise ValueError(f"unknown initialiser {self.init!r}; choose one of {', '.join(INITIALISERS)}")
         if self.init_scale is not None and not self.init_scale > 0:
             raise ValueError(f"initialiser scale must be > 0, got {self.init_scale}")
+        if self.input_scaling not in INPUT_SCALINGS:
+            raise ValueError(f"unknown input scaling {self.input_scaling!r}; "
+                             f"choose one of {', '.join(INPUT_SCALINGS)}")
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -101,6 +107,8 @@ class NetworkSpec:
         """The spec as plain data; a layer without dropout leaves the field out, as before it existed."""
         d = asdict(self)
         d["hidden"] = [{k: v for k, v in h.items() if k != "dropout" or v} for h in d["hidden"]]
+        if d["input_scaling"] == "unit":
+            del d["input_scaling"]
         return d
 
     def to_json(self) -> str:
@@ -173,10 +181,11 @@ class Network:
         return loss, logits
 
     def logits(self, images: np.ndarray, chunk: int = 10_000) -> np.ndarray:
-        """Logits (n, classes) for images (n, h, w) uint8 or inputs (n, input_size), in chunks."""
+        """Logits (n, classes) for images (n, h, w) uint8 (scaled as the spec says) or inputs (n, input_size)."""
         out = np.empty((len(images), self.spec.classes), dtype=self.dtype)
         for start in range(0, len(images), chunk):
-            x = as_inputs(images[start:start + chunk]).astype(self.dtype, copy=False)
+            x = as_inputs(images[start:start + chunk], scaling=self.spec.input_scaling)
+            x = x.astype(self.dtype, copy=False)
             self._check_inputs(x)
             for layer in self.layers:
                 x = layer.infer(x)

@@ -172,3 +172,18 @@ def test_copy_is_independent():
     clone = net.copy()
     clone.parameters[0].value[:] = 0
     assert np.any(net.parameters[0].value != 0)
+
+
+@pytest.mark.parametrize("scaling, first_input", [("unit", 1.0), ("raw", 255.0),
+                                                  ("standardised", (255 - 33.32) / 78.57)])
+def test_input_scaling_is_part_of_the_spec_and_used_for_prediction(scaling, first_input):
+    spec = NetworkSpec(input_size=4, hidden=[], classes=2, input_scaling=scaling)
+    assert NetworkSpec.from_json(spec.to_json()) == spec
+    assert ("input_scaling" in spec.to_dict()) == (scaling != "unit")  # old JSON unchanged
+    net = Network(spec, dtype=np.float64)
+    images = np.array([[255, 0, 0, 0]], dtype=np.uint8)
+    layer = net.dense_layers[0]
+    layer.W[:] = [[1, 0], [0, 0], [0, 0], [0, 0]]
+    np.testing.assert_allclose(net.logits(images), [[first_input, 0]], rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown input scaling"):
+        NetworkSpec(input_scaling="log")
