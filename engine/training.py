@@ -20,6 +20,7 @@ from .dataset import as_inputs, scale_pixels
 from .network import Network
 from .optimisers import OPTIMISERS, Adam, Momentum, Nesterov, SGD
 from .schedules import SCHEDULES, make_schedule
+from .threads import ThreadTuner
 
 
 @dataclass(frozen=True)
@@ -157,13 +158,16 @@ class Trainer:
     """Trains ``network`` in place on uint8 images with integer labels, following ``config``."""
 
     def __init__(self, network: Network, config: TrainConfig, train_images, train_labels,
-                 test_images=None, test_labels=None):
+                 test_images=None, test_labels=None, blas_threads: int | None = None):
         if len(train_images) != len(train_labels):
             raise ValueError(f"{len(train_images)} training images but {len(train_labels)} labels")
         if int(np.prod(train_images.shape[1:])) != network.spec.input_size:
             raise ValueError(f"the network takes {network.spec.input_size} pixels, the images have "
                              f"{int(np.prod(train_images.shape[1:]))}")
+        if blas_threads is not None and blas_threads < 1:
+            raise ValueError(f"blas_threads must be >= 1 (or None to choose by timing), got {blas_threads}")
         self.network, self.config = network, config
+        self._blas_threads = blas_threads
         self._images = train_images.reshape(len(train_images), -1)
         self._image_shape = train_images.shape[1:] if train_images.ndim == 3 else _square(train_images)
         self._labels = np.asarray(train_labels, dtype=np.intp)
@@ -220,7 +224,15 @@ class Trainer:
         return time.perf_counter() - t0
 
     def run(self):
-        """Train for ``config.epochs`` epochs, yielding BatchEnd, EpochEnd, ..., then one RunEnd."""
+        """Train for ``config.epochs`` epochs, yielding BatchEnd, EpochEnd, ..., then one RunEnd.
+
+        BLAS threads: as many as ``blas_threads`` if given, else chosen by timing (``ThreadTuner``).
+        """
+        fixed = None if self._blas_threads is None else [self._blas_threads]
+        with ThreadTuner(fixed) as threads:
+            yield from self._run(threads)
+
+    def _run(self, threads):
         cfg, net = self.config, self.network
         optimiser = cfg.make_optimiser()
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
@@ -238,6 +250,7 @@ class Trainer:
                     yield self._end("stopped", "Stopped.", history, train_seconds)
                     return
                 optimiser.lr = cfg.lr * schedule(epoch - 1 + (b - 1) / batches.n_batches)
+                threads.start_batch()
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, logits = net.loss_and_gradients(x, y)
                 if not math.isfinite(loss):
@@ -245,6 +258,7 @@ class Trainer:
                                     history, train_seconds)
                     return
                 optimiser.step(net.parameters)
+                threads.end_batch()
                 stats.add(loss, logits, y)
                 step += 1
                 yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
