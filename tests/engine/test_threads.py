@@ -50,7 +50,7 @@ def test_a_new_probe_follows_a_change_of_load():
     with ThreadTuner([1, 2], probe=1, period=0.01, controller=blas) as tuner:
         _train(tuner, {1: 0.005, 2: 0.001}, batches=2)
         assert tuner.threads == 2
-        time.sleep(0.02)
+        time.sleep(0.25)  # past the next probe: 20 times the ~6 ms the first probe took
         _train(tuner, {1: 0.001, 2: 0.005}, batches=2)  # another process took a core
         assert tuner.threads == 1
 
