@@ -155,6 +155,7 @@ def main() -> None:
                 rounds[framework].append(_measure(framework, name, args.epochs))
         rows.extend(_median_row(results) for results in rounds.values())
     print_table(rows)
+    print_flops(rows)
 
 
 def _measure(framework, name, epochs) -> dict:
@@ -167,6 +168,44 @@ def _median_row(results: list[dict]) -> dict:
     """The run with the median throughput, so every figure in the row comes from one real run."""
     ranked = sorted(results, key=lambda r: r["samples_per_second"])
     return ranked[len(ranked) // 2]
+
+
+def flops_per_sample(spec) -> int:
+    """Multiply-adds x 2 of one training step per image: forward x W, dL/dW for every layer, and
+    dL/dx for all but the first (element-wise work is left out: it is a few percent)."""
+    sizes = spec.layer_sizes
+    products = [a * b for a, b in zip(sizes, sizes[1:])]
+    return 2 * (2 * sum(products) + sum(products[1:]))
+
+
+def peak_gflops() -> tuple[float, float]:
+    """(theoretical, measured) float32 GFLOP/s of this machine.
+
+    Theoretical: cores x clock x 32 (two 8-wide AVX2 FMA units, 2 FLOPs each per cycle);
+    measured: a large float32 matrix product with NumPy's BLAS, best of 5.
+    """
+    mhz = [float(line.split(":")[1]) for line in Path("/proc/cpuinfo").read_text().splitlines()
+           if line.startswith("cpu MHz")] if Path("/proc/cpuinfo").exists() else []
+    theoretical = len(mhz) * (np.mean(mhz) if mhz else 0.0) * 1e-3 * 32
+    a = np.ones((2048, 2048), dtype=np.float32)
+    best = min(_timed(lambda: a @ a) for _ in range(5))
+    return theoretical, 2 * 2048 ** 3 / best / 1e9
+
+
+def _timed(f) -> float:
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+def print_flops(rows) -> None:
+    theoretical, measured = peak_gflops()
+    print(f"\nPeak float32: {theoretical:.0f} GFLOP/s theoretical, {measured:.0f} measured (2048^3 sgemm)")
+    for r in rows:
+        if r["framework"] == "numpy":
+            rate = flops_per_sample(preset(r["preset"]).network) * r["samples_per_second"] / 1e9
+            print(f"{r['preset']}: {rate:.0f} GFLOP/s = {rate / theoretical:.0%} of theoretical, "
+                  f"{rate / measured:.0%} of measured peak")
 
 
 def print_table(rows) -> None:
