@@ -33,7 +33,7 @@ def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray
     from engine.dataset import as_inputs
     from engine.layers import Activation
 
-    x = as_inputs(image[None]).astype(network.dtype, copy=False)
+    x = as_inputs(image[None], scaling=network.spec.input_scaling).astype(network.dtype, copy=False)
     found = []
     for layer in network.layers:
         x = layer.infer(x)
