@@ -169,7 +169,9 @@ class Trainer:
         self.network, self.config = network, config
         self._blas_threads = blas_threads
         self._images = train_images.reshape(len(train_images), -1)
-        self._image_shape = train_images.shape[1:] if train_images.ndim == 3 else _square(train_images)
+        self._image_shape = train_images.shape[1:]
+        if config.augment:
+            _two_d(self._image_shape)  # refuse images augmentation cannot turn now, not mid-run
         self._labels = np.asarray(train_labels, dtype=np.intp)
         self._test = None if test_images is None else (test_images, test_labels)
         self._rng = np.random.default_rng(config.seed)
@@ -239,7 +241,7 @@ class Trainer:
         batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
                            net.spec.input_scaling)
         if cfg.augment:
-            batches.augment(Augmentation(), self._image_shape)
+            batches.augment(Augmentation(), _two_d(self._image_shape))
         history, train_seconds, step = [], 0.0, 0
         for epoch in range(1, cfg.epochs + 1):
             stats = _EpochStats()
@@ -312,11 +314,13 @@ class _EpochStats:
         return self.correct / self.seen
 
 
-def _square(images) -> tuple[int, int]:
-    """(side, side) for flat square images (n, side * side), which augmentation needs as 2-D."""
-    side = math.isqrt(images.shape[1])
-    if side * side != images.shape[1]:
-        raise ValueError(f"flat images of {images.shape[1]} pixels are not square; pass (n, h, w)")
+def _two_d(shape) -> tuple[int, int]:
+    """(height, width) of images of ``shape``; flat ones (pixels,) must be square. Augmentation needs it."""
+    if len(shape) == 2:
+        return tuple(shape)
+    side = math.isqrt(shape[0])
+    if side * side != shape[0]:
+        raise ValueError(f"flat images of {shape[0]} pixels are not square; pass them as (n, height, width)")
     return side, side
 
 

@@ -74,3 +74,11 @@ def test_training_with_augmentation_keeps_the_labels_and_learns():
     end = list(trainer.run())[-1]
     assert end.reason == "completed" and end.test_accuracy > 0.6
     assert "augmented" in config.describe()
+
+
+def test_augmenting_flat_images_that_are_not_square_is_refused_at_once():
+    spec = NetworkSpec(input_size=6, hidden=[], seed=0)
+    images = np.zeros((10, 6), dtype=np.uint8)
+    with pytest.raises(ValueError, match="not square"):
+        Trainer(Network(spec), TrainConfig(augment=True), images, np.zeros(10, dtype=np.uint8))
+    Trainer(Network(spec), TrainConfig(), images, np.zeros(10, dtype=np.uint8))  # without: fine
