@@ -33,10 +33,10 @@ class Augmentation:
     scale: float = 0.1
 
     def __post_init__(self):
-        for name in ("shift", "rotation", "scale"):
+        for name, limit in (("shift", 100), ("rotation", 180), ("scale", 1)):
             value = getattr(self, name)
-            if not 0 <= value < {"shift": 100, "rotation": 180, "scale": 1}[name]:
-                raise ValueError(f"augmentation {name} must be >= 0 and below its limit, got {value}")
+            if not 0 <= value < limit:
+                raise ValueError(f"augmentation {name} must be in [0, {limit}), got {value}")
 
     def __call__(self, images: np.ndarray, rng: np.random.Generator, out=None) -> np.ndarray:
         """Randomly transformed copies of images (n, h, w) as float32 (n, h, w), pixel values kept."""
