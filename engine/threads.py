@@ -6,8 +6,10 @@ busy, a spinning thread that lost its core stalls the other, and two threads bec
 No load figure read at start says which case holds for the next minute, so the trainer measures:
 
     every ``period`` seconds it times ``probe`` batches with each candidate thread count, alternating
-    (1, n, 1, n, ...), and trains with the count whose median seconds per batch is lowest until the
-    next probe (at least 20 times as long as the probe took, for long batches).
+    (1, n, 1, n, ...), and trains with the count whose mean seconds per batch is lowest (the mean,
+    not the median: a starved thread makes rare batches very slow, and throughput pays for them) until
+    the next probe: at least 20 times as long as the probe took, or sooner if batches become 1.5
+    times slower than the probe measured (the load changed).
 
 The probes cost a few slow batches per period (under 2% of the time on a quiet machine); the choice
 follows the load as it changes. Thread counts are process-wide: the original count is restored at the end.
@@ -62,6 +64,7 @@ class ThreadTuner:
         self._plan: list[int] = []  # counts still to try in this probe
         self._times: dict[int, list[float]] = {}
         self._next_probe = self._probe_start = 0.0
+        self._expected, self._recent = 0.0, None
         self._t0 = 0.0
 
     @property
@@ -84,7 +87,7 @@ class ThreadTuner:
         if not self.active:
             return
         now = time.perf_counter()
-        if not self._plan and now >= self._next_probe:
+        if not self._plan and (now >= self._next_probe or self._slowed()):
             self._plan = [n for _ in range(self.probe) for n in self.candidates]
             self._times = {n: [] for n in self.candidates}
             self._probe_start = now
@@ -93,13 +96,24 @@ class ThreadTuner:
         self._t0 = time.perf_counter()
 
     def end_batch(self) -> None:
-        if not (self.active and self._plan):
+        if not self.active:
             return
-        self._times[self._plan.pop(0)].append(time.perf_counter() - self._t0)
+        seconds = time.perf_counter() - self._t0
+        if not self._plan:  # between probes: a running mean of the recent batches
+            self._recent = seconds if self._recent is None else 0.9 * self._recent + 0.1 * seconds
+            return
+        self._times[self._plan.pop(0)].append(seconds)
         if not self._plan:  # probe done: keep the fastest until the next one
-            self._use(min(self.candidates, key=lambda n: np.median(self._times[n])))
+            means = {n: float(np.mean(t)) for n, t in self._times.items()}
+            self._use(min(self.candidates, key=means.get))
+            self._expected, self._recent = means[self.threads], None
             now = time.perf_counter()
             self._next_probe = now + max(self.period, 20 * (now - self._probe_start))
+
+    def _slowed(self) -> bool:
+        """Whether recent batches take 1.5 times as long as the probe found (after 20 batches' worth)."""
+        return (self._recent is not None and self._recent > 1.5 * self._expected
+                and time.perf_counter() - self._probe_start > 20 * self._expected)
 
     def _use(self, n: int) -> None:
         if n != self.threads:

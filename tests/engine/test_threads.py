@@ -73,3 +73,12 @@ def test_the_real_blas_count_is_restored():
         assert set(during) <= {1}
     after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert after == before
+
+
+def test_batches_slowing_down_bring_the_next_probe_forward():
+    blas = FakeBlas()
+    with ThreadTuner([1, 2], probe=1, period=60, controller=blas) as tuner:
+        _train(tuner, {1: 0.001, 2: 0.004}, batches=2)
+        assert tuner.threads == 1
+        _train(tuner, {1: 0.006, 2: 0.001}, batches=12)  # long before the period is over
+        assert tuner.threads == 2
