@@ -2,8 +2,13 @@
 
 For each preset, both frameworks train the same layers with the same initialisation scheme, batch
 size, optimiser, learning-rate schedule, validation split and data order, one process each (so peak
-memory is the run's own), one after the other in this one run. Prints a table of samples/s, the
-ratio (engine / PyTorch, higher is better), time to a validation accuracy, test accuracy and peak RSS.
+memory is the run's own), one after the other in this one run, alternating over rounds. Prints a
+table of medians: samples/s, the ratio (engine / PyTorch, higher is better), time to a validation
+accuracy, test accuracy and peak RSS.
+
+Two PyTorch loops are measured: ``torch`` does per batch what the engine does (reads the loss and
+the number correct, steps the learning-rate schedule); ``torch-lean`` is what a PyTorch user writes
+for speed (no per-batch ``.item()``, the schedule stepped once per epoch).
 
     MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_training.py [--epochs N] [--presets a,b]
 
@@ -48,7 +53,11 @@ def run_engine(name: str, epochs: int, data) -> dict:
     return _result("numpy", name, epochs, trainer.n_train, curve, end.test_accuracy)
 
 
-def run_torch(name: str, epochs: int, data) -> dict:
+def run_torch_lean(name: str, epochs: int, data) -> dict:
+    return run_torch(name, epochs, data, lean=True)
+
+
+def run_torch(name: str, epochs: int, data, lean: bool = False) -> dict:
     import torch
     import torch.nn.functional as F
     from torch_reference import build_model, build_optimiser, data_order
@@ -59,7 +68,7 @@ def run_torch(name: str, epochs: int, data) -> dict:
     model = build_model(net_spec)
     train_idx, val_idx, epoch_orders = data_order(config, len(data.train_labels))
     batch = _batch(config, len(train_idx))
-    optimiser, scheduler = build_optimiser(model, config, -(-len(train_idx) // batch))
+    optimiser, scheduler = build_optimiser(model, config, 1 if lean else -(-len(train_idx) // batch))
     x_all = torch.from_numpy(data.train_images.reshape(len(data.train_images), -1)).float().div_(255)
     y_all = torch.from_numpy(data.train_labels.astype(np.int64))
     curve = []
@@ -75,8 +84,11 @@ def run_torch(name: str, epochs: int, data) -> dict:
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
+            if not lean:
+                scheduler.step()
+                loss.item(), int((logits.argmax(1) == y).sum())  # the engine reports both every batch
+        if lean:
             scheduler.step()
-            loss.item(), int((logits.argmax(1) == y).sum())  # the engine reports both every batch
         seconds = time.perf_counter() - t0
         with torch.no_grad():
             val = (model(x_all[val_idx]).argmax(1) == y_all[val_idx]).float().mean().item()
@@ -84,7 +96,7 @@ def run_torch(name: str, epochs: int, data) -> dict:
     with torch.no_grad():
         xt = torch.from_numpy(data.test_images.reshape(len(data.test_images), -1)).float().div_(255)
         test = (model(xt).argmax(1) == torch.from_numpy(data.test_labels.astype(np.int64))).float().mean().item()
-    return _result("torch", name, epochs, len(train_idx), curve, test)
+    return _result("torch-lean" if lean else "torch", name, epochs, len(train_idx), curve, test)
 
 
 def _batch(config, n):
@@ -110,7 +122,7 @@ def _result(framework, name, epochs, n_train, curve, test_accuracy) -> dict:
 def one(framework: str, name: str, epochs: int) -> None:
     """Measure one framework on one preset and print the result as JSON (run in its own process)."""
     data = load_folder(os.environ["MNIST_DATA_DIR"])
-    runner = run_engine if framework == "numpy" else run_torch
+    runner = {"numpy": run_engine, "torch": run_torch, "torch-lean": run_torch_lean}[framework]
     print(json.dumps(runner(name, epochs, data)))
 
 
@@ -134,15 +146,16 @@ def main() -> None:
         return one(*args.one, args.epochs)
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
-    frameworks = ["numpy", "torch"] if has_torch() else ["numpy"]
+    frameworks = ["numpy", "torch", "torch-lean"] if has_torch() else ["numpy"]
     rows = []
     for name in args.presets.split(","):
         rounds = {framework: [] for framework in frameworks}
         for i in range(args.rounds):  # alternate, so that background load hits both alike
-            for framework in frameworks[::1 if i % 2 == 0 else -1]:
+            for framework in frameworks[i % len(frameworks):] + frameworks[:i % len(frameworks)]:
                 rounds[framework].append(_measure(framework, name, args.epochs))
         rows.extend(_median_row(results) for results in rounds.values())
     print_table(rows)
+    print_flops(rows)
 
 
 def _measure(framework, name, epochs) -> dict:
@@ -157,12 +170,52 @@ def _median_row(results: list[dict]) -> dict:
     return ranked[len(ranked) // 2]
 
 
-def print_table(rows) -> None:
-    print(f"| preset | framework | samples/s | ratio | median epoch s | s to {TARGET:.0%} val | test acc | peak MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    torch_speed = {r["preset"]: r["samples_per_second"] for r in rows if r["framework"] == "torch"}
+def flops_per_sample(spec) -> int:
+    """Multiply-adds x 2 of one training step per image: forward x W, dL/dW for every layer, and
+    dL/dx for all but the first (element-wise work is left out: it is a few percent)."""
+    sizes = spec.layer_sizes
+    products = [a * b for a, b in zip(sizes, sizes[1:])]
+    return 2 * (2 * sum(products) + sum(products[1:]))
+
+
+def peak_gflops() -> tuple[float, float]:
+    """(theoretical, measured) float32 GFLOP/s of this machine.
+
+    Theoretical: cores x clock x 32 (two 8-wide AVX2 FMA units, 2 FLOPs each per cycle);
+    measured: a float32 matrix product (1024^3) with NumPy's BLAS, the best of 50 (on a shared
+    machine the best is the nearest to a quiet one).
+    """
+    mhz = [float(line.split(":")[1]) for line in Path("/proc/cpuinfo").read_text().splitlines()
+           if line.startswith("cpu MHz")] if Path("/proc/cpuinfo").exists() else []
+    theoretical = len(mhz) * (np.mean(mhz) if mhz else 0.0) * 1e-3 * 32
+    a = np.ones((1024, 1024), dtype=np.float32)
+    best = min(_timed(lambda: a @ a) for _ in range(50))
+    return theoretical, 2 * 1024 ** 3 / best / 1e9
+
+
+def _timed(f) -> float:
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+def print_flops(rows) -> None:
+    theoretical, measured = peak_gflops()
+    print(f"\nPeak float32: {theoretical:.0f} GFLOP/s theoretical, {measured:.0f} measured (best 1024^3 sgemm)")
     for r in rows:
-        ratio = r["samples_per_second"] / torch_speed[r["preset"]] if r["preset"] in torch_speed else None
+        if r["framework"] == "numpy":
+            rate = flops_per_sample(preset(r["preset"]).network) * r["samples_per_second"] / 1e9
+            print(f"{r['preset']}: {rate:.0f} GFLOP/s = {rate / theoretical:.0%} of theoretical, "
+                  f"{rate / measured:.0%} of measured peak")
+
+
+def print_table(rows) -> None:
+    print(f"| preset | framework | samples/s | engine / this | median epoch s | s to {TARGET:.0%} val "
+          f"| test acc | peak MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    engine_speed = {r["preset"]: r["samples_per_second"] for r in rows if r["framework"] == "numpy"}
+    for r in rows:
+        ratio = engine_speed[r["preset"]] / r["samples_per_second"] if r["framework"] != "numpy" else None
         to_target = f"{r['seconds_to_target']:.2f}" if r["seconds_to_target"] is not None else "-"
         print(f"| {r['preset']} | {r['framework']} | {r['samples_per_second']:,.0f} | "
               f"{'' if ratio is None else f'{ratio:.2f}'} | {r['median_epoch_seconds']:.2f} | {to_target} | "

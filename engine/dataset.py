@@ -85,17 +85,38 @@ class Dataset:
                 f"classes={self.n_classes}, source={self.source!r})")
 
 
-def as_inputs(images: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Network inputs from images: ``x = pixels / 255`` as float32, one row per image.
+#: Pixel value p (0..255) -> network input (p - offset) * factor, by the name of the scaling.
+#: "standardised" uses the mean (33.32) and standard deviation (78.57) of MNIST's training pixels.
+INPUT_SCALINGS = {"unit": (0.0, 1 / 255), "raw": (0.0, 1.0), "standardised": (33.32, 1 / 78.57)}
+
+
+def as_inputs(images: np.ndarray, out: np.ndarray | None = None, scaling: str = "unit") -> np.ndarray:
+    """Network inputs from images: ``x = pixels / 255`` as float32 (``scaling="unit"``), one row per image.
 
     images : (n, height, width) or (n, d), uint8 in 0..255; float arrays are taken to be inputs
-        already (in 0..1) and come back only reshaped, keeping their dtype.
+        already and come back only reshaped, keeping their dtype.
     out : optional float32 buffer of shape (n, height * width) to write into (no allocation).
+    scaling : one of ``INPUT_SCALINGS``: ``"unit"`` (0..1), ``"raw"`` (0..255) or ``"standardised"``.
     Returns (n, height * width), float32 for uint8 images.
     """
     flat = images.reshape(len(images), -1)
     if flat.dtype != np.uint8:
         return flat
+    return scale_pixels(flat, scaling, out)
+
+
+def scale_pixels(pixels: np.ndarray, scaling: str = "unit", out: np.ndarray | None = None) -> np.ndarray:
+    """x = (pixels - offset) * factor as float32, for pixel values (uint8 or float) in 0..255."""
+    try:
+        offset, factor = INPUT_SCALINGS[scaling]
+    except KeyError:
+        raise ValueError(f"unknown input scaling {scaling!r}; choose one of {', '.join(INPUT_SCALINGS)}") from None
     if out is None:
-        out = np.empty(flat.shape, dtype=np.float32)
-    return np.multiply(flat, np.float32(1 / 255), out=out, casting="unsafe")
+        out = np.empty(pixels.shape, dtype=np.float32)
+    if offset:
+        np.subtract(pixels, np.float32(offset), out=out, casting="unsafe")
+        return np.multiply(out, np.float32(factor), out=out)
+    if factor == 1:
+        np.copyto(out, pixels, casting="unsafe")
+        return out
+    return np.multiply(pixels, np.float32(factor), out=out, casting="unsafe")

@@ -1,4 +1,4 @@
-"""Layers of a feed-forward network: the affine map and the activation functions, each with its backprop.
+"""Layers of a feed-forward network: the affine map, the activation functions and dropout, each with its backprop.
 
 Every layer has three methods:
 
@@ -222,6 +222,39 @@ class Identity(Activation):
     def _grad_from_output(self, y, grad_out, out):
         np.copyto(out, grad_out)
         return out
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, each unit is kept with probability 1 - rate and scaled up.
+
+    forward:  y = x * m,  m_ij = 1 / (1 - rate) with probability 1 - rate, else 0 (a new mask per batch);
+    backward: dL/dx = dL/dy * m;   infer: y = x.
+    Scaling the kept units by 1 / (1 - rate) in training makes E[y] = x, so inference needs no
+    rescaling. x, y : (batch_size, n). ``rng`` (a seeded ``np.random.Generator``) draws the masks.
+    """
+
+    def __init__(self, rate: float, rng: np.random.Generator, dtype=np.float32):
+        super().__init__(dtype)
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+        self.rate, self.rng = rate, rng
+        self.mask = None
+
+    def infer(self, x):
+        return x
+
+    def forward(self, x):
+        self.mask = mask = self._buffer("mask", x.shape)
+        self.rng.random(out=mask, dtype=mask.dtype)
+        np.greater_equal(mask, self.dtype.type(self.rate), out=mask)  # 1 with probability 1 - rate
+        mask *= 1 / (1 - self.rate)
+        return np.multiply(x, mask, out=self._buffer("y", x.shape))
+
+    def backward(self, grad_out):
+        return np.multiply(grad_out, self.mask, out=self._buffer("grad_in", grad_out.shape))
+
+    def __repr__(self):
+        return f"Dropout(rate={self.rate:g})"
 
 
 ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Identity)}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import as_inputs
+from .dataset import INPUT_SCALINGS, as_inputs
 from .initialisers import INITIALISERS, initialise
-from .layers import ACTIVATIONS, Activation, Dense, activation
+from .layers import ACTIVATIONS, Activation, Dense, Dropout, activation
 from .losses import LOSSES, loss_function, softmax
 from .model_file import load_network, save_network
 from .optimisers import Parameter
@@ -28,10 +28,14 @@ MAX_INPUT_SIZE = 2**20  # a 1024x1024 image
 
 @dataclass(frozen=True)
 class HiddenLayer:
-    """One hidden layer: ``units`` neurons followed by the ``activation`` function."""
+    """One hidden layer: ``units`` neurons followed by the ``activation`` function.
+
+    dropout : the share of this layer's outputs dropped in each training step (0 is no dropout).
+    """
 
     units: int
     activation: str = "relu"
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,9 @@ class NetworkSpec:
     classes : number of outputs.
     loss : ``"cross_entropy"`` or ``"mse"`` (both on the softmax of the outputs).
     init, init_scale : the weight initialiser and its std/scale/gain (None: its default).
-    seed : seeds the initial weights.
+    seed : seeds the initial weights (and, on their own stream, the dropout masks).
+    input_scaling : how pixels 0..255 become inputs: ``"unit"`` (x / 255, in 0..1), ``"raw"``
+        (0..255 as they are) or ``"standardised"`` (zero mean, unit variance over MNIST's pixels).
     """
 
     input_size: int = 784
@@ -53,6 +59,7 @@ class NetworkSpec:
     init: str = "he"
     init_scale: float | None = None
     seed: int = 0
+    input_scaling: str = "unit"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", _hidden_layers(self.hidden))
@@ -73,6 +80,9 @@ class NetworkSpec:
             if not isinstance(layer.activation, str) or layer.activation not in ACTIVATIONS:
                 raise ValueError(f"hidden layer {i}: unknown activation {layer.activation!r:.40}; "
                                  f"choose one of {', '.join(ACTIVATIONS)}")
+            rate = layer.dropout
+            if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+                raise ValueError(f"hidden layer {i}: dropout must be in [0, 1), got {rate!r:.40}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r:.40}; choose one of {', '.join(LOSSES)}")
         if self.init not in INITIALISERS:
@@ -81,6 +91,9 @@ class NetworkSpec:
         if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Real)
                                   or not (math.isfinite(scale) and scale > 0)):
             raise ValueError(f"initialiser scale must be a number > 0, got {scale!r}")
+        if self.input_scaling not in INPUT_SCALINGS:
+            raise ValueError(f"unknown input scaling {self.input_scaling!r:.40}; "
+                             f"choose one of {', '.join(INPUT_SCALINGS)}")
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -93,12 +106,18 @@ class NetworkSpec:
         return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
 
     def describe(self) -> str:
-        """Short human form: ``784-128(relu)-10``."""
-        inner = [f"{h.units}({h.activation})" for h in self.hidden]
+        """Short human form: ``784-128(relu)-10``, ``784-800(relu, dropout 0.5)-10``."""
+        inner = [f"{h.units}({h.activation}{f', dropout {h.dropout:g}' if h.dropout else ''})"
+                 for h in self.hidden]
         return "-".join([str(self.input_size), *inner, str(self.classes)])
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The spec as plain data; a layer without dropout leaves the field out, as before it existed."""
+        d = asdict(self)
+        d["hidden"] = [{k: v for k, v in h.items() if k != "dropout" or v} for h in d["hidden"]]
+        if d["input_scaling"] == "unit":
+            del d["input_scaling"]
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -128,17 +147,17 @@ def check_integer(value, what: str, low: int, high: int) -> None:
 
 
 def _hidden_layers(items) -> tuple[HiddenLayer, ...]:
-    """Hidden layers from HiddenLayer objects, (units, activation) pairs or {"units": ...,
-    "activation": ...} objects (the JSON form); ValueError for anything else."""
+    """Hidden layers from HiddenLayer objects, (units, activation[, dropout]) tuples or {"units": ...,
+    "activation": ..., "dropout": ...} objects (the JSON form); ValueError for anything else."""
     if isinstance(items, (str, bytes, dict)) or not isinstance(items, Iterable):
         raise ValueError(f"hidden layers must be a list, got {type(items).__name__}")
     layers = []
     for i, item in enumerate(items, 1):
         if isinstance(item, HiddenLayer):
             layers.append(item)
-        elif isinstance(item, dict) and set(item) <= {"units", "activation"} and "units" in item:
+        elif isinstance(item, dict) and set(item) <= {"units", "activation", "dropout"} and "units" in item:
             layers.append(HiddenLayer(**item))
-        elif isinstance(item, (tuple, list)) and 1 <= len(item) <= 2:
+        elif isinstance(item, (tuple, list)) and 1 <= len(item) <= 3:
             layers.append(HiddenLayer(*item))
         else:
             raise ValueError(f"hidden layer {i}: expected units and an activation, got {item!r:.80}")
@@ -146,7 +165,7 @@ def _hidden_layers(items) -> tuple[HiddenLayer, ...]:
 
 
 class Network:
-    """A multi-layer perceptron: Dense, activation, Dense, activation, ..., Dense -> logits."""
+    """A multi-layer perceptron: Dense, activation, [Dropout,] Dense, ..., Dense -> logits."""
 
     def __init__(self, spec: NetworkSpec, dtype=np.float32):
         """A network of ``spec`` with weights from its initialiser, seeded by ``spec.seed``."""
@@ -174,12 +193,15 @@ class Network:
         self.spec = spec
         self.dtype = np.dtype(dtype)
         sizes = spec.layer_sizes
+        dropout_rng = np.random.default_rng([spec.seed, 1])  # its own stream: weights as without dropout
         self.layers = []
         for i, ((n_in, n_out), w) in enumerate(zip(zip(sizes, sizes[1:]), weights)):
             self.layers.append(Dense(n_in, n_out, weights=w, dtype=dtype))
             if i < len(spec.hidden):
                 self.layers.append(activation(spec.hidden[i].activation, dtype=dtype))
-        if len(self.layers) != 2 * len(sizes) - 3:
+                if spec.hidden[i].dropout:
+                    self.layers.append(Dropout(spec.hidden[i].dropout, dropout_rng, dtype=dtype))
+        if len(self.dense_layers) != len(sizes) - 1:
             raise ValueError(f"{spec.describe()} needs {len(sizes) - 1} weight arrays")
         self.loss = loss_function(spec.loss)
         self.parameters = [Parameter(f"dense{i}.{name}", value, layer.grads[name], decay=name == "W")
@@ -215,10 +237,11 @@ class Network:
         return loss, logits
 
     def logits(self, images: np.ndarray, chunk: int = 10_000) -> np.ndarray:
-        """Logits (n, classes) for images (n, h, w) uint8 or inputs (n, input_size), in chunks."""
+        """Logits (n, classes) for images (n, h, w) uint8 (scaled as the spec says) or inputs (n, input_size)."""
         out = np.empty((len(images), self.spec.classes), dtype=self.dtype)
         for start in range(0, len(images), chunk):
-            x = as_inputs(images[start:start + chunk]).astype(self.dtype, copy=False)
+            x = as_inputs(images[start:start + chunk], scaling=self.spec.input_scaling)
+            x = x.astype(self.dtype, copy=False)
             self._check_inputs(x)
             for layer in self.layers:
                 x = layer.infer(x)
@@ -249,7 +272,8 @@ class Network:
         outputs = [np.empty((len(images), n), dtype=self.dtype) for n in self.spec.layer_sizes[1:]]
         last = self.layers[-1]
         for start in range(0, len(images), chunk):
-            x = as_inputs(images[start:start + chunk]).astype(self.dtype, copy=False)
+            x = as_inputs(images[start:start + chunk], scaling=self.spec.input_scaling)
+            x = x.astype(self.dtype, copy=False)
             self._check_inputs(x)
             found = 0
             for layer in self.layers:

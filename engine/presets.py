@@ -63,29 +63,54 @@ PRESETS = {p.name: p for p in (
     Preset(
         "textbook", "Textbook: 784-200-10 sigmoid, full-batch gradient descent",
         "The network of the classic textbook derivation: one sigmoid hidden layer, softmax outputs, "
-        "weights from N(0, 0.01^2), and plain gradient descent on the whole training set at once "
-        "(one step per epoch). Slow, and that is the lesson.",
-        NetworkSpec(hidden=_h((200, "sigmoid")), init="normal", init_scale=0.01),
-        TrainConfig(epochs=100, batch_size=None, optimiser="sgd", lr=0.5),
+        "weights from N(0, 0.01^2), the raw pixel values 0-255 as inputs (as the source used), and plain "
+        "gradient descent on the whole training set at once: one step per epoch, learning rate 0.5. "
+        "For the first few steps the loss rises and the accuracy falls back towards chance; then it "
+        "climbs, fast and then slowly: about 70% after 20 steps, 92% after 100, 94.5% after 200 "
+        "(one to two minutes here; the source reports 94.2% after 3,500 steps). Why raw pixels work: "
+        "with weights of 0.01 they give each hidden unit an input of tens, so from the first step the "
+        "200 units are 200 different on/off features of the image. Switch the input scaling to 0-1 "
+        "and every unit starts at sigmoid(about 0) = 0.5, all nearly alike, and the first layer's "
+        "gradient is 255 times smaller: the loss rises for 9 steps while the too-large steps of the "
+        "output layer overshoot, and after 100 steps the network is still at 78%.",
+        NetworkSpec(hidden=_h((200, "sigmoid")), init="normal", init_scale=0.01, input_scaling="raw"),
+        TrainConfig(epochs=200, batch_size=None, optimiser="sgd", lr=0.5),
     ),
     Preset(
         "course-lab", "Course lab: 784-100-10 sigmoid, batches of 100",
         "The first network of a university machine-learning lab: one sigmoid layer of 100 units, "
-        "uniform initialisation in (-0.1, 0.1), stochastic gradient descent with batches of 100.",
+        "uniform initialisation in (-0.1, 0.1), stochastic gradient descent with batches of 100. "
+        "Reaches about 95% test accuracy (94.4% validation) in 20 epochs, about 10 s of training.",
         NetworkSpec(hidden=_h((100, "sigmoid")), init="uniform", init_scale=0.1),
         TrainConfig(epochs=20, batch_size=100, optimiser="sgd", lr=0.1),
     ),
     Preset(
         "deep-relu", "Deeper ReLU: 784-100-200-10, SGD 0.1",
-        "Two ReLU layers trained by plain SGD with a learning rate of 0.1 on batches of 32.",
+        "Two ReLU layers trained by plain SGD with a learning rate of 0.1 on batches of 32. "
+        "Passes 97% validation accuracy, as its source reports: 97.2% validation, 97.7% test after "
+        "10 epochs, about 10 s of training.",
         NetworkSpec(hidden=_h((100, "relu"), (200, "relu")), init="he"),
         TrainConfig(epochs=10, batch_size=32, optimiser="sgd", lr=0.1),
     ),
     Preset(
         "wide", "Wide: 784-512-512-10 ReLU",
-        "Two wide ReLU layers, momentum SGD on batches of 64: many parameters, fast learning.",
+        "Two wide ReLU layers, momentum SGD on batches of 64: many parameters, fast learning. "
+        "Reaches about 97.9% test accuracy (97.4% validation) in 10 epochs, 25 to 45 s of training.",
         NetworkSpec(hidden=_h((512, "relu"), (512, "relu")), init="he"),
         TrainConfig(epochs=10, batch_size=64, optimiser="momentum", lr=0.01, momentum=0.9),
+    ),
+    Preset(
+        "best", "Best: 784-800-800-10 ReLU, dropout, augmented digits",
+        "The record of this app: two ReLU layers of 800 units, each followed by dropout of 20%, trained "
+        "on digits shifted by up to 2 pixels, turned by up to 10 degrees and scaled by up to 10% "
+        "(new ones every epoch), momentum SGD with a cosine-decaying rate, batches of 128. "
+        "Reaches 99.1% test accuracy in 20 epochs, about 2.5 minutes of training here. Without the "
+        "augmentation the same net stops at 98.5%, and reads digits moved by 2 pixels at 86% "
+        "(98.6% with it): dropout and augmentation both fight over-fitting.",
+        NetworkSpec(hidden=(HiddenLayer(800, "relu", dropout=0.2), HiddenLayer(800, "relu", dropout=0.2)),
+                    init="he"),
+        TrainConfig(epochs=20, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9,
+                    schedule="cosine", augment=True),
     ),
 )}
 

@@ -15,10 +15,12 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .dataset import as_inputs
+from .augmentation import Augmentation
+from .dataset import as_inputs, scale_pixels
 from .network import Network, check_integer
 from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
 from .schedules import SCHEDULES, make_schedule
+from .threads import ThreadTuner
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class TrainConfig:
     validation_fraction : share of the training set held out (seeded) to measure generalisation.
     schedule : ``"constant"``, ``"step"`` (x ``step_gamma`` every ``step_every`` epochs) or ``"cosine"``.
     test_every_epoch : also measure the test set after every epoch (else only at the end).
+    augment : train on randomly shifted, rotated and scaled copies of each batch (``Augmentation()``:
+        up to 2 pixels, 10 degrees, 10%), new ones every epoch; validation and test images stay as they are.
     """
 
     epochs: int = 10
@@ -45,6 +49,7 @@ class TrainConfig:
     validation_fraction: float = 1 / 12
     seed: int = 0
     test_every_epoch: bool = False
+    augment: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -81,6 +86,7 @@ class TrainConfig:
         """One line for people: ``adam lr 0.002 (cosine), batches of 128, 10 epochs, 8% validation``."""
         batches = "full batch" if self.batch_size is None else f"batches of {self.batch_size}"
         decay = f", L2 {self.weight_decay:g}" if self.weight_decay else ""
+        decay += ", augmented" if self.augment else ""
         return (f"{self.optimiser} lr {self.lr:g} ({self.schedule}){decay}, {batches}, "
                 f"{self.epochs} epochs, {self.validation_fraction:.0%} validation, seed {self.seed}")
 
@@ -154,14 +160,20 @@ class Trainer:
     """Trains ``network`` in place on uint8 images with integer labels, following ``config``."""
 
     def __init__(self, network: Network, config: TrainConfig, train_images, train_labels,
-                 test_images=None, test_labels=None):
+                 test_images=None, test_labels=None, blas_threads: int | None = None):
         if len(train_images) != len(train_labels):
             raise ValueError(f"{len(train_images)} training images but {len(train_labels)} labels")
         if int(np.prod(train_images.shape[1:])) != network.spec.input_size:
             raise ValueError(f"the network takes {network.spec.input_size} pixels, the images have "
                              f"{int(np.prod(train_images.shape[1:]))}")
+        if blas_threads is not None and blas_threads < 1:
+            raise ValueError(f"blas_threads must be >= 1 (or None to choose by timing), got {blas_threads}")
         self.network, self.config = network, config
+        self._blas_threads = blas_threads
         self._images = train_images.reshape(len(train_images), -1)
+        self._image_shape = train_images.shape[1:]
+        if config.augment:
+            _two_d(self._image_shape)  # refuse images augmentation cannot turn now, not mid-run
         self._labels = np.asarray(train_labels, dtype=np.intp)
         self._test = None if test_images is None else (test_images, test_labels)
         self._rng = np.random.default_rng(config.seed)
@@ -216,11 +228,22 @@ class Trainer:
         return time.perf_counter() - t0
 
     def run(self):
-        """Train for ``config.epochs`` epochs, yielding BatchEnd, EpochEnd, ..., then one RunEnd."""
+        """Train for ``config.epochs`` epochs, yielding BatchEnd, EpochEnd, ..., then one RunEnd.
+
+        BLAS threads: as many as ``blas_threads`` if given, else chosen by timing (``ThreadTuner``).
+        """
+        fixed = None if self._blas_threads is None else [self._blas_threads]
+        with ThreadTuner(fixed) as threads:
+            yield from self._run(threads)
+
+    def _run(self, threads):
         cfg, net = self.config, self.network
         optimiser = cfg.make_optimiser()
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
-        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng)
+        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
+                           net.spec.input_scaling)
+        if cfg.augment:
+            batches.augment(Augmentation(), _two_d(self._image_shape))
         history, train_seconds, step = [], 0.0, 0
         for epoch in range(1, cfg.epochs + 1):
             stats = _EpochStats()
@@ -231,6 +254,7 @@ class Trainer:
                     yield self._end("stopped", "Stopped.", history, train_seconds)
                     return
                 optimiser.lr = cfg.lr * schedule(epoch - 1 + (b - 1) / batches.n_batches)
+                threads.start_batch()
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, logits = net.loss_and_gradients(x, y)
                 if not math.isfinite(loss):
@@ -238,6 +262,7 @@ class Trainer:
                                     history, train_seconds)
                     return
                 optimiser.step(net.parameters)
+                threads.end_batch()
                 stats.add(loss, logits, y)
                 step += 1
                 handed_over = time.perf_counter()
@@ -293,25 +318,41 @@ class _EpochStats:
         return self.correct / self.seen
 
 
+def _two_d(shape) -> tuple[int, int]:
+    """(height, width) of images of ``shape``; flat ones (pixels,) must be square. Augmentation needs it."""
+    if len(shape) == 2:
+        return tuple(shape)
+    side = math.isqrt(shape[0])
+    if side * side != shape[0]:
+        raise ValueError(f"flat images of {shape[0]} pixels are not square; pass them as (n, height, width)")
+    return side, side
+
+
 class _Batches:
     """Shuffled mini-batches of float32 inputs, converted from uint8 one batch at a time.
 
-    With one batch per epoch (full-batch gradient descent) the order cannot matter, so the inputs
-    are converted once and reused.
+    With one batch per epoch (full-batch gradient descent) and no augmentation the order cannot
+    matter, so the inputs are converted once and reused.
     """
 
-    def __init__(self, images, labels, indices, batch_size, rng):
+    def __init__(self, images, labels, indices, batch_size, rng, scaling="unit"):
         self.images, self.labels, self.indices = images, labels, indices
-        self.batch_size, self.rng = batch_size, rng
+        self.batch_size, self.rng, self.scaling = batch_size, rng, scaling
         self.n_batches = math.ceil(len(indices) / batch_size)
         self._order_images = np.empty((len(indices), images.shape[1]), dtype=np.uint8)
         self._inputs = np.empty((batch_size, images.shape[1]), dtype=np.float32)
         self._full = None
+        self._augment = self._shape = None
+
+    def augment(self, augmentation, image_shape) -> None:
+        """Transform every batch with ``augmentation`` (images of ``image_shape``) before scaling it."""
+        self._augment, self._shape = augmentation, tuple(image_shape)
 
     def epoch(self):
-        if self.n_batches == 1:
+        if self.n_batches == 1 and self._augment is None:
             if self._full is None:
-                self._full = (as_inputs(self.images[self.indices]), self.labels[self.indices])
+                self._full = (as_inputs(self.images[self.indices], scaling=self.scaling),
+                              self.labels[self.indices])
             yield self._full
             return
         order = self.indices[self.rng.permutation(len(self.indices))]
@@ -321,4 +362,6 @@ class _Batches:
             stop = start + self.batch_size
             chunk = self._order_images[start:stop]
             out = self._inputs[:len(chunk)]
-            yield as_inputs(chunk, out=out), labels[start:stop]
+            if self._augment is not None:
+                chunk = self._augment(chunk.reshape(len(chunk), *self._shape), self.rng, out=out)
+            yield scale_pixels(chunk.reshape(len(chunk), -1), self.scaling, out=out), labels[start:stop]

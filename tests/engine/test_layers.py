@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.layers import ACTIVATIONS, Dense, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, activation
+from engine.layers import ACTIVATIONS, Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, activation
 
 from gradcheck import assert_close, numerical_gradient
 
@@ -90,3 +90,43 @@ def test_unknown_activation_and_bad_arguments_raise():
         LeakyReLU(alpha=2)
     with pytest.raises(ValueError, match="shape"):
         Dense(3, 2, weights=np.zeros((2, 3)))
+
+
+def test_dropout_backward_matches_finite_differences_with_a_fixed_mask():
+    drop = Dropout(0.4, np.random.default_rng(7), dtype=np.float64)
+    x = RNG.normal(size=(5, 8))
+    weights = RNG.normal(size=(5, 8))
+
+    def loss():  # the same mask every time: the generator is reseeded before each draw
+        drop.rng = np.random.default_rng(7)
+        return float(np.sum(weights * drop.forward(x)))
+
+    loss()
+    analytic = drop.backward(weights).copy()
+    assert_close(analytic, numerical_gradient(loss, x))
+    assert 0 < np.count_nonzero(drop.mask) < drop.mask.size
+
+
+def test_dropout_keeps_the_expected_activation_so_inference_needs_no_rescaling():
+    drop = Dropout(0.5, np.random.default_rng(0), dtype=np.float64)
+    x = np.abs(RNG.normal(size=(20_000, 4))) + 1
+    y = drop.forward(x)
+    kept = y != 0
+    np.testing.assert_allclose(y[kept], x[kept] / 0.5)  # kept units scaled by 1 / (1 - rate)
+    assert abs(kept.mean() - 0.5) < 0.01
+    np.testing.assert_allclose(y.mean(axis=0), x.mean(axis=0), rtol=0.03)  # E[train] = inference
+    assert drop.infer(x) is x
+
+
+def test_dropout_is_seeded_and_draws_a_new_mask_per_batch():
+    x = np.ones((6, 10), dtype=np.float32)
+    a, b = Dropout(0.5, np.random.default_rng(1)), Dropout(0.5, np.random.default_rng(1))
+    first = a.forward(x).copy()
+    np.testing.assert_array_equal(first, b.forward(x))
+    assert not np.array_equal(first, a.forward(x))
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
+def test_dropout_refuses_rates_outside_0_to_1(rate):
+    with pytest.raises(ValueError, match="dropout rate must be in"):
+        Dropout(rate, np.random.default_rng(0))

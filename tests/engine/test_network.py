@@ -54,7 +54,49 @@ def test_spec_round_trips_through_json():
     assert NetworkSpec.from_json(text) == spec
 
 
+def test_dropout_round_trips_and_old_specs_without_it_still_load():
+    spec = NetworkSpec(hidden=[HiddenLayer(32, "relu", dropout=0.5), HiddenLayer(16, "relu")])
+    text = spec.to_json()
+    assert json.loads(text)["hidden"] == [{"units": 32, "activation": "relu", "dropout": 0.5},
+                                          {"units": 16, "activation": "relu"}]
+    assert NetworkSpec.from_json(text) == spec
+    old = '{"hidden": [{"units": 32, "activation": "relu"}]}'
+    assert NetworkSpec.from_json(old).hidden[0].dropout == 0.0
+    assert spec.describe() == "784-32(relu, dropout 0.5)-16(relu)-10"
+
+
+def test_dropout_sits_after_the_activation_and_only_in_training():
+    spec = NetworkSpec(input_size=6, hidden=[HiddenLayer(50, "relu", dropout=0.5)], classes=3, seed=2)
+    net = Network(spec, dtype=np.float64)
+    assert [type(layer).__name__ for layer in net.layers] == ["Dense", "ReLU", "Dropout", "Dense"]
+    plain = Network(replace(spec, hidden=[HiddenLayer(50, "relu")]), dtype=np.float64)
+    for a, b in zip(net.parameters, plain.parameters):  # dropout does not change the initial weights
+        np.testing.assert_array_equal(a.value, b.value)
+    x = RNG.normal(size=(4, 6))
+    np.testing.assert_array_equal(net.logits(x), plain.logits(x))  # inference: no dropout
+    assert not np.allclose(net.forward(x), plain.forward(x))  # training: units dropped
+
+
+def test_whole_network_gradients_with_dropout_and_a_fixed_mask():
+    spec = NetworkSpec(input_size=6, hidden=[HiddenLayer(8, "tanh", dropout=0.3)], classes=3, seed=1)
+    net = Network(spec, dtype=np.float64)
+    drop = net.layers[2]
+    x, labels = RNG.normal(size=(5, 6)), np.array([0, 1, 2, 2, 1])
+
+    def objective():
+        drop.rng = np.random.default_rng(11)
+        return net.loss(net.forward(x), labels)[0]
+
+    drop.rng = np.random.default_rng(11)
+    net.loss_and_gradients(x, labels)
+    analytic = [p.grad.copy() for p in net.parameters]
+    for p, grad in zip(net.parameters, analytic):
+        assert_close(grad, numerical_gradient(objective, p.value), rtol=1e-4, atol=1e-8)
+
+
 @pytest.mark.parametrize("changes, match", [
+    ({"hidden": [(10, "relu", 1.0)]}, "dropout must be in"),
+    ({"hidden": [(10, "relu", -0.2)]}, "dropout must be in"),
     ({"hidden": [(0, "relu")]}, "units must be 1 to 4096"),
     ({"hidden": [(5000, "relu")]}, "units must be 1 to 4096"),
     ({"hidden": [(10, "swish")]}, "unknown activation"),
@@ -184,3 +226,18 @@ def test_from_weights_needs_one_array_per_layer():
 def test_wrong_types_are_a_value_error_naming_the_setting(changes, match):
     with pytest.raises(ValueError, match=match):
         replace(NetworkSpec(), **changes)
+
+
+@pytest.mark.parametrize("scaling, first_input", [("unit", 1.0), ("raw", 255.0),
+                                                  ("standardised", (255 - 33.32) / 78.57)])
+def test_input_scaling_is_part_of_the_spec_and_used_for_prediction(scaling, first_input):
+    spec = NetworkSpec(input_size=4, hidden=[], classes=2, input_scaling=scaling)
+    assert NetworkSpec.from_json(spec.to_json()) == spec
+    assert ("input_scaling" in spec.to_dict()) == (scaling != "unit")  # old JSON unchanged
+    net = Network(spec, dtype=np.float64)
+    images = np.array([[255, 0, 0, 0]], dtype=np.uint8)
+    layer = net.dense_layers[0]
+    layer.W[:] = [[1, 0], [0, 0], [0, 0], [0, 0]]
+    np.testing.assert_allclose(net.logits(images), [[first_input, 0]], rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown input scaling"):
+        NetworkSpec(input_scaling="log")

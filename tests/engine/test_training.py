@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine.network import Network, NetworkSpec
+from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
 
 from synthetic import make_dataset
@@ -177,3 +177,31 @@ def test_default_preset_reaches_98_percent_in_10_epochs(mnist):
 def test_a_bad_seed_says_seed(seed):
     with pytest.raises(ValueError, match="seed must be"):
         TrainConfig(seed=seed)
+
+
+def test_a_network_with_dropout_learns_and_is_seeded():
+    spec = NetworkSpec(input_size=64, hidden=[HiddenLayer(32, "relu", dropout=0.3)], seed=0)
+    ends = [list(_trainer(spec=spec).run())[-1] for _ in range(2)]
+    assert ends[0].test_accuracy > 0.6
+    assert ends[0].history[-1].train_loss == ends[1].history[-1].train_loss  # same seeds, same masks
+
+
+def test_a_fixed_blas_thread_count_is_accepted_and_a_bad_one_refused():
+    end = list(Trainer(Network(SPEC), CONFIG, DATA.train_images, DATA.train_labels,
+                       blas_threads=1).run())[-1]
+    assert end.reason == "completed"
+    with pytest.raises(ValueError, match="blas_threads must be >= 1"):
+        Trainer(Network(SPEC), CONFIG, DATA.train_images, DATA.train_labels, blas_threads=0)
+
+
+@pytest.mark.real_data
+def test_one_epoch_of_the_best_preset_on_a_subset_learns(mnist):
+    from engine.presets import preset
+    chosen = preset("best")
+    assert chosen.training.augment and all(h.dropout > 0 for h in chosen.network.hidden)
+    trainer = Trainer(Network(chosen.network), replace(chosen.training, epochs=1),
+                      mnist.train_images[:8000], mnist.train_labels[:8000],
+                      mnist.test_images[:1000], mnist.test_labels[:1000])
+    end = list(trainer.run())[-1]
+    assert end.reason == "completed"
+    assert end.test_accuracy >= 0.85  # chance is 10%; one epoch of 7,300 augmented digits

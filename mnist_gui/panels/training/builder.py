@@ -92,6 +92,8 @@ class NetworkBuilder(QWidget):
         self._fields: dict[str, QWidget] = {}
         self._forms: dict[str, QFormLayout] = {}
         self._problem = ""
+        # settings the form has no field for yet, kept as the preset or loaded model has them
+        self._input_scaling, self._augment = "unit", False
         self._filling = False
         self._build()
         self._update_data_labels()
@@ -134,6 +136,8 @@ class NetworkBuilder(QWidget):
     def set_spec(self, spec: NetworkSpec, config: TrainConfig | None = None) -> None:
         """Show ``spec`` (and ``config`` if given) in the fields, e.g. from a loaded model."""
         self._filling = True
+        self._input_scaling = spec.input_scaling
+        self._augment = config.augment if config is not None else self._augment
         try:
             self.layers.set_layers(spec.hidden)
             _select(self.init_combo, spec.init)
@@ -343,7 +347,7 @@ class NetworkBuilder(QWidget):
         scale = self.init_scale.exact_value()
         return dict(input_size=self._input_size, hidden=self.layers.layers(), classes=self._classes,
                     loss=self.loss_combo.currentData(), init=self.init_combo.currentData(),
-                    init_scale=scale or None, seed=self.seed_spin.value())
+                    init_scale=scale or None, seed=self.seed_spin.value(), input_scaling=self._input_scaling)
 
     def _train_values(self) -> dict:
         return dict(
@@ -354,7 +358,8 @@ class NetworkBuilder(QWidget):
             beta2=self.beta2_spin.exact_value(), weight_decay=self.l2_spin.exact_value(),
             schedule=self.schedule_combo.currentData(), step_every=self.step_every_spin.value(),
             step_gamma=self.step_gamma_spin.exact_value(),
-            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value())
+            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value(),
+            augment=self._augment)
 
     def _fill_config(self, config: TrainConfig):
         self.epochs_spin.setValue(config.epochs)

@@ -60,7 +60,7 @@ class LayersEditor(QWidget):
         return tuple(self._layers)
 
     def set_layers(self, layers) -> None:
-        self._layers = [HiddenLayer(h.units, h.activation) for h in layers]
+        self._layers = [h if isinstance(h, HiddenLayer) else HiddenLayer(*h) for h in layers]  # keeps dropout
         self._rebuild()
         self.changed.emit()
 
@@ -131,5 +131,6 @@ class LayersEditor(QWidget):
 
     def _edit(self, i: int, **change) -> None:
         old = self._layers[i]
-        self._layers[i] = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation))
+        self._layers[i] = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation),
+                                      old.dropout)
         self.changed.emit()
