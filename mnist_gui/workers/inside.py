@@ -118,8 +118,11 @@ class NudgeResult:
     nudge: Nudge
 
 
-def saliency_job(network, image: np.ndarray, class_index: int, score: str, job) -> SaliencyResult:
+def saliency_job(network, image: np.ndarray, class_index: int | None, score: str, job) -> SaliencyResult:
+    """The input gradient of ``class_index``'s score (None: of the class the network reads)."""
     job.check()
+    if class_index is None:
+        class_index = int(network.predict(image[None])[0])
     return SaliencyResult(network, image, input_gradient(network, image, class_index, score))
 
 

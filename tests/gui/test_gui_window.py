@@ -31,7 +31,7 @@ def test_opens_on_a_synthetic_folder(qtbot, settings, synthetic_dir):
 def test_every_panel_is_one_shortcut_away(qtbot, settings, synthetic_dir):
     window = open_window(qtbot, synthetic_dir, settings)
     keys = window.navigator.keys()
-    assert keys == ["data", "means", "training", "draw", "evaluate"]
+    assert keys == ["data", "means", "training", "draw", "evaluate", "inside"]
     for n, key in enumerate(keys, start=1):
         action = window._panel_actions[key]
         assert action.shortcut().toString() == f"Ctrl+{n}"
@@ -146,9 +146,9 @@ def test_every_name_for_automation_is_in_the_window(qtbot, settings, synthetic_d
         QSpinBox: ["epochsSpin"],
         QPushButton: ["startButton", "pauseButton", "stopButton", "clearCanvasButton"],
         QProgressBar: ["trainingProgress"],
-        pg.PlotWidget: ["lossPlot", "accuracyPlot"],
+        pg.PlotWidget: ["lossPlot", "accuracyPlot", "gradientNormPlot", "histogramView", "embeddingMap"],
         QWidget: ["meanDigits", "networkBuilder", "runsList", "drawCanvas", "probabilityPlot",
-                  "confusionMatrix", "weightsView"],
+                  "confusionMatrix", "weightsView", "insideView", "stepTrace", "saliencyView"],
     }
     missing = [(cls.__name__, name) for cls, names in promised.items() for name in names
                if len(window.findChildren(cls, name)) != 1]
