@@ -34,6 +34,7 @@ def _plot(name: str, title: str, y_label: str, log_y: bool) -> pg.PlotWidget:
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.25)
     item.setLogMode(y=log_y)
+    item.getAxis("left").enableAutoSIPrefix(False)
     item.addLegend(offset=(-5, 5), labelTextSize="8pt")
     plot.setMinimumHeight(160)
     return plot
@@ -66,6 +67,8 @@ class DynamicsView(LazyView):
 
     def _build(self):
         self.run_chooser = QComboBox(objectName="dynamicsRun")
+        self.run_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.run_chooser.setMinimumContentsLength(16)
         self.run_chooser.setToolTip("Whose dynamics to show: a new run is followed as it starts")
         self.run_chooser.currentIndexChanged.connect(self._on_run_chosen)
         self.status = QLabel(objectName="dynamicsStatus", wordWrap=True)
@@ -118,6 +121,7 @@ class DynamicsView(LazyView):
         item = self.histogram_view.getPlotItem()
         item.setTitle("Distribution over time")
         item.setLabel("left", "measurement (time ↑)")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         self.histogram_image = pg.ImageItem()
         self.histogram_image.setColorMap(pg.colormap.get("inferno"))
         self.histogram_view.addItem(self.histogram_image)

@@ -100,7 +100,9 @@ class EmbeddingView(LazyView):
         self.point_image.setObjectName("embeddingPointImage")
         self.point_image.setToolTip("The image under the mouse (or last clicked) on either map")
         self.point_image.setFixedSize(140, 140)
-        self.point_text = QLabel(objectName="embeddingPointText", wordWrap=True, alignment=Qt.AlignHCenter)
+        self.point_text = QLabel("Hover over a dot (or click it) to see its image here.",
+                                 objectName="embeddingPointText", wordWrap=True, alignment=Qt.AlignHCenter)
+        self.point_text.setMaximumWidth(140)
         side = QVBoxLayout()
         side.addWidget(self.point_image)
         side.addWidget(self.point_text)

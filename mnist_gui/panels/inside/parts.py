@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from mnist_gui.widgets.image_tile import ImageTile
@@ -20,6 +20,22 @@ CLASS_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948
 LAYER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf")
 STRIP_WIDTH = 64  # units per row of a vector strip
+STRIP_CELL = 14   # pixels per unit in a strip, at most
+
+
+def apply_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
+    """Background, axes, title and legend text of a plot in the widget palette's colours (light or dark)."""
+    background, text = palette.color(QPalette.Base), palette.color(QPalette.Text)
+    plot.setBackground(background)
+    item = plot.getPlotItem()
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setPen(text)
+        axis.setTextPen(text)
+    if item.titleLabel.text:
+        item.titleLabel.setText(item.titleLabel.text, color=text.name())
+    if item.legend is not None:
+        item.legend.setLabelTextColor(text)
 
 
 def layer_colour(i: int) -> str:
@@ -67,14 +83,21 @@ class StripTile(ImageTile):
     """One layer's vector (units,) as a strip of coloured cells, ``STRIP_WIDTH`` units a row.
 
     ``set_values(v, kind)``: "signed" (blue-white-red about 0) or "positive" (dark to bright).
+    Cells are at most ``STRIP_CELL`` pixels, from the left: ten output units stay ten small cells.
     """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumSize(120, 24)
+        self.setMinimumSize(120, STRIP_CELL)
+        self.setFixedHeight(STRIP_CELL + 2)
 
     def sizeHint(self) -> QSize:
-        return QSize(480, 40)
+        return QSize(STRIP_WIDTH * STRIP_CELL, self.height())
+
+    def _target(self) -> QRectF:
+        w, h = self._image.width(), self._image.height()
+        cell = min(self.width() / w, (self.height() - 2) / h, STRIP_CELL)
+        return QRectF(1, 1, w * cell, h * cell)
 
     def set_values(self, values: np.ndarray | None, kind: str = "signed") -> None:
         if values is None:
@@ -87,6 +110,7 @@ class StripTile(ImageTile):
         grid = np.nan_to_num(grid.reshape(rows, width))
         peak = float(np.max(np.abs(values))) if len(values) else 1.0
         image = diverging_image(grid, peak) if kind == "signed" else heat_image(grid, peak)
+        self.setFixedHeight(rows * STRIP_CELL + 2)
         self.set_image(image)
 
 
@@ -99,6 +123,7 @@ class ProbabilityBars(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None, height: int = 150):
         super().__init__(parent)
         self.setMinimumHeight(height)
+        self.setMaximumHeight(max(height, 380))
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.setMenuEnabled(False)

@@ -39,6 +39,7 @@ def _tile(name: str, tip: str) -> ImageTile:
     tile.setObjectName(name)
     tile.setToolTip(tip)
     tile.setMinimumSize(120, 120)
+    tile.setMaximumSize(320, 320)
     return tile
 
 

@@ -62,6 +62,8 @@ class _LayerStrips(StagePage):
         super().__init__(parent)
         self.grid = QGridLayout(self)
         self.grid.setColumnStretch(2, 1)
+        self.grid.setRowStretch(99, 1)  # rows stay at the top
+        self.grid.setVerticalSpacing(4)
         self.rows: list[tuple[QLabel, list[tuple[QLabel, StripTile]]]] = []
 
     def _ensure_rows(self, n: int):
@@ -70,7 +72,7 @@ class _LayerStrips(StagePage):
             name = QLabel(objectName=f"stripLayer{r}")
             strips = []
             for k, (field, caption, _) in enumerate(self.KINDS):
-                text = QLabel(wordWrap=True)
+                text = QLabel()
                 text.setMinimumWidth(150)
                 strip = StripTile()
                 strip.setObjectName(f"strip_{field}_{r}")
@@ -116,6 +118,7 @@ class OutputPage(StagePage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.bars, 1)
         layout.addWidget(self.formula)
+        layout.addStretch(0)
 
     def show_trace(self, trace: StepTrace) -> None:
         self.bars.set_class_names(self.class_names)
@@ -171,6 +174,7 @@ class DeltaPage(_LayerStrips):
         self.norms.verticalHeader().hide()
         self.norms.setEditTriggers(QTableWidget.NoEditTriggers)
         self.norms.setToolTip("The gradient norm of every layer for this one image")
+        self.norms.setMaximumWidth(320)
         self.grid.addWidget(self.norms, 0, 3, 12, 1)
 
     def show_trace(self, trace: StepTrace) -> None:
@@ -194,6 +198,7 @@ class UnitGradientPage(StagePage):
         row = QHBoxLayout()
         for i in range(4):
             tile, caption = ImageTile(), QLabel(alignment=Qt.AlignCenter)
+            tile.setMaximumSize(300, 300)
             tile.setObjectName(f"unitGradient{i}")
             tile.setToolTip("dL/dW for this unit's 784 input weights, as a 28×28 image")
             box = QVBoxLayout()
@@ -202,7 +207,8 @@ class UnitGradientPage(StagePage):
             row.addLayout(box)
             self.tiles.append((tile, caption))
         layout = QVBoxLayout(self)
-        layout.addLayout(row, 1)
+        layout.addLayout(row)
+        layout.addStretch(1)
 
     def show_trace(self, trace: StepTrace) -> None:
         grads = trace.unit_gradients

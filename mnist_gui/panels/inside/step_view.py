@@ -71,7 +71,10 @@ class StepView(LazyView):
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_chooser())
         body = QHBoxLayout()
-        body.addLayout(self._build_input_column(), 0)
+        left = QWidget()
+        left.setLayout(self._build_input_column())
+        left.setFixedWidth(360)
+        body.addWidget(left)
         body.addLayout(self._build_stage_column(), 1)
         layout.addLayout(body, 1)
 
@@ -116,8 +119,6 @@ class StepView(LazyView):
         self.image_tile.setToolTip("The image the step learns from, as the network sees it (28×28)")
         self.image_tile.setFixedSize(168, 168)
         self.summary = QLabel(objectName="stepSummary", wordWrap=True)
-        self.summary.setMinimumWidth(168)
-        self.summary.setMaximumWidth(220)
         self.check_button = QPushButton("Check this gradient", objectName="checkGradientButton")
         self.check_button.setToolTip("Compare a few of backprop's derivatives with central finite "
                                      "differences (L(w+ε) − L(w−ε)) / 2ε, in float64")
@@ -127,11 +128,13 @@ class StepView(LazyView):
         self.check_button.clicked.connect(self.check_gradient)
         self.apply_button.clicked.connect(self.apply_step)
         column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.image_tile, 0, Qt.AlignHCenter)
         column.addWidget(self.summary)
         column.addWidget(self.apply_button)
         column.addWidget(self.check_button)
-        column.addWidget(self._build_check_table(), 1)
+        column.addWidget(self._build_check_table(), 10)
+        column.addStretch(1)
         return column
 
     def _build_check_table(self) -> QTableWidget:
@@ -141,8 +144,6 @@ class StepView(LazyView):
                                     "below 1e-5 means the gradient is right (near a ReLU's kink, 1e-4 happens)")
         self.check_table.verticalHeader().hide()
         self.check_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.check_table.setMinimumWidth(220)
-        self.check_table.setMaximumWidth(420)
         self.check_table.hide()
         return self.check_table
 

@@ -8,11 +8,13 @@ screen, so the panel costs a training run nothing while it is hidden.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from mnist_gui.panels.inside.dynamics_view import DynamicsView
 from mnist_gui.panels.inside.embedding_view import EmbeddingView
+from mnist_gui.panels.inside.parts import apply_palette
 from mnist_gui.panels.inside.saliency_view import SaliencyView
 from mnist_gui.panels.inside.step_view import StepView
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
@@ -48,6 +50,16 @@ class InsideView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
+        self._apply_palette()
+
+    def _apply_palette(self):
+        for plot in self.findChildren(pg.PlotWidget):
+            apply_palette(plot, self.palette())
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
+            self._apply_palette()
+        super().changeEvent(event)
 
     def show_tab(self, key: str) -> None:
         """Show one of the views: "step", "dynamics", "embedding" or "saliency"."""
