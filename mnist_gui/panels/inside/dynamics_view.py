@@ -180,10 +180,10 @@ class DynamicsView(LazyView):
         if len(self._curves.get("gradient", ())) == len(names):
             return
         self._reset_curves()
-        for key, plot in (("gradient", self.gradient_plot), ("ratio", self.ratio_plot),
-                          ("units", self.units_plot)):
+        for key, plot, shown in (("gradient", self.gradient_plot, names), ("ratio", self.ratio_plot, names),
+                                 ("units", self.units_plot, names[:-1])):  # the logits have no dead units
             self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
-                                 for i, name in enumerate(names)]
+                                 for i, name in enumerate(shown)]
         self.layer_chooser.blockSignals(True)
         self.layer_chooser.clear()
         self.layer_chooser.addItems(names)

@@ -20,7 +20,7 @@ CLASS_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948
 LAYER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf")
 STRIP_WIDTH = 64  # units per row of a vector strip
-STRIP_CELL = 14   # pixels per unit in a strip, at most
+STRIP_CELL = 16   # pixels per unit in a strip, at most
 
 
 def apply_palette(plot: pg.PlotWidget, palette: QPalette) -> None:

@@ -29,7 +29,7 @@ from mnist_gui.workers.inside import NudgeResult, SaliencyResult, nudge_job, sal
 from mnist_gui.workers.worker import TaskRunner
 
 PREDICTED = -1
-SCORE_TEXT = {"logit": "its score z (logit)", "log_probability": "its log-probability log p"}
+SCORE_TEXT = {"logit": "score z (its logit)", "log_probability": "log-probability log p"}
 NOTE = ("Red pixels: more ink there would raise the class's score; blue: it would lower it (the gradient "
         "dS/dx, backprop carried down to the pixels). The overlay shows it on the image.")
 
@@ -87,7 +87,7 @@ class SaliencyView(LazyView):
         self.class_chooser.setToolTip("The class whose evidence is shown: the network's answer by default")
         self.score_chooser = QComboBox(objectName="saliencyScore")
         for score in SCORES:
-            self.score_chooser.addItem(SCORE_TEXT[score], score)
+            self.score_chooser.addItem(f"its {SCORE_TEXT[score]}", score)
         self.score_chooser.setToolTip("The logit counts the class's own evidence; the log-probability also "
                                       "counts the evidence against the other classes")
         for combo in (self.class_chooser, self.score_chooser):
@@ -110,9 +110,10 @@ class SaliencyView(LazyView):
         box = QGroupBox("Where the network looks", objectName="saliencyBox")
         column = QVBoxLayout(box)
         column.addLayout(row)
-        column.addLayout(tiles, 1)
+        column.addLayout(tiles)
         column.addWidget(self.saliency_text)
         column.addWidget(note(NOTE))
+        column.addStretch(1)
         return box
 
     def _build_nudge(self) -> QGroupBox:
@@ -145,9 +146,9 @@ class SaliencyView(LazyView):
         box = QGroupBox("Fool it: a small change that flips the answer", objectName="nudgeBox")
         column = QVBoxLayout(box)
         column.addLayout(row)
-        column.addLayout(tiles, 1)
+        column.addLayout(tiles)
         column.addWidget(self.nudge_text)
-        column.addWidget(self.bars)
+        column.addWidget(self.bars, 1)
         return box
 
     # --- state in ---------------------------------------------------------------------------

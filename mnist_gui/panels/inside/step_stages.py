@@ -229,7 +229,7 @@ class UpdatePage(StagePage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.text = _mono(QLabel(objectName="updateFormula", wordWrap=True), 1.1)
+        self.text = _mono(QLabel(objectName="updateFormula", wordWrap=True), 1.3)
         self.text.setToolTip("before − lr × gradient → after, for the largest gradient of each layer")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
@@ -237,9 +237,11 @@ class UpdatePage(StagePage):
 
     def show_trace(self, trace: StepTrace) -> None:
         lines = [f"optimiser: {html.escape(trace.optimiser)}, lr = {trace.lr:.4g}", ""]
-        for layer in trace.layers:
+        for i, layer in enumerate(trace.layers):
             w = layer.largest
-            lines.append(f"<b>{html.escape(layer.name)}</b>: W[{w.row}, {w.col}] = {w.before:+.5f} − "
+            source = f"pixel {w.row}" if i == 0 else f"unit {w.row} below"
+            lines.append(f"<b>{html.escape(layer.name)}</b>, from {source} to unit {w.col}:")
+            lines.append(f"&nbsp;&nbsp;W[{w.row}, {w.col}] = {w.before:+.5f} − "
                          f"{trace.lr:.4g} × {w.gradient:+.5f} → {w.after:+.5f}")
             lines.append(f"&nbsp;&nbsp;||ΔW|| = {layer.update_norm:.3g}, ||W|| = {layer.weight_norm:.3g} "
                          f"(ratio {layer.update_norm / max(layer.weight_norm, 1e-30):.2e})")

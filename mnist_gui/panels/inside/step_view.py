@@ -117,7 +117,7 @@ class StepView(LazyView):
         self.image_tile = ImageTile()
         self.image_tile.setObjectName("stepImage")
         self.image_tile.setToolTip("The image the step learns from, as the network sees it (28×28)")
-        self.image_tile.setFixedSize(168, 168)
+        self.image_tile.setFixedSize(224, 224)
         self.summary = QLabel(objectName="stepSummary", wordWrap=True)
         self.check_button = QPushButton("Check this gradient", objectName="checkGradientButton")
         self.check_button.setToolTip("Compare a few of backprop's derivatives with central finite "
