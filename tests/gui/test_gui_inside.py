@@ -194,3 +194,16 @@ def test_a_hidden_panel_computes_nothing(qtbot, datasets, trained):
     assert not view.is_busy()
     assert view.embedding_view.maps() is None and view.step_view.trace() is None
     assert view.shutdown(5000)
+
+
+def test_networks_coming_faster_than_maps_end_with_the_map_of_the_last(qtbot, view, trained):
+    _, hub = trained
+    view.show_tab("embedding")
+    embedding = view.embedding_view
+    qtbot.waitUntil(lambda: embedding.maps() is not None and not embedding.runner.is_busy(), timeout=TIMEOUT)
+    first = embedding.maps()
+    copies = [hub.network.copy() for _ in range(3)]
+    for network in copies:  # as epochs shorter than a map would
+        hub.set_network(network, "a copy")
+    qtbot.waitUntil(lambda: embedding.maps().network is copies[-1], timeout=TIMEOUT)
+    np.testing.assert_allclose(embedding.maps().hidden.coordinates, first.hidden.coordinates, atol=1e-6)

@@ -84,8 +84,11 @@ class EmbeddingView(LazyView):
         self._sample: MapSample | None = None
         self._result: MapsResult | None = None
         self._drawing: np.ndarray | None = None
+        self._pending = False  # the network changed while a map was being made
+        self._description = ""
         self.runner = TaskRunner(self, "inside-maps")
         self.runner.succeeded.connect(self._on_maps)
+        self.runner.idle.connect(self._on_idle)
         self.runner.failed.connect(lambda error: self.status.setText(f"The maps could not be made: {error}"))
         self._build()
         datasets.dataset_changed.connect(self._on_dataset_changed)
@@ -117,6 +120,8 @@ class EmbeddingView(LazyView):
         layout.addWidget(note(NOTE))
 
     def _on_dataset_changed(self, dataset):
+        self._pending = False
+        self.runner.cancel()  # a map of the old dataset is of no use
         self._sample = None if dataset is None else map_sample(dataset)
         self._result = None
         names = [] if dataset is None else list(dataset.class_names)
@@ -136,10 +141,17 @@ class EmbeddingView(LazyView):
         self.pixels.set_star(at_pixels)
 
     def refresh(self):
+        """Make the maps of the current network, after the one being made (a map is never thrown away
+        half made: during training a new network can come sooner than a map takes)."""
         dataset, network, sample = self.datasets.dataset, self.hub.network, self._sample
         if dataset is None or sample is None:
+            self._pending = False
             self.runner.cancel()
             return self.status.setText("Load a dataset to see its images on the maps.")
+        if self.runner.is_busy():
+            self._pending = True
+            return
+        self._description = self.hub.description or "the current network"
         previous = self._result
         same_data = previous is not None and previous.dataset is dataset
         hidden_before = previous.hidden if same_data else None
@@ -149,8 +161,13 @@ class EmbeddingView(LazyView):
         self.status.setText("Placing the test images on the maps…")
         self.runner.start(lambda job: maps_job(dataset, network, sample, hidden_before, pixels, drawing, job))
 
+    def _on_idle(self):
+        if self._pending:
+            self._pending = False
+            self.mark_stale()
+
     def _on_maps(self, result: MapsResult):
-        if result.dataset is not self.datasets.dataset or result.network is not self.hub.network:
+        if result.dataset is not self.datasets.dataset:
             return
         self._result = result
         self.pixels.set_points(result.pixels.coordinates, result.pixels.labels)
@@ -168,7 +185,7 @@ class EmbeddingView(LazyView):
         pix = result.pixels.projection.explained
         self.status.setText(
             f"{len(result.sample.labels):,} test images · {result.hidden.layer} of "
-            f"{self.hub.description or 'the current network'}: the two axes hold "
+            f"{self._description}: the two axes hold "
             f"{explained[0]:.0%} + {explained[1]:.0%} of its variance (pixels: {pix[0]:.0%} + {pix[1]:.0%})")
 
     def _show_point(self, row: int):

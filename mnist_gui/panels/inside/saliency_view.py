@@ -29,7 +29,7 @@ from mnist_gui.workers.inside import NudgeResult, SaliencyResult, nudge_job, sal
 from mnist_gui.workers.worker import TaskRunner
 
 PREDICTED = -1
-SCORE_TEXT = {"logit": "score z (its logit)", "log_probability": "log-probability log p"}
+SCORE_TEXT = {"logit": "score z (logit)", "log_probability": "log-probability log p"}
 NOTE = ("Red pixels: more ink there would raise the class's score; blue: it would lower it (the gradient "
         "dS/dx, backprop carried down to the pixels). The overlay shows it on the image.")
 
