@@ -107,6 +107,7 @@ class DynamicsView(LazyView):
 
     def _build_histograms(self) -> QVBoxLayout:
         self.layer_chooser = QComboBox(objectName="histogramLayer")
+        self.layer_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.layer_chooser.setToolTip("The layer whose distribution is shown")
         self.kind_chooser = QComboBox(objectName="histogramKind")
         for key, text in HISTOGRAMS:
@@ -147,6 +148,7 @@ class DynamicsView(LazyView):
             self.run_chooser.removeItem(i)
 
     def _on_run_changed(self, run: RunRecord):
+        self._on_dynamics_added(run)  # its status line changes (running, completed, ...)
         i = self.run_chooser.findData(run.number)
         if i >= 0 and self.run_chooser.itemText(i) != run.name:
             self.run_chooser.setItemText(i, run.name)

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image, heat_image
@@ -36,6 +36,9 @@ def apply_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
         item.titleLabel.setText(item.titleLabel.text, color=text.name())
     if item.legend is not None:
         item.legend.setLabelTextColor(text)
+        veil = QColor(background)
+        veil.setAlpha(180)  # the points behind the legend stay faintly visible
+        item.legend.setBrush(pg.mkBrush(veil))
 
 
 def layer_colour(i: int) -> str:
@@ -79,6 +82,23 @@ class LazyView(QWidget):
         raise NotImplementedError
 
 
+class SquareTile(ImageTile):
+    """An image tile as tall as it is wide, so a row of them fills the width without gaps below."""
+
+    def __init__(self, parent: QWidget | None = None, largest: int = 360):
+        super().__init__(parent)
+        policy = QSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setMaximumSize(largest, largest)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+
 class StripTile(ImageTile):
     """One layer's vector (units,) as a strip of coloured cells, ``STRIP_WIDTH`` units a row.
 
@@ -94,10 +114,22 @@ class StripTile(ImageTile):
     def sizeHint(self) -> QSize:
         return QSize(STRIP_WIDTH * STRIP_CELL, self.height())
 
+    def _cell(self, columns: int) -> float:
+        return min((self.width() - 2) / max(columns, 1), STRIP_CELL)
+
     def _target(self) -> QRectF:
         w, h = self._image.width(), self._image.height()
-        cell = min(self.width() / w, (self.height() - 2) / h, STRIP_CELL)
+        cell = min(self._cell(w), (self.height() - 2) / h)
         return QRectF(1, 1, w * cell, h * cell)
+
+    def _fit_height(self):
+        """As tall as the strip drawn at the current width: no empty band under narrow cells."""
+        if self._image is not None:
+            self.setFixedHeight(math.ceil(self._image.height() * self._cell(self._image.width())) + 2)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_height()
 
     def set_values(self, values: np.ndarray | None, kind: str = "signed") -> None:
         if values is None:
@@ -110,8 +142,8 @@ class StripTile(ImageTile):
         grid = np.nan_to_num(grid.reshape(rows, width))
         peak = float(np.max(np.abs(values))) if len(values) else 1.0
         image = diverging_image(grid, peak) if kind == "signed" else heat_image(grid, peak)
-        self.setFixedHeight(rows * STRIP_CELL + 2)
         self.set_image(image)
+        self._fit_height()
 
 
 class ProbabilityBars(pg.PlotWidget):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.saliency import SCORES
-from mnist_gui.panels.inside.parts import LazyView, ProbabilityBars
+from mnist_gui.panels.inside.parts import LazyView, ProbabilityBars, SquareTile
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_image, diverging_rgb, gray_image, rgb_image
 from mnist_gui.workers.inside import NudgeResult, SaliencyResult, nudge_job, saliency_job
@@ -35,11 +35,10 @@ NOTE = ("Red pixels: more ink there would raise the class's score; blue: it woul
 
 
 def _tile(name: str, tip: str) -> ImageTile:
-    tile = ImageTile()
+    tile = SquareTile()
     tile.setObjectName(name)
     tile.setToolTip(tip)
     tile.setMinimumSize(120, 120)
-    tile.setMaximumSize(320, 320)
     return tile
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.step_trace import StepTrace
-from mnist_gui.panels.inside.parts import ProbabilityBars, StripTile
+from mnist_gui.panels.inside.parts import ProbabilityBars, SquareTile, StripTile
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image
 
@@ -174,8 +174,8 @@ class DeltaPage(_LayerStrips):
         self.norms.verticalHeader().hide()
         self.norms.setEditTriggers(QTableWidget.NoEditTriggers)
         self.norms.setToolTip("The gradient norm of every layer for this one image")
-        self.norms.setMaximumWidth(320)
-        self.grid.addWidget(self.norms, 0, 3, 12, 1)
+        self.norms.setMaximumWidth(360)
+        self.grid.addWidget(self.norms, 90, 0, 1, 3)  # below the strips, which keep the width
 
     def show_trace(self, trace: StepTrace) -> None:
         super().show_trace(trace)
@@ -184,6 +184,7 @@ class DeltaPage(_LayerStrips):
             for col, text in enumerate((layer.name, f"{layer.gradient_norm:.4g}", f"{layer.bias_gradient_norm:.4g}")):
                 self.norms.setItem(row, col, QTableWidgetItem(text))
         self.norms.resizeColumnsToContents()
+        self.norms.setFixedHeight(self.norms.verticalHeader().length() + self.norms.horizontalHeader().height() + 6)
 
 
 class UnitGradientPage(StagePage):
@@ -197,8 +198,7 @@ class UnitGradientPage(StagePage):
         self.tiles: list[tuple[ImageTile, QLabel]] = []
         row = QHBoxLayout()
         for i in range(4):
-            tile, caption = ImageTile(), QLabel(alignment=Qt.AlignCenter)
-            tile.setMaximumSize(300, 300)
+            tile, caption = SquareTile(largest=320), QLabel(alignment=Qt.AlignCenter)
             tile.setObjectName(f"unitGradient{i}")
             tile.setToolTip("dL/dW for this unit's 784 input weights, as a 28×28 image")
             box = QVBoxLayout()

@@ -73,7 +73,7 @@ class StepView(LazyView):
         body = QHBoxLayout()
         left = QWidget()
         left.setLayout(self._build_input_column())
-        left.setFixedWidth(360)
+        left.setFixedWidth(400)
         body.addWidget(left)
         body.addLayout(self._build_stage_column(), 1)
         layout.addLayout(body, 1)
