@@ -158,7 +158,7 @@ class StepView(LazyView):
         self.back_button = QPushButton("◀ Back", objectName="stepBack")
         self.back_button.setToolTip("The previous stage (Left or Page Up)")
         self.next_button = QPushButton("Next ▶", objectName="stepNext")
-        self.next_button.setToolTip("The next stage (Right, Page Down or Space)")
+        self.next_button.setToolTip("The next stage (Right or Page Down)")
         self.position = QLabel(objectName="stepPosition", alignment=Qt.AlignCenter)
         self.back_button.clicked.connect(self.back)
         self.next_button.clicked.connect(self.next)
@@ -176,7 +176,9 @@ class StepView(LazyView):
         return column
 
     def _connect_keys(self):
-        for keys, slot in (((Qt.Key_Right, Qt.Key_PageDown, Qt.Key_Space), self.next),
+        # Right/Left, and Page Down/Up which is what a presenter's clicker sends (not Space: it
+        # presses the focused button)
+        for keys, slot in (((Qt.Key_Right, Qt.Key_PageDown), self.next),
                            ((Qt.Key_Left, Qt.Key_PageUp), self.back)):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self, slot)
