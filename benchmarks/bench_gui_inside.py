@@ -76,17 +76,20 @@ class Costs:
         setattr(owner, name, timed)
 
 
-WORKER, PANEL = Costs(), Costs()
+WORKER, PANEL, PAINT = Costs(), Costs(), Costs()
 
 
 def instrument():
     """Time the worker's dynamics measurements and the Inside views' GUI-thread slots."""
+    import pyqtgraph as pg
+
     from mnist_gui.panels.inside.dynamics_view import DynamicsView
     from mnist_gui.panels.inside.embedding_view import EmbeddingView
     from mnist_gui.panels.inside.saliency_view import SaliencyView
     from mnist_gui.panels.inside.step_view import StepView
     from mnist_gui.workers.training import _Dynamics
     WORKER.wrap(_Dynamics, "on_batch")
+    PAINT.wrap(pg.GraphicsView, "paintEvent")
     for owner, name in ((DynamicsView, "refresh"), (DynamicsView, "_on_dynamics_added"),
                         (EmbeddingView, "_on_maps"), (EmbeddingView, "refresh"),
                         (StepView, "_on_result"), (StepView, "refresh"),
@@ -147,6 +150,7 @@ def in_app(window, meter: StallMeter, spec, config) -> tuple[float, float, float
     meter.start()
     WORKER.reset()
     PANEL.reset()
+    PAINT.reset()
     start = time.perf_counter()
     QTimer.singleShot(0, view.controls.start_button.click)
     loop.exec()
@@ -163,7 +167,8 @@ def in_app(window, meter: StallMeter, spec, config) -> tuple[float, float, float
     print(f"    worker: measuring the dynamics took {WORKER.wall / wall:.1%} of the run's wall clock, "
           f"{1000 * WORKER.cpu / max(rows, 1):.1f} ms CPU per measurement; panel: {PANEL.calls} slot calls, "
           f"{1000 * PANEL.wall:.0f} ms in all, the longest {1000 * PANEL.longest:.1f} ms "
-          f"({1000 * PANEL.longest_cpu:.1f} ms CPU, {PANEL.longest_name})", flush=True)
+          f"({1000 * PANEL.longest_cpu:.1f} ms CPU, {PANEL.longest_name}); plots painted {PAINT.calls} times, "
+          f"{1000 * PAINT.wall:.0f} ms in all, the longest {1000 * PAINT.longest:.1f} ms", flush=True)
     return _speed(epochs), n_train * config.epochs / wall, meter.longest, rows
 
 

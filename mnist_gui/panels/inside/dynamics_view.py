@@ -16,7 +16,8 @@ from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
 
-REDRAW_MS = 250  # at most four redraws a second, however often reports arrive
+STAGGER_MS = 200  # live redraws: one plot per tick, so a full round of the four takes about a second
+LIVE_PARTS = ("status", "gradient", "ratio", "units", "histogram")
 LESSON = ("<b>Vanishing gradients</b>: on the Network and training panel choose the preset "
           "<i>Vanishing gradients: five sigmoid layers</i> and train it, then "
           "<i>The same depth with ReLU and He initialisation</i>. With sigmoids the gradient norm "
@@ -55,8 +56,13 @@ class DynamicsView(LazyView):
         self.runs = runs
         self._run: RunRecord | None = None
         self._curves: dict[str, list[pg.PlotDataItem]] = {}
-        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._names: list[str] = []  # the layers the curves are for
+        # While a run trains, the plots are redrawn one per tick: repainting all four at once would
+        # hold the GUI thread (and the GIL the training needs) for one long stretch.
+        self._queue: list[str] = []
+        self._more = False  # measurements arrived during the current round of redraws
+        self._timer = QTimer(self, interval=STAGGER_MS)
+        self._timer.timeout.connect(self._draw_next)
         self._build()
         runs.run_added.connect(self._on_run_added)
         runs.run_removed.connect(self._on_run_removed)
@@ -156,15 +162,25 @@ class DynamicsView(LazyView):
     def _on_run_chosen(self):
         number = self.run_chooser.currentData()
         self._run = next((r for r in self.runs if r.number == number), None)
-        self._reset_curves()
         self.mark_stale()
 
     def _on_dynamics_added(self, run: RunRecord):
-        if run is self._run and not self._timer.isActive():
-            if self.isVisible():
-                self._timer.start()  # redraws gather: at most every REDRAW_MS
-            else:
-                self._stale = True
+        if run is not self._run:
+            return
+        if not self.isVisible():
+            self._stale = True
+        elif self._timer.isActive():
+            self._more = True
+        else:
+            self._queue = list(LIVE_PARTS)
+            self._timer.start()
+
+    def _draw_next(self):
+        if not self._queue and self._more:
+            self._queue, self._more = list(LIVE_PARTS), False
+        if not self._queue:
+            return self._timer.stop()
+        self._draw([self._queue.pop(0)])
 
     def shown_run(self) -> RunRecord | None:
         return self._run
@@ -176,12 +192,14 @@ class DynamicsView(LazyView):
             item = plot.getPlotItem()
             item.clear()
             item.legend.clear()
-        self._curves = {}
+        self._curves, self._names = {}, []
 
     def _ensure_curves(self, names: list[str]):
-        if len(self._curves.get("gradient", ())) == len(names):
+        """One curve per layer, made again only for a network of other layers (making them is slow)."""
+        if names == self._names:
             return
         self._reset_curves()
+        self._names = list(names)
         for key, plot, shown in (("gradient", self.gradient_plot, names), ("ratio", self.ratio_plot, names),
                                  ("units", self.units_plot, names[:-1])):  # the logits have no dead units
             self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
@@ -196,28 +214,43 @@ class DynamicsView(LazyView):
         return list(self._curves.get(key, ()))
 
     def refresh(self):
+        self._timer.stop()
+        self._queue, self._more = [], False
+        self._draw(LIVE_PARTS)
+
+    def _draw(self, parts):
         run = self._run
         if run is None or len(run.dynamics) == 0:
-            self._reset_curves()
+            for curve in (c for curves in self._curves.values() for c in curves):
+                curve.setData([], [])
             self.histogram_image.clear()
             return self.status.setText("No measurements yet: start a run on the Network and training "
                                        "panel; its dynamics appear here as it trains."
                                        if run is None else f"{run.name}: waiting for the first measurement…")
         history = run.dynamics
-        names = [s.name for s in history.latest.layers]
-        self._ensure_curves(names)
-        x = np.asarray(run.dynamics_x)
-        units = np.where(np.isnan(history.dead_fractions), history.saturated_fractions, history.dead_fractions)
-        for key, values in (("gradient", history.gradient_norms), ("ratio", history.update_ratios),
-                            ("units", units)):
-            for i, curve in enumerate(self._curves[key]):
-                y = values[:, i]
-                keep = np.isfinite(y) & ((y > 0) if key != "units" else True)
-                curve.setData(x[keep], y[keep])
-        last = history.gradient_norms[-1]
-        self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest gradient norms "
-                            + ", ".join(f"{v:.2g}" for v in last))
-        self._draw_histogram()
+        self._ensure_curves([s.name for s in history.latest.layers])
+        for part in parts:
+            if part == "status":
+                self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest "
+                                    "gradient norms " + ", ".join(f"{v:.2g}" for v in history.gradient_norms[-1]))
+            elif part == "histogram":
+                self._draw_histogram()
+            else:
+                self._draw_curves(part, run)
+
+    def _draw_curves(self, key: str, run: RunRecord):
+        history, x = run.dynamics, np.asarray(run.dynamics_x)
+        if key == "gradient":
+            values = history.gradient_norms
+        elif key == "ratio":
+            values = history.update_ratios
+        else:  # a ReLU layer has a dead share, a sigmoid or tanh layer a saturated one
+            values = np.where(np.isnan(history.dead_fractions), history.saturated_fractions,
+                              history.dead_fractions)
+        for i, curve in enumerate(self._curves[key]):
+            y = values[:, i]
+            keep = np.isfinite(y) & ((y > 0) if key != "units" else True)  # a log axis shows no 0
+            curve.setData(x[keep], y[keep])
 
     def _draw_histogram(self):
         run, layer = self._run, self.layer_chooser.currentIndex()
