@@ -153,3 +153,19 @@ def test_every_name_for_automation_is_in_the_window(qtbot, settings, synthetic_d
     missing = [(cls.__name__, name) for cls, names in promised.items() for name in names
                if len(window.findChildren(cls, name)) != 1]
     assert missing == []
+
+
+def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_the_drawing(
+        qtbot, settings, synthetic_dir):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+    window = open_window(qtbot, synthetic_dir, settings)
+    window.show_panel("inside")
+    inside = window.findChild(QWidget, "insideView")
+    inside.show_tab("dynamics")
+    qtbot.mouseClick(inside.findChild(QPushButton, "preset_five-sigmoid"), Qt.LeftButton)
+    assert window.navigator.current_key() == "training"
+    assert window.training_view.builder.preset_name() == "five-sigmoid"
+    window.draw_view.show_image(window.dataset.test_images[0])
+    qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
+    window.close()

@@ -254,6 +254,10 @@ class SaliencyView(LazyView):
             f"at most {n.linf} of 255 grey levels (L2 {n.l2:.2f}).")
         self.bars.set_probabilities(n.probabilities_before, n.probabilities_after, marked=n.target)
 
+    def image(self) -> np.ndarray | None:
+        """The image looked at ((h, w) uint8), or None."""
+        return self._image
+
     def saliency(self) -> SaliencyResult | None:
         return self._saliency
 
