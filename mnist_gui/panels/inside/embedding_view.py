@@ -169,9 +169,10 @@ class EmbeddingView(LazyView):
     def _on_maps(self, result: MapsResult):
         if result.dataset is not self.datasets.dataset:
             return
-        self._result = result
-        self.pixels.set_points(result.pixels.coordinates, result.pixels.labels)
-        self.pixels.set_star(result.drawing_pixels)
+        previous, self._result = self._result, result
+        if previous is None or previous.pixels is not result.pixels:  # the same all run long: not redrawn
+            self.pixels.set_points(result.pixels.coordinates, result.pixels.labels)
+            self.pixels.set_star(result.drawing_pixels)
         if result.hidden is None:
             for scatter in self.hidden.items:
                 scatter.setData([], [])
