@@ -228,6 +228,11 @@ class StatisticsHistory:
         return len(self._rows)
 
     @property
+    def latest(self) -> NetworkStatistics | None:
+        """The last row added (its layer names and bins), None while empty."""
+        return self._rows[-1] if self._rows else None
+
+    @property
     def steps(self) -> np.ndarray:
         return np.array(self._steps, dtype=np.int64)
 

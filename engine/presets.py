@@ -112,6 +112,22 @@ PRESETS = {p.name: p for p in (
         TrainConfig(epochs=20, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9,
                     schedule="cosine", augment=True),
     ),
+    Preset(
+        "five-sigmoid", "Vanishing gradients: five sigmoid layers",
+        "784-64-64-64-64-64-10 with sigmoid units and Xavier initialisation, plain SGD. Each sigmoid "
+        "passes back at most a quarter of the gradient, so the gradient shrinks layer by layer "
+        "towards the input and the first layers hardly learn: watch the gradient norms on the "
+        "Inside panel, then train 'five-relu' and compare.",
+        NetworkSpec(hidden=_h(*[(64, "sigmoid")] * 5), init="xavier"),
+        TrainConfig(epochs=5, batch_size=64, optimiser="sgd", lr=0.1),
+    ),
+    Preset(
+        "five-relu", "The same depth with ReLU and He initialisation",
+        "784-64-64-64-64-64-10 with ReLU units and He initialisation, trained exactly like "
+        "'five-sigmoid': the gradient keeps its size through all five layers.",
+        NetworkSpec(hidden=_h(*[(64, "relu")] * 5), init="he"),
+        TrainConfig(epochs=5, batch_size=64, optimiser="sgd", lr=0.1),
+    ),
 )}
 
 

@@ -17,7 +17,7 @@ def resource_text(name: str) -> str:
     try:
         from importlib.resources import files
         return files("mnist_gui.resources").joinpath(name).read_text(encoding="utf-8")
-    except ModuleNotFoundError:  # running from a checkout that is not installed
+    except (ModuleNotFoundError, FileNotFoundError):  # a checkout that is not (or not the one) installed
         return (Path(__file__).resolve().parent.parent / "resources" / name).read_text("utf-8")
 
 

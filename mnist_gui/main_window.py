@@ -13,6 +13,7 @@ from mnist_gui.icons import app_icon
 from mnist_gui.panels.data import DataPanel
 from mnist_gui.panels.draw import DrawView
 from mnist_gui.panels.evaluate import EvaluateView
+from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
 from mnist_gui.settings import AppSettings
@@ -96,6 +97,9 @@ class MainWindow(QMainWindow):
                        "Draw a digit and see what the network reads")
         self.add_panel("evaluate", "Evaluate", self.evaluate_view, "evaluate", "Ctrl+5",
                        "Confusion matrix, mistakes, and what the hidden units learned")
+        self.inside_view = InsideView(self.datasets, self.hub, self.runs)
+        self.add_panel("inside", "Inside the network", self.inside_view, "inside", "Ctrl+6",
+                       "One gradient step in slow motion, gradients per layer, the hidden space, saliency")
         self._connect_model_panels()
         banner = self.data_panel.banner
         banner.download_requested.connect(self.download)
@@ -111,6 +115,13 @@ class MainWindow(QMainWindow):
         self.evaluate_view.open_in_browser.connect(self.open_in_browser)
         self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
         self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
+        self.draw_view.drawing_changed.connect(self.inside_view.set_drawing)
+        self.inside_view.preset_requested.connect(self.use_preset)
+
+    def use_preset(self, name: str):
+        """Fill the network builder with an engine preset and show it, ready to Start."""
+        self.training_view.builder.set_preset(name)
+        self.show_panel("training")
 
     def open_in_browser(self, split: str, index: int):
         """Show image ``index`` of ``split`` ("train"/"test") in the Data panel."""
@@ -387,6 +398,7 @@ class MainWindow(QMainWindow):
         A job that cannot stop in time (a blocking read on a stalled network share) is left to
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
+        self.inside_view.stop_timers()
         return shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every panel's, new ones too
 
     def closeEvent(self, event):

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from engine.atomic import write_atomically
+from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import NetworkSpec
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
@@ -80,6 +81,8 @@ class RunRecord:
     status : a RunState (a str: ``run.status == "completed"`` reads naturally).
     network : a copy of the run's latest network (after its last epoch), None before the first
     epoch ends or when the run diverged.
+    dynamics : per-layer statistics over the run (gradient norms, update ratios, histograms),
+    one row per throttled measurement; ``dynamics_x`` the rows' positions in epochs.
     """
 
     number: int
@@ -97,6 +100,8 @@ class RunRecord:
     group: str = ""  # the experiment the run belongs to ("" if none)
     raw: GrowingSeries = field(default_factory=GrowingSeries)
     smooth: GrowingSeries = field(default_factory=GrowingSeries)
+    dynamics: StatisticsHistory = field(default_factory=StatisticsHistory)
+    dynamics_x: list[float] = field(default_factory=list)
     _average: float = 0.0
 
     def add_batch_loss(self, x: float, loss: float) -> None:
@@ -109,6 +114,14 @@ class RunRecord:
 
     def add_epoch(self, event: EpochEnd) -> None:
         self.epochs.append(event)
+
+    def add_dynamics(self, step: int, x: float, statistics: NetworkStatistics) -> None:
+        """One measurement of the training dynamics after ``step`` (at ``x`` epochs)."""
+        thinned = len(self.dynamics) == self.dynamics.max_rows
+        self.dynamics.add(step, statistics)
+        if thinned:  # the history dropped every other row: keep the positions in step
+            self.dynamics_x = self.dynamics_x[1::2]
+        self.dynamics_x.append(float(x))
 
     def finish(self, end: RunEnd) -> None:
         self.end, self.status, self.message = end, RunState(end.reason), end.message
@@ -196,12 +209,14 @@ class RunsModel(QObject):
     """Every run of the session, in order; the plots and the runs list subscribe to its signals.
 
     Only the GUI thread changes it. ``changed`` covers the status, name, visibility, epochs and
-    end of a run; ``batches_added`` the (throttled) batch losses, which only the plots redraw.
+    end of a run; ``batches_added`` the (throttled) batch losses, which only the plots redraw;
+    ``dynamics_added`` the (throttled) per-layer statistics of the training dynamics.
     """
 
     run_added = Signal(object)      # RunRecord
     run_changed = Signal(object)    # RunRecord
     batches_added = Signal(object)  # RunRecord
+    dynamics_added = Signal(object)  # RunRecord
     run_removed = Signal(object)    # RunRecord
 
     def __init__(self, parent: QObject | None = None):
@@ -243,6 +258,10 @@ class RunsModel(QObject):
     def add_batches(self, run: RunRecord, x: float, loss: float) -> None:
         run.add_batch_loss(x, loss)
         self.batches_added.emit(run)
+
+    def add_dynamics(self, run: RunRecord, step: int, x: float, statistics: NetworkStatistics) -> None:
+        run.add_dynamics(step, x, statistics)
+        self.dynamics_added.emit(run)
 
     def add_epoch(self, run: RunRecord, event: EpochEnd, network=None) -> None:
         run.add_epoch(event)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mnist_gui.state.runs import RunRecord, RunsModel, RunState
-from mnist_gui.workers.training import BatchProgress, EpochReport, ExperimentJob, NextRun, RunReport, TrainingJob
+from mnist_gui.workers.training import (
+    BatchProgress,
+    DynamicsReport,
+    EpochReport,
+    ExperimentJob,
+    NextRun,
+    RunReport,
+    TrainingJob,
+)
 from mnist_gui.workers.worker import TaskRunner
 
 IDLE = "idle"  # the session's state when no run is in progress
@@ -139,6 +147,8 @@ class TrainingSession(QObject):
             self._last_step = report.step
             self.runs.add_batches(run, report.x, report.loss)
             self.progressed.emit(report)
+        elif isinstance(report, DynamicsReport):
+            self.runs.add_dynamics(run, report.step, report.x, report.statistics)
         elif isinstance(report, EpochReport):
             e = report.event
             self.runs.add_epoch(run, e, report.network)

@@ -2,11 +2,13 @@
 
 ``TrainingJob(spec, config, dataset)`` is handed to ``TaskRunner.start``. It yields a step
 boundary (None) after every batch, where the worker honours pause and stop, and real reports
-only at the source's pace: a ``BatchProgress`` at most every ``REPORT_INTERVAL`` seconds, an
-``EpochReport`` after every epoch and one ``RunReport`` last. Reports carry plain numbers, frozen
-dataclasses and a *copy* of the network; the GUI thread puts them into the runs model and the
-model hub. Stop (``TrainingJob.stop``) ends the run gracefully after the current batch, so a
-stopped run keeps its network; the worker's own stop (closing the window) just abandons it.
+only at the source's pace: a ``BatchProgress`` at most every ``REPORT_INTERVAL`` seconds, a
+``DynamicsReport`` (per-layer statistics on a fixed sample) about every ``DYNAMICS_INTERVAL``
+seconds and after every epoch, an ``EpochReport`` after every epoch and one ``RunReport`` last.
+Reports carry plain numbers, frozen dataclasses and a *copy* of the network; the GUI thread
+puts them into the runs model and the model hub. Stop (``TrainingJob.stop``) ends the run
+gracefully after the current batch, so a stopped run keeps its network; the worker's own stop
+(closing the window) just abandons it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from engine.layer_statistics import LayerBins, NetworkStatistics, layer_statistics, weight_snapshot
 from engine.network import Network
+from engine.projection import balanced_sample
 from engine.training import BatchEnd, EpochEnd, RunEnd, Trainer
 
 REPORT_INTERVAL = 0.1  # seconds between batch reports: 10 a second (the cap is about 20)
+DYNAMICS_INTERVAL = 0.5  # seconds between two measurements of the training dynamics
+DYNAMICS_SAMPLE = 256    # test images the activations are measured on (the same all run long)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,19 @@ class BatchProgress:
     lr: float
     samples_per_second: float
     seconds_left: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class DynamicsReport:
+    """Per-layer training dynamics right after one step, in plain numbers and small arrays.
+
+    step : the optimiser step measured; x : its position in epochs (as ``BatchProgress.x``).
+    statistics : gradient norms, update ratios (of this one step), histograms, dead/saturated units.
+    """
+
+    step: int
+    x: float
+    statistics: NetworkStatistics
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +92,49 @@ class _Window:
         self.t0 = time.perf_counter()
 
 
+class _Dynamics:
+    """Measures the training dynamics on a fixed sample about every ``interval`` s and after each epoch.
+
+    A step's update ratio needs the weights before that step, so when a measurement is due the
+    weights are copied after one batch and the statistics are taken after the next: each report
+    shows one step (its gradient and its update), for one copy of the weights per report. The
+    statistics run on one BLAS thread: on a few hundred images more threads only cost time.
+    """
+
+    _threads: ThreadpoolController | None = None  # made once: building one costs about 10 ms
+
+    def __init__(self, sample: np.ndarray, interval: float):
+        self.sample, self.interval = sample, interval
+        self._bins: LayerBins | None = None
+        self._before = None
+        self._due = 0.0  # the first step is measured
+
+    def measure_soon(self) -> None:
+        """Measure the next step whatever the time (an epoch has just ended)."""
+        self._due = 0.0
+
+    def on_batch(self, network: Network, event: BatchEnd) -> DynamicsReport | None:
+        if self._before is not None:
+            if _Dynamics._threads is None:
+                _Dynamics._threads = ThreadpoolController()
+            with _Dynamics._threads.limit(limits=1):
+                stats = layer_statistics(network, self.sample, self._bins, self._before)
+            self._bins, self._before = stats.bins, None
+            self._due = time.perf_counter() + self.interval
+            return DynamicsReport(event.step, event.epoch - 1 + event.batch / event.n_batches, stats)
+        if time.perf_counter() >= self._due:
+            self._before = weight_snapshot(network)
+        return None
+
+
+def dynamics_sample(dataset, n: int = DYNAMICS_SAMPLE) -> np.ndarray:
+    """A fixed, class-balanced sample of the test images (training images if there are none)."""
+    images, labels = dataset.test_images, dataset.test_labels
+    if len(labels) == 0:
+        images, labels = dataset.train_images, dataset.train_labels
+    return images[balanced_sample(labels, n, np.random.default_rng(0))]
+
+
 class TrainingJob:
     """One run: trains a new network from ``spec`` with ``config`` on ``dataset`` (read only).
 
@@ -77,12 +142,14 @@ class TrainingJob:
     """
 
     def __init__(self, spec, config, dataset, *, interval: float = REPORT_INTERVAL,
-                 pause_after_epoch: bool = False, time_limit: float | None = None):
+                 pause_after_epoch: bool = False, time_limit: float | None = None,
+                 dynamics_interval: float | None = DYNAMICS_INTERVAL):
         self.spec, self.config, self.dataset = spec, config, dataset
         self._time_limit = time_limit  # seconds of training, then the run stops ("at equal time")
         self._trained = 0.0            # seconds of training so far (pauses excluded)
         self._last_tick: float | None = None
         self._interval = interval
+        self._dynamics_interval = dynamics_interval  # None: no dynamics reports
         self._lock = threading.Lock()
         self._trainer: Trainer | None = None
         self._stop = False
@@ -119,13 +186,27 @@ class TrainingJob:
             if self._stop:
                 trainer.stop()
         self._window.restart()
+        dynamics = None if self._dynamics_interval is None else \
+            _Dynamics(dynamics_sample(d), self._dynamics_interval)
         for event in trainer.run():
+            if dynamics is not None:
+                yield from self._measure(event, network, dynamics)
             for report in self._reports(event, network, job):
                 holds, handed_over = job.holds, time.perf_counter()
                 yield report
                 if job.holds != holds:
                     self._window.restart()  # a pause is not training time
                     self._trained -= time.perf_counter() - handed_over
+
+    def _measure(self, event, network: Network, dynamics: _Dynamics):
+        """A DynamicsReport when one is due (after a batch); after an epoch, measure the next step."""
+        kind = type(event)
+        if kind is BatchEnd:
+            report = dynamics.on_batch(network, event)
+            if report is not None:
+                yield report
+        elif kind is EpochEnd:
+            dynamics.measure_soon()
 
     def _reports(self, event, network: Network, job):
         """What one engine event gives the GUI: None (a step boundary only) or reports."""

@@ -121,10 +121,12 @@ def test_bins_round_up_to_stable_numbers():
 def test_history_holds_one_curve_per_layer_and_halves_when_full():
     net = _after_one_batch(NetworkSpec(hidden=[(20, "relu"), (10, "tanh")]))
     history = StatisticsHistory(max_rows=4)
+    assert history.latest is None
     stats = layer_statistics(net, SAMPLE)
     for step in range(1, 6):
         history.add(step, layer_statistics(net, SAMPLE, stats.bins, lr=0.1))
     assert list(history.steps) == [2, 4, 5]
+    assert [s.name for s in history.latest.layers] == ["hidden 1 (relu)", "hidden 2 (tanh)", "output"]
     assert history.gradient_norms.shape == history.update_ratios.shape == (3, 3)
     assert np.isnan(history.dead_fractions[:, 1:]).all() and not np.isnan(history.dead_fractions[:, 0]).any()
     assert history.weight_rows(0).shape == (3, 40) and history.activation_rows(2).shape == (3, 40)

@@ -23,6 +23,15 @@ def test_the_classic_presets():
     assert preset("default").training.epochs <= 10
 
 
+def test_the_vanishing_gradient_pair_differs_only_in_activation_and_initialiser():
+    sigmoid, relu = preset("five-sigmoid"), preset("five-relu")
+    assert sigmoid.network.layer_sizes == relu.network.layer_sizes == [784] + [64] * 5 + [10]
+    assert {h.activation for h in sigmoid.network.hidden} == {"sigmoid"}
+    assert {h.activation for h in relu.network.hidden} == {"relu"}
+    assert (sigmoid.network.init, relu.network.init) == ("xavier", "he")
+    assert sigmoid.training == relu.training
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_builds_for_8x8_digits(name):
     sized = preset(name).for_data(input_size=64, classes=10)

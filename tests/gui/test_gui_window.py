@@ -32,7 +32,7 @@ def test_opens_on_a_synthetic_folder(qtbot, settings, synthetic_dir):
 def test_every_panel_is_one_shortcut_away(qtbot, settings, synthetic_dir):
     window = open_window(qtbot, synthetic_dir, settings)
     keys = window.navigator.keys()
-    assert keys == ["data", "means", "training", "draw", "evaluate"]
+    assert keys == ["data", "means", "training", "draw", "evaluate", "inside"]
     for n, key in enumerate(keys, start=1):
         action = window._panel_actions[key]
         assert action.shortcut().toString() == f"Ctrl+{n}"
@@ -147,9 +147,9 @@ def test_every_name_for_automation_is_in_the_window(qtbot, settings, synthetic_d
         QSpinBox: ["epochsSpin"],
         QPushButton: ["startButton", "pauseButton", "stopButton", "clearCanvasButton"],
         QProgressBar: ["trainingProgress"],
-        pg.PlotWidget: ["lossPlot", "accuracyPlot"],
+        pg.PlotWidget: ["lossPlot", "accuracyPlot", "gradientNormPlot", "histogramView", "embeddingMap"],
         QWidget: ["meanDigits", "networkBuilder", "runsList", "drawCanvas", "probabilityPlot",
-                  "confusionMatrix", "weightsView"],
+                  "confusionMatrix", "weightsView", "insideView", "stepTrace", "saliencyView"],
     }
     missing = [(cls.__name__, name) for cls, names in promised.items() for name in names
                if len(window.findChildren(cls, name)) != 1]
@@ -231,3 +231,19 @@ def test_start_here_tours_the_panels_and_the_glossary_is_in_tooltips(qtbot, sett
     box.close()
     plot = window.training_view.plots.loss_plot.getPlotItem()
     assert "One pass over every training image" in plot.getAxis("bottom").toolTip()
+
+
+def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_the_drawing(
+        qtbot, settings, synthetic_dir):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+    window = open_window(qtbot, synthetic_dir, settings)
+    window.show_panel("inside")
+    inside = window.findChild(QWidget, "insideView")
+    inside.show_tab("dynamics")
+    qtbot.mouseClick(inside.findChild(QPushButton, "preset_five-sigmoid"), Qt.LeftButton)
+    assert window.navigator.current_key() == "training"
+    assert window.training_view.builder.preset_name() == "five-sigmoid"
+    window.draw_view.show_image(window.dataset.test_images[0])
+    qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
+    window.close()

@@ -1,0 +1,276 @@
+"""Training dynamics, live: per-layer gradient norms, update ratios, dead or saturated units, histograms over time.
+
+The numbers are measured on the training worker (``DynamicsReport``) and kept per run in the runs
+model (``RunRecord.dynamics``, an engine ``StatisticsHistory``); this view plots them, a few times
+a second at most, and only while it is on screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from mnist_gui.panels.inside.parts import LazyView, layer_colour
+from mnist_gui.state.runs import RunRecord
+from mnist_gui.widgets.image_tile import note
+
+STAGGER_MS = 200  # live redraws: one plot per tick, so a full round of the four takes about a second
+LIVE_PARTS = ("status", "gradient", "ratio", "units", "histogram")
+LESSON = ("<b>Vanishing gradients</b>: on the Network and training panel choose the preset "
+          "<i>Vanishing gradients: five sigmoid layers</i> and train it, then "
+          "<i>The same depth with ReLU and He initialisation</i>. With sigmoids the gradient norm "
+          "shrinks layer by layer towards the input (hidden 1 lowest); with ReLU and He it does not. "
+          "Pick either run above to compare.")
+HISTOGRAMS = (("weights", "weight values"), ("activations", "activations on 256 test images"))
+
+
+def _plot(name: str, title: str, y_label: str, log_y: bool) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setObjectName(name)
+    item = plot.getPlotItem()
+    item.setTitle(title)
+    item.setLabel("bottom", "epochs")
+    item.setLabel("left", y_label)
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setLogMode(y=log_y)
+    item.getAxis("left").enableAutoSIPrefix(False)
+    item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+    plot.setMinimumHeight(160)
+    return plot
+
+
+class DynamicsView(LazyView):
+    """``DynamicsView(runs)``: follows the run in progress (or the one chosen) and plots its dynamics.
+
+    ``preset_requested(name)`` asks the main window to set the training panel's builder to an
+    engine preset (the vanishing-gradient comparison).
+    """
+
+    preset_requested = Signal(str)
+
+    def __init__(self, runs, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dynamicsView")
+        self.runs = runs
+        self._run: RunRecord | None = None
+        self._curves: dict[str, list[pg.PlotDataItem]] = {}
+        self._names: list[str] = []  # the layers the curves are for
+        # While a run trains, the plots are redrawn one per tick: repainting all four at once would
+        # hold the GUI thread (and the GIL the training needs) for one long stretch.
+        self._queue: list[str] = []
+        self._more = False  # measurements arrived during the current round of redraws
+        self._timer = QTimer(self, interval=STAGGER_MS)
+        self._timer.timeout.connect(self._draw_next)
+        self._build()
+        runs.run_added.connect(self._on_run_added)
+        runs.run_removed.connect(self._on_run_removed)
+        runs.run_changed.connect(self._on_run_changed)
+        runs.dynamics_added.connect(self._on_dynamics_added)
+        for run in runs:
+            self._on_run_added(run)
+
+    def _build(self):
+        self.run_chooser = QComboBox(objectName="dynamicsRun")
+        self.run_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.run_chooser.setMinimumContentsLength(16)
+        self.run_chooser.setToolTip("Whose dynamics to show: a new run is followed as it starts")
+        self.run_chooser.currentIndexChanged.connect(self._on_run_chosen)
+        self.status = QLabel(objectName="dynamicsStatus", wordWrap=True)
+        buttons = []
+        for name, text, tip in (("five-sigmoid", "Set up: 5 sigmoid layers",
+                                 "Fill the network builder with the five-sigmoid-layer preset"),
+                                ("five-relu", "Set up: 5 ReLU layers",
+                                 "Fill the network builder with the same depth in ReLU and He initialisation")):
+            button = QPushButton(text, objectName=f"preset_{name}")
+            button.setToolTip(tip + "; then press Start there")
+            button.clicked.connect(lambda _=False, n=name: self.preset_requested.emit(n))
+            buttons.append(button)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Run:"))
+        top.addWidget(self.run_chooser)
+        top.addWidget(self.status, 1)
+        for button in buttons:
+            top.addWidget(button)
+        self.gradient_plot = _plot("gradientNormPlot", "Gradient norm per layer ||dL/dW||", "norm", True)
+        self.ratio_plot = _plot("updateRatioPlot", "Update-to-weight ratio ||ΔW|| / ||W|| per step",
+                                "ratio", True)
+        self.units_plot = _plot("deadUnitsPlot", "Dead ReLU units / saturated sigmoid-tanh values",
+                                "share", False)
+        self.units_plot.setYRange(0, 1)
+        grid = QGridLayout()
+        grid.addWidget(self.gradient_plot, 0, 0)
+        grid.addWidget(self.ratio_plot, 0, 1)
+        grid.addWidget(self.units_plot, 1, 0)
+        grid.addLayout(self._build_histograms(), 1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(grid, 1)
+        lesson = note(LESSON)
+        lesson.setObjectName("dynamicsLesson")
+        layout.addWidget(lesson)
+
+    def _build_histograms(self) -> QVBoxLayout:
+        self.layer_chooser = QComboBox(objectName="histogramLayer")
+        self.layer_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.layer_chooser.setToolTip("The layer whose distribution is shown")
+        self.kind_chooser = QComboBox(objectName="histogramKind")
+        for key, text in HISTOGRAMS:
+            self.kind_chooser.addItem(text, key)
+        self.kind_chooser.setToolTip("Weights of the layer, or its activations on the fixed sample")
+        for combo in (self.layer_chooser, self.kind_chooser):
+            combo.currentIndexChanged.connect(lambda _: self._draw_histogram())
+        self.histogram_view = pg.PlotWidget()
+        self.histogram_view.setObjectName("histogramView")
+        self.histogram_view.setToolTip("One row per measurement, time going up (as TensorBoard's "
+                                       "histograms): brighter where more values fall")
+        item = self.histogram_view.getPlotItem()
+        item.setTitle("Distribution over time")
+        item.setLabel("left", "measurement (time ↑)")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
+        self.histogram_image = pg.ImageItem()
+        self.histogram_image.setColorMap(pg.colormap.get("inferno"))
+        self.histogram_view.addItem(self.histogram_image)
+        self.histogram_view.setMinimumHeight(160)
+        row = QHBoxLayout()
+        row.addWidget(self.layer_chooser)
+        row.addWidget(self.kind_chooser)
+        row.addStretch(1)
+        column = QVBoxLayout()
+        column.addLayout(row)
+        column.addWidget(self.histogram_view, 1)
+        return column
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def _on_run_added(self, run: RunRecord):
+        self.run_chooser.addItem(run.name, run.number)
+        self.run_chooser.setCurrentIndex(self.run_chooser.count() - 1)  # follow the new run
+
+    def _on_run_removed(self, run: RunRecord):
+        i = self.run_chooser.findData(run.number)
+        if i >= 0:
+            self.run_chooser.removeItem(i)
+
+    def _on_run_changed(self, run: RunRecord):
+        self._on_dynamics_added(run)  # its status line changes (running, completed, ...)
+        i = self.run_chooser.findData(run.number)
+        if i >= 0 and self.run_chooser.itemText(i) != run.name:
+            self.run_chooser.setItemText(i, run.name)
+
+    def _on_run_chosen(self):
+        number = self.run_chooser.currentData()
+        self._run = next((r for r in self.runs if r.number == number), None)
+        self.mark_stale()
+
+    def _on_dynamics_added(self, run: RunRecord):
+        if run is not self._run:
+            return
+        if not self.isVisible():
+            self._stale = True
+        elif self._timer.isActive():
+            self._more = True
+        else:
+            self._queue = list(LIVE_PARTS)
+            self._timer.start()
+
+    def _draw_next(self):
+        if not self._queue and self._more:
+            self._queue, self._more = list(LIVE_PARTS), False
+        if not self._queue:
+            return self._timer.stop()
+        self._draw([self._queue.pop(0)])
+
+    def shown_run(self) -> RunRecord | None:
+        return self._run
+
+    # --- drawing ----------------------------------------------------------------------------
+
+    def _reset_curves(self):
+        for plot in (self.gradient_plot, self.ratio_plot, self.units_plot):
+            item = plot.getPlotItem()
+            item.clear()
+            item.legend.clear()
+        self._curves, self._names = {}, []
+
+    def _ensure_curves(self, names: list[str]):
+        """One curve per layer, made again only for a network of other layers (making them is slow)."""
+        if names == self._names:
+            return
+        self._reset_curves()
+        self._names = list(names)
+        for key, plot, shown in (("gradient", self.gradient_plot, names), ("ratio", self.ratio_plot, names),
+                                 ("units", self.units_plot, names[:-1])):  # the logits have no dead units
+            self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
+                                 for i, name in enumerate(shown)]
+        self.layer_chooser.blockSignals(True)
+        self.layer_chooser.clear()
+        self.layer_chooser.addItems(names)
+        self.layer_chooser.blockSignals(False)
+
+    def curves(self, key: str = "gradient") -> list[pg.PlotDataItem]:
+        """The curves of a plot ("gradient", "ratio", "units"), one per layer, input side first."""
+        return list(self._curves.get(key, ()))
+
+    def refresh(self):
+        self._timer.stop()
+        self._queue, self._more = [], False
+        self._draw(LIVE_PARTS)
+
+    def _draw(self, parts):
+        run = self._run
+        if run is None or len(run.dynamics) == 0:
+            for curve in (c for curves in self._curves.values() for c in curves):
+                curve.setData([], [])
+            self.histogram_image.clear()
+            return self.status.setText("No measurements yet: start a run on the Network and training "
+                                       "panel; its dynamics appear here as it trains."
+                                       if run is None else f"{run.name}: waiting for the first measurement…")
+        history = run.dynamics
+        self._ensure_curves([s.name for s in history.latest.layers])
+        for part in parts:
+            if part == "status":
+                self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest "
+                                    "gradient norms " + ", ".join(f"{v:.2g}" for v in history.gradient_norms[-1]))
+            elif part == "histogram":
+                self._draw_histogram()
+            else:
+                self._draw_curves(part, run)
+
+    def _draw_curves(self, key: str, run: RunRecord):
+        history, x = run.dynamics, np.asarray(run.dynamics_x)
+        if key == "gradient":
+            values = history.gradient_norms
+        elif key == "ratio":
+            values = history.update_ratios
+        else:  # a ReLU layer has a dead share, a sigmoid or tanh layer a saturated one
+            values = np.where(np.isnan(history.dead_fractions), history.saturated_fractions,
+                              history.dead_fractions)
+        for i, curve in enumerate(self._curves[key]):
+            y = values[:, i]
+            keep = np.isfinite(y) & ((y > 0) if key != "units" else True)  # a log axis shows no 0
+            curve.setData(x[keep], y[keep])
+
+    def _draw_histogram(self):
+        run, layer = self._run, self.layer_chooser.currentIndex()
+        if run is None or len(run.dynamics) == 0 or layer < 0:
+            return
+        history = run.dynamics
+        weights = self.kind_chooser.currentData() == "weights"
+        rows = history.weight_rows(layer) if weights else history.activation_rows(layer)
+        bins = history.latest.bins
+        edges = (bins.weight_edges if weights else bins.activation_edges)[layer]
+        self.histogram_image.setImage(np.log1p(rows.T.astype(np.float32)), autoLevels=True)
+        self.histogram_image.setRect(QRectF(float(edges[0]), 0.0, float(edges[-1] - edges[0]), float(len(rows))))
+        self.histogram_view.getPlotItem().setLabel("bottom", self.kind_chooser.currentText())
+
+    def hideEvent(self, event):
+        if self._timer.isActive():  # a redraw was pending: it is done when shown again
+            self._timer.stop()
+            self._stale = True
+        super().hideEvent(event)
+
+    def stop_timers(self):
+        self._timer.stop()
+

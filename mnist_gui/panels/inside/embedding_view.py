@@ -1,0 +1,207 @@
+"""The hidden space: the last hidden layer of ~2,000 test images in 2-D (PCA), beside the raw pixels' map.
+
+Each new network (every epoch of a run) gives a new map, computed in a job and aligned to the
+previous one so the axes stay put and the classes are seen pulling apart. Hover or click a point
+to see its image; the drawing on the Draw panel appears as a star on both maps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from mnist_gui.panels.inside.parts import CLASS_COLOURS, LazyView
+from mnist_gui.widgets.image_tile import ImageTile, note
+from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.workers.inside import MapSample, MapsResult, map_sample, maps_job, place_drawing
+from mnist_gui.workers.worker import TaskRunner
+
+NOTE = ("Each dot is a test image, placed by the two directions along which its activations vary most "
+        "(PCA). Left: the last hidden layer, where the network has re-arranged the images so that a "
+        "straight cut separates the classes; it changes every epoch. Right: the raw pixels, the same for "
+        "every network. Hover or click a dot to see the image; the star is your drawing.")
+
+
+class _Map:
+    """One scatter plot: one item per class (for the legend and the colours), plus the drawing's star."""
+
+    def __init__(self, name: str, title: str, on_point):
+        self.widget = pg.PlotWidget()
+        self.widget.setObjectName(name)
+        item = self.widget.getPlotItem()
+        item.setTitle(title)
+        item.showGrid(x=True, y=True, alpha=0.15)
+        self.legend = item.addLegend(offset=(5, 5), labelTextSize="9pt", colCount=2)
+        self.items: list[pg.ScatterPlotItem] = []
+        self._on_point = on_point
+        self.star = pg.ScatterPlotItem(symbol="star", size=26, pen=pg.mkPen("#000000", width=1.5),
+                                       brush=pg.mkBrush("#ffd400"), name="your drawing")
+        self.star.setZValue(10)
+        self.widget.addItem(self.star)
+        self.widget.setMinimumSize(280, 260)
+
+    def set_classes(self, names):
+        for scatter in self.items:
+            self.widget.removeItem(scatter)
+        self.legend.clear()
+        self.items = []
+        for k, name in enumerate(names):
+            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+            scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(colour), hoverable=True,
+                                         hoverSize=11, hoverPen=pg.mkPen("#000000", width=1.5),
+                                         name=str(name))
+            scatter.sigHovered.connect(self._hovered)
+            scatter.sigClicked.connect(self._hovered)
+            self.widget.addItem(scatter)
+            self.items.append(scatter)
+        self.legend.addItem(self.star, "your drawing")
+
+    def set_points(self, coordinates: np.ndarray, labels: np.ndarray):
+        for k, scatter in enumerate(self.items):
+            rows = np.flatnonzero(labels == k)
+            scatter.setData(x=coordinates[rows, 0], y=coordinates[rows, 1], data=rows)
+
+    def set_star(self, at: np.ndarray | None):
+        self.star.setData([] if at is None else at[:, 0], [] if at is None else at[:, 1])
+
+    def point_count(self) -> int:
+        return sum(len(s.data) for s in self.items)
+
+    def _hovered(self, _item, points, _event=None):
+        if len(points):
+            self._on_point(int(points[0].data()))
+
+
+class EmbeddingView(LazyView):
+    """``EmbeddingView(datasets, hub)``: the maps of the hub's network, refreshed when it changes."""
+
+    def __init__(self, datasets, hub, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("embeddingView")
+        self.datasets, self.hub = datasets, hub
+        self._sample: MapSample | None = None
+        self._result: MapsResult | None = None
+        self._drawing: np.ndarray | None = None
+        self._pending = False  # the network changed while a map was being made
+        self._description = ""
+        self.runner = TaskRunner(self, "inside-maps")
+        self.runner.succeeded.connect(self._on_maps)
+        self.runner.idle.connect(self._on_idle)
+        self.runner.failed.connect(lambda error: self.status.setText(f"The maps could not be made: {error}"))
+        self._build()
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        hub.network_changed.connect(lambda _: self.mark_stale())
+        self._on_dataset_changed(datasets.dataset)
+
+    def _build(self):
+        self.hidden = _Map("embeddingMap", "Last hidden layer", self._show_point)
+        self.pixels = _Map("pixelMap", "Raw pixels", self._show_point)
+        self.status = QLabel(objectName="embeddingStatus", wordWrap=True)
+        self.point_image = ImageTile()
+        self.point_image.setObjectName("embeddingPointImage")
+        self.point_image.setToolTip("The image under the mouse (or last clicked) on either map")
+        self.point_image.setFixedSize(140, 140)
+        self.point_text = QLabel("Hover over a dot (or click it) to see its image here.",
+                                 objectName="embeddingPointText", wordWrap=True, alignment=Qt.AlignHCenter)
+        self.point_text.setMaximumWidth(140)
+        side = QVBoxLayout()
+        side.addWidget(self.point_image)
+        side.addWidget(self.point_text)
+        side.addStretch(1)
+        maps = QHBoxLayout()
+        maps.addWidget(self.hidden.widget, 3)
+        maps.addWidget(self.pixels.widget, 2)
+        maps.addLayout(side)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(maps, 1)
+        layout.addWidget(note(NOTE))
+
+    def _on_dataset_changed(self, dataset):
+        self._pending = False
+        self.runner.cancel()  # a map of the old dataset is of no use
+        self._sample = None if dataset is None else map_sample(dataset)
+        self._result = None
+        names = [] if dataset is None else list(dataset.class_names)
+        self.hidden.set_classes(names)
+        self.pixels.set_classes(names)
+        self.mark_stale()
+
+    def set_drawing(self, image: np.ndarray | None):
+        self._drawing = image
+        result = self._result
+        if result is None:
+            return
+        if image is not None and image.size != result.sample.images[0].size:
+            image = None
+        at_hidden, at_pixels = place_drawing(result.hidden, result.pixels, result.network, image)
+        self.hidden.set_star(at_hidden)
+        self.pixels.set_star(at_pixels)
+
+    def refresh(self):
+        """Make the maps of the current network, after the one being made (a map is never thrown away
+        half made: during training a new network can come sooner than a map takes)."""
+        dataset, network, sample = self.datasets.dataset, self.hub.network, self._sample
+        if dataset is None or sample is None:
+            self._pending = False
+            self.runner.cancel()
+            return self.status.setText("Load a dataset to see its images on the maps.")
+        if self.runner.is_busy():
+            self._pending = True
+            return
+        self._description = self.hub.description or "the current network"
+        previous = self._result
+        same_data = previous is not None and previous.dataset is dataset
+        hidden_before = previous.hidden if same_data else None
+        pixels = previous.pixels if same_data else None
+        drawing = self._drawing if self._drawing is not None and self._drawing.size == sample.images[0].size \
+            else None
+        self.status.setText("Placing the test images on the maps…")
+        self.runner.start(lambda job: maps_job(dataset, network, sample, hidden_before, pixels, drawing, job))
+
+    def _on_idle(self):
+        if self._pending:
+            self._pending = False
+            self.mark_stale()
+
+    def _on_maps(self, result: MapsResult):
+        if result.dataset is not self.datasets.dataset:
+            return
+        previous, self._result = self._result, result
+        if previous is None or previous.pixels is not result.pixels:  # the same all run long: not redrawn
+            self.pixels.set_points(result.pixels.coordinates, result.pixels.labels)
+            self.pixels.set_star(result.drawing_pixels)
+        if result.hidden is None:
+            for scatter in self.hidden.items:
+                scatter.setData([], [])
+            self.hidden.set_star(None)
+            self.status.setText(f"{len(result.sample.labels):,} test images. Train or load a network to see "
+                                "its hidden layer's map beside the pixels'.")
+            return
+        self.hidden.set_points(result.hidden.coordinates, result.hidden.labels)
+        self.hidden.set_star(result.drawing_hidden)
+        explained = result.hidden.projection.explained
+        pix = result.pixels.projection.explained
+        self.status.setText(
+            f"{len(result.sample.labels):,} test images · {result.hidden.layer} of "
+            f"{self._description}: the two axes hold "
+            f"{explained[0]:.0%} + {explained[1]:.0%} of its variance (pixels: {pix[0]:.0%} + {pix[1]:.0%})")
+
+    def _show_point(self, row: int):
+        result = self._result
+        if result is None or not 0 <= row < len(result.sample.labels):
+            return
+        dataset = result.dataset
+        label = int(result.sample.labels[row])
+        name = dataset.class_names[label] if label < len(dataset.class_names) else str(label)
+        self.point_image.set_image(gray_image(result.sample.images[row]))
+        self.point_text.setText(f"test image {int(result.sample.indices[row]):,}<br>label <b>{name}</b>")
+
+    def maps(self) -> MapsResult | None:
+        """The maps shown (None before the first)."""
+        return self._result
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        return self.runner.shutdown(timeout_ms)

@@ -1,0 +1,278 @@
+"""The pages of the step in slow motion, one per stage: each shows part of an engine ``StepTrace``.
+
+Every page has a ``TITLE``, a ``NOTE`` (what the stage computes, in one or two sentences) and
+``show_trace(trace)``; the numbers are the trace's own, only formatted here.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.step_trace import StepTrace
+from mnist_gui.panels.inside.parts import ProbabilityBars, SquareTile, StripTile
+from mnist_gui.widgets.image_tile import ImageTile
+from mnist_gui.widgets.imaging import diverging_image
+
+
+def _mono(label: QLabel, scale: float = 1.15) -> QLabel:
+    font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+    font.setPointSizeF(QFont(label.font()).pointSizeF() * scale)
+    label.setFont(font)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
+
+
+class StagePage(QWidget):
+    TITLE = ""
+    NOTE = ""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.class_names: tuple[str, ...] = ()
+
+    def set_class_names(self, names) -> None:
+        self.class_names = tuple(str(n) for n in names)
+
+    def name(self, k: int) -> str:
+        return self.class_names[k] if 0 <= k < len(self.class_names) else str(k)
+
+    def show_trace(self, trace: StepTrace) -> None:  # pragma: no cover - every page overrides it
+        raise NotImplementedError
+
+
+class _LayerStrips(StagePage):
+    """One row per layer: its name, then one or two strips of its values."""
+
+    KINDS: tuple[tuple[str, str, str], ...] = ()  # (LayerTrace field, caption, "signed"/"positive")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setColumnStretch(2, 1)
+        self.grid.setRowStretch(99, 1)  # rows stay at the top
+        self.grid.setVerticalSpacing(4)
+        self.rows: list[tuple[QLabel, list[tuple[QLabel, StripTile]]]] = []
+
+    def _ensure_rows(self, n: int):
+        while len(self.rows) < n:
+            r = len(self.rows)
+            name = QLabel(objectName=f"stripLayer{r}")
+            strips = []
+            for k, (field, caption, _) in enumerate(self.KINDS):
+                text = QLabel()
+                text.setMinimumWidth(150)
+                strip = StripTile()
+                strip.setObjectName(f"strip_{field}_{r}")
+                strip.setToolTip(caption)
+                self.grid.addWidget(text, r * len(self.KINDS) + k, 1)
+                self.grid.addWidget(strip, r * len(self.KINDS) + k, 2)
+                strips.append((text, strip))
+            self.grid.addWidget(name, r * len(self.KINDS), 0, len(self.KINDS), 1, Qt.AlignTop)
+            self.rows.append((name, strips))
+        for r, (name, strips) in enumerate(self.rows):
+            for widget in [name] + [w for pair in strips for w in pair]:
+                widget.setVisible(r < n)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        self._ensure_rows(len(trace.layers))
+        for (name, strips), layer in zip(self.rows, trace.layers):
+            name.setText(f"<b>{html.escape(layer.name)}</b><br>{len(layer.z)} units")
+            for (text, strip), (field, caption, kind) in zip(strips, self.KINDS):
+                values = getattr(layer, field)
+                text.setText(f"{caption}<br><small>{values.min():.3g} to {values.max():.3g}</small>")
+                strip.set_values(values, kind)
+
+
+class ForwardPage(_LayerStrips):
+    TITLE = "Forward: layer by layer"
+    NOTE = ("Each layer computes z = a_prev · W + b (blue negative, red positive), then its activation "
+            "a = f(z) (dark 0, bright large). The last layer's z are the class scores.")
+    KINDS = (("z", "z = a_prev W + b", "signed"), ("a", "a = f(z)", "positive"))
+
+
+class OutputPage(StagePage):
+    TITLE = "Forward: probabilities and the loss"
+    NOTE = ("Softmax turns the scores into probabilities p_k = exp(z_k) / Σ exp(z_j). The loss is small "
+            "when the probability of the right class is near 1.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.bars = ProbabilityBars(height=200)
+        self.bars.setObjectName("stepProbabilities")
+        self.bars.setToolTip("The network's probability for each class; the class to learn is outlined")
+        self.formula = _mono(QLabel(objectName="lossFormula", wordWrap=True), 1.5)
+        self.formula.setToolTip("Cross-entropy: minus the log of the right class's probability")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.bars, 1)
+        layout.addWidget(self.formula)
+        layout.addStretch(0)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        self.bars.set_class_names(self.class_names)
+        self.bars.set_probabilities(trace.probabilities, marked=trace.label)
+        self.formula.setText(trace.loss_formula())
+
+
+class OutputErrorPage(StagePage):
+    TITLE = "Backward: the error at the output"
+    NOTE = ("Backpropagation starts at the output: dL/dz = p − y, the probabilities minus the one-hot "
+            "label. Negative pushes a score up (the right class), positive pushes it down.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table = QTableWidget(3, 0, objectName="outputDelta")
+        self.table.setVerticalHeaderLabels(["p", "y (one-hot)", "dL/dz = p − y"])
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setToolTip("Per class: the probability, the label, and their difference")
+        font = QFont(self.table.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.table.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addStretch(1)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        p, delta = trace.probabilities, trace.output_delta
+        self.table.setColumnCount(len(p))
+        self.table.setHorizontalHeaderLabels([self.name(k) for k in range(len(p))])
+        for k in range(len(p)):
+            for row, value in enumerate((f"{p[k]:.4f}", str(int(k == trace.label)), f"{delta[k]:+.4f}")):
+                item = QTableWidgetItem(value)
+                item.setTextAlignment(Qt.AlignCenter)
+                if k == trace.label:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, k, item)
+        self.table.resizeColumnsToContents()
+        self.table.setFixedHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().height() + 6)
+
+
+class DeltaPage(_LayerStrips):
+    TITLE = "Backward: each layer's delta"
+    NOTE = ("The error flows back: dL/dz_l = (dL/dz_(l+1) · W_(l+1)ᵀ) ⊙ f′(z_l). A ReLU passes it only where "
+            "it was active. The size of each layer's weight gradient ||dL/dW|| is in the table.")
+    KINDS = (("delta", "dL/dz (delta)", "signed"),)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.norms = QTableWidget(0, 3, objectName="gradientNormTable")
+        self.norms.setHorizontalHeaderLabels(["layer", "||dL/dW||", "||dL/db||"])
+        self.norms.verticalHeader().hide()
+        self.norms.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.norms.setToolTip("The gradient norm of every layer for this one image")
+        self.norms.setMaximumWidth(360)
+        self.grid.addWidget(self.norms, 90, 0, 1, 3)  # below the strips, which keep the width
+
+    def show_trace(self, trace: StepTrace) -> None:
+        super().show_trace(trace)
+        self.norms.setRowCount(len(trace.layers))
+        for row, layer in enumerate(trace.layers):
+            for col, text in enumerate((layer.name, f"{layer.gradient_norm:.4g}", f"{layer.bias_gradient_norm:.4g}")):
+                self.norms.setItem(row, col, QTableWidgetItem(text))
+        self.norms.resizeColumnsToContents()
+        self.norms.setFixedHeight(self.norms.verticalHeader().length() + self.norms.horizontalHeader().height() + 6)
+
+
+class UnitGradientPage(StagePage):
+    TITLE = "Backward: what the first layer's weights will do"
+    NOTE = ("dL/dW_1 = xᵀ · delta_1: for each hidden unit, the gradient of its 784 input weights is the image "
+            "itself times that unit's delta. Shown for the units with the largest gradient; the step moves "
+            "each weight against it (red: the weight goes down, blue: up).")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tiles: list[tuple[ImageTile, QLabel]] = []
+        row = QHBoxLayout()
+        for i in range(4):
+            tile, caption = SquareTile(largest=320), QLabel(alignment=Qt.AlignCenter)
+            tile.setObjectName(f"unitGradient{i}")
+            tile.setToolTip("dL/dW for this unit's 784 input weights, as a 28×28 image")
+            box = QVBoxLayout()
+            box.addWidget(tile, 1)
+            box.addWidget(caption)
+            row.addLayout(box)
+            self.tiles.append((tile, caption))
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        grads = trace.unit_gradients
+        for i, (tile, caption) in enumerate(self.tiles):
+            if i < len(grads):
+                peak = float(np.max(np.abs(grads[i])))
+                tile.set_image(diverging_image(grads[i], peak))
+                caption.setText(f"unit {trace.units[i]}<br><small>±{peak:.3g}</small>")
+            else:
+                tile.set_image(None)
+                caption.setText("")
+
+
+class UpdatePage(StagePage):
+    TITLE = "The update: W ← W − lr · dW"
+    NOTE = ("Every weight moves a little against its gradient. For each layer, the weight with the largest "
+            "gradient, with its numbers (momentum or Adam change the step: 'after' is their rule's result).")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = _mono(QLabel(objectName="updateFormula", wordWrap=True), 1.3)
+        self.text.setToolTip("before − lr × gradient → after, for the largest gradient of each layer")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        lines = [f"optimiser: {html.escape(trace.optimiser)}, lr = {trace.lr:.4g}", ""]
+        for i, layer in enumerate(trace.layers):
+            w = layer.largest
+            source = f"pixel {w.row}" if i == 0 else f"unit {w.row} below"
+            lines.append(f"<b>{html.escape(layer.name)}</b>, from {source} to unit {w.col}:")
+            lines.append(f"&nbsp;&nbsp;W[{w.row}, {w.col}] = {w.before:+.5f} − "
+                         f"{trace.lr:.4g} × {w.gradient:+.5f} → {w.after:+.5f}")
+            lines.append(f"&nbsp;&nbsp;||ΔW|| = {layer.update_norm:.3g}, ||W|| = {layer.weight_norm:.3g} "
+                         f"(ratio {layer.update_norm / max(layer.weight_norm, 1e-30):.2e})")
+        self.text.setText("<br>".join(lines))
+
+
+class ResultPage(StagePage):
+    TITLE = "After the step: did the loss go down?"
+    NOTE = ("The same image through the updated network. One step on one image moves the probabilities "
+            "towards its label; training repeats this for batches of images, thousands of times.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.bars = ProbabilityBars(height=200)
+        self.bars.setObjectName("stepNewProbabilities")
+        self.bars.setToolTip("Probabilities before (grey) and after (blue) the step")
+        self.verdict = _mono(QLabel(objectName="stepVerdict", wordWrap=True), 1.4)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.bars, 1)
+        layout.addWidget(self.verdict)
+
+    def show_trace(self, trace: StepTrace) -> None:
+        self.bars.set_class_names(self.class_names)
+        self.bars.set_probabilities(trace.probabilities, trace.new_probabilities, marked=trace.label)
+        y = trace.label
+        change = trace.loss_change
+        went = "went down" if change < 0 else "went up" if change > 0 else "did not change"
+        self.verdict.setText(
+            f"p_{self.name(y)}: {trace.probabilities[y]:.4f} → {trace.new_probabilities[y]:.4f}<br>"
+            f"loss: {trace.loss:.4f} → {trace.new_loss:.4f}: it {went} by {abs(change):.4f} "
+            f"({abs(change) / max(trace.loss, 1e-30):.1%})")
+
+
+STAGES = (ForwardPage, OutputPage, OutputErrorPage, DeltaPage, UnitGradientPage, UpdatePage, ResultPage)

@@ -1,0 +1,209 @@
+"""The Inside panel: its four views show the engine's own numbers after a short training run."""
+
+import ctypes
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from engine.network import HiddenLayer, NetworkSpec
+from engine.saliency import input_gradient
+from engine.step_trace import trace_step
+from engine.training import TrainConfig
+from mnist_gui.panels.inside import InsideView
+from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.state.runs import RunsModel
+from mnist_gui.state.training import TrainingSession
+from mnist_gui.workers.inside import MAP_SAMPLE
+
+from synthetic import make_dataset
+
+TIMEOUT = 20000
+
+if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset(n_train=300, n_test=400)
+
+
+@pytest.fixture
+def trained(qtbot, datasets, data):
+    """A short run through the real session: the hub holds its network, the runs model its dynamics."""
+    runs, hub = RunsModel(), ModelHub()
+    session = TrainingSession(runs, hub)
+    datasets.set_dataset(data)
+    spec = NetworkSpec(hidden=(HiddenLayer(24), HiddenLayer(16)), seed=2)
+    config = TrainConfig(epochs=2, batch_size=16, optimiser="sgd", lr=0.1)
+    with qtbot.waitSignal(session.run_finished, timeout=TIMEOUT):
+        session.start("short", spec, config, data)
+    yield runs, hub
+    assert session.shutdown(5000)
+
+
+@pytest.fixture
+def view(qtbot, datasets, trained):
+    runs, hub = trained
+    view = InsideView(datasets, hub, runs)
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    yield view
+    assert view.shutdown(5000)
+
+
+def shown_trace(qtbot, view):
+    qtbot.waitUntil(lambda: view.step_view.trace() is not None
+                    and view.step_view.trace().spec == view.step_view.hub.network.spec, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not view.step_view.runner.is_busy(), timeout=TIMEOUT)
+    return view.step_view.trace()
+
+
+def test_the_names_for_automation_are_there(view):
+    assert view.objectName() == "insideView"
+    for name in ("stepTrace", "gradientNormPlot", "histogramView", "embeddingMap", "saliencyView",
+                 "stepNext", "stepBack", "applyStepButton", "checkGradientButton", "nudgeButton"):
+        assert view.findChild(QWidget, name) is not None, name
+
+
+def test_the_step_view_shows_the_engines_trace_of_the_same_image(qtbot, view, data, trained):
+    _, hub = trained
+    step = view.step_view
+    step.show_training_image(7)
+    trace = shown_trace(qtbot, view)
+    expected = trace_step(hub.network, data.train_images[7], int(data.train_labels[7]),
+                          TrainConfig(epochs=2, batch_size=16, optimiser="sgd", lr=0.1), lr=0.1)
+    assert trace.label == int(data.train_labels[7])
+    np.testing.assert_allclose(trace.probabilities, expected.probabilities, rtol=1e-5)
+    assert trace.new_loss == pytest.approx(expected.new_loss, rel=1e-5)
+    for mine, theirs in zip(trace.gradients, expected.gradients):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-7)
+    output_page = step.stage_pages[1]
+    assert output_page.formula.text() == expected.loss_formula()
+    table = step.stage_pages[2].table
+    assert table.item(2, 0).text() == f"{expected.output_delta[0]:+.4f}"
+
+
+def test_next_and_back_walk_the_stages_with_buttons_and_keys(qtbot, view):
+    step = view.step_view
+    shown_trace(qtbot, view)
+    assert step.stage == 0 and not step.back_button.isEnabled()
+    qtbot.mouseClick(step.next_button, Qt.LeftButton)
+    assert step.stage == 1 and "probabilities" in step.stage_title.text()
+    step.setFocus()
+    qtbot.keyClick(step, Qt.Key_Right)
+    qtbot.keyClick(step, Qt.Key_PageDown)
+    assert step.stage == 3
+    qtbot.keyClick(step, Qt.Key_Left)
+    assert step.stage == 2
+    for _ in range(10):
+        step.next()
+    assert step.stage == len(step.stage_pages) - 1 and not step.next_button.isEnabled()
+    qtbot.mouseClick(step.back_button, Qt.LeftButton)
+    assert step.stage == len(step.stage_pages) - 2
+
+
+def test_apply_makes_the_step_real(qtbot, view, data, trained):
+    _, hub = trained
+    step = view.step_view
+    step.show_training_image(3)
+    trace = shown_trace(qtbot, view)
+    before = hub.network
+    with qtbot.waitSignal(hub.network_changed, timeout=TIMEOUT):
+        qtbot.mouseClick(step.apply_button, Qt.LeftButton)
+    after = hub.network
+    assert after is not before
+    x = data.train_images[3][None]
+    loss, _ = after.loss(after.logits(x.reshape(1, -1) / np.float32(255)), np.array([trace.label]))
+    assert loss == pytest.approx(trace.new_loss, rel=1e-5)
+
+
+def test_check_this_gradient_fills_the_table(qtbot, view):
+    step = view.step_view
+    shown_trace(qtbot, view)
+    with qtbot.waitSignal(step.checked, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(step.check_button, Qt.LeftButton)
+    check = blocker.args[0]
+    assert step.check_table.isVisible() and step.check_table.rowCount() == len(check.entries) == 9
+    assert step.check_table.item(0, 1).text() == f"{check.entries[0].analytic:.6g}"
+    assert check.max_relative_error < 1e-3
+
+
+def test_the_gradient_norm_plot_holds_one_curve_per_layer(qtbot, view, trained):
+    runs, _ = trained
+    view.show_tab("dynamics")
+    dynamics = view.dynamics_view
+    qtbot.waitUntil(lambda: len(dynamics.curves("gradient")) == 3, timeout=TIMEOUT)
+    run = runs.runs()[-1]
+    assert dynamics.shown_run() is run
+    for i, curve in enumerate(dynamics.curves("gradient")):
+        x, y = curve.getOriginalDataset()  # getData() gives log10 on a log axis
+        np.testing.assert_allclose(y, run.dynamics.gradient_norms[:, i])
+        assert len(x) == len(run.dynamics) >= 2
+    assert dynamics.gradient_plot.getPlotItem().ctrl.logYCheck.isChecked()
+    image = dynamics.histogram_image.image
+    assert image is not None and image.shape == (40, len(run.dynamics))
+
+
+def test_the_embedding_map_holds_its_points(qtbot, view, data):
+    view.show_tab("embedding")
+    embedding = view.embedding_view
+    qtbot.waitUntil(lambda: embedding.maps() is not None and embedding.maps().hidden is not None,
+                    timeout=TIMEOUT)
+    n = len(embedding.maps().sample.labels)
+    assert n == min(MAP_SAMPLE, len(data.test_labels))
+    assert embedding.hidden.point_count() == embedding.pixels.point_count() == n
+    view.set_drawing(data.test_images[0])
+    x, y = embedding.hidden.star.getData()
+    assert len(x) == 1
+    embedding._show_point(0)
+    assert "label" in embedding.point_text.text()
+
+
+def test_saliency_is_the_engines_input_gradient_and_the_nudge_reaches_its_target(qtbot, view, data, trained):
+    _, hub = trained
+    view.show_tab("saliency")
+    saliency = view.saliency_view
+    image = data.test_images[5]
+    with qtbot.waitSignal(saliency.computed, timeout=TIMEOUT):
+        view.set_drawing(image)
+    shown = saliency.saliency().saliency
+    predicted = int(hub.network.predict(image[None])[0])
+    np.testing.assert_allclose(shown.gradient, input_gradient(hub.network, image, predicted).gradient)
+    target = (predicted + 1) % 10
+    saliency.target.setCurrentIndex(target)
+    with qtbot.waitSignal(saliency.computed, timeout=TIMEOUT):
+        qtbot.mouseClick(saliency.nudge_button, Qt.LeftButton)
+    nudged = saliency.nudged().nudge
+    assert nudged.target == target
+    if nudged.succeeded:
+        assert nudged.prediction_after == target
+        assert f"reads <b>{target}</b>" in saliency.nudge_text.text()
+
+
+def test_a_hidden_panel_computes_nothing(qtbot, datasets, trained):
+    runs, hub = trained
+    view = InsideView(datasets, hub, runs)
+    qtbot.addWidget(view)
+    hub.set_network(hub.network, "again")
+    assert not view.is_busy()
+    assert view.embedding_view.maps() is None and view.step_view.trace() is None
+    assert view.shutdown(5000)
+
+
+def test_networks_coming_faster_than_maps_end_with_the_map_of_the_last(qtbot, view, trained):
+    _, hub = trained
+    view.show_tab("embedding")
+    embedding = view.embedding_view
+    qtbot.waitUntil(lambda: embedding.maps() is not None and not embedding.runner.is_busy(), timeout=TIMEOUT)
+    first = embedding.maps()
+    copies = [hub.network.copy() for _ in range(3)]
+    for network in copies:  # as epochs shorter than a map would
+        hub.set_network(network, "a copy")
+    qtbot.waitUntil(lambda: embedding.maps().network is copies[-1], timeout=TIMEOUT)
+    np.testing.assert_allclose(embedding.maps().hidden.coordinates, first.hidden.coordinates, atol=1e-6)
