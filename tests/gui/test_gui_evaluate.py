@@ -261,3 +261,19 @@ def test_the_layer_captions_say_what_on_means_for_each_activation():
     assert "2 active (above 0)" in relu
     tanh = _layer_caption(1, "tanh", np.array([-0.9, 0.2, 0.7], dtype=np.float32))
     assert "1 strongly on (above 0.5)" in tanh
+
+
+def test_while_networks_keep_coming_evaluating_takes_at_most_a_tenth_of_the_time(
+        qtbot, view, hub, synthetic, datasets, monkeypatch):
+    import mnist_gui.panels.evaluate.view as evaluate_view
+    first, second = (Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=s)) for s in (1, 2))
+    evaluated(qtbot, view, hub, first, synthetic)
+    clock = [evaluate_view.time.monotonic()]
+    monkeypatch.setattr(evaluate_view.time, "monotonic", lambda: clock[0])
+    view._next_allowed = clock[0] + 2.0  # as after an evaluation that took 0.22 s
+    hub.set_network(second, "epoch 2")    # the next epoch's network, arriving soon after
+    assert not view.is_busy() and view._later.isActive()  # it waits its turn
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
+        view._later.timeout.emit()         # its turn comes
+    expected = evaluate_network(second, synthetic.test_images, synthetic.test_labels, 10)
+    np.testing.assert_array_equal(blocker.args[0].confusion, expected.confusion)
