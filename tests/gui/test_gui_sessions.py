@@ -41,8 +41,12 @@ def test_an_experiment_of_three_runs_fills_the_runs_list_and_its_results(qtbot, 
     view = window.training_view
     spec, config = _tiny(view)
     experiment = Experiment("lr test", "three rates", spec, config, (Axis("lr", (0.001, 0.01, 0.1)),))
+    formats = []
+    view.session.progressed.connect(lambda _p: formats.append(view.controls.progress.toolTip()))
     with qtbot.waitSignal(view.session.experiment_finished, timeout=3 * TIMEOUT) as blocker:
         view.start_experiment(experiment)
+    assert any(f.startswith("Run 3 of 3") for f in formats)  # one progress for the whole
+    assert view.controls.progress.value() == view.controls.progress.maximum()
     name, runs = blocker.args
     assert name == "lr test" and len(runs) == 3
     assert [r.config.lr for r in runs] == [0.001, 0.01, 0.1]
@@ -127,3 +131,16 @@ def test_a_session_from_the_headless_trainer_opens_in_the_app(qtbot, window, tmp
     runs = window.open_session(out)
     assert [r.spec.hidden[0].units for r in runs] == [4, 8]
     json.loads(experiment.to_json())  # the design file is plain JSON
+
+
+def test_the_canvas_reads_with_the_selected_runs_network(qtbot, window):
+    view = window.training_view
+    first, second = _train(qtbot, view, 1), _train(qtbot, view, 2)
+    window.draw_view.show_image(window.dataset.test_images[0])
+    for run in (first, second, first):
+        view.runs_list.select_run(run)
+        qtbot.waitUntil(lambda: window.draw_view.reading() is not None, timeout=TIMEOUT)
+        reading = window.draw_view.reading()
+        expected = run.network.predict_proba(reading.pre.image[None])[0]
+        np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-6)
+        assert run.name in window.hub.description  # the window says which run it is

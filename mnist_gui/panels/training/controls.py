@@ -194,6 +194,17 @@ class TrainingControls(QWidget):
             full, f"Epoch {epoch}/{epochs} · batch {batch:,}/{n_batches:,}",
             f"{epoch}/{epochs} · {batch:,}/{n_batches:,}"))
 
+    def show_experiment_progress(self, run: int, runs: int, epoch: int, epochs: int, batch: int,
+                                 n_batches: int) -> None:
+        """One bar for a whole experiment: run ``run`` of ``runs``, and how far that run is."""
+        per_run = max(1, epochs * n_batches)
+        self.progress.setRange(0, runs * per_run)
+        self.progress.setValue((run - 1) * per_run + (epoch - 1) * n_batches + batch)
+        full = f"Run {run} of {runs} · epoch {epoch} of {epochs}"
+        self.progress.setToolTip(f"{full} · batch {batch:,} of {n_batches:,}")
+        self.progress.setFormat(self._fitting(full, f"Run {run}/{runs} · epoch {epoch}/{epochs}",
+                                              f"{run}/{runs} · {epoch}/{epochs}"))
+
     def _fitting(self, *texts: str) -> str:
         """The first of ``texts`` that fits the progress bar on one line (else the last):
         wrapped, it was clipped to '... batch 339 / of 430' at 1280x720."""

@@ -57,6 +57,7 @@ class TrainingView(QWidget):
         self._error_dialog: QMessageBox | None = None
         self.session = TrainingSession(self.runs_model, hub, self)
         self.lr_runner = TaskRunner(self, "lr-finder")
+        self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
         self.lr_dialog: LRFinderDialog | None = None
         self._build()
         self._build_actions()
@@ -288,6 +289,7 @@ class TrainingView(QWidget):
             self.start_experiment(dialog.experiment())
 
     def _on_experiment_progressed(self, number: int, count: int, label: str):
+        self._experiment_at = (number, count)
         self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
                    f"<b>{label}</b>.")
 
@@ -350,7 +352,11 @@ class TrainingView(QWidget):
 
     @Slot(object)
     def _on_progress(self, p: BatchProgress):
-        self.controls.show_progress(p.epoch, p.epochs, p.batch, p.n_batches)
+        if self.session.experiment:
+            run, runs = self._experiment_at
+            self.controls.show_experiment_progress(run, runs, p.epoch, p.epochs, p.batch, p.n_batches)
+        else:
+            self.controls.show_progress(p.epoch, p.epochs, p.batch, p.n_batches)
         left = "" if p.seconds_left is None else f" · about {format_duration(p.seconds_left)} left"
         self._set_status(f"{p.samples_per_second:,.0f} samples/s{left}")
 
