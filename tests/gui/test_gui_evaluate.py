@@ -263,7 +263,7 @@ def test_the_layer_captions_say_what_on_means_for_each_activation():
     assert "1 strongly on (above 0.5)" in tanh
 
 
-def test_while_networks_keep_coming_evaluating_takes_at_most_a_tenth_of_the_time(
+def test_while_networks_keep_coming_evaluating_waits_its_turn(
         qtbot, view, hub, synthetic, datasets, monkeypatch):
     import mnist_gui.panels.evaluate.view as evaluate_view
     first, second = (Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=s)) for s in (1, 2))
