@@ -36,15 +36,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
+from bench_gui_training import StallMeter  # noqa: E402  (the same stall meter)
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.network import Network  # noqa: E402
 from engine.presets import preset  # noqa: E402
 from engine.sources import load_folder  # noqa: E402
 from engine.training import EpochEnd, Trainer  # noqa: E402
-
-TICK_MS = 5
 
 
 class Costs:
@@ -110,31 +109,6 @@ def headless(data, spec, config) -> tuple[float, float]:
     epochs = [e for e in trainer.run() if isinstance(e, EpochEnd)]
     wall = time.perf_counter() - start
     return _speed(epochs), trainer.n_train * config.epochs / wall
-
-
-class StallMeter:
-    """A QTimer ticking every TICK_MS on the GUI thread; the longest gap between ticks is a stall."""
-
-    def __init__(self):
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self.longest, self._last = 0.0, None
-
-    def start(self):
-        self.longest, self._last = 0.0, None
-        self.clock.start()
-        self.timer.start()
-
-    def stop(self):
-        self.timer.stop()
-
-    def _tick(self):
-        now = self.clock.nsecsElapsed() / 1e6
-        if self._last is not None:
-            self.longest = max(self.longest, now - self._last)
-        self._last = now
 
 
 def in_app(window, meter: StallMeter, spec, config) -> tuple[float, float, float, int]:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image, heat_image
+from mnist_gui.widgets.plot_style import follow_palette
 
 #: Ten distinct class colours (Tableau 10), readable on light and dark plot backgrounds.
 CLASS_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -24,19 +25,11 @@ STRIP_CELL = 16   # pixels per unit in a strip, at most
 
 
 def apply_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
-    """Background, axes, title and legend text of a plot in the widget palette's colours (light or dark)."""
-    background, text = palette.color(QPalette.Base), palette.color(QPalette.Text)
-    plot.setBackground(background)
+    """``follow_palette``, and a legend on a veil of the background: points behind stay visible."""
+    follow_palette(plot, palette)
     item = plot.getPlotItem()
-    for side in ("left", "bottom"):
-        axis = item.getAxis(side)
-        axis.setPen(text)
-        axis.setTextPen(text)
-    if item.titleLabel.text:
-        item.titleLabel.setText(item.titleLabel.text, color=text.name())
     if item.legend is not None:
-        item.legend.setLabelTextColor(text)
-        veil = QColor(background)
+        veil = QColor(palette.color(QPalette.Base))
         veil.setAlpha(180)  # the points behind the legend stay faintly visible
         item.legend.setBrush(pg.mkBrush(veil))
 
