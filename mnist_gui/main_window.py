@@ -23,6 +23,7 @@ from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.status_bar import DataStatusBar
+from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
 from mnist_gui.workers.loading import DataLoader, Loaded
@@ -50,7 +51,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._closing = False
         self._close_timeout_ms = close_timeout_ms
-        self._error_dialog: QMessageBox | None = None
+        self._errors = WarningSlot(self, "datasetErrorDialog")
+        self._session_errors = WarningSlot(self, "sessionErrorDialog")
         self._panel_actions: dict[str, QAction] = {}
         self._download_if_missing = download_if_missing  # once, when nothing is found at start
         self._missing = False  # showing the offline digits because no MNIST was found
@@ -350,22 +352,14 @@ class MainWindow(QMainWindow):
         try:
             action()
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, title, str(exc))
+            self._session_errors.show(title, str(exc), "The runs you had are still here.")
 
     def show_error(self, title: str, message: str):
         """A non-blocking warning dialog (objectName ``datasetErrorDialog``)."""
-        if self._error_dialog is not None:
-            self._error_dialog.close()
-        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
-        box.setObjectName("datasetErrorDialog")
-        box.setInformativeText("Nothing was changed: the data you had is still loaded.")
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.destroyed.connect(lambda: setattr(self, "_error_dialog", None))
-        self._error_dialog = box
-        box.open()
+        self._errors.show(title, message, "Nothing was changed: the data you had is still loaded.")
 
     def error_dialog(self) -> QMessageBox | None:
-        return self._error_dialog
+        return self._errors.dialog
 
     # --- window -----------------------------------------------------------------------------
 
@@ -412,6 +406,6 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self.settings.qsettings.sync()
         self.shutdown(self._close_timeout_ms)
-        if self._error_dialog is not None:
-            self._error_dialog.close()
+        self._errors.close()
+        self._session_errors.close()
         super().closeEvent(event)

@@ -32,6 +32,7 @@ from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
 from mnist_gui.state.training import IDLE, TrainingSession
+from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.workers.training import BatchProgress
 from mnist_gui.workers.worker import TaskRunner
 
@@ -54,7 +55,7 @@ class TrainingView(QWidget):
         self._dataset = None
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
-        self._error_dialog: QMessageBox | None = None
+        self._errors = WarningSlot(self, "fileErrorDialog")
         self.session = TrainingSession(self.runs_model, hub, self)
         self.lr_runner = TaskRunner(self, "lr-finder")
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
@@ -485,19 +486,11 @@ class TrainingView(QWidget):
 
     def _show_error(self, title: str, path: str, reason: str):
         """A non-blocking warning (objectName ``fileErrorDialog``), one at a time."""
-        if self._error_dialog is not None:
-            self._error_dialog.close()
-        text = reason if str(path) in reason else f"{path}: {reason}"
-        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
-        box.setObjectName("fileErrorDialog")
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.destroyed.connect(lambda: setattr(self, "_error_dialog", None))
-        self._error_dialog = box
-        box.open()
+        self._errors.show(title, reason if str(path) in reason else f"{path}: {reason}")
 
     def error_dialog(self) -> QMessageBox | None:
         """The dialog of the last failed save, load or export, while it is shown."""
-        return self._error_dialog
+        return self._errors.dialog
 
 
 def _resized(configuration, dataset):
