@@ -51,13 +51,15 @@ class ThreadTuner:
     Use as a context manager: the thread count in force before it is restored on exit.
     """
 
-    def __init__(self, candidates=None, probe: int = 3, period: float = 3.0, controller=None):
+    def __init__(self, candidates=None, probe: int = 3, period: float = 3.0, controller=None,
+                 clock=time.perf_counter):
         cores = available_cores()
         self.candidates = sorted(set(candidates or (1, max(1, cores - 1), cores)))
         if probe < 1 or period <= 0 or min(self.candidates) < 1:
             raise ValueError(f"ThreadTuner needs probe >= 1, period > 0 and counts >= 1, got "
                              f"{probe}, {period}, {self.candidates}")
         self.probe, self.period = probe, period
+        self.clock = clock  # seconds; tests pass a clock of their own, so no test depends on timing
         self._controller = controller if controller is not None else _blas_controller()
         self._original = None
         self.threads = None  # the count in use
@@ -86,19 +88,19 @@ class ThreadTuner:
     def start_batch(self) -> None:
         if not self.active:
             return
-        now = time.perf_counter()
+        now = self.clock()
         if not self._plan and (now >= self._next_probe or self._slowed()):
             self._plan = [n for _ in range(self.probe) for n in self.candidates]
             self._times = {n: [] for n in self.candidates}
             self._probe_start = now
         if self._plan:
             self._use(self._plan[0])
-        self._t0 = time.perf_counter()
+        self._t0 = self.clock()
 
     def end_batch(self) -> None:
         if not self.active:
             return
-        seconds = time.perf_counter() - self._t0
+        seconds = self.clock() - self._t0
         if not self._plan:  # between probes: a running mean of the recent batches
             self._recent = seconds if self._recent is None else 0.9 * self._recent + 0.1 * seconds
             return
@@ -107,13 +109,13 @@ class ThreadTuner:
             means = {n: float(np.mean(t)) for n, t in self._times.items()}
             self._use(min(self.candidates, key=means.get))
             self._expected, self._recent = means[self.threads], None
-            now = time.perf_counter()
+            now = self.clock()
             self._next_probe = now + max(self.period, 20 * (now - self._probe_start))
 
     def _slowed(self) -> bool:
         """Whether recent batches take 1.5 times as long as the probe found (after 20 batches' worth)."""
         return (self._recent is not None and self._recent > 1.5 * self._expected
-                and time.perf_counter() - self._probe_start > 20 * self._expected)
+                and self.clock() - self._probe_start > 20 * self._expected)
 
     def _use(self, n: int) -> None:
         if n != self.threads:

@@ -1,6 +1,5 @@
 """The BLAS thread tuner: probes each count, keeps the fastest, re-probes, restores the original count."""
 
-import time
 
 import pytest
 
@@ -25,10 +24,20 @@ class FakeBlas:
         return [object()]
 
 
+class FakeClock:
+    """Time that passes only when a test says so: batches take exactly the seconds they are given."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _train(tuner, seconds_per_batch, batches):
     for _ in range(batches):
         tuner.start_batch()
-        time.sleep(seconds_per_batch[tuner.threads])
+        tuner.clock.now += seconds_per_batch[tuner.threads]
         tuner.end_batch()
 
 
@@ -36,7 +45,7 @@ def _train(tuner, seconds_per_batch, batches):
 def test_the_faster_count_is_kept_after_a_probe(fast):
     blas = FakeBlas()
     slow = 3 - fast
-    with ThreadTuner([1, 2], probe=2, period=60, controller=blas) as tuner:
+    with ThreadTuner([1, 2], probe=2, period=60, controller=blas, clock=FakeClock()) as tuner:
         _train(tuner, {fast: 0.001, slow: 0.006}, batches=4)  # the probe: 1, 2, 1, 2
         assert blas.history[:5] == [2, 1, 2, 1, 2]  # 2 on entry, then alternating
         assert tuner.threads == fast
@@ -47,17 +56,17 @@ def test_the_faster_count_is_kept_after_a_probe(fast):
 
 def test_a_new_probe_follows_a_change_of_load():
     blas = FakeBlas()
-    with ThreadTuner([1, 2], probe=1, period=0.01, controller=blas) as tuner:
+    with ThreadTuner([1, 2], probe=1, period=0.01, controller=blas, clock=FakeClock()) as tuner:
         _train(tuner, {1: 0.005, 2: 0.001}, batches=2)
         assert tuner.threads == 2
-        time.sleep(0.25)  # past the next probe: 20 times the ~6 ms the first probe took
+        tuner.clock.now += 0.25  # past the next probe: 20 times the 6 ms the first probe took
         _train(tuner, {1: 0.001, 2: 0.005}, batches=2)  # another process took a core
         assert tuner.threads == 1
 
 
 def test_one_candidate_is_used_throughout_and_bad_settings_are_refused():
     blas = FakeBlas()
-    with ThreadTuner([1], controller=blas) as tuner:
+    with ThreadTuner([1], controller=blas, clock=FakeClock()) as tuner:
         _train(tuner, {1: 0.0}, batches=3)
     assert blas.history == [1] and blas.restored
     with pytest.raises(ValueError, match="probe >= 1"):
@@ -67,7 +76,7 @@ def test_one_candidate_is_used_throughout_and_bad_settings_are_refused():
 def test_the_real_blas_count_is_restored():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    with ThreadTuner([1]) as tuner:
+    with ThreadTuner([1], clock=FakeClock()) as tuner:
         _train(tuner, {1: 0.0}, batches=1)
         during = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
         assert set(during) <= {1}
@@ -77,7 +86,7 @@ def test_the_real_blas_count_is_restored():
 
 def test_batches_slowing_down_bring_the_next_probe_forward():
     blas = FakeBlas()
-    with ThreadTuner([1, 2], probe=1, period=60, controller=blas) as tuner:
+    with ThreadTuner([1, 2], probe=1, period=60, controller=blas, clock=FakeClock()) as tuner:
         _train(tuner, {1: 0.001, 2: 0.004}, batches=2)
         assert tuner.threads == 1
         _train(tuner, {1: 0.006, 2: 0.001}, batches=12)  # long before the period is over
