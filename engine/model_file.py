@@ -107,23 +107,36 @@ def _read_spec(archive: zipfile.ZipFile) -> str:
 
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Member ``name``, checked to be finite floats of ``shape`` before its values are read."""
-    info = _member(archive, name)
+    return read_float_values(archive, _member(archive, name), name, shape)
+
+
+def read_float_values(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+                      shape: tuple[int, ...], error=None, kind: str = "a model file",
+                      want: np.dtype | None = None, finite: bool = True) -> np.ndarray:
+    """The values of the ``.npy`` member ``info``, checked before any is read: floats (of
+    ``want``'s size, if given) of exactly ``shape``, not cut short, and finite if ``finite``.
+
+    Shared by model and session files; ``error`` is the exception class (ModelFileError).
+    Returns the file's own dtype in C order (np.savez never writes Fortran order here).
+    """
+    error = error or ModelFileError
     with archive.open(info) as member:
-        found, dtype = read_npy_header(member, name)
+        found, dtype = read_npy_header(member, name, kind)
         if found != shape:
-            raise ModelFileError(f"{name} should have shape {shape}, but is shape {found}")
-        if dtype.kind != "f":
-            raise ModelFileError(f"{name} should hold real numbers (floats), found {dtype}")
+            raise error(f"{name} should have shape {shape}, but is shape {found}")
+        if dtype.kind != "f" or (want is not None and dtype.itemsize != want.itemsize):
+            what = "real numbers (floats)" if want is None else f"{want} values"
+            raise error(f"{name} should hold {what}, found {dtype}")
         size = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if info.file_size < size:
-            raise ModelFileError(f"{name} is truncated: {info.file_size:,} bytes in the archive "
-                                 f"for {size:,} bytes of values")
+            raise error(f"{name} is truncated: {info.file_size:,} bytes in the archive "
+                        f"for {size:,} bytes of values")
         values = np.frombuffer(member.read(size), dtype=dtype)
     if values.size * dtype.itemsize != size:
-        raise ModelFileError(f"{name} is truncated")
-    if not np.all(np.isfinite(values)):
-        raise ModelFileError(f"{name} contains NaN or infinite values")
-    return values.reshape(shape)  # the file's C order: np.savez never writes Fortran order here
+        raise error(f"{name} is truncated")
+    if finite and not np.all(np.isfinite(values)):
+        raise error(f"{name} contains NaN or infinite values")
+    return values.reshape(shape)
 
 
 def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:

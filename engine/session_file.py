@@ -20,7 +20,6 @@ fault becomes one ValueError whose message starts with the path.
 from __future__ import annotations
 
 import json
-import math
 import os
 import zipfile
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ import numpy as np
 from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
 from .memory import MemoryEstimate, check_fits, estimate_network
-from .model_file import READ_ERRORS, describe_error, read_npy_header
+from .model_file import READ_ERRORS, describe_error, read_float_values, read_npy_header
 from .network import Network, NetworkSpec
 from .training import EpochEnd, RunEnd, TrainConfig
 
@@ -300,24 +299,9 @@ def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,
                 finite: bool = True) -> np.ndarray:
     """Member ``name``: floats of ``dtype_name`` and ``shape``, checked before its values are read."""
-    info = _array_member(archive, name)
-    with archive.open(info) as member:
-        found, dtype = read_npy_header(member, name, KIND)
-        if found != shape:
-            raise SessionFileError(f"{name} should have shape {shape}, but is shape {found}")
-        want = np.dtype(dtype_name)
-        if dtype.kind != "f" or dtype.itemsize != want.itemsize:
-            raise SessionFileError(f"{name} should hold {dtype_name} values, found {dtype}")
-        size = math.prod(shape) * dtype.itemsize
-        if info.file_size < size:
-            raise SessionFileError(f"{name} is truncated: {info.file_size:,} bytes in the archive "
-                                   f"for {size:,} bytes of values")
-        values = np.frombuffer(member.read(size), dtype=dtype)
-    if values.size * dtype.itemsize != size:
-        raise SessionFileError(f"{name} is truncated")
-    if finite and not np.all(np.isfinite(values)):
-        raise SessionFileError(f"{name} contains NaN or infinite values")
-    return values.astype(want).reshape(shape)
+    want = np.dtype(dtype_name)
+    return read_float_values(archive, _array_member(archive, name), name, shape, SessionFileError,
+                             KIND, want, finite).astype(want)
 
 
 def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
