@@ -121,8 +121,9 @@ class Worker(QObject):
     @Slot()
     def run(self):
         try:
-            result = self._run_generator() if inspect.isgeneratorfunction(_unwrap(self._fn)) \
-                else self._fn(self)
+            result = self._fn(self)
+            if inspect.isgenerator(result):  # a generator job (however it was wrapped)
+                result = self._run_generator(result)
             self.check()
         except Exception as error:  # noqa: BLE001 - every failure goes back to the GUI as a signal
             if isinstance(error, CANCELLATIONS) or (self.cancelled() and _caused_by_cancel(error)):
@@ -135,12 +136,11 @@ class Worker(QObject):
             self.moveToThread(QCoreApplication.instance().thread())  # see the module docstring
             self.finished.emit()
 
-    def _run_generator(self):
+    def _run_generator(self, steps):
         """Send each yield to the GUI; between yields honour pause and stop. Returns its return value.
 
         A ``None`` yield is a step boundary only: nothing is sent.
         """
-        steps = self._fn(self)
         while True:
             self.hold_if_paused()
             try:
@@ -149,16 +149,6 @@ class Worker(QObject):
                 return end.value
             if value is not None:
                 self.partial.emit(self._id, value)
-
-
-def _unwrap(fn):
-    """The function behind a ``functools.partial`` or a callable object (for the generator test)."""
-    inner = getattr(fn, "func", None)
-    if inner is not None:
-        return _unwrap(inner)
-    if not inspect.isfunction(fn) and not inspect.ismethod(fn) and callable(fn):
-        return type(fn).__call__
-    return fn
 
 
 def _caused_by_cancel(error: BaseException) -> bool:
