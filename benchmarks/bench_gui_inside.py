@@ -36,7 +36,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gui_training import StallMeter  # noqa: E402  (the same stall meter)
+from bench_gui_training import StallMeter, _speed, wait  # noqa: E402  (the same meter and helpers)
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -96,11 +96,6 @@ def instrument():
         PANEL.wrap(owner, name)
 
 
-def _speed(epochs) -> float:
-    seconds = sum(e.seconds for e in epochs)
-    return sum(e.samples_per_second * e.seconds for e in epochs) / seconds
-
-
 def headless(data, spec, config) -> tuple[float, float]:
     """(training-time samples/s, wall-clock samples/s) of the engine's Trainer run directly."""
     trainer = Trainer(Network(spec), config, data.train_images, data.train_labels,
@@ -144,13 +139,6 @@ def in_app(window, meter: StallMeter, spec, config) -> tuple[float, float, float
           f"({1000 * PANEL.longest_cpu:.1f} ms CPU, {PANEL.longest_name}); plots painted {PAINT.calls} times, "
           f"{1000 * PAINT.wall:.0f} ms in all, the longest {1000 * PAINT.longest:.1f} ms", flush=True)
     return _speed(epochs), n_train * config.epochs / wall, meter.longest, rows
-
-
-def wait(app, seconds: float):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
 
 
 def main(argv=None) -> int:
