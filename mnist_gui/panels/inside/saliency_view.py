@@ -101,11 +101,8 @@ class SaliencyView(LazyView):
         row.addWidget(self.class_chooser)
         row.addWidget(self.score_chooser)
         row.addStretch(1)
-        tiles = QGridLayout()
-        for col, (tile, caption) in enumerate(((self.image_tile, "image"), (self.gradient_tile, "gradient"),
-                                               (self.overlay_tile, "overlay"))):
-            tiles.addWidget(tile, 0, col)
-            tiles.addWidget(QLabel(caption, alignment=Qt.AlignCenter), 1, col)
+        tiles = _captioned(((self.image_tile, "image"), (self.gradient_tile, "gradient"),
+                            (self.overlay_tile, "overlay")))
         box = QGroupBox("Where the network looks", objectName="saliencyBox")
         column = QVBoxLayout(box)
         column.addLayout(row)
@@ -137,11 +134,7 @@ class SaliencyView(LazyView):
         row.addWidget(self.step)
         row.addWidget(self.nudge_button)
         row.addStretch(1)
-        tiles = QGridLayout()
-        for col, (tile, caption) in enumerate(((self.nudged_tile, "nudged image"),
-                                               (self.difference_tile, "difference"))):
-            tiles.addWidget(tile, 0, col)
-            tiles.addWidget(QLabel(caption, alignment=Qt.AlignCenter), 1, col)
+        tiles = _captioned(((self.nudged_tile, "nudged image"), (self.difference_tile, "difference")))
         box = QGroupBox("Fool it: a small change that flips the answer", objectName="nudgeBox")
         column = QVBoxLayout(box)
         column.addLayout(row)
@@ -266,3 +259,12 @@ class SaliencyView(LazyView):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         return self.runner.shutdown(timeout_ms)
+
+
+def _captioned(tiles) -> QGridLayout:
+    """(tile, caption) pairs side by side, each caption centred under its tile."""
+    grid = QGridLayout()
+    for col, (tile, caption) in enumerate(tiles):
+        grid.addWidget(tile, 0, col)
+        grid.addWidget(QLabel(caption, alignment=Qt.AlignCenter), 1, col)
+    return grid
