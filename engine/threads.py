@@ -3,24 +3,26 @@
 NumPy's matrix products run on OpenBLAS threads that spin while they wait for each other. On a quiet
 2-core machine two threads are fastest; when another process (or the app's own GUI thread) keeps a core
 busy, a spinning thread that lost its core stalls the other, and two threads become far slower than one.
-No load figure read at start says which case holds for the next minute, so the trainer measures:
+The slowdown hides in the tail: most batches take as long as on a quiet machine, but one in ten waits
+for a whole time slice of the scheduler (5 to 100 ms for a 1.5 ms batch). A few timed batches miss it,
+so the trainer measures by time, not by count:
 
-    every ``period`` seconds it times ``probe`` batches with each candidate thread count, alternating
-    (1, n, 1, n, ...), and trains with the count whose mean seconds per batch is lowest (the mean,
-    not the median: a starved thread makes rare batches very slow, and throughput pays for them) until
-    the next probe: at least 20 times as long as the probe took, or sooner if batches become 1.5
-    times slower than the probe measured (the load changed).
+    a probe gives each candidate thread count ``rounds`` turns of at least ``chunk`` seconds of batches,
+    alternating (1, n, n, 1, 1, n), and keeps the count with the lowest mean seconds per batch (the mean,
+    not the median: throughput pays for the rare slow batches). The next probe comes after ``period``
+    seconds, twice as late each time the same count wins again (up to ``max_period``), and at least
+    20 times as long as the probe took; or sooner, when a window of ``window`` seconds of batches is
+    1.5 times slower than the probe measured (the load changed).
 
-The probes cost a few slow batches per period (under 2% of the time on a quiet machine); the choice
-follows the load as it changes. Thread counts are process-wide: the original count is restored at the end.
+On a quiet machine a probe costs ``rounds * chunk`` seconds at the slower count every period (under 1%
+of the time); with a core busy it costs as much at the collapsing count. Thread counts are process-wide:
+the count in force before is restored at the end.
 """
 
 from __future__ import annotations
 
 import os
 import time
-
-import numpy as np
 
 
 def available_cores() -> int:
@@ -33,6 +35,8 @@ def available_cores() -> int:
 
 def _blas_controller():
     """threadpoolctl's controller of the BLAS libraries NumPy loaded, or None without threadpoolctl."""
+    import numpy  # noqa: F401  (threadpoolctl finds only the libraries already loaded)
+
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -41,38 +45,63 @@ def _blas_controller():
     return blas if blas.lib_controllers else None
 
 
+class _Tally:
+    """Seconds and batches added up: ``mean`` is seconds per batch."""
+
+    def __init__(self):
+        self.seconds, self.batches = 0.0, 0
+
+    def add(self, seconds: float) -> None:
+        self.seconds, self.batches = self.seconds + seconds, self.batches + 1
+
+    @property
+    def mean(self) -> float:
+        return self.seconds / self.batches if self.batches else float("inf")
+
+
 class ThreadTuner:
     """Picks the BLAS thread count batch by batch: ``start_batch()``/``end_batch()`` around each step.
 
     candidates : thread counts to compare (default 1, cores - 1 and cores); a single one is simply
         used throughout.
-    probe : batches timed with each candidate per probe.
-    period : seconds of training between probes.
+    chunk, rounds : each candidate gets ``rounds`` turns of at least ``chunk`` seconds per probe.
+    period, max_period : seconds of training between probes, doubling while the choice holds.
+    window : seconds of batches over which a slowdown is judged between probes.
     Use as a context manager: the thread count in force before it is restored on exit.
     """
 
-    def __init__(self, candidates=None, probe: int = 3, period: float = 3.0, controller=None,
-                 clock=time.perf_counter):
+    def __init__(self, candidates=None, chunk: float = 0.1, rounds: int = 3, period: float = 10.0,
+                 max_period: float = 80.0, window: float = 0.5, controller=None, clock=time.perf_counter):
         cores = available_cores()
         self.candidates = sorted(set(candidates or (1, max(1, cores - 1), cores)))
-        if probe < 1 or period <= 0 or min(self.candidates) < 1:
-            raise ValueError(f"ThreadTuner needs probe >= 1, period > 0 and counts >= 1, got "
-                             f"{probe}, {period}, {self.candidates}")
-        self.probe, self.period = probe, period
+        if chunk <= 0 or rounds < 1 or not 0 < period <= max_period or window <= 0 \
+                or min(self.candidates) < 1:
+            raise ValueError(f"ThreadTuner needs chunk > 0, rounds >= 1, 0 < period <= max_period, "
+                             f"window > 0 and counts >= 1, got {chunk}, {rounds}, {period}, "
+                             f"{max_period}, {window}, {self.candidates}")
+        self.chunk, self.rounds, self.window = chunk, rounds, window
+        self.base_period, self.max_period, self.period = period, max_period, period
         self.clock = clock  # seconds; tests pass a clock of their own, so no test depends on timing
         self._controller = controller if controller is not None else _blas_controller()
         self._original = None
         self.threads = None  # the count in use
-        self._plan: list[int] = []  # counts still to try in this probe
-        self._times: dict[int, list[float]] = {}
+        self.choices: list[int] = []  # the count each probe chose, in order
+        self._plan: list[int] = []  # turns still to come in this probe
+        self._turn = 0.0  # seconds of batches in the current turn
+        self._tallies: dict[int, _Tally] = {}
+        self._recent = _Tally()  # batches since the probe, judged every ``window`` seconds
         self._next_probe = self._probe_start = 0.0
-        self._expected, self._recent = 0.0, None
+        self._expected = 0.0
         self._t0 = 0.0
 
     @property
     def active(self) -> bool:
         """Whether there is a choice to make (a BLAS to control and more than one candidate)."""
         return self._controller is not None and len(self.candidates) > 1
+
+    @property
+    def probing(self) -> bool:
+        return bool(self._plan)
 
     def __enter__(self) -> "ThreadTuner":
         if self._controller is not None:
@@ -88,11 +117,8 @@ class ThreadTuner:
     def start_batch(self) -> None:
         if not self.active:
             return
-        now = self.clock()
-        if not self._plan and (now >= self._next_probe or self._slowed()):
-            self._plan = [n for _ in range(self.probe) for n in self.candidates]
-            self._times = {n: [] for n in self.candidates}
-            self._probe_start = now
+        if not self._plan and self.clock() >= self._next_probe:
+            self._start_probe()
         if self._plan:
             self._use(self._plan[0])
         self._t0 = self.clock()
@@ -101,21 +127,46 @@ class ThreadTuner:
         if not self.active:
             return
         seconds = self.clock() - self._t0
-        if not self._plan:  # between probes: a running mean of the recent batches
-            self._recent = seconds if self._recent is None else 0.9 * self._recent + 0.1 * seconds
-            return
-        self._times[self._plan.pop(0)].append(seconds)
-        if not self._plan:  # probe done: keep the fastest until the next one
-            means = {n: float(np.mean(t)) for n, t in self._times.items()}
-            self._use(min(self.candidates, key=means.get))
-            self._expected, self._recent = means[self.threads], None
-            now = self.clock()
-            self._next_probe = now + max(self.period, 20 * (now - self._probe_start))
+        if self._plan:
+            self._probe_batch(seconds)
+        else:
+            self._watch(seconds)
 
-    def _slowed(self) -> bool:
-        """Whether recent batches take 1.5 times as long as the probe found (after 20 batches' worth)."""
-        return (self._recent is not None and self._recent > 1.5 * self._expected
-                and self.clock() - self._probe_start > 20 * self._expected)
+    def _start_probe(self) -> None:
+        forth, back = self.candidates, self.candidates[::-1]
+        self._plan = [n for r in range(self.rounds) for n in (forth if r % 2 == 0 else back)]
+        self._tallies = {n: _Tally() for n in self.candidates}
+        self._probe_start, self._turn = self.clock(), 0.0
+
+    def _probe_batch(self, seconds: float) -> None:
+        self._tallies[self._plan[0]].add(seconds)
+        self._turn += seconds
+        if self._turn < self.chunk:
+            return
+        self._plan.pop(0)
+        self._turn = 0.0
+        if not self._plan:
+            self._choose()
+
+    def _choose(self) -> None:
+        """The probe is over: keep the fastest count until the next one."""
+        best = min(self.candidates, key=lambda n: self._tallies[n].mean)
+        held = bool(self.choices) and self.choices[-1] == best
+        self.period = min(2 * self.period, self.max_period) if held else self.base_period
+        self.choices.append(best)
+        self._use(best)
+        self._expected, self._recent = self._tallies[best].mean, _Tally()
+        now = self.clock()
+        self._next_probe = now + max(self.period, 20 * (now - self._probe_start))
+
+    def _watch(self, seconds: float) -> None:
+        """Between probes: probe at once when a window of batches is 1.5 times slower than expected."""
+        self._recent.add(seconds)
+        if self._recent.seconds < self.window:
+            return
+        if self._recent.mean > 1.5 * self._expected:
+            self._next_probe, self.period = self.clock(), self.base_period
+        self._recent = _Tally()
 
     def _use(self, n: int) -> None:
         if n != self.threads:

@@ -1,6 +1,9 @@
-"""The BLAS thread tuner: probes each count, keeps the fastest, re-probes, restores the original count."""
+"""The BLAS thread tuner: probes each count by time, keeps the fastest on average, re-probes when the
+load changes, probes less often while its choice holds, and restores the original count."""
 
+import itertools
 
+import numpy  # noqa: F401  (loads the BLAS that threadpoolctl looks for)
 import pytest
 
 from engine.threads import ThreadTuner
@@ -35,33 +38,72 @@ class FakeClock:
 
 
 def _train(tuner, seconds_per_batch, batches):
+    """Runs ``batches`` fake batches; ``seconds_per_batch[threads]`` is a number or an iterator."""
     for _ in range(batches):
         tuner.start_batch()
-        tuner.clock.now += seconds_per_batch[tuner.threads]
+        seconds = seconds_per_batch[tuner.threads]
+        tuner.clock.now += seconds if isinstance(seconds, float) else next(seconds)
         tuner.end_batch()
+
+
+def _tuner(blas, **settings):
+    return ThreadTuner([1, 2], controller=blas, clock=FakeClock(), **settings)
 
 
 @pytest.mark.parametrize("fast", [1, 2])
 def test_the_faster_count_is_kept_after_a_probe(fast):
     blas = FakeBlas()
-    slow = 3 - fast
-    with ThreadTuner([1, 2], probe=2, period=60, controller=blas, clock=FakeClock()) as tuner:
-        _train(tuner, {fast: 0.001, slow: 0.006}, batches=4)  # the probe: 1, 2, 1, 2
-        assert blas.history[:5] == [2, 1, 2, 1, 2]  # 2 on entry, then alternating
-        assert tuner.threads == fast
-        _train(tuner, {fast: 0.001, slow: 0.006}, batches=5)
-        assert tuner.threads == fast  # no new probe within the period
+    with _tuner(blas, chunk=0.01, rounds=2, period=60) as tuner:
+        _train(tuner, {fast: 0.001, 3 - fast: 0.006}, batches=30)
+        assert blas.history[:3] == [2, 1, 2]  # 2 on entry, then turns of 1 and 2 threads
+        assert tuner.choices == [fast] and tuner.threads == fast and not tuner.probing
+        _train(tuner, {fast: 0.001, 3 - fast: 0.006}, batches=50)
+        assert tuner.choices == [fast]  # no new probe within the period
     assert blas.restored
+
+
+def test_rare_very_slow_batches_count_against_a_thread_count():
+    """Two threads with a busy core: most batches as fast as one thread's, one in ten 60 times slower."""
+    blas = FakeBlas()
+    two_threads = itertools.cycle([0.0009] * 9 + [0.06])  # median 0.9 ms, mean 6.8 ms
+    with _tuner(blas, chunk=0.1, rounds=3, period=60) as tuner:
+        _train(tuner, {1: 0.001, 2: two_threads}, batches=600)
+        assert tuner.choices == [1]
 
 
 def test_a_new_probe_follows_a_change_of_load():
     blas = FakeBlas()
-    with ThreadTuner([1, 2], probe=1, period=0.01, controller=blas, clock=FakeClock()) as tuner:
-        _train(tuner, {1: 0.005, 2: 0.001}, batches=2)
-        assert tuner.threads == 2
-        tuner.clock.now += 0.25  # past the next probe: 20 times the 6 ms the first probe took
-        _train(tuner, {1: 0.001, 2: 0.005}, batches=2)  # another process took a core
-        assert tuner.threads == 1
+    with _tuner(blas, chunk=0.01, rounds=1, period=1) as tuner:
+        _train(tuner, {1: 0.005, 2: 0.001}, batches=15)
+        assert tuner.choices == [2]
+        tuner.clock.now += 1.0  # past the period
+        _train(tuner, {1: 0.001, 2: 0.005}, batches=15)  # another process took a core
+        assert tuner.choices == [2, 1] and tuner.threads == 1
+
+
+def test_probes_come_less_often_while_the_choice_holds():
+    blas = FakeBlas()
+    with _tuner(blas, chunk=0.01, rounds=1, period=1, max_period=4) as tuner:
+        periods = []
+        for _ in range(4):
+            _train(tuner, {1: 0.005, 2: 0.001}, batches=20)
+            periods.append(tuner.period)
+            tuner.clock.now += tuner.period
+        assert tuner.choices == [2, 2, 2, 2] and periods == [1, 2, 4, 4]
+        _train(tuner, {1: 0.001, 2: 0.005}, batches=20)  # the load changed: back to short periods
+        assert tuner.choices[-1] == 1 and tuner.period == 1
+
+
+def test_a_slower_window_brings_the_next_probe_forward_but_single_spikes_do_not():
+    blas = FakeBlas()
+    with _tuner(blas, chunk=0.01, rounds=1, period=60, window=0.1) as tuner:
+        _train(tuner, {1: 0.004, 2: 0.001}, batches=20)
+        assert tuner.choices == [2]
+        spiky = itertools.cycle([0.001] * 99 + [0.02])  # a repaint now and then: 1.2 ms on average
+        _train(tuner, {1: 0.004, 2: spiky}, batches=500)
+        assert tuner.choices == [2]
+        _train(tuner, {1: 0.002, 2: 0.006}, batches=200)  # long before the period is over
+        assert tuner.choices == [2, 1]
 
 
 def test_one_candidate_is_used_throughout_and_bad_settings_are_refused():
@@ -69,8 +111,10 @@ def test_one_candidate_is_used_throughout_and_bad_settings_are_refused():
     with ThreadTuner([1], controller=blas, clock=FakeClock()) as tuner:
         _train(tuner, {1: 0.0}, batches=3)
     assert blas.history == [1] and blas.restored
-    with pytest.raises(ValueError, match="probe >= 1"):
-        ThreadTuner([1, 2], probe=0)
+    with pytest.raises(ValueError, match="rounds >= 1"):
+        ThreadTuner([1, 2], rounds=0)
+    with pytest.raises(ValueError, match="period <= max_period"):
+        ThreadTuner([1, 2], period=10, max_period=5)
 
 
 def test_the_real_blas_count_is_restored():
@@ -82,12 +126,3 @@ def test_the_real_blas_count_is_restored():
         assert set(during) <= {1}
     after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert after == before
-
-
-def test_batches_slowing_down_bring_the_next_probe_forward():
-    blas = FakeBlas()
-    with ThreadTuner([1, 2], probe=1, period=60, controller=blas, clock=FakeClock()) as tuner:
-        _train(tuner, {1: 0.001, 2: 0.004}, batches=2)
-        assert tuner.threads == 1
-        _train(tuner, {1: 0.006, 2: 0.001}, batches=12)  # long before the period is over
-        assert tuner.threads == 2
