@@ -18,6 +18,7 @@ from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
 from mnist_gui.settings import AppSettings
 from mnist_gui.state.dataset_hub import DatasetHub
+from mnist_gui.state.focus import ImageFocus
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
@@ -37,8 +38,9 @@ REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download 
 class MainWindow(QMainWindow):
     """The app's window. ``MainWindow(data_dir=None)`` shows at once and loads in the background.
 
-    It creates the state every panel shares (``datasets``, ``hub``, ``runs``) and hands each panel
-    the state it uses in its constructor; panels connect to it themselves.
+    It creates the state every panel shares (``datasets``, ``hub``, ``runs``, and ``focus``, the
+    image opened with "Open in Inside") and hands each panel the state it uses in its constructor;
+    panels connect to it themselves.
     """
 
     dataset_changed = Signal(object)  # engine.dataset.Dataset
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self.datasets.dataset_changed.connect(self.status.set_dataset)
         self.hub = ModelHub(self)
         self.runs = RunsModel(self)
+        self.focus = ImageFocus(self)
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
@@ -84,7 +87,7 @@ class MainWindow(QMainWindow):
     # --- assembling -------------------------------------------------------------------------
 
     def _add_default_panels(self):
-        self.data_panel = DataPanel(self.datasets)
+        self.data_panel = DataPanel(self.datasets, self.focus)
         self.means_panel = MeansPanel(self.datasets)
         self.add_panel("data", "Data", self.data_panel, "data", "Ctrl+1",
                        "Browse every image of the dataset")
@@ -92,14 +95,14 @@ class MainWindow(QMainWindow):
                        "The average digit of each class and the simplest classifier")
         self.training_view = TrainingView(self.datasets, self.hub, self.runs)
         self.draw_view = DrawView(self.datasets, self.hub)
-        self.evaluate_view = EvaluateView(self.datasets, self.hub)
+        self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus)
         self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
                        "Build a network, train it and watch it learn")
         self.add_panel("draw", "Draw", self.draw_view, "draw", "Ctrl+4",
                        "Draw a digit and see what the network reads")
         self.add_panel("evaluate", "Evaluate", self.evaluate_view, "evaluate", "Ctrl+5",
                        "Confusion matrix, mistakes, and what the hidden units learned")
-        self.inside_view = InsideView(self.datasets, self.hub, self.runs)
+        self.inside_view = InsideView(self.datasets, self.hub, self.runs, self.focus)
         self.add_panel("inside", "Inside the network", self.inside_view, "inside", "Ctrl+6",
                        "One gradient step in slow motion, gradients per layer, the hidden space, saliency")
         self._connect_model_panels()
@@ -110,7 +113,8 @@ class MainWindow(QMainWindow):
         self.navigator.show_panel("data")
 
     def _connect_model_panels(self):
-        """Model files in the File menu; evaluate -> browser or canvas; the drawing -> activations."""
+        """Model files in the File menu; evaluate -> browser or canvas; the drawing -> activations;
+        an opened image -> the Inside panel."""
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
         self.draw_view.drawing_changed.connect(self.inside_view.set_drawing)
         self.inside_view.preset_requested.connect(self.use_preset)
+        self.focus.opened.connect(lambda _image: self.show_panel("inside"))
 
     def use_preset(self, name: str):
         """Fill the network builder with an engine preset and show it, ready to Start."""

@@ -163,7 +163,8 @@ class ImageGallery(QWidget):
         self.canvas_button = QPushButton("Open on the drawing canvas")
         self.browser_button.clicked.connect(lambda: self._open_in_browser(self.current_row()))
         self.canvas_button.clicked.connect(lambda: self._open_on_canvas(self.current_row()))
-        buttons = QHBoxLayout()
+        self._extra_actions: list[tuple[str, str, object, QPushButton]] = []  # add_image_action
+        buttons = self._buttons = QHBoxLayout()
         buttons.addWidget(QLabel("Selected image:"))
         buttons.addWidget(self.browser_button)
         buttons.addWidget(self.canvas_button)
@@ -200,6 +201,8 @@ class ImageGallery(QWidget):
         has = 0 <= self.current_row() < self.model.rowCount()
         self.browser_button.setEnabled(has)
         self.canvas_button.setEnabled(has)
+        for *_, button in self._extra_actions:
+            button.setEnabled(has)
 
     def _open_in_browser(self, row: int):
         if 0 <= row < self.model.rowCount():
@@ -213,7 +216,32 @@ class ImageGallery(QWidget):
         row = self.view.indexAt(pos).row()
         if row < 0:
             return
+        menu = self.image_menu(row)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def image_menu(self, row: int) -> QMenu:
+        """The context menu of image ``row`` (what a right-click on it shows)."""
         menu = QMenu(self)
         menu.addAction("Show in the data browser", lambda: self._open_in_browser(row))
         menu.addAction("Open on the drawing canvas", lambda: self._open_on_canvas(row))
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.setToolTipsVisible(True)
+        for text, tip, slot, _ in self._extra_actions:
+            menu.addAction(text, lambda s=slot: self._run_extra(s, row)).setToolTip(tip)
+        return menu
+
+    # --- more things to do with an image, added by the panel that shows the gallery ----------
+
+    def add_image_action(self, text: str, tip: str, slot) -> QPushButton:
+        """Offer ``slot(row)`` on an image: in its context menu, and as a button for the selected one."""
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.clicked.connect(lambda: self._run_extra(slot, self.current_row()))
+        self._buttons.insertWidget(self._buttons.count() - 1, button)  # before the stretch
+        self._extra_actions.append((text, tip, slot, button))
+        self._update_buttons()
+        return button
+
+    def _run_extra(self, slot, row: int):
+        if 0 <= row < self.model.rowCount():
+            slot(row)

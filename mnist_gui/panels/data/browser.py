@@ -7,7 +7,7 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate
+from PySide6.QtWidgets import QListView, QMenu, QStyle, QStyledItemDelegate
 
 from mnist_gui.widgets.imaging import gray_image
 
@@ -15,6 +15,8 @@ IMAGE_INDEX_ROLE = Qt.UserRole          # the row's index into the split
 LABEL_ROLE = Qt.UserRole + 1            # the row's class index
 CACHE_SIZE = 4000                       # rendered thumbnails kept; a screenful is a few hundred
 PADDING = 3                             # logical pixels around each thumbnail
+OPEN_IN_INSIDE_TIP = ("Look inside the network with this image: one training step on it in slow "
+                      "motion, and which pixels the network looks at")
 
 
 class ThumbnailModel(QAbstractListModel):
@@ -210,3 +212,33 @@ class DatasetBrowser(QListView):
             event.accept()
             return
         super().wheelEvent(event)
+
+    # --- opening an image in the Inside panel ------------------------------------------------
+
+    open_requested = Signal(int)   # index into the split: "Open in Inside" (menu or double-click)
+
+    def offer_open_in_inside(self):
+        """A right-click menu with "Open in Inside" on every tile; a double-click opens it too."""
+        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._show_open_menu)
+        self.doubleClicked.connect(lambda index: self.open_requested.emit(self._model.image_index(index.row())))
+        self.setToolTip(self.toolTip() + " Double-click (or right-click) one to open it in Inside the network.")
+
+    def open_menu(self, pos) -> QMenu | None:
+        """The context menu of the tile at ``pos`` (viewport coordinates), which it selects; None off a tile."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return None
+        self.setCurrentIndex(index)
+        image_index = self._model.image_index(index.row())
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        action = menu.addAction("Open in Inside", lambda: self.open_requested.emit(image_index))
+        action.setToolTip(OPEN_IN_INSIDE_TIP)
+        return menu
+
+    def _show_open_menu(self, pos):
+        menu = self.open_menu(pos)
+        if menu is not None:
+            menu.exec(self.viewport().mapToGlobal(pos))
+            menu.deleteLater()

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.panels.data.browser import DatasetBrowser
+from mnist_gui.panels.data.browser import OPEN_IN_INSIDE_TIP, DatasetBrowser
 from mnist_gui.panels.data.class_counts import ClassCounts
 from mnist_gui.panels.data.source_banner import SourceBanner
+from mnist_gui.state.focus import describe
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.pixel_view import PixelView
 
@@ -33,14 +34,16 @@ class DataPanel(QWidget):
     """Thumbnails of a whole split on the left, the selected image large on the right.
 
     Never loads files: it shows the DatasetHub's dataset. User intent about the data source
-    (download, choose a folder, offline digits) goes out through the banner's signals.
+    (download, choose a folder, offline digits) goes out through the banner's signals; an image
+    to look inside the network with goes to the ``focus`` (an ImageFocus) if one is given.
     """
 
     image_shown = Signal(str, int)  # split, index into it (-1 for none)
 
-    def __init__(self, datasets, parent=None):
+    def __init__(self, datasets, focus=None, parent=None):
         super().__init__(parent)
         self.datasets = datasets
+        self.focus = focus  # an ImageFocus: "Open in Inside" sends images there (none: no such action)
         self._dataset = None
         self.banner = SourceBanner(self)
         self.browser = DatasetBrowser(self)
@@ -54,6 +57,8 @@ class DataPanel(QWidget):
             self._on_dataset_changed(datasets.dataset)
         self._connect()
         self.set_zoom(ZOOM_DEFAULT)
+        if focus is not None:
+            self._offer_open_in_inside()
 
     def _build_controls(self):
         self.split_selector = QComboBox(objectName="splitSelector")
@@ -95,7 +100,9 @@ class DataPanel(QWidget):
         right = QWidget()
         side = self._side = QVBoxLayout(right)
         side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.info)
+        self._detail_header = QHBoxLayout()
+        self._detail_header.addWidget(self.info, 1)
+        side.addLayout(self._detail_header)
         side.addWidget(self.detail, 3)
         row = QHBoxLayout()
         row.addWidget(self.readout, 1)
@@ -242,3 +249,26 @@ class DataPanel(QWidget):
         self.detail.set_show_values(on)
         if on and not self.detail.can_print_values():
             self.readout.setText("Make the window larger to read every value")
+
+    # --- "Open in Inside": the selected image goes to the ImageFocus -------------------------
+
+    def _offer_open_in_inside(self):
+        self.open_inside_button = QPushButton("Open in Inside", objectName="openInInsideButton")
+        self.open_inside_button.setToolTip(OPEN_IN_INSIDE_TIP + " (or double-click or right-click a tile)")
+        self.open_inside_button.clicked.connect(lambda: self.open_in_inside(self.browser.selected_image()))
+        self.open_inside_button.setEnabled(self.browser.selected_image() >= 0)
+        self.browser.image_selected.connect(lambda i: self.open_inside_button.setEnabled(i >= 0))
+        self._detail_header.addWidget(self.open_inside_button)
+        self.browser.offer_open_in_inside()
+        self.browser.open_requested.connect(self.open_in_inside)
+
+    def open_in_inside(self, image_index: int) -> bool:
+        """Open image ``image_index`` of the current split in the focus (the Inside panel looks at it)."""
+        if self.focus is None or self._dataset is None or image_index < 0:
+            return False
+        split = self.current_split()
+        images, labels = self._dataset.split(split)
+        label = int(labels[image_index])
+        self.focus.open(images[image_index], label,
+                        describe(split, image_index, str(self._dataset.class_names[label])), split, image_index)
+        return True

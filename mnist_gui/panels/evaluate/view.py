@@ -26,17 +26,18 @@ class EvaluateView(QWidget):
 
     ``open_in_browser(split, index)`` and ``open_on_canvas(image)`` ask the main window to show
     an image in the Data panel or on the Draw panel's canvas; ``evaluated(Evaluation)`` fires
-    when new results are shown.
+    when new results are shown. Given an ImageFocus (``focus``), a mistake can be opened in Inside.
     """
 
     open_in_browser = Signal(str, int)
     open_on_canvas = Signal(object)
     evaluated = Signal(object)
 
-    def __init__(self, datasets, hub, parent: QWidget | None = None):
+    def __init__(self, datasets, hub, focus=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("evaluateView")
         self.datasets, self.hub = datasets, hub
+        self.focus = focus  # an ImageFocus, where "Open in Inside" on a mistake sends it
         self._dataset = None
         self._evaluation: Evaluation | None = None
         self._stale = True  # the results shown are not those of the current network and dataset
@@ -68,7 +69,7 @@ class EvaluateView(QWidget):
         self.runner.busy.connect(self.busy.show)
         self.runner.idle.connect(self.busy.hide)
         self.confusion = ConfusionView()
-        self.mistakes = MistakesView()
+        self.mistakes = MistakesView(self.focus)
         self.weights = WeightsView()
         for view in (self.confusion, self.mistakes):
             view.open_in_browser.connect(self.open_in_browser)

@@ -1,6 +1,6 @@
 """What the network looks at: the input gradient of a class's score over the image, and the nudge that flips it.
 
-For the drawing on the Draw panel (or an image sent here), the engine's ``input_gradient`` says
+For the drawing on the Draw panel (or an image opened with "Open in Inside"), the engine's ``input_gradient`` says
 which pixels would raise (red) or lower (blue) the chosen class's score; ``nudge`` changes the
 pixels a few grey levels at a time until the network reads another class: an adversarial example.
 """
@@ -178,8 +178,9 @@ class SaliencyView(LazyView):
         if network is None:
             return "No network yet: train or load one first."
         if image is None:
-            return ("Draw a digit on the Draw panel (or open an image on the canvas from Evaluate): "
-                    "what the network looks at in it appears here.")
+            return ("Draw a digit on the Draw panel, or right-click an image in the Data panel or among "
+                    "Evaluate's mistakes and choose Open in Inside: what the network looks at in it "
+                    "appears here.")
         if image.size != network.spec.input_size:
             return f"This network takes {network.spec.input_size} pixels, the image has {image.size}."
         return ""

@@ -35,7 +35,9 @@ from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.workers.inside import CheckResult, TraceResult, check_job, trace_job
 from mnist_gui.workers.worker import TaskRunner
 
-TRAINING, RANDOM, DRAWING = "training", "random", "drawing"
+TRAINING, RANDOM, DRAWING, OPENED = "training", "random", "drawing", "opened"
+NOTHING_OPENED = ("No image opened yet: right-click an image in the Data panel or among Evaluate's "
+                  "mistakes and choose Open in Inside.")
 ANY_CLASS = -1
 
 
@@ -55,6 +57,7 @@ class StepView(LazyView):
         self._trace: StepTrace | None = None
         self._traced_network = None
         self._drawing: np.ndarray | None = None
+        self._opened = None  # a FocusedImage, from "Open in Inside" on another panel
         self._rng = np.random.default_rng()
         self.runner = TaskRunner(self, "inside-step")
         self.runner.succeeded.connect(self._on_result)
@@ -83,7 +86,13 @@ class StepView(LazyView):
         self.source.addItem("Training image number", TRAINING)
         self.source.addItem("A random training image", RANDOM)
         self.source.addItem("The drawing on the Draw panel", DRAWING)
+        self.source.addItem("The opened image", OPENED)
+        self.source.setItemData(self.source.count() - 1, "The image last opened with Open in Inside, from "
+                                "the Data panel or Evaluate's mistakes", Qt.ToolTipRole)
         self.source.setToolTip("Which image the step learns from")
+        self.opened_label = QLabel(objectName="stepOpened")
+        self.opened_label.setToolTip("The image opened with Open in Inside (from the Data panel or "
+                                     "Evaluate's mistakes)")
         self.index = QSpinBox(objectName="stepIndex", minimum=0, maximum=0, keyboardTracking=False)
         self.index.setToolTip("The number of the training image (0 is the first)")
         self.class_filter = QComboBox(objectName="stepClass")
@@ -97,7 +106,8 @@ class StepView(LazyView):
                                  singleStep=0.01, value=0.1, keyboardTracking=False)
         self.lr.setToolTip("The learning rate of this one step (the latest run's rate by default)")
         row = QHBoxLayout()
-        for text, widget in (("Image:", self.source), ("", self.index), ("", self.class_filter),
+        for text, widget in (("Image:", self.source), ("", self.index), ("", self.opened_label),
+                             ("", self.class_filter),
                              ("", self.random_button), ("learn it as", self.label),
                              ("learning rate", self.lr)):
             if text:
@@ -208,6 +218,7 @@ class StepView(LazyView):
     # --- the image --------------------------------------------------------------------------
 
     def _on_dataset_changed(self, dataset):
+        self._set_opened(None)  # its label and description belong to the dataset it came from
         names = [] if dataset is None else list(dataset.class_names)
         n = 0 if dataset is None else len(dataset.train_labels)
         self.index.blockSignals(True)
@@ -232,6 +243,19 @@ class StepView(LazyView):
         if self.source.currentData() == DRAWING:
             self._on_image_chosen()
 
+    def show_opened(self, focused) -> None:
+        """Trace the step on an image opened elsewhere (a FocusedImage): its pixels, learnt as its label."""
+        self._set_opened(focused)
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(self.source.findData(OPENED))
+        self.source.blockSignals(False)
+        self._show_source_fields()
+        self._on_image_chosen()
+
+    def _set_opened(self, focused):
+        self._opened = focused
+        self.opened_label.setText("(nothing opened yet)" if focused is None else focused.description)
+
     def show_training_image(self, index: int):
         """Trace the step on training image ``index``."""
         self.source.setCurrentIndex(self.source.findData(TRAINING))
@@ -253,6 +277,7 @@ class StepView(LazyView):
     def _show_source_fields(self):
         source = self.source.currentData()
         self.index.setVisible(source == TRAINING)
+        self.opened_label.setVisible(source == OPENED)
         self.class_filter.setVisible(source == RANDOM)
         self.random_button.setVisible(source == RANDOM)
 
@@ -267,6 +292,9 @@ class StepView(LazyView):
         """The chosen image (h, w) uint8 and its true label (None for a drawing), or (None, None)."""
         if self.source.currentData() == DRAWING:
             return self._drawing, None
+        if self.source.currentData() == OPENED:
+            opened = self._opened
+            return (None, None) if opened is None else (opened.image, opened.label)
         dataset = self.datasets.dataset
         if dataset is None or len(dataset.train_labels) == 0:
             return None, None
@@ -317,8 +345,8 @@ class StepView(LazyView):
             return ("No network yet: train one on the Network and training panel (a single epoch is "
                     "enough), or load one, then walk through one of its steps here.")
         if image is None:
-            return ("Draw a digit on the Draw panel first." if self.source.currentData() == DRAWING
-                    else "Load a dataset to choose a training image.")
+            return {DRAWING: "Draw a digit on the Draw panel first.", OPENED: NOTHING_OPENED}.get(
+                self.source.currentData(), "Load a dataset to choose a training image.")
         if image.size != network.spec.input_size:
             return f"This network takes {network.spec.input_size} pixels, the image has {image.size}."
         return ""

@@ -1,8 +1,10 @@
 """The "Inside the network" panel: four views of the mechanism of learning, as tabs.
 
-``InsideView(datasets, hub, runs)`` assembles the step in slow motion, the live training dynamics,
-the hidden space and the saliency views. Each computes (in its own job) only while it is on
-screen, so the panel costs a training run nothing while it is hidden.
+``InsideView(datasets, hub, runs, focus)`` assembles the step in slow motion, the live training
+dynamics, the hidden space and the saliency views. Each computes (in its own job) only while it is
+on screen, so the panel costs a training run nothing while it is hidden. An image opened elsewhere
+("Open in Inside" in the Data panel or Evaluate's mistakes reaches the ``focus``) becomes the
+step's input and the image the saliency view looks at.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ TABS = ("step", "dynamics", "embedding", "saliency")
 
 
 class InsideView(QWidget):
-    """The panel (objectName ``insideView``). ``set_drawing(image)`` takes the Draw panel's drawing.
+    """The panel (objectName ``insideView``). ``set_drawing(image)`` takes the Draw panel's drawing;
+    ``focus`` (an ImageFocus, optional) brings images opened on other panels.
 
     ``preset_requested(name)`` asks for an engine preset in the network builder (wired by the
     main window).
@@ -31,9 +34,11 @@ class InsideView(QWidget):
 
     preset_requested = Signal(str)
 
-    def __init__(self, datasets, hub, runs, parent: QWidget | None = None):
+    def __init__(self, datasets, hub, runs, focus=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insideView")
+        self._drawing: np.ndarray | None = None
+        self._looking_at_opened = False  # the saliency view shows an opened image, not the drawing
         self.step_view = StepView(datasets, hub, runs)
         self.dynamics_view = DynamicsView(runs)
         self.embedding_view = EmbeddingView(datasets, hub)
@@ -51,6 +56,9 @@ class InsideView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
         self._apply_palette()
+        datasets.dataset_changed.connect(self._on_dataset_changed)
+        if focus is not None:
+            focus.opened.connect(self._on_image_opened)
 
     def _apply_palette(self):
         for plot in self.findChildren(pg.PlotWidget):
@@ -66,10 +74,31 @@ class InsideView(QWidget):
         self.tabs.setCurrentIndex(TABS.index(key))
 
     def set_drawing(self, image: np.ndarray | None) -> None:
-        """The Draw panel's drawing as the network reads it ((h, w) uint8), or None."""
+        """The Draw panel's drawing as the network reads it ((h, w) uint8), or None.
+
+        The saliency view looks at the latest of the drawing and an opened image: the Draw panel
+        sends its drawing again with every new network, which must not replace an opened image.
+        """
+        new = not _same(image, self._drawing)
+        self._drawing = image
         self.step_view.set_drawing(image)
         self.embedding_view.set_drawing(image)
-        self.saliency_view.set_image(image, "the drawing")
+        if new or not self._looking_at_opened:
+            self._looking_at_opened = False
+            self.saliency_view.set_image(image, "the drawing")
+
+    def _on_image_opened(self, focused) -> None:
+        """An image opened with "Open in Inside" (a FocusedImage): the step and the saliency take it."""
+        self.step_view.show_opened(focused)
+        self._looking_at_opened = True
+        self.saliency_view.set_image(focused.image, focused.description)
+        if self.tabs.currentWidget() not in (self.step_view, self.saliency_view):
+            self.show_tab("step")
+
+    def _on_dataset_changed(self, _dataset) -> None:
+        if self._looking_at_opened:  # the opened image belonged to the old dataset
+            self._looking_at_opened = False
+            self.saliency_view.set_image(self._drawing, "the drawing")
 
     def runners(self) -> list[TaskRunner]:
         return [self.step_view.runner, self.embedding_view.runner, self.saliency_view.runner]
@@ -84,3 +113,7 @@ class InsideView(QWidget):
         """Stop the redraw timer and every job; True if all ended within ``timeout_ms``."""
         self.stop_timers()
         return shutdown_all(self.runners(), timeout_ms)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is b or (a is not None and b is not None and np.array_equal(a, b))
