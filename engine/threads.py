@@ -9,14 +9,15 @@ so the trainer measures by time, not by count:
 
     a probe gives each candidate thread count ``rounds`` turns of at least ``chunk`` seconds of batches,
     alternating (1, n, n, 1, 1, n), and keeps the count with the lowest mean seconds per batch (the mean,
-    not the median: throughput pays for the rare slow batches). The next probe comes after ``period``
+    not the median: throughput pays for the rare slow batches). A round that leaves every other count
+    1.5 times slower than the best ends the probe early. The next probe comes after ``period``
     seconds, twice as late each time the same count wins again (up to ``max_period``), and at least
     20 times as long as the probe took; or sooner, when a window of ``window`` seconds of batches is
     1.5 times slower than the probe measured (the load changed).
 
-On a quiet machine a probe costs ``rounds * chunk`` seconds at the slower count every period (under 1%
-of the time); with a core busy it costs as much at the collapsing count. Thread counts are process-wide:
-the count in force before is restored at the end.
+A probe costs at most ``rounds * chunk`` seconds at the slower count, and one ``chunk`` when the
+difference is plain (two threads on a busy core, or one thread on a quiet machine with large
+matrices). Thread counts are process-wide: the count in force before is restored at the end.
 """
 
 from __future__ import annotations
@@ -145,8 +146,15 @@ class ThreadTuner:
             return
         self._plan.pop(0)
         self._turn = 0.0
+        if len(self._plan) % len(self.candidates) == 0 and self._decided():
+            self._plan = []
         if not self._plan:
             self._choose()
+
+    def _decided(self) -> bool:
+        """After a round: whether every other count is already 1.5 times slower than the best."""
+        means = sorted(tally.mean for tally in self._tallies.values())
+        return means[1] > 1.5 * means[0]
 
     def _choose(self) -> None:
         """The probe is over: keep the fastest count until the next one."""

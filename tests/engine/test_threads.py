@@ -71,6 +71,16 @@ def test_rare_very_slow_batches_count_against_a_thread_count():
         assert tuner.choices == [1]
 
 
+def test_a_plain_difference_ends_the_probe_after_one_round_a_close_one_takes_all_rounds():
+    plain, close = FakeBlas(), FakeBlas()
+    with _tuner(plain, chunk=0.01, rounds=3, period=60) as tuner:
+        _train(tuner, {1: 0.001, 2: 0.006}, batches=40)
+        assert tuner.choices == [1] and plain.history == [2, 1, 2, 1]  # entry, 1, 2, chosen
+    with _tuner(close, chunk=0.01, rounds=3, period=60) as tuner:
+        _train(tuner, {1: 0.001, 2: 0.0012}, batches=60)
+        assert tuner.choices == [1] and close.history == [2, 1, 2, 1, 2, 1]  # turns 1 2 | 2 1 | 1 2
+
+
 def test_a_new_probe_follows_a_change_of_load():
     blas = FakeBlas()
     with _tuner(blas, chunk=0.01, rounds=1, period=1) as tuner:
