@@ -504,7 +504,7 @@ class GripHandle(QSplitterHandle):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(Qt.NoPen)
-        painter.setBrush(self.palette().color(QPalette.Dark))
+        painter.setBrush(self.palette().color(QPalette.PlaceholderText))
         centre = QPointF(self.rect().center())
         for step in range(-3, 4):
             offset = QPointF(0, 6 * step) if self.orientation() == Qt.Horizontal else QPointF(6 * step, 0)
