@@ -329,7 +329,8 @@ class TrainingPlots(QWidget):
             # entries fill the legend's grid row by row: a column is as wide as its widest entry
             # (sample, spacing, text). The legend's own width is its layout cell's, no measure.
             widths = [30 + label.item.boundingRect().width() for _, label in legend.items]
-            room = plot.width() - 13 - 1 - RIGHT_MARGIN  # the margins (2 x 9 + the plot's) less the last spacing
+            # less the legend's margins (2 x 9) and the plot's (1 + RIGHT_MARGIN), plus the last spacing (5)
+            room = plot.width() - (18 + 1 + RIGHT_MARGIN - 5)
             columns = next((c for c in range(len(widths), 0, -1)
                             if sum(max(widths[j::c]) for j in range(c)) <= room), 1)
             if columns != legend.columnCount:

@@ -94,7 +94,7 @@ class TrainingView(QWidget):
         right.setHandleWidth(9)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
-        right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows; drag to resize
+        right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
