@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import engine.memory
@@ -83,7 +83,7 @@ def test_an_export_to_a_missing_folder_names_the_file(trained, monkeypatch, tmp_
 def test_a_png_that_cannot_be_made_is_reported_not_ignored(trained, monkeypatch, tmp_path):
     path = tmp_path / "plots.png"
     choose(monkeypatch, path)
-    monkeypatch.setattr(QPixmap, "save", lambda *args: False)
+    monkeypatch.setattr(QImage, "save", lambda *args: False)
     trained._ask_export_png()
     assert str(path) in dialog_text(trained) and not path.exists()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.atomic import write_bytes_atomically
@@ -18,6 +19,10 @@ from mnist_gui.widgets.plot_style import follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
+EXPORT_SCALE = 2.0  # an exported picture has at least twice the pixels of the plots on screen...
+SLIDE_WIDTH = 1920  # ...and at least the width of a full-HD slide
+SCREEN_DOTS_PER_METRE = 3780  # 96 dpi
+RIGHT_MARGIN = 12  # pixels between a plot's axes box and its right edge
 TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while the network is "
                  "still improving, so at epoch 1 training can look worse than validation, which "
                  "is measured at the end of the epoch.")
@@ -31,22 +36,51 @@ def _pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
 
 class _RunCurves:
     """The plot items of one run: batch loss raw and smoothed, epoch train/validation loss and
-    accuracy, and the final test accuracy. Created once; ``update_*`` only calls ``setData``."""
+    accuracy, and the final test accuracy. Created once; ``update_*`` only calls ``setData``.
+
+    A run whose curves are those of an earlier run (a rerun with the same settings and seed) is
+    drawn as a *repeat*: dashed lines and smaller markers over the earlier run's, so both show.
+    """
 
     def __init__(self, run: RunRecord, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
         c = run.colour
+        self.colour, self.repeat, self._epochs = c, False, 0
         self.raw = _curve(loss_plot, _pen(c, 1, alpha=70))
-        self.smooth = _curve(loss_plot, _pen(c, 2))
+        self.smooth = _curve(loss_plot, None)
         # training: thin, dashed, pale, hollow circles; validation: thick, solid, filled squares
-        self.train_loss = _curve(loss_plot, _pen(c, 1.5, Qt.DashLine, alpha=160), symbol="o", colour=c,
-                                 hollow=True)
-        self.val_loss = _curve(loss_plot, _pen(c, 3), symbol="s", colour=c)
-        self.train_acc = _curve(accuracy_plot, _pen(c, 1.5, Qt.DashLine, alpha=160), symbol="o", colour=c,
-                                hollow=True)
-        self.val_acc = _curve(accuracy_plot, _pen(c, 3), symbol="s", colour=c)
+        self.train_loss = _curve(loss_plot, None, symbol="o", colour=c, hollow=True)
+        self.val_loss = _curve(loss_plot, None, symbol="s", colour=c)
+        self.train_acc = _curve(accuracy_plot, None, symbol="o", colour=c, hollow=True)
+        self.val_acc = _curve(accuracy_plot, None, symbol="s", colour=c)
         self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
         self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
                       self.val_acc, self.test_acc)
+        self._apply_style()
+
+    def set_repeat(self, repeat: bool) -> None:
+        """Draw the run as a repeat of an earlier run (dashed, smaller markers) or normally."""
+        if repeat != self.repeat:
+            self.repeat = repeat
+            self._apply_style()
+
+    def _apply_style(self):
+        c, repeat = self.colour, self.repeat
+        self.smooth.setPen(_pen(c, 2, Qt.DashLine if repeat else Qt.SolidLine))
+        for item in (self.train_loss, self.train_acc):
+            item.setPen(_pen(c, 1.5, Qt.DotLine if repeat else Qt.DashLine, alpha=160))
+        for item in (self.val_loss, self.val_acc):
+            item.setPen(_pen(c, 3, Qt.DashLine if repeat else Qt.SolidLine))
+        self.test_acc.setSymbolSize(18 * self._shrink())
+        self._size_markers()
+
+    def _shrink(self) -> float:
+        """A repeat's markers are smaller, so the earlier run's show around them."""
+        return 0.55 if self.repeat else 1.0
+
+    def _size_markers(self):
+        size = marker_size(self._epochs) * self._shrink()
+        for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+            item.setSymbolSize(size)
 
     def update_batches(self, run: RunRecord):
         self.raw.setData(run.raw.x(), run.raw.y())
@@ -59,9 +93,8 @@ class _RunCurves:
         self.train_acc.setData(x, 100 * y)
         x, y = run.epoch_series("val_accuracy")
         self.val_acc.setData(x, 100 * y)
-        size = marker_size(len(run.epochs))
-        for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
-            item.setSymbolSize(size)
+        self._epochs = len(run.epochs)
+        self._size_markers()
         if run.test_accuracy is not None:
             self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
         else:
@@ -178,8 +211,12 @@ class _RangeKeeper:
         self.follow = False
 
     def resume(self):
-        self.follow, self._last = True, None
+        self.reset()
         self._refit()
+
+    def reset(self):
+        """Follow again, and set the range at the next ``apply`` even if it is the same."""
+        self.follow, self._last = True, None
 
     def apply(self, x_range, y_range):
         wanted = (tuple(x_range), tuple(y_range))
@@ -189,12 +226,14 @@ class _RangeKeeper:
 
 
 class TrainingPlots(QWidget):
-    """``lossPlot`` and ``accuracyPlot`` side by side, with a log-scale toggle and hover read-outs."""
+    """``lossPlot`` and ``accuracyPlot`` side by side, with a log-scale toggle, a choice of what
+    the epoch axis frames (every shown run, or the selected one) and hover read-outs."""
 
     def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
         self._curves: dict[int, _RunCurves] = {}
         self._runs: dict[int, RunRecord] = {}
+        self._selected: RunRecord | None = None
         self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
         self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=100.5)
@@ -210,6 +249,12 @@ class TrainingPlots(QWidget):
         self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements "
                                   "become visible")
         self.log_scale.toggled.connect(self.set_log_scale)
+        self.frame_selected = QCheckBox("Frame selected run", objectName="frameSelected")
+        self.frame_selected.setToolTip(
+            "Fit the epoch axis to the run selected in the runs table instead of the longest shown "
+            "run: compare a 10-epoch run with the first 10 epochs of a 100-epoch run. Hiding the "
+            "long run (untick it in the table) frames the others too.")
+        self.frame_selected.toggled.connect(self._refit)
         self._legends()
         self._hover = [_Hover(self, self.loss_plot, "loss"),
                        _Hover(self, self.accuracy_plot, "accuracy")]
@@ -233,6 +278,9 @@ class TrainingPlots(QWidget):
         item.setMenuEnabled(True)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
+        # room right of the axes box, so the box, its grid and the last epoch's label are not on
+        # the very edge of the plot (nor of an exported picture)
+        item.layout.setContentsMargins(1, 1, RIGHT_MARGIN, 1)
         font = QFont()
         font.setPointSize(11)
         for side in ("left", "bottom"):
@@ -281,7 +329,8 @@ class TrainingPlots(QWidget):
             # entries fill the legend's grid row by row: a column is as wide as its widest entry
             # (sample, spacing, text). The legend's own width is its layout cell's, no measure.
             widths = [30 + label.item.boundingRect().width() for _, label in legend.items]
-            room = plot.width() - 15  # the margins (2 x 9) less the last spacing
+            # less the legend's margins (2 x 9) and the plot's (1 + RIGHT_MARGIN), plus the last spacing (5)
+            room = plot.width() - (18 + 1 + RIGHT_MARGIN - 5)
             columns = next((c for c in range(len(widths), 0, -1)
                             if sum(max(widths[j::c]) for j in range(c)) <= room), 1)
             if columns != legend.columnCount:
@@ -309,6 +358,7 @@ class TrainingPlots(QWidget):
         self.caption.setForegroundRole(QPalette.PlaceholderText)
         row = QHBoxLayout()
         row.addWidget(self.log_scale)
+        row.addWidget(self.frame_selected)
         row.addWidget(self.caption, 1)
         layout.addLayout(row)
 
@@ -349,19 +399,51 @@ class TrainingPlots(QWidget):
         curves.update_batches(run)
         curves.update_epochs(run)
         curves.set_visible(run.visible)
+        self._mark_repeats()
         self.fit()
 
     def _on_run_removed(self, run: RunRecord):
         curves = self._curves.pop(run.number, None)
         self._runs.pop(run.number, None)
+        if run is self._selected:
+            self._selected = None
         if curves is not None:
             curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self._mark_repeats()
         self.fit()
 
+    def _mark_repeats(self):
+        """Draw a shown run whose curves are those of an earlier shown run as a repeat (dashed)."""
+        shown = self.visible_runs()
+        for run in self._runs.values():
+            repeat = run.visible and repeated_run(run, shown) is not None
+            self._curves[run.number].set_repeat(repeat)
+
+    def set_selected_run(self, run: RunRecord | None) -> None:
+        """The run selected in the runs table: what "Frame selected run" frames."""
+        self._selected = run
+        if self.frame_selected.isChecked():
+            self._refit()
+
+    def _refit(self):
+        """Frame again, even after a pan or zoom by hand (the user asked for a framing)."""
+        for keeper in self._ranges:
+            keeper.reset()
+        self.fit()
+
+    def framed_runs(self) -> list[RunRecord]:
+        """The runs the epoch axis spans: the selected run if asked and shown, else every shown run."""
+        selected = self._selected
+        if self.frame_selected.isChecked() and selected is not None and selected.visible \
+                and selected.number in self._runs:
+            return [selected]
+        return self.visible_runs()
+
     def fit(self):
-        """Frame the visible runs: x over their whole length (a running run's planned epochs)."""
+        """Frame the visible runs: x over the length of the framed runs (a running run's planned
+        epochs), y over the values of every shown run."""
         runs = self.visible_runs()
-        x_high = max((_extent(run) for run in runs), default=1.0)
+        x_high = max((_extent(run) for run in self.framed_runs()), default=1.0)
         x_high = max(1.0, x_high)
         x_range = (0.0, x_high + max(0.4, 0.06 * x_high))  # room for the last marker and test star
         loss, accuracy = self._ranges
@@ -388,17 +470,73 @@ class TrainingPlots(QWidget):
         self.loss_plot.getPlotItem().setLogMode(y=on)
         self._ranges[0].resume()
 
-    def export_png(self, path) -> Path:
-        """Both plots as one PNG image (no hover read-out in it), written whole or not at all;
-        OSError naming ``path``."""
+    # --- export -----------------------------------------------------------------------------
+
+    def plots_rect(self) -> QRect:
+        """Where the two plots are drawn in this widget: what an exported picture shows."""
+        self.layout().activate()  # a panel never shown has its plots laid out too
+        return _area(self, self.loss_plot).united(_area(self, self.accuracy_plot))
+
+    def export_scale(self) -> float:
+        """Pixels per screen pixel of an exported picture: 2, or more for a 1920-pixel-wide slide."""
+        return max(EXPORT_SCALE, SLIDE_WIDTH / max(1, self.plots_rect().width()))
+
+    def render_image(self, scale: float | None = None) -> QImage:
+        """The two plots alone (titles, axes, curves, legends; no checkboxes, no hover read-out, no
+        "A" button), ``scale`` (default ``export_scale()``) times their size on screen.
+
+        Drawn, not enlarged: text and lines stay sharp. The picture says it is ``scale`` times
+        96 dpi, so a document shows it at the plots' size on screen.
+        """
+        scale = scale or self.export_scale()
+        rect = self.plots_rect()
+        image = QImage(round(rect.width() * scale), round(rect.height() * scale),
+                       QImage.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(scale)
+        image.fill(self.loss_plot.backgroundBrush().color())
+        with self._export_mode():
+            painter = QPainter(image)
+            try:
+                for plot in (self.loss_plot, self.accuracy_plot):
+                    target = QRectF(_area(self, plot).translated(-rect.topLeft()))
+                    plot.render(painter, target, plot.viewport().rect(), Qt.IgnoreAspectRatio)
+            finally:
+                painter.end()
+        image.setDotsPerMeterX(round(SCREEN_DOTS_PER_METRE * scale))  # after drawing: text sizes
+        image.setDotsPerMeterY(round(SCREEN_DOTS_PER_METRE * scale))  # in points follow the dpi
+        return image
+
+    @contextmanager
+    def _export_mode(self):
+        """Hide the hover read-outs and the plots' "A" buttons while a picture is drawn."""
+        shown = [(item, item.isVisible()) for hover in self._hover for item in (hover.line, hover.label)]
         self.hide_hover()
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getPlotItem().autoBtn.hide()
+        try:
+            yield
+        finally:
+            for item, visible in shown:
+                item.setVisible(visible)
+            for plot in (self.loss_plot, self.accuracy_plot):
+                plot.getPlotItem().updateButtons()
+
+    def export_png(self, path, scale: float | None = None) -> Path:
+        """The plots alone as a PNG image at slide resolution (see ``render_image``), written
+        whole or not at all; OSError naming ``path``."""
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.WriteOnly)
-        if not self.grab().save(buffer, "PNG"):
+        if not self.render_image(scale).save(buffer, "PNG"):
             raise OSError(f"cannot write {path}: the plots could not be made into a PNG image")
         buffer.close()
         return write_bytes_atomically(path, data.data())
+
+
+def _area(widget: QWidget, plot: pg.PlotWidget) -> QRect:
+    """Where ``plot``'s drawing (its viewport) is, in ``widget``'s coordinates."""
+    viewport = plot.viewport()
+    return QRect(viewport.mapTo(widget, viewport.rect().topLeft()), viewport.size())
 
 
 def _extent(run: RunRecord) -> float:
@@ -501,3 +639,54 @@ def describe_at(run: RunRecord, x: float, kind: str) -> str:
     if kind == "accuracy" and parts:
         parts[-1] += " %"
     return " · ".join(parts)
+
+
+# --- runs that repeat an earlier run ----------------------------------------------------------
+
+EPOCH_FIGURES = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+SAME_TO = 1e-3  # relative: figures closer than this are one curve on the plots
+
+
+def same_settings(a: RunRecord, b: RunRecord) -> bool:
+    """The same data, network, training settings and seed: the same run, done again."""
+    return a.dataset_name == b.dataset_name and a.spec == b.spec and a.config == b.config
+
+
+def same_curves(a: RunRecord, b: RunRecord) -> bool:
+    """True if both runs have an epoch and their epoch figures agree (to a thousandth) over the
+    epochs both have: drawn one over the other, the later would hide the earlier."""
+    n = min(len(a.epochs), len(b.epochs))
+    return n > 0 and all(_same(getattr(ea, name), getattr(eb, name))
+                         for ea, eb in zip(a.epochs[:n], b.epochs[:n]) for name in EPOCH_FIGURES)
+
+
+def _same(x: float | None, y: float | None) -> bool:
+    if x is None or y is None:
+        return x is y
+    return math.isclose(x, y, rel_tol=SAME_TO, abs_tol=1e-6)
+
+
+def repeated_run(run: RunRecord, runs) -> RunRecord | None:
+    """The first of ``runs`` made before ``run`` that ``run`` repeats (same settings and seed, or
+    the same curves), or None."""
+    earlier = [r for r in runs if r.number < run.number]
+    return next((r for r in earlier if same_settings(r, run)), None) or \
+        next((r for r in earlier if same_curves(r, run)), None)
+
+
+def short_name(run: RunRecord) -> str:
+    """'Run 2' of 'Run 2 · Default' (a name given by hand stays whole)."""
+    return run.name.split(" · ")[0]
+
+
+def repeat_text(run: RunRecord, original: RunRecord) -> str:
+    """Why ``run`` repeats ``original``, for the runs table's tooltip."""
+    first = short_name(original)
+    if same_settings(run, original):
+        why = (f"Same data, network, settings and seed ({run.config.seed}) as {original.name}: "
+               f"training repeats itself, so its curves lie on (or a hair from) {first}'s. "
+               "Change the seed in the builder to see how much runs really vary.")
+    else:
+        why = (f"Same curves as {original.name}: the settings that differ "
+               "did not change how the network trained.")
+    return f"{why} On the plots it is dashed, with smaller markers, over {first}."

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.glossary import tip
+from mnist_gui.panels.training.plots import repeat_text, repeated_run, short_name
 from mnist_gui.state.runs import RunRecord, RunsModel
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
@@ -23,7 +24,7 @@ COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "T
 COLUMN_TIPS = (
     "Tick to overlay this run on the plots",
     "Double-click to rename",
-    "How the run ended (or that it is still going)",
+    "How the run ended (or that it is still going); 'repeats Run 1': the same run as Run 1 again",
     "Epochs trained of those asked for",
     "Training loss of the last epoch. " + tip("loss"),
     "Validation accuracy of the last epoch. " + tip("validation"),
@@ -125,7 +126,9 @@ class RunsList(QWidget):
                                    "(run, series, epoch, value)")
         self.csv_button.clicked.connect(self.export_csv_requested)
         self.png_button = QPushButton("Save plots (PNG)…", objectName="exportPng")
-        self.png_button.setToolTip("Save the loss and accuracy plots as they are shown, as an image")
+        self.png_button.setToolTip("Save the loss and accuracy plots as they are shown, without the "
+                                   "buttons or the hover read-out, as a sharp PNG image for slides "
+                                   "(at least 1920 pixels wide)")
         self.png_button.clicked.connect(self.export_png_requested)
         buttons = QHBoxLayout()
         for button in (self.use_button, self.remove_button):
@@ -205,8 +208,8 @@ class RunsList(QWidget):
                 self.table.item(row, column).setText(text)
         for column in (1, *SETTINGS_COLUMNS):
             self.table.item(row, column).setToolTip(run.settings_text())
-        self.table.item(row, 2).setToolTip(run.message or STATUS_TEXT.get(run.status, str(run.status)))
         self._updating = False
+        self._show_repeats()
         self._update_buttons()
         self._fit_columns()
 
@@ -214,7 +217,25 @@ class RunsList(QWidget):
         row = self._runs.index(run)
         self.table.removeRow(row)
         self._runs.pop(row)
+        self._show_repeats()
         self._update_buttons()
+
+    def _show_repeats(self):
+        """Every row's status, with 'repeats Run 1' where the run's curves are an earlier run's
+        (the plots draw them one over the other); its tooltip says why."""
+        self._updating = True
+        for row, run in enumerate(self._runs):
+            status = STATUS_TEXT.get(run.status, str(run.status))
+            tooltip = run.message or status
+            original = repeated_run(run, self._runs)
+            if original is not None:  # "completed" goes without saying (the epochs column)
+                repeats = f"repeats {short_name(original)}"
+                status = repeats if run.status == "completed" else f"{status}, {repeats}"
+                tooltip += "\n\n" + repeat_text(run, original)
+            item = self.table.item(row, 2)
+            item.setText(status)
+            item.setToolTip(tooltip)
+        self._updating = False
 
     def selected_run(self) -> RunRecord | None:
         rows = self.table.selectionModel().selectedRows()

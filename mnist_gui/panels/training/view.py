@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QPointF, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QSplitterHandle,
     QVBoxLayout,
     QWidget,
 )
@@ -86,13 +87,14 @@ class TrainingView(QWidget):
         self.results.hide()
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
-        right = QSplitter(Qt.Vertical)
+        right = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
         right.addWidget(self.plots)
         right.addWidget(self.runs_list)
         right.addWidget(self.results)
+        right.setHandleWidth(9)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
-        right.setSizes([650, 350, 300])  # proportions: the runs list had 2.5 rows; drag to resize
+        right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
@@ -144,6 +146,7 @@ class TrainingView(QWidget):
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.runs_list.run_selected.connect(self.use_run)
+        self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
@@ -346,8 +349,9 @@ class TrainingView(QWidget):
         """Every curve of every run of the session as one CSV (run, series, epoch, value)."""
         return write_csv(path, self.runs_model.runs())
 
-    def export_png(self, path) -> bool:
-        return self.plots.export_png(path)
+    def export_png(self, path, scale: float | None = None) -> Path:
+        """The two plots alone, at slide resolution (``TrainingPlots.export_png``)."""
+        return self.plots.export_png(path, scale)
 
     # --- training events --------------------------------------------------------------------
 
@@ -491,6 +495,31 @@ class TrainingView(QWidget):
     def error_dialog(self) -> QMessageBox | None:
         """The dialog of the last failed save, load or export, while it is shown."""
         return self._errors.dialog
+
+
+class GripHandle(QSplitterHandle):
+    """A splitter handle that shows it can be dragged: a row of dots across its middle."""
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(self.palette().color(QPalette.PlaceholderText))
+        centre = QPointF(self.rect().center())
+        for step in range(-3, 4):
+            offset = QPointF(0, 6 * step) if self.orientation() == Qt.Horizontal else QPointF(6 * step, 0)
+            painter.drawEllipse(centre + offset, 1.5, 1.5)
+        painter.end()
+
+
+class GripSplitter(QSplitter):
+    """A QSplitter whose handles are visible (dots) and say what dragging them does."""
+
+    def createHandle(self) -> QSplitterHandle:
+        handle = GripHandle(self.orientation(), self)
+        side = "height" if self.orientation() == Qt.Vertical else "width"
+        handle.setToolTip(f"Drag to share the {side} between the parts on either side")
+        return handle
 
 
 def _resized(configuration, dataset):
