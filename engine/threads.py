@@ -46,6 +46,26 @@ def _blas_controller():
     return blas if blas.lib_controllers else None
 
 
+def _take_control(controller) -> None:
+    """Lets this thread set BLAS thread counts, whichever thread set them before.
+
+    threadpoolctl 3.8 lets only the first thread that sets an OpenBLAS limit change it again while that
+    thread lives, and silently ignores the others; a QThread that ran Python code counts as alive for
+    good. The app trains on a new job thread each run, so the trainer takes control explicitly.
+    """
+    for library in getattr(controller, "lib_controllers", ()):
+        clear = getattr(type(library), "clear_controlling_thread", None)
+        if clear is not None:
+            clear(force=True)
+
+
+def _give_up_control(controller) -> None:
+    for library in getattr(controller, "lib_controllers", ()):
+        clear = getattr(type(library), "clear_controlling_thread", None)
+        if clear is not None:
+            clear()
+
+
 class _Tally:
     """Seconds and batches added up: ``mean`` is seconds per batch."""
 
@@ -106,6 +126,7 @@ class ThreadTuner:
 
     def __enter__(self) -> "ThreadTuner":
         if self._controller is not None:
+            _take_control(self._controller)
             self._original = self._controller.limit(limits=max(self.candidates))
             self.threads = max(self.candidates)
         return self
@@ -114,6 +135,7 @@ class ThreadTuner:
         if self._original is not None:
             self._original.restore_original_limits()
             self._original = None
+            _give_up_control(self._controller)
 
     def start_batch(self) -> None:
         if not self.active:

@@ -136,3 +136,34 @@ def test_the_real_blas_count_is_restored():
         assert set(during) <= {1}
     after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert after == before
+
+
+def test_the_tuner_controls_the_count_even_after_another_live_thread_set_it():
+    """threadpoolctl 3.8 ignores limits set by a second thread while the first one lives: the app's
+    runs each train on a new job thread, and without taking control their counts were ignored."""
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas_counts = lambda: {i["num_threads"] for i in threadpoolctl.threadpool_info()  # noqa: E731
+                           if i["user_api"] == "blas"}
+    policy = getattr(threadpoolctl, "OpenBLASController", None)
+    if not hasattr(policy, "clear_controlling_thread"):
+        pytest.skip("this threadpoolctl lets any thread set the count")
+    policy.clear_controlling_thread(force=True)  # whatever earlier tests did, the other thread is first
+    first_set, finish = threading.Event(), threading.Event()
+
+    def other_thread():
+        threadpoolctl.ThreadpoolController().select(user_api="blas").limit(limits=2)
+        first_set.set()
+        finish.wait(10)
+
+    other = threading.Thread(target=other_thread)
+    other.start()
+    try:
+        assert first_set.wait(10)
+        with ThreadTuner([1], clock=FakeClock()) as tuner:
+            _train(tuner, {1: 0.0}, batches=1)
+            assert blas_counts() == {1}
+    finally:
+        finish.set()
+        other.join()
