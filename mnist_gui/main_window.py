@@ -6,7 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
 
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
@@ -32,6 +41,17 @@ from mnist_gui.workers.worker import TaskRunner, shutdown_all
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
+
+
+def _scrolling(panel: QWidget, key: str) -> QScrollArea:
+    """``panel`` in a frameless scroll area that gives it all its room: when the window is smaller
+    than the panel (a large zoom on a small screen) the panel scrolls instead of the window's
+    minimum size growing past the screen."""
+    area = QScrollArea(objectName=f"{key}PanelScroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.NoFrame)
+    area.setWidget(panel)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -63,6 +83,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
         self.setStatusBar(self.status)
+        # a long dataset path, zoomed, would make the window wider than the screen: it is cut instead
+        self.status.dataset_label.setMinimumWidth(1)
+        self.status.dataset_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self._wheel_guard = WheelGuard(self)
         QApplication.instance().installEventFilter(self._wheel_guard)
         self.datasets = DatasetHub(self)
@@ -141,8 +164,10 @@ class MainWindow(QMainWindow):
 
         icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
         """
-        old = self.navigator.set_panel(key, title, widget, icon, tooltip)
+        old = self.navigator.set_panel(key, title, _scrolling(widget, key), icon, tooltip)
         if old is not None:
+            area, old = old, old.takeWidget()
+            area.deleteLater()
             self._retire(old)
         action = self._panel_actions.get(key)
         if action is None:
@@ -164,7 +189,12 @@ class MainWindow(QMainWindow):
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
-        return self.navigator.panel(key)
+        return self.navigator.panel(key).widget()
+
+    def current_panel(self) -> QWidget | None:
+        """The panel on screen (inside its scroll area)."""
+        area = self.navigator.stack.currentWidget()
+        return area.widget() if area is not None else None
 
     def show_panel(self, key: str):
         self.navigator.show_panel(key)

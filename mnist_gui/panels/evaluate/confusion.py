@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -140,13 +140,10 @@ class ConfusionMatrix(QWidget):
         self._paint_headers(painter)
         values = self._values()
         colours = self._colours(values)
-        cell = self._layout()[2]
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(int(cell * 0.3), 18)))
-        painter.setFont(font)
+        painter.setFont(self.number_font())
         for t in range(len(values)):
             for p in range(len(values)):
-                self._paint_cell(painter, t, p, values[t, p], colours[t][p])
+                self._paint_cell(painter, t, p, colours[t][p])
         self._paint_accuracy(painter)
         if self._selected is not None:
             painter.setPen(QPen(pal.color(QPalette.Highlight), 3))
@@ -154,7 +151,27 @@ class ConfusionMatrix(QWidget):
             painter.drawRect(self.cell_rect(*self._selected).adjusted(1, 1, -1, -1))
         painter.end()
 
-    def _paint_cell(self, painter, t, p, value, colour):
+    def cell_text(self, true: int, predicted: int) -> str:
+        """The number written in a cell: a count, or a share of its row."""
+        count = int(self._counts[true, predicted])
+        if not self._normalised or count == 0:
+            return f"{count:,}"
+        return _percent(count / self._counts[true].sum())
+
+    def number_font(self) -> QFont:
+        """The font of the numbers in the cells: a third of a cell high, so they grow with the
+        matrix (a projector, presentation mode), narrowed until the widest number fits."""
+        cell = self._layout()[2]
+        font = QFont(self.font())
+        size = max(7.0, cell * 0.32)
+        font.setPixelSize(round(size))
+        widest = "100.0 %" if self._normalised else f"{int(self._counts.max(initial=0)):,}"
+        advance = QFontMetricsF(font).horizontalAdvance(widest)
+        if advance > cell - 6:
+            font.setPixelSize(max(7, int(size * (cell - 6) / advance)))
+        return font
+
+    def _paint_cell(self, painter, t, p, colour):
         rect = self.cell_rect(t, p)
         painter.fillRect(rect, colour)
         painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
@@ -162,11 +179,9 @@ class ConfusionMatrix(QWidget):
         dark = colour.lightness() < 150
         if self._counts[t, p] == 0:
             painter.setPen(QColor(190, 190, 190))
-            text = "0"
         else:
             painter.setPen(WHITE if dark else QColor(30, 30, 30))
-            text = _percent(value) if self._normalised else f"{int(value):,}"
-        painter.drawText(rect, Qt.AlignCenter, text)
+        painter.drawText(rect, Qt.AlignCenter, self.cell_text(t, p))
 
     def _paint_headers(self, painter):
         fm, pal = self.fontMetrics(), self.palette()

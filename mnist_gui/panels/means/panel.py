@@ -30,6 +30,9 @@ from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, s
 from mnist_gui.widgets.pixel_view import PixelView
 from mnist_gui.workers.baseline import Baseline
 
+# the largest a mean (or an example) is drawn, in logical pixels: big enough to fill a projector
+# in presentation mode; the strips are as large as their room allows up to that
+MAX_MEAN_CELL, MAX_EXAMPLE_CELL = 320, 160
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 
 
@@ -103,10 +106,10 @@ class MeansPanel(QWidget):
 
     def _build_means_box(self) -> QGroupBox:
         box = QGroupBox("Mean and spread of each class")
-        self.mean_strip = ImageStrip(columns=10, max_cell=150)
+        self.mean_strip = ImageStrip(columns=10, max_cell=MAX_MEAN_CELL)
         self.mean_strip.setObjectName("meanStrip")
         self.mean_strip.setToolTip("Click a mean to see the training images closest to and furthest from it")
-        self.std_strip = ImageStrip(columns=10, max_cell=150)
+        self.std_strip = ImageStrip(columns=10, max_cell=MAX_MEAN_CELL)
         self.std_strip.setObjectName("stdStrip")
         self.std_strip.setToolTip("Click a spread to see the training images closest to and "
                                   "furthest from its class's mean")
@@ -135,7 +138,7 @@ class MeansPanel(QWidget):
         self.difference.setObjectName("differenceView")
         self.difference.setMinimumSize(160, 160)
         self.color_bar = ColorBar()
-        self.difference_readout = QLabel("Hover a pixel: mean of A minus mean of B")
+        self.difference_readout = QLabel("Hover a pixel: mean of A minus mean of B", wordWrap=True)
         self.difference.hovered.connect(self._on_difference_hovered)
         self.class_a.currentIndexChanged.connect(self._show_difference)
         self.class_b.currentIndexChanged.connect(self._show_difference)
@@ -162,6 +165,7 @@ class MeansPanel(QWidget):
             font.setBold(True)
             label.setFont(font)
             label.setTextFormat(Qt.PlainText)
+            label.setWordWrap(True)  # side by side they set the panel's width when zoomed
         self.accuracy.setToolTip("Share of test images whose nearest class mean (sum of squared "
                                  "pixel differences) has the right label")
         self.accuracy_l1.setToolTip("The same with the sum of absolute pixel differences")
@@ -185,8 +189,8 @@ class MeansPanel(QWidget):
         self.example_class = QComboBox(objectName="exampleClass")
         self.example_class.setToolTip("The class whose images are compared with its mean")
         self.example_class.currentIndexChanged.connect(self._show_examples)
-        self.closest = ImageStrip(columns=8, max_cell=96)
-        self.furthest = ImageStrip(columns=8, max_cell=96)
+        self.closest = ImageStrip(columns=8, max_cell=MAX_EXAMPLE_CELL)
+        self.furthest = ImageStrip(columns=8, max_cell=MAX_EXAMPLE_CELL)
         for strip in (self.closest, self.furthest):
             strip.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.closest.setObjectName("closestStrip")
