@@ -175,7 +175,8 @@ class ImageGallery(QWidget):
         self.view.setResizeMode(QListView.Adjust)
         self.view.setUniformItemSizes(True)
         self.view.setSpacing(SPACING)
-        self.view.installEventFilter(self)  # resized or zoomed: the tiles are fitted again
+        self.view.installEventFilter(self)  # zoomed or resized: the tiles are fitted again
+        self.view.viewport().installEventFilter(self)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
@@ -198,7 +199,8 @@ class ImageGallery(QWidget):
         self.set_placeholder("")
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.view and event.type() in (QEvent.Resize, QEvent.FontChange):
+        if ((watched is self.view and event.type() == QEvent.FontChange)
+                or (watched is self.view.viewport() and event.type() == QEvent.Resize)):
             self._fit_tiles()
         return super().eventFilter(watched, event)
 

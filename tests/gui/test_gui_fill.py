@@ -113,6 +113,9 @@ def test_gallery_tiles_grow_to_fill_the_width(qtbot, evaluation, synthetic):
         assert 0 <= spare < 0.25 * gallery.tile_size().width()  # no empty band on the right
         pixmap = gallery.model.data(gallery.model.index(0), 1)  # Qt.DecorationRole
         assert round(pixmap.width() / pixmap.devicePixelRatio()) == gallery.thumbnail_side()
+    narrow.resize(wide.size())  # a splitter moved: the tiles follow
+    qtbot.waitUntil(lambda: narrow.thumbnail_side() == wide.thumbnail_side())
+    assert row_of_tiles(narrow.view)[0].size() == wide.tile_size()
 
 
 def test_gallery_tiles_grow_with_the_zoom(qtbot, evaluation, synthetic):

@@ -212,6 +212,7 @@ class ConfusionMatrix(QWidget):
     def _paint_accuracy(self, painter):
         left, top, cell = self._layout()
         n, totals = len(self._counts), self._counts.sum(axis=1)
+        painter.setFont(self.font())  # the width kept for it (_layout) is in this font
         painter.setPen(self.palette().color(QPalette.WindowText))
         for c in range(n):
             rect = QRectF(left + n * cell + 4, top + c * cell, 200, cell)
