@@ -9,10 +9,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QFrame,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSizePolicy,
     QWidget,
 )
@@ -31,6 +29,7 @@ from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
+from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
@@ -41,17 +40,6 @@ from mnist_gui.workers.worker import TaskRunner, shutdown_all
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
-
-
-def _scrolling(panel: QWidget, key: str) -> QScrollArea:
-    """``panel`` in a frameless scroll area that gives it all its room: when the window is smaller
-    than the panel (a large zoom on a small screen) the panel scrolls instead of the window's
-    minimum size growing past the screen."""
-    area = QScrollArea(objectName=f"{key}PanelScroll")
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.NoFrame)
-    area.setWidget(panel)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -164,7 +152,8 @@ class MainWindow(QMainWindow):
 
         icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
         """
-        old = self.navigator.set_panel(key, title, _scrolling(widget, key), icon, tooltip)
+        # in an area that scrolls when the window is smaller than the panel (zoomed, small screen)
+        old = self.navigator.set_panel(key, title, PanelArea(widget), icon, tooltip)
         if old is not None:
             area, old = old, old.takeWidget()
             area.deleteLater()
@@ -189,12 +178,12 @@ class MainWindow(QMainWindow):
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
-        return self.navigator.panel(key).widget()
+        return self.navigator.panel(key).panel()
 
     def current_panel(self) -> QWidget | None:
         """The panel on screen (inside its scroll area)."""
         area = self.navigator.stack.currentWidget()
-        return area.widget() if area is not None else None
+        return area.panel() if area is not None else None
 
     def show_panel(self, key: str):
         self.navigator.show_panel(key)

@@ -3,6 +3,7 @@ zoomed window still fits a 1280x720 screen."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.evaluation import evaluate_network
@@ -11,6 +12,7 @@ from mnist_gui.panels.data.browser import DatasetBrowser
 from mnist_gui.panels.evaluate.confusion import ConfusionMatrix, ConfusionView
 from mnist_gui.state.presentation import MAX_ZOOM, PRESENTING_ZOOM
 from mnist_gui.widgets.image_gallery import SPACING, THUMB, AnswerDelegate, ImageGallery
+from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.zoom import apply_zoom
 
 from gui import open_window
@@ -66,7 +68,8 @@ def test_the_widest_number_fits_its_cell(qtbot):
     matrix.set_confusion(counts, tuple(str(c) for c in range(10)))
     text = matrix.cell_text(1, 1)
     assert text == "11,350"
-    assert QFontMetricsF(matrix.number_font()).horizontalAdvance(text) <= matrix.cell_rect(1, 1).width()
+    assert QFontMetricsF(matrix.number_font(text)).horizontalAdvance(text) <= matrix.cell_rect(1, 1).width()
+    assert matrix.number_font("7").pixelSize() > matrix.number_font(text).pixelSize()  # others keep theirs
 
 
 def test_the_matrix_takes_most_of_a_wide_view(qtbot, evaluation, synthetic):
@@ -165,3 +168,34 @@ def test_a_zoomed_window_fits_a_1280x720_screen(qtbot, settings, tmp_path, zoom)
         for key in ("data", "means", "evaluate"):
             room = 1280 - window.navigator.sidebar.width()
             assert window.panel(key).minimumSizeHint().width() < room, key
+
+
+def panel_with_wrapped_text() -> QWidget:
+    """Wrapped text (height for width) above a plot that would like 900x700 and can do with less."""
+    from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
+
+    class Plot(QWidget):
+        def sizeHint(self):
+            return QSize(900, 700)
+
+        def minimumSizeHint(self):
+            return QSize(200, 150)
+
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    layout.addWidget(QLabel("A sentence long enough to wrap onto a few lines. " * 4, wordWrap=True))
+    plot = Plot()
+    plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+    layout.addWidget(plot, 1)
+    return panel
+
+
+def test_a_panel_fills_its_area_and_scrolls_only_below_its_minimum(qtbot):
+    panel = panel_with_wrapped_text()
+    area = shown(qtbot, PanelArea(panel), 600, 400)
+    qtbot.waitUntil(lambda: panel.size() == area.viewport().size())
+    assert area.verticalScrollBar().maximum() == 0 and area.horizontalScrollBar().maximum() == 0
+    area.resize(150, 120)  # smaller than the panel can be: it scrolls, at its minimum size
+    qtbot.waitUntil(lambda: area.horizontalScrollBar().maximum() > 0)
+    assert area.verticalScrollBar().maximum() > 0
+    assert panel.width() == panel.minimumSizeHint().width()

@@ -140,10 +140,10 @@ class ConfusionMatrix(QWidget):
         self._paint_headers(painter)
         values = self._values()
         colours = self._colours(values)
-        painter.setFont(self.number_font())
+        font = self.number_font()
         for t in range(len(values)):
             for p in range(len(values)):
-                self._paint_cell(painter, t, p, colours[t][p])
+                self._paint_cell(painter, t, p, colours[t][p], font)
         self._paint_accuracy(painter)
         if self._selected is not None:
             painter.setPen(QPen(pal.color(QPalette.Highlight), 3))
@@ -158,20 +158,21 @@ class ConfusionMatrix(QWidget):
             return f"{count:,}"
         return _percent(count / self._counts[true].sum())
 
-    def number_font(self) -> QFont:
-        """The font of the numbers in the cells: a third of a cell high, so they grow with the
-        matrix (a projector, presentation mode), narrowed until the widest number fits."""
+    def number_font(self, text: str = "") -> QFont:
+        """The font of the numbers in the cells: a third of a cell high, or as large as the labels
+        if that is larger (up to half a cell), so they grow with the matrix; narrowed until
+        ``text`` fits its cell."""
         cell = self._layout()[2]
         font = QFont(self.font())
-        size = max(7.0, cell * 0.32)
+        label_px = QFontMetricsF(font).height() * 0.75  # the labels' text size, in pixels
+        size = max(7.0, cell * 0.32, min(label_px, cell * 0.5))
         font.setPixelSize(round(size))
-        widest = "100.0 %" if self._normalised else f"{int(self._counts.max(initial=0)):,}"
-        advance = QFontMetricsF(font).horizontalAdvance(widest)
+        advance = QFontMetricsF(font).horizontalAdvance(text)
         if advance > cell - 6:
             font.setPixelSize(max(7, int(size * (cell - 6) / advance)))
         return font
 
-    def _paint_cell(self, painter, t, p, colour):
+    def _paint_cell(self, painter, t, p, colour, font):
         rect = self.cell_rect(t, p)
         painter.fillRect(rect, colour)
         painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
@@ -181,7 +182,10 @@ class ConfusionMatrix(QWidget):
             painter.setPen(QColor(190, 190, 190))
         else:
             painter.setPen(WHITE if dark else QColor(30, 30, 30))
-        painter.drawText(rect, Qt.AlignCenter, self.cell_text(t, p))
+        text = self.cell_text(t, p)
+        fits = QFontMetricsF(font).horizontalAdvance(text) <= rect.width() - 6
+        painter.setFont(font if fits else self.number_font(text))
+        painter.drawText(rect, Qt.AlignCenter, text)
 
     def _paint_headers(self, painter):
         fm, pal = self.fontMetrics(), self.palette()
