@@ -33,6 +33,7 @@ from mnist_gui.workers.baseline import Baseline
 # the largest a mean (or an example) is drawn, in logical pixels: big enough to fill a projector
 # in presentation mode; the strips are as large as their room allows up to that
 MAX_MEAN_CELL, MAX_EXAMPLE_CELL = 320, 160
+HOVER_HINT = "Hover a pixel: mean A minus mean B"
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 
 
@@ -138,7 +139,7 @@ class MeansPanel(QWidget):
         self.difference.setObjectName("differenceView")
         self.difference.setMinimumSize(160, 160)
         self.color_bar = ColorBar()
-        self.difference_readout = QLabel("Hover a pixel: mean of A minus mean of B", wordWrap=True)
+        self.difference_readout = QLabel(HOVER_HINT, wordWrap=True)
         self.difference.hovered.connect(self._on_difference_hovered)
         self.class_a.currentIndexChanged.connect(self._show_difference)
         self.class_b.currentIndexChanged.connect(self._show_difference)
@@ -199,11 +200,14 @@ class MeansPanel(QWidget):
         grid.addWidget(QLabel("Class"), 0, 0)
         pick = QHBoxLayout()
         pick.addWidget(self.example_class)
-        pick.addWidget(_note("the training images nearest to its mean (L2) and furthest from it"), 1)
+        pick.addStretch(1)
         grid.addLayout(pick, 0, 1)
+        # on a row of its own: beside the class it took four lines of a narrow column when zoomed
+        grid.addWidget(_note("The training images nearest to its mean (L2) and furthest from it."),
+                       1, 0, 1, 2)
         for row, (text, strip, tip) in enumerate((
                 ("Closest", self.closest, "The most typical: nearest to the mean"),
-                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=1):
+                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=2):
             label = QLabel(text)
             label.setToolTip(tip)
             strip.setToolTip(tip)
@@ -310,7 +314,7 @@ class MeansPanel(QWidget):
 
     def _on_difference_hovered(self, row: int, col: int, value: float):
         if row < 0 or math.isnan(value):
-            self.difference_readout.setText("Hover a pixel: mean of A minus mean of B")
+            self.difference_readout.setText(HOVER_HINT)
         else:
             self.difference_readout.setText(f"row {row}, column {col}: {value:+.1f}")
 
