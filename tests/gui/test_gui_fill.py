@@ -199,3 +199,11 @@ def test_a_panel_fills_its_area_and_scrolls_only_below_its_minimum(qtbot):
     qtbot.waitUntil(lambda: area.horizontalScrollBar().maximum() > 0)
     assert area.verticalScrollBar().maximum() > 0
     assert panel.width() == panel.minimumSizeHint().width()
+
+
+def test_the_drawing_beside_the_activations_grows_with_the_zoom(qtbot):
+    from mnist_gui.panels.evaluate.weights import INPUT_SIDE, WeightsView
+    view = shown(qtbot, WeightsView(), 900, 600)
+    assert view.input_tile.maximumWidth() == INPUT_SIDE
+    apply_zoom(view, PRESENTING_ZOOM)
+    assert view.input_tile.maximumWidth() == round(INPUT_SIDE * PRESENTING_ZOOM)
