@@ -6,7 +6,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QWidget,
+)
 
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
@@ -23,6 +30,7 @@ from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.navigation import PanelNavigator
+from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
@@ -65,6 +73,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
         self.setStatusBar(self.status)
+        # a long dataset path, zoomed, would make the window wider than the screen: it is cut instead
+        self.status.dataset_label.setMinimumWidth(1)
+        self.status.dataset_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self._wheel_guard = WheelGuard(self)
         QApplication.instance().installEventFilter(self._wheel_guard)
         self.datasets = DatasetHub(self)
@@ -146,8 +157,11 @@ class MainWindow(QMainWindow):
 
         icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
         """
-        old = self.navigator.set_panel(key, title, widget, icon, tooltip)
+        # in an area that scrolls when the window is smaller than the panel (zoomed, small screen)
+        old = self.navigator.set_panel(key, title, PanelArea(widget), icon, tooltip)
         if old is not None:
+            area, old = old, old.takeWidget()
+            area.deleteLater()
             self._retire(old)
         action = self._panel_actions.get(key)
         if action is None:
@@ -169,7 +183,12 @@ class MainWindow(QMainWindow):
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
-        return self.navigator.panel(key)
+        return self.navigator.panel(key).panel()
+
+    def current_panel(self) -> QWidget | None:
+        """The panel on screen (inside its scroll area)."""
+        area = self.navigator.stack.currentWidget()
+        return area.panel() if area is not None else None
 
     def show_panel(self, key: str):
         self.navigator.show_panel(key)

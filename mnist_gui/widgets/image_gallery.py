@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListView,
     QMenu,
@@ -19,9 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.sizing import text_scale
 
-THUMB = 56            # logical pixels of a thumbnail
+THUMB = 56            # logical pixels of a thumbnail at the normal text size
+MAX_GROWTH = 2.0      # tiles grow up to this much to fill the width of the gallery
+SPACING = 2           # logical pixels around each tile
 CACHE_SIZE = 2000     # thumbnails kept as pixmaps
 RIGHT, WRONG = QColor(46, 160, 67), QColor(215, 58, 73)
 
@@ -40,6 +43,13 @@ class GalleryModel(QAbstractListModel):
         self._names: tuple[str, ...] = ()
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()
         self.dpr = 1.0
+        self.side = THUMB  # logical pixels of the thumbnails made
+
+    def set_thumbnail_side(self, side: int) -> None:
+        """Thumbnails ``side`` logical pixels square from now on (the ones made are dropped)."""
+        if side != self.side:
+            self.side = side
+            self._cache.clear()
 
     def set_items(self, images, indices, true, top_classes, top_probs, names):
         """``images``: the whole split (read only); the rest are per item: (n,), (n,), (n, k), (n, k)."""
@@ -88,7 +98,7 @@ class GalleryModel(QAbstractListModel):
     def _pixmap(self, i: int) -> QPixmap:
         pixmap = self._cache.get(i)
         if pixmap is None:
-            side = max(1, round(THUMB * self.dpr))
+            side = max(1, round(self.side * self.dpr))
             image = gray_image(self._images[i]).scaled(side, side, Qt.KeepAspectRatio,
                                                        Qt.FastTransformation)
             pixmap = QPixmap.fromImage(image)
@@ -100,12 +110,23 @@ class GalleryModel(QAbstractListModel):
 
 
 class AnswerDelegate(QStyledItemDelegate):
-    """A thumbnail with, beside it, the true class and the top 3 classes as small bars."""
+    """A thumbnail with, beside it, the true class and the top 3 classes as small bars.
+
+    The gallery sets ``thumb`` and ``size`` (one tile) as it fits the tiles to its width.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.thumb = THUMB
+        self.size = QSize()
+
+    @staticmethod
+    def natural_size(fm, thumb: int) -> QSize:
+        """A tile with a ``thumb`` thumbnail and room for the text in font metrics ``fm``."""
+        return QSize(thumb + 14 + fm.horizontalAdvance("0 100%") + 70, max(thumb, 4 * fm.height()) + 10)
 
     def sizeHint(self, option, index) -> QSize:
-        line = option.fontMetrics.height()
-        return QSize(THUMB + 14 + option.fontMetrics.horizontalAdvance("0 100%") + 70,
-                     max(THUMB, 4 * line) + 10)
+        return self.size if self.size.isValid() else self.natural_size(option.fontMetrics, self.thumb)
 
     def paint(self, painter: QPainter, option, index):
         painter.save()
@@ -113,10 +134,10 @@ class AnswerDelegate(QStyledItemDelegate):
         if option.state & QStyle.State_Selected:
             painter.fillRect(rect, pal.color(QPalette.Highlight).lighter(170))
         pixmap = index.data(Qt.DecorationRole)
-        painter.drawPixmap(QRect(rect.x() + 5, rect.y() + 5, THUMB, THUMB), pixmap)
+        painter.drawPixmap(QRect(rect.x() + 5, rect.y() + 5, self.thumb, self.thumb), pixmap)
         true, top = index.data(Qt.UserRole + 1)
         name = index.model().name
-        x, line = rect.x() + THUMB + 12, fm.height()
+        x, line = rect.x() + self.thumb + 12, fm.height()
         width = rect.right() - x - 4
         painter.setPen(pal.color(QPalette.Text))
         painter.drawText(QRect(x, rect.y() + 4, width, line), Qt.AlignLeft,
@@ -147,12 +168,15 @@ class ImageGallery(QWidget):
         self.model = GalleryModel(self)
         self.view = QListView(objectName=object_name)
         self.view.setModel(self.model)
-        self.view.setItemDelegate(AnswerDelegate(self.view))
+        self.delegate = AnswerDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
         self.view.setViewMode(QListView.IconMode)
         self.view.setMovement(QListView.Static)
         self.view.setResizeMode(QListView.Adjust)
         self.view.setUniformItemSizes(True)
-        self.view.setSpacing(2)
+        self.view.setSpacing(SPACING)
+        self.view.installEventFilter(self)  # zoomed or resized: the tiles are fitted again
+        self.view.viewport().installEventFilter(self)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
@@ -164,17 +188,46 @@ class ImageGallery(QWidget):
         self.browser_button.clicked.connect(lambda: self._open_in_browser(self.current_row()))
         self.canvas_button.clicked.connect(lambda: self._open_on_canvas(self.current_row()))
         self._extra_actions: list[tuple[str, str, object, QPushButton]] = []  # add_image_action
-        buttons = self._buttons = QHBoxLayout()
+        buttons = self._buttons = FlowLayout()  # wraps when narrow: the gallery leaves room to what is beside it
         buttons.addWidget(QLabel("Selected image:"))
         buttons.addWidget(self.browser_button)
         buttons.addWidget(self.canvas_button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.placeholder, 1)
         layout.addLayout(buttons)
         self.set_placeholder("")
+
+    def eventFilter(self, watched, event) -> bool:
+        if ((watched is self.view and event.type() == QEvent.FontChange)
+                or (watched is self.view.viewport() and event.type() == QEvent.Resize)):
+            self._fit_tiles()
+        return super().eventFilter(watched, event)
+
+    def _fit_tiles(self):
+        """Tiles as wide as the columns that fit at their natural size share the width (up to
+        MAX_GROWTH times that size), thumbnails growing with them; all grow with the text size.
+        The number of columns is that of the natural size, so a resize reflows no more than it did."""
+        thumb0 = max(1, round(THUMB * text_scale(self.view)))
+        fm = self.view.fontMetrics()
+        natural = AnswerDelegate.natural_size(fm, thumb0)
+        room = self.view.viewport().width() - 1  # one pixel short: a full row would wrap
+        columns = max(1, room // (natural.width() + 2 * SPACING))
+        width = max(natural.width(), room // columns - 2 * SPACING)
+        thumb = round(thumb0 * min(MAX_GROWTH, width / natural.width()))
+        size = QSize(width, AnswerDelegate.natural_size(fm, thumb).height())
+        if (thumb, size) != (self.delegate.thumb, self.delegate.size):
+            self.delegate.thumb, self.delegate.size = thumb, size
+            self.model.set_thumbnail_side(thumb)
+            self.delegate.sizeHintChanged.emit(self.model.index(0, 0))
+
+    def tile_size(self) -> QSize:
+        """The size of one tile (thumbnail and answers) as laid out now."""
+        return QSize(self.delegate.size)
+
+    def thumbnail_side(self) -> int:
+        return self.delegate.thumb
 
     def set_items(self, images, indices, true, top_classes, top_probs, names):
         self.model.dpr = self.devicePixelRatioF()
@@ -237,7 +290,7 @@ class ImageGallery(QWidget):
         button = QPushButton(text)
         button.setToolTip(tip)
         button.clicked.connect(lambda: self._run_extra(slot, self.current_row()))
-        self._buttons.insertWidget(self._buttons.count() - 1, button)  # before the stretch
+        self._buttons.addWidget(button)
         self._extra_actions.append((text, tip, slot, button))
         self._update_buttons()
         return button

@@ -180,6 +180,23 @@ def test_open_in_inside_from_evaluates_mistakes(qtbot, datasets, hub, data, focu
     assert evaluate.shutdown(5000)
 
 
+def test_open_in_inside_from_a_confusion_matrix_cell(qtbot, datasets, hub, data, focus, inside):
+    evaluate = EvaluateView(datasets, hub, focus)
+    qtbot.addWidget(evaluate)
+    with qtbot.waitSignal(evaluate.evaluated, timeout=TIMEOUT) as done:
+        evaluate.show()
+    evaluation = done.args[0]
+    confusion = evaluate.confusion
+    cell = confusion.cell_indices()  # the cell of the most frequent mistake, chosen on evaluation
+    assert len(cell) and np.all(evaluation.predicted[cell] != evaluation.true[cell])
+    with qtbot.waitSignal(focus.opened) as opened:
+        trigger(confusion.cell_images.image_menu(0), "Open in Inside")
+    np.testing.assert_array_equal(opened.args[0].image, data.test_images[cell[0]])
+    assert opened.args[0].label == int(data.test_labels[cell[0]])
+    assert inside.step_view.opened_label.text().startswith(f"test image {cell[0]}: a ")
+    assert evaluate.shutdown(5000)
+
+
 def test_the_drawing_again_keeps_the_opened_image_a_new_drawing_replaces_it(qtbot, data, focus, inside):
     drawing = np.zeros((28, 28), np.uint8)
     drawing[8:20, 12:16] = 255
@@ -209,7 +226,7 @@ def test_the_main_window_shows_the_inside_panel_with_the_opened_image(qtbot, set
     browser = window.data_panel.browser
     trigger(browser.open_menu(tile_position(browser, 11)), "Open in Inside")
     assert window.navigator.current_key() == "inside"
-    assert window.navigator.stack.currentWidget() is window.inside_view
+    assert window.current_panel() is window.inside_view
     assert window.focus.current.index == 11
     traced_input(qtbot, window.inside_view, window.dataset.train_images[11])
     np.testing.assert_array_equal(window.inside_view.saliency_view.image(), window.dataset.train_images[11])

@@ -39,7 +39,7 @@ def test_every_panel_is_one_shortcut_away(qtbot, settings, synthetic_dir):
         assert action in window.view_menu.actions()
         action.trigger()
         assert window.navigator.current_key() == key
-        assert window.navigator.stack.currentWidget() is window.panel(key)
+        assert window.current_panel() is window.panel(key)
 
 
 def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings, synthetic_dir):
@@ -62,7 +62,7 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     window.add_panel("extra", "Extra", extra, None, "Ctrl+6")
     assert window.navigator.keys()[-1] == "extra"
     window.show_panel("extra")
-    assert window.navigator.stack.currentWidget() is extra
+    assert window.current_panel() is extra
 
 
 def test_settings_remember_the_source_and_geometry(qtbot, settings, synthetic_dir):

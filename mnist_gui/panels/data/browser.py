@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QMenu, QStyle, QStyledItemDelegate
 
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.sizing import text_scale
 
 IMAGE_INDEX_ROLE = Qt.UserRole          # the row's index into the split
 LABEL_ROLE = Qt.UserRole + 1            # the row's class index
@@ -125,7 +126,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         side = self._model.thumbnail_size() + 2 * PADDING
         view = self.parent()  # as wide as the view's grid cell: the thumbnail is centred in it
         width = view.gridSize().width() if isinstance(view, QListView) else side
-        return QSize(max(side, width), side)
+        return QSize(max(side, width), max(side, width))
 
     def paint(self, painter: QPainter, option, index):
         pixmap = self._model.thumbnail(index.row())
@@ -161,29 +162,38 @@ class DatasetBrowser(QListView):
         self.setVerticalScrollMode(QListView.ScrollPerPixel)
         self.setToolTip("Every image of the split. Click one to see it large; "
                         "Ctrl+wheel or Ctrl+= / Ctrl+- to zoom.")
-        self._side = self._model.thumbnail_size() + 2 * PADDING
+        self._size = self._model.thumbnail_size()  # the zoom slider's size: the smallest drawn
+        self._side = self._size + 2 * PADDING
         self.selectionModel().currentChanged.connect(self._on_current_changed)
 
     def thumbnails(self) -> ThumbnailModel:
         return self._model
 
     def set_thumbnail_size(self, size: int):
-        self._model.set_thumbnail_size(size, self.devicePixelRatioF())
-        self._side = size + 2 * PADDING
+        """The smallest size a thumbnail is drawn (the zoom slider), before the text zoom."""
+        self._size = int(size)
         self._fit_grid()
-        self.verticalScrollBar().setSingleStep(self._side // 3)
 
     def columns(self) -> int:
-        """Thumbnails per row: as many whole cells as the width holds."""
+        """Thumbnails per row: as many whole cells of the chosen size as the width holds."""
         return max(1, (self.viewport().width() - 1) // self._side)
 
     def _fit_grid(self):
-        """Cells as wide as the width shared by the columns, so no empty band is left on the
-        right (at high zoom up to a whole thumbnail wide)."""
+        """Square cells as wide as the width shared by the columns: the thumbnails grow to fill
+        the width (no empty band on the right, up to a whole thumbnail wide at high zoom), and
+        with the text in presentation mode. The columns are those of the chosen size."""
+        self._side = round(self._size * text_scale(self)) + 2 * PADDING
         # one pixel short: Qt wraps a row that would fill the width exactly
         width = max(self._side, (self.viewport().width() - 1) // self.columns())
-        if self.gridSize() != QSize(width, self._side):
-            self.setGridSize(QSize(width, self._side))
+        self._model.set_thumbnail_size(width - 2 * PADDING, self.devicePixelRatioF())
+        if self.gridSize() != QSize(width, width):
+            self.setGridSize(QSize(width, width))
+            self.verticalScrollBar().setSingleStep(max(1, width // 3))
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoomed: the thumbnails keep their size to the text
+            self._fit_grid()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

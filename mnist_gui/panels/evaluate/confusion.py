@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.panels.evaluate.open_inside import offer_open_in_inside
 from mnist_gui.widgets.image_gallery import RIGHT, WRONG, ImageGallery
 
 WHITE = QColor(255, 255, 255)
@@ -140,13 +141,10 @@ class ConfusionMatrix(QWidget):
         self._paint_headers(painter)
         values = self._values()
         colours = self._colours(values)
-        cell = self._layout()[2]
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(int(cell * 0.3), 18)))
-        painter.setFont(font)
+        font = self.number_font()
         for t in range(len(values)):
             for p in range(len(values)):
-                self._paint_cell(painter, t, p, values[t, p], colours[t][p])
+                self._paint_cell(painter, t, p, colours[t][p], font)
         self._paint_accuracy(painter)
         if self._selected is not None:
             painter.setPen(QPen(pal.color(QPalette.Highlight), 3))
@@ -154,7 +152,28 @@ class ConfusionMatrix(QWidget):
             painter.drawRect(self.cell_rect(*self._selected).adjusted(1, 1, -1, -1))
         painter.end()
 
-    def _paint_cell(self, painter, t, p, value, colour):
+    def cell_text(self, true: int, predicted: int) -> str:
+        """The number written in a cell: a count, or a share of its row."""
+        count = int(self._counts[true, predicted])
+        if not self._normalised or count == 0:
+            return f"{count:,}"
+        return _percent(count / self._counts[true].sum())
+
+    def number_font(self, text: str = "") -> QFont:
+        """The font of the numbers in the cells: a third of a cell high, or as large as the labels
+        if that is larger (up to half a cell), so they grow with the matrix; narrowed until
+        ``text`` fits its cell."""
+        cell = self._layout()[2]
+        font = QFont(self.font())
+        label_px = QFontMetricsF(font).height() * 0.75  # the labels' text size, in pixels
+        size = max(7.0, cell * 0.32, min(label_px, cell * 0.5))
+        font.setPixelSize(round(size))
+        advance = QFontMetricsF(font).horizontalAdvance(text)
+        if advance > cell - 6:
+            font.setPixelSize(max(7, int(size * (cell - 6) / advance)))
+        return font
+
+    def _paint_cell(self, painter, t, p, colour, font):
         rect = self.cell_rect(t, p)
         painter.fillRect(rect, colour)
         painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
@@ -162,10 +181,11 @@ class ConfusionMatrix(QWidget):
         dark = colour.lightness() < 150
         if self._counts[t, p] == 0:
             painter.setPen(QColor(190, 190, 190))
-            text = "0"
         else:
             painter.setPen(WHITE if dark else QColor(30, 30, 30))
-            text = _percent(value) if self._normalised else f"{int(value):,}"
+        text = self.cell_text(t, p)
+        fits = QFontMetricsF(font).horizontalAdvance(text) <= rect.width() - 6
+        painter.setFont(font if fits else self.number_font(text))
         painter.drawText(rect, Qt.AlignCenter, text)
 
     def _paint_headers(self, painter):
@@ -197,6 +217,7 @@ class ConfusionMatrix(QWidget):
     def _paint_accuracy(self, painter):
         left, top, cell = self._layout()
         n, totals = len(self._counts), self._counts.sum(axis=1)
+        painter.setFont(self.font())  # the width kept for it (_layout) is in this font
         painter.setPen(self.palette().color(QPalette.WindowText))
         for c in range(n):
             rect = QRectF(left + n * cell + 4, top + c * cell, 200, cell)
@@ -240,7 +261,7 @@ class ConfusionView(QWidget):
     open_in_browser = Signal(str, int)
     open_on_canvas = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, focus=None, parent: QWidget | None = None):
         super().__init__(parent)
         self._evaluation = self._images = None
         self._names: tuple[str, ...] = ()
@@ -253,6 +274,8 @@ class ConfusionView(QWidget):
         self.cell_images = ImageGallery("confusionCellImages")
         self.cell_images.open_in_browser.connect(self.open_in_browser)
         self.cell_images.open_on_canvas.connect(self.open_on_canvas)
+        if focus is not None:  # an ImageFocus: "Open in Inside" sends a cell's image there
+            self.open_inside_button = offer_open_in_inside(self.cell_images, focus, "cellOpenInInside")
         self.matrix.cell_clicked.connect(self.show_cell)
         self._build()
 

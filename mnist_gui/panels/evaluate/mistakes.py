@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.evaluation import ranked_mistakes
-from mnist_gui.state.focus import describe
+from mnist_gui.panels.evaluate.open_inside import offer_open_in_inside
 from mnist_gui.widgets.image_gallery import ImageGallery
 
 
@@ -37,7 +37,7 @@ class MistakesView(QWidget):
         layout.addWidget(self.gallery, 1)
         self.focus = focus  # an ImageFocus: "Open in Inside" sends images there (none: no such action)
         if focus is not None:
-            self._offer_open_in_inside()
+            self.open_inside_button = offer_open_in_inside(self.gallery, focus, "mistakeOpenInInside")
         self.clear("")
 
     def clear(self, message: str):
@@ -70,19 +70,3 @@ class MistakesView(QWidget):
             f"<b>{n_wrong:,}</b> of {len(ev.true):,} test images are misclassified. Most confident "
             "mistakes first: the top bar is the network's answer, green is the true class.")
         self.gallery.set_placeholder("No mistakes here." if len(ev.true) else "No test images.")
-
-    # --- "Open in Inside": a mistake goes to the ImageFocus ----------------------------------
-
-    def _offer_open_in_inside(self):
-        self.open_inside_button = self.gallery.add_image_action(
-            "Open in Inside", "Look inside the network with this image: one training step on it in slow "
-            "motion, and which pixels the network looks at", self.open_in_inside)
-        self.open_inside_button.setObjectName("mistakeOpenInInside")
-
-    def open_in_inside(self, row: int):
-        """Open mistake ``row`` of the gallery (its true class, and what the network read) in the focus."""
-        model = self.gallery.model
-        index = int(model.indices()[row])
-        true, top = model.answer(row)
-        description = describe("test", index, model.name(true), model.name(top[0][0]))
-        self.focus.open(model.image(row), true, description, "test", index)

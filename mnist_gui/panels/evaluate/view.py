@@ -68,7 +68,7 @@ class EvaluateView(QWidget):
         self.busy.hide()
         self.runner.busy.connect(self.busy.show)
         self.runner.idle.connect(self.busy.hide)
-        self.confusion = ConfusionView()
+        self.confusion = ConfusionView(self.focus)
         self.mistakes = MistakesView(self.focus)
         self.weights = WeightsView()
         for view in (self.confusion, self.mistakes):

@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
+from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
 
+INPUT_SIDE = 120       # logical pixels of the drawing beside the activations, at the normal text size
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
 HIGHLIGHT = QColor(255, 196, 0)
 
@@ -250,7 +252,7 @@ class WeightsView(QWidget):
         self.same_scale.toggled.connect(self._show_tiles)
         self.heading = QLabel(objectName="weightsHeading", wordWrap=True)
         self.input_tile = ImageTile()
-        self.input_tile.setMaximumSize(120, 120)
+        self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()
         self.activations.setObjectName("activationsView")
         self._build()
@@ -274,6 +276,12 @@ class WeightsView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoomed: the drawing keeps its size to the text
+            side = round(INPUT_SIDE * text_scale(self))
+            self.input_tile.setMaximumSize(side, side)
 
     def set_network(self, network):
         """Show ``network``'s activations now; its weights when ``set_mosaics`` brings them."""

@@ -30,6 +30,10 @@ from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, s
 from mnist_gui.widgets.pixel_view import PixelView
 from mnist_gui.workers.baseline import Baseline
 
+# the largest a mean (or an example) is drawn, in logical pixels: big enough to fill a projector
+# in presentation mode; the strips are as large as their room allows up to that
+MAX_MEAN_CELL, MAX_EXAMPLE_CELL = 320, 160
+HOVER_HINT = "Hover a pixel: mean A minus mean B"
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 
 
@@ -103,10 +107,10 @@ class MeansPanel(QWidget):
 
     def _build_means_box(self) -> QGroupBox:
         box = QGroupBox("Mean and spread of each class")
-        self.mean_strip = ImageStrip(columns=10, max_cell=150)
+        self.mean_strip = ImageStrip(columns=10, max_cell=MAX_MEAN_CELL)
         self.mean_strip.setObjectName("meanStrip")
         self.mean_strip.setToolTip("Click a mean to see the training images closest to and furthest from it")
-        self.std_strip = ImageStrip(columns=10, max_cell=150)
+        self.std_strip = ImageStrip(columns=10, max_cell=MAX_MEAN_CELL)
         self.std_strip.setObjectName("stdStrip")
         self.std_strip.setToolTip("Click a spread to see the training images closest to and "
                                   "furthest from its class's mean")
@@ -135,7 +139,7 @@ class MeansPanel(QWidget):
         self.difference.setObjectName("differenceView")
         self.difference.setMinimumSize(160, 160)
         self.color_bar = ColorBar()
-        self.difference_readout = QLabel("Hover a pixel: mean of A minus mean of B")
+        self.difference_readout = QLabel(HOVER_HINT, wordWrap=True)
         self.difference.hovered.connect(self._on_difference_hovered)
         self.class_a.currentIndexChanged.connect(self._show_difference)
         self.class_b.currentIndexChanged.connect(self._show_difference)
@@ -162,6 +166,7 @@ class MeansPanel(QWidget):
             font.setBold(True)
             label.setFont(font)
             label.setTextFormat(Qt.PlainText)
+            label.setWordWrap(True)  # side by side they set the panel's width when zoomed
         self.accuracy.setToolTip("Share of test images whose nearest class mean (sum of squared "
                                  "pixel differences) has the right label")
         self.accuracy_l1.setToolTip("The same with the sum of absolute pixel differences")
@@ -185,8 +190,8 @@ class MeansPanel(QWidget):
         self.example_class = QComboBox(objectName="exampleClass")
         self.example_class.setToolTip("The class whose images are compared with its mean")
         self.example_class.currentIndexChanged.connect(self._show_examples)
-        self.closest = ImageStrip(columns=8, max_cell=96)
-        self.furthest = ImageStrip(columns=8, max_cell=96)
+        self.closest = ImageStrip(columns=8, max_cell=MAX_EXAMPLE_CELL)
+        self.furthest = ImageStrip(columns=8, max_cell=MAX_EXAMPLE_CELL)
         for strip in (self.closest, self.furthest):
             strip.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.closest.setObjectName("closestStrip")
@@ -195,11 +200,14 @@ class MeansPanel(QWidget):
         grid.addWidget(QLabel("Class"), 0, 0)
         pick = QHBoxLayout()
         pick.addWidget(self.example_class)
-        pick.addWidget(_note("the training images nearest to its mean (L2) and furthest from it"), 1)
+        pick.addStretch(1)
         grid.addLayout(pick, 0, 1)
+        # on a row of its own: beside the class it took four lines of a narrow column when zoomed
+        grid.addWidget(_note("The training images nearest to its mean (L2) and furthest from it."),
+                       1, 0, 1, 2)
         for row, (text, strip, tip) in enumerate((
                 ("Closest", self.closest, "The most typical: nearest to the mean"),
-                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=1):
+                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=2):
             label = QLabel(text)
             label.setToolTip(tip)
             strip.setToolTip(tip)
@@ -306,7 +314,7 @@ class MeansPanel(QWidget):
 
     def _on_difference_hovered(self, row: int, col: int, value: float):
         if row < 0 or math.isnan(value):
-            self.difference_readout.setText("Hover a pixel: mean of A minus mean of B")
+            self.difference_readout.setText(HOVER_HINT)
         else:
             self.difference_readout.setText(f"row {row}, column {col}: {value:+.1f}")
 

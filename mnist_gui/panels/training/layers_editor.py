@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -31,6 +33,36 @@ ACTIVATION_TIPS = {
     "identity": "no activation: stacked linear layers are still one linear map",
 }
 MAX_LAYERS = 8
+LIMIT_STYLE = "color: #e0453a; font-weight: bold;"  # the builder's error colour, on light and dark
+
+
+def units_limit_message(layer: int, typed: int) -> str:
+    """What the editor says when ``typed`` units are asked of hidden layer ``layer`` (from 1)."""
+    return (f"Layer {layer}: at most {MAX_UNITS:,} units per layer (memory and speed), "
+            f"so {typed:,} becomes {MAX_UNITS:,}.")
+
+
+class UnitsSpinBox(QSpinBox):
+    """A QSpinBox that keeps a typed number above its maximum on screen (a plain one drops the
+    last digit without a word: 5000 became 500); it is brought down to the maximum on Enter."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectToNearestValue)
+
+    def validate(self, text: str, pos: int):
+        if _typed_number(text) > self.maximum():
+            return QValidator.Intermediate, text, pos
+        return super().validate(text, pos)
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.maximum()) if _typed_number(text) > self.maximum() else text
+
+
+def _typed_number(text: str) -> int:
+    """The whole number in a spin box's text, or -1 if it holds something else."""
+    digits = text.strip().replace(",", "").replace("\u00a0", "")
+    return int(digits) if digits.isdigit() else -1
 
 
 class LayersEditor(QWidget):
@@ -46,12 +78,16 @@ class LayersEditor(QWidget):
         self._rows.setContentsMargins(0, 0, 0, 0)
         self._empty = QLabel("No hidden layer: the pixels go straight to the outputs "
                              "(softmax regression, a linear classifier).", wordWrap=True)
+        self.limit_label = QLabel(objectName="unitsLimitMessage", wordWrap=True)
+        self.limit_label.setStyleSheet(LIMIT_STYLE)
+        self.limit_label.hide()
         self.add_button = QPushButton("Add layer", objectName="addLayerButton")
         self.add_button.setToolTip("Add a hidden layer after the last one")
         self.add_button.clicked.connect(self.add_layer)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._rows)
+        layout.addWidget(self.limit_label)
         layout.addWidget(self._empty)
         layout.addWidget(self.add_button)
         self._rebuild()
@@ -89,6 +125,7 @@ class LayersEditor(QWidget):
         return row.findChild(QSpinBox), row.findChild(QComboBox)
 
     def _rebuild(self) -> None:
+        self.limit_label.hide()  # it named a row by number
         while self._rows.count():
             old = self._rows.takeAt(0).widget()
             old.hide()
@@ -100,10 +137,12 @@ class LayersEditor(QWidget):
 
     def _row(self, i: int, layer: HiddenLayer) -> QWidget:
         row = QWidget(objectName=f"layerRow{i}")
-        units = QSpinBox(objectName=f"layerUnits{i}", minimum=1, maximum=MAX_UNITS, value=layer.units)
+        units = UnitsSpinBox(objectName=f"layerUnits{i}", minimum=1, maximum=MAX_UNITS, value=layer.units)
         units.setAccelerated(True)
-        units.setToolTip(f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS:,})")
+        units.setToolTip(f"Neurons in hidden layer {i + 1}: 1 to {MAX_UNITS:,} (more would need "
+                         "too much memory and time)")
         units.valueChanged.connect(lambda v, i=i: self._edit(i, units=v))
+        units.lineEdit().textEdited.connect(lambda text, i=i: self._on_units_typed(i, text))
         act = QComboBox(objectName=f"layerActivation{i}")
         act.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         act.setMinimumContentsLength(8)
@@ -128,6 +167,18 @@ class LayersEditor(QWidget):
             button.clicked.connect(slot)
             layout.addWidget(button)
         return row
+
+    def _on_units_typed(self, i: int, text: str) -> None:
+        """Say so at once when the number typed is over the limit; quiet again when it is not."""
+        typed = _typed_number(text)
+        over = typed > MAX_UNITS
+        if over:
+            self.limit_label.setText(units_limit_message(i + 1, typed))
+        self.limit_label.setVisible(over)
+
+    def limit_message(self) -> str:
+        """The units-limit message shown under the rows ("" when none is)."""
+        return self.limit_label.text() if not self.limit_label.isHidden() else ""
 
     def _edit(self, i: int, **change) -> None:
         old = self._layers[i]
