@@ -251,6 +251,15 @@ class DynamicsView(LazyView):
             y = values[:, i]
             keep = np.isfinite(y) & ((y > 0) if key != "units" else True)  # a log axis shows no 0
             curve.setData(x[keep], y[keep])
+        self._frame_epochs(key, run, x)
+
+    def _frame_epochs(self, key: str, run: RunRecord, x: np.ndarray):
+        """The epoch axis spans a training run's planned epochs, so it is not redrawn with every
+        measurement (redrawing an axis is most of the cost of a live update); a finished run's
+        axis fits what it trained."""
+        plot = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}[key]
+        end = float(run.config.epochs) if run.status.active else float(x[-1]) if len(x) else 1.0
+        plot.setXRange(0.0, max(end, 1e-3), padding=0.02)
 
     def _draw_histogram(self):
         run, layer = self._run, self.layer_chooser.currentIndex()
