@@ -116,6 +116,11 @@ def main() -> None:
     for c in dict.fromkeys(c for c, _ in results):
         quiet, busy = np.median(results[(c, "quiet")]), np.median(results[(c, "busy")])
         print(f"| {c} | {quiet:,.0f} | {busy:,.0f} | {busy / quiet:.2f} |")
+    print("\nthe timed choice against the better fixed count (1 or 2 threads), per load:")
+    for load in ("quiet", "busy"):
+        best = max(np.median(results[(f"engine, {t}", load)]) for t in ("1 thread", "2 threads"))
+        chosen = np.median(results[("engine, chosen by timing", load)])
+        print(f"  {load}: {chosen:,.0f} / {best:,.0f} = {chosen / best:.0%}")
 
 
 if __name__ == "__main__":
