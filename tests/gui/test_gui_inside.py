@@ -13,6 +13,7 @@ from engine.saliency import input_gradient
 from engine.step_trace import trace_step
 from engine.training import TrainConfig
 from mnist_gui.panels.inside import InsideView
+from mnist_gui.panels.inside.dynamics_view import decades
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.state.training import TrainingSession
@@ -146,6 +147,11 @@ def test_the_gradient_norm_plot_holds_one_curve_per_layer(qtbot, view, trained):
         np.testing.assert_allclose(y, run.dynamics.gradient_norms[:, i])
         assert len(x) == len(run.dynamics) >= 2
     assert dynamics.gradient_plot.getPlotItem().ctrl.logYCheck.isChecked()
+    (x_low, x_high), (y_low, y_high) = dynamics.gradient_plot.getPlotItem().viewRange()
+    norms = run.dynamics.gradient_norms
+    assert x_low <= 0 and x_high >= run.dynamics_x[-1]  # the finished run's whole length
+    assert y_low <= np.log10(norms.min()) and y_high >= np.log10(norms.max())  # in whole decades,
+    assert y_high - y_low >= 2 - 1e-9  # at least two: fewer crowd a log axis with labels
     image = dynamics.histogram_image.image
     assert image is not None and image.shape == (40, len(run.dynamics))
 
@@ -207,3 +213,13 @@ def test_networks_coming_faster_than_maps_end_with_the_map_of_the_last(qtbot, vi
         hub.set_network(network, "a copy")
     qtbot.waitUntil(lambda: embedding.maps().network is copies[-1], timeout=TIMEOUT)
     np.testing.assert_allclose(embedding.maps().hidden.coordinates, first.hidden.coordinates, atol=1e-6)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (np.array([[0.07, 1.2], [0.2, 0.5]]), (-2.0, 1.0)),  # 0.07 to 1.2: three whole decades
+    (np.array([[0.2, 0.5]]), (-2.0, 0.0)),  # within one decade: widened to two
+    (np.array([[np.nan, 0.0, 3e-4, 2e-2]]), (-4.0, -1.0)),  # 0 and nan are not on a log axis
+    (np.array([[np.nan]]), (-1.0, 1.0)),
+])
+def test_log_axes_span_whole_decades_at_least_two(values, expected):
+    assert decades(values) == expected

@@ -7,6 +7,8 @@ a second at most, and only while it is on screen.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
@@ -251,15 +253,18 @@ class DynamicsView(LazyView):
             y = values[:, i]
             keep = np.isfinite(y) & ((y > 0) if key != "units" else True)  # a log axis shows no 0
             curve.setData(x[keep], y[keep])
-        self._frame_epochs(key, run, x)
+        self._frame(key, run, x, values)
 
-    def _frame_epochs(self, key: str, run: RunRecord, x: np.ndarray):
-        """The epoch axis spans a training run's planned epochs, so it is not redrawn with every
-        measurement (redrawing an axis is most of the cost of a live update); a finished run's
-        axis fits what it trained."""
+    def _frame(self, key: str, run: RunRecord, x: np.ndarray, values: np.ndarray):
+        """Ranges that change seldom, since redrawing an axis is most of the cost of a live update:
+        the epoch axis spans a training run's planned epochs (a finished run's, what it trained),
+        and a log axis whole decades, at least two (fewer would crowd it with overlapping labels)."""
         plot = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}[key]
         end = float(run.config.epochs) if run.status.active else float(x[-1]) if len(x) else 1.0
         plot.setXRange(0.0, max(end, 1e-3), padding=0.02)
+        if key != "units":
+            plot.setYRange(*decades(values), padding=0)
+
 
     def _draw_histogram(self):
         run, layer = self._run, self.layer_chooser.currentIndex()
@@ -283,3 +288,15 @@ class DynamicsView(LazyView):
     def stop_timers(self):
         self._timer.stop()
 
+
+def decades(values: np.ndarray, at_least: int = 2) -> tuple[float, float]:
+    """(low, high) exponents of ten around the positive finite ``values``, ``at_least`` decades apart."""
+    shown = values[np.isfinite(values) & (values > 0)]
+    if shown.size == 0:
+        return -at_least / 2, at_least / 2
+    low, high = math.floor(math.log10(shown.min())), math.ceil(math.log10(shown.max()))
+    missing = at_least - (high - low)
+    if missing > 0:
+        low -= math.ceil(missing / 2)
+        high += missing // 2
+    return float(low), float(high)
