@@ -8,7 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -16,9 +28,13 @@ from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.sizing import text_scale
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
+HOVER_POINTS = 9  # the read-out's text size before any zoom
+HOVER_MIN_POINTS = 7  # ...and the smallest it is shrunk to, to fit a small plot
+HOVER_GAP = 12  # pixels between the pointer and the read-out
 EXPORT_SCALE = 2.0  # an exported picture has at least twice the pixels of the plots on screen...
 SLIDE_WIDTH = 1920  # ...and at least the width of a full-HD slide
 SCREEN_DOTS_PER_METRE = 3780  # 96 dpi
@@ -595,15 +611,36 @@ class _Hover:
         background.setAlpha(225)
         self.label.fill = pg.mkBrush(background)
         self.label.border = pg.mkPen(palette.color(QPalette.Mid))
-        self.label.setHtml(f"<div style='color:{palette.color(QPalette.Text).name()}; "
-                           "font-size:9pt'>"
-                           f"{self.text(x)}</div>")
-        (x_low, x_high), (y_low, y_high) = view.viewRange()
-        # in the half of the plot away from the pointer, at mid-height: clear of the legends
-        left = x >= (x_low + x_high) / 2
-        self.label.setAnchor((0, 0.5) if left else (1, 0.5))
         self.line.setPos(x)
-        self.label.setPos(x_low if left else x_high, (y_low + y_high) / 2)
+        area = view.sceneBoundingRect()
+        points = HOVER_POINTS * text_scale(self.widget)
+        while True:  # the zoomed size if the box fits in the axes box, else smaller, down to a floor
+            self._set_text(x, points, palette.color(QPalette.Text).name(), area.width())
+            if self.label.textItem.boundingRect().height() <= area.height() or points <= HOVER_MIN_POINTS:
+                break
+            points = max(HOVER_MIN_POINTS, points * 0.85)
+        self._place(view, args[0].x())
+
+    def _set_text(self, x: float, points: float, colour: str, width: float) -> None:
+        """The read-out at ``x`` in ``points``-sized text, wrapped if wider than ``width`` pixels."""
+        self.label.setTextWidth(-1)
+        self.label.setHtml(f"<div style='color:{colour}; font-size:{points:.1f}pt'>{self.text(x)}</div>")
+        if self.label.textItem.boundingRect().width() > width:
+            self.label.setTextWidth(width)
+
+    def _place(self, view: pg.ViewBox, pointer: float) -> None:
+        """Put the box beside the pointer at mid-height, right of it or, near the right edge, left
+        of it, always inside the axes box (a narrow plot cut it off at its right edge); a box
+        taller than the axes box (a tiny plot) starts at its top."""
+        area = view.sceneBoundingRect()
+        size = self.label.textItem.boundingRect().size()
+        left = pointer + HOVER_GAP
+        if left + size.width() > area.right():
+            left = pointer - HOVER_GAP - size.width()
+        left = max(area.left(), min(left, area.right() - size.width()))
+        top = max(area.top(), min(area.center().y() - size.height() / 2, area.bottom() - size.height()))
+        self.label.setAnchor((0, 0))
+        self.label.setPos(view.mapSceneToView(QPointF(left, top)))
 
     def text(self, x: float) -> str:
         """'epoch 3' and one line per visible run: 'Run 1: train 0.123, val. 0.145'."""
