@@ -183,3 +183,22 @@ def test_long_run_name_is_cut_and_the_accuracies_stay_in_sight(qtbot):
     assert not table.horizontalScrollBar().isVisible()
     assert header.sectionSize(1) < table.sizeHintForColumn(1)  # the name is the one cut ('…')
     assert LONG_NAME in table.item(1, 1).toolTip()
+
+
+def test_hover_box_fits_a_small_plot_at_presentation_zoom(qtbot):
+    runs = RunsModel()
+    for name in ("Run {n}", LONG_NAME, "Run {n}"):
+        _add_finished_run(runs, name)
+    plots = TrainingPlots(runs)
+    qtbot.addWidget(plots)
+    apply_zoom(plots, PRESENTING_ZOOM)
+    plots.resize(700, 300)
+    plots.show()
+    qtbot.waitExposed(plots)
+    hover = plots._hover[1]
+    area = hover.widget.getPlotItem().vb.sceneBoundingRect()
+    assert area.height() < 120  # as at 1280x720 in presentation mode
+    hover._moved((QPointF(area.right() - 4, area.center().y()),))
+    box = hover.label.sceneBoundingRect()
+    assert area.adjusted(-1, -1, 1, 1).contains(box), (box, area)
+    assert "Run 3" in hover.label.textItem.toPlainText()  # every run still read out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from contextlib import contextmanager
 from pathlib import Path
@@ -613,18 +614,26 @@ class _Hover:
         self.label.border = pg.mkPen(palette.color(QPalette.Mid))
         self.line.setPos(x)
         area = view.sceneBoundingRect()
-        points = HOVER_POINTS * text_scale(self.widget)
-        while True:  # the zoomed size if the box fits in the axes box, else smaller, down to a floor
-            self._set_text(x, points, palette.color(QPalette.Text).name(), area.width())
-            if self.label.textItem.boundingRect().height() <= area.height() or points <= HOVER_MIN_POINTS:
-                break
-            points = max(HOVER_MIN_POINTS, points * 0.85)
+        self._fit_text(x, palette.color(QPalette.Text).name(), area)
         self._place(view, args[0].x())
 
-    def _set_text(self, x: float, points: float, colour: str, width: float) -> None:
-        """The read-out at ``x`` in ``points``-sized text, wrapped if wider than ``width`` pixels."""
+    def _fit_text(self, x: float, colour: str, area: QRectF) -> None:
+        """The zoomed text size if the box fits in the axes box; else smaller, down to a floor,
+        and then one line per run (a small plot at presentation zoom)."""
+        points = HOVER_POINTS * text_scale(self.widget)
+        for compact in (False, True):
+            while True:
+                self._set_text(self.text(x, compact), points, colour, area.width())
+                if self.label.textItem.boundingRect().height() <= area.height():
+                    return
+                if points <= HOVER_MIN_POINTS:
+                    break
+                points = max(HOVER_MIN_POINTS, points * 0.85)
+
+    def _set_text(self, text: str, points: float, colour: str, width: float) -> None:
+        """The read-out in ``points``-sized text, wrapped if wider than ``width`` pixels."""
         self.label.setTextWidth(-1)
-        self.label.setHtml(f"<div style='color:{colour}; font-size:{points:.1f}pt'>{self.text(x)}</div>")
+        self.label.setHtml(f"<div style='color:{colour}; font-size:{points:.1f}pt'>{text}</div>")
         if self.label.textItem.boundingRect().width() > width:
             self.label.setTextWidth(width)
 
@@ -642,13 +651,15 @@ class _Hover:
         self.label.setAnchor((0, 0))
         self.label.setPos(view.mapSceneToView(QPointF(left, top)))
 
-    def text(self, x: float) -> str:
-        """'epoch 3' and one line per visible run: 'Run 1: train 0.123, val. 0.145'."""
+    def text(self, x: float, compact: bool = False) -> str:
+        """'epoch 3' and, per visible run, its name and its figures ('train 0.123, val. 0.145')
+        on the next line; ``compact``: both on one line, the name shortened ('Run 2')."""
         lines = [f"<b>epoch {max(1, round(x))}</b>" if x >= 0.5 else f"<b>epoch {x:.2f}</b>"]
         for run in self.plots.visible_runs():
             part = describe_at(run, x, self.kind)
             if part:
-                lines.append(f"<b style='color:{run.colour}'>{run.name}</b><br>&nbsp;&nbsp;{part}")
+                name, gap = (short_name(run), " ") if compact else (run.name, "<br>&nbsp;&nbsp;")
+                lines.append(f"<b style='color:{run.colour}'>{html.escape(name)}</b>{gap}{part}")
         return "<br>".join(lines)
 
 
