@@ -614,17 +614,21 @@ class _Hover:
         self.label.border = pg.mkPen(palette.color(QPalette.Mid))
         self.line.setPos(x)
         area = view.sceneBoundingRect()
-        self._fit_text(x, palette.color(QPalette.Text).name(), area)
-        self._place(view, args[0].x())
+        pointer = args[0].x()
+        # wrapped to the room on the wider side of the pointer, so the box goes beside it
+        room = max(pointer - area.left(), area.right() - pointer) - HOVER_GAP
+        self._fit_text(x, palette.color(QPalette.Text).name(), min(area.width(), max(room, area.width() / 2)),
+                       area.height())
+        self._place(view, pointer)
 
-    def _fit_text(self, x: float, colour: str, area: QRectF) -> None:
-        """The zoomed text size if the box fits in the axes box; else smaller, down to a floor,
-        and then one line per run (a small plot at presentation zoom)."""
+    def _fit_text(self, x: float, colour: str, width: float, height: float) -> None:
+        """The zoomed text size if the box fits ``width`` x ``height`` pixels (the axes box); else
+        smaller, down to a floor, and then one line per run (a small plot at presentation zoom)."""
         points = HOVER_POINTS * text_scale(self.widget)
         for compact in (False, True):
             while True:
-                self._set_text(self.text(x, compact), points, colour, area.width())
-                if self.label.textItem.boundingRect().height() <= area.height():
+                self._set_text(self.text(x, compact), points, colour, width)
+                if self.label.textItem.boundingRect().height() <= height:
                     return
                 if points <= HOVER_MIN_POINTS:
                     break
