@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import html
 import math
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -16,9 +29,13 @@ from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.sizing import text_scale
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
+HOVER_POINTS = 9  # the read-out's text size before any zoom
+HOVER_MIN_POINTS = 7  # ...and the smallest it is shrunk to, to fit a small plot
+HOVER_GAP = 12  # pixels between the pointer and the read-out
 EXPORT_SCALE = 2.0  # an exported picture has at least twice the pixels of the plots on screen...
 SLIDE_WIDTH = 1920  # ...and at least the width of a full-HD slide
 SCREEN_DOTS_PER_METRE = 3780  # 96 dpi
@@ -595,23 +612,58 @@ class _Hover:
         background.setAlpha(225)
         self.label.fill = pg.mkBrush(background)
         self.label.border = pg.mkPen(palette.color(QPalette.Mid))
-        self.label.setHtml(f"<div style='color:{palette.color(QPalette.Text).name()}; "
-                           "font-size:9pt'>"
-                           f"{self.text(x)}</div>")
-        (x_low, x_high), (y_low, y_high) = view.viewRange()
-        # in the half of the plot away from the pointer, at mid-height: clear of the legends
-        left = x >= (x_low + x_high) / 2
-        self.label.setAnchor((0, 0.5) if left else (1, 0.5))
         self.line.setPos(x)
-        self.label.setPos(x_low if left else x_high, (y_low + y_high) / 2)
+        area = view.sceneBoundingRect()
+        pointer = args[0].x()
+        # wrapped to the room on the wider side of the pointer, so the box goes beside it
+        room = max(pointer - area.left(), area.right() - pointer) - HOVER_GAP
+        self._fit_text(x, palette.color(QPalette.Text).name(), min(area.width(), max(room, area.width() / 2)),
+                       area.height())
+        self._place(view, pointer)
 
-    def text(self, x: float) -> str:
-        """'epoch 3' and one line per visible run: 'Run 1: train 0.123, val. 0.145'."""
+    def _fit_text(self, x: float, colour: str, width: float, height: float) -> None:
+        """The zoomed text size if the box fits ``width`` x ``height`` pixels (the axes box); else
+        smaller, down to a floor, and then one line per run (a small plot at presentation zoom)."""
+        points = HOVER_POINTS * text_scale(self.widget)
+        for compact in (False, True):
+            while True:
+                self._set_text(self.text(x, compact), points, colour, width)
+                if self.label.textItem.boundingRect().height() <= height:
+                    return
+                if points <= HOVER_MIN_POINTS:
+                    break
+                points = max(HOVER_MIN_POINTS, points * 0.85)
+
+    def _set_text(self, text: str, points: float, colour: str, width: float) -> None:
+        """The read-out in ``points``-sized text, wrapped if wider than ``width`` pixels."""
+        self.label.setTextWidth(-1)
+        self.label.setHtml(f"<div style='color:{colour}; font-size:{points:.1f}pt'>{text}</div>")
+        if self.label.textItem.boundingRect().width() > width:
+            self.label.setTextWidth(width)
+
+    def _place(self, view: pg.ViewBox, pointer: float) -> None:
+        """Put the box beside the pointer at mid-height, right of it or, near the right edge, left
+        of it, always inside the axes box (a narrow plot cut it off at its right edge); a box
+        taller than the axes box (a tiny plot) starts at its top."""
+        area = view.sceneBoundingRect()
+        size = self.label.textItem.boundingRect().size()
+        left = pointer + HOVER_GAP
+        if left + size.width() > area.right():
+            left = pointer - HOVER_GAP - size.width()
+        left = max(area.left(), min(left, area.right() - size.width()))
+        top = max(area.top(), min(area.center().y() - size.height() / 2, area.bottom() - size.height()))
+        self.label.setAnchor((0, 0))
+        self.label.setPos(view.mapSceneToView(QPointF(left, top)))
+
+    def text(self, x: float, compact: bool = False) -> str:
+        """'epoch 3' and, per visible run, its name and its figures ('train 0.123, val. 0.145')
+        on the next line; ``compact``: both on one line, the name shortened ('Run 2')."""
         lines = [f"<b>epoch {max(1, round(x))}</b>" if x >= 0.5 else f"<b>epoch {x:.2f}</b>"]
         for run in self.plots.visible_runs():
             part = describe_at(run, x, self.kind)
             if part:
-                lines.append(f"<b style='color:{run.colour}'>{run.name}</b><br>&nbsp;&nbsp;{part}")
+                name, gap = (short_name(run), " ") if compact else (run.name, "<br>&nbsp;&nbsp;")
+                lines.append(f"<b style='color:{run.colour}'>{html.escape(name)}</b>{gap}{part}")
         return "<br>".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -38,6 +40,8 @@ HEADERS = tuple(c.replace(" ", "\n", 1) if len(c) > 9 else c for c in COLUMNS)  
 ROWS_SHOWN = 4  # rows the table is sized for by default
 OPTIONAL_COLUMNS = (10, 9, 8, 7)  # hidden in this order when the table is too narrow
 NUMBER_COLUMNS = range(3, 9)
+NAME_COLUMN = 1
+NAME_CHARACTERS = 12  # the name column keeps room for this many before optional columns go
 SETTINGS_COLUMNS = (9, 10)
 STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one epoch…",
                "paused": "paused", "stopping": "stopping…",
@@ -99,9 +103,7 @@ class RunsList(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        self._size_columns()
         self.table.setMinimumHeight(self._table_height(2))
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -142,6 +144,22 @@ class RunsList(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
+    def _size_columns(self):
+        """The name takes the room left (a long one is cut with '…', whole in its tooltip); the
+        other columns are as wide as their contents, so the figures never scroll out of sight."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setTextElideMode(Qt.ElideRight)
+        self.table.setWordWrap(False)  # one line, cut with '…' (it wrapped into a second line)
+
+    def _name_room(self) -> int:
+        """The narrowest the name column gets before optional columns are hidden for it."""
+        fm = self.table.fontMetrics()
+        return max(self.table.horizontalHeader().sectionSizeHint(NAME_COLUMN),
+                   fm.horizontalAdvance("x" * NAME_CHARACTERS))
+
     def _table_height(self, rows: int) -> int:
         header = self.table.horizontalHeader().sizeHint().height()
         scroll = self.table.horizontalScrollBar().sizeHint().height()
@@ -163,6 +181,7 @@ class RunsList(QWidget):
         header = self.table.horizontalHeader()
         widths = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(len(COLUMNS))]
+        widths[NAME_COLUMN] = min(widths[NAME_COLUMN], self._name_room())  # it is elided beyond
         room, needed = self.table.viewport().width(), sum(widths)
         hidden = set()
         for column in OPTIONAL_COLUMNS:
@@ -206,8 +225,11 @@ class RunsList(QWidget):
         for column, text in enumerate(row_texts(run)):
             if column:
                 self.table.item(row, column).setText(text)
-        for column in (1, *SETTINGS_COLUMNS):
+        for column in SETTINGS_COLUMNS:
             self.table.item(row, column).setToolTip(run.settings_text())
+        self.table.item(row, NAME_COLUMN).setToolTip(f"<b>{html.escape(run.name)}</b><br>"
+                                                     f"{html.escape(run.settings_text())}<br>"
+                                                     "Double-click to rename")
         self._updating = False
         self._show_repeats()
         self._update_buttons()
