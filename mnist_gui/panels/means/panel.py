@@ -49,8 +49,9 @@ def _note(text: str) -> QLabel:
 
 
 def percent(accuracy: float) -> str:
-    """0.8203 -> '82.03 %' (the format of the ``baselineAccuracy`` label)."""
-    return f"{accuracy * 100:.2f} %"
+    """0.8203 -> '82.03 %' (the format of the ``baselineAccuracy`` label; a no-break space, so a
+    narrow zoomed label never puts the % sign on a line of its own)."""
+    return f"{accuracy * 100:.2f}\u00a0%"
 
 
 class MeansPanel(QWidget):
@@ -84,7 +85,11 @@ class MeansPanel(QWidget):
         left.addWidget(self._build_baseline_box())
         right = QVBoxLayout()
         right.addWidget(self._build_difference_box(), 1)
-        right.addWidget(self._build_examples_box())
+        examples = self._build_examples_box()
+        # only the height it needs: the difference box above grows, and is never squeezed under
+        # its colour bar when a zoomed panel is short of height
+        examples.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        right.addWidget(examples)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
         columns.addLayout(right, 2)
@@ -200,14 +205,16 @@ class MeansPanel(QWidget):
         grid.addWidget(QLabel("Class"), 0, 0)
         pick = QHBoxLayout()
         pick.addWidget(self.example_class)
-        pick.addStretch(1)
+        # one short line beside the class: a wrapped note below it took the height the difference
+        # box above needs when the panel is zoomed on a small screen
+        explain = QLabel("nearest its mean (L2), furthest")
+        explain.setToolTip("The training images nearest to the class's mean (L2 distance) and "
+                           "furthest from it")
+        pick.addWidget(explain, 1)
         grid.addLayout(pick, 0, 1)
-        # on a row of its own: beside the class it took four lines of a narrow column when zoomed
-        grid.addWidget(_note("The training images nearest to its mean (L2) and furthest from it."),
-                       1, 0, 1, 2)
         for row, (text, strip, tip) in enumerate((
                 ("Closest", self.closest, "The most typical: nearest to the mean"),
-                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=2):
+                ("Furthest", self.furthest, "The most unusual: furthest from the mean")), start=1):
             label = QLabel(text)
             label.setToolTip(tip)
             strip.setToolTip(tip)
