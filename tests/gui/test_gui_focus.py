@@ -154,12 +154,17 @@ def test_a_data_panel_without_a_focus_offers_no_open_in_inside(qtbot, datasets, 
     assert panel.browser.contextMenuPolicy() != Qt.CustomContextMenu
 
 
-def test_open_in_inside_from_evaluates_mistakes(qtbot, datasets, hub, data, focus, inside):
+def evaluated_view(qtbot, datasets, hub, focus):
+    """An Evaluate view with the focus, shown, and the evaluation it made."""
     evaluate = EvaluateView(datasets, hub, focus)
     qtbot.addWidget(evaluate)
     with qtbot.waitSignal(evaluate.evaluated, timeout=TIMEOUT) as done:
         evaluate.show()
-    evaluation = done.args[0]
+    return evaluate, done.args[0]
+
+
+def test_open_in_inside_from_evaluates_mistakes(qtbot, datasets, hub, data, focus, inside):
+    evaluate, evaluation = evaluated_view(qtbot, datasets, hub, focus)
     gallery = evaluate.mistakes.gallery
     index = int(gallery.indices()[2])
     true, read_as = int(data.test_labels[index]), int(evaluation.predicted[index])
@@ -181,11 +186,7 @@ def test_open_in_inside_from_evaluates_mistakes(qtbot, datasets, hub, data, focu
 
 
 def test_open_in_inside_from_a_confusion_matrix_cell(qtbot, datasets, hub, data, focus, inside):
-    evaluate = EvaluateView(datasets, hub, focus)
-    qtbot.addWidget(evaluate)
-    with qtbot.waitSignal(evaluate.evaluated, timeout=TIMEOUT) as done:
-        evaluate.show()
-    evaluation = done.args[0]
+    evaluate, evaluation = evaluated_view(qtbot, datasets, hub, focus)
     confusion = evaluate.confusion
     cell = confusion.cell_indices()  # the cell of the most frequent mistake, chosen on evaluation
     assert len(cell) and np.all(evaluation.predicted[cell] != evaluation.true[cell])
