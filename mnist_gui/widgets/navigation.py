@@ -35,6 +35,7 @@ class PanelNavigator(QWidget):
         font = self.sidebar.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.sidebar.setFont(font)
+        self.sidebar.installEventFilter(self)  # its font grows with the zoom: widened to match
         self.stack = QStackedWidget(objectName="panelStack")
         self.sidebar.currentRowChanged.connect(self._on_row_changed)
         layout = QHBoxLayout(self)
@@ -102,10 +103,16 @@ class PanelNavigator(QWidget):
         return result
 
     def _fit_sidebar(self):
+        """As wide as the longest panel name beside its icon, at the sidebar's font (no "Network and ...")."""
         fm = self.sidebar.fontMetrics()
         widest = max((fm.horizontalAdvance(self.sidebar.item(i).text())
                       for i in range(self.sidebar.count())), default=80)
         self.sidebar.setFixedWidth(widest + self.sidebar.iconSize().width() + 40)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.sidebar and event.type() == QEvent.FontChange:
+            self._fit_sidebar()
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event):
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
