@@ -145,7 +145,8 @@ class TrainingView(QWidget):
             self._place_in_tabs() if tabbed else self._place_side_by_side()
 
     def _place_in_tabs(self):
-        self._splitter_sizes = self.splitter.sizes()
+        if self.splitter.isVisible():  # the shares as shown (dragged, maybe), for coming back
+            self._splitter_sizes = self.splitter.sizes()
         self.splitter.hide()
         self.tabs.addTab(self.builder_scroll, "Network and settings")
         self.tabs.addTab(self.training_column, "Training and plots")
