@@ -92,22 +92,47 @@ def test_the_settings_never_scroll_sideways(qtbot, window):
 
 def test_narrow_the_drawings_go_across_the_panel_and_back(qtbot, window):
     view = window.panel("draw")
-    zoomed(qtbot, window, 1.0)
-    window.show_panel("draw")
-    qtbot.waitUntil(lambda: not view.drawings_below_both(), timeout=TIMEOUT)
-    assert view.drawings.width() < view.width() // 2 + 50  # under the canvas, as before
     zoomed(qtbot, window, PRESENTING_ZOOM)
     window.show_panel("draw")
+    qtbot.waitUntil(lambda: not view.drawings_below_both(), timeout=TIMEOUT)
+    assert view.drawings.width() < view.width() // 2 + 50  # under the canvas, as at zoom 1
+    window.resize(1150, 720)  # narrower than the canvas and the reading side by side with them
     qtbot.waitUntil(view.drawings_below_both, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: view.drawings.width() > view.prediction.x() + view.prediction.width()
-                    - view.canvas.x() - 50, timeout=TIMEOUT)  # across the canvas and the reading
-    assert view.drawings.y() >= view.prediction.geometry().bottom()
+    qtbot.waitUntil(lambda: fits_sideways(window, "draw"), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: view.drawings.geometry().right() > view.prediction.x(), timeout=TIMEOUT)
+    assert view.drawings.y() >= view.prediction.geometry().bottom()  # across, under both
+    window.resize(*SCREEN)
+    qtbot.waitUntil(lambda: not view.drawings_below_both(), timeout=TIMEOUT)
+
+
+def label_lines(sidebar, row: int) -> list[str]:
+    """The lines a sidebar entry's name is drawn on, at the width the entry gives its text."""
+    from PySide6.QtCore import QRect, Qt
+    room = sidebar.width() - sidebar.iconSize().width() - 16  # the icon, its gap and the padding
+    metrics, text = sidebar.fontMetrics(), sidebar.item(row).text()
+    box = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextWordWrap, text)
+    assert box.width() <= room, text  # no word wider than the room: it would be elided
+    return [text] if metrics.horizontalAdvance(text) <= room else box.height() // metrics.lineSpacing() * [""]
 
 
 @pytest.mark.parametrize("zoom", [1.0, PRESENTING_ZOOM, 2.0])
 def test_the_sidebar_shows_every_panel_name_whole(qtbot, window, zoom):
     zoomed(qtbot, window, zoom)
     sidebar = window.navigator.sidebar
-    metrics = sidebar.fontMetrics()
-    widest = max(metrics.horizontalAdvance(sidebar.item(row).text()) for row in range(sidebar.count()))
-    assert sidebar.width() >= widest + sidebar.iconSize().width() + 16, zoom
+    for row in range(sidebar.count()):
+        lines = len(label_lines(sidebar, row))
+        assert lines <= 2, (zoom, sidebar.item(row).text())
+        assert sidebar.sizeHintForRow(row) >= lines * sidebar.fontMetrics().lineSpacing()
+    if zoom == 1.0:  # on the desktop every name is on one line, as before
+        assert all(len(label_lines(sidebar, row)) == 1 for row in range(sidebar.count()))
+
+
+def test_a_wide_zoomed_window_keeps_the_names_on_one_line(qtbot, window):
+    window.resize(1920, 1080)
+    zoomed(qtbot, window, PRESENTING_ZOOM)
+    sidebar = window.navigator.sidebar
+    qtbot.waitUntil(lambda: all(len(label_lines(sidebar, row)) == 1 for row in range(sidebar.count())),
+                    timeout=TIMEOUT)
+    window.resize(*SCREEN)  # on the 1280x720 projector "Network and training" takes two lines
+    qtbot.waitUntil(lambda: sidebar.width() < 0.2 * SCREEN[0], timeout=TIMEOUT)
+    assert max(len(label_lines(sidebar, row)) for row in range(sidebar.count())) == 2
