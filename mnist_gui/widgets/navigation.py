@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.icons import icon
+from mnist_gui.widgets.sizing import text_scale
 
-#: The most of the window's width the sidebar takes with every name on one line; beyond it
-#: (a zoomed window on a small screen) long names wrap onto two lines, and the panels keep the room.
+#: The most of the window's width a zoomed sidebar takes with every name on one line; beyond it
+#: (zoomed on a small screen) long names wrap onto two lines, and the panels keep the room.
 ONE_LINE_SHARE = 0.2
 ITEM_HEIGHT = 44  # one line of text beside a 28 px icon
 CHROME = 40       # the item's padding and the space beside the icon, on top of icon and text
@@ -110,21 +111,22 @@ class PanelNavigator(QWidget):
 
     def _fit_sidebar(self):
         """Wide enough for every panel name beside its icon, at the sidebar's font (no
-        "Network and ..."): on one line, or on two where one line would take more than
-        ``ONE_LINE_SHARE`` of the window (zoomed on a small screen)."""
+        "Network and ..."): on one line, or, zoomed, on two where one line would take more than
+        ``ONE_LINE_SHARE`` of the window (a projector's 1280x720). Unzoomed, always one line."""
         fm = self.sidebar.fontMetrics()
         texts = [self.sidebar.item(i).text() for i in range(self.sidebar.count())]
         one_line = max((fm.horizontalAdvance(t) for t in texts), default=80)
         chrome = self.sidebar.iconSize().width() + CHROME
         lines = 1
-        if one_line + chrome > ONE_LINE_SHARE * self.width():
+        if text_scale(self.sidebar) > 1 and one_line + chrome > ONE_LINE_SHARE * self.width():
             two_lines = max((_two_line_width(fm, t) for t in texts), default=80)
             if two_lines < one_line:
                 one_line, lines = two_lines, 2
         self.sidebar.setFixedWidth(one_line + chrome)
         height = max(ITEM_HEIGHT, lines * fm.lineSpacing() + ITEM_HEIGHT - fm.lineSpacing())
         for i in range(self.sidebar.count()):
-            self.sidebar.item(i).setSizeHint(QSize(0, height))
+            if self.sidebar.item(i).sizeHint().height() != height:  # a resize lays out only on change
+                self.sidebar.item(i).setSizeHint(QSize(0, height))
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
