@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtGui import QFontMetrics, QIcon, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -15,6 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.icons import icon
+from mnist_gui.widgets.sizing import text_scale
+
+#: The most of the window's width a zoomed sidebar takes with every name on one line; beyond it
+#: (zoomed on a small screen) long names wrap onto two lines, and the panels keep the room.
+ONE_LINE_SHARE = 0.2
+ITEM_HEIGHT = 44  # one line of text beside a 28 px icon
+CHROME = 40       # the item's padding and the space beside the icon, on top of icon and text
 
 
 class PanelNavigator(QWidget):
@@ -32,9 +39,11 @@ class PanelNavigator(QWidget):
         self.sidebar.setIconSize(QSize(28, 28))
         self.sidebar.setSpacing(2)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.sidebar.setWordWrap(True)  # two lines when the window is narrow for one (_fit_sidebar)
         font = self.sidebar.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.sidebar.setFont(font)
+        self.sidebar.installEventFilter(self)  # its font grows with the zoom: widened to match
         self.stack = QStackedWidget(objectName="panelStack")
         self.sidebar.currentRowChanged.connect(self._on_row_changed)
         layout = QHBoxLayout(self)
@@ -75,7 +84,6 @@ class PanelNavigator(QWidget):
         item.setText(title)
         item.setToolTip(tooltip or title)
         item.setIcon(self._tinted(icon_name))
-        item.setSizeHint(QSize(0, 44))
         self._fit_sidebar()
         return old
 
@@ -102,16 +110,45 @@ class PanelNavigator(QWidget):
         return result
 
     def _fit_sidebar(self):
+        """Wide enough for every panel name beside its icon, at the sidebar's font (no
+        "Network and ..."): on one line, or, zoomed, on two where one line would take more than
+        ``ONE_LINE_SHARE`` of the window (a projector's 1280x720). Unzoomed, always one line."""
         fm = self.sidebar.fontMetrics()
-        widest = max((fm.horizontalAdvance(self.sidebar.item(i).text())
-                      for i in range(self.sidebar.count())), default=80)
-        self.sidebar.setFixedWidth(widest + self.sidebar.iconSize().width() + 40)
+        texts = [self.sidebar.item(i).text() for i in range(self.sidebar.count())]
+        one_line = max((fm.horizontalAdvance(t) for t in texts), default=80)
+        chrome = self.sidebar.iconSize().width() + CHROME
+        lines = 1
+        if text_scale(self.sidebar) > 1 and one_line + chrome > ONE_LINE_SHARE * self.width():
+            two_lines = max((_two_line_width(fm, t) for t in texts), default=80)
+            if two_lines < one_line:
+                one_line, lines = two_lines, 2
+        self.sidebar.setFixedWidth(one_line + chrome)
+        height = max(ITEM_HEIGHT, lines * fm.lineSpacing() + ITEM_HEIGHT - fm.lineSpacing())
+        for i in range(self.sidebar.count()):
+            if self.sidebar.item(i).sizeHint().height() != height:  # a resize lays out only on change
+                self.sidebar.item(i).setSizeHint(QSize(0, height))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_sidebar()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.sidebar and event.type() == QEvent.FontChange:
+            self._fit_sidebar()
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event):
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
             for row, key in enumerate(self._keys):
                 self.sidebar.item(row).setIcon(self._tinted(self._icon_names.get(key)))
         super().changeEvent(event)
+
+
+def _two_line_width(fm: QFontMetrics, text: str) -> int:
+    """The width of ``text`` broken between two words onto two lines, the narrower way."""
+    words = text.split()
+    return min((max(fm.horizontalAdvance(" ".join(words[:i])), fm.horizontalAdvance(" ".join(words[i:])))
+                for i in range(1, len(words))), default=fm.horizontalAdvance(text))
 
 
 class _SidebarStyle(QProxyStyle):

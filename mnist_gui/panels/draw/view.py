@@ -7,9 +7,17 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.panels.draw.canvas import BRUSH_RANGE, DrawCanvas
 from mnist_gui.panels.draw.my_drawings import (
@@ -117,9 +125,6 @@ class DrawView(QWidget):
         self.brush.setValue(self.canvas.brush_width())
         self.brush.setToolTip("Brush width: MNIST digits have thick, even strokes")
         self.drawings = MyDrawingsBox(self.store)
-        policy = self.drawings.strip.sizePolicy()  # the strip appears with the first save:
-        policy.setRetainSizeWhenHidden(True)       # its space is kept so the canvas stays put
-        self.drawings.strip.setSizePolicy(policy)
         self.prediction = PredictionView()
         tools = QHBoxLayout()
         tools.addWidget(self.clear_button)
@@ -134,10 +139,54 @@ class DrawView(QWidget):
         left.addLayout(tools)
         left.addWidget(note("Draw big and centred, as on paper. Your strokes are cropped, scaled "
                             "and centred before the network sees them (right)."))
-        left.addWidget(self.drawings)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 5)
-        layout.addWidget(self.prediction, 6)
+        self._left = left
+        self._grid = QGridLayout(self)
+        self._grid.addLayout(left, 0, 0)
+        self._grid.setColumnStretch(0, 5)
+        self._grid.setColumnStretch(1, 6)
+        self._grid.setRowStretch(0, 1)
+        self._below_both = True  # placed by _place_drawings(False) at once: under the canvas, where
+        self._place_drawings(False)  # the strip's space is kept (it appears with the first save)
+
+    # --- "My drawings" under the canvas, or across the panel when it is narrow (zoom) ---------
+
+    def drawings_below_both(self) -> bool:
+        """True while "My drawings" spans the panel's width, under the canvas and the reading."""
+        return self._below_both
+
+    def _widths(self) -> tuple[int, int]:
+        """The least panel widths with "My drawings" under the canvas, and across the panel."""
+        margins = self._grid.contentsMargins()
+        extra = margins.left() + margins.right()
+        left, gap = self._left.minimumSize().width(), self._grid.horizontalSpacing()
+        drawings, prediction = self.drawings.minimumSizeHint().width(), self.prediction.minimumSizeHint().width()
+        return max(left, drawings) + gap + prediction + extra, max(left + gap + prediction, drawings) + extra
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the panel can be with "My drawings" across it (it moves there when narrow)."""
+        hint = super().minimumSizeHint()
+        return hint if self._below_both else QSize(min(hint.width(), self._widths()[1]), hint.height())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place_drawings(self.width() < self._widths()[0])
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest:  # a minimum width changed (zoom)
+            self._place_drawings(self.width() < self._widths()[0])
+        return super().event(event)
+
+    def _place_drawings(self, below_both: bool):
+        if below_both == self._below_both:
+            return
+        self._below_both = below_both
+        for widget in (self.drawings, self.prediction):
+            self._grid.removeWidget(widget)
+        self._grid.addWidget(self.drawings, 1, 0, 1, 2 if below_both else 1)
+        policy = self.drawings.strip.sizePolicy()  # across the panel the height is short: the
+        policy.setRetainSizeWhenHidden(not below_both)  # strip takes room only once it shows
+        self.drawings.strip.setSizePolicy(policy)
+        self._grid.addWidget(self.prediction, 0, 1, 1 if below_both else 2, 1)
 
     def _connect(self):
         self.canvas.changed.connect(self.read_now)

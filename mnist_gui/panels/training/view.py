@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QSplitterHandle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -76,10 +77,7 @@ class TrainingView(QWidget):
 
     def _build(self):
         self.builder = NetworkBuilder()
-        scroll = QScrollArea(objectName="builderScroll")
-        scroll.setWidget(self.builder)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(self.builder.minimumSizeHint().width() + 24)
+        self.builder_scroll = BuilderScroll(self.builder)
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
@@ -95,18 +93,79 @@ class TrainingView(QWidget):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
         right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
-        column = QWidget()
-        column_layout = QVBoxLayout(column)
+        self.training_column = QWidget(objectName="trainingColumn")
+        column_layout = QVBoxLayout(self.training_column)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.addWidget(self.controls)
         column_layout.addWidget(right, 1)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(column)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([self.builder.sizeHint().width() + 24, 1000])
+        self.splitter = QSplitter(Qt.Horizontal, objectName="builderSplitter")
+        self.tabs = QTabWidget(objectName="trainingTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.hide()
+        self._splitter_sizes = [self.builder.sizeHint().width() + 24, 1000]
+        self._place_side_by_side()
         layout = QHBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
+        layout.addWidget(self.tabs)
+
+    # --- side by side, or in two tabs when the panel is too narrow (zoom, small screen) ------
+
+    def is_tabbed(self) -> bool:
+        """True while the settings and the plots are two tabs (the panel is narrower than both)."""
+        return not self.tabs.isHidden()
+
+    def side_by_side_width(self) -> int:
+        """The least width that shows the settings beside the plots."""
+        margins = self.layout().contentsMargins()
+        return (_least_width(self.builder_scroll) + self.splitter.handleWidth()
+                + _least_width(self.training_column) + margins.left() + margins.right())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the tabs can be: below the side-by-side width the panel turns into tabs."""
+        hint = super().minimumSizeHint()
+        if self.is_tabbed():
+            return hint
+        margins = self.layout().contentsMargins()
+        tabbed = (max(_least_width(self.builder_scroll), _least_width(self.training_column))
+                  + margins.left() + margins.right() + 8)  # 8: the tab page's frame
+        return QSize(min(hint.width(), tabbed), hint.height())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._arrange()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest:  # a minimum width changed (zoom, a new run)
+            self._arrange()
+        return super().event(event)
+
+    def _arrange(self):
+        tabbed = self.width() < self.side_by_side_width()
+        if tabbed != self.is_tabbed():
+            self._place_in_tabs() if tabbed else self._place_side_by_side()
+
+    def _place_in_tabs(self):
+        if self.splitter.isVisible():  # the shares as shown (dragged, maybe), for coming back
+            self._splitter_sizes = self.splitter.sizes()
+        self.splitter.hide()
+        self.tabs.addTab(self.builder_scroll, "Network and settings")
+        self.tabs.addTab(self.training_column, "Training and plots")
+        self.tabs.setTabToolTip(0, "The layers and the training settings (beside the plots when "
+                                   "the window is wide enough)")
+        self.tabs.setTabToolTip(1, "Start, Step and Stop, the live plots and the runs")
+        self.tabs.setCurrentIndex(1)  # a presentation watches the plots
+        self.tabs.show()
+
+    def _place_side_by_side(self):
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        self.tabs.hide()
+        for index, widget in enumerate((self.builder_scroll, self.training_column)):
+            self.splitter.insertWidget(index, widget)
+            widget.show()
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes(self._splitter_sizes)
+        self.splitter.show()
 
     def _build_actions(self):
         self.save_action = QAction("&Save model…", self, objectName="saveModelAction")
@@ -212,6 +271,7 @@ class TrainingView(QWidget):
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
+        self.tabs.setCurrentWidget(self.training_column)  # in tabs: watch it train
         self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.")
         return run
 
@@ -495,6 +555,27 @@ class TrainingView(QWidget):
     def error_dialog(self) -> QMessageBox | None:
         """The dialog of the last failed save, load or export, while it is shown."""
         return self._errors.dialog
+
+
+class BuilderScroll(QScrollArea):
+    """The settings form, scrolling up and down but never sideways: at least as wide as the form."""
+
+    def __init__(self, builder: QWidget, parent: QWidget | None = None):
+        super().__init__(parent, objectName="builderScroll")
+        self.setWidget(builder)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        width = (self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(width, hint.height())
+
+
+def _least_width(widget: QWidget) -> int:
+    """How narrow a layout lets ``widget`` be (its minimum size, else its minimum size hint)."""
+    return widget.minimumWidth() or widget.minimumSizeHint().width()
 
 
 class GripHandle(QSplitterHandle):
