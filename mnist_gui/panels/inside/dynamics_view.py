@@ -18,7 +18,7 @@ from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
 
-STAGGER_MS = 200  # live redraws: one plot per tick, so a full round of the four takes about a second
+STAGGER_MS = 400  # live redraws: one part per tick, a full round of the five in two seconds
 LIVE_PARTS = ("status", "gradient", "ratio", "units", "histogram")
 LESSON = ("<b>Vanishing gradients</b>: on the Network and training panel choose the preset "
           "<i>Vanishing gradients: five sigmoid layers</i> and train it, then "
