@@ -70,6 +70,21 @@ def zoom_plot(plot: pg.PlotWidget, zoom: float) -> None:
         item.legend.updateSize()
     for curve in item.listDataItems():
         _scale_curve(curve, zoom)
+    for child in item.items:  # text drawn in the plot: its own labels and those of marker lines
+        text = getattr(child, "label", None) if isinstance(child, pg.InfiniteLine) else child
+        if isinstance(text, pg.TextItem):
+            _scale_text(text, font, zoom)
+
+
+def _scale_text(text: pg.TextItem, font: QFont, zoom: float) -> None:
+    base = getattr(text, "_zoom_base_text", None)
+    if base is None:
+        size = text.textItem.font().pointSizeF()
+        base = size if size > 0 else font.pointSizeF()
+        text._zoom_base_text = base
+    scaled = QFont(text.textItem.font())
+    scaled.setPointSizeF(base * zoom)
+    text.setFont(scaled)
 
 
 def _base_points(owner, attribute: str, css_size, default: float) -> float:

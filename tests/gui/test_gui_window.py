@@ -189,9 +189,12 @@ def test_zoom_and_presentation_mode_scale_labels_and_plots_and_are_remembered(qt
     axis = plot.getPlotItem().getAxis("bottom")
     label_size, tick_size = label.font().pointSizeF(), axis.style["tickFont"]
     tick_size = tick_size.pointSizeF() if tick_size is not None else plot.font().pointSizeF()
+    baseline = window.training_view.plots.baseline.label.textItem  # text drawn inside a plot
+    baseline_size = baseline.font().pointSizeF()
     window.zoom_in_action.trigger()
     assert label.font().pointSizeF() == pytest.approx(label_size * 1.15, rel=0.01)
     assert axis.style["tickFont"].pointSizeF() == pytest.approx(tick_size * 1.15, rel=0.01)
+    assert baseline.font().pointSizeF() == pytest.approx(baseline_size * 1.15, rel=0.01)
     window.findChild(QAction, "presentationAction").trigger()
     assert window.presentation.presenting and window.presentation.zoom == pytest.approx(1.6)
     assert label.font().pointSizeF() == pytest.approx(label_size * 1.6, rel=0.01)
