@@ -174,7 +174,7 @@ class TrainingSession(QObject):
         self.runs.finish(run, end, report.network)
         if report.network is not None:
             done, total = end.epochs_completed, run.config.epochs
-            what = (f"the trained network, {done} epochs" if end.reason == "completed"
+            what = (f"the trained network, {done} epoch{'s' * (done != 1)}" if end.reason == "completed"
                     else f"the network stopped after epoch {done} of {total}")
             self.hub.set_network(report.network, what)
         self.state_changed.emit(self.state)  # idle, or running on between two runs of an experiment
