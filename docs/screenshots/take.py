@@ -1,0 +1,92 @@
+"""Train a short run in the real window and take a screenshot of each panel, as the README's are taken.
+
+Needs an X display (``Xvfb :99 -screen 0 1472x920x24 &``) and ImageMagick's ``import``:
+
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb MNIST_DATA_DIR=../shared/data/mnist \\
+        python docs/screenshots/take.py OUTDIR [--size 1472x920] [--epochs 10] [--theme dark] [--zoom 1.6] \\
+        [--panels data,means,training,draw,evaluate,inside]
+
+The window sits at the screen's top left with the given size; each panel (and each tab of Inside) is
+shot a second after it is shown. The run is the ``default`` preset for ``--epochs`` epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine.presets import preset  # noqa: E402
+from engine.sources import load_folder  # noqa: E402
+
+
+def wait(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def shoot(path: Path) -> None:
+    wait(1.2)
+    subprocess.run(["import", "-window", "root", str(path)], check=True)
+
+
+def train(window, epochs: int) -> None:
+    view = window.training_view
+    chosen = preset("default")
+    view.builder.set_spec(chosen.network, replace(chosen.training, epochs=epochs))
+    window.show_panel("training")
+    loop = QEventLoop()
+    view.session.run_finished.connect(lambda *_: loop.quit())
+    QTimer.singleShot(0, view.controls.start_button.click)
+    loop.exec()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--size", default="1472x920")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--theme", default="light", choices=("light", "dark"))
+    parser.add_argument("--zoom", type=float, default=1.0)
+    parser.add_argument("--panels", default="data,means,training,draw,evaluate,inside")
+    args = parser.parse_args()
+    if "MNIST_DATA_DIR" not in os.environ:
+        sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
+    app = QApplication.instance() or QApplication([])
+    from mnist_gui.main_window import MainWindow
+    from mnist_gui.theme import apply_theme
+    apply_theme(app, args.theme)
+    args.out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(settings=QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat), load=False)
+        window.resize(width, height)
+        window.move(0, 0)
+        window.show()
+        window.presentation.set_zoom(args.zoom)
+        window.set_dataset(load_folder(os.environ["MNIST_DATA_DIR"]))
+        wait(2)
+        train(window, args.epochs)
+        for key in args.panels.split(","):
+            window.show_panel(key)
+            if key != "inside":
+                shoot(args.out / f"{key}.png")
+                continue
+            for tab in ("step", "dynamics", "embedding", "saliency"):
+                window.inside_view.show_tab(tab)
+                shoot(args.out / f"inside_{tab}.png")
+        window.close()
+
+
+if __name__ == "__main__":
+    main()
