@@ -150,6 +150,8 @@ def main(argv=None) -> int:
     chosen = preset(args.preset).for_data(data.input_size, data.n_classes)
     spec, config = chosen.network, replace(chosen.training, epochs=args.epochs)
     app = QApplication.instance() or QApplication([])
+    from mnist_gui.garbage import collect_on_gui_thread
+    collect_on_gui_thread(app)  # as the app does (mnist_gui/app.py)
     settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_training_{os.getpid()}.ini"
     window, view = build_window(data, settings, args.show)
     meter = StallMeter()

@@ -9,6 +9,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from mnist_gui.about import VERSION
+from mnist_gui.garbage import collect_on_gui_thread
 from mnist_gui.icons import app_icon
 from mnist_gui.settings import APPLICATION, ORGANIZATION
 from mnist_gui.theme import THEMES, apply_theme
@@ -52,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(data_dir=args.data_dir, download_if_missing=not args.no_download,
                         close_timeout_ms=0)
     window.show()
+    collector = collect_on_gui_thread(app)  # never in a worker thread: see garbage.py
     code = app.exec()
+    collector.stop()
     window.shutdown(0)  # also stops a job that started after the close (nothing should; be sure)
     if not wait_for_orphans(ORPHAN_WAIT_MS):
         # A job is stuck in a call nothing can interrupt (a stalled network share, a long training

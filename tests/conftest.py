@@ -1,5 +1,6 @@
 """Shared fixtures: Qt offscreen, the real MNIST folder (or a skip), and a guard against leaked threads."""
 
+import gc
 import os
 import threading
 from pathlib import Path
@@ -29,6 +30,22 @@ def mnist(mnist_dir):
     """The real MNIST Dataset, loaded once per test session."""
     from engine.sources import load_folder
     return load_folder(mnist_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_on_the_test_thread():
+    """As in the app (mnist_gui/garbage.py): no automatic collection, which could free widgets in
+    a worker thread; the test thread collects what is due after each test."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_the_test():
+    yield
+    from mnist_gui.garbage import collect_due
+    collect_due()
 
 
 @pytest.fixture(autouse=True)
