@@ -250,3 +250,20 @@ def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_
     window.draw_view.show_image(window.dataset.test_images[0])
     qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
     window.close()
+
+
+def test_ctrl_enter_starts_training_right_after_ctrl_3_but_not_from_another_panel(qtbot, settings,
+                                                                                  synthetic_dir):
+    window = open_window(qtbot, synthetic_dir, settings)
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    session = window.training_view.session
+    window.show_panel("draw")
+    window.navigator.sidebar.setFocus()
+    qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)
+    assert session.current_run is None  # the training panel is not on screen: its shortcut is off
+    window._panel_actions["training"].trigger()  # Ctrl+3
+    window.navigator.sidebar.setFocus()  # where Ctrl+3 leaves the focus
+    with qtbot.waitSignal(session.run_finished, timeout=30_000):
+        qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)
+        assert session.current_run is not None

@@ -109,13 +109,17 @@ class TrainingControls(QWidget):
             "stopButton", "Stop", QStyle.SP_MediaStop,
             "End the run after the current batch; it stays in the runs list (Esc)", self.stop_requested)
         self.shortcuts = {}
-        for key, keys, slot in (("start", ("Ctrl+Return", "Ctrl+Enter"), self.start_button.click),
-                                ("pause", ("Space",), self.pause_button.click),
-                                ("step", ("Ctrl+E",), self.step_button.click),
-                                ("stop", ("Escape",), self.stop_button.click)):
+        # Start and Step work wherever the focus is while the panel is on screen (a hidden panel's
+        # shortcuts are off), right after Ctrl+3 too; Space and Esc only inside the panel, where
+        # they cannot be wanted by another widget's text
+        for key, keys, slot, context in (
+                ("start", ("Ctrl+Return", "Ctrl+Enter"), self.start_button.click, Qt.WindowShortcut),
+                ("pause", ("Space",), self.pause_button.click, Qt.WidgetWithChildrenShortcut),
+                ("step", ("Ctrl+E",), self.step_button.click, Qt.WindowShortcut),
+                ("stop", ("Escape",), self.stop_button.click, Qt.WidgetWithChildrenShortcut)):
             for sequence in keys:
                 shortcut = QShortcut(QKeySequence(sequence), self.parentWidget() or self)
-                shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+                shortcut.setContext(context)
                 shortcut.activated.connect(slot)
                 self.shortcuts.setdefault(key, []).append(shortcut)
 
