@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +39,7 @@ from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
+SMALL_SCREEN_WIDTH = 1600  # below it, the window first opens as large as the screen allows
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
 
@@ -406,9 +407,7 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QApplication.primaryScreen()
             avail = screen.availableGeometry() if screen is not None else None
-            width = min(1800, int(avail.width() * 0.92)) if avail else 1280
-            height = min(1150, int(avail.height() * 0.92)) if avail else 760
-            self.resize(width, height)
+            self.resize(first_size(avail.size() if avail else None))
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Ask every job to stop, then wait for them all, ``timeout_ms`` in all. True if all ended.
@@ -433,3 +432,14 @@ class MainWindow(QMainWindow):
         self._errors.close()
         self._session_errors.close()
         super().closeEvent(event)
+
+
+def first_size(available: QSize | None) -> QSize:
+    """The window's size at its first launch: the whole of a small screen (a 1280x720 laptop or
+    projector: the training panel needs its width to show the settings beside the plots), else
+    92 % of it, at most 1800x1150."""
+    if available is None:
+        return QSize(1280, 760)
+    if available.width() < SMALL_SCREEN_WIDTH:
+        return QSize(available)
+    return QSize(min(1800, int(available.width() * 0.92)), min(1150, int(available.height() * 0.92)))

@@ -267,3 +267,13 @@ def test_ctrl_enter_starts_training_right_after_ctrl_3_but_not_from_another_pane
     with qtbot.waitSignal(session.run_finished, timeout=30_000):
         qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)
         assert session.current_run is not None
+
+
+def test_the_first_window_takes_a_small_screen_whole_and_most_of_a_large_one():
+    from PySide6.QtCore import QSize
+
+    from mnist_gui.main_window import first_size
+    assert first_size(QSize(1280, 690)) == QSize(1280, 690)  # a 1280x720 laptop, panel bar taken
+    assert first_size(QSize(1920, 1040)) == QSize(1766, 956)
+    assert first_size(QSize(3840, 2100)) == QSize(1800, 1150)
+    assert first_size(None) == QSize(1280, 760)
