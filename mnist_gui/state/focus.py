@@ -36,6 +36,10 @@ class FocusedImage:
         object.__setattr__(self, "image", image)
 
 
+OPEN_IN_INSIDE_TIP = ("Look inside the network with this image: one training step on it in slow "
+                      "motion, and which pixels the network looks at")
+
+
 def describe(split: str, index: int, true_name: str, read_as: str | None = None) -> str:
     """"training image 1,234 (a 7)", or with the network's answer "test image 56: a 4 read as 9"."""
     where = f"{SPLIT_NAMES.get(split, split)} image {index:,}"

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QSize
 from PySide6.QtGui import QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QMenu, QStyle, QStyledItemDelegate
 
+from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.sizing import text_scale
 
@@ -16,8 +17,6 @@ IMAGE_INDEX_ROLE = Qt.UserRole          # the row's index into the split
 LABEL_ROLE = Qt.UserRole + 1            # the row's class index
 CACHE_SIZE = 4000                       # rendered thumbnails kept; a screenful is a few hundred
 PADDING = 3                             # logical pixels around each thumbnail
-OPEN_IN_INSIDE_TIP = ("Look inside the network with this image: one training step on it in slow "
-                      "motion, and which pixels the network looks at")
 
 
 class ThumbnailModel(QAbstractListModel):

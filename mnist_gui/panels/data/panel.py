@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.panels.data.browser import OPEN_IN_INSIDE_TIP, DatasetBrowser
+from mnist_gui.panels.data.browser import DatasetBrowser
 from mnist_gui.panels.data.class_counts import ClassCounts
 from mnist_gui.panels.data.source_banner import SourceBanner
-from mnist_gui.state.focus import describe
+from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, describe
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.pixel_view import PixelView
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.panels.evaluate.open_inside import offer_open_in_inside
-from mnist_gui.widgets.image_gallery import RIGHT, WRONG, ImageGallery
+from mnist_gui.panels.evaluate.open_inside import gallery_of_test_images
+from mnist_gui.widgets.image_gallery import RIGHT, WRONG
 
 WHITE = QColor(255, 255, 255)
 
@@ -271,11 +271,7 @@ class ConfusionView(QWidget):
                                    "instead of a count of images")
         self.normalised.toggled.connect(self.matrix.set_normalised)
         self.cell_caption = QLabel(objectName="confusionCellCaption", wordWrap=True)
-        self.cell_images = ImageGallery("confusionCellImages")
-        self.cell_images.open_in_browser.connect(self.open_in_browser)
-        self.cell_images.open_on_canvas.connect(self.open_on_canvas)
-        if focus is not None:  # an ImageFocus: "Open in Inside" sends a cell's image there
-            self.open_inside_button = offer_open_in_inside(self.cell_images, focus, "cellOpenInInside")
+        self.cell_images = gallery_of_test_images(self, "confusionCellImages", focus, "cellOpenInInside")
         self.matrix.cell_clicked.connect(self.show_cell)
         self._build()
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.evaluation import ranked_mistakes
-from mnist_gui.panels.evaluate.open_inside import offer_open_in_inside
-from mnist_gui.widgets.image_gallery import ImageGallery
+from mnist_gui.panels.evaluate.open_inside import gallery_of_test_images
 
 
 class MistakesView(QWidget):
@@ -25,9 +24,8 @@ class MistakesView(QWidget):
         self.filter.setToolTip("Show the mistakes on one true class only")
         self.filter.currentIndexChanged.connect(self._refresh)
         self.summary = QLabel(objectName="mistakesSummary", wordWrap=True)
-        self.gallery = ImageGallery("mistakesGallery")
-        self.gallery.open_in_browser.connect(self.open_in_browser)
-        self.gallery.open_on_canvas.connect(self.open_on_canvas)
+        # focus: an ImageFocus, where "Open in Inside" sends a mistake (none: no such action)
+        self.gallery = gallery_of_test_images(self, "mistakesGallery", focus, "mistakeOpenInInside")
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(QLabel("True class"))
@@ -35,9 +33,6 @@ class MistakesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.gallery, 1)
-        self.focus = focus  # an ImageFocus: "Open in Inside" sends images there (none: no such action)
-        if focus is not None:
-            self.open_inside_button = offer_open_in_inside(self.gallery, focus, "mistakeOpenInInside")
         self.clear("")
 
     def clear(self, message: str):

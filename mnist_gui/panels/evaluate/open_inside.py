@@ -1,14 +1,24 @@
-""""Open in Inside" for a gallery of test images: the image, its true class and the network's answer
-go to the ImageFocus, and the main window shows the Inside panel."""
+"""The galleries of test images in Evaluate (mistakes, a confusion-matrix cell): their "show in the
+browser" and "open on the canvas" relayed by the view that holds them, and "Open in Inside", which
+sends the image, its true class and the network's answer to the ImageFocus."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 
-from mnist_gui.state.focus import describe
+from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, describe
+from mnist_gui.widgets.image_gallery import ImageGallery
 
-TIP = ("Look inside the network with this image: one training step on it in slow motion, and which "
-       "pixels the network looks at")
+
+def gallery_of_test_images(owner: QWidget, object_name: str, focus, button_name: str) -> ImageGallery:
+    """A gallery whose requests ``owner`` relays (its ``open_in_browser`` and ``open_on_canvas``
+    signals), with "Open in Inside" as ``owner.open_inside_button`` when there is a ``focus``."""
+    gallery = ImageGallery(object_name)
+    gallery.open_in_browser.connect(owner.open_in_browser)
+    gallery.open_on_canvas.connect(owner.open_on_canvas)
+    if focus is not None:
+        owner.open_inside_button = offer_open_in_inside(gallery, focus, button_name)
+    return gallery
 
 
 def offer_open_in_inside(gallery, focus, object_name: str) -> QPushButton:
@@ -21,6 +31,6 @@ def offer_open_in_inside(gallery, focus, object_name: str) -> QPushButton:
         description = describe("test", index, model.name(true), model.name(top[0][0]))
         focus.open(model.image(row), true, description, "test", index)
 
-    button = gallery.add_image_action("Open in Inside", TIP, open_row)
+    button = gallery.add_image_action("Open in Inside", OPEN_IN_INSIDE_TIP, open_row)
     button.setObjectName(object_name)
     return button
