@@ -30,19 +30,15 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gui_training import StallMeter, _speed, wait  # noqa: E402  (the same meter and helpers)
+from bench_gui_training import StallMeter, _speed, prepare, wait  # noqa: E402  (the same meter and helpers)
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
 from engine.training import EpochEnd, Trainer  # noqa: E402
 
 
@@ -149,16 +145,10 @@ def main(argv=None) -> int:
     parser.add_argument("--tab", default="dynamics", choices=("dynamics", "embedding", "step", "saliency", "none"),
                         help="the Inside view shown; none: the training panel instead (for comparison)")
     args = parser.parse_args(argv)
-    folder = os.environ.get("MNIST_DATA_DIR")
-    if not folder:
-        print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
+    prepared = prepare(args.preset, args.epochs)
+    if prepared is None:
         return 2
-    data = load_folder(folder)
-    chosen = preset(args.preset).for_data(data.input_size, data.n_classes)
-    spec, config = chosen.network, replace(chosen.training, epochs=args.epochs)
-    app = QApplication.instance() or QApplication([])
-    from mnist_gui.garbage import collect_on_gui_thread
-    collect_on_gui_thread(app)  # as the app does (mnist_gui/app.py)
+    app, data, spec, config = prepared
     instrument()
     from mnist_gui.main_window import MainWindow
     settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_inside_{os.getpid()}.ini"

@@ -134,6 +134,21 @@ def close_while_training(view, window) -> float:
     return 1000 * seconds
 
 
+def prepare(preset_name: str, epochs: int):
+    """(app, MNIST, spec, config) for a GUI benchmark, the app collecting garbage as the real one
+    does; None (and a message) without $MNIST_DATA_DIR."""
+    folder = os.environ.get("MNIST_DATA_DIR")
+    if not folder:
+        print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
+        return None
+    data = load_folder(folder)
+    chosen = preset(preset_name).for_data(data.input_size, data.n_classes)
+    app = QApplication.instance() or QApplication([])
+    from mnist_gui.garbage import collect_on_gui_thread
+    collect_on_gui_thread(app)  # as mnist_gui/app.py does
+    return app, data, chosen.network, replace(chosen.training, epochs=epochs)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -142,16 +157,10 @@ def main(argv=None) -> int:
     parser.add_argument("--show", default="evaluate",
                         choices=("data", "means", "training", "draw", "evaluate"))
     args = parser.parse_args(argv)
-    folder = os.environ.get("MNIST_DATA_DIR")
-    if not folder:
-        print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
+    prepared = prepare(args.preset, args.epochs)
+    if prepared is None:
         return 2
-    data = load_folder(folder)
-    chosen = preset(args.preset).for_data(data.input_size, data.n_classes)
-    spec, config = chosen.network, replace(chosen.training, epochs=args.epochs)
-    app = QApplication.instance() or QApplication([])
-    from mnist_gui.garbage import collect_on_gui_thread
-    collect_on_gui_thread(app)  # as the app does (mnist_gui/app.py)
+    app, data, spec, config = prepared
     settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_training_{os.getpid()}.ini"
     window, view = build_window(data, settings, args.show)
     meter = StallMeter()
