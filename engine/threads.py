@@ -46,24 +46,18 @@ def _blas_controller():
     return blas if blas.lib_controllers else None
 
 
-def _take_control(controller) -> None:
-    """Lets this thread set BLAS thread counts, whichever thread set them before.
+def _release_control(controller, force: bool) -> None:
+    """Frees the BLAS thread count for whichever thread sets it next; ``force``: whoever holds it.
 
     threadpoolctl 3.8 lets only the first thread that sets an OpenBLAS limit change it again while that
     thread lives, and silently ignores the others; a QThread that ran Python code counts as alive for
-    good. The app trains on a new job thread each run, so the trainer takes control explicitly.
+    good. The app trains on a new job thread each run, so the trainer takes control explicitly on
+    entry (``force``) and gives it back on exit.
     """
     for library in getattr(controller, "lib_controllers", ()):
         clear = getattr(type(library), "clear_controlling_thread", None)
         if clear is not None:
-            clear(force=True)
-
-
-def _give_up_control(controller) -> None:
-    for library in getattr(controller, "lib_controllers", ()):
-        clear = getattr(type(library), "clear_controlling_thread", None)
-        if clear is not None:
-            clear()
+            clear(force=force)
 
 
 class _Tally:
@@ -126,7 +120,7 @@ class ThreadTuner:
 
     def __enter__(self) -> "ThreadTuner":
         if self._controller is not None:
-            _take_control(self._controller)
+            _release_control(self._controller, force=True)  # this thread takes it next
             self._original = self._controller.limit(limits=max(self.candidates))
             self.threads = max(self.candidates)
         return self
@@ -135,7 +129,7 @@ class ThreadTuner:
         if self._original is not None:
             self._original.restore_original_limits()
             self._original = None
-            _give_up_control(self._controller)
+            _release_control(self._controller, force=False)
 
     def start_batch(self) -> None:
         if not self.active:
