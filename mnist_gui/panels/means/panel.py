@@ -85,11 +85,7 @@ class MeansPanel(QWidget):
         left.addWidget(self._build_baseline_box())
         right = QVBoxLayout()
         right.addWidget(self._build_difference_box(), 1)
-        examples = self._build_examples_box()
-        # only the height it needs: the difference box above grows, and is never squeezed under
-        # its colour bar when a zoomed panel is short of height
-        examples.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
-        right.addWidget(examples)
+        right.addWidget(self._build_examples_box())
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
         columns.addLayout(right, 2)
