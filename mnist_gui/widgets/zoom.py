@@ -77,11 +77,8 @@ def zoom_plot(plot: pg.PlotWidget, zoom: float) -> None:
 
 
 def _scale_text(text: pg.TextItem, font: QFont, zoom: float) -> None:
-    base = getattr(text, "_zoom_base_text", None)
-    if base is None:
-        size = text.textItem.font().pointSizeF()
-        base = size if size > 0 else font.pointSizeF()
-        text._zoom_base_text = base
+    size = text.textItem.font().pointSizeF()
+    base = _base_points(text, "_zoom_base_text", None, size if size > 0 else font.pointSizeF())
     scaled = QFont(text.textItem.font())
     scaled.setPointSizeF(base * zoom)
     text.setFont(scaled)
