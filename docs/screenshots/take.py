@@ -7,7 +7,8 @@ Needs an X display (``Xvfb :99 -screen 0 1472x920x24 &``) and ImageMagick's ``im
         [--panels data,means,training,draw,evaluate,inside]
 
 The window sits at the screen's top left with the given size; each panel (and each tab of Inside) is
-shot a second after it is shown. The run is the ``default`` preset for ``--epochs`` epochs.
+shot a second after it is shown; the Draw panel shows test image 0 on its canvas. The run is the
+``default`` preset for ``--epochs`` epochs.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def main() -> None:
         wait(2)
         train(window, args.epochs)
         for key in args.panels.split(","):
+            if key == "draw":  # a test image on the canvas, so the shot shows a reading
+                window.draw_view.show_image(window.dataset.test_images[0])
             window.show_panel(key)
             if key != "inside":
                 shoot(args.out / f"{key}.png")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.sizing import text_scale
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 THUMB = 56            # logical pixels of a thumbnail at the normal text size
 MAX_GROWTH = 2.0      # tiles grow up to this much to fill the width of the gallery
@@ -181,7 +182,7 @@ class ImageGallery(QWidget):
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        self.placeholder = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
+        self.placeholder = WrappedLabel(alignment=Qt.AlignCenter)
         self.placeholder.setForegroundRole(QPalette.PlaceholderText)
         self.browser_button = QPushButton("Show in the data browser")
         self.canvas_button = QPushButton("Open on the drawing canvas")

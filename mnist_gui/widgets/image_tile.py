@@ -6,10 +6,13 @@ from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from mnist_gui.widgets.wrapped_label import WrappedLabel
+
 
 def note(text: str) -> QLabel:
-    """A wrapped explanatory sentence in the palette's secondary text colour."""
-    label = QLabel(text, wordWrap=True)
+    """A wrapped explanatory sentence in the palette's secondary text colour (never squeezed to
+    fewer lines than its text needs, see ``WrappedLabel``)."""
+    label = WrappedLabel(text)
     label.setForegroundRole(QPalette.PlaceholderText)
     return label
 

@@ -136,3 +136,60 @@ def test_a_wide_zoomed_window_keeps_the_names_on_one_line(qtbot, window):
     window.resize(*SCREEN)  # on the 1280x720 projector "Network and training" takes two lines
     qtbot.waitUntil(lambda: sidebar.width() < 0.2 * SCREEN[0], timeout=TIMEOUT)
     assert max(len(label_lines(sidebar, row)) for row in range(sidebar.count())) == 2
+
+
+def squeezed_labels(window, key: str) -> list[str]:
+    """The panel's visible wrapped labels drawn shorter than their text needs (lines overlapping
+    whatever is below them)."""
+    from mnist_gui.widgets.wrapped_label import WrappedLabel
+    window.show_panel(key)
+    QApplication.processEvents()
+    return [f"{label.objectName() or label.text()[:30]!r}: {label.height()} < "
+            f"{label.heightForWidth(label.width())}"
+            for label in window.panel(key).findChildren(WrappedLabel)
+            if label.isVisible() and label.height() < label.heightForWidth(label.width())]
+
+
+@pytest.mark.parametrize("zoom", [1.0, PRESENTING_ZOOM, 1.84, 2.5])
+def test_no_wrapped_text_is_squeezed_into_its_neighbours_at_any_zoom(qtbot, window, zoom):
+    window.draw_view.show_image(window.dataset.test_images[0])  # the Draw panel's longest texts
+    zoomed(qtbot, window, zoom)
+    for key in window.navigator.keys():
+        assert squeezed_labels(window, key) == [], (key, zoom)
+
+
+def test_presenting_on_1280x720_the_draw_panel_fits_without_scrolling(qtbot, window):
+    window.draw_view.show_image(window.dataset.test_images[0])
+    zoomed(qtbot, window, PRESENTING_ZOOM)
+    window.show_panel("draw")
+    QApplication.processEvents()
+    area = window.navigator.stack.currentWidget()
+    assert window.draw_view.minimumSizeHint().height() <= area.viewport().height()
+    assert area.verticalScrollBar().maximum() == 0
+    # one step above, the panel needs more height than there is: it scrolls rather than overlap
+    zoomed(qtbot, window, 1.84)
+    window.show_panel("draw")
+    QApplication.processEvents()
+    assert area.verticalScrollBar().maximum() > 0
+    assert squeezed_labels(window, "draw") == []
+
+
+def test_the_percentage_over_a_sure_bar_stays_inside_a_short_zoomed_plot(qtbot):
+    import numpy as np
+
+    from mnist_gui.panels.draw.prediction import HEADROOM, ProbabilityPlot
+    from mnist_gui.widgets.zoom import apply_zoom
+    plot = ProbabilityPlot()
+    qtbot.addWidget(plot)
+    plot.set_classes(tuple("0123456789"))
+    plot.set_probabilities(np.eye(10)[7] * 0.999)
+    plot.resize(500, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    assert plot.headroom() == pytest.approx(HEADROOM, abs=0.01)  # tall: the least headroom will do
+    apply_zoom(plot, 2.0)
+    plot.resize(500, plot.minimumHeight())
+    box = plot.getPlotItem().getViewBox()
+    text = plot._texts[7]
+    qtbot.waitUntil(lambda: text.sceneBoundingRect().top() >= box.sceneBoundingRect().top())
+    assert plot.headroom() > HEADROOM and text.isVisible() and text.toPlainText() == "99.9 %"

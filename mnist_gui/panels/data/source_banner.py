@@ -6,9 +6,10 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from mnist_gui.icons import icon
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 
 class SourceBanner(QFrame):
@@ -24,7 +25,7 @@ class SourceBanner(QFrame):
         self.setFrameShape(QFrame.StyledPanel)
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.AlternateBase)
-        self._message = QLabel(wordWrap=True, objectName="sourceBannerMessage")
+        self._message = WrappedLabel(objectName="sourceBannerMessage")
         self._message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.download_button = self._button("Download MNIST (11 MB)", "download",
                                             "Fetch the 70,000 MNIST digits once and keep them "

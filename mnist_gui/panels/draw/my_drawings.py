@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushBu
 from mnist_gui.panels.draw.drawing_store import STORE_SIDE, DrawingStore
 from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 __all__ = ["STORE_SIDE", "DrawingStore", "MyDrawingsBox", "Score", "default_path", "score_drawings"]
 
@@ -80,7 +81,7 @@ class MyDrawingsBox(QGroupBox):
         self.save.setToolTip("Keep this drawing with the label you chose, to test networks on it")
         self.score = QPushButton("Score my drawings", objectName="scoreDrawingsButton")
         self.score.setToolTip("How many of your saved drawings does the current network read right?")
-        self.result = QLabel(objectName="myDrawingsResult", wordWrap=True)
+        self.result = WrappedLabel(objectName="myDrawingsResult")
         self.strip = ImageStrip(columns=SHOWN, max_cell=56)
         self.strip.setObjectName("myDrawingsStrip")
         self.strip.setMinimumHeight(40)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image, scaled_gray_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 COM_COLOUR = QColor(230, 60, 60)       # the drawing's centre of mass
 CENTRE_COLOUR = QColor(60, 160, 255)   # the centre of the frame, where it must go
 BAR_COLOUR, TOP_COLOUR = QColor(150, 150, 150), QColor(42, 130, 218)
+HEADROOM = 1.12  # the least top of the probability axis: room for the percentage over a 100 % bar
 
 
 def percent(p: float) -> str:
@@ -31,15 +33,16 @@ class ProbabilityPlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("probabilityPlot")
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(130)
         self.setBackground(self.palette().color(QPalette.Base))
         item = self.getPlotItem()
         item.setMouseEnabled(False, False)
         item.setMenuEnabled(False)
         item.hideButtons()
-        item.setYRange(0, 1.12, padding=0)
+        item.setYRange(0, HEADROOM, padding=0)
+        item.getViewBox().sigResized.connect(self._fit_headroom)
         item.getAxis("left").setLabel("probability")
-        item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.5, 1.0)]])  # fit a short plot
         for axis in ("left", "bottom"):
             item.getAxis(axis).setTextPen(self.palette().color(QPalette.WindowText))
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.75)
@@ -47,6 +50,22 @@ class ProbabilityPlot(pg.PlotWidget):
         self._texts: list[pg.TextItem] = []
         self._values = np.zeros(0)
         self.setToolTip("How sure the network is of each class: the probabilities add up to 100 %")
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoom: the percentages grow
+            self._fit_headroom()
+
+    def _fit_headroom(self, *_):
+        """Keep one line of text (at the current zoom) above a 100 % bar, however short the plot."""
+        box = self.getPlotItem().getViewBox().height()
+        line = QFontMetrics(self.font()).height() + 4
+        top = box / (box - line) if box > 2 * line else 2.0
+        self.getPlotItem().setYRange(0, max(HEADROOM, top), padding=0)
+
+    def headroom(self) -> float:
+        """The top of the probability axis (1.0 is a 100 % bar)."""
+        return self.getPlotItem().getViewBox().viewRange()[1][1]
 
     def values(self) -> np.ndarray:
         """The probabilities shown (empty when none)."""
@@ -91,7 +110,7 @@ class StepsView(QWidget):
         self.cropped.setObjectName("stepCropped")
         self.fitted.setObjectName("stepFitted")
         self.final.setObjectName("networkInput")
-        self._captions = [QLabel(alignment=Qt.AlignHCenter | Qt.AlignTop, wordWrap=True)
+        self._captions = [WrappedLabel(alignment=Qt.AlignHCenter | Qt.AlignTop)
                           for _ in range(3)]
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +128,7 @@ class StepsView(QWidget):
     def clear(self):
         for tile in (self.cropped, self.fitted, self.final):
             tile.set_image(None)
-        texts = ("1. Cropped to the ink", "2. Scaled to fit the box", "3. Centred: what the network sees")
+        texts = ("1. Cropped to the ink", "2. Scaled to fit the box", "3. Centred: the network's input")
         for caption, text in zip(self._captions, texts):
             caption.setText(text)
 
@@ -124,11 +143,12 @@ class StepsView(QWidget):
         box = max(int(np.count_nonzero(pre.fitted.any(axis=1))),
                   int(np.count_nonzero(pre.fitted.any(axis=0))))
         dy, dx = pre.shift
-        self._captions[0].setText(f"1. Cropped to the ink\n{right - left}×{bottom - top} px of canvas")
-        self._captions[1].setText(f"2. Scaled to fit {box}×{box} in {size}×{size}\n"
-                                  "red +: centre of mass")
-        self._captions[2].setText(f"3. Moved {_move_text(dx, dy)} so the centre of mass is at "
-                                  "the blue +: what the network sees")
+        # short: three captions side by side, four lines each at most in presentation mode
+        self._captions[0].setText(f"1. Cropped to the ink: {right - left}×{bottom - top} px")
+        self._captions[1].setText(f"2. Scaled to {box}×{box}\nred +: centre of mass")
+        self._captions[2].setText(f"3. Moved {_move_text(dx, dy)} to the centre (blue +)")
+        self._captions[2].setToolTip(f"The centre of mass (red + in step 2) is moved to the centre of "
+                                     f"the {size}×{size} frame (blue +), as in the dataset's images")
 
 
 def _move_text(dx: int, dy: int) -> str:
@@ -137,7 +157,7 @@ def _move_text(dx: int, dy: int) -> str:
         parts.append(f"{abs(dx)} px {'right' if dx > 0 else 'left'}")
     if dy:
         parts.append(f"{abs(dy)} px {'down' if dy > 0 else 'up'}")
-    return " and ".join(parts) if parts else "0 px"
+    return ", ".join(parts) if parts else "0 px"
 
 
 def _scaled_font(font: QFont, factor: float, bold: bool = False) -> QFont:
@@ -157,9 +177,9 @@ class PredictionView(QWidget):
         self.prediction.setMinimumWidth(self.prediction.fontMetrics().horizontalAdvance("00") + 16)
         self.prediction.setToolTip("The class the network gives the highest probability")
         self.prediction.setFrameShape(QFrame.StyledPanel)
-        self.confidence = QLabel(objectName="predictionConfidence", wordWrap=True)
+        self.confidence = WrappedLabel(objectName="predictionConfidence")
         self.confidence.setFont(_scaled_font(self.font(), 1.3, bold=True))
-        self.baseline = QLabel(objectName="baselinePrediction", wordWrap=True)
+        self.baseline = WrappedLabel(objectName="baselinePrediction")
         self.baseline.setFont(_scaled_font(self.font(), 1.3))
         self.baseline.setToolTip("The mean-digit classifier: the class whose average training "
                                  "image is nearest to the drawing (L2). The score to beat.")

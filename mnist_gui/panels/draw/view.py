@@ -29,6 +29,7 @@ from mnist_gui.panels.draw.my_drawings import (
 )
 from mnist_gui.panels.draw.prediction import PredictionView
 from mnist_gui.widgets.image_tile import note
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 LIVE_INTERVAL_MS = 40  # reading while drawing: at most 25 times a second
 NO_NETWORK = ("Train a network on the Network and training panel, or load one with "
@@ -112,10 +113,10 @@ class DrawView(QWidget):
 
     def _build(self):
         self.canvas = DrawCanvas()
-        self.status = QLabel(objectName="drawStatus", wordWrap=True)
+        self.status = WrappedLabel(objectName="drawStatus")
         self.clear_button = QPushButton("Clear", objectName="clearCanvasButton")
         self.clear_button.setToolTip("Wipe the canvas (Delete or Backspace)")
-        self.undo_button = QPushButton("Undo stroke", objectName="undoStrokeButton")
+        self.undo_button = QPushButton("Undo", objectName="undoStrokeButton")
         self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
         self.eraser_button = QPushButton("Eraser", objectName="eraserButton", checkable=True)
         self.eraser_button.setToolTip("Rub out ink with the left button (E). The right button "
@@ -124,6 +125,7 @@ class DrawView(QWidget):
         self.brush.setRange(*BRUSH_RANGE)
         self.brush.setValue(self.canvas.brush_width())
         self.brush.setToolTip("Brush width: MNIST digits have thick, even strokes")
+        self.brush.setMinimumWidth(60)  # a zoomed panel squeezed it to a dot
         self.drawings = MyDrawingsBox(self.store)
         self.prediction = PredictionView()
         tools = QHBoxLayout()

@@ -8,7 +8,6 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QSplitter,
     QToolTip,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.panels.evaluate.open_inside import gallery_of_test_images
 from mnist_gui.widgets.image_gallery import RIGHT, WRONG
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 WHITE = QColor(255, 255, 255)
 
@@ -270,7 +270,7 @@ class ConfusionView(QWidget):
         self.normalised.setToolTip("Show each cell as a share of its true class (its row) "
                                    "instead of a count of images")
         self.normalised.toggled.connect(self.matrix.set_normalised)
-        self.cell_caption = QLabel(objectName="confusionCellCaption", wordWrap=True)
+        self.cell_caption = WrappedLabel(objectName="confusionCellCaption")
         self.cell_images = gallery_of_test_images(self, "confusionCellImages", focus, "cellOpenInInside")
         self.matrix.cell_clicked.connect(self.show_cell)
         self._build()
@@ -280,8 +280,8 @@ class ConfusionView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Rows: the true class. Columns: the network's answer. "
-                             "Click a cell to see its images.", wordWrap=True), 1)
+        bar.addWidget(WrappedLabel("Rows: the true class. Columns: the network's answer. "
+                                   "Click a cell to see its images."), 1)
         bar.addWidget(self.normalised)
         left_layout.addLayout(bar)
         left_layout.addWidget(self.matrix, 1)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from engine.evaluation import ranked_mistakes
 from mnist_gui.panels.evaluate.open_inside import gallery_of_test_images
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 
 class MistakesView(QWidget):
@@ -23,7 +24,7 @@ class MistakesView(QWidget):
         self.filter = QComboBox(objectName="mistakesFilter")
         self.filter.setToolTip("Show the mistakes on one true class only")
         self.filter.currentIndexChanged.connect(self._refresh)
-        self.summary = QLabel(objectName="mistakesSummary", wordWrap=True)
+        self.summary = WrappedLabel(objectName="mistakesSummary")
         # focus: an ImageFocus, where "Open in Inside" sends a mistake (none: no such action)
         self.gallery = gallery_of_test_images(self, "mistakesGallery", focus, "mistakeOpenInInside")
         top = QHBoxLayout()

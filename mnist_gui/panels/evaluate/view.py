@@ -13,6 +13,7 @@ from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
 from mnist_gui.workers.worker import TaskRunner
 
@@ -61,7 +62,7 @@ class EvaluateView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.accuracy.setFont(font)
-        self.summary = QLabel(objectName="evaluateSummary", wordWrap=True)
+        self.summary = WrappedLabel(objectName="evaluateSummary")
         self.busy = QProgressBar(objectName="evaluateBusy", maximumWidth=160)
         self.busy.setRange(0, 0)
         self.busy.setToolTip("Reading the test images in the background")

@@ -23,6 +23,7 @@ from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.sizing import text_scale
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
 
 INPUT_SIDE = 120       # logical pixels of the drawing beside the activations, at the normal text size
@@ -209,7 +210,7 @@ class UnitDialog(QDialog):
         self.tile.setMinimumSize(320, 320)
         self.scale = ColorBar()
         self.scale.setToolTip("The colour scale of this unit's weights: white is 0")
-        self.text = QLabel(wordWrap=True)
+        self.text = WrappedLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -250,7 +251,7 @@ class WeightsView(QWidget):
         self.same_scale.setToolTip("Off: each tile uses its own scale, to show its pattern. "
                                    "On: tiles can be compared: faint ones matter less.")
         self.same_scale.toggled.connect(self._show_tiles)
-        self.heading = QLabel(objectName="weightsHeading", wordWrap=True)
+        self.heading = WrappedLabel(objectName="weightsHeading")
         self.input_tile = ImageTile()
         self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPush
 from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 STAGGER_MS = 400  # live redraws: one part per tick, a full round of the five in two seconds
 LIVE_PARTS = ("status", "gradient", "ratio", "units", "histogram")
@@ -79,7 +80,7 @@ class DynamicsView(LazyView):
         self.run_chooser.setMinimumContentsLength(16)
         self.run_chooser.setToolTip("Whose dynamics to show: a new run is followed as it starts")
         self.run_chooser.currentIndexChanged.connect(self._on_run_chosen)
-        self.status = QLabel(objectName="dynamicsStatus", wordWrap=True)
+        self.status = WrappedLabel(objectName="dynamicsStatus")
         buttons = []
         for name, text, tip in (("five-sigmoid", "Set up: 5 sigmoid layers",
                                  "Fill the network builder with the five-sigmoid-layer preset"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from mnist_gui.panels.inside.parts import CLASS_COLOURS, LazyView
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.inside import MapSample, MapsResult, map_sample, maps_job, place_drawing
 from mnist_gui.workers.worker import TaskRunner
 
@@ -98,13 +99,13 @@ class EmbeddingView(LazyView):
     def _build(self):
         self.hidden = _Map("embeddingMap", "Last hidden layer", self._show_point)
         self.pixels = _Map("pixelMap", "Raw pixels", self._show_point)
-        self.status = QLabel(objectName="embeddingStatus", wordWrap=True)
+        self.status = WrappedLabel(objectName="embeddingStatus")
         self.point_image = ImageTile()
         self.point_image.setObjectName("embeddingPointImage")
         self.point_image.setToolTip("The image under the mouse (or last clicked) on either map")
         self.point_image.setFixedSize(140, 140)
-        self.point_text = QLabel("Hover over a dot (or click it) to see its image here.",
-                                 objectName="embeddingPointText", wordWrap=True, alignment=Qt.AlignHCenter)
+        self.point_text = WrappedLabel("Hover over a dot (or click it) to see its image here.",
+                                       objectName="embeddingPointText", alignment=Qt.AlignHCenter)
         self.point_text.setMaximumWidth(140)
         side = QVBoxLayout()
         side.addWidget(self.point_image)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image, heat_image
 from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 #: Ten distinct class colours (Tableau 10), readable on light and dark plot backgrounds.
 CLASS_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -40,7 +41,7 @@ def layer_colour(i: int) -> str:
 
 def title_label(text: str = "", scale: float = 1.3, name: str = "") -> QLabel:
     """A bold heading label, ``scale`` times the normal font size."""
-    label = QLabel(text, objectName=name, wordWrap=True)
+    label = WrappedLabel(text, objectName=name)
     font = QFont(label.font())
     font.setPointSizeF(font.pointSizeF() * scale)
     font.setBold(True)

@@ -25,6 +25,7 @@ from engine.saliency import SCORES
 from mnist_gui.panels.inside.parts import LazyView, ProbabilityBars, SquareTile
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_image, diverging_rgb, gray_image, rgb_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.inside import NudgeResult, SaliencyResult, nudge_job, saliency_job
 from mnist_gui.workers.worker import TaskRunner
 
@@ -73,7 +74,7 @@ class SaliencyView(LazyView):
     # --- building ---------------------------------------------------------------------------
 
     def _build(self):
-        self.status = QLabel(objectName="saliencyStatus", wordWrap=True)
+        self.status = WrappedLabel(objectName="saliencyStatus")
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         body = QHBoxLayout()
@@ -95,7 +96,7 @@ class SaliencyView(LazyView):
         self.gradient_tile = _tile("saliencyGradient", "dS/dx: red where ink raises the class's score, "
                                    "blue where it lowers it")
         self.overlay_tile = _tile("saliencyOverlay", "The gradient over the image (darker where there is ink)")
-        self.saliency_text = QLabel(objectName="saliencyText", wordWrap=True)
+        self.saliency_text = WrappedLabel(objectName="saliencyText")
         row = QHBoxLayout()
         row.addWidget(QLabel("Gradient of"))
         row.addWidget(self.class_chooser)
@@ -123,7 +124,7 @@ class SaliencyView(LazyView):
         self.nudge_button.clicked.connect(self.run_nudge)
         self.nudged_tile = _tile("nudgedImage", "The nudged image")
         self.difference_tile = _tile("nudgeDifference", "What changed: red pixels got more ink, blue less")
-        self.nudge_text = QLabel(objectName="nudgeText", wordWrap=True)
+        self.nudge_text = WrappedLabel(objectName="nudgeText")
         self.bars = ProbabilityBars(height=150)
         self.bars.setObjectName("nudgeProbabilities")
         self.bars.setToolTip("The network's probabilities before (grey) and after (blue) the nudge")

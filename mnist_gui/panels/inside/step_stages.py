@@ -25,6 +25,7 @@ from engine.step_trace import StepTrace
 from mnist_gui.panels.inside.parts import ProbabilityBars, SquareTile, StripTile
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 
 def _mono(label: QLabel, scale: float = 1.15) -> QLabel:
@@ -113,7 +114,7 @@ class OutputPage(StagePage):
         self.bars = ProbabilityBars(height=200)
         self.bars.setObjectName("stepProbabilities")
         self.bars.setToolTip("The network's probability for each class; the class to learn is outlined")
-        self.formula = _mono(QLabel(objectName="lossFormula", wordWrap=True), 1.5)
+        self.formula = _mono(WrappedLabel(objectName="lossFormula"), 1.5)
         self.formula.setToolTip("Cross-entropy: minus the log of the right class's probability")
         layout = QVBoxLayout(self)
         layout.addWidget(self.bars, 1)
@@ -229,7 +230,7 @@ class UpdatePage(StagePage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.text = _mono(QLabel(objectName="updateFormula", wordWrap=True), 1.3)
+        self.text = _mono(WrappedLabel(objectName="updateFormula"), 1.3)
         self.text.setToolTip("before − lr × gradient → after, for the largest gradient of each layer")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
@@ -258,7 +259,7 @@ class ResultPage(StagePage):
         self.bars = ProbabilityBars(height=200)
         self.bars.setObjectName("stepNewProbabilities")
         self.bars.setToolTip("Probabilities before (grey) and after (blue) the step")
-        self.verdict = _mono(QLabel(objectName="stepVerdict", wordWrap=True), 1.4)
+        self.verdict = _mono(WrappedLabel(objectName="stepVerdict"), 1.4)
         layout = QVBoxLayout(self)
         layout.addWidget(self.bars, 1)
         layout.addWidget(self.verdict)

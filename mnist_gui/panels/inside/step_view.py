@@ -32,6 +32,7 @@ from mnist_gui.panels.inside.parts import LazyView, title_label
 from mnist_gui.panels.inside.step_stages import STAGES
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.inside import CheckResult, TraceResult, check_job, trace_job
 from mnist_gui.workers.worker import TaskRunner
 
@@ -128,7 +129,7 @@ class StepView(LazyView):
         self.image_tile.setObjectName("stepImage")
         self.image_tile.setToolTip("The image the step learns from, as the network sees it (28×28)")
         self.image_tile.setFixedSize(224, 224)
-        self.summary = QLabel(objectName="stepSummary", wordWrap=True)
+        self.summary = WrappedLabel(objectName="stepSummary")
         self.check_button = QPushButton("Check this gradient", objectName="checkGradientButton")
         self.check_button.setToolTip("Compare a few of backprop's derivatives with central finite "
                                      "differences (L(w+ε) − L(w−ε)) / 2ε, in float64")

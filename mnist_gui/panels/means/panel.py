@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.image_strip import ImageStrip
+from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, scaled_gray_image
 from mnist_gui.widgets.pixel_view import PixelView
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.baseline import Baseline
 
 # the largest a mean (or an example) is drawn, in logical pixels: big enough to fill a projector
@@ -39,13 +40,6 @@ METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolut
 
 def _metric_title(key: str) -> str:
     return {"l2": "L2 distance", "l1": "L1 distance"}[key]
-
-
-def _note(text: str) -> QLabel:
-    """A wrapped explanatory sentence in the palette's secondary text colour."""
-    label = QLabel(text, wordWrap=True)
-    label.setForegroundRole(QPalette.PlaceholderText)
-    return label
 
 
 def percent(accuracy: float) -> str:
@@ -94,8 +88,7 @@ class MeansPanel(QWidget):
         layout.addLayout(columns, 1)
 
     def _build_header(self) -> QHBoxLayout:
-        self.status = QLabel("Load a dataset to see its mean digits.", objectName="meansStatus")
-        self.status.setWordWrap(True)
+        self.status = WrappedLabel("Load a dataset to see its mean digits.", objectName="meansStatus")
         self.busy = QProgressBar(objectName="meansBusy")
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(200)
@@ -123,7 +116,7 @@ class MeansPanel(QWidget):
         for strip in (self.mean_strip, self.std_strip):
             strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
         box_layout = QVBoxLayout(box)
-        box_layout.addWidget(_note("Each mean is every training image of the class averaged, "
+        box_layout.addWidget(note("Each mean is every training image of the class averaged, "
                                    "pixel by pixel. The spread below (standard deviation) is "
                                    "bright where writers disagree, dark where they agree."))
         box_layout.addWidget(self.mean_strip, 1)
@@ -140,7 +133,7 @@ class MeansPanel(QWidget):
         self.difference.setObjectName("differenceView")
         self.difference.setMinimumSize(160, 160)
         self.color_bar = ColorBar()
-        self.difference_readout = QLabel(HOVER_HINT, wordWrap=True)
+        self.difference_readout = WrappedLabel(HOVER_HINT)
         self.difference.hovered.connect(self._on_difference_hovered)
         self.class_a.currentIndexChanged.connect(self._show_difference)
         self.class_b.currentIndexChanged.connect(self._show_difference)
@@ -157,17 +150,17 @@ class MeansPanel(QWidget):
 
     def _build_baseline_box(self) -> QGroupBox:
         box = QGroupBox("Nearest-mean classifier: accuracy on the test images")
-        explain = _note("Call an image the class whose mean it is nearest to, pixel by pixel. "
+        explain = note("Call an image the class whose mean it is nearest to, pixel by pixel. "
                         "L2 adds up squared differences, L1 absolute ones.")
-        self.accuracy = QLabel(objectName="baselineAccuracy")
-        self.accuracy_l1 = QLabel(objectName="baselineAccuracyL1")
+        # wrapped: side by side they set the panel's width when zoomed
+        self.accuracy = WrappedLabel(objectName="baselineAccuracy")
+        self.accuracy_l1 = WrappedLabel(objectName="baselineAccuracyL1")
         for label in (self.accuracy, self.accuracy_l1):
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 1.25)
             font.setBold(True)
             label.setFont(font)
             label.setTextFormat(Qt.PlainText)
-            label.setWordWrap(True)  # side by side they set the panel's width when zoomed
         self.accuracy.setToolTip("Share of test images whose nearest class mean (sum of squared "
                                  "pixel differences) has the right label")
         self.accuracy_l1.setToolTip("The same with the sum of absolute pixel differences")

@@ -30,6 +30,7 @@ from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.layers_editor import LayersEditor
 from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 ERROR_STYLE = "color: #e0453a; font-weight: bold;"  # readable on light and dark backgrounds
 INIT_NAMES = {"he": "He (normal, for ReLU)", "xavier": "Xavier / Glorot (uniform)",
@@ -187,7 +188,7 @@ class NetworkBuilder(QWidget):
         self.preset_selector.currentIndexChanged.connect(self._on_preset_chosen)
         self.modified_label = QLabel("modified", objectName="presetModified")
         self.modified_label.setToolTip("You changed a field: this is no longer exactly the preset")
-        self.preset_description = QLabel(wordWrap=True, objectName="presetDescription")
+        self.preset_description = WrappedLabel(objectName="presetDescription")
         self.preset_description.setForegroundRole(QPalette.PlaceholderText)
         row = QHBoxLayout()
         row.addWidget(self.preset_selector, 1)
@@ -208,7 +209,7 @@ class NetworkBuilder(QWidget):
         """A labelled field with its tooltip, and an error line under it (hidden until needed)."""
         widget.setToolTip(tip)
         form.addRow(label, widget)
-        error = QLabel(objectName=f"{key}Error", wordWrap=True)
+        error = WrappedLabel(objectName=f"{key}Error")
         error.setStyleSheet(ERROR_STYLE)
         form.addRow(error)
         form.setRowVisible(error, False)
@@ -217,12 +218,12 @@ class NetworkBuilder(QWidget):
 
     def _build_network(self) -> QGroupBox:
         box, form = self._form("Network", "network")
-        self.input_label = QLabel(objectName="inputLayer", wordWrap=True)
+        self.input_label = WrappedLabel(objectName="inputLayer")
         form.addRow("Input", self.input_label)
         self.layers = LayersEditor()
         self._add(form, "layers", "Hidden layers", self.layers,
                   "The hidden layers, input side first. Zero layers is softmax regression.")
-        self.output_label = QLabel(objectName="outputLayer", wordWrap=True)
+        self.output_label = WrappedLabel(objectName="outputLayer")
         form.addRow("Output", self.output_label)
         self.init_combo = _combo(INIT_NAMES, "initCombo")
         self.init_scale = LogSpinBox(objectName="initScale")
@@ -329,10 +330,10 @@ class NetworkBuilder(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.parameter_count.setFont(font)
         self.parameter_count.setToolTip("Weights and biases the network learns")
-        self.memory_label = QLabel(objectName="memoryEstimate", wordWrap=True)
+        self.memory_label = WrappedLabel(objectName="memoryEstimate")
         self.memory_label.setToolTip("Estimated memory for training, in 32-bit floats")
         self.architecture = ArchitectureView()
-        self.problem_label = QLabel(objectName="builderProblem", wordWrap=True)
+        self.problem_label = WrappedLabel(objectName="builderProblem")
         self.problem_label.setStyleSheet(ERROR_STYLE)
         layout = QVBoxLayout(box)
         layout.addWidget(self.parameter_count)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.widgets.wrapped_label import WrappedLabel
+
 #: Which buttons are enabled in each state of the panel (Start also needs valid settings and data).
 ENABLED = {
     "idle": {"start", "step"},
@@ -55,9 +57,8 @@ class TrainingControls(QWidget):
         self.progress.setFormat("Not training")
         self.progress.setValue(0)
         self.progress.setMinimumWidth(160)
-        self.hint = QLabel(objectName="trainingHint", wordWrap=True)
+        self.hint = WrappedLabel(objectName="trainingHint", least_lines=2)  # no jumps at 1 or 2 lines
         self.hint.setTextFormat(Qt.RichText)
-        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing())  # no jumps at 1 or 2 lines
         self.hint.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         row = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
@@ -131,7 +132,7 @@ class TrainingControls(QWidget):
         self.banner.setForegroundRole(QPalette.ToolTipText)
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.SP_MessageBoxWarning).pixmap(32, 32))
-        self.banner_text = QLabel(objectName="trainingBannerText", wordWrap=True)
+        self.banner_text = WrappedLabel(objectName="trainingBannerText")
         self.banner_text.setForegroundRole(QPalette.ToolTipText)
         font = QFont(self.banner_text.font())
         font.setPointSizeF(font.pointSizeF() * 1.1)

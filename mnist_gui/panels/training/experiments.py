@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -21,6 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 OWN = "Design your own…"
 SETTING_TITLES = {"depth_activation": "depth and activation", "depth": "hidden layers",
@@ -64,7 +65,7 @@ class ExperimentDialog(QDialog):
         self.choice = QComboBox(objectName="experimentChoice")
         self.choice.addItems([*EXPERIMENTS, OWN])
         self.choice.setToolTip("The classic lessons, ready to run, or your own comparison")
-        self.description = QLabel(wordWrap=True, objectName="experimentDescription")
+        self.description = WrappedLabel(objectName="experimentDescription")
         self.name = QLineEdit("my experiment", objectName="experimentName")
         settings = sorted(SETTINGS, key=lambda s: SETTING_TITLES.get(s, s))
         self.setting1, self.setting2 = QComboBox(), QComboBox()

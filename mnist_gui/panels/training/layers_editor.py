@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.network import MAX_UNITS, HiddenLayer
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 ACTIVATION_NAMES = {
     "relu": "ReLU",
@@ -76,9 +77,9 @@ class LayersEditor(QWidget):
         self._layers: list[HiddenLayer] = []
         self._rows = QVBoxLayout()
         self._rows.setContentsMargins(0, 0, 0, 0)
-        self._empty = QLabel("No hidden layer: the pixels go straight to the outputs "
-                             "(softmax regression, a linear classifier).", wordWrap=True)
-        self.limit_label = QLabel(objectName="unitsLimitMessage", wordWrap=True)
+        self._empty = WrappedLabel("No hidden layer: the pixels go straight to the outputs "
+                                   "(softmax regression, a linear classifier).")
+        self.limit_label = WrappedLabel(objectName="unitsLimitMessage")
         self.limit_label.setStyleSheet(LIMIT_STYLE)
         self.limit_label.hide()
         self.add_button = QPushButton("Add layer", objectName="addLayerButton")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 SUGGESTION_COLOUR = "#e11d48"
 
@@ -35,7 +36,7 @@ class LRFinderDialog(QDialog):
                                       pen=pg.mkPen(SUGGESTION_COLOUR, width=2, style=Qt.DashLine))
         self.marker.setVisible(False)
         self.plot.addItem(self.marker, ignoreBounds=True)
-        self.text = QLabel(objectName="lrFinderText", wordWrap=True)
+        self.text = WrappedLabel(objectName="lrFinderText")
         self.text.setText("Running a short test on a copy of the network…")
         self.use_button = QPushButton(objectName="lrFinderUse")
         self.use_button.setEnabled(False)

@@ -23,13 +23,14 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.widgets.plot_style import follow_palette
 from mnist_gui.widgets.sizing import text_scale
+from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
@@ -368,9 +369,9 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
-        self.caption = QLabel("Training is averaged over each epoch while the network improves: "
-                              "at epoch 1 it can trail validation.",
-                              objectName="trainingCaption", wordWrap=True)
+        self.caption = WrappedLabel("Training is averaged over each epoch while the network improves: "
+                                    "at epoch 1 it can trail validation.",
+                                    objectName="trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
         self.caption.setForegroundRole(QPalette.PlaceholderText)
         row = QHBoxLayout()
