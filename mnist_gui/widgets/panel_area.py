@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QStackedWidget, QTabWidget, QWidget
 
 
 class PanelArea(QScrollArea):
@@ -54,3 +54,23 @@ class PanelArea(QScrollArea):
             size.setHeight(max(least.height(), room.height() - self.horizontalScrollBar().sizeHint().height()))
         if panel.size() != size:
             panel.resize(size)
+
+
+def fit_current_page(tabs: QTabWidget | QStackedWidget) -> None:
+    """Size ``tabs`` (or a stack of pages) by the page it shows, not by the largest of its pages.
+
+    A QTabWidget or QStackedWidget is as large as its largest page, so one tall page made every page
+    of a zoomed panel scroll. The hidden pages' size policies become Ignored (which QStackedLayout
+    leaves out of its sizes), and the shown page gets its own back. For pages that stay in ``tabs``.
+    """
+    own: dict[QWidget, QSizePolicy] = {}
+
+    def follow(index: int) -> None:
+        for i in range(tabs.count()):
+            page = tabs.widget(i)
+            own.setdefault(page, page.sizePolicy())
+            page.setSizePolicy(own[page] if i == index else QSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored))
+        tabs.updateGeometry()
+
+    tabs.currentChanged.connect(follow)
+    follow(tabs.currentIndex())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtGui import QPalette
 
@@ -19,3 +21,36 @@ def follow_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
         item.titleLabel.setText(item.titleLabel.text, color=text.name())
     if item.legend is not None:
         item.legend.setLabelTextColor(text)
+
+
+class DecadeAxis(pg.AxisItem):
+    """An axis that, on a log scale, writes numbers only at whole powers of ten (0.01, 0.1, 1, 10).
+
+    pyqtgraph labels the 2..9 ticks between decades when the axis has room by its reckoning, which
+    assumes even spacing: on a log scale 0.7, 0.8 and 0.9 then print over each other. The ticks
+    stay, unlabelled; on a linear scale it is a plain AxisItem.
+    """
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        """Whole decades, those on the range's edges too (a range of whole decades then labels both
+        ends), then the 2..9 ticks between them while there are few decades."""
+        slack = 1e-9 * max(1.0, maxVal - minVal)
+        whole = list(range(math.ceil(minVal - slack), math.floor(maxVal + slack) + 1))
+        self._label_between = not whole
+        if not whole:  # less than a decade, none inside: pyqtgraph's ticks, every one labelled
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        step = math.ceil(len(whole) / 6)
+        minor = [v + math.log10(m) for v in range(math.floor(minVal), math.ceil(maxVal))
+                 for m in range(2, 10) if minVal < v + math.log10(m) < maxVal] if step == 1 else []
+        return [(1.0, [float(v) for v in whole[::step]]), (None, minor)]
+
+    def tickStrings(self, values, scale, spacing):
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode or getattr(self, "_label_between", False):
+            return strings
+        return [text if abs(value - round(value)) < 1e-6 else "" for value, text in zip(values, strings)]
+
+
+def decade_axes(*sides: str) -> dict[str, DecadeAxis]:
+    """``axisItems`` for a PlotWidget whose ``sides`` may be logarithmic."""
+    return {side: DecadeAxis(side) for side in sides}

@@ -207,3 +207,32 @@ def test_the_drawing_beside_the_activations_grows_with_the_zoom(qtbot):
     assert view.input_tile.maximumWidth() == INPUT_SIDE
     apply_zoom(view, PRESENTING_ZOOM)
     assert view.input_tile.maximumWidth() == round(INPUT_SIDE * PRESENTING_ZOOM)
+
+
+def test_tabs_are_as_tall_as_the_page_shown_not_the_tallest(qtbot):
+    from PySide6.QtWidgets import QSizePolicy, QTabWidget
+
+    from mnist_gui.widgets.panel_area import fit_current_page
+    class Page(QWidget):
+        def __init__(self, height):
+            super().__init__()
+            self.least = QSize(100, height)
+
+        def minimumSizeHint(self):
+            return self.least
+
+    short, tall = Page(50), Page(600)
+    tall.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
+    tabs = QTabWidget()
+    tabs.addTab(short, "short")
+    tabs.addTab(tall, "tall")
+    plain_height = tabs.minimumSizeHint().height()
+    assert plain_height > 600  # a plain QTabWidget: as tall as its tallest page, whichever is shown
+    fit_current_page(tabs)
+    shown(qtbot, tabs, 300, 300)
+    assert tabs.minimumSizeHint().height() < 200
+    tabs.setCurrentIndex(1)
+    assert tabs.minimumSizeHint().height() >= plain_height
+    assert tall.sizePolicy().horizontalPolicy() == QSizePolicy.Expanding  # its own policy, given back
+    tabs.setCurrentIndex(0)
+    assert tabs.minimumSizeHint().height() < 200

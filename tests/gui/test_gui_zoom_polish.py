@@ -202,3 +202,30 @@ def test_hover_box_fits_a_small_plot_at_presentation_zoom(qtbot):
     box = hover.label.sceneBoundingRect()
     assert area.adjusted(-1, -1, 1, 1).contains(box), (box, area)
     assert "Run 3" in hover.label.textItem.toPlainText()  # every run still read out
+
+
+# --- log axes ------------------------------------------------------------------------------
+
+
+def test_a_log_axis_writes_numbers_only_at_powers_of_ten(qtbot):
+    import math
+
+    import pyqtgraph as pg
+
+    from mnist_gui.widgets.plot_style import decade_axes
+    plot = pg.PlotWidget(axisItems=decade_axes("left"))
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    item.setLogMode(y=True)
+    plot.resize(500, 700)  # tall: room, by pyqtgraph's reckoning, to label 0.2 ... 0.9 too
+    plot.show()
+    qtbot.waitExposed(plot)
+    axis = item.getAxis("left")
+    levels = axis.tickValues(math.log10(0.15), math.log10(3.0), 700)  # 0.15 to 3, in log units
+    labelled = {text for spacing, values in levels
+                for text in axis.tickStrings(values, 1.0, spacing or 1.0) if text}
+    minor = [v for _, values in levels for v in values if abs(v - round(v)) > 1e-6]
+    assert minor  # the ticks between decades are there, unlabelled
+    assert labelled and all(math.log10(float(t)) == round(math.log10(float(t))) for t in labelled), labelled
+    item.setLogMode(y=False)  # on a linear scale: numbers at every tick
+    assert axis.tickStrings([0.2, 0.3], 1.0, 0.1) == ["0.2", "0.3"]

@@ -13,6 +13,7 @@ from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
+from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
 from mnist_gui.workers.worker import TaskRunner
@@ -79,6 +80,7 @@ class EvaluateView(QWidget):
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.mistakes, "Mistakes")
         self.tabs.addTab(self.weights, "What it learned")
+        fit_current_page(self.tabs)
         header = QHBoxLayout()
         header.addWidget(self.accuracy)
         header.addWidget(self.summary, 1)

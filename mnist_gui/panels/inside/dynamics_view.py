@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPush
 from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
+from mnist_gui.widgets.plot_style import decade_axes
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 STAGGER_MS = 400  # live redraws: one part per tick, a full round of the five in two seconds
@@ -30,7 +31,7 @@ HISTOGRAMS = (("weights", "weight values"), ("activations", "activations on 256 
 
 
 def _plot(name: str, title: str, y_label: str, log_y: bool) -> pg.PlotWidget:
-    plot = pg.PlotWidget()
+    plot = pg.PlotWidget(axisItems=decade_axes("left"))
     plot.setObjectName(name)
     item = plot.getPlotItem()
     item.setTitle(title)
@@ -93,7 +94,7 @@ class DynamicsView(LazyView):
         top = QHBoxLayout()
         top.addWidget(QLabel("Run:"))
         top.addWidget(self.run_chooser)
-        top.addWidget(self.status, 1)
+        top.addStretch(1)
         for button in buttons:
             top.addWidget(button)
         self.gradient_plot = _plot("gradientNormPlot", "Gradient norm per layer ||dL/dW||", "norm", True)
@@ -109,6 +110,7 @@ class DynamicsView(LazyView):
         grid.addLayout(self._build_histograms(), 1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.status)  # a line of its own: beside the buttons, zoomed, it took five
         layout.addLayout(grid, 1)
         lesson = note(LESSON)
         lesson.setObjectName("dynamicsLesson")
@@ -264,7 +266,7 @@ class DynamicsView(LazyView):
         end = float(run.config.epochs) if run.status.active else float(x[-1]) if len(x) else 1.0
         plot.setXRange(0.0, max(end, 1e-3), padding=0.02)
         if key != "units":
-            plot.setYRange(*decades(values), padding=0)
+            plot.setYRange(*decades(values), padding=0.06)  # the end decades' labels inside the axis
 
 
     def _draw_histogram(self):

@@ -32,6 +32,7 @@ from mnist_gui.panels.inside.parts import LazyView, title_label
 from mnist_gui.panels.inside.step_stages import STAGES
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.inside import CheckResult, TraceResult, check_job, trace_job
 from mnist_gui.workers.worker import TaskRunner
@@ -166,6 +167,7 @@ class StepView(LazyView):
         self.stage_pages = [stage() for stage in STAGES]
         for page in self.stage_pages:
             self.pages.addWidget(page)
+        fit_current_page(self.pages)  # the tallest stage no longer makes the first ones scroll
         self.back_button = QPushButton("◀ Back", objectName="stepBack")
         self.back_button.setToolTip("The previous stage (Left or Page Up)")
         self.next_button = QPushButton("Next ▶", objectName="stepNext")

@@ -19,6 +19,7 @@ from mnist_gui.panels.inside.embedding_view import EmbeddingView
 from mnist_gui.panels.inside.parts import apply_palette
 from mnist_gui.panels.inside.saliency_view import SaliencyView
 from mnist_gui.panels.inside.step_view import StepView
+from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 TABS = ("step", "dynamics", "embedding", "saliency")
@@ -52,6 +53,7 @@ class InsideView(QWidget):
                 (self.saliency_view, "What it looks at", "Which pixels count, and a nudge that fools it")):
             self.tabs.addTab(view, title)
             self.tabs.setTabToolTip(self.tabs.count() - 1, tip)
+        fit_current_page(self.tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)

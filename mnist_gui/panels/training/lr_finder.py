@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 SUGGESTION_COLOUR = "#e11d48"
@@ -23,7 +23,7 @@ class LRFinderDialog(QDialog):
         self.setObjectName("lrFinderDialog")
         self.setWindowTitle("Find a learning rate")
         self._suggestion: float | None = None
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=decade_axes("bottom"))
         self.plot.setObjectName("lrFinderPlot")
         item = self.plot.getPlotItem()
         item.setLogMode(x=True, y=False)

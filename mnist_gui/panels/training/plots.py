@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
-from mnist_gui.widgets.plot_style import follow_palette
+from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -286,7 +286,7 @@ class TrainingPlots(QWidget):
             self._on_run_added(run)
 
     def _make_plot(self, name: str, title: str, y_label: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
+        plot = pg.PlotWidget(axisItems=decade_axes("left"))  # the loss may go logarithmic
         plot.setObjectName(name)
         item = plot.getPlotItem()
         item.setTitle(title, size="13pt")
