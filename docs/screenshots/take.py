@@ -7,7 +7,7 @@ Needs an X display (``Xvfb :99 -screen 0 1472x920x24 &``) and ImageMagick's ``im
         [--panels data,means,training,draw,evaluate,inside]
 
 The window sits at the screen's top left with the given size; each panel (and each tab of Inside) is
-shot a second after it is shown; the Draw panel shows test image 0 on its canvas. The run is the
+shot a second after it is shown; on the Draw panel's canvas the mouse draws a 2. The run is the
 ``default`` preset for ``--epochs`` epochs.
 """
 
@@ -52,6 +52,23 @@ def train(window, epochs: int) -> None:
     loop.exec()
 
 
+TWO = ((0.32, 0.33), (0.35, 0.22), (0.45, 0.15), (0.56, 0.15), (0.65, 0.22), (0.67, 0.33), (0.62, 0.45),
+       (0.50, 0.58), (0.38, 0.72), (0.30, 0.82), (0.45, 0.82), (0.60, 0.82), (0.72, 0.82))
+
+
+def draw_a_two(canvas) -> None:
+    """One mouse stroke along ``TWO`` (units of the drawing area), eight moves per segment."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    canvas.clear()
+    points = [TWO[0]] + [(x0 + (x1 - x0) * t / 8, y0 + (y1 - y0) * t / 8)
+                         for (x0, y0), (x1, y1) in zip(TWO, TWO[1:]) for t in range(1, 9)]
+    QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, canvas.position_of(*points[0]))
+    for point in points[1:]:
+        QTest.mouseMove(canvas, canvas.position_of(*point))
+    QTest.mouseRelease(canvas, Qt.LeftButton, Qt.NoModifier, canvas.position_of(*points[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -79,8 +96,8 @@ def main() -> None:
         wait(2)
         train(window, args.epochs)
         for key in args.panels.split(","):
-            if key == "draw":  # a test image on the canvas, so the shot shows a reading
-                window.draw_view.show_image(window.dataset.test_images[0])
+            if key == "draw":  # a digit drawn with the mouse, so the shot shows a reading
+                draw_a_two(window.draw_view.canvas)
             window.show_panel(key)
             if key != "inside":
                 shoot(args.out / f"{key}.png")

@@ -48,7 +48,16 @@ class DecadeAxis(pg.AxisItem):
         strings = super().tickStrings(values, scale, spacing)
         if not self.logMode or getattr(self, "_label_between", False):
             return strings
-        return [text if abs(value - round(value)) < 1e-6 else "" for value, text in zip(values, strings)]
+        return [decade_text(round(value)) if abs(value - round(value)) < 1e-6 else ""
+                for value in values]
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_text(exponent: int) -> str:
+    """10 to ``exponent`` as people write it on an axis: 0.001, 1, 10, 1000, and 10⁻⁵ beyond."""
+    return f"{10.0 ** exponent:g}" if -4 <= exponent <= 4 else "10" + str(exponent).translate(SUPERSCRIPT)
 
 
 def decade_axes(*sides: str) -> dict[str, DecadeAxis]:

@@ -227,5 +227,6 @@ def test_a_log_axis_writes_numbers_only_at_powers_of_ten(qtbot):
     minor = [v for _, values in levels for v in values if abs(v - round(v)) > 1e-6]
     assert minor  # the ticks between decades are there, unlabelled
     assert labelled and all(math.log10(float(t)) == round(math.log10(float(t))) for t in labelled), labelled
+    assert axis.tickStrings([-5.0, -3.0, 0.0, 1.0, 6.0], 1.0, 1.0) == ["10⁻⁵", "0.001", "1", "10", "10⁶"]
     item.setLogMode(y=False)  # on a linear scale: numbers at every tick
     assert axis.tickStrings([0.2, 0.3], 1.0, 0.1) == ["0.2", "0.3"]

@@ -144,7 +144,7 @@ class StepsView(QWidget):
                   int(np.count_nonzero(pre.fitted.any(axis=0))))
         dy, dx = pre.shift
         # short: three captions side by side, four lines each at most in presentation mode
-        self._captions[0].setText(f"1. Cropped to the ink: {right - left}×{bottom - top} px")
+        self._captions[0].setText(f"1. Cropped to the ink: {right - left}×{bottom - top}\u00a0px")
         self._captions[1].setText(f"2. Scaled to {box}×{box}\nred +: centre of mass")
         self._captions[2].setText(f"3. Moved {_move_text(dx, dy)} to the centre (blue +)")
         self._captions[2].setToolTip(f"The centre of mass (red + in step 2) is moved to the centre of "
@@ -154,10 +154,10 @@ class StepsView(QWidget):
 def _move_text(dx: int, dy: int) -> str:
     parts = []
     if dx:
-        parts.append(f"{abs(dx)} px {'right' if dx > 0 else 'left'}")
+        parts.append(f"{abs(dx)}\u00a0px {'right' if dx > 0 else 'left'}")
     if dy:
-        parts.append(f"{abs(dy)} px {'down' if dy > 0 else 'up'}")
-    return ", ".join(parts) if parts else "0 px"
+        parts.append(f"{abs(dy)}\u00a0px {'down' if dy > 0 else 'up'}")
+    return ", ".join(parts) if parts else "0\u00a0px"
 
 
 def _scaled_font(font: QFont, factor: float, bold: bool = False) -> QFont:
