@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.widgets.flow_layout import FlowLayout
+from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.sizing import text_scale
-from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 THUMB = 56            # logical pixels of a thumbnail at the normal text size
 MAX_GROWTH = 2.0      # tiles grow up to this much to fill the width of the gallery
@@ -182,8 +182,8 @@ class ImageGallery(QWidget):
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        self.placeholder = WrappedLabel(alignment=Qt.AlignCenter)
-        self.placeholder.setForegroundRole(QPalette.PlaceholderText)
+        self.placeholder = note("")
+        self.placeholder.setAlignment(Qt.AlignCenter)
         self.browser_button = QPushButton("Show in the data browser")
         self.canvas_button = QPushButton("Open on the drawing canvas")
         self.browser_button.clicked.connect(lambda: self._open_in_browser(self.current_row()))

@@ -31,6 +31,8 @@ class DecadeAxis(pg.AxisItem):
     stay, unlabelled; on a linear scale it is a plain AxisItem.
     """
 
+    _label_between = False  # the last range held no whole decade: pyqtgraph's ticks, all labelled
+
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         """Whole decades, those on the range's edges too (a range of whole decades then labels both
         ends), then the 2..9 ticks between them while there are few decades."""
@@ -45,9 +47,8 @@ class DecadeAxis(pg.AxisItem):
         return [(1.0, [float(v) for v in whole[::step]]), (None, minor)]
 
     def tickStrings(self, values, scale, spacing):
-        strings = super().tickStrings(values, scale, spacing)
-        if not self.logMode or getattr(self, "_label_between", False):
-            return strings
+        if not self.logMode or self._label_between:
+            return super().tickStrings(values, scale, spacing)
         return [decade_text(round(value)) if abs(value - round(value)) < 1e-6 else ""
                 for value in values]
 

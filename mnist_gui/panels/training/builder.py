@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,7 @@ from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -188,8 +189,8 @@ class NetworkBuilder(QWidget):
         self.preset_selector.currentIndexChanged.connect(self._on_preset_chosen)
         self.modified_label = QLabel("modified", objectName="presetModified")
         self.modified_label.setToolTip("You changed a field: this is no longer exactly the preset")
-        self.preset_description = WrappedLabel(objectName="presetDescription")
-        self.preset_description.setForegroundRole(QPalette.PlaceholderText)
+        self.preset_description = note("")
+        self.preset_description.setObjectName("presetDescription")
         row = QHBoxLayout()
         row.addWidget(self.preset_selector, 1)
         row.addWidget(self.modified_label)

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 from mnist_gui.widgets.sizing import text_scale
-from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 LABEL_STYLE = {"font-size": "12pt"}
 HOVER_RATE = 30  # hover read-outs per second at most
@@ -369,11 +369,10 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
-        self.caption = WrappedLabel("Training is averaged over each epoch while the network improves: "
-                                    "at epoch 1 it can trail validation.",
-                                    objectName="trainingCaption")
+        self.caption = note("Training is averaged over each epoch while the network improves: "
+                            "at epoch 1 it can trail validation.")
+        self.caption.setObjectName("trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
-        self.caption.setForegroundRole(QPalette.PlaceholderText)
         row = QHBoxLayout()
         row.addWidget(self.log_scale)
         row.addWidget(self.frame_selected)
