@@ -183,7 +183,6 @@ def _summary(data, net, config, end: RunEnd, saved) -> dict:
 # --- experiments ------------------------------------------------------------------------------
 
 RUN_OPTIONS = ("preset", "layers", "epochs", "batch_size", "optimizer", "lr", "init", "seed", "save")
-MAX_EXPERIMENT_BYTES = 1 << 20
 
 
 def run_experiment_command(args, out) -> dict:
@@ -234,16 +233,12 @@ def load_experiment(text: str) -> Experiment:
     """A built-in experiment by name, or one read from a JSON file; CliError naming it otherwise."""
     if text in EXPERIMENTS:
         return EXPERIMENTS[text]
-    if not os.path.isfile(text):
+    if not os.path.exists(text):
         raise CliError(f"--experiment: {text!r} is neither a file nor a built-in experiment "
                        f"({', '.join(EXPERIMENTS)})")
     try:
-        with open(text, "rb") as f:
-            data = f.read(MAX_EXPERIMENT_BYTES + 1)
-        if len(data) > MAX_EXPERIMENT_BYTES:
-            raise ValueError(f"larger than {MAX_EXPERIMENT_BYTES:,} bytes; an experiment is a few hundred")
-        return Experiment.from_json(data.decode("utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        return Experiment.read(text)
+    except (OSError, ValueError) as exc:
         raise CliError(f"--experiment: {text}: {exc}") from None
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .archive import read_text_file
 from .json_fields import check_keys, is_int, is_number, train_config_from_dict
 from .layers import ACTIVATIONS
 from .memory import check_training_fits
@@ -30,6 +31,7 @@ MAX_RUNS = 60
 MAX_DEPTH = 20
 POINTS_PER_EPOCH = 100  # batch-loss points kept per epoch: batches are averaged in groups
 DEFAULT_UNITS = 100  # the width of the layers a depth setting adds to a network without any
+MAX_DESIGN_BYTES = 1 << 20  # a design file is a few hundred bytes; the app and mnist-train read this much
 
 #: What an axis may vary.
 SETTINGS = frozenset({"depth_activation", "depth", "activation", "lr", "batch_size", "init", "optimiser",
@@ -148,6 +150,13 @@ class Experiment:
             "network": self.spec.to_dict(), "training": self.config.to_dict(),
             "axes": [{"setting": a.setting, "values": [_json_value(v) for v in a.values]} for a in self.axes],
             "time_limit": self.time_limit, "train_size": self.train_size}, indent=1)
+
+    @classmethod
+    def read(cls, path) -> "Experiment":
+        """The experiment in the design file ``path`` (a regular file of at most
+        :data:`MAX_DESIGN_BYTES` of UTF-8 JSON), for the app and ``mnist-train`` alike; ValueError
+        (not naming the file) for a bad one, OSError if it cannot be read."""
+        return cls.from_json(read_text_file(path, MAX_DESIGN_BYTES))
 
     @classmethod
     def from_json(cls, text: str) -> "Experiment":

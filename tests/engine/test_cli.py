@@ -1,6 +1,7 @@
 """mnist-train: the JSON summary, saving, and one clear line on stderr for every kind of bad input."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -227,3 +228,21 @@ def test_a_bad_experiment_file_or_unwritable_session_fails_before_training(capsy
     code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path),
                         "--session-out", str(target))
     assert code == 2 and f"--session-out: {target}: the folder" in err
+
+
+def test_the_cli_reads_a_design_of_a_million_bytes_as_the_app_does(capsys, data_dir, tmp_path, monkeypatch):
+    import engine.cli
+    seen = []
+    monkeypatch.setattr(engine.cli, "run_experiment", lambda e, data, **k: seen.append(e) or [])
+    path = tmp_path / "padded.json"
+    with open(tiny_experiment(tmp_path), encoding="utf-8") as f:
+        text = f.read()
+    path.write_text(text + " " * (1_000_500 - len(text)))
+    code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(path),
+                        "--session-out", str(tmp_path / "s.npz"))
+    assert code == 0, err
+    assert [e.name for e in seen] == ["tiny lrs"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.json")
+        code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(tmp_path / "pipe.json"))
+        assert code == 2 and "it is a named pipe (FIFO), not a regular file" in err

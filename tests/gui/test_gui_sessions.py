@@ -144,3 +144,26 @@ def test_the_canvas_reads_with_the_selected_runs_network(qtbot, window):
         expected = run.network.predict_proba(reading.pre.image[None])[0]
         np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-6)
         assert run.name in window.hub.description  # the window says which run it is
+
+
+def test_open_design_reads_what_mnist_train_reads(qtbot, window, tmp_path, monkeypatch):
+    """One reader, one limit: a design of 1,000,500 bytes opens in the app (it used to read the
+    first 1,000,000 characters and call it "not valid JSON")."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from mnist_gui.panels.training.experiments import ExperimentDialog
+    spec, config = _tiny(window.training_view)
+    experiment = Experiment("padded", "two sizes", spec, config, (Axis("hidden_units", (4, 8)),))
+    path = tmp_path / "padded.json"
+    path.write_text(experiment.to_json() + " " * (1_000_500 - len(experiment.to_json())))
+    dialog = ExperimentDialog(spec, config)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    dialog._load()
+    assert warnings == [] and dialog.experiment() == experiment
+    path.unlink()
+    path.mkdir()
+    dialog._load()
+    assert warnings == [f"{path}: it is a folder, not a regular file; mnist-gui reads only regular files"]
