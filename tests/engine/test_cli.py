@@ -246,3 +246,12 @@ def test_the_cli_reads_a_design_of_a_million_bytes_as_the_app_does(capsys, data_
         os.mkfifo(tmp_path / "pipe.json")
         code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(tmp_path / "pipe.json"))
         assert code == 2 and "it is a named pipe (FIFO), not a regular file" in err
+
+
+def test_an_idx_header_of_255_dimensions_is_named_by_the_cli(capsys, tmp_path):
+    folder = make_idx_folder(tmp_path / "data", gz=False)
+    (folder / "train-images-idx3-ubyte").write_bytes(bytes([0, 0, 8, 255]) + b"\0\0\0\1" * 255 + b"\0")
+    code, _, err = _run(capsys, "--data", str(folder), "--epochs", "1")
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{folder / 'train-images-idx3-ubyte'}: header declares 255 dimensions" in err
+    assert "maximum supported dimension" not in err
