@@ -122,7 +122,7 @@ def load_data(args):
         return locate(args.data)
     except DatasetError as exc:
         if args.data is None and from_env:
-            raise CliError(f"${DATA_DIR_ENV}: {exc}") from None
+            raise CliError(str(exc)) from None  # a DataDirError: it names the variable and the folder
         if args.data or args.no_download:
             raise CliError(str(exc)) from None
     print("No MNIST found locally; downloading it into the cache...", file=sys.stderr)

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self._panel_actions: dict[str, QAction] = {}
         self._download_if_missing = download_if_missing  # once, when nothing is found at start
         self._missing = False  # showing the offline digits because no MNIST was found
+        self._data_dir_problem = ""  # what is wrong with $MNIST_DATA_DIR's folder, if anything
         self.settings = AppSettings(settings)
         self.presentation = Presentation(*self.settings.presentation(), parent=self)
         self.loader = DataLoader(self, mirrors=mirrors)
@@ -312,7 +313,10 @@ class MainWindow(QMainWindow):
         self.set_dataset(loaded.dataset, None if loaded.nothing_found else loaded.source)
         banner = self.data_panel.banner
         self._missing = loaded.nothing_found
-        if loaded.nothing_found and self._download_if_missing:
+        self._data_dir_problem = loaded.data_dir_problem
+        if loaded.data_dir_problem:  # the user named a folder: never download over their choice
+            banner.show_missing(showing_offline=True, problem=loaded.data_dir_problem)
+        elif loaded.nothing_found and self._download_if_missing:
             self._download_if_missing = False
             banner.show_downloading("MNIST", "11 MB")
             self.download("mnist")
@@ -329,7 +333,7 @@ class MainWindow(QMainWindow):
         what = "Download" if self.loader.kind == "download" else "Loading"
         self.status.showMessage(f"{what} cancelled: the data you had is still loaded", 5000)
         if self._missing:
-            self.data_panel.banner.show_missing(showing_offline=True)
+            self.data_panel.banner.show_missing(showing_offline=True, problem=self._data_dir_problem)
 
     def _on_failed(self, kind: str, message: str):
         if kind == "download":

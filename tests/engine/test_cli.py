@@ -145,7 +145,7 @@ def test_missing_data_dir_from_the_environment_is_an_error(capsys, monkeypatch, 
     monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "gone"))
     code, _, err = _run(capsys)
     assert code == 2 and err.count("\n") == 1
-    assert "$MNIST_DATA_DIR" in err and "gone" in err and "not a folder" in err
+    assert f"$MNIST_DATA_DIR is set to {tmp_path / 'gone'}, but that folder does not exist" in err
 
 
 # --- experiments ------------------------------------------------------------------------------

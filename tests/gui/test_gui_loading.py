@@ -78,6 +78,25 @@ def test_bad_data_dir_explains_and_falls_back(qtbot, settings, nothing_on_disk, 
     assert window.dataset.image_shape == (8, 8)
 
 
+@pytest.mark.parametrize("kind", ["missing", "a file", "no MNIST files"])
+def test_a_wrong_mnist_data_dir_is_named_in_the_banner_and_a_dialog(qtbot, settings, nothing_on_disk,
+                                                                    tmp_path, monkeypatch, kind):
+    folder = tmp_path / "my-mnist"
+    if kind == "a file":
+        folder.write_text("not a folder")
+    elif kind == "no MNIST files":
+        folder.mkdir()
+    monkeypatch.setenv(DATA_DIR_ENV, str(folder))
+    window = open_window(qtbot, None, settings, download_if_missing=True, mirrors=["http://127.0.0.1:9/"])
+    problem = {"missing": "that folder does not exist", "a file": "that is a file, not a folder",
+               "no MNIST files": "missing train-images-idx3-ubyte"}[kind]
+    for text in (wait_for_error(qtbot, window), window.data_panel.banner.message()):
+        assert f"$MNIST_DATA_DIR is set to {folder}, but" in text and problem in text, text
+    assert "No MNIST on this computer" not in window.data_panel.banner.message()
+    assert window.dataset.image_shape == (8, 8) and not window.loader.is_busy()  # nothing downloaded
+    assert settings.value("data/last_source") in (None, "")
+
+
 def test_last_source_comes_before_the_cache(qtbot, settings, nothing_on_disk, tmp_path):
     make_idx_folder(nothing_on_disk / "mnist", seed=1)
     last = make_idx_folder(tmp_path / "last-used", n_train=50)
