@@ -1,6 +1,7 @@
 """Experiments, sessions and the learning-rate finder in the window."""
 
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -94,7 +95,10 @@ def test_a_tampered_or_truncated_session_is_refused_and_the_runs_kept(qtbot, win
             if item.filename.endswith(".json") or b'"runs"' in data[:4096]:
                 data = data.replace(b'"relu"', b'"nonsense"')
             dst.writestr(item, data)
-    for bad in (truncated, tampered, tmp_path / "missing.npz"):
+    stalled, zeros = tmp_path / "stalled.npz", tmp_path / "zeros.npz"
+    os.mkfifo(stalled)  # opening it used to freeze the window for good
+    zeros.symlink_to("/dev/zero")  # reading it used to grow without bound
+    for bad in (truncated, tampered, tmp_path / "missing.npz", stalled, zeros):
         with pytest.raises(ValueError) as error:
             window.open_session(bad)
         assert bad.name in str(error.value)

@@ -110,6 +110,12 @@ def bad_model_files(folder, good):
         paths[name].write_bytes(content)
     paths["weights.npy"] = folder / "weights.npy"
     np.save(paths["weights.npy"], np.zeros((784, 10), np.float32))
+    if hasattr(os, "mkfifo"):  # a stalled network share: opening it used to freeze the window
+        paths["stalled.npz"] = folder / "stalled.npz"
+        os.mkfifo(paths["stalled.npz"])
+    if os.path.exists("/dev/zero"):  # endless: reading it used to grow without bound
+        paths["zeros.npz"] = folder / "zeros.npz"
+        paths["zeros.npz"].symlink_to("/dev/zero")
     return paths
 
 
