@@ -23,7 +23,7 @@ from mnist_gui.panels.evaluate import EvaluateView
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
-from mnist_gui.settings import AppSettings
+from mnist_gui.settings import AppSettings, usable_geometry
 from mnist_gui.state.dataset_hub import DatasetHub
 from mnist_gui.state.focus import ImageFocus
 from mnist_gui.state.model_hub import ModelHub
@@ -407,11 +407,19 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def _restore_geometry(self):
+        """The remembered geometry if it fits a screen and is not tiny (it may be garbage), else
+        the first launch's size, centred on the screen if a bad one was restored."""
         geometry = self.settings.geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            screen = QApplication.primaryScreen()
-            avail = screen.availableGeometry() if screen is not None else None
-            self.resize(first_size(avail.size() if avail else None))
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        screens = [s.availableGeometry() for s in QApplication.screens()]
+        if restored and usable_geometry(self.geometry(), screens):
+            return
+        screen = QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        self.setWindowState(Qt.WindowNoState)
+        self.resize(first_size(avail.size() if avail else None))
+        if restored and avail is not None:
+            self.move(avail.center() - self.rect().center())
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Ask every job to stop, then wait for them all, ``timeout_ms`` in all. True if all ended.

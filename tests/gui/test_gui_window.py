@@ -277,3 +277,53 @@ def test_the_first_window_takes_a_small_screen_whole_and_most_of_a_large_one():
     assert first_size(QSize(1920, 1040)) == QSize(1766, 956)
     assert first_size(QSize(3840, 2100)) == QSize(1800, 1150)
     assert first_size(None) == QSize(1280, 760)
+
+
+def garbage_geometries():
+    """Geometry blobs Qt accepts that make no usable window: its magic and 12 random bytes (a
+    1x1 window), and a real one moved far off every screen."""
+    import random
+
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QMainWindow
+    probe = QMainWindow()
+    probe.resize(900, 600)
+    magic = bytes(probe.saveGeometry())[:6]
+    probe.move(20000, 20000)
+    off_screen = probe.saveGeometry()
+    probe.deleteLater()
+    rng = random.Random(0)
+    blobs = [QByteArray(magic + bytes(rng.randrange(256) for _ in range(12))) for _ in range(40)]
+    accepted = [b for b in blobs if QMainWindow().restoreGeometry(b)]
+    return accepted[:3] + [off_screen]
+
+
+def test_a_garbage_geometry_gives_a_usable_window_on_the_screen(qtbot, settings, synthetic_dir):
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.settings import MIN_WINDOW_SIZE
+    screen = QApplication.primaryScreen().availableGeometry()
+    blobs = garbage_geometries()
+    assert len(blobs) == 4  # Qt took each of them
+    for blob in blobs:
+        settings.setValue("window/geometry", blob)
+        window = open_window(qtbot, synthetic_dir, settings)
+        size = window.size()
+        assert size.width() >= min(MIN_WINDOW_SIZE.width(), screen.width()), size
+        assert size.height() >= min(MIN_WINDOW_SIZE.height(), screen.height()), size
+        assert screen.intersects(window.geometry()), window.geometry()
+        window.close()
+
+
+def test_usable_geometry_wants_a_real_size_and_the_top_edge_on_a_screen():
+    from PySide6.QtCore import QRect
+
+    from mnist_gui.settings import usable_geometry
+    screens = [QRect(0, 0, 1920, 1080), QRect(1920, 0, 1280, 720)]
+    assert usable_geometry(QRect(100, 50, 1200, 800), screens)
+    assert usable_geometry(QRect(2000, 10, 1000, 600), screens)  # on the second screen
+    assert not usable_geometry(QRect(1, 25, 296, 126), screens)  # what 12 random bytes gave
+    assert not usable_geometry(QRect(5000, 3000, 1200, 800), screens)  # off every screen
+    assert not usable_geometry(QRect(100, -700, 1200, 800), screens)  # title bar above the screen
+    assert usable_geometry(QRect(0, 0, 500, 380), [QRect(0, 0, 500, 380)])  # a screen smaller than the minimum
+    assert not usable_geometry(QRect(100, 50, 1200, 800), [])
