@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -134,8 +134,12 @@ def _run_to_json(run: RunData) -> dict:
             "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network}
 
 
-def load_session(path: str | os.PathLike) -> list[RunData]:
+def load_session(path: str | os.PathLike, progress: Callable[[int, int], object] | None = None
+                 ) -> list[RunData]:
     """The runs of a session written by :func:`save_session`.
+
+    ``progress(done, total)``, if given, is called after each run is read; whatever it raises
+    (a cancellation) ends the reading and propagates.
 
     Raises
     ------
@@ -150,7 +154,12 @@ def load_session(path: str | os.PathLike) -> list[RunData]:
             plans = [_parse_run(i, d) for i, d in enumerate(_read_json(archive))]
             _check_members(archive, plans)
             _check_memory(plans)
-            return [_build_run(archive, i, plan) for i, plan in enumerate(plans)]
+            runs = []
+            for i, plan in enumerate(plans):
+                runs.append(_build_run(archive, i, plan))
+                if progress is not None:
+                    progress(i + 1, len(plans))
+            return runs
     except SessionFileError as err:
         raise SessionFileError(f"{path}: {err}") from err
     except READ_ERRORS as err:

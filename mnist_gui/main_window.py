@@ -36,6 +36,7 @@ from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
 from mnist_gui.workers.loading import DataLoader, Loaded
+from mnist_gui.workers.sessions import SessionReader
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
+        self.session_reader = SessionReader(self)
+        self._connect_session_reader()
         self.presentation.changed.connect(self._on_presentation_changed)
         self.navigator.panel_changed.connect(self._zoom_new_widgets)
         if self.presentation.zoom != 1.0:
@@ -275,6 +278,18 @@ class MainWindow(QMainWindow):
         self.loader.cancelled.connect(self._on_cancelled)
         self.status.cancel_requested.connect(self.loader.cancel)
 
+    def _connect_session_reader(self):
+        reader = self.session_reader
+        reader.read.connect(self._on_session_read)
+        reader.failed.connect(lambda _path, message: self._session_errors.show(
+            "The session could not be opened", message, "The runs you had are still here."))
+        reader.progressed.connect(self.status.show_progress)
+        reader.busy.connect(lambda: self.status.set_busy(True))
+        reader.idle.connect(lambda: self.status.set_busy(self.loader.is_busy()))
+        reader.cancelled.connect(lambda: self.status.showMessage(
+            "Opening the session cancelled: the runs you had are still here", 5000))
+        self.status.cancel_requested.connect(reader.cancel)
+
     # --- the dataset ------------------------------------------------------------------------
 
     @property
@@ -358,8 +373,26 @@ class MainWindow(QMainWindow):
 
     def open_session(self, path) -> list:
         """Replace the runs by those of the session file ``path``; ValueError (naming the file) if
-        it is not a good one, and then nothing changes. The last run with a network is shown."""
-        runs = self.runs.open(path)
+        it is not a good one, and then nothing changes. The last run with a network is shown.
+        (File > Open session reads in the background instead: :meth:`open_session_in_background`.)"""
+        return self._show_session(path, self.runs.open(path))
+
+    def open_session_in_background(self, path):
+        """Read the session file ``path`` in a job, with progress and Cancel in the status bar; its
+        runs replace the current ones once all are read (``session_reader.read``), or a dialog says
+        why not and nothing changes."""
+        if self.runs.active is not None:
+            raise ValueError("Stop the training run before opening a session.")
+        self.session_reader.open(path)
+
+    def _on_session_read(self, path: str, runs_data: list):
+        if self.runs.active is not None:  # a run was started while the file was read
+            self._session_errors.show("The session could not be opened", f"{path}: a run is training; "
+                                      "stop it and open the session again.", "The runs you had are still here.")
+            return
+        self._show_session(path, self.runs.replace_all(runs_data))
+
+    def _show_session(self, path, runs: list) -> list:
         with_network = [run for run in runs if run.network is not None]
         if with_network:
             self.training_view.runs_list.select_run(with_network[-1])
@@ -375,7 +408,7 @@ class MainWindow(QMainWindow):
     def _ask_open_session(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
         if path:
-            self._guard("The session could not be opened", lambda: self.open_session(path))
+            self._guard("The session could not be opened", lambda: self.open_session_in_background(path))
 
     def _guard(self, title: str, action):
         try:

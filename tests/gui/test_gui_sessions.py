@@ -171,3 +171,62 @@ def test_open_design_reads_what_mnist_train_reads(qtbot, window, tmp_path, monke
     path.mkdir()
     dialog._load()
     assert warnings == [f"{path}: it is a folder, not a regular file; mnist-gui reads only regular files"]
+
+
+def test_file_open_session_reads_in_the_background_with_progress(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    view = window.training_view
+    _train(qtbot, view), _train(qtbot, view)
+    path = window.save_session(tmp_path / "lesson.session.npz")
+    names = [r.name for r in view.runs()]
+    view.remove_run(view.runs()[0])
+    texts = []
+    window.session_reader.progressed.connect(lambda done, total, text: texts.append(text))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    with qtbot.waitSignal(window.session_reader.read, timeout=TIMEOUT):
+        window._ask_open_session()
+        assert window.status.cancel_button.isVisibleTo(window)  # while it reads
+    assert [r.name for r in view.runs()] == names and len(names) == 2
+    assert texts[-1] == "Opening lesson.session.npz: run 2 of 2"
+    assert not window.status.cancel_button.isVisibleTo(window)
+
+
+def test_cancel_drops_a_slow_session_and_keeps_the_runs(qtbot, window, tmp_path, monkeypatch):
+    """A read that hangs (a stalled share): Cancel frees the window at once, the runs stay."""
+    import threading
+
+    import engine.session_file
+    view = window.training_view
+    run = _train(qtbot, view)
+    path = window.save_session(tmp_path / "slow.session.npz")
+    entered, release = threading.Event(), threading.Event()
+    build = engine.session_file._build_run
+
+    def slow_build(*args):
+        entered.set()
+        release.wait(TIMEOUT / 1000)
+        return build(*args)
+
+    monkeypatch.setattr(engine.session_file, "_build_run", slow_build)
+    with qtbot.waitSignal(window.session_reader.cancelled, timeout=TIMEOUT):
+        window.open_session_in_background(path)
+        qtbot.waitUntil(entered.is_set, timeout=TIMEOUT)
+        window.status.cancel_button.click()
+    assert not window.session_reader.is_busy() and view.runs() == [run]
+    with qtbot.assertNotEmitted(window.session_reader.read):
+        release.set()
+        assert window.session_reader.runner.shutdown(TIMEOUT)
+    assert view.runs() == [run]
+
+
+def test_a_bad_session_read_in_the_background_is_named_in_a_dialog(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+    run = _train(qtbot, window.training_view)
+    bad = tmp_path / "stalled.session.npz"
+    os.mkfifo(bad)
+    with qtbot.waitSignal(window.session_reader.failed, timeout=TIMEOUT):
+        window.open_session_in_background(bad)
+    dialog = window.findChild(QMessageBox, "sessionErrorDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert f"{bad}: it is a named pipe (FIFO), not a regular file" in dialog.text()
+    assert window.training_view.runs() == [run]
