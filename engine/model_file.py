@@ -47,13 +47,16 @@ def save_network(network, path: str | os.PathLike) -> Path:
     return write_atomically(path, lambda out: np.savez(out, **arrays))
 
 
-def load_network(path: str | os.PathLike, network_class):
+def load_network(path: str | os.PathLike, network_class, progress=None):
     """Read a network saved by :func:`save_network`.
 
     Parameters
     ----------
     path : str or path-like
     network_class : the Network class (passed in to keep this module below network.py)
+    progress : callable(done, total), optional
+        Called after each layer's weights are read; whatever it raises (a cancellation) ends the
+        reading and propagates.
 
     Raises
     ------
@@ -70,8 +73,12 @@ def load_network(path: str | os.PathLike, network_class):
             _check_memory(spec)
             sizes = spec.layer_sizes
             shapes = list(zip(sizes, sizes[1:]))
-            weights = [_read_array(archive, f"dense{i}.W", shape) for i, shape in enumerate(shapes)]
-            biases = [_read_array(archive, f"dense{i}.b", shape[1:]) for i, shape in enumerate(shapes)]
+            weights, biases = [], []
+            for i, shape in enumerate(shapes):
+                weights.append(_read_array(archive, f"dense{i}.W", shape))
+                biases.append(_read_array(archive, f"dense{i}.b", shape[1:]))
+                if progress is not None:
+                    progress(i + 1, len(shapes))
             return network_class.from_weights(spec, weights, biases)
     except ModelFileError as err:
         raise ModelFileError(f"{path}: {err}") from err

@@ -35,8 +35,8 @@ from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
+from mnist_gui.workers.files import SessionReader
 from mnist_gui.workers.loading import DataLoader, Loaded
-from mnist_gui.workers.sessions import SessionReader
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
@@ -289,6 +289,11 @@ class MainWindow(QMainWindow):
         reader.cancelled.connect(lambda: self.status.showMessage(
             "Opening the session cancelled: the runs you had are still here", 5000))
         self.status.cancel_requested.connect(reader.cancel)
+        models = self.training_view.model_runner  # Load model, read in a job too
+        models.progressed.connect(self.status.show_progress)
+        models.busy.connect(lambda: self.status.set_busy(True))
+        models.idle.connect(lambda: self.status.set_busy(self.loader.is_busy()))
+        self.status.cancel_requested.connect(models.cancel)
 
     # --- the dataset ------------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ def bad_model_files(folder, good):
     return paths
 
 
-def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(view, monkeypatch,
+def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(qtbot, view, monkeypatch,
                                                                              tmp_path):
     current = Network(NetworkSpec(input_size=784, hidden=(HiddenLayer(8),)))
     view.hub.set_network(current, "the current one")
@@ -127,7 +127,8 @@ def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(vie
     spec_before = view.builder.spec()
     for name, path in bad_model_files(tmp_path, good).items():
         choose(monkeypatch, path, "getOpenFileName")
-        view._ask_load()
+        with qtbot.waitSignal(view.model_runner.failed, timeout=TIMEOUT):
+            view._ask_load()  # read in a job: the window stays free
         text = dialog_text(view)
         assert str(path) in text and "allow_pickle" not in text and ".tmp" not in text, name
         assert view.hub.network is current and view.builder.spec() == spec_before, name
@@ -190,3 +191,15 @@ def test_an_export_to_a_read_only_folder_names_the_file(trained, monkeypatch, tm
     getattr(trained, EXPORTS[kind])()
     text = dialog_text(trained)
     assert str(path) in text and "Permission denied" in text and not path.exists()
+
+
+def test_load_model_reads_in_a_job_and_shows_the_network(qtbot, view, monkeypatch, tmp_path):
+    path = Network(NetworkSpec(input_size=784, hidden=(HiddenLayer(6), HiddenLayer(5)))).save(tmp_path / "m.npz")
+    steps = []
+    view.model_runner.progressed.connect(lambda done, total, text: steps.append((done, total, text)))
+    choose(monkeypatch, path, "getOpenFileName")
+    with qtbot.waitSignal(view.model_runner.succeeded, timeout=TIMEOUT):
+        view._ask_load()
+    assert view.hub.network.spec.describe() == "784-6(relu)-5(relu)-10"
+    assert view.builder.spec().hidden == (HiddenLayer(6), HiddenLayer(5))
+    assert steps[-1] == (3, 3, "Loading m.npz: layer 3 of 3")

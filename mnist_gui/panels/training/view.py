@@ -60,6 +60,11 @@ class TrainingView(QWidget):
         self._errors = WarningSlot(self, "fileErrorDialog")
         self.session = TrainingSession(self.runs_model, hub, self)
         self.lr_runner = TaskRunner(self, "lr-finder")
+        self.model_runner = TaskRunner(self, "model")  # Load model reads in a job
+        self._model_path = ""
+        self.model_runner.succeeded.connect(self._on_model_read)
+        self.model_runner.failed.connect(lambda error: self._show_error(
+            "The model could not be loaded", self._model_path, str(error) or type(error).__name__))
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
         self.lr_dialog: LRFinderDialog | None = None
         self._build()
@@ -392,7 +397,23 @@ class TrainingView(QWidget):
         """Read a saved network, show its layers in the builder and make it current everywhere."""
         if self.session.is_busy():
             raise ValueError("Stop the training run before loading a model.")
-        network = Network.load(path)
+        return self._use_model(path, Network.load(path))
+
+    def load_model_in_background(self, path):
+        """:meth:`load_model`, the file read in a job (``model_runner``: progress, Cancel)."""
+        if self.session.is_busy():
+            raise ValueError("Stop the training run before loading a model.")
+        from mnist_gui.workers.files import read_model_job
+        self._model_path = str(path)
+        self.model_runner.start(lambda job, p=str(path): read_model_job(p, job))
+
+    def _on_model_read(self, network):
+        self._guard("The model could not be loaded", self._model_path,
+                    lambda: self._use_model(self._model_path, network))
+
+    def _use_model(self, path, network) -> Network:
+        if self.session.is_busy():
+            raise ValueError("Stop the training run before loading a model.")
         d, spec = self._dataset, network.spec
         if d is not None and (spec.input_size, spec.classes) != (d.input_size, d.n_classes):
             raise ValueError(f"{Path(path).name} takes {spec.input_size} pixels and {spec.classes} "
@@ -529,7 +550,7 @@ class TrainingView(QWidget):
     def _ask_load(self):
         path, _ = QFileDialog.getOpenFileName(self, "Load a model", "", MODEL_FILTER)
         if path:
-            self._guard("The model could not be loaded", path, lambda: self.load_model(path))
+            self._guard("The model could not be loaded", path, lambda: self.load_model_in_background(path))
 
     def _ask_export_csv(self):
         path, _ = QFileDialog.getSaveFileName(self, "Export the curves", "runs.csv", "CSV (*.csv)")

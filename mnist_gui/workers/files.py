@@ -1,5 +1,6 @@
-"""Opening a session file without freezing the window: the file is read and checked in a job,
-with progress run by run and Cancel, and the runs are handed over only once all of them are good."""
+"""Opening session and model files without freezing the window: each file is read and checked in
+a job, with progress (run by run, layer by layer) and Cancel, and handed over only once all of it
+is good."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ def read_session_job(path: str, job: Worker) -> list:
         job.progress(done, total, f"Opening {name}: run {done} of {total}")
 
     return load_session(path, progress=step)
+
+
+def read_model_job(path: str, job: Worker):
+    """The Network in the model file ``path`` (ModelFileError naming it if it is bad)."""
+    from engine.model_file import load_network
+    from engine.network import Network
+    name = Path(path).name
+    job.progress(0, -1, f"Loading {name}…")
+
+    def step(done: int, total: int):
+        job.check()
+        job.progress(done, total, f"Loading {name}: layer {done} of {total}")
+
+    return load_network(path, Network, progress=step)
 
 
 class SessionReader(QObject):
