@@ -40,7 +40,8 @@ def main(argv=None) -> int:
         print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication([])
-    import mnist_gui  # noqa: F401  (its Qt work-arounds)
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     from mnist_gui.panels.draw.canvas import DrawCanvas
     from mnist_gui.panels.draw.view import read_drawing
     data = load_folder(folder)

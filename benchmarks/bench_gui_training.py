@@ -143,6 +143,8 @@ def prepare(preset_name: str, epochs: int):
         return None
     data = load_folder(folder)
     chosen = preset(preset_name).for_data(data.input_size, data.n_classes)
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     app = QApplication.instance() or QApplication([])
     from mnist_gui.garbage import collect_on_gui_thread
     collect_on_gui_thread(app)  # as mnist_gui/app.py does

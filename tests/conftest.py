@@ -12,6 +12,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 DATA_ENV = "MNIST_DATA_DIR"
 
 
+def pytest_configure(config):
+    """Before any test imports a widget: the binding's work-arounds, as ``mnist-gui`` applies them."""
+    from mnist_gui.qt_fixes import apply
+    apply()
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder with the four real MNIST files, from $MNIST_DATA_DIR; skips the test elsewhere."""

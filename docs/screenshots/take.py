@@ -80,6 +80,8 @@ def main() -> None:
     args = parser.parse_args()
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     app = QApplication.instance() or QApplication([])
     from mnist_gui.main_window import MainWindow
     from mnist_gui.theme import apply_theme

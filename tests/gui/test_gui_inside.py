@@ -1,8 +1,5 @@
 """The Inside panel: its four views show the engine's own numbers after a short training run."""
 
-import ctypes
-import sys
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -22,10 +19,6 @@ from mnist_gui.workers.inside import MAP_SAMPLE
 from synthetic import make_dataset
 
 TIMEOUT = 20000
-
-if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
 
 @pytest.fixture(scope="module")
 def data():

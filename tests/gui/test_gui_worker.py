@@ -184,7 +184,7 @@ def test_the_worker_object_ends_in_the_gui_thread(qtbot, runner):
 HANG_SCRIPT = r'''
 import os, sys, threading
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-import mnist_gui  # noqa: F401  (its Qt work-arounds)
+from mnist_gui.qt_fixes import apply; apply()  # as mnist_gui/app.py does
 import pyqtgraph as pg
 from PySide6.QtWidgets import QApplication
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
