@@ -151,7 +151,7 @@ def test_a_time_limit_ends_the_run_as_completed(data):
     c = Configuration("t", BASE_SPEC, TrainConfig(epochs=100_000, batch_size=1), time_limit=0.2)
     run = run_configuration(c, data)
     assert run.status == "completed" and "time limit of 0.2 s" in run.message
-    assert 0.2 <= run.end.train_seconds < 5 and run.end.test_accuracy is not None
+    assert 0.2 <= run.end.train_seconds < 60 and run.end.test_accuracy is not None  # 100,000 epochs: hours
     assert run.end.samples_per_second > 0
     assert run.network is not None and 0 < run.batch_x[-1] < 100
 

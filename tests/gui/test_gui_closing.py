@@ -21,8 +21,10 @@ from synthetic import make_idx_folder
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "closing_app.py"
 SCENARIOS = ("idle", "download", "folder", "training")
-CLOSE_CALL_LIMIT = 0.5  # s: the window goes at once (it waited 1.5 s for a stuck job before)
-EXIT_LIMIT = 6.0        # s from close() to the end of the process (it took 11.5 s before)
+# Bounds that tell the old behaviour from the new on any machine, not measurements: closing takes
+# tens of ms and the process ends about 2 s later (ORPHAN_WAIT_MS); figures in the README.
+CLOSE_CALL_LIMIT = 1.4  # s: the window goes at once (it waited 1.5 s for a stuck job before)
+EXIT_LIMIT = 10.0       # s from close() to the end of the process (it took 11.5 s before)
 RUN_LIMIT = 120.0       # s: no run of the suite can hang on these processes
 
 

@@ -172,7 +172,8 @@ def test_batch_reports_are_throttled_at_the_source(qtbot, view):
     seconds = time.perf_counter() - t0
     n_batches = 2 * reports[-1].n_batches
     assert reports[-1].step == n_batches  # every batch is accounted for
-    assert len(reports) <= seconds * 20 + 2 * 2 + 2 < n_batches
+    assert len(reports) <= seconds * 20 + 2 * 2 + 2  # about 20 a second, and each epoch's ends
+    assert len(reports) < n_batches
 
 
 def test_pause_holds_the_batch_count_and_resume_continues(qtbot, view):
@@ -478,9 +479,12 @@ def test_zoomed_legends_still_fit_under_their_plots(qtbot, view):
     view.show()
     qtbot.waitExposed(view)
     apply_zoom(view, 1.6)
-    qtbot.wait(50)
-    QApplication.processEvents()
-    for plot in (view.plots.loss_plot, view.plots.accuracy_plot):
-        assert plot.legend.sceneBoundingRect().right() <= plot.width()
-        box = plot.getPlotItem().vb.sceneBoundingRect()
-        assert not plot.legend.sceneBoundingRect().intersects(box)
+
+    def legends_fit():
+        QApplication.processEvents()
+        for plot in (view.plots.loss_plot, view.plots.accuracy_plot):
+            assert plot.legend.sceneBoundingRect().right() <= plot.width()
+            box = plot.getPlotItem().vb.sceneBoundingRect()
+            assert not plot.legend.sceneBoundingRect().intersects(box)
+
+    qtbot.waitUntil(legends_fit, timeout=5000)
