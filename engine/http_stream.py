@@ -14,6 +14,7 @@ import queue
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -120,6 +121,8 @@ class _Fetcher:
                         return
                     self._put(("data", chunk))
         except Exception as err:  # handed to the caller's thread, which raises it
+            if isinstance(err, urllib.error.HTTPError):
+                err.close()  # it holds the open connection; its code and reason are all we report
             self._put(("error", err))
 
     def _put(self, item) -> None:
