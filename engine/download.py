@@ -25,13 +25,14 @@ from engine.atomic import file_mode
 from engine.http_stream import Limits, TransferCancelled, TransferFailed, stream
 from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
 from engine.sources import cache_dir
+from engine.version import __version__
 
 CHUNK_SIZE = 64 * 1024
 #: Longest wait between looks at cancel, the deadline and the rate: cancel acts within this.
 POLL_SECONDS = 0.25
 #: Hidden ``.part`` files of interrupted downloads older than this are deleted.
 STALE_PART_SECONDS = 3600
-USER_AGENT = "mnist-gui/0.1 (Python urllib; dataset downloader)"
+USER_AGENT = f"mnist-gui/{__version__} (Python urllib; dataset downloader)"
 
 
 @dataclass(frozen=True)

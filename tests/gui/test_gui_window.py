@@ -89,9 +89,11 @@ def test_about_names_the_versions():
     import platform
 
     import PySide6
+
+    from engine.version import package_version
     text = about_html()
     for version in (platform.python_version(), qVersion(), PySide6.__version__, np.__version__,
-                    "0.1.0"):
+                    package_version()):
         assert version in text
 
 
