@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .choices import choose
+
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -107,10 +109,7 @@ def as_inputs(images: np.ndarray, out: np.ndarray | None = None, scaling: str = 
 
 def scale_pixels(pixels: np.ndarray, scaling: str = "unit", out: np.ndarray | None = None) -> np.ndarray:
     """x = (pixels - offset) * factor as float32, for pixel values (uint8 or float) in 0..255."""
-    try:
-        offset, factor = INPUT_SCALINGS[scaling]
-    except KeyError:
-        raise ValueError(f"unknown input scaling {scaling!r}; choose one of {', '.join(INPUT_SCALINGS)}") from None
+    offset, factor = choose(scaling, INPUT_SCALINGS, "input scaling")
     if out is None:
         out = np.empty(pixels.shape, dtype=np.float32)
     if offset:

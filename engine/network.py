@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .choices import choose
 from .dataset import INPUT_SCALINGS, as_inputs
 from .initialisers import INITIALISERS, initialise
 from .layers import ACTIVATIONS, Activation, Dense, Dropout, activation
@@ -77,23 +78,17 @@ class NetworkSpec:
                 raise ValueError(f"{name} must be a name (text), got {getattr(self, name)!r}")
         for i, layer in enumerate(self.hidden, 1):
             check_integer(layer.units, f"hidden layer {i}: units", 1, MAX_UNITS)
-            if not isinstance(layer.activation, str) or layer.activation not in ACTIVATIONS:
-                raise ValueError(f"hidden layer {i}: unknown activation {layer.activation!r:.40}; "
-                                 f"choose one of {', '.join(ACTIVATIONS)}")
+            choose(layer.activation, ACTIVATIONS, "activation", where=f"hidden layer {i}: ")
             rate = layer.dropout
             if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
                 raise ValueError(f"hidden layer {i}: dropout must be in [0, 1), got {rate!r:.40}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r:.40}; choose one of {', '.join(LOSSES)}")
-        if self.init not in INITIALISERS:
-            raise ValueError(f"unknown initialiser {self.init!r:.40}; choose one of {', '.join(INITIALISERS)}")
+        choose(self.loss, LOSSES, "loss")
+        choose(self.init, INITIALISERS, "initialiser")
         scale = self.init_scale
         if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Real)
                                   or not (math.isfinite(scale) and scale > 0)):
             raise ValueError(f"initialiser scale must be a number > 0, got {scale!r}")
-        if self.input_scaling not in INPUT_SCALINGS:
-            raise ValueError(f"unknown input scaling {self.input_scaling!r:.40}; "
-                             f"choose one of {', '.join(INPUT_SCALINGS)}")
+        choose(self.input_scaling, INPUT_SCALINGS, "input scaling")
 
     @property
     def layer_sizes(self) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .choices import choose
 from .network import HiddenLayer, NetworkSpec
 from .training import TrainConfig
 
@@ -133,7 +134,4 @@ PRESETS = {p.name: p for p in (
 
 def preset(name: str) -> Preset:
     """The preset called ``name``; ValueError listing the names otherwise."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+    return choose(name, PRESETS, "preset")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .choices import choose
 from .inspection import image_shape, one_input, replica
 from .losses import log_softmax, softmax
 from .network import Network
@@ -87,8 +88,7 @@ def input_gradient(network: Network, image: np.ndarray, class_index: int, score:
     dtype : of the computation; None keeps the network's. The network is untouched (a copy is used).
     """
     _check_class(network, class_index)
-    if score not in SCORES:
-        raise ValueError(f"unknown score {score!r}; choose one of {', '.join(SCORES)}")
+    choose(score, SCORES, "score")
     x = one_input(image, network.spec.input_size, network.dtype if dtype is None else dtype)
     gradient, logits = _score_gradient(replica(network, x.dtype), x, class_index, score)
     p = softmax(logits)[0]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from .augmentation import Augmentation
+from .choices import choose
 from .dataset import as_inputs, scale_pixels
 from .network import Network, check_integer
 from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
@@ -60,12 +61,10 @@ class TrainConfig:
             raise ValueError(f"epochs must be 1 to 100000, got {self.epochs}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch size must be >= 1 (or full batch), got {self.batch_size}")
-        if self.optimiser not in OPTIMISERS:
-            raise ValueError(f"unknown optimiser {self.optimiser!r}; choose one of {', '.join(OPTIMISERS)}")
+        choose(self.optimiser, OPTIMISERS, "optimiser")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"learning rate must be a positive number, got {self.lr}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        choose(self.schedule, SCHEDULES, "schedule")
         check_integer(self.seed, "seed", 0, 2**64 - 1)
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation fraction must be in [0, 1), got {self.validation_fraction}")
