@@ -26,7 +26,10 @@ class DatasetHub(QObject):
         self.runner = TaskRunner(self, "baseline")
         self.runner.partial.connect(self._on_baseline)
         self.runner.succeeded.connect(self._on_baseline)
-        self.runner.failed.connect(lambda error: self.baseline_failed.emit(str(error)))
+        self.runner.failed.connect(self._on_baseline_failed)
+
+    def _on_baseline_failed(self, error):
+        self.baseline_failed.emit(str(error))
 
     @property
     def dataset(self):

@@ -8,6 +8,7 @@ a second at most, and only while it is on screen.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -89,7 +90,7 @@ class DynamicsView(LazyView):
                                  "Fill the network builder with the same depth in ReLU and He initialisation")):
             button = QPushButton(text, objectName=f"preset_{name}")
             button.setToolTip(tip + "; then press Start there")
-            button.clicked.connect(lambda _=False, n=name: self.preset_requested.emit(n))
+            button.clicked.connect(partial(self._on_preset_clicked, name))
             buttons.append(button)
         top = QHBoxLayout()
         top.addWidget(QLabel("Run:"))
@@ -116,6 +117,9 @@ class DynamicsView(LazyView):
         lesson.setObjectName("dynamicsLesson")
         layout.addWidget(lesson)
 
+    def _on_preset_clicked(self, name: str, _checked: bool = False):
+        self.preset_requested.emit(name)
+
     def _build_histograms(self) -> QVBoxLayout:
         self.layer_chooser = QComboBox(objectName="histogramLayer")
         self.layer_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
@@ -125,7 +129,7 @@ class DynamicsView(LazyView):
             self.kind_chooser.addItem(text, key)
         self.kind_chooser.setToolTip("Weights of the layer, or its activations on the fixed sample")
         for combo in (self.layer_chooser, self.kind_chooser):
-            combo.currentIndexChanged.connect(lambda _: self._draw_histogram())
+            combo.currentIndexChanged.connect(self._draw_histogram)
         self.histogram_view = pg.PlotWidget()
         self.histogram_view.setObjectName("histogramView")
         self.histogram_view.setToolTip("One row per measurement, time going up (as TensorBoard's "

@@ -90,11 +90,14 @@ class EmbeddingView(LazyView):
         self.runner = TaskRunner(self, "inside-maps")
         self.runner.succeeded.connect(self._on_maps)
         self.runner.idle.connect(self._on_idle)
-        self.runner.failed.connect(lambda error: self.status.setText(f"The maps could not be made: {error}"))
+        self.runner.failed.connect(self._on_failed)
         self._build()
         datasets.dataset_changed.connect(self._on_dataset_changed)
-        hub.network_changed.connect(lambda _: self.mark_stale())
+        hub.network_changed.connect(self.mark_stale)
         self._on_dataset_changed(datasets.dataset)
+
+    def _on_failed(self, error):
+        self.status.setText(f"The maps could not be made: {error}")
 
     def _build(self):
         self.hidden = _Map("embeddingMap", "Last hidden layer", self._show_point)

@@ -65,13 +65,16 @@ class SaliencyView(LazyView):
         self._nudge: NudgeResult | None = None
         self.runner = TaskRunner(self, "inside-saliency")
         self.runner.succeeded.connect(self._on_result)
-        self.runner.failed.connect(lambda error: self.status.setText(f"Could not compute it: {error}"))
+        self.runner.failed.connect(self._on_failed)
         self._build()
         datasets.dataset_changed.connect(self._on_dataset_changed)
-        hub.network_changed.connect(lambda _: self._on_network_changed())
+        hub.network_changed.connect(self._on_network_changed)
         self._on_dataset_changed(datasets.dataset)
 
     # --- building ---------------------------------------------------------------------------
+
+    def _on_failed(self, error):
+        self.status.setText(f"Could not compute it: {error}")
 
     def _build(self):
         self.status = WrappedLabel(objectName="saliencyStatus")
@@ -91,7 +94,7 @@ class SaliencyView(LazyView):
         self.score_chooser.setToolTip("The logit counts the class's own evidence; the log-probability also "
                                       "counts the evidence against the other classes")
         for combo in (self.class_chooser, self.score_chooser):
-            combo.activated.connect(lambda _: self.mark_stale())
+            combo.activated.connect(self.mark_stale)
         self.image_tile = _tile("saliencyImage", "The image, as the network reads it (28×28)")
         self.gradient_tile = _tile("saliencyGradient", "dS/dx: red where ink raises the class's score, "
                                    "blue where it lowers it")

@@ -114,7 +114,7 @@ class MeansPanel(QWidget):
         self.show_std.setToolTip("Bright where the writers of a class disagree, dark where they all agree")
         self.show_std.toggled.connect(self.std_strip.setVisible)
         for strip in (self.mean_strip, self.std_strip):
-            strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
+            strip.clicked.connect(self.example_class.setCurrentIndex)
         box_layout = QVBoxLayout(box)
         box_layout.addWidget(note("Each mean is every training image of the class averaged, "
                                    "pixel by pixel. The spread below (standard deviation) is "

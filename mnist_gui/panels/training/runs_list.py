@@ -119,10 +119,10 @@ class RunsList(QWidget):
         self.use_button = QPushButton("Use its settings", objectName="useRunSettings")
         self.use_button.setToolTip("Copy the selected run's network and training settings into "
                                    "the builder, to change one thing and run again")
-        self.use_button.clicked.connect(lambda: self._emit_for_selected(self.use_settings_requested))
+        self.use_button.clicked.connect(self._on_use_clicked)
         self.remove_button = QPushButton("Remove", objectName="removeRun")
         self.remove_button.setToolTip("Forget the selected run (not while it is training)")
-        self.remove_button.clicked.connect(lambda: self._emit_for_selected(self.remove_requested))
+        self.remove_button.clicked.connect(self._on_remove_clicked)
         self.csv_button = QPushButton("Export curves (CSV)…", objectName="exportCsv")
         self.csv_button.setToolTip("Write every curve of every run to a CSV file "
                                    "(run, series, epoch, value)")
@@ -143,6 +143,12 @@ class RunsList(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._update_buttons()
+
+    def _on_use_clicked(self):
+        self._emit_for_selected(self.use_settings_requested)
+
+    def _on_remove_clicked(self):
+        self._emit_for_selected(self.remove_requested)
 
     def _size_columns(self):
         """The name takes the room left (a long one is cut with '…', whole in its tooltip); the

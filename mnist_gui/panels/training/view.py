@@ -200,7 +200,7 @@ class TrainingView(QWidget):
         s.experiment_finished.connect(self._on_experiment_finished)
         self.lr_runner.progressed.connect(self._on_lr_progress)
         self.lr_runner.succeeded.connect(self._on_lr_found)
-        self.lr_runner.failed.connect(lambda error: self.lr_dialog and self.lr_dialog.show_failure(str(error)))
+        self.lr_runner.failed.connect(self._on_lr_failed)
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
@@ -210,6 +210,10 @@ class TrainingView(QWidget):
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
         self.hub.network_changed.connect(self._update_actions)
+
+    def _on_lr_failed(self, error):
+        if self.lr_dialog:
+            self.lr_dialog.show_failure(str(error))
 
     # --- public API -------------------------------------------------------------------------
 
