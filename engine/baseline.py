@@ -107,7 +107,7 @@ class MeanDigitClassifier:
     def _flat(self, images: np.ndarray) -> np.ndarray:
         """(n, d) view of (n, height, width) or (n, d) images, checked against the means."""
         images, d = np.asarray(images), self._flat_means().shape[1]
-        height, width = self.means.shape[1:]
+        height, width = self.means.shape[1:]  # type: ignore[union-attr]  # fitted: _flat_means() checked
         if images.shape[1:] not in ((height, width), (d,)):
             raise ValueError(f"images must be (n, {height}, {width}) like the training "
                              f"images, got {images.shape}")

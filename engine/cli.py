@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import asdict, replace
+from typing import Any
 
 from . import __version__
 from .atomic import check_writable
@@ -76,7 +77,8 @@ def parse_layers(text: str) -> tuple[HiddenLayer, ...]:
 def configure(args, input_size: int, classes: int):
     """(NetworkSpec, TrainConfig) from the preset and the options that override it."""
     chosen = preset(args.preset or "default").for_data(input_size, classes)
-    net_changes, train_changes = {}, {}
+    net_changes: dict[str, Any] = {}
+    train_changes: dict[str, Any] = {}
     if args.layers is not None:
         net_changes["hidden"] = parse_layers(args.layers)
     if args.init:
@@ -158,6 +160,7 @@ def run(args, out=None) -> dict:
             print(_epoch_line(event), file=out, flush=True)
         elif isinstance(event, RunEnd):
             end = event
+    assert end is not None  # the trainer always ends with a RunEnd
     if args.save and end.reason != "diverged":
         net.save(args.save)
     return _summary(data, net, config, end, args.save)

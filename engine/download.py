@@ -245,10 +245,10 @@ class FileCheck:
         self.remote_file = remote_file
         self.file_hash, self.content_hash = hashlib.sha256(), hashlib.sha256()
         self.gzipped = remote_file.name.endswith(".gz")
-        self.inflater = zlib.decompressobj(wbits=31) if self.gzipped else None
+        self.inflater = zlib.decompressobj(wbits=31)  # used only if gzipped
         self.size = self.content_size = 0
         self.head = b""
-        self.expected = None
+        self.expected: int | None = None
         self.not_gzip = False
 
     def update(self, data: bytes) -> None:

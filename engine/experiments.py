@@ -13,6 +13,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -129,7 +130,7 @@ class Experiment:
     def _configuration(self, combo) -> Configuration:
         settings = dict(zip((a.setting for a in self.axes), combo))
         label = " · ".join(_label(a.setting, v) for a, v in zip(self.axes, combo))
-        spec, changes = self.spec, {}
+        spec, changes = self.spec, dict[str, Any]()
         try:
             for setting in sorted(settings, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
                 spec, changes = _apply(setting, settings[setting], spec, changes)

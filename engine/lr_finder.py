@@ -79,9 +79,9 @@ def find_learning_rate(network, config, images, labels, *, lr_min=1e-6, lr_max=1
         if smoothed[-1] > BLOW_UP * best:
             stopped = True
             break
-    lrs, losses, smoothed = (np.array(a, dtype=np.float64) for a in (lrs, losses, smoothed))
-    return LRFinderResult(lrs, losses, smoothed, suggest(lrs, smoothed), stopped,
-                          float(lrs[np.argmin(smoothed)] / 10) if len(lrs) else math.nan)
+    rates, raw, smooth = (np.array(a, dtype=np.float64) for a in (lrs, losses, smoothed))
+    return LRFinderResult(rates, raw, smooth, suggest(rates, smooth), stopped,
+                          float(rates[np.argmin(smooth)] / 10) if len(rates) else math.nan)
 
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:

@@ -137,7 +137,7 @@ def check_integer(value, what: str, low: int, high: int) -> None:
     """ValueError naming ``what`` unless ``value`` is an int (not a bool) in ``low..high``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{what} must be a whole number, got {value!r}")
-    if not low <= value <= high:
+    if not low <= int(value) <= high:
         raise ValueError(f"{what} must be {low} to {high}, got {value}")
 
 
@@ -189,7 +189,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         sizes = spec.layer_sizes
         dropout_rng = np.random.default_rng([spec.seed, 1])  # its own stream: weights as without dropout
-        self.layers = []
+        self.layers: list[Dense | Activation | Dropout] = []
         for i, ((n_in, n_out), w) in enumerate(zip(zip(sizes, sizes[1:]), weights)):
             self.layers.append(Dense(n_in, n_out, weights=w, dtype=dtype))
             if i < len(spec.hidden):
@@ -222,7 +222,7 @@ class Network:
         grad = grad_logits
         for layer in reversed(self.layers[1:]):
             grad = layer.backward(grad)
-        self.layers[0].backward_params(grad)  # dL/dx of the input is never needed
+        self.layers[0].backward_params(grad)  # type: ignore[union-attr]  # a Dense; dL/dx never needed
 
     def loss_and_gradients(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
         """One training pass: forward, loss, backward. Returns (loss, logits); logits are a buffer."""

@@ -108,7 +108,7 @@ def save_session(path: str | os.PathLike, runs: Sequence[RunData]) -> Path:
                 arrays[f"run{i}.{p.name}"] = p.value
     text = json.dumps({"format": FORMAT, "version": VERSION, "runs": described})
     arrays["session"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    return write_atomically(path, lambda out: np.savez(out, **arrays))
+    return write_atomically(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]  # stub: **arrays as allow_pickle
 
 
 def _run_to_json(run: RunData) -> dict:
@@ -248,7 +248,7 @@ def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
 
 def _array_shapes(i: int, plan: _Plan) -> dict[str, tuple[int, ...]]:
     """Every member run ``i`` needs, with the shape it must have."""
-    shapes = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
+    shapes: dict[str, tuple[int, ...]] = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
     if plan.network_spec is not None:
         sizes = plan.network_spec.layer_sizes
         for j, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
@@ -286,14 +286,14 @@ def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
                                 finite=name == "batch_x")
               for name in ("batch_x", "batch_loss")}
     network = None
-    if plan.network_spec is not None:
+    if plan.network_spec is not None and plan.network_dtype is not None:  # read together
         n_dense = len(plan.network_spec.layer_sizes) - 1
         weights = [_read_array(archive, f"run{i}.dense{j}.W", shapes[f"run{i}.dense{j}.W"],
                                plan.network_dtype) for j in range(n_dense)]
         biases = [_read_array(archive, f"run{i}.dense{j}.b", shapes[f"run{i}.dense{j}.b"],
                               plan.network_dtype) for j in range(n_dense)]
         network = Network.from_weights(plan.network_spec, weights, biases, plan.network_dtype)
-    return RunData(**plan.fields, **curves, network=network)
+    return RunData(**plan.fields, batch_x=curves["batch_x"], batch_loss=curves["batch_loss"], network=network)
 
 
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,

@@ -234,7 +234,7 @@ def _backward(clone: Network, grad: np.ndarray) -> list[np.ndarray]:
         grad = layer.backward(grad)
         if not isinstance(layer, Dense):  # after an activation's backward: dL/dz of the layer below
             deltas.append(grad[0].copy())
-    clone.layers[0].backward_params(grad)
+    clone.layers[0].backward_params(grad)  # type: ignore[union-attr]  # the first layer is Dense
     return deltas[::-1]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mnist_gui.workers.baseline import Baseline, compute_baseline
@@ -48,7 +50,7 @@ class DatasetHub(QObject):
         self._dataset, self._baseline = dataset, None
         self.dataset_changed.emit(dataset)
         self.baseline_changed.emit(None)
-        self.runner.start(lambda job, d=dataset: compute_baseline(d, job))
+        self.runner.start(partial(compute_baseline, dataset))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         return self.runner.shutdown(timeout_ms)
