@@ -1,6 +1,6 @@
 """Looking inside a network without changing it: independent copies, stateless passes, image shapes.
 
-The views of issue 10 (step trace, gradient check, saliency, hidden map, layer statistics) all
+The Inside panel's views (step trace, gradient check, saliency, hidden map, layer statistics) all
 read a network that another part of the app may be training. They work on a copy made here, or
 only call each layer's ``infer`` (which remembers nothing), so the given network is never touched.
 """

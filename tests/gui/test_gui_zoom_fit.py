@@ -1,4 +1,4 @@
-"""Presenter mode on a 1280x720 projector (issue 14): the Training and Draw panels fit the window's
+"""Presenter mode on a 1280x720 projector: the Training and Draw panels fit the window's
 width at zoom 1.6 without scrolling sideways, and the sidebar's panel names are never elided."""
 
 import pytest
