@@ -23,12 +23,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from engine.baseline import MeanDigitClassifier  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
+from engine.baseline import MeanDigitClassifier
+from engine.network import Network
+from engine.presets import preset
+from engine.sources import load_folder
 
 
 def main(argv=None) -> int:

@@ -15,9 +15,9 @@ import tempfile
 import time
 import urllib.error
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

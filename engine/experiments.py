@@ -151,7 +151,7 @@ class Experiment:
             "time_limit": self.time_limit, "train_size": self.train_size}, indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "Experiment":
+    def from_json(cls, text: str) -> Experiment:
         """The experiment ``to_json`` wrote; ValueError with a message for anything else."""
         try:
             d = json.loads(text)
@@ -189,11 +189,9 @@ def _normalise(setting: str, v):
         return v
     elif setting == "depth_activation" and isinstance(v, (list, tuple)) and len(v) == 2:
         return _normalise("depth", v[0]), _normalise("activation", v[1])
-    elif setting == "optimiser" and v in OPTIMISERS:
-        return v
-    elif setting == "lr" and is_number(v) and math.isfinite(v) and v > 0:
-        return v
-    elif setting == "batch_size" and (v is None or (is_int(v) and v >= 1)):
+    elif ((setting == "optimiser" and v in OPTIMISERS)
+          or (setting == "lr" and is_number(v) and math.isfinite(v) and v > 0)
+          or (setting == "batch_size" and (v is None or (is_int(v) and v >= 1)))):
         return v
     elif setting == "init" and isinstance(v, str):
         return v  # the network checks the name
@@ -352,7 +350,7 @@ def _subset(dataset, size: int | None, seed: int):
     return dataset.train_images[chosen], dataset.train_labels[chosen]
 
 
-def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: "_Curve") -> RunEnd:
+def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: _Curve) -> RunEnd:
     """A run stopped by its time limit did what it was asked: completed, saying how far it got,
     with its time and speed counting the last, unfinished epoch (the trainer counts whole ones)."""
     if limit is None or end.reason != "stopped":

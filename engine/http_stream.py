@@ -16,8 +16,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 POLL_SECONDS = 0.25
 CHUNK_SIZE = 64 * 1024

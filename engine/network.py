@@ -118,7 +118,7 @@ class NetworkSpec:
         return json.dumps(self.to_dict())
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NetworkSpec":
+    def from_dict(cls, d: dict) -> NetworkSpec:
         """The spec from ``to_dict``'s form; ValueError for anything else (any JSON value)."""
         if not isinstance(d, dict):
             raise ValueError(f"network settings must be an object of named settings, got "
@@ -129,7 +129,7 @@ class NetworkSpec:
         return cls(**d)
 
     @classmethod
-    def from_json(cls, text: str) -> "NetworkSpec":
+    def from_json(cls, text: str) -> NetworkSpec:
         return cls.from_dict(json.loads(text))
 
 
@@ -171,7 +171,7 @@ class Network:
         self._assemble(spec, dtype, weights)
 
     @classmethod
-    def from_weights(cls, spec: NetworkSpec, weights, biases=None, dtype=np.float32) -> "Network":
+    def from_weights(cls, spec: NetworkSpec, weights, biases=None, dtype=np.float32) -> Network:
         """A network of ``spec`` with the given weights (copied), no initialiser run.
 
         weights : one array (n_in, n_out) per Dense layer, input side first.
@@ -278,7 +278,7 @@ class Network:
                     found += 1
         return outputs
 
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         """An independent network with the same spec and a copy of the weights (for another
         thread); the initialiser is not run."""
         return Network.from_weights(self.spec, [d.W for d in self.dense_layers],
@@ -289,7 +289,7 @@ class Network:
         return save_network(self, path)
 
     @classmethod
-    def load(cls, path) -> "Network":
+    def load(cls, path) -> Network:
         """Read a network written by ``save``; one ValueError naming the file for any bad file,
         found in bounded memory and time (see :mod:`engine.model_file`)."""
         return load_network(path, cls)

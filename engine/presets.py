@@ -31,7 +31,7 @@ class Preset:
                  self.network.classes]
         return "-".join(str(n) for n in sizes)
 
-    def for_data(self, input_size: int, classes: int) -> "Preset":
+    def for_data(self, input_size: int, classes: int) -> Preset:
         """The same preset sized for a dataset's image size and number of classes."""
         sized = replace(self, network=replace(self.network, input_size=input_size,
                                               classes=classes))

@@ -118,7 +118,7 @@ class ThreadTuner:
     def probing(self) -> bool:
         return bool(self._plan)
 
-    def __enter__(self) -> "ThreadTuner":
+    def __enter__(self) -> ThreadTuner:
         if self._controller is not None:
             _release_control(self._controller, force=True)  # this thread takes it next
             self._original = self._controller.limit(limits=max(self.candidates))

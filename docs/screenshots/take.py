@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
+from engine.presets import preset
+from engine.sources import load_folder
 
 
 def wait(seconds: float) -> None:

@@ -161,7 +161,7 @@ class RunRecord:
                        tuple(self.epochs), self.end, self.network)
 
     @classmethod
-    def from_data(cls, number: int, data) -> "RunRecord":
+    def from_data(cls, number: int, data) -> RunRecord:
         """A run read from a session file: its curves replayed, so the smoothed loss is the same."""
         run = cls(number, data.name, data.spec, data.config, data.dataset_name,
                   RUN_COLOURS[(number - 1) % len(RUN_COLOURS)], RunState(data.status),

@@ -142,7 +142,7 @@ class TrainingSession(QObject):
             return self._on_next_run(report)
         run = self._run
         if run is None:
-            return
+            return None
         if isinstance(report, BatchProgress):
             self._last_step = report.step
             self.runs.add_batches(run, report.x, report.loss)

@@ -89,7 +89,7 @@ def test_progress_is_throttled(qtbot, runner):
     def job(worker):
         for i in range(1, 10001):
             worker.progress(i, 10000, "counting")
-        return None
+        return
 
     with qtbot.waitSignal(runner.succeeded, timeout=5000):
         runner.start(job)

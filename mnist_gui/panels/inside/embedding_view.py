@@ -154,7 +154,7 @@ class EmbeddingView(LazyView):
             return self.status.setText("Load a dataset to see its images on the maps.")
         if self.runner.is_busy():
             self._pending = True
-            return
+            return None
         self._description = self.hub.description or "the current network"
         previous = self._result
         same_data = previous is not None and previous.dataset is dataset
