@@ -67,7 +67,7 @@ class MeanDigitClassifier:
         if (counts == 0).any():
             missing = ", ".join(str(c) for c in np.flatnonzero(counts == 0))
             raise ValueError(f"cannot average class {missing}: it has no training images")
-        means = np.empty((n_classes,) + images.shape[1:], dtype=np.float32)
+        means = np.empty((n_classes, *images.shape[1:]), dtype=np.float32)
         stds = np.empty_like(means)
         for c in range(n_classes):
             members = images[labels == c]

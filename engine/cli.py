@@ -189,8 +189,8 @@ RUN_OPTIONS = ("preset", "layers", "epochs", "batch_size", "optimizer", "lr", "i
 MAX_EXPERIMENT_BYTES = 1 << 20
 
 
-def run_experiment_command(args, out) -> dict:
-    """``--experiment``: every configuration in turn, a results table, and a session file."""
+def _experiment_and_session(args):
+    """The experiment and the session file's path, both checked before anything runs."""
     if args.experiment is None:
         raise CliError("--session-out needs --experiment (a single run is saved with --save)")
     given = [f"--{name.replace('_', '-')}" for name in RUN_OPTIONS
@@ -203,6 +203,12 @@ def run_experiment_command(args, out) -> dict:
         session = check_writable(session)  # before the runs, not after
     except OSError as exc:
         raise CliError(f"--session-out: {exc}") from None
+    return experiment, session
+
+
+def run_experiment_command(args, out) -> dict:
+    """``--experiment``: every configuration in turn, a results table, and a session file."""
+    experiment, session = _experiment_and_session(args)
     data = load_data(args)
     if not args.json:
         print(f"{data.name}: {len(data.train_labels):,} training and {len(data.test_labels):,} test images "

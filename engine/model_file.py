@@ -12,6 +12,7 @@ is, becomes one ValueError naming the file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import zipfile
@@ -66,7 +67,7 @@ def load_network(path: str | os.PathLike, network_class):
             spec = _parse_spec(_read_spec(archive), NetworkSpec)
             _check_memory(spec)
             sizes = spec.layer_sizes
-            shapes = list(zip(sizes, sizes[1:]))
+            shapes = list(itertools.pairwise(sizes))
             weights = [_read_array(archive, f"dense{i}.W", shape) for i, shape in enumerate(shapes)]
             biases = [_read_array(archive, f"dense{i}.b", shape[1:]) for i, shape in enumerate(shapes)]
             return network_class.from_weights(spec, weights, biases)

@@ -6,6 +6,7 @@ last Dense layer has no activation, and the loss reads z through the softmax.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import numbers
@@ -98,7 +99,7 @@ class NetworkSpec:
     @property
     def n_params(self) -> int:
         sizes = self.layer_sizes
-        return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
     def describe(self) -> str:
         """Short human form: ``784-128(relu)-10``, ``784-800(relu, dropout 0.5)-10``."""
@@ -167,7 +168,7 @@ class Network:
         rng = np.random.default_rng(spec.seed)
         sizes = spec.layer_sizes
         weights = (initialise(spec.init, shape, rng, spec.init_scale)
-                   for shape in zip(sizes, sizes[1:]))
+                   for shape in itertools.pairwise(sizes))
         self._assemble(spec, dtype, weights)
 
     @classmethod
@@ -190,7 +191,7 @@ class Network:
         sizes = spec.layer_sizes
         dropout_rng = np.random.default_rng([spec.seed, 1])  # its own stream: weights as without dropout
         self.layers: list[Dense | Activation | Dropout] = []
-        for i, ((n_in, n_out), w) in enumerate(zip(zip(sizes, sizes[1:]), weights)):
+        for i, ((n_in, n_out), w) in enumerate(zip(itertools.pairwise(sizes), weights)):
             self.layers.append(Dense(n_in, n_out, weights=w, dtype=dtype))
             if i < len(spec.hidden):
                 self.layers.append(activation(spec.hidden[i].activation, dtype=dtype))

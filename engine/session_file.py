@@ -19,6 +19,7 @@ fault becomes one ValueError whose message starts with the path.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import zipfile
@@ -251,7 +252,7 @@ def _array_shapes(i: int, plan: _Plan) -> dict[str, tuple[int, ...]]:
     shapes: dict[str, tuple[int, ...]] = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
     if plan.network_spec is not None:
         sizes = plan.network_spec.layer_sizes
-        for j, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        for j, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             shapes[f"run{i}.dense{j}.W"] = (n_in, n_out)
             shapes[f"run{i}.dense{j}.b"] = (n_out,)
     return shapes

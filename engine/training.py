@@ -186,7 +186,7 @@ class Trainer:
     def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Seeded split of 0..n-1 into (train indices, validation indices)."""
         order = self._rng.permutation(n)
-        n_val = int(round(n * self.config.validation_fraction))
+        n_val = round(n * self.config.validation_fraction)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     @property

@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import itertools
+
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -62,7 +64,7 @@ def draw_a_two(canvas) -> None:
     from PySide6.QtTest import QTest
     canvas.clear()
     points = [TWO[0]] + [(x0 + (x1 - x0) * t / 8, y0 + (y1 - y0) * t / 8)
-                         for (x0, y0), (x1, y1) in zip(TWO, TWO[1:]) for t in range(1, 9)]
+                         for (x0, y0), (x1, y1) in itertools.pairwise(TWO) for t in range(1, 9)]
     QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, canvas.position_of(*points[0]))
     for point in points[1:]:
         QTest.mouseMove(canvas, canvas.position_of(*point))

@@ -139,10 +139,11 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_report(self, report):
         if isinstance(report, NextRun):
-            return self._on_next_run(report)
+            self._on_next_run(report)
+            return
         run = self._run
         if run is None:
-            return None
+            return
         if isinstance(report, BatchProgress):
             self._last_step = report.step
             self.runs.add_batches(run, report.x, report.loss)

@@ -68,7 +68,7 @@ def test_full_batch(capsys, data_dir):
     (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(capsys, data_dir, argv, message):
-    code, out, err = _run(capsys, "--data", str(data_dir), *argv)
+    code, _out, err = _run(capsys, "--data", str(data_dir), *argv)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("mnist-train: error: ")
     assert message in err

@@ -136,10 +136,10 @@ def test_right_header_but_truncated_values(tmp_path):
 def test_an_unused_member_that_inflates_to_gigabytes_is_never_read(tmp_path):
     path = write_npz(tmp_path / "model.npz", good_arrays())
     zeros = bytes(1 << 20)
-    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("junk.npy", "w", force_zip64=True) as junk:
-            for _ in range(256):  # 256 MiB of zeros in a few hundred KB
-                junk.write(zeros)
+    with (zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+          archive.open("junk.npy", "w", force_zip64=True) as junk):
+        for _ in range(256):  # 256 MiB of zeros in a few hundred KB
+            junk.write(zeros)
     assert path.stat().st_size < 2 << 20
     with measure() as cost:
         loaded = Network.load(path)

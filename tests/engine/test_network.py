@@ -159,7 +159,7 @@ def test_save_load_round_trip(tmp_path):
 def test_load_rejects_files_that_are_not_models(tmp_path):
     bad = tmp_path / "notes.npz"
     bad.write_bytes(b"not a zip file")
-    with pytest.raises(ValueError, match="notes.npz: not a model saved by mnist-gui"):
+    with pytest.raises(ValueError, match=r"notes.npz: not a model saved by mnist-gui"):
         Network.load(bad)
     other = tmp_path / "other.npz"
     np.savez(other, spec=np.array(NetworkSpec(input_size=64, hidden=[]).to_json()),

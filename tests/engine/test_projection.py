@@ -21,7 +21,7 @@ def _rotation(degrees, flip=False):
 
 def test_pca_of_a_hand_computed_matrix():
     # points on the line y = x, spread +-1, +-2, plus a small spread across it
-    x = np.array([[-2.0, -2.0], [-1.0, -1.0], [1.0, 1.0], [2.0, 2.0], [0.5, -0.5], [-0.5, 0.5]]) + [3, 4]
+    x = np.array([[-2.0, -2.0], [-1.0, -1.0], [1.0, 1.0], [2.0, 2.0], [0.5, -0.5], [-0.5, 0.5]]) + [3, 4]  # noqa: RUF005  (numpy: a shift, not a concatenation)
     p = principal_components(x, 2)
     np.testing.assert_allclose(p.mean, [3, 4])
     # each axis's largest entry positive (the first on a tie)

@@ -198,10 +198,10 @@ def test_an_extra_member_that_inflates_to_gigabytes_is_never_read(session, tmp_p
     path = tmp_path / "bomb.npz"
     path.write_bytes(session.read_bytes())
     zeros = bytes(1 << 20)
-    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("junk.npy", "w", force_zip64=True) as junk:
-            for _ in range(256):
-                junk.write(zeros)
+    with (zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+          archive.open("junk.npy", "w", force_zip64=True) as junk):
+        for _ in range(256):
+            junk.write(zeros)
     with measure() as cost:
         assert_refused(path, "junk.npy")
     assert cost.peak < 2 << 20 and cost.seconds < QUICK_SECONDS

@@ -46,7 +46,7 @@ def run_all(tmp_path: Path) -> dict[str, tuple[int, str, str, float]]:
     env = environment(tmp_path)
     running = {}
     for scenario in SCENARIOS:
-        out, err = (open(tmp_path / f"{scenario}.{kind}", "w+") for kind in ("out", "err"))
+        out, err = (open(tmp_path / f"{scenario}.{kind}", "w+") for kind in ("out", "err"))  # noqa: SIM115  (open while it runs)
         proc = subprocess.Popen([sys.executable, str(SCRIPT), scenario, str(folder)], env=env,
                                 stdout=out, stderr=err, cwd=tmp_path)
         running[scenario] = (proc, out, err)

@@ -158,7 +158,7 @@ def test_the_embedding_map_holds_its_points(qtbot, view, data):
     assert n == min(MAP_SAMPLE, len(data.test_labels))
     assert embedding.hidden.point_count() == embedding.pixels.point_count() == n
     view.set_drawing(data.test_images[0])
-    x, y = embedding.hidden.star.getData()
+    x, _y = embedding.hidden.star.getData()
     assert len(x) == 1
     embedding._show_point(0)
     assert "label" in embedding.point_text.text()

@@ -466,7 +466,7 @@ def test_at_1280x720_the_progress_legends_and_runs_table_fit(qtbot, settings, tm
 
 def test_training_below_validation_is_explained_where_it_shows(view):
     legend = view.plots.accuracy_plot.legend
-    sample, label = next((s, lb) for s, lb in legend.items if lb.text == "train")
+    _sample, label = next((s, lb) for s, lb in legend.items if lb.text == "train")
     assert "averaged over each epoch" in label.toolTip()
     assert "epoch 1" in view.plots.caption.text() and view.plots.caption.toolTip()
 

@@ -152,12 +152,14 @@ class EvaluateView(QWidget):
         self.weights.set_network(network)
         if network is None:
             self.runner.cancel()
-            return self._show_message(NO_NETWORK)
+            self._show_message(NO_NETWORK)
+            return
         copy = network.copy()  # the worker gets its own weights
         self.runner.start(lambda job: evaluate_job(copy, dataset, job))
         problem = self._problem(network, dataset)
         if problem:
-            return self._show_message(problem)
+            self._show_message(problem)
+            return
         self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
 
     def _problem(self, network, dataset) -> str:

@@ -188,7 +188,8 @@ class DynamicsView(LazyView):
         if not self._queue and self._more:
             self._queue, self._more = list(LIVE_PARTS), False
         if not self._queue:
-            return self._timer.stop()
+            self._timer.stop()
+            return
         self._draw([self._queue.pop(0)])
 
     def shown_run(self) -> RunRecord | None:
@@ -233,9 +234,10 @@ class DynamicsView(LazyView):
             for curve in (c for curves in self._curves.values() for c in curves):
                 curve.setData([], [])
             self.histogram_image.clear()
-            return self.status.setText("No measurements yet: start a run on the Network and training "
-                                       "panel; its dynamics appear here as it trains."
-                                       if run is None else f"{run.name}: waiting for the first measurement…")
+            self.status.setText("No measurements yet: start a run on the Network and training "
+                                "panel; its dynamics appear here as it trains."
+                                if run is None else f"{run.name}: waiting for the first measurement…")
+            return
         history = run.dynamics
         self._ensure_curves([s.name for s in history.latest.layers])
         for part in parts:

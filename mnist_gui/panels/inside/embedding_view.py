@@ -151,10 +151,11 @@ class EmbeddingView(LazyView):
         if dataset is None or sample is None:
             self._pending = False
             self.runner.cancel()
-            return self.status.setText("Load a dataset to see its images on the maps.")
+            self.status.setText("Load a dataset to see its images on the maps.")
+            return
         if self.runner.is_busy():
             self._pending = True
-            return None
+            return
         self._description = self.hub.description or "the current network"
         previous = self._result
         same_data = previous is not None and previous.dataset is dataset

@@ -199,7 +199,8 @@ class SaliencyView(LazyView):
             self._saliency = None
             for tile in (self.image_tile, self.gradient_tile, self.overlay_tile):
                 tile.set_image(None)
-            return self.status.setText(problem)
+            self.status.setText(problem)
+            return
         network, image = self.hub.network, self._image
         wanted, score = self.class_chooser.currentData(), self.score_chooser.currentData()
         wanted = None if wanted in (None, PREDICTED) else wanted

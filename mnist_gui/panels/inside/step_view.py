@@ -336,7 +336,8 @@ class StepView(LazyView):
         if problem:
             self._trace = None
             self.runner.cancel()
-            return self.summary.setText(problem)
+            self.summary.setText(problem)
+            return
         label, config, lr = self.label.currentData(), self._config(), self.lr.value()
         self.summary.setText("Tracing the step…")
         self.runner.start(lambda job: trace_job(network, image, label, config, lr, job))
