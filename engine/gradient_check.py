@@ -78,7 +78,7 @@ def check_gradients(network: Network, images: np.ndarray, labels, entries=None, 
     if not eps > 0:
         raise ValueError(f"the finite-difference step must be > 0, got {eps}")
     net = replica(network, np.float64)
-    x = input_rows(images, network.spec.input_size, np.float64)
+    x = input_rows(network, images, np.float64)
     y = np.asarray(labels, dtype=np.intp).reshape(-1)
     if len(y) != len(x):
         raise ValueError(f"{len(x)} images but {len(y)} labels")

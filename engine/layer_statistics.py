@@ -89,7 +89,7 @@ def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | Non
     weights_before : each Dense layer's W at an earlier moment (``weight_snapshot``), for the
         update ratio over the steps since; else ``lr`` gives lr ||dW|| / ||W|| (plain SGD's step).
     """
-    x = input_rows(sample, network.spec.input_size, network.dtype)
+    x = input_rows(network, sample)
     outputs = layer_outputs(network, x)
     if bins is None:
         bins = _choose_bins(network, outputs)
@@ -125,7 +125,7 @@ def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom
 
     sample : (n, h, w) uint8 images or (n, input_size) inputs, as for ``layer_statistics``.
     """
-    x = input_rows(sample, network.spec.input_size, network.dtype)
+    x = input_rows(network, sample)
     return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
 
 

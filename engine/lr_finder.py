@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import as_inputs
-
 FULL_BATCH_SIZE = 128  # a full-batch config would make each batch an epoch; the test uses this
 BLOW_UP = 4.0          # stop once the smoothed loss exceeds this many times its best
 
@@ -54,7 +52,7 @@ def find_learning_rate(network, config, images, labels, *, lr_min=1e-6, lr_max=1
     net = network.copy()
     optimiser = config.make_optimiser()
     batches = _batches(images, np.asarray(labels, dtype=np.intp), config.batch_size or FULL_BATCH_SIZE,
-                       np.random.default_rng(seed), net.spec)
+                       np.random.default_rng(seed), net.inputs)
     growth = (lr_max / lr_min) ** (1 / (n_batches - 1))
     lrs, losses, smoothed = [], [], []
     average, best, stopped = 0.0, math.inf, False
@@ -113,16 +111,16 @@ def _check_arguments(lr_min, lr_max, n_batches, smoothing, n_images, n_labels) -
                          f"and {n_labels} labels")
 
 
-def _batches(images, labels, batch_size, rng, spec):
-    """Endless (inputs, labels) batches of a seeded shuffle, reshuffled each time it is used up."""
+def _batches(images, labels, batch_size, rng, to_inputs):
+    """Endless (inputs, labels) batches of a seeded shuffle, reshuffled each time it is used up.
+
+    to_inputs : the network's ``Network.inputs`` (its pixels scaled as its spec says).
+    """
     flat = images.reshape(len(images), -1)
     batch_size = min(batch_size, len(flat))
     buffer = np.empty((batch_size, flat.shape[1]), dtype=np.float32)
-    # A spec that says how its pixels are scaled (an input_scaling other than 0..1) is obeyed.
-    scaling = getattr(spec, "input_scaling", "unit")
-    extra = {} if scaling == "unit" else {"scaling": scaling}
     while True:
         order = rng.permutation(len(flat))
         for start in range(0, len(order) - batch_size + 1, batch_size):
             chosen = order[start:start + batch_size]
-            yield as_inputs(flat[chosen], out=buffer, **extra), labels[chosen]
+            yield to_inputs(flat[chosen], out=buffer), labels[chosen]

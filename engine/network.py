@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import INPUT_SCALINGS, as_inputs
+from .dataset import INPUT_SCALINGS, scale_pixels
 from .initialisers import INITIALISERS, initialise
 from .layers import ACTIVATIONS, Activation, Dense, Dropout, activation
 from .losses import LOSSES, loss_function, softmax
@@ -236,13 +236,32 @@ class Network:
         self.backward(grad)
         return loss, logits
 
+    def inputs(self, images: np.ndarray, dtype=None, out: np.ndarray | None = None,
+               pixels: bool | None = None) -> np.ndarray:
+        """The network's inputs x (n, input_size) for ``images``: the one way images become inputs.
+
+        Every forward path (training batches, prediction, activations, the step trace, saliency,
+        gradient checks, statistics, maps) calls this, so what a view shows is what the network computed.
+        images : (n, h, w) or (n, input_size). Pixel values 0..255 are scaled as ``spec.input_scaling``
+            says: x = (pixels - offset) * factor (``engine.dataset.INPUT_SCALINGS``).
+        pixels : whether ``images`` holds pixel values; None decides by type: uint8 arrays are pixels,
+            float arrays are inputs already and are only reshaped (True for float pixels, e.g. augmented).
+        dtype : of the result, None for the network's; out : a float32 buffer (n, input_size) for the
+            scaled pixels (no allocation). ValueError if an image does not have ``input_size`` values.
+        """
+        flat = np.asarray(images).reshape(len(images), -1)
+        if pixels or (pixels is None and flat.dtype == np.uint8):
+            flat = scale_pixels(flat, self.spec.input_scaling, out)
+        if flat.shape[1] != self.spec.input_size:
+            raise ValueError(f"this network takes {self.spec.input_size} pixels per image, "
+                             f"got images of {flat.shape[1]}")
+        return np.ascontiguousarray(flat, dtype=self.dtype if dtype is None else dtype)
+
     def logits(self, images: np.ndarray, chunk: int = 10_000) -> np.ndarray:
         """Logits (n, classes) for images (n, h, w) uint8 (scaled as the spec says) or inputs (n, input_size)."""
         out = np.empty((len(images), self.spec.classes), dtype=self.dtype)
         for start in range(0, len(images), chunk):
-            x = as_inputs(images[start:start + chunk], scaling=self.spec.input_scaling)
-            x = x.astype(self.dtype, copy=False)
-            self._check_inputs(x)
+            x = self.inputs(images[start:start + chunk])
             for layer in self.layers:
                 x = layer.infer(x)
             out[start:start + chunk] = x
@@ -256,11 +275,6 @@ class Network:
         """Predicted class (n,) int64: the most probable one."""
         return np.argmax(self.logits(images), axis=1)
 
-    def _check_inputs(self, x):
-        if x.shape[1] != self.spec.input_size:
-            raise ValueError(f"this network takes {self.spec.input_size} pixels per image, "
-                             f"got images of {x.shape[1]}")
-
     def activations(self, images: np.ndarray, chunk: int = 10_000) -> list[np.ndarray]:
         """What every layer outputs for ``images``, for inference (nothing kept for backprop).
 
@@ -272,9 +286,7 @@ class Network:
         outputs = [np.empty((len(images), n), dtype=self.dtype) for n in self.spec.layer_sizes[1:]]
         last = self.layers[-1]
         for start in range(0, len(images), chunk):
-            x = as_inputs(images[start:start + chunk], scaling=self.spec.input_scaling)
-            x = x.astype(self.dtype, copy=False)
-            self._check_inputs(x)
+            x = self.inputs(images[start:start + chunk])
             found = 0
             for layer in self.layers:
                 x = layer.infer(x)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .dataset import as_inputs
-from .inspection import hidden_activations, input_rows, layer_names
+from .inspection import hidden_activations, layer_names
 from .network import Network
 
 PIXELS = "pixels"
@@ -147,7 +147,7 @@ def locate(embedding: EmbeddingMap, images: np.ndarray, network: Network | None 
     A hidden map needs the network whose layer it maps (its weights as when the map was made).
     """
     if embedding.layer == PIXELS:
-        return embedding.place(input_rows(images, len(embedding.projection.mean)))
+        return embedding.place(as_inputs(np.asarray(images)))
     if network is None:
         raise ValueError(f"placing images on the map of {embedding.layer} needs the network")
     return embedding.place(hidden_activations(network, images))

@@ -73,7 +73,8 @@ class LayerTrace:
 class StepTrace:
     """Everything one traced step computed, for one image.
 
-    image : (h, w) the input x in 0..1 (pixels / 255); label : the class y it was trained towards.
+    image : (h, w) the input x, as the network computes it (``Network.inputs``);
+    label : the class y it was trained towards.
     layers : one LayerTrace per Dense layer, input side first (the last is the output).
     probabilities : (classes,) softmax p before the step; loss : L before the step;
     loss_name : ``"cross_entropy"`` or ``"mse"``.
@@ -133,7 +134,7 @@ def trace_step(network: Network, image: np.ndarray, label: int, optimiser: Optim
                units=None, lr: float | None = None) -> StepTrace:
     """Trace one gradient step of ``network`` on one labelled image, on a copy.
 
-    image : (h, w) uint8 pixels, or (input_size,) inputs in 0..1.
+    image : (h, w) uint8 pixels, or (input_size,) inputs already scaled for the network.
     label : the class to learn, 0 .. classes - 1.
     optimiser : an Optimiser (a copy of it is used, with its state: momentum, Adam's moments) or a
         TrainConfig (a fresh optimiser from its settings).
@@ -145,7 +146,7 @@ def trace_step(network: Network, image: np.ndarray, label: int, optimiser: Optim
     classes = network.spec.classes
     if not 0 <= int(label) < classes:
         raise ValueError(f"label must be 0 to {classes - 1}, got {label}")
-    x = one_input(image, network.spec.input_size, network.dtype)
+    x = one_input(network, image)
     clone = replica(network)
     step_optimiser = _optimiser_for(optimiser, network, clone, lr)
     y = np.array([int(label)])

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from .augmentation import Augmentation
-from .dataset import as_inputs, scale_pixels
 from .network import Network, check_integer
 from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
 from .schedules import SCHEDULES, make_schedule
@@ -241,7 +240,7 @@ class Trainer:
         optimiser = cfg.make_optimiser()
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
         batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
-                           net.spec.input_scaling)
+                           net.inputs)
         if cfg.augment:
             batches.augment(Augmentation(), _two_d(self._image_shape))
         history, train_seconds, step = [], 0.0, 0
@@ -335,9 +334,10 @@ class _Batches:
     matter, so the inputs are converted once and reused.
     """
 
-    def __init__(self, images, labels, indices, batch_size, rng, scaling="unit"):
+    def __init__(self, images, labels, indices, batch_size, rng, to_inputs):
+        """to_inputs : the network's ``Network.inputs`` (the one way its pixels become inputs)."""
         self.images, self.labels, self.indices = images, labels, indices
-        self.batch_size, self.rng, self.scaling = batch_size, rng, scaling
+        self.batch_size, self.rng, self.to_inputs = batch_size, rng, to_inputs
         self.n_batches = math.ceil(len(indices) / batch_size)
         self._order_images = np.empty((len(indices), images.shape[1]), dtype=np.uint8)
         self._inputs = np.empty((batch_size, images.shape[1]), dtype=np.float32)
@@ -351,8 +351,7 @@ class _Batches:
     def epoch(self):
         if self.n_batches == 1 and self._augment is None:
             if self._full is None:
-                self._full = (as_inputs(self.images[self.indices], scaling=self.scaling),
-                              self.labels[self.indices])
+                self._full = (self.to_inputs(self.images[self.indices]), self.labels[self.indices])
             yield self._full
             return
         order = self.indices[self.rng.permutation(len(self.indices))]
@@ -364,4 +363,4 @@ class _Batches:
             out = self._inputs[:len(chunk)]
             if self._augment is not None:
                 chunk = self._augment(chunk.reshape(len(chunk), *self._shape), self.rng, out=out)
-            yield scale_pixels(chunk.reshape(len(chunk), -1), self.scaling, out=out), labels[start:stop]
+            yield self.to_inputs(chunk, out=out, pixels=True), labels[start:stop]
