@@ -268,50 +268,107 @@ class RunFinished:
     run: RunData
 
 
-def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
-    """Train one configuration on ``dataset`` and return its run, with the final network.
+class ConfiguredRun:
+    """One configuration trained on a dataset: the one runner of the CLI's and the app's runs.
 
-    The network is sized for the dataset (its input size and classes). With ``train_size`` it
-    trains on that many training images, chosen with the config's seed; with ``time_limit`` it
-    stops after that many seconds of training (batches only: no evaluation, nor the time of
-    ``check`` and ``on_event``), and the run counts as completed.
+    ``ConfiguredRun(configuration, dataset)`` sizes the network for the dataset (its input size and
+    classes), takes ``train_size`` training images chosen with the config's seed (``training_subset``),
+    refuses a run that would not fit in memory (ValueError), and builds the network and its Trainer.
+    ``events()`` yields the trainer's events (BatchEnd, EpochEnd, ..., one RunEnd); with
+    ``time_limit`` it stops after that many seconds of training (batches only: no evaluation, nor the
+    time the consumer of the events takes between two of them, so pauses do not count either), and
+    such a run counts as completed. ``stop()`` (any thread) ends it after the current batch, "stopped".
+    After the RunEnd, ``result`` is the run's RunData (with the final network unless it diverged).
+    """
+
+    def __init__(self, configuration: Configuration, dataset):
+        self.configuration = configuration
+        self.spec, self.config = sized(configuration.spec, dataset), configuration.config
+        images, labels = training_subset(dataset.train_images, dataset.train_labels,
+                                         configuration.train_size, self.config.seed)
+        check_training_fits(self.spec, self.config, len(labels))
+        self.network = Network(self.spec)
+        self.trainer = Trainer(self.network, self.config, images, labels,
+                               dataset.test_images, dataset.test_labels)
+        self.dataset_name = dataset.name
+        self.curve = _Curve()
+        self.trained = 0.0  # seconds of training so far
+        self.result: RunData | None = None
+        self._time_is_up = False
+
+    def stop(self) -> None:
+        """End the run after the current batch (a user's stop: "stopped", not "completed")."""
+        self.trainer.stop()
+
+    def events(self):
+        """The trainer's events, the RunEnd of a run that reached its time limit made "completed"."""
+        events, limit = self.trainer.run(), self.configuration.time_limit
+        history = []
+        try:
+            while True:
+                t0 = time.perf_counter()
+                event = next(events)
+                elapsed = time.perf_counter() - t0
+                if isinstance(event, BatchEnd):
+                    self.trained += elapsed
+                    size = self.trainer.batch_size
+                    self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
+                    if limit is not None and self.trained >= limit and not self._time_is_up:
+                        self._time_is_up = True
+                        self.trainer.stop()
+                elif isinstance(event, EpochEnd):
+                    history.append(event)
+                elif isinstance(event, RunEnd):
+                    event = self._finish(event, history)
+                    yield event
+                    return
+                yield event
+        finally:
+            events.close()
+
+    def _finish(self, end: RunEnd, history) -> RunEnd:
+        if self._time_is_up and end.reason == "stopped":
+            end = _time_limited(end, self.configuration.time_limit, self.trained, self.curve)
+        x, loss = self.curve.arrays()
+        self.result = RunData(self.configuration.label, self.spec, self.config, dataset_name=self.dataset_name,
+                              status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
+                              epochs=tuple(history), end=end,
+                              network=None if end.reason == "diverged" else self.network)
+        return end
+
+
+def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
+    """Train one configuration on ``dataset`` (a ``ConfiguredRun``) and return its run.
 
     check : called before every batch; whatever it raises (to cancel) propagates.
     on_event : called with every event of the trainer (BatchEnd, EpochEnd, RunEnd).
     Raises ValueError if the configuration cannot be trained (e.g. more memory than there is).
     """
-    spec, config = _sized(configuration.spec, dataset), configuration.config
-    images, labels = _subset(dataset, configuration.train_size, config.seed)
-    check_training_fits(spec, config, len(labels))
-    network = Network(spec)
-    trainer = Trainer(network, config, images, labels, dataset.test_images, dataset.test_labels)
-    curve, epochs, end, trained = _Curve(), [], None, 0.0
-    events = trainer.run()
+    run = ConfiguredRun(configuration, dataset)
+    events = run.events()
     try:
-        while end is None:
+        while run.result is None:
             if check is not None:
                 check()
-            t0 = time.perf_counter()
             event = next(events)
-            elapsed = time.perf_counter() - t0
-            if isinstance(event, BatchEnd):
-                trained += elapsed
-                size = trainer.batch_size
-                curve.add(event, min(size, trainer.n_train - (event.batch - 1) * size))
-                if configuration.time_limit is not None and trained >= configuration.time_limit:
-                    trainer.stop()
-            elif isinstance(event, EpochEnd):
-                epochs.append(event)
-            elif isinstance(event, RunEnd):
-                end = _time_limited(event, configuration.time_limit, trained, curve)
             if on_event is not None:
                 on_event(event)
     finally:
         events.close()
-    x, loss = curve.arrays()
-    return RunData(configuration.label, spec, config, dataset_name=dataset.name, status=end.reason,
-                   message=end.message, batch_x=x, batch_loss=loss, epochs=tuple(epochs), end=end,
-                   network=None if end.reason == "diverged" else network)
+    return run.result
+
+
+def unrunnable(configurations, dataset) -> list[tuple[str, str]]:
+    """(label, why) of each configuration that cannot be trained on ``dataset``, checked before any
+    training: a network that would not fit in memory, or settings the dataset cannot take."""
+    problems = []
+    for c in configurations:
+        try:
+            n = len(dataset.train_labels) if c.train_size is None else min(c.train_size, len(dataset.train_labels))
+            check_training_fits(sized(c.spec, dataset), c.config, n)
+        except ValueError as err:
+            problems.append((c.label, str(err)))
+    return problems
 
 
 def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None) -> list[RunData]:
@@ -329,26 +386,34 @@ def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None
         try:
             run = run_configuration(configuration, dataset, check=check, on_event=on_event)
         except (ValueError, MemoryError) as err:
-            run = RunData(configuration.label, _sized(configuration.spec, dataset), configuration.config,
-                          dataset_name=dataset.name, status="failed", message=str(err) or type(err).__name__)
+            run = failed_run(configuration, dataset, err)
         runs.append(replace(run, group=experiment.name))
         if on_event is not None:
             on_event(RunFinished(i, len(configurations), runs[-1]))
     return runs
 
 
-def _sized(spec: NetworkSpec, dataset) -> NetworkSpec:
+def failed_run(configuration: Configuration, dataset, error: BaseException) -> RunData:
+    """The run of a configuration that could not be trained, "failed" with the error's message."""
+    return RunData(configuration.label, sized(configuration.spec, dataset), configuration.config,
+                   dataset_name=dataset.name, status="failed", message=str(error) or type(error).__name__)
+
+
+def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
     """``spec`` with the dataset's input size and number of classes."""
     return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
 
 
-def _subset(dataset, size: int | None, seed: int):
-    """(images, labels): ``size`` training images chosen with ``seed`` (in their order), or all."""
-    n = len(dataset.train_labels)
+def training_subset(images: np.ndarray, labels: np.ndarray, size: int | None, seed: int):
+    """(images, labels): ``size`` training images chosen with ``seed`` (in their order), or all of them.
+
+    The one choice of a subset, for the CLI's runs and the app's alike.
+    """
+    n = len(labels)
     if size is None or size >= n:
-        return dataset.train_images, dataset.train_labels
+        return images, labels
     chosen = np.sort(np.random.default_rng([seed, 2]).choice(n, size, replace=False))
-    return dataset.train_images[chosen], dataset.train_labels[chosen]
+    return images[chosen], labels[chosen]
 
 
 def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: "_Curve") -> RunEnd:

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine.experiments import Configuration
 from engine.network import HiddenLayer, NetworkSpec
 from engine.training import TrainConfig
 from mnist_gui.state.model_hub import ModelHub
@@ -29,7 +30,8 @@ class FakeJob:
 
 
 def reports(spec, config, data, **kwargs):
-    return [r for r in TrainingJob(spec, config, data, **kwargs)(FakeJob()) if r is not None]
+    job = TrainingJob(Configuration("run", spec, config), data, **kwargs)
+    return [r for r in job(FakeJob()) if r is not None]
 
 
 def test_dynamics_are_measured_every_epoch_and_throttled():
