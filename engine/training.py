@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -235,43 +236,44 @@ class Trainer:
         with ThreadTuner(fixed) as threads:
             yield from self._run(threads)
 
-    def _run(self, threads):
+    def _run(self, threads: ThreadTuner):
         cfg, net = self.config, self.network
         optimiser = cfg.make_optimiser()
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
-        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
-                           net.inputs)
-        if cfg.augment:
-            batches.augment(Augmentation(), _two_d(self._image_shape))
-        history, train_seconds, step = [], 0.0, 0
+        batches = self._batches()
+        history, clock, step = [], _TrainingClock(), 0
         for epoch in range(1, cfg.epochs + 1):
             stats = _EpochStats()
-            t0, waited = time.perf_counter(), 0.0
+            clock.start_epoch()
             for b, (x, y) in enumerate(batches.epoch(), 1):
-                waited += self._wait_while_paused()
+                clock.exclude(self._wait_while_paused())
                 if self._stop.is_set():
-                    yield self._end("stopped", "Stopped.", history, train_seconds)
+                    yield self._end("stopped", "Stopped.", history, clock.total)
                     return
                 optimiser.lr = cfg.lr * schedule(epoch - 1 + (b - 1) / batches.n_batches)
                 threads.start_batch()
                 with np.errstate(over="ignore", invalid="ignore"):
-                    loss, logits = net.loss_and_gradients(x, y)
+                    loss, logits = net.loss_and_gradients(x, y)  # forward, loss, backward
                 if not math.isfinite(loss):
-                    yield self._end("diverged", _diverged_message(loss, epoch, b, cfg.lr),
-                                    history, train_seconds)
+                    yield self._end("diverged", _diverged_message(loss, epoch, b, cfg.lr), history, clock.total)
                     return
                 optimiser.step(net.parameters)
                 threads.end_batch()
                 stats.add(loss, logits, y)
                 step += 1
-                handed_over = time.perf_counter()
-                yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
-                waited += time.perf_counter() - handed_over  # the consumer's time is not training
-            seconds = time.perf_counter() - t0 - waited
-            train_seconds += seconds
-            history.append(self._epoch_end(epoch, stats, seconds, optimiser.lr))
+                with clock.excluded():  # the consumer's time between two batches is not training
+                    yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
+            history.append(self._epoch_end(epoch, stats, clock.end_epoch(), optimiser.lr))
             yield history[-1]
-        yield self._end("completed", f"Trained {cfg.epochs} epochs.", history, train_seconds)
+        yield self._end("completed", f"Trained {cfg.epochs} epochs.", history, clock.total)
+
+    def _batches(self) -> "_Batches":
+        """This run's batches: shuffled, turned into inputs by the network, augmented if asked."""
+        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
+                           self.network.inputs)
+        if self.config.augment:
+            batches.augment(Augmentation(), _two_d(self._image_shape))
+        return batches
 
     def _epoch_end(self, epoch, stats, seconds, lr) -> EpochEnd:
         val_loss = val_acc = test_loss = test_acc = None
@@ -295,6 +297,35 @@ class Trainer:
 def _diverged_message(loss, epoch, batch, lr) -> str:
     return (f"The loss became {loss} at epoch {epoch}, batch {batch}: training diverged. "
             f"The learning rate {lr:g} is probably too large; try {lr / 10:g}.")
+
+
+class _TrainingClock:
+    """Training time: wall time of each epoch, less the time excluded (pauses, the events' consumer)."""
+
+    def __init__(self):
+        self.total = 0.0  # seconds of training in the epochs ended so far
+        self._t0 = self._excluded = 0.0
+
+    def start_epoch(self) -> None:
+        self._t0, self._excluded = time.perf_counter(), 0.0
+
+    def exclude(self, seconds: float) -> None:
+        self._excluded += seconds
+
+    @contextmanager
+    def excluded(self):
+        """Time spent inside the ``with`` block does not count as training."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._excluded += time.perf_counter() - t0
+
+    def end_epoch(self) -> float:
+        """The epoch's seconds of training (also added to ``total``)."""
+        seconds = time.perf_counter() - self._t0 - self._excluded
+        self.total += seconds
+        return seconds
 
 
 class _EpochStats:
