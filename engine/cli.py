@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, replace
 
@@ -14,7 +15,7 @@ from .download import MNIST, DownloadError, download
 from .experiments import EXPERIMENTS, Experiment, RunFinished, RunStarted, run_experiment
 from .initialisers import INITIALISERS
 from .memory import check_training_fits
-from .network import HiddenLayer, Network
+from .network import ConvLayer, HiddenLayer, Network, PoolLayer
 from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
 from .session_file import save_session
@@ -40,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=sorted(PRESETS), help="starting configuration (default: default)")
     p.add_argument("--layers", metavar="SPEC",
                    help="hidden layers as units:activation, comma separated, e.g. 128:relu,64:tanh "
-                        "('none' for softmax regression)")
+                        "('none' for softmax regression); convolutional layers first: conv:CHANNELSxKERNEL "
+                        "(with p1 for padding 1, s2 for stride 2, :tanh for another activation) and "
+                        "pool:SIZE, e.g. conv:6x5p2,pool:2,conv:16x5,pool:2,120:relu,84:relu")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", metavar="N", help="images per step, or 'full' for full-batch")
     p.add_argument("--optimizer", choices=sorted(OPTIMISERS))
@@ -59,18 +62,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_layers(text: str) -> tuple[HiddenLayer, ...]:
-    """'128:relu,64:tanh' -> hidden layers; 'none' or '' -> no hidden layer."""
+def parse_layers(text: str) -> tuple[tuple, tuple[HiddenLayer, ...]]:
+    """'conv:6x5p2,pool:2,120:relu,84:tanh' -> (convolutional layers, hidden layers).
+
+    A dense layer is units:activation; a convolution conv:CxK[pP][sS][:activation]; a pooling
+    layer pool:SIZE. 'none' or '' -> no hidden layer. Convolutional layers come first.
+    """
     if text.strip().lower() in ("", "none"):
-        return ()
-    layers = []
-    for item in text.split(","):
-        units, _, act = item.strip().partition(":")
+        return (), ()
+    features, hidden = [], []
+    for item in (part.strip() for part in text.split(",")):
+        kind, _, rest = item.partition(":")
+        if kind in ("conv", "pool"):
+            if hidden:
+                raise CliError(f"--layers: {item!r} comes after a dense layer; convolutional layers come first")
+            features.append(_conv_layer(item, rest) if kind == "conv" else _pool_layer(item, rest))
+            continue
         try:
-            layers.append(HiddenLayer(int(units), act or "relu"))
+            hidden.append(HiddenLayer(int(kind), rest or "relu"))
         except ValueError:
-            raise CliError(f"--layers: {item.strip()!r} is not units:activation, e.g. 128:relu") from None
-    return tuple(layers)
+            raise CliError(f"--layers: {item!r} is not units:activation, e.g. 128:relu") from None
+    return tuple(features), tuple(hidden)
+
+
+def _conv_layer(item: str, rest: str) -> ConvLayer:
+    """conv:CxK[pP][sS][:activation] -> ConvLayer."""
+    match = re.fullmatch(r"(\d+)x(\d+)(?:p(\d+))?(?:s(\d+))?(?::(\w+))?", rest)
+    if match is None:
+        raise CliError(f"--layers: {item!r} is not conv:CHANNELSxKERNEL, e.g. conv:6x5 or conv:32x3p1:relu")
+    channels, kernel, padding, stride, act = match.groups()
+    return ConvLayer(int(channels), int(kernel), int(padding or 0), int(stride or 1), act or "relu")
+
+
+def _pool_layer(item: str, rest: str) -> PoolLayer:
+    if not rest.isdigit():
+        raise CliError(f"--layers: {item!r} is not pool:SIZE, e.g. pool:2")
+    return PoolLayer(int(rest))
 
 
 def configure(args, input_size: int, classes: int):
@@ -78,7 +105,7 @@ def configure(args, input_size: int, classes: int):
     chosen = preset(args.preset or "default").for_data(input_size, classes)
     net_changes, train_changes = {}, {}
     if args.layers is not None:
-        net_changes["hidden"] = parse_layers(args.layers)
+        net_changes["features"], net_changes["hidden"] = parse_layers(args.layers)
     if args.init:
         net_changes.update(init=args.init, init_scale=None)
     if args.seed is not None:
