@@ -39,7 +39,7 @@ def test_every_preset_builds_for_8x8_digits_or_says_why_not(name):
             preset(name).for_data(input_size=64, classes=10)
         return
     sized = preset(name).for_data(input_size=64, classes=10)
-    assert Network(sized.network).spec.layer_sizes[0] == 64
+    assert Network(sized.network).spec.input_size == 64
 
 
 def test_unknown_preset():
