@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .layers import Activation, Dense
-from .network import Network
+from .network import ConvLayer, Network, feature_names
 
 
 def replica(network: Network, dtype=None) -> Network:
@@ -63,14 +63,24 @@ def layer_names(network: Network) -> list[str]:
     return [f"hidden {i + 1} ({h.activation})" for i, h in enumerate(hidden)] + ["output"]
 
 
+def weighted_layer_names(network: Network) -> list[str]:
+    """One name per layer with weights, input side first: a CNN's convolutions (``"conv 1 (6 filters
+    5x5)"``), then ``layer_names``; in ``Network.weighted_layers`` order."""
+    convs = [name for name, layer in zip(feature_names(network.spec), network.spec.features)
+             if isinstance(layer, ConvLayer)]
+    return convs + layer_names(network)
+
+
 def layer_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """(z, a) per Dense layer for inputs x (n, input_size), computed with ``infer`` (stateless).
 
     z = a_prev W + b is the pre-activation (n, units); a = f(z) the activation. For the output layer
-    a is z (the logits: the loss applies the softmax).
+    a is z (the logits: the loss applies the softmax). A CNN's dense part starts from its flattened
+    features (``Network.flat_features``).
     """
     stages = []
-    for layer in network.layers:  # Dense, activation[, dropout], ..., Dense: the output has no activation
+    x = network.flat_features(x)
+    for layer in network.dense_part:  # Dense, activation[, dropout], ..., Dense: the output has no activation
         x = layer.infer(x)
         if isinstance(layer, Dense):
             z = x
