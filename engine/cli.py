@@ -21,6 +21,7 @@ from .presets import PRESETS, preset
 from .session_file import save_session
 from .sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
+from .translation import accuracy_by_shift
 
 
 class CliError(Exception):
@@ -250,11 +251,33 @@ def run_experiment_command(args, out) -> dict:
             print(f"mnist-train: the {len(finished)} finished runs are in {session}", file=sys.stderr)
         raise
     save_session(session, runs)
+    shifted = shift_tests(experiment, runs, data)
     if not args.json:
         print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
+        if shifted:
+            print(f"\n{shift_table(shifted)}", file=out)
     return {"experiment": experiment.name, "dataset": data.name, "session": str(session),
             "runs": [_run_summary(r) for r in runs], "reason": "completed",
+            **({"shift_test": {name: [float(a) for a in c.accuracy] for name, c in shifted.items()}}
+               if shifted else {}),
             "message": f"Ran {len(runs)} configurations of {experiment.name}.", "test_accuracy": None}
+
+
+def shift_tests(experiment: Experiment, runs, data) -> dict:
+    """{run name: ShiftCurve} for an experiment with a shift test (runs without a network left out)."""
+    if not experiment.shift_test:
+        return {}
+    return {r.name: accuracy_by_shift(r.network, data.test_images, data.test_labels, experiment.shift_test)
+            for r in runs if r.network is not None}
+
+
+def shift_table(curves: dict) -> str:
+    """Test accuracy of each run on digits moved by 0, 1, ... pixels, one row a run."""
+    shifts = next(iter(curves.values())).shifts
+    width = max(len("run"), *(len(name) for name in curves))
+    head = f"{'run':<{width}}  " + "  ".join(f"{int(s)} px".rjust(7) for s in shifts)
+    rows = [f"{name:<{width}}  " + "  ".join(f"{100 * a:6.2f}%" for a in c.accuracy) for name, c in curves.items()]
+    return "\n".join(["Test accuracy on digits moved by 0 to {} pixels:".format(int(shifts[-1])), head, *rows])
 
 
 def load_experiment(text: str) -> Experiment:

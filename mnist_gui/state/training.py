@@ -100,7 +100,7 @@ class TrainingSession(QObject):
             raise RuntimeError("a run is already going on; stop it first")
         if not configurations:
             raise ValueError("the experiment has no run to make")
-        configurations = [replace(c, spec=sized(c.spec, dataset)) for c in configurations]
+        configurations = [_sized(c, dataset) for c in configurations]
         problems = unrunnable(configurations, dataset)
         self._experiment, self._dataset_name = (name, []), dataset.name
         self._job = ExperimentJob(name, configurations, dataset)
@@ -234,3 +234,12 @@ class TrainingSession(QObject):
             name, runs = self._experiment
             self._experiment = None
             self.experiment_finished.emit(name, runs)
+
+
+def _sized(configuration, dataset):
+    """The configuration with its network sized for ``dataset``, or as it is if its layers cannot
+    take the dataset's images (``unrunnable`` says why and that run fails alone)."""
+    try:
+        return replace(configuration, spec=sized(configuration.spec, dataset))
+    except ValueError:
+        return configuration
