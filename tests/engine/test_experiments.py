@@ -104,7 +104,7 @@ def test_bad_json_is_refused_with_a_message(text, problem):
 
 def test_the_built_ins():
     assert {name: e.runs for name, e in EXPERIMENTS.items()} == {
-        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4}
+        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4, "mlp-vs-cnn": 2}
     depth = EXPERIMENTS["depth"].configurations()
     assert depth[0].label == "1 layer · sigmoid" and depth[-1].label == "5 layers · relu"
     assert [len(c.spec.hidden) for c in depth[::3]] == [1, 2, 3, 4, 5]
