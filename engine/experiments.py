@@ -210,10 +210,30 @@ def _normalise(setting: str, v):
     elif (setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
           and is_number(v[1]) and math.isfinite(v[1]) and v[1] > 0):
         return v[0], v[1]
-    raise ValueError(f"{setting}: {v!r:.40} is not a valid value; expected {SETTING_TITLES[setting].lower()}"
-                     + (f", one of {', '.join(ACTIVATIONS)}" if "activation" in setting else "")
-                     + (f", one of {', '.join(OPTIMISERS)}" if setting == "optimiser" else "")
-                     + (f", one of {', '.join(PRESETS)}" if setting == "network" else ""))
+    raise ValueError(f"{setting_name(setting)}: {v!r:.40} is not a valid value; {_valid(setting)}")
+
+
+def setting_name(setting: str) -> str:
+    """The words the designer shows for a setting: ``"Training images"`` for ``train_size``."""
+    return SETTING_TITLES[setting].split(" (")[0]
+
+
+def _valid(setting: str) -> str:
+    """What a valid value of ``setting`` is, for people."""
+    return {
+        "depth": f"give a whole number of hidden layers from 0 to {MAX_DEPTH}",
+        "hidden_units": f"give a number of units from 1 to {MAX_UNITS:,}, or a list of them (one per layer)",
+        "activation": f"give one of {', '.join(ACTIVATIONS)}",
+        "depth_activation": f'give [layers, activation] pairs such as [2, "relu"]: layers 0 to {MAX_DEPTH}, '
+                            f"an activation one of {', '.join(ACTIVATIONS)}",
+        "lr": "give a number above 0, such as 0.01",
+        "batch_size": "give a whole number of images from 1 up, or null for the full batch",
+        "init": "give an initialiser's name, or [name, scale] with a scale above 0",
+        "optimiser": f"give one of {', '.join(OPTIMISERS)}",
+        "train_size": "give a whole number of images from 1 to 100,000,000",
+        "epochs": "give a whole number from 1 to 100,000",
+        "network": f"give a preset's name, one of {', '.join(PRESETS)}",
+    }[setting]
 
 
 def _apply(setting, v, spec: NetworkSpec, changes: dict) -> tuple[NetworkSpec, dict]:
@@ -515,6 +535,15 @@ EXPERIMENTS = {e.name: e for e in (
         TrainConfig(epochs=3, batch_size=64, optimiser="momentum", lr=0.01, momentum=0.9),
         (Axis("init", ("zeros", ("normal", 0.01), "xavier", "he")),),
         train_size=10_000,
+    ),
+    Experiment(
+        "overfitting", "How much data a network needs: the same 784-256-128-10 ReLU network trained for 20 "
+        "epochs on 500 to 55,000 images (Adam, lr 0.001, batches of 64). With few images the training "
+        "accuracy reaches 100% while the validation accuracy stays far below: the network learns the "
+        "images by heart instead of the digits. More data closes the gap.",
+        NetworkSpec(hidden=_layers((256, "relu"), (128, "relu")), init="he"),
+        TrainConfig(epochs=20, batch_size=64, optimiser="adam", lr=1e-3),
+        (Axis("train_size", (500, 2_000, 10_000, 55_000)),),
     ),
     Experiment(
         "mlp-vs-cnn", "Why networks for images use convolution: the default MLP (784-256-128-10) and LeNet "

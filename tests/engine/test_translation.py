@@ -44,5 +44,5 @@ def test_the_mlp_vs_cnn_lesson_trains_both_alike_and_round_trips():
     assert not mlp.spec.features and cnn.spec.features and mlp.config == cnn.config
     assert mlp.train_size == cnn.train_size == 20_000 and lesson.shift_test == 4
     assert Experiment.from_json(lesson.to_json()) == lesson
-    with pytest.raises(ValueError, match="network: 'resnet' is not a valid value; expected network"):
+    with pytest.raises(ValueError, match="Network: 'resnet' is not a valid value; give a preset's name, one of"):
         Axis("network", ("resnet",))
