@@ -257,6 +257,19 @@ def test_a_diverging_run_stops_and_suggests_a_smaller_learning_rate(qtbot, view)
     assert view.builder.config().lr == 100.0 and not view.controls.banner.isVisibleTo(view)
 
 
+def test_a_run_that_overflows_at_learning_rate_1e6_ends_diverged_not_failed(qtbot, view):
+    # its activations reach inf before its loss does: the layer statistics used to raise on them
+    configure(view, epochs=2, batch=16, hidden=((16, "relu"), (16, "relu")), optimiser="sgd", lr=1e6)
+    failed = []
+    view.session.failed.connect(failed.append)
+    run = run_to_end(qtbot, view)
+    assert not failed and run.status == "diverged"
+    assert not run.dynamics.latest.finite  # measured, with its infinities, on the way
+    banner = view.controls.banner_text.text()
+    assert "Training diverged" in banner and "try 100000" in banner
+    assert view.controls.suggestion_button.text() == "Use learning rate 100000"
+
+
 # --- models, runs, plots -------------------------------------------------------------------
 
 

@@ -236,8 +236,7 @@ class DynamicsView(LazyView):
         self._ensure_curves([s.name for s in history.latest.layers])
         for part in parts:
             if part == "status":
-                self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest "
-                                    "gradient norms " + ", ".join(f"{v:.2g}" for v in history.gradient_norms[-1]))
+                self.status.setText(status_text(run))
             elif part == "histogram":
                 self._draw_histogram()
             else:
@@ -290,6 +289,25 @@ class DynamicsView(LazyView):
 
     def stop_timers(self):
         self._timer.stop()
+
+
+def status_text(run: RunRecord) -> str:
+    """The run, its state and its latest gradient norms; inf and NaN named (a diverging run)."""
+    history = run.dynamics
+    text = (f"{run.name} · {run.status} · {len(history)} measurements · latest gradient norms "
+            + ", ".join(number(v) for v in history.gradient_norms[-1]))
+    overflowed = history.latest.overflowed
+    if overflowed:
+        text += (" · <b>overflowed</b>: inf or NaN in " + ", ".join(overflowed) + " (the plots leave "
+                 "them out; the learning rate is too large)")
+    return text
+
+
+def number(value: float) -> str:
+    """Two significant digits, or what a non-finite value is: "inf", "-inf", "NaN"."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.2g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
 
 def decades(values: np.ndarray, at_least: int = 2) -> tuple[float, float]:
