@@ -270,6 +270,25 @@ def test_a_run_that_overflows_at_learning_rate_1e6_ends_diverged_not_failed(qtbo
     assert view.controls.suggestion_button.text() == "Use learning rate 100000"
 
 
+def test_the_finder_dialog_offers_no_rate_when_its_curve_is_empty(qtbot, data):
+    from engine.lr_finder import find_learning_rate
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+
+    dialog = LRFinderDialog()
+    qtbot.addWidget(dialog)
+    spec = NetworkSpec(hidden=(HiddenLayer(32), HiddenLayer(32)), init="normal", init_scale=1e12,
+                       input_scaling="raw")
+    result = find_learning_rate(Network(spec), replace(PRESETS["default"].training), data.train_images,
+                                data.train_labels, n_batches=10)
+    assert result.suggestion is None
+    dialog.show_result(result)
+    assert not dialog.use_button.isEnabled() and "nan" not in dialog.use_button.text().lower()
+    assert dialog.suggestion() is None and not dialog.marker.isVisible()
+    assert "No learning rate to suggest" in dialog.text.text() and result.reason in dialog.text.text()
+    with qtbot.assertNotEmitted(dialog.use_requested):
+        dialog.use_button.click()
+
+
 # --- models, runs, plots -------------------------------------------------------------------
 
 
