@@ -69,11 +69,12 @@ class DynamicsView(LazyView):
         self._timer.timeout.connect(self._draw_next)
         self._build()
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_removed.connect(self._on_run_removed)
+        runs.runs_removed.connect(self._on_runs_removed)
         runs.run_changed.connect(self._on_run_changed)
         runs.dynamics_added.connect(self._on_dynamics_added)
-        for run in runs:
-            self._on_run_added(run)
+        self._on_runs_added(runs.runs())
 
     def _build(self):
         self.run_chooser = QComboBox(objectName="dynamicsRun")
@@ -150,13 +151,30 @@ class DynamicsView(LazyView):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
-        self.run_chooser.addItem(run.name, run.number)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """One entry per run, the last followed (chosen once, however many came)."""
+        if not runs:
+            return
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            self.run_chooser.addItem(run.name, run.number)
+        self.run_chooser.blockSignals(False)
         self.run_chooser.setCurrentIndex(self.run_chooser.count() - 1)  # follow the new run
+        self._on_run_chosen()
 
     def _on_run_removed(self, run: RunRecord):
-        i = self.run_chooser.findData(run.number)
-        if i >= 0:
-            self.run_chooser.removeItem(i)
+        self._on_runs_removed([run])
+
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            i = self.run_chooser.findData(run.number)
+            if i >= 0:
+                self.run_chooser.removeItem(i)
+        self.run_chooser.blockSignals(False)
+        self._on_run_chosen()
 
     def _on_run_changed(self, run: RunRecord):
         self._on_dynamics_added(run)  # its status line changes (running, completed, ...)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
-from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 from mnist_gui.widgets.sizing import text_scale
@@ -278,12 +278,14 @@ class TrainingPlots(QWidget):
                        _Hover(self, self.accuracy_plot, "accuracy")]
         self._layout()
         self.apply_palette()
+        self._model = runs
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_changed.connect(self._on_run_changed)
         runs.batches_added.connect(self._on_batches_added)
         runs.run_removed.connect(self._on_run_removed)
-        for run in runs:
-            self._on_run_added(run)
+        runs.runs_removed.connect(self._on_runs_removed)
+        self._on_runs_added(runs.runs())
 
     def _make_plot(self, name: str, title: str, y_label: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(axisItems=decade_axes("left"))  # the loss may go logarithmic
@@ -396,14 +398,37 @@ class TrainingPlots(QWidget):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
-        """Create the run's curves (once); they stay until the run is removed."""
-        self._runs[run.number] = run
-        self._curves[run.number] = _RunCurves(run, self.loss_plot.getPlotItem(),
-                                              self.accuracy_plot.getPlotItem())
-        self._on_run_changed(run)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """Take the runs in; a shown run's curves are made now, a hidden run's when first shown
+        (making them is most of the cost of opening a session). Repeats and ranges: once."""
+        if not runs:
+            return
+        self.hide_hover()
+        for run in runs:
+            self._runs[run.number] = run
+            self._update_curves(run)
+        self._mark_repeats()
+        self.fit()
+
+    def _update_curves(self, run: RunRecord):
+        """Bring the run's curves up to date; made the first time the run is shown, and then kept
+        until it is removed."""
+        curves = self._curves.get(run.number)
+        if curves is None:
+            if not run.visible:
+                return
+            curves = self._curves[run.number] = _RunCurves(run, self.loss_plot.getPlotItem(),
+                                                           self.accuracy_plot.getPlotItem())
+        curves.update_batches(run)
+        curves.update_epochs(run)
+        curves.set_visible(run.visible)
 
     def _on_batches_added(self, run: RunRecord):
-        self._curves[run.number].update_batches(run)
+        curves = self._curves.get(run.number)
+        if curves is not None:
+            curves.update_batches(run)
         self.fit()
 
     def hide_hover(self) -> None:
@@ -412,29 +437,31 @@ class TrainingPlots(QWidget):
 
     def _on_run_changed(self, run: RunRecord):
         self.hide_hover()  # its names and values may be out of date now
-        curves = self._curves[run.number]
-        curves.update_batches(run)
-        curves.update_epochs(run)
-        curves.set_visible(run.visible)
+        if run.number in self._runs:
+            self._update_curves(run)
         self._mark_repeats()
         self.fit()
 
     def _on_run_removed(self, run: RunRecord):
-        curves = self._curves.pop(run.number, None)
-        self._runs.pop(run.number, None)
-        if run is self._selected:
-            self._selected = None
-        if curves is not None:
-            curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self._on_runs_removed([run])
+
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        for run in runs:
+            curves = self._curves.pop(run.number, None)
+            if self._runs.get(run.number) is run:
+                del self._runs[run.number]
+            if run is self._selected:
+                self._selected = None
+            if curves is not None:
+                curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
         self._mark_repeats()
         self.fit()
 
     def _mark_repeats(self):
         """Draw a shown run whose curves are those of an earlier shown run as a repeat (dashed)."""
-        shown = self.visible_runs()
-        for run in self._runs.values():
-            repeat = run.visible and repeated_run(run, shown) is not None
-            self._curves[run.number].set_repeat(repeat)
+        repeats = self._model.repeats(visible_only=True)
+        for number, curves in self._curves.items():
+            curves.set_repeat(self._runs[number].visible and number in repeats)
 
     def set_selected_run(self, run: RunRecord | None) -> None:
         """The run selected in the runs table: what "Frame selected run" frames."""
@@ -467,8 +494,9 @@ class TrainingPlots(QWidget):
         loss.apply(x_range, loss_range(runs, self.log_scale.isChecked()))
         accuracy.apply(x_range, accuracy_range(runs, self._baseline_value))
 
-    def curves(self, run: RunRecord) -> _RunCurves:
-        return self._curves[run.number]
+    def curves(self, run: RunRecord) -> _RunCurves | None:
+        """The run's plot items, None for a run never shown yet (its curves are made when it is)."""
+        return self._curves.get(run.number)
 
     def visible_runs(self) -> list[RunRecord]:
         return [run for run in self._runs.values() if run.visible]
@@ -691,54 +719,3 @@ def describe_at(run: RunRecord, x: float, kind: str) -> str:
     if kind == "accuracy" and parts:
         parts[-1] += " %"
     return " · ".join(parts)
-
-
-# --- runs that repeat an earlier run ----------------------------------------------------------
-
-EPOCH_FIGURES = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
-SAME_TO = 1e-3  # relative: figures closer than this are one curve on the plots
-
-
-def same_settings(a: RunRecord, b: RunRecord) -> bool:
-    """The same data, network, training settings and seed: the same run, done again."""
-    return a.dataset_name == b.dataset_name and a.spec == b.spec and a.config == b.config
-
-
-def same_curves(a: RunRecord, b: RunRecord) -> bool:
-    """True if both runs have an epoch and their epoch figures agree (to a thousandth) over the
-    epochs both have: drawn one over the other, the later would hide the earlier."""
-    n = min(len(a.epochs), len(b.epochs))
-    return n > 0 and all(_same(getattr(ea, name), getattr(eb, name))
-                         for ea, eb in zip(a.epochs[:n], b.epochs[:n]) for name in EPOCH_FIGURES)
-
-
-def _same(x: float | None, y: float | None) -> bool:
-    if x is None or y is None:
-        return x is y
-    return math.isclose(x, y, rel_tol=SAME_TO, abs_tol=1e-6)
-
-
-def repeated_run(run: RunRecord, runs) -> RunRecord | None:
-    """The first of ``runs`` made before ``run`` that ``run`` repeats (same settings and seed, or
-    the same curves), or None."""
-    earlier = [r for r in runs if r.number < run.number]
-    return next((r for r in earlier if same_settings(r, run)), None) or \
-        next((r for r in earlier if same_curves(r, run)), None)
-
-
-def short_name(run: RunRecord) -> str:
-    """'Run 2' of 'Run 2 · Default' (a name given by hand stays whole)."""
-    return run.name.split(" · ")[0]
-
-
-def repeat_text(run: RunRecord, original: RunRecord) -> str:
-    """Why ``run`` repeats ``original``, for the runs table's tooltip."""
-    first = short_name(original)
-    if same_settings(run, original):
-        why = (f"Same data, network, settings and seed ({run.config.seed}) as {original.name}: "
-               f"training repeats itself, so its curves lie on (or a hair from) {first}'s. "
-               "Change the seed in the builder to see how much runs really vary.")
-    else:
-        why = (f"Same curves as {original.name}: the settings that differ "
-               "did not change how the network trained.")
-    return f"{why} On the plots it is dashed, with smaller markers, over {first}."
