@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QSpi
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.presets import PRESETS
 from mnist_gui.panels.training.builder import NetworkBuilder
-from mnist_gui.panels.training.plots import describe_at
+from mnist_gui.panels.training.hover import describe_at
 from mnist_gui.panels.training.view import TrainingView
 from mnist_gui.state.model_hub import ModelHub
 
@@ -420,7 +420,8 @@ def test_selecting_a_run_makes_its_network_the_model(qtbot, view):
 
 def test_the_loss_axis_fits_the_epochs_not_the_first_batches():
     from engine.training import EpochEnd
-    from mnist_gui.panels.training.plots import loss_range, marker_size
+    from mnist_gui.panels.training.curves import marker_size
+    from mnist_gui.panels.training.ranges import loss_range
     from mnist_gui.state.runs import RunRecord
     spec, config = NetworkSpec(), replace(PRESETS["default"].training, epochs=3)
     run = RunRecord(1, "r", spec, config)
@@ -446,7 +447,7 @@ def test_after_resume_the_hint_says_it_trains_again(qtbot, view):
 
 
 def test_a_run_whose_loss_blew_up_does_not_flatten_the_others():
-    from mnist_gui.panels.training.plots import loss_range
+    from mnist_gui.panels.training.ranges import loss_range
     from mnist_gui.state.runs import RunRecord
     good, wild = (RunRecord(i, str(i), NetworkSpec(), PRESETS["default"].training) for i in (1, 2))
     for i in range(60):
