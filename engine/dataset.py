@@ -107,9 +107,21 @@ def as_inputs(images: np.ndarray, out: np.ndarray | None = None, scaling: str = 
     return scale_pixels(flat, scaling, out)
 
 
+def pixels_from_inputs(x: np.ndarray, scaling: str = "unit") -> np.ndarray:
+    """The pixel values (float64, 0..255 for inputs made from images) behind inputs x: the inverse of
+    ``scale_pixels``, pixels = x / factor + offset."""
+    offset, factor = _scaling(scaling)
+    return np.asarray(x, dtype=np.float64) / factor + offset
+
+
+def _scaling(scaling: str) -> tuple[float, float]:
+    """(offset, factor) of one of ``INPUT_SCALINGS``; ValueError naming the choices for another."""
+    return choose(scaling, INPUT_SCALINGS, "input scaling")
+
+
 def scale_pixels(pixels: np.ndarray, scaling: str = "unit", out: np.ndarray | None = None) -> np.ndarray:
     """x = (pixels - offset) * factor as float32, for pixel values (uint8 or float) in 0..255."""
-    offset, factor = choose(scaling, INPUT_SCALINGS, "input scaling")
+    offset, factor = _scaling(scaling)
     if out is None:
         out = np.empty(pixels.shape, dtype=np.float32)
     if offset:

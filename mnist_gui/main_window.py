@@ -366,7 +366,9 @@ class MainWindow(QMainWindow):
         with_network = [run for run in runs if run.network is not None]
         if with_network:
             self.training_view.runs_list.select_run(with_network[-1])
-        self.status.showMessage(f"Opened {Path(path).name}: {len(runs)} run(s).", 10000)
+        hidden = sum(not run.visible for run in runs)  # a long session shows its last runs only
+        self.status.showMessage(f"Opened {Path(path).name}: {len(runs):,} run(s)" + (
+            f", the last {len(runs) - hidden} on the plots (tick others in the runs list)." if hidden else "."), 10000)
         return runs
 
     def _ask_save_session(self):

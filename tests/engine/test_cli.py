@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from engine.cli import main, parse_layers
-from engine.network import HiddenLayer, Network
+from engine.cli import CliError, main, parse_layers
+from engine.network import ConvLayer, HiddenLayer, Network, PoolLayer
 
 from synthetic import make_idx_folder
 
@@ -95,8 +95,15 @@ def test_offline_digits(capsys):
 
 
 def test_parse_layers():
-    assert parse_layers("none") == ()
-    assert parse_layers("128:relu, 64:tanh") == (HiddenLayer(128, "relu"), HiddenLayer(64, "tanh"))
+    assert parse_layers("none") == ((), ())
+    assert parse_layers("128:relu, 64:tanh") == ((), (HiddenLayer(128, "relu"), HiddenLayer(64, "tanh")))
+    assert parse_layers("conv:6x5p2,pool:2,conv:16x5s2:tanh,pool:3,120:relu") == (
+        (ConvLayer(6, 5, padding=2), PoolLayer(2), ConvLayer(16, 5, stride=2, activation="tanh"), PoolLayer(3)),
+        (HiddenLayer(120, "relu"),))
+    for bad, why in (("conv:6", "not conv:CHANNELSxKERNEL"), ("pool:x", "not pool:SIZE"),
+                     ("120:relu,conv:6x5", "convolutional layers come first")):
+        with pytest.raises(CliError, match=why):
+            parse_layers(bad)
 
 
 def test_console_script_runs_without_a_traceback(data_dir):

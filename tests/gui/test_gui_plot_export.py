@@ -95,7 +95,7 @@ def test_the_hover_read_out_is_never_in_an_export_and_comes_back_after(plots, mo
     assert with_hover == without_hover
     # the comparison sees a read-out: drawn without hiding it, the picture differs
     hover._moved((plots.accuracy_plot.getPlotItem().vb.sceneBoundingRect().center(),))
-    monkeypatch.setattr(plots, "_export_mode", nullcontext)
+    monkeypatch.setattr(plots.picture, "_export_mode", nullcontext)
     assert plots.render_image(2) != without_hover
 
 

@@ -70,11 +70,12 @@ class DynamicsView(LazyView):
         self._timer.timeout.connect(self._draw_next)
         self._build()
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_removed.connect(self._on_run_removed)
+        runs.runs_removed.connect(self._on_runs_removed)
         runs.run_changed.connect(self._on_run_changed)
         runs.dynamics_added.connect(self._on_dynamics_added)
-        for run in runs:
-            self._on_run_added(run)
+        self._on_runs_added(runs.runs())
 
     def _build(self):
         self.run_chooser = QComboBox(objectName="dynamicsRun")
@@ -154,13 +155,30 @@ class DynamicsView(LazyView):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
-        self.run_chooser.addItem(run.name, run.number)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """One entry per run, the last followed (chosen once, however many came)."""
+        if not runs:
+            return
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            self.run_chooser.addItem(run.name, run.number)
+        self.run_chooser.blockSignals(False)
         self.run_chooser.setCurrentIndex(self.run_chooser.count() - 1)  # follow the new run
+        self._on_run_chosen()
 
     def _on_run_removed(self, run: RunRecord):
-        i = self.run_chooser.findData(run.number)
-        if i >= 0:
-            self.run_chooser.removeItem(i)
+        self._on_runs_removed([run])
+
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            i = self.run_chooser.findData(run.number)
+            if i >= 0:
+                self.run_chooser.removeItem(i)
+        self.run_chooser.blockSignals(False)
+        self._on_run_chosen()
 
     def _on_run_changed(self, run: RunRecord):
         self._on_dynamics_added(run)  # its status line changes (running, completed, ...)
@@ -242,8 +260,7 @@ class DynamicsView(LazyView):
         self._ensure_curves([s.name for s in history.latest.layers])
         for part in parts:
             if part == "status":
-                self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest "
-                                    "gradient norms " + ", ".join(f"{v:.2g}" for v in history.gradient_norms[-1]))
+                self.status.setText(status_text(run))
             elif part == "histogram":
                 self._draw_histogram()
             else:
@@ -296,6 +313,25 @@ class DynamicsView(LazyView):
 
     def stop_timers(self):
         self._timer.stop()
+
+
+def status_text(run: RunRecord) -> str:
+    """The run, its state and its latest gradient norms; inf and NaN named (a diverging run)."""
+    history = run.dynamics
+    text = (f"{run.name} · {run.status} · {len(history)} measurements · latest gradient norms "
+            + ", ".join(number(v) for v in history.gradient_norms[-1]))
+    overflowed = history.latest.overflowed
+    if overflowed:
+        text += (" · <b>overflowed</b>: inf or NaN in " + ", ".join(overflowed) + " (the plots leave "
+                 "them out; the learning rate is too large)")
+    return text
+
+
+def number(value: float) -> str:
+    """Two significant digits, or what a non-finite value is: "inf", "-inf", "NaN"."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.2g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
 
 def decades(values: np.ndarray, at_least: int = 2) -> tuple[float, float]:

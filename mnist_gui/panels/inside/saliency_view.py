@@ -44,9 +44,15 @@ def _tile(name: str, tip: str) -> ImageTile:
 
 
 def _overlay(image: np.ndarray, gradient: np.ndarray, peak: float) -> np.ndarray:
-    """(h, w, 3) uint8: the gradient's colours, darkened where the image has ink."""
+    """(h, w, 3) uint8: the gradient's colours, darkened where the image has ink.
+
+    image : the network's input x, whatever its scaling (0..1, raw 0..255 or standardised): its own
+    range gives the ink from 0 (background) to 1 (the most ink).
+    """
     colours = diverging_rgb(gradient, peak).astype(np.float32)
-    shade = 1 - 0.6 * (np.asarray(image, np.float32) / max(float(np.max(image)), 1e-9))[..., None]
+    x = np.asarray(image, np.float32)
+    ink = (x - x.min()) / max(float(x.max() - x.min()), 1e-9)
+    shade = 1 - 0.6 * ink[..., None]
     return np.rint(colours * shade).astype(np.uint8)
 
 

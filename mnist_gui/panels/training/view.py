@@ -7,6 +7,7 @@ no training maths and no run state: the engine trains, the session keeps the run
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal, Slot
@@ -316,14 +317,12 @@ class TrainingView(QWidget):
         """Queue every configuration of an engine ``Experiment`` on the builder's dataset."""
         if self.session.is_busy() or self._dataset is None:
             return
-        configurations = experiment.configurations()
-        d = self._dataset
-        configurations = [c if (c.spec.input_size, c.spec.classes) == (d.input_size, d.n_classes)
-                          else _resized(c, d) for c in configurations]
         self.controls.hide_banner()
-        self.session.start_experiment(experiment.name, configurations, d)
-        self._hint(f"Experiment <b>{experiment.name}</b>: {len(configurations)} runs, one after "
-                   "another. Stop ends the current run and the rest.")
+        configurations = experiment.configurations()
+        problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
+        cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
+        self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
+                   f"another. Stop ends the current run and the rest.{cannot}")
 
     def find_learning_rate(self) -> None:
         """Run the range test on a copy of the builder's network; the dialog shows the curve."""
@@ -605,10 +604,3 @@ class GripSplitter(QSplitter):
         side = "height" if self.orientation() == Qt.Vertical else "width"
         handle.setToolTip(f"Drag to share the {side} between the parts on either side")
         return handle
-
-
-def _resized(configuration, dataset):
-    """A configuration whose network is sized for ``dataset`` (image size, classes)."""
-    from dataclasses import replace
-    return replace(configuration, spec=replace(configuration.spec, input_size=dataset.input_size,
-                                               classes=dataset.n_classes))
