@@ -36,8 +36,9 @@ CHILD = r"""
 import json, sys, time
 from PySide6.QtCore import QObject, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
-import mnist_gui
 from mnist_gui.app import parse_args
+from mnist_gui.qt_fixes import apply
+apply()
 times = {}
 class Exposed(QObject):
     def eventFilter(self, obj, event):
@@ -75,6 +76,9 @@ def scroll_frames(data_dir: str) -> tuple[list[float], int]:
     wheel notch: {"page": [...], "wheel": [...]}, and the number of rows."""
     from PySide6.QtCore import QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication, QListView
+
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     app = QApplication.instance() or QApplication([])
     from mnist_gui.main_window import MainWindow
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
-from engine.training import EpochEnd, Trainer  # noqa: E402
+from engine.network import Network
+from engine.presets import preset
+from engine.sources import load_folder
+from engine.training import EpochEnd, Trainer
 
 BUSY_LOOP = "while True: pass"
 

@@ -23,12 +23,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from engine.baseline import MeanDigitClassifier  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
+from engine.baseline import MeanDigitClassifier
+from engine.network import Network
+from engine.presets import preset
+from engine.sources import load_folder
 
 
 def main(argv=None) -> int:
@@ -40,7 +40,8 @@ def main(argv=None) -> int:
         print("set MNIST_DATA_DIR to the folder with the MNIST files", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication([])
-    import mnist_gui  # noqa: F401  (its Qt work-arounds)
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     from mnist_gui.panels.draw.canvas import DrawCanvas
     from mnist_gui.panels.draw.view import read_drawing
     data = load_folder(folder)

@@ -35,11 +35,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gui_training import StallMeter, _speed, prepare, wait  # noqa: E402  (the same meter and helpers)
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from bench_gui_training import StallMeter, _speed, prepare, wait
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
-from engine.network import Network  # noqa: E402
-from engine.training import EpochEnd, Trainer  # noqa: E402
+from engine.network import Network
+from engine.training import EpochEnd, Trainer
 
 
 class Costs:

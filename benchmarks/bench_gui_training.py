@@ -31,13 +31,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
-from engine.training import EpochEnd, Trainer  # noqa: E402
+from engine.network import Network
+from engine.presets import preset
+from engine.sources import load_folder
+from engine.training import EpochEnd, Trainer
 
 TICK_MS = 5
 
@@ -143,6 +143,8 @@ def prepare(preset_name: str, epochs: int):
         return None
     data = load_folder(folder)
     chosen = preset(preset_name).for_data(data.input_size, data.n_classes)
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     app = QApplication.instance() or QApplication([])
     from mnist_gui.garbage import collect_on_gui_thread
     collect_on_gui_thread(app)  # as mnist_gui/app.py does

@@ -1,7 +1,7 @@
 """How long the "Inside the network" computations take: step trace, gradient check, saliency, nudge,
 layer statistics, and the hidden and pixel maps of 2,000 test images. Medians of repeated calls.
 
-Targets (issue 10): a step trace in < 100 ms on the ``wide`` preset, saliency for a drawing in < 20 ms
+Targets (the Inside panel's): a step trace in < 100 ms on the ``wide`` preset, saliency for a drawing in < 20 ms
 on ``default``, layer statistics on ~256 images in a few ms.
 
     MNIST_DATA_DIR=../shared/data/mnist PYTHONPATH=. python benchmarks/bench_inside.py

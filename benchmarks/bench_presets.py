@@ -27,11 +27,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.augmentation import affine  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.presets import PRESETS, preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
-from engine.training import RunEnd, Trainer, evaluate  # noqa: E402
+from engine.augmentation import affine
+from engine.network import Network
+from engine.presets import PRESETS, preset
+from engine.sources import load_folder
+from engine.training import RunEnd, Trainer, evaluate
 
 #: preset -> (figure, threshold, most seconds of training)
 CLAIMS = {"textbook": ("test_accuracy", 0.94, 120), "deep-relu": ("val_accuracy", 0.97001, None),

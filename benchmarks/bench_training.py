@@ -31,10 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.network import Network  # noqa: E402
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
-from engine.training import EpochEnd, RunEnd, Trainer  # noqa: E402
+import itertools
+
+from engine.network import Network
+from engine.presets import preset
+from engine.sources import load_folder
+from engine.training import EpochEnd, RunEnd, Trainer
 
 TARGET = 0.97  # the validation accuracy for "time to accuracy"
 
@@ -143,7 +145,8 @@ def main() -> None:
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "PRESET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        return one(*args.one, args.epochs)
+        one(*args.one, args.epochs)
+        return
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
     frameworks = ["numpy", "torch", "torch-lean"] if has_torch() else ["numpy"]
@@ -174,7 +177,7 @@ def flops_per_sample(spec) -> int:
     """Multiply-adds x 2 of one training step per image: forward x W, dL/dW for every layer, and
     dL/dx for all but the first (element-wise work is left out: it is a few percent)."""
     sizes = spec.layer_sizes
-    products = [a * b for a, b in zip(sizes, sizes[1:])]
+    products = [a * b for a, b in itertools.pairwise(sizes)]
     return 2 * (2 * sum(products) + sum(products[1:]))
 
 

@@ -43,7 +43,7 @@ def data_order(config, n):
     """The engine's validation split and per-epoch shuffles, drawn from the same seeded generator."""
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(n)
-    n_val = int(round(n * config.validation_fraction))
+    n_val = round(n * config.validation_fraction)
     train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
 
     def epochs():

@@ -8,4 +8,4 @@ format), ``model_file`` (saving and loading networks), ``memory`` (estimates, an
 cannot fit) and ``atomic`` (files written whole or not at all).
 """
 
-__version__ = "0.1.0"
+from engine.version import __version__  # noqa: F401  (from the package metadata)

@@ -14,8 +14,9 @@ import stat
 import tokenize
 import zipfile
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO, Iterator
+from io import BufferedReader
 
 import numpy as np
 
@@ -33,7 +34,7 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
           (stat.S_ISSOCK, "a socket"))
 
 
-def open_regular(path: str | os.PathLike, error=ValueError) -> BinaryIO:
+def open_regular(path: str | os.PathLike, error=ValueError) -> BufferedReader:
     """``path`` opened for binary reading if it is a regular file (after following links).
 
     The file is opened without blocking (opening a FIFO with no writer would wait for ever) and
@@ -114,7 +115,7 @@ def read_into(member, values: np.ndarray, name: str, error=ValueError) -> np.nda
     The bytes inflated are bounded by ``values.nbytes`` plus one chunk, whatever the zip entry
     declares; ``error`` names ``name`` if the member is shorter or longer.
     """
-    buffer = memoryview(values.reshape(-1)).cast("B") if values.nbytes else memoryview(b"")
+    buffer = values.reshape(-1).data.cast("B") if values.nbytes else memoryview(b"")
     got = 0
     while got < len(buffer):
         n = member.readinto(buffer[got:got + CHUNK])

@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 NAME_MAX = 255  # bytes in a file name on Linux, macOS and Windows file systems, if not told
 TEMP_EXTRA = len("..XXXXXXXX.tmp")  # what mkstemp adds around the name: dots, 8 random characters

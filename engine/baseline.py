@@ -67,7 +67,7 @@ class MeanDigitClassifier:
         if (counts == 0).any():
             missing = ", ".join(str(c) for c in np.flatnonzero(counts == 0))
             raise ValueError(f"cannot average class {missing}: it has no training images")
-        means = np.empty((n_classes,) + images.shape[1:], dtype=np.float32)
+        means = np.empty((n_classes, *images.shape[1:]), dtype=np.float32)
         stds = np.empty_like(means)
         for c in range(n_classes):
             members = images[labels == c]
@@ -107,7 +107,7 @@ class MeanDigitClassifier:
     def _flat(self, images: np.ndarray) -> np.ndarray:
         """(n, d) view of (n, height, width) or (n, d) images, checked against the means."""
         images, d = np.asarray(images), self._flat_means().shape[1]
-        height, width = self.means.shape[1:]
+        height, width = self.means.shape[1:]  # type: ignore[union-attr]  # fitted: _flat_means() checked
         if images.shape[1:] not in ((height, width), (d,)):
             raise ValueError(f"images must be (n, {height}, {width}) like the training "
                              f"images, got {images.shape}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, replace
+from typing import Any
 
 from . import __version__
 from .atomic import check_writable
@@ -14,12 +16,13 @@ from .download import MNIST, DownloadError, download
 from .experiments import EXPERIMENTS, Experiment, RunFinished, RunStarted, run_experiment
 from .initialisers import INITIALISERS
 from .memory import check_training_fits
-from .network import HiddenLayer, Network
+from .network import ConvLayer, HiddenLayer, Network, PoolLayer
 from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
 from .session_file import save_session
 from .sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
+from .translation import accuracy_by_shift
 
 
 class CliError(Exception):
@@ -40,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=sorted(PRESETS), help="starting configuration (default: default)")
     p.add_argument("--layers", metavar="SPEC",
                    help="hidden layers as units:activation, comma separated, e.g. 128:relu,64:tanh "
-                        "('none' for softmax regression)")
+                        "('none' for softmax regression); convolutional layers first: conv:CHANNELSxKERNEL "
+                        "(with p1 for padding 1, s2 for stride 2, :tanh for another activation) and "
+                        "pool:SIZE, e.g. conv:6x5p2,pool:2,conv:16x5,pool:2,120:relu,84:relu")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", metavar="N", help="images per step, or 'full' for full-batch")
     p.add_argument("--optimizer", choices=sorted(OPTIMISERS))
@@ -59,26 +64,52 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_layers(text: str) -> tuple[HiddenLayer, ...]:
-    """'128:relu,64:tanh' -> hidden layers; 'none' or '' -> no hidden layer."""
+def parse_layers(text: str) -> tuple[tuple, tuple[HiddenLayer, ...]]:
+    """'conv:6x5p2,pool:2,120:relu,84:tanh' -> (convolutional layers, hidden layers).
+
+    A dense layer is units:activation; a convolution conv:CxK[pP][sS][:activation]; a pooling
+    layer pool:SIZE. 'none' or '' -> no hidden layer. Convolutional layers come first.
+    """
     if text.strip().lower() in ("", "none"):
-        return ()
-    layers = []
-    for item in text.split(","):
-        units, _, act = item.strip().partition(":")
+        return (), ()
+    features: list = []
+    hidden: list = []
+    for item in (part.strip() for part in text.split(",")):
+        kind, _, rest = item.partition(":")
+        if kind in ("conv", "pool"):
+            if hidden:
+                raise CliError(f"--layers: {item!r} comes after a dense layer; convolutional layers come first")
+            features.append(_conv_layer(item, rest) if kind == "conv" else _pool_layer(item, rest))
+            continue
         try:
-            layers.append(HiddenLayer(int(units), act or "relu"))
+            hidden.append(HiddenLayer(int(kind), rest or "relu"))
         except ValueError:
-            raise CliError(f"--layers: {item.strip()!r} is not units:activation, e.g. 128:relu") from None
-    return tuple(layers)
+            raise CliError(f"--layers: {item!r} is not units:activation, e.g. 128:relu") from None
+    return tuple(features), tuple(hidden)
+
+
+def _conv_layer(item: str, rest: str) -> ConvLayer:
+    """conv:CxK[pP][sS][:activation] -> ConvLayer."""
+    match = re.fullmatch(r"(\d+)x(\d+)(?:p(\d+))?(?:s(\d+))?(?::(\w+))?", rest)
+    if match is None:
+        raise CliError(f"--layers: {item!r} is not conv:CHANNELSxKERNEL, e.g. conv:6x5 or conv:32x3p1:relu")
+    channels, kernel, padding, stride, act = match.groups()
+    return ConvLayer(int(channels), int(kernel), int(padding or 0), int(stride or 1), act or "relu")
+
+
+def _pool_layer(item: str, rest: str) -> PoolLayer:
+    if not rest.isdigit():
+        raise CliError(f"--layers: {item!r} is not pool:SIZE, e.g. pool:2")
+    return PoolLayer(int(rest))
 
 
 def configure(args, input_size: int, classes: int):
     """(NetworkSpec, TrainConfig) from the preset and the options that override it."""
     chosen = preset(args.preset or "default").for_data(input_size, classes)
-    net_changes, train_changes = {}, {}
+    net_changes: dict[str, Any] = {}
+    train_changes: dict[str, Any] = {}
     if args.layers is not None:
-        net_changes["hidden"] = parse_layers(args.layers)
+        net_changes["features"], net_changes["hidden"] = parse_layers(args.layers)
     if args.init:
         net_changes.update(init=args.init, init_scale=None)
     if args.seed is not None:
@@ -158,6 +189,7 @@ def run(args, out=None) -> dict:
             print(_epoch_line(event), file=out, flush=True)
         elif isinstance(event, RunEnd):
             end = event
+    assert end is not None  # the trainer always ends with a RunEnd
     if args.save and end.reason != "diverged":
         net.save(args.save)
     return _summary(data, net, config, end, args.save)
@@ -185,8 +217,8 @@ def _summary(data, net, config, end: RunEnd, saved) -> dict:
 RUN_OPTIONS = ("preset", "layers", "epochs", "batch_size", "optimizer", "lr", "init", "seed", "save")
 
 
-def run_experiment_command(args, out) -> dict:
-    """``--experiment``: every configuration in turn, a results table, and a session file."""
+def _experiment_and_session(args):
+    """The experiment and the session file's path, both checked before anything runs."""
     if args.experiment is None:
         raise CliError("--session-out needs --experiment (a single run is saved with --save)")
     given = [f"--{name.replace('_', '-')}" for name in RUN_OPTIONS
@@ -199,6 +231,12 @@ def run_experiment_command(args, out) -> dict:
         session = check_writable(session)  # before the runs, not after
     except OSError as exc:
         raise CliError(f"--session-out: {exc}") from None
+    return experiment, session
+
+
+def run_experiment_command(args, out) -> dict:
+    """``--experiment``: every configuration in turn, a results table, and a session file."""
+    experiment, session = _experiment_and_session(args)
     data = load_data(args)
     if not args.json:
         print(f"{data.name}: {len(data.train_labels):,} training and {len(data.test_labels):,} test images "
@@ -222,11 +260,33 @@ def run_experiment_command(args, out) -> dict:
             print(f"mnist-train: the {len(finished)} finished runs are in {session}", file=sys.stderr)
         raise
     save_session(session, runs)
+    shifted = shift_tests(experiment, runs, data)
     if not args.json:
         print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
+        if shifted:
+            print(f"\n{shift_table(shifted)}", file=out)
     return {"experiment": experiment.name, "dataset": data.name, "session": str(session),
             "runs": [_run_summary(r) for r in runs], "reason": "completed",
+            **({"shift_test": {name: [float(a) for a in c.accuracy] for name, c in shifted.items()}}
+               if shifted else {}),
             "message": f"Ran {len(runs)} configurations of {experiment.name}.", "test_accuracy": None}
+
+
+def shift_tests(experiment: Experiment, runs, data) -> dict:
+    """{run name: ShiftCurve} for an experiment with a shift test (runs without a network left out)."""
+    if not experiment.shift_test:
+        return {}
+    return {r.name: accuracy_by_shift(r.network, data.test_images, data.test_labels, experiment.shift_test)
+            for r in runs if r.network is not None}
+
+
+def shift_table(curves: dict) -> str:
+    """Test accuracy of each run on digits moved by 0, 1, ... pixels, one row a run."""
+    shifts = next(iter(curves.values())).shifts
+    width = max(len("run"), *(len(name) for name in curves))
+    head = f"{'run':<{width}}  " + "  ".join(f"{int(s)} px".rjust(7) for s in shifts)
+    rows = [f"{name:<{width}}  " + "  ".join(f"{100 * a:6.2f}%" for a in c.accuracy) for name, c in curves.items()]
+    return "\n".join([f"Test accuracy on digits moved by 0 to {int(shifts[-1])} pixels:", head, *rows])
 
 
 def load_experiment(text: str) -> Experiment:

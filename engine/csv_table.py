@@ -12,8 +12,8 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
+from io import BufferedIOBase  # a file, a GzipFile or BytesIO
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def read_csv_file(path: Path) -> np.ndarray:
             raise CsvError(f"{path}: corrupt gzip data ({err}); is it really a CSV file?") from err
 
 
-def parse_csv_stream(stream: BinaryIO, name: str, compressed_size: int | None = None) -> np.ndarray:
+def parse_csv_stream(stream: BufferedIOBase, name: str, compressed_size: int | None = None) -> np.ndarray:
     """Comma-separated integers 0..255 from ``stream``, skipping a header row if present.
 
     Parameters
@@ -71,7 +71,8 @@ def parse_csv_stream(stream: BinaryIO, name: str, compressed_size: int | None = 
         The header row, if the first field of the first line is not an integer, is skipped.
     """
     reader = _Blocks(stream, name, compressed_size)
-    tables, header, first_line = [], None, 1
+    tables: list[np.ndarray] = []
+    header, first_line = None, 1
     for text in reader:
         if header is None:
             header = _check_first_lines(text, name)
@@ -88,7 +89,7 @@ def parse_csv_stream(stream: BinaryIO, name: str, compressed_size: int | None = 
 class _Blocks:
     """Iterate over the decoded text of ``stream`` in blocks that end at a line end."""
 
-    def __init__(self, stream: BinaryIO, name: str, compressed_size: int | None):
+    def __init__(self, stream: BufferedIOBase, name: str, compressed_size: int | None):
         self.stream, self.name, self.compressed_size = stream, name, compressed_size
         self.total = 0
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .choices import choose
+
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -105,12 +107,21 @@ def as_inputs(images: np.ndarray, out: np.ndarray | None = None, scaling: str = 
     return scale_pixels(flat, scaling, out)
 
 
+def pixels_from_inputs(x: np.ndarray, scaling: str = "unit") -> np.ndarray:
+    """The pixel values (float64, 0..255 for inputs made from images) behind inputs x: the inverse of
+    ``scale_pixels``, pixels = x / factor + offset."""
+    offset, factor = _scaling(scaling)
+    return np.asarray(x, dtype=np.float64) / factor + offset
+
+
+def _scaling(scaling: str) -> tuple[float, float]:
+    """(offset, factor) of one of ``INPUT_SCALINGS``; ValueError naming the choices for another."""
+    return choose(scaling, INPUT_SCALINGS, "input scaling")
+
+
 def scale_pixels(pixels: np.ndarray, scaling: str = "unit", out: np.ndarray | None = None) -> np.ndarray:
     """x = (pixels - offset) * factor as float32, for pixel values (uint8 or float) in 0..255."""
-    try:
-        offset, factor = INPUT_SCALINGS[scaling]
-    except KeyError:
-        raise ValueError(f"unknown input scaling {scaling!r}; choose one of {', '.join(INPUT_SCALINGS)}") from None
+    offset, factor = _scaling(scaling)
     if out is None:
         out = np.empty(pixels.shape, dtype=np.float32)
     if offset:

@@ -15,9 +15,9 @@ import tempfile
 import time
 import urllib.error
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -25,13 +25,14 @@ from engine.atomic import file_mode
 from engine.http_stream import Limits, TransferCancelled, TransferFailed, stream
 from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
 from engine.sources import cache_dir
+from engine.version import __version__
 
 CHUNK_SIZE = 64 * 1024
 #: Longest wait between looks at cancel, the deadline and the rate: cancel acts within this.
 POLL_SECONDS = 0.25
 #: Hidden ``.part`` files of interrupted downloads older than this are deleted.
 STALE_PART_SECONDS = 3600
-USER_AGENT = "mnist-gui/0.1 (Python urllib; dataset downloader)"
+USER_AGENT = f"mnist-gui/{__version__} (Python urllib; dataset downloader)"
 
 
 @dataclass(frozen=True)
@@ -244,10 +245,10 @@ class FileCheck:
         self.remote_file = remote_file
         self.file_hash, self.content_hash = hashlib.sha256(), hashlib.sha256()
         self.gzipped = remote_file.name.endswith(".gz")
-        self.inflater = zlib.decompressobj(wbits=31) if self.gzipped else None
+        self.inflater = zlib.decompressobj(wbits=31)  # used only if gzipped
         self.size = self.content_size = 0
         self.head = b""
-        self.expected = None
+        self.expected: int | None = None
         self.not_gzip = False
 
     def update(self, data: bytes) -> None:

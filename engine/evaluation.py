@@ -5,8 +5,8 @@ Shared by the mean-digit baseline and the networks, so both are scored by the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

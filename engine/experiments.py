@@ -13,6 +13,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from .layers import ACTIVATIONS
 from .memory import check_training_fits
 from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from .optimisers import OPTIMISERS
+from .presets import PRESETS
 from .session_file import RunData
 from .training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
 
@@ -32,10 +34,11 @@ MAX_DEPTH = 20
 POINTS_PER_EPOCH = 100  # batch-loss points kept per epoch: batches are averaged in groups
 DEFAULT_UNITS = 100  # the width of the layers a depth setting adds to a network without any
 MAX_DESIGN_BYTES = 1 << 20  # a design file is a few hundred bytes; the app and mnist-train read this much
+MAX_SHIFT = 8  # pixels: the largest shift a shift test may ask for
 
 #: What an axis may vary.
 SETTINGS = frozenset({"depth_activation", "depth", "activation", "lr", "batch_size", "init", "optimiser",
-                      "hidden_units", "train_size", "epochs"})
+                      "hidden_units", "train_size", "epochs", "network"})
 
 #: Each setting for people, and the form of its values.
 SETTING_TITLES = {
@@ -49,11 +52,12 @@ SETTING_TITLES = {
     "optimiser": "Optimiser (a name)",
     "train_size": "Training images (a number)",
     "epochs": "Epochs (a number)",
+    "network": "Network (a preset's name: its layers, initialiser and input scaling)",
 }
 
 # Changes to the network are made in this order whatever the order of the axes, so that "depth"
 # then "activation" and "activation" then "depth" give the same network.
-ORDER = ("depth", "depth_activation", "hidden_units", "activation")
+ORDER = ("network", "depth", "depth_activation", "hidden_units", "activation")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class Experiment:
     time_limit : seconds of training per run ("at equal time"); None trains the config's epochs.
         With a limit, a run also ends after its epochs, so give enough of them.
     train_size : train on this many images of the training set (seeded), None on all of them.
+    shift_test : after training, test every run on the test digits shifted by 0 to this many pixels
+        (``engine.translation.accuracy_by_shift``); 0 for no such test.
     """
 
     name: str
@@ -102,6 +108,7 @@ class Experiment:
     axes: tuple[Axis, ...]
     time_limit: float | None = None
     train_size: int | None = None
+    shift_test: int = 0
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -118,6 +125,8 @@ class Experiment:
             raise ValueError(f"the time limit must be a number of seconds > 0, got {limit!r:.40}")
         if self.train_size is not None:
             _normalise("train_size", self.train_size)
+        if not is_int(self.shift_test) or not 0 <= self.shift_test <= MAX_SHIFT:
+            raise ValueError(f"the shift test goes up to 0 to {MAX_SHIFT} pixels, got {self.shift_test!r:.40}")
         runs = math.prod(len(a.values) for a in self.axes)
         if runs > MAX_RUNS:
             raise ValueError(f"{self.name}: {runs} runs is too many; an experiment has at most {MAX_RUNS}")
@@ -131,7 +140,7 @@ class Experiment:
     def _configuration(self, combo) -> Configuration:
         settings = dict(zip((a.setting for a in self.axes), combo))
         label = " · ".join(_label(a.setting, v) for a, v in zip(self.axes, combo))
-        spec, changes = self.spec, {}
+        spec, changes = self.spec, dict[str, Any]()
         try:
             for setting in sorted(settings, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
                 spec, changes = _apply(setting, settings[setting], spec, changes)
@@ -149,24 +158,25 @@ class Experiment:
             "format": FORMAT, "version": VERSION, "name": self.name, "description": self.description,
             "network": self.spec.to_dict(), "training": self.config.to_dict(),
             "axes": [{"setting": a.setting, "values": [_json_value(v) for v in a.values]} for a in self.axes],
-            "time_limit": self.time_limit, "train_size": self.train_size}, indent=1)
+            "time_limit": self.time_limit, "train_size": self.train_size,
+            **({"shift_test": self.shift_test} if self.shift_test else {})}, indent=1)
 
     @classmethod
-    def read(cls, path) -> "Experiment":
+    def read(cls, path) -> Experiment:
         """The experiment in the design file ``path`` (a regular file of at most
         :data:`MAX_DESIGN_BYTES` of UTF-8 JSON), for the app and ``mnist-train`` alike; ValueError
         (not naming the file) for a bad one, OSError if it cannot be read."""
         return cls.from_json(read_text_file(path, MAX_DESIGN_BYTES))
 
     @classmethod
-    def from_json(cls, text: str) -> "Experiment":
+    def from_json(cls, text: str) -> Experiment:
         """The experiment ``to_json`` wrote; ValueError with a message for anything else."""
         try:
             d = json.loads(text)
         except (ValueError, RecursionError) as err:
             raise ValueError(f"not valid JSON: {str(err)[:200]}") from None
         keys = {"format", "version", "name", "description", "network", "training", "axes", "time_limit",
-                "train_size"}
+                "train_size", "shift_test"}
         check_keys(d, keys, "the experiment", required={"name", "network", "training", "axes"})
         if d.get("format", FORMAT) != FORMAT or d.get("version", VERSION) != VERSION:
             raise ValueError(f"not an experiment of this version of mnist-gui (format {d.get('format')!r:.40}, "
@@ -179,7 +189,7 @@ class Experiment:
         return cls(d["name"], d.get("description", ""), NetworkSpec.from_dict(d["network"]),
                    train_config_from_dict(d["training"]),
                    tuple(Axis(a["setting"], a["values"]) for a in axes),
-                   d.get("time_limit"), d.get("train_size"))
+                   d.get("time_limit"), d.get("train_size"), d.get("shift_test", 0))
 
 
 # --- settings: checked, applied, labelled -------------------------------------------------------
@@ -197,26 +207,50 @@ def _normalise(setting: str, v):
         return v
     elif setting == "depth_activation" and isinstance(v, (list, tuple)) and len(v) == 2:
         return _normalise("depth", v[0]), _normalise("activation", v[1])
-    elif setting == "optimiser" and v in OPTIMISERS:
-        return v
-    elif setting == "lr" and is_number(v) and math.isfinite(v) and v > 0:
-        return v
-    elif setting == "batch_size" and (v is None or (is_int(v) and v >= 1)):
+    elif ((setting == "optimiser" and v in OPTIMISERS)
+          or (setting == "network" and isinstance(v, str) and v in PRESETS)
+          or (setting == "lr" and is_number(v) and math.isfinite(v) and v > 0)
+          or (setting == "batch_size" and (v is None or (is_int(v) and v >= 1)))):
         return v
     elif setting == "init" and isinstance(v, str):
         return v  # the network checks the name
     elif (setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
           and is_number(v[1]) and math.isfinite(v[1]) and v[1] > 0):
         return v[0], v[1]
-    raise ValueError(f"{setting}: {v!r:.40} is not a valid value; expected {SETTING_TITLES[setting].lower()}"
-                     + (f", one of {', '.join(ACTIVATIONS)}" if "activation" in setting else "")
-                     + (f", one of {', '.join(OPTIMISERS)}" if setting == "optimiser" else ""))
+    raise ValueError(f"{setting_name(setting)}: {v!r:.40} is not a valid value; {_valid(setting)}")
+
+
+def setting_name(setting: str) -> str:
+    """The words the designer shows for a setting: ``"Training images"`` for ``train_size``."""
+    return SETTING_TITLES[setting].split(" (")[0]
+
+
+def _valid(setting: str) -> str:
+    """What a valid value of ``setting`` is, for people."""
+    return {
+        "depth": f"give a whole number of hidden layers from 0 to {MAX_DEPTH}",
+        "hidden_units": f"give a number of units from 1 to {MAX_UNITS:,}, or a list of them (one per layer)",
+        "activation": f"give one of {', '.join(ACTIVATIONS)}",
+        "depth_activation": f'give [layers, activation] pairs such as [2, "relu"]: layers 0 to {MAX_DEPTH}, '
+                            f"an activation one of {', '.join(ACTIVATIONS)}",
+        "lr": "give a number above 0, such as 0.01",
+        "batch_size": "give a whole number of images from 1 up, or null for the full batch",
+        "init": "give an initialiser's name, or [name, scale] with a scale above 0",
+        "optimiser": f"give one of {', '.join(OPTIMISERS)}",
+        "train_size": "give a whole number of images from 1 to 100,000,000",
+        "epochs": "give a whole number from 1 to 100,000",
+        "network": f"give a preset's name, one of {', '.join(PRESETS)}",
+    }[setting]
 
 
 def _apply(setting, v, spec: NetworkSpec, changes: dict) -> tuple[NetworkSpec, dict]:
     """(spec, training changes) with ``setting`` set to ``v``."""
     first = spec.hidden[0] if spec.hidden else HiddenLayer(DEFAULT_UNITS, "relu")
-    if setting == "depth":
+    if setting == "network":
+        chosen = PRESETS[v].network
+        spec = replace(spec, features=chosen.features, hidden=chosen.hidden, init=chosen.init,
+                       init_scale=chosen.init_scale, input_scaling=chosen.input_scaling)
+    elif setting == "depth":
         spec = replace(spec, hidden=(first,) * v)
     elif setting == "depth_activation":
         spec = replace(spec, hidden=(HiddenLayer(first.units, v[1]),) * v[0])
@@ -250,6 +284,8 @@ def _label(setting, v) -> str:
         return f"{v} epoch{'s' * (v != 1)}"
     if setting == "lr":
         return f"lr {v:g}"
+    if setting == "network":
+        return f"{v} ({'CNN' if PRESETS[v].network.features else 'MLP'})"
     return str(v)  # activation, optimiser: their names
 
 
@@ -277,50 +313,107 @@ class RunFinished:
     run: RunData
 
 
-def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
-    """Train one configuration on ``dataset`` and return its run, with the final network.
+class ConfiguredRun:
+    """One configuration trained on a dataset: the one runner of the CLI's and the app's runs.
 
-    The network is sized for the dataset (its input size and classes). With ``train_size`` it
-    trains on that many training images, chosen with the config's seed; with ``time_limit`` it
-    stops after that many seconds of training (batches only: no evaluation, nor the time of
-    ``check`` and ``on_event``), and the run counts as completed.
+    ``ConfiguredRun(configuration, dataset)`` sizes the network for the dataset (its input size and
+    classes), takes ``train_size`` training images chosen with the config's seed (``training_subset``),
+    refuses a run that would not fit in memory (ValueError), and builds the network and its Trainer.
+    ``events()`` yields the trainer's events (BatchEnd, EpochEnd, ..., one RunEnd); with
+    ``time_limit`` it stops after that many seconds of training (batches only: no evaluation, nor the
+    time the consumer of the events takes between two of them, so pauses do not count either), and
+    such a run counts as completed. ``stop()`` (any thread) ends it after the current batch, "stopped".
+    After the RunEnd, ``result`` is the run's RunData (with the final network unless it diverged).
+    """
+
+    def __init__(self, configuration: Configuration, dataset):
+        self.configuration = configuration
+        self.spec, self.config = sized(configuration.spec, dataset), configuration.config
+        images, labels = training_subset(dataset.train_images, dataset.train_labels,
+                                         configuration.train_size, self.config.seed)
+        check_training_fits(self.spec, self.config, len(labels))
+        self.network = Network(self.spec)
+        self.trainer = Trainer(self.network, self.config, images, labels,
+                               dataset.test_images, dataset.test_labels)
+        self.dataset_name = dataset.name
+        self.curve = _Curve()
+        self.trained = 0.0  # seconds of training so far
+        self.result: RunData | None = None
+        self._time_is_up = False
+
+    def stop(self) -> None:
+        """End the run after the current batch (a user's stop: "stopped", not "completed")."""
+        self.trainer.stop()
+
+    def events(self):
+        """The trainer's events, the RunEnd of a run that reached its time limit made "completed"."""
+        events, limit = self.trainer.run(), self.configuration.time_limit
+        history = []
+        try:
+            while True:
+                t0 = time.perf_counter()
+                event = next(events)
+                elapsed = time.perf_counter() - t0
+                if isinstance(event, BatchEnd):
+                    self.trained += elapsed
+                    size = self.trainer.batch_size
+                    self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
+                    if limit is not None and self.trained >= limit and not self._time_is_up:
+                        self._time_is_up = True
+                        self.trainer.stop()
+                elif isinstance(event, EpochEnd):
+                    history.append(event)
+                elif isinstance(event, RunEnd):
+                    event = self._finish(event, history)
+                    yield event
+                    return
+                yield event
+        finally:
+            events.close()
+
+    def _finish(self, end: RunEnd, history) -> RunEnd:
+        if self._time_is_up and end.reason == "stopped":
+            end = _time_limited(end, self.configuration.time_limit, self.trained, self.curve)
+        x, loss = self.curve.arrays()
+        self.result = RunData(self.configuration.label, self.spec, self.config, dataset_name=self.dataset_name,
+                              status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
+                              epochs=tuple(history), end=end,
+                              network=None if end.reason == "diverged" else self.network)
+        return end
+
+
+def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
+    """Train one configuration on ``dataset`` (a ``ConfiguredRun``) and return its run.
 
     check : called before every batch; whatever it raises (to cancel) propagates.
     on_event : called with every event of the trainer (BatchEnd, EpochEnd, RunEnd).
     Raises ValueError if the configuration cannot be trained (e.g. more memory than there is).
     """
-    spec, config = _sized(configuration.spec, dataset), configuration.config
-    images, labels = _subset(dataset, configuration.train_size, config.seed)
-    check_training_fits(spec, config, len(labels))
-    network = Network(spec)
-    trainer = Trainer(network, config, images, labels, dataset.test_images, dataset.test_labels)
-    curve, epochs, end, trained = _Curve(), [], None, 0.0
-    events = trainer.run()
+    run = ConfiguredRun(configuration, dataset)
+    events = run.events()
     try:
-        while end is None:
+        while run.result is None:
             if check is not None:
                 check()
-            t0 = time.perf_counter()
             event = next(events)
-            elapsed = time.perf_counter() - t0
-            if isinstance(event, BatchEnd):
-                trained += elapsed
-                size = trainer.batch_size
-                curve.add(event, min(size, trainer.n_train - (event.batch - 1) * size))
-                if configuration.time_limit is not None and trained >= configuration.time_limit:
-                    trainer.stop()
-            elif isinstance(event, EpochEnd):
-                epochs.append(event)
-            elif isinstance(event, RunEnd):
-                end = _time_limited(event, configuration.time_limit, trained, curve)
             if on_event is not None:
                 on_event(event)
     finally:
         events.close()
-    x, loss = curve.arrays()
-    return RunData(configuration.label, spec, config, dataset_name=dataset.name, status=end.reason,
-                   message=end.message, batch_x=x, batch_loss=loss, epochs=tuple(epochs), end=end,
-                   network=None if end.reason == "diverged" else network)
+    return run.result
+
+
+def unrunnable(configurations, dataset) -> list[tuple[str, str]]:
+    """(label, why) of each configuration that cannot be trained on ``dataset``, checked before any
+    training: a network that would not fit in memory, or settings the dataset cannot take."""
+    problems = []
+    for c in configurations:
+        try:
+            n = len(dataset.train_labels) if c.train_size is None else min(c.train_size, len(dataset.train_labels))
+            check_training_fits(sized(c.spec, dataset), c.config, n)
+        except ValueError as err:
+            problems.append((c.label, str(err)))
+    return problems
 
 
 def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None) -> list[RunData]:
@@ -338,29 +431,41 @@ def run_experiment(experiment: Experiment, dataset, *, check=None, on_event=None
         try:
             run = run_configuration(configuration, dataset, check=check, on_event=on_event)
         except (ValueError, MemoryError) as err:
-            run = RunData(configuration.label, _sized(configuration.spec, dataset), configuration.config,
-                          dataset_name=dataset.name, status="failed", message=str(err) or type(err).__name__)
+            run = failed_run(configuration, dataset, err)
         runs.append(replace(run, group=experiment.name))
         if on_event is not None:
             on_event(RunFinished(i, len(configurations), runs[-1]))
     return runs
 
 
-def _sized(spec: NetworkSpec, dataset) -> NetworkSpec:
+def failed_run(configuration: Configuration, dataset, error: BaseException) -> RunData:
+    """The run of a configuration that could not be trained, "failed" with the error's message."""
+    try:
+        spec = sized(configuration.spec, dataset)
+    except ValueError:  # its layers do not fit the dataset's images: keep the spec as it was given
+        spec = configuration.spec
+    return RunData(configuration.label, spec, configuration.config,
+                   dataset_name=dataset.name, status="failed", message=str(error) or type(error).__name__)
+
+
+def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
     """``spec`` with the dataset's input size and number of classes."""
     return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
 
 
-def _subset(dataset, size: int | None, seed: int):
-    """(images, labels): ``size`` training images chosen with ``seed`` (in their order), or all."""
-    n = len(dataset.train_labels)
+def training_subset(images: np.ndarray, labels: np.ndarray, size: int | None, seed: int):
+    """(images, labels): ``size`` training images chosen with ``seed`` (in their order), or all of them.
+
+    The one choice of a subset, for the CLI's runs and the app's alike.
+    """
+    n = len(labels)
     if size is None or size >= n:
-        return dataset.train_images, dataset.train_labels
+        return images, labels
     chosen = np.sort(np.random.default_rng([seed, 2]).choice(n, size, replace=False))
-    return dataset.train_images[chosen], dataset.train_labels[chosen]
+    return images[chosen], labels[chosen]
 
 
-def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: "_Curve") -> RunEnd:
+def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: _Curve) -> RunEnd:
     """A run stopped by its time limit did what it was asked: completed, saying how far it got,
     with its time and speed counting the last, unfinished epoch (the trainer counts whole ones)."""
     if limit is None or end.reason != "stopped":
@@ -437,5 +542,24 @@ EXPERIMENTS = {e.name: e for e in (
         TrainConfig(epochs=3, batch_size=64, optimiser="momentum", lr=0.01, momentum=0.9),
         (Axis("init", ("zeros", ("normal", 0.01), "xavier", "he")),),
         train_size=10_000,
+    ),
+    Experiment(
+        "overfitting", "How much data a network needs: the same 784-256-128-10 ReLU network trained for 20 "
+        "epochs on 500 to 55,000 images (Adam, lr 0.001, batches of 64). With few images the training "
+        "accuracy reaches 100% while the validation accuracy stays far below: the network learns the "
+        "images by heart instead of the digits. More data closes the gap.",
+        NetworkSpec(hidden=_layers((256, "relu"), (128, "relu")), init="he"),
+        TrainConfig(epochs=20, batch_size=64, optimiser="adam", lr=1e-3),
+        (Axis("train_size", (500, 2_000, 10_000, 55_000)),),
+    ),
+    Experiment(
+        "mlp-vs-cnn", "Why networks for images use convolution: the default MLP (784-256-128-10) and LeNet "
+        "(two convolutions) trained alike (momentum SGD, lr 0.05, batches of 128, 3 epochs on 20,000 images), "
+        "then tested on the test digits moved by 0 to 4 pixels. The MLP gives every pixel its own weights and "
+        "loses much of its accuracy when the digit moves; the CNN's filters slide with it.",
+        NetworkSpec(hidden=_layers((256, "relu"), (128, "relu")), init="he"),
+        TrainConfig(epochs=3, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9, schedule="cosine"),
+        (Axis("network", ("default", "lenet")),),
+        train_size=20_000, shift_test=4,
     ),
 )}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .inspection import input_rows, layer_names, replica
+from .inspection import input_rows, replica, weighted_layer_names
 from .network import Network
 
 #: Relative errors below this mean the analytic gradient is right.
@@ -78,7 +78,7 @@ def check_gradients(network: Network, images: np.ndarray, labels, entries=None, 
     if not eps > 0:
         raise ValueError(f"the finite-difference step must be > 0, got {eps}")
     net = replica(network, np.float64)
-    x = input_rows(images, network.spec.input_size, np.float64)
+    x = input_rows(network, images, np.float64)
     y = np.asarray(labels, dtype=np.intp).reshape(-1)
     if len(y) != len(x):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
@@ -88,7 +88,8 @@ def check_gradients(network: Network, images: np.ndarray, labels, entries=None, 
     chosen = _largest_entries(net, analytic, per_layer) if entries is None else list(entries)
     values = {name: p.value for name, p in params.items()}
     found = compare_gradients(lambda: net.loss(net.logits(x), y)[0], values, analytic, chosen, eps)
-    layer_of = dict(zip((f"dense{i}" for i in range(len(net.dense_layers))), layer_names(net)))
+    prefixes = [name for name, _ in net.spec.parameter_shapes()]
+    layer_of = dict(zip(prefixes, weighted_layer_names(net)))
     named = tuple(GradientEntry(e.parameter, layer_of[e.parameter.split(".")[0]], e.index,
                                 e.analytic, e.numeric) for e in found)
     return GradientCheck(named, loss, eps)
@@ -120,16 +121,22 @@ def compare_gradients(loss, values: dict, analytic: dict, entries, eps: float = 
 
 
 def _largest_entries(net: Network, analytic: dict, per_layer: int) -> list:
-    """(name, index) of ``per_layer`` large |dL/dW| in every Dense layer, each in another unit (column).
+    """(name, index) of ``per_layer`` large |dL/dW| in every weighted layer, each in another unit
+    (a dense layer's column, a convolution's filter).
 
     Distinct units, because within one unit dL/dW_ij = a_i delta_j repeats for equal inputs a_i.
     """
     if per_layer < 1:
         raise ValueError(f"per_layer must be >= 1, got {per_layer}")
-    chosen = []
-    for i in range(len(net.dense_layers)):
-        size = np.abs(analytic[f"dense{i}.W"])
+    chosen: list[tuple[str, tuple[int, ...]]] = []
+    for prefix, shape in net.spec.parameter_shapes():
+        grad = analytic[f"{prefix}.W"]
+        size = np.abs(grad if grad.ndim == 2 else grad.reshape(len(grad), -1).T)  # (inputs, units)
         rows = np.argmax(size, axis=0)
         columns = np.argsort(-size[rows, np.arange(size.shape[1])], kind="stable")[:per_layer]
-        chosen += [(f"dense{i}.W", (int(rows[c]), int(c))) for c in columns]
+        if grad.ndim == 2:
+            chosen += [(f"{prefix}.W", (int(rows[c]), int(c))) for c in columns]
+        else:
+            chosen += [(f"{prefix}.W", (int(c), *map(int, np.unravel_index(rows[c], shape[1:]))))
+                       for c in columns]
     return chosen

@@ -14,9 +14,10 @@ import queue
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 POLL_SECONDS = 0.25
 CHUNK_SIZE = 64 * 1024
@@ -83,16 +84,26 @@ def _watch(fetcher, limits: Limits, cancelled) -> Iterator[tuple[bytes, int]]:
                 raise TransferFailed(f"the server sent more than the {limits.max_size:,} bytes "
                                      "a good copy can have")
             yield value, total
-        if now - started > limits.deadline:
-            raise TransferFailed(f"not finished after {limits.deadline:g} s")
-        if now - last_data > limits.timeout:
-            raise TransferFailed(f"no data for {limits.timeout:g} s")
+        _check_clock(limits, now - started, now - last_data)
         if now - checkpoint_time >= limits.rate_window:
-            rate = (done - checkpoint_done) / (now - checkpoint_time)
-            if rate < limits.min_rate:
-                raise TransferFailed(f"too slow: {rate:,.0f} bytes/s over {now - checkpoint_time:.0f}"
-                                     f" s, below the minimum of {limits.min_rate:,.0f}")
+            _check_rate(limits, done - checkpoint_done, now - checkpoint_time)
             checkpoint_time, checkpoint_done = now, done
+
+
+def _check_clock(limits: Limits, elapsed: float, silent: float) -> None:
+    """TransferFailed past the deadline, or after ``limits.timeout`` seconds without data."""
+    if elapsed > limits.deadline:
+        raise TransferFailed(f"not finished after {limits.deadline:g} s")
+    if silent > limits.timeout:
+        raise TransferFailed(f"no data for {limits.timeout:g} s")
+
+
+def _check_rate(limits: Limits, received: int, seconds: float) -> None:
+    """TransferFailed if ``received`` bytes in ``seconds`` are below the minimum rate."""
+    rate = received / seconds
+    if rate < limits.min_rate:
+        raise TransferFailed(f"too slow: {rate:,.0f} bytes/s over {seconds:.0f}"
+                             f" s, below the minimum of {limits.min_rate:,.0f}")
 
 
 class _Fetcher:
@@ -120,6 +131,8 @@ class _Fetcher:
                         return
                     self._put(("data", chunk))
         except Exception as err:  # handed to the caller's thread, which raises it
+            if isinstance(err, urllib.error.HTTPError):
+                err.close()  # it holds the open connection; its code and reason are all we report
             self._put(("error", err))
 
     def _put(self, item) -> None:

@@ -22,8 +22,8 @@ import io
 import os
 import zlib
 from dataclasses import dataclass
+from io import BufferedIOBase  # a file, a GzipFile or BytesIO: what has readinto
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -43,7 +43,7 @@ READ_CHUNK = 1 << 20
 MAX_IDX_DIMS = 4
 
 # Type code -> big-endian dtype of the values on disk.
-IDX_DTYPES = {
+IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype("u1"),
     0x09: np.dtype("i1"),
     0x0B: np.dtype(">i2"),
@@ -108,7 +108,7 @@ def read_idx_bytes(data: bytes, name: str, max_bytes: int | None = None) -> np.n
     return _read_idx_file(io.BytesIO(data), len(data), name, max_bytes)
 
 
-def _read_idx_file(f: BinaryIO, size: int, name: str, max_bytes: int | None) -> np.ndarray:
+def _read_idx_file(f: BufferedIOBase, size: int, name: str, max_bytes: int | None) -> np.ndarray:
     """The array in the open file ``f`` of ``size`` bytes on disk, gzipped or not."""
     limit = MAX_IDX_BYTES if max_bytes is None else max_bytes
     if f.read(2) != GZIP_MAGIC:
@@ -132,7 +132,7 @@ class IdxSource:
     size: int
 
 
-def _read_idx_stream(stream: BinaryIO, source: IdxSource, limit: int) -> np.ndarray:
+def _read_idx_stream(stream: BufferedIOBase, source: IdxSource, limit: int) -> np.ndarray:
     """Header, checks, then the values read straight into their array, then a check for more."""
     name = source.name
     head = stream.read(4)
@@ -147,7 +147,7 @@ def _read_idx_stream(stream: BinaryIO, source: IdxSource, limit: int) -> np.ndar
     if not source.compressed:
         _check_length(source.size, dims, dtype.itemsize, header_size, name, False)
     values = np.empty(int(np.prod(dims, dtype=object)), dtype=dtype)
-    got = _read_into(stream, memoryview(values).cast("B"))
+    got = _read_into(stream, values.data.cast("B"))
     if got < values.nbytes:
         _check_length(header_size + got, dims, dtype.itemsize, header_size, name,
                       source.compressed)
@@ -186,7 +186,7 @@ def _refuse_longer(expected: int, dims: tuple[int, ...], source: IdxSource) -> N
                    "end, so it was not read further")
 
 
-def _read_into(stream: BinaryIO, buffer: memoryview) -> int:
+def _read_into(stream: BufferedIOBase, buffer: memoryview) -> int:
     """Fill ``buffer`` from ``stream`` a chunk at a time; returns the bytes read (less at EOF)."""
     done = 0
     while done < len(buffer):

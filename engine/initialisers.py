@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import choose
+
 
 def zeros(shape, rng):
     """W = 0: every unit of a layer computes the same thing and gets the same gradient, so they
@@ -50,10 +52,7 @@ SCALE_MEANING = {"normal": ("std", 0.01), "uniform": ("scale", 0.05),
 
 def initialise(name: str, shape, rng, scale: float | None = None):
     """Weights of ``shape`` from the initialiser ``name``; ``scale`` is its std, scale or gain."""
-    try:
-        init = INITIALISERS[name]
-    except KeyError:
-        raise ValueError(f"unknown initialiser {name!r}; choose one of {', '.join(INITIALISERS)}") from None
+    init = choose(name, INITIALISERS, "initialiser")
     if scale is None:
         return init(shape, rng)
     if init is zeros:

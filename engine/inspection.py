@@ -1,6 +1,6 @@
 """Looking inside a network without changing it: independent copies, stateless passes, image shapes.
 
-The views of issue 10 (step trace, gradient check, saliency, hidden map, layer statistics) all
+The Inside panel's views (step trace, gradient check, saliency, hidden map, layer statistics) all
 read a network that another part of the app may be training. They work on a copy made here, or
 only call each layer's ``infer`` (which remembers nothing), so the given network is never touched.
 """
@@ -11,9 +11,8 @@ import math
 
 import numpy as np
 
-from .dataset import as_inputs
-from .layers import Dense
-from .network import Network
+from .layers import Activation, Dense
+from .network import ConvLayer, Network, feature_names
 
 
 def replica(network: Network, dtype=None) -> Network:
@@ -28,26 +27,22 @@ def replica(network: Network, dtype=None) -> Network:
     return clone
 
 
-def input_rows(images: np.ndarray, input_size: int, dtype=np.float32) -> np.ndarray:
-    """Network inputs (n, input_size) in ``dtype`` from images (n, h, w) uint8 or inputs (n, d) in 0..1.
+def input_rows(network: Network, images: np.ndarray, dtype=None) -> np.ndarray:
+    """The network's inputs (n, input_size) for images (n, h, w) uint8, or inputs (n, d) already.
 
-    uint8 pixels are scaled by 1/255 (``engine.dataset.as_inputs``); floats are taken as inputs.
+    ``network.inputs`` (scaled as its spec says), refusing an empty batch; dtype None: the network's.
     """
-    images = np.asarray(images)
     if len(images) == 0:
         raise ValueError("no images given")
-    x = as_inputs(images)
-    if x.shape[1] != input_size:
-        raise ValueError(f"this network takes {input_size} pixels per image, got {x.shape[1]}")
-    return np.ascontiguousarray(x, dtype=dtype)
+    return network.inputs(images, dtype)
 
 
-def one_input(image: np.ndarray, input_size: int, dtype=np.float32) -> np.ndarray:
-    """One image (h, w) uint8, or one input (input_size,) in 0..1, as a batch of one (1, input_size)."""
+def one_input(network: Network, image: np.ndarray, dtype=None) -> np.ndarray:
+    """One image (h, w) uint8, or one input row (input_size,), as the network's batch of one (1, input_size)."""
     image = np.asarray(image)
     if image.ndim not in (1, 2):
         raise ValueError(f"expected one image (height, width) or one input row, got shape {image.shape}")
-    return input_rows(image[None], input_size, dtype)
+    return input_rows(network, image[None], dtype)
 
 
 def image_shape(input_size: int, like: np.ndarray | None = None) -> tuple[int, int]:
@@ -68,18 +63,28 @@ def layer_names(network: Network) -> list[str]:
     return [f"hidden {i + 1} ({h.activation})" for i, h in enumerate(hidden)] + ["output"]
 
 
+def weighted_layer_names(network: Network) -> list[str]:
+    """One name per layer with weights, input side first: a CNN's convolutions (``"conv 1 (6 filters
+    5x5)"``), then ``layer_names``; in ``Network.weighted_layers`` order."""
+    convs = [name for name, layer in zip(feature_names(network.spec), network.spec.features)
+             if isinstance(layer, ConvLayer)]
+    return convs + layer_names(network)
+
+
 def layer_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """(z, a) per Dense layer for inputs x (n, input_size), computed with ``infer`` (stateless).
 
     z = a_prev W + b is the pre-activation (n, units); a = f(z) the activation. For the output layer
-    a is z (the logits: the loss applies the softmax).
+    a is z (the logits: the loss applies the softmax). A CNN's dense part starts from its flattened
+    features (``Network.flat_features``).
     """
     stages = []
-    for layer in network.layers:  # Dense, activation, ..., Dense: only the output has no activation
+    x = network.flat_features(x)
+    for layer in network.dense_part:  # Dense, activation[, dropout], ..., Dense: the output has no activation
         x = layer.infer(x)
         if isinstance(layer, Dense):
             z = x
-        else:
+        elif isinstance(layer, Activation):
             stages.append((z, x))
     stages.append((z, z))
     return stages
@@ -96,7 +101,7 @@ def hidden_activations(network: Network, images: np.ndarray, chunk: int = 4096) 
     below_output = network.layers[:-1]
     out = np.empty((len(images), network.spec.hidden[-1].units), dtype=network.dtype)
     for start in range(0, len(images), chunk):
-        x = input_rows(images[start:start + chunk], network.spec.input_size, network.dtype)
+        x = input_rows(network, images[start:start + chunk])
         for layer in below_output:
             x = layer.infer(x)
         out[start:start + chunk] = x

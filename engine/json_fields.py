@@ -30,7 +30,7 @@ CHECKS = {
 }
 
 
-def check_keys(d, allowed: set, what: str, required: set = frozenset()) -> None:
+def check_keys(d, allowed: set | frozenset, what: str, required: set | frozenset = frozenset()) -> None:
     """ValueError unless ``d`` is a dict with keys from ``allowed``, including all of ``required``."""
     if not isinstance(d, dict):
         raise ValueError(f"{what} must be an object, got {type(d).__name__}")
@@ -47,7 +47,7 @@ def typed_fields(cls, d, what: str, skip=frozenset(), required: bool = True) -> 
     names = {f.name for f in fields(cls)} - set(skip)
     check_keys(d, names, what, required=names if required else set())
     for f in fields(cls):
-        check = CHECKS.get(f.type)
+        check = CHECKS.get(str(f.type))  # annotations are strings here (PEP 563)
         if f.name in d and check is not None and not check(d[f.name]):
             raise ValueError(f"{what}: {f.name} should be {f.type}, got {d[f.name]!r:.40}")
     return d

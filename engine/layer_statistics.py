@@ -11,6 +11,11 @@ another thread. Over time they show how learning flows through the depth of a ne
 
 Histograms use fixed bin edges (``LayerBins``), chosen once and passed back in, so that rows
 taken at different times stack into one image, like TensorBoard's histogram dashboard.
+
+A diverging run overflows: weights and activations become inf or NaN. Nothing here raises on them.
+Norms and ratios are then inf or NaN themselves, bins are chosen from the finite values only, +-inf
+are counted in the end bins and NaN in none, and each layer says how many of its values are not
+finite (``non_finite_weights``, ``non_finite_activations``), so the view can say that it overflowed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from .network import Network
 
 #: A sigmoid or tanh value counts as saturated where f'(z) is below this share of its maximum.
 SATURATION = 0.1
+#: The widest histogram range: a round number whose edges and bin width float32 still holds.
+WIDEST = 1e37
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +56,8 @@ class LayerStatistics:
     weight_histogram, activation_histogram : (bins,) int64 counts (activations: sample x units values).
     dead_fraction : share of units never active on the sample (ReLU and leaky ReLU; else None).
     saturated_fraction : share of sample x unit activations in the flat zone (sigmoid, tanh; else None).
+    non_finite_weights, non_finite_activations : how many of W's and of the activations' values are
+        inf or NaN (0 unless the run diverges).
     """
 
     name: str
@@ -61,6 +70,15 @@ class LayerStatistics:
     activation_histogram: np.ndarray
     dead_fraction: float | None
     saturated_fraction: float | None
+    non_finite_weights: int = 0
+    non_finite_activations: int = 0
+
+    @property
+    def finite(self) -> bool:
+        """True when every weight, activation and number of this layer is finite."""
+        return (self.non_finite_weights == 0 and self.non_finite_activations == 0
+                and math.isfinite(self.gradient_norm) and math.isfinite(self.weight_norm)
+                and not math.isinf(self.update_ratio))
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +97,16 @@ class NetworkStatistics:
     def update_ratios(self) -> np.ndarray:
         return np.array([s.update_ratio for s in self.layers])
 
+    @property
+    def finite(self) -> bool:
+        """False once any layer has overflowed (a diverging run)."""
+        return all(s.finite for s in self.layers)
+
+    @property
+    def overflowed(self) -> tuple[str, ...]:
+        """The names of the layers with an inf or NaN among their values or numbers."""
+        return tuple(s.name for s in self.layers if not s.finite)
+
 
 def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | None = None,
                      weights_before=None, lr: float | None = None) -> NetworkStatistics:
@@ -89,8 +117,12 @@ def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | Non
     weights_before : each Dense layer's W at an earlier moment (``weight_snapshot``), for the
         update ratio over the steps since; else ``lr`` gives lr ||dW|| / ||W|| (plain SGD's step).
     """
-    x = input_rows(sample, network.spec.input_size, network.dtype)
-    outputs = layer_outputs(network, x)
+    x = input_rows(network, sample)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: shown, not warned
+        return _statistics(network, layer_outputs(network, x), bins, weights_before, lr)
+
+
+def _statistics(network: Network, outputs, bins, weights_before, lr) -> NetworkStatistics:
     if bins is None:
         bins = _choose_bins(network, outputs)
     dense = network.dense_layers
@@ -110,7 +142,8 @@ def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | Non
             weight_histogram=histogram(layer.W, bins.weight_edges[i]),
             activation_histogram=histogram(a, bins.activation_edges[i]),
             dead_fraction=dead_fraction(a) if f in ("relu", "leaky_relu") else None,
-            saturated_fraction=saturated_fraction(a, f) if f in ("sigmoid", "tanh") else None))
+            saturated_fraction=saturated_fraction(a, f) if f in ("sigmoid", "tanh") else None,
+            non_finite_weights=_non_finite(layer.W), non_finite_activations=_non_finite(a)))
     return NetworkStatistics(tuple(stats), bins)
 
 
@@ -125,8 +158,9 @@ def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom
 
     sample : (n, h, w) uint8 images or (n, input_size) inputs, as for ``layer_statistics``.
     """
-    x = input_rows(sample, network.spec.input_size, network.dtype)
-    return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
+    x = input_rows(network, sample)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
 
 
 def _choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
@@ -134,7 +168,7 @@ def _choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 
         raise ValueError(f"need n_bins >= 1 and headroom >= 1, got {n_bins} and {headroom}")
     functions = [h.activation for h in network.spec.hidden] + ["identity"]
     weight_edges = tuple(np.linspace(-r, r, n_bins + 1) for r in
-                         (_round_up(headroom * np.max(np.abs(layer.W))) for layer in network.dense_layers))
+                         (_round_up(headroom * _largest(layer.W)) for layer in network.dense_layers))
     activation_edges = tuple(np.linspace(*_activation_range(f, a, headroom), n_bins + 1)
                              for f, (_, a) in zip(functions, outputs))
     return LayerBins(weight_edges, activation_edges)
@@ -184,14 +218,29 @@ def _activation_range(function: str, a: np.ndarray, headroom: float) -> tuple[fl
         return 0.0, 1.0
     if function == "tanh":
         return -1.0, 1.0
-    top = _round_up(headroom * float(np.max(np.abs(a))))
+    top = _round_up(headroom * _largest(a))
     return (0.0, top) if function == "relu" else (-top, top)
 
 
+def _largest(a: np.ndarray) -> float:
+    """max |a| over a's finite values (0 if it has none)."""
+    magnitude = np.abs(a)
+    if not np.isfinite(magnitude).all():
+        magnitude = magnitude[np.isfinite(magnitude)]
+    return float(magnitude.max()) if magnitude.size else 0.0
+
+
+def _non_finite(a: np.ndarray) -> int:
+    return int(a.size - np.count_nonzero(np.isfinite(a)))
+
+
 def _round_up(x: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k that is >= x (1 for x <= 0): stable edges for similar data."""
+    """The smallest of 1, 2, 5 x 10^k that is >= x (1 for x <= 0 or NaN, at most ``WIDEST``):
+    stable edges for similar data."""
     if not x > 0:
         return 1.0
+    if not x < WIDEST:
+        return WIDEST
     power = 10.0 ** math.floor(math.log10(x))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import choose
+
 
 class Layer:
     """Base class: buffer handling shared by all layers."""
@@ -262,7 +264,4 @@ ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Identit
 
 def activation(name: str, dtype=np.float32) -> Activation:
     """The activation layer called ``name``: one of ``ACTIVATIONS``."""
-    try:
-        return ACTIVATIONS[name](dtype=dtype)
-    except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
+    return choose(name, ACTIVATIONS, "activation")(dtype=dtype)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import choose
+
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """p = exp(z - max z) / sum exp(z - max z), row by row; shifting by the max avoids overflow.
@@ -72,7 +74,4 @@ LOSSES = {
 
 def loss_function(name: str):
     """The loss called ``name``: ``"cross_entropy"`` or ``"mse"``."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
+    return choose(name, LOSSES, "loss")

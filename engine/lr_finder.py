@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import as_inputs
-
 FULL_BATCH_SIZE = 128  # a full-batch config would make each batch an epoch; the test uses this
 BLOW_UP = 4.0          # stop once the smoothed loss exceeds this many times its best
 
@@ -26,17 +24,21 @@ class LRFinderResult:
 
     lrs, losses, smoothed : (n,) float64, the rate of each batch, its loss and the smoothed loss;
         n < n_batches if the test stopped early.
-    suggestion : the rate where the smoothed loss falls fastest (against log lr), before its minimum.
-    minimum : the rate at the smoothed loss's minimum, divided by 10 (fastai's other rule of thumb).
+    suggestion : the rate where the smoothed loss falls fastest (against log lr), before its minimum;
+        None when the curve gives no finite rate (it is empty: the very first loss was not finite).
     stopped_early : the loss blew up (> 4x the best, or not finite) before lr_max.
+    minimum : the rate at the smoothed loss's minimum, divided by 10 (fastai's other rule of thumb);
+        None for an empty curve.
+    reason : a sentence for people: how the suggestion was chosen, or why there is none.
     """
 
     lrs: np.ndarray
     losses: np.ndarray
     smoothed: np.ndarray
-    suggestion: float
+    suggestion: float | None
     stopped_early: bool
-    minimum: float = math.nan
+    minimum: float | None = None
+    reason: str = ""
 
 
 def find_learning_rate(network, config, images, labels, *, lr_min=1e-6, lr_max=10.0, n_batches=200,
@@ -54,10 +56,10 @@ def find_learning_rate(network, config, images, labels, *, lr_min=1e-6, lr_max=1
     net = network.copy()
     optimiser = config.make_optimiser()
     batches = _batches(images, np.asarray(labels, dtype=np.intp), config.batch_size or FULL_BATCH_SIZE,
-                       np.random.default_rng(seed), net.spec)
+                       np.random.default_rng(seed), net.inputs)
     growth = (lr_max / lr_min) ** (1 / (n_batches - 1))
     lrs, losses, smoothed = [], [], []
-    average, best, stopped = 0.0, math.inf, False
+    average, best, stopped, loss = 0.0, math.inf, False, math.nan
     for i in range(n_batches):
         if check is not None:
             check()
@@ -79,26 +81,46 @@ def find_learning_rate(network, config, images, labels, *, lr_min=1e-6, lr_max=1
         if smoothed[-1] > BLOW_UP * best:
             stopped = True
             break
-    lrs, losses, smoothed = (np.array(a, dtype=np.float64) for a in (lrs, losses, smoothed))
-    return LRFinderResult(lrs, losses, smoothed, suggest(lrs, smoothed), stopped,
-                          float(lrs[np.argmin(smoothed)] / 10) if len(lrs) else math.nan)
+    rates, raw, smooth = (np.array(a, dtype=np.float64) for a in (lrs, losses, smoothed))
+    if len(rates) == 0:
+        return LRFinderResult(rates, raw, smooth, None, stopped, None, _no_curve(loss))
+    suggestion, reason = _suggestion(rates, smooth)
+    return LRFinderResult(rates, raw, smooth, suggestion, stopped,
+                          float(rates[np.argmin(smooth)] / 10), reason)
 
 
-def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
+def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
     """The rate of steepest descent of ``smoothed`` against log10(lrs), before its minimum.
 
     The first 5% of the points are skipped (the average is still settling). With too few points
-    before the minimum, the rate at the minimum / 10; NaN for an empty curve.
+    before the minimum, the rate at the minimum / 10; None when there is no finite rate to give
+    (an empty curve, or one of non-finite or non-positive values).
     """
+    return _suggestion(lrs, smoothed)[0]
+
+
+def _suggestion(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float | None, str]:
+    """The suggested rate (or None) and how it was chosen (or why there is none)."""
+    lrs, smoothed = np.asarray(lrs, dtype=np.float64), np.asarray(smoothed, dtype=np.float64)
+    usable = np.isfinite(lrs) & (lrs > 0) & np.isfinite(smoothed)
+    if not usable.all():
+        lrs, smoothed = lrs[usable], smoothed[usable]
     if len(lrs) == 0:
-        return math.nan
+        return None, "The curve has no finite point, so there is no rate to suggest."
     lowest = int(np.argmin(smoothed))
     skip = len(lrs) // 20
     if lowest - skip < 3:
-        return float(lrs[lowest] / 10)
+        return float(lrs[lowest] / 10), ("The loss hardly fell before it rose, so the suggestion is "
+                                         "the rate at its lowest point divided by 10.")
     falling = slice(skip, lowest + 1)
     slope = np.gradient(smoothed[falling], np.log10(lrs[falling]))
-    return float(lrs[skip + int(np.argmin(slope))])
+    return float(lrs[skip + int(np.argmin(slope))]), "It is where the smoothed loss falls fastest."
+
+
+def _no_curve(loss: float) -> str:
+    return (f"The loss of the very first batch was already {loss}, before any step, so there is no "
+            "curve and no rate to suggest: the network's outputs overflow on these inputs whatever "
+            "the rate. Try smaller initial weights or inputs scaled to 0..1.")
 
 
 def _check_arguments(lr_min, lr_max, n_batches, smoothing, n_images, n_labels) -> None:
@@ -113,16 +135,16 @@ def _check_arguments(lr_min, lr_max, n_batches, smoothing, n_images, n_labels) -
                          f"and {n_labels} labels")
 
 
-def _batches(images, labels, batch_size, rng, spec):
-    """Endless (inputs, labels) batches of a seeded shuffle, reshuffled each time it is used up."""
+def _batches(images, labels, batch_size, rng, to_inputs):
+    """Endless (inputs, labels) batches of a seeded shuffle, reshuffled each time it is used up.
+
+    to_inputs : the network's ``Network.inputs`` (its pixels scaled as its spec says).
+    """
     flat = images.reshape(len(images), -1)
     batch_size = min(batch_size, len(flat))
     buffer = np.empty((batch_size, flat.shape[1]), dtype=np.float32)
-    # A spec that says how its pixels are scaled (an input_scaling other than 0..1) is obeyed.
-    scaling = getattr(spec, "input_scaling", "unit")
-    extra = {} if scaling == "unit" else {"scaling": scaling}
     while True:
         order = rng.permutation(len(flat))
         for start in range(0, len(order) - batch_size + 1, batch_size):
             chosen = order[start:start + batch_size]
-            yield as_inputs(flat[chosen], out=buffer, **extra), labels[chosen]
+            yield to_inputs(flat[chosen], out=buffer), labels[chosen]

@@ -5,12 +5,14 @@ objects. Training a network of P parameters on batches of B images, with layer s
 
     parameters   (2 + k) P 4          weights, their gradients, k optimiser arrays per parameter
     activations  3 B (s_0 + ... + s_L) 4   outputs, activations and their gradients for a batch
+                 + 2 B (c_1 + ... + c_K) 4   a CNN's im2col matrices and their gradients
     data         n_train s_0 (1 byte shuffled copy; + 4 for full batch, converted once)
-                 + 2 * 10,000 * max(s) * 4 for evaluation in chunks of 10,000 images
+                 + m (2 max(s) + max(c)) 4 for evaluation in chunks of m images (m <= 10,000)
 
-where k is 1 for SGD (a scratch array), 2 for (Nesterov) momentum, 3 for Adam, plus 1 with L2
-weight decay. Holding a network (loading, inference) needs weights and gradients, plus the stored
-copy while a file is read.
+where s_i counts every layer's outputs per image (a convolution's maps, c h w values), c_j the
+values of convolution j's im2col matrix per image (h' w' c k k), k is 1 for SGD (a scratch array),
+2 for (Nesterov) momentum, 3 for Adam, plus 1 with L2 weight decay. Holding a network (loading,
+inference) needs weights and gradients, plus the stored copy while a file is read.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def format_bytes(n: int) -> str:
     return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
 
 
+INFERENCE_BUFFER = 2**28  # bytes of layer outputs and im2col matrices one chunk may take
+
+
+def inference_chunk(spec) -> int:
+    """Images of ``spec`` (a NetworkSpec) to compute at a time for inference: up to 10,000, fewer
+    for a network whose layer outputs (and im2col matrices) would take more than ``INFERENCE_BUFFER``
+    bytes at once."""
+    per_image = FLOAT_BYTES * (sum(spec.activation_sizes()) + sum(spec.column_sizes()))
+    return max(1, min(EVALUATION_CHUNK, INFERENCE_BUFFER // per_image))
+
+
 def estimate_network(spec) -> MemoryEstimate:
     """Memory to build or load a network of ``spec`` (a NetworkSpec): weights, gradients, and the
     stored copy of the weights while a file is read."""
@@ -70,12 +83,16 @@ def estimate_training(spec, config, n_train: int) -> MemoryEstimate:
     """
     arrays = OPTIMISER_ARRAYS.get(config.optimiser, 3) + (1 if config.weight_decay else 0)
     batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
-    sizes = spec.layer_sizes
+    sizes = spec.activation_sizes()
+    columns = spec.column_sizes()
     full_batch = batch >= n_train
     data = n_train * spec.input_size * (1 + (FLOAT_BYTES if full_batch else 0))
-    data += 2 * min(EVALUATION_CHUNK, n_train) * max(sizes) * FLOAT_BYTES
+    chunk = min(EVALUATION_CHUNK, n_train, inference_chunk(spec))
+    data += chunk * (2 * max(sizes) + max(columns, default=0)) * FLOAT_BYTES
+    per_image = 3 * sum(sizes) + 2 * sum(columns)  # outputs, gradients and masks; columns and their gradients
     return MemoryEstimate(parameters=(2 + arrays) * spec.n_params * FLOAT_BYTES,
-                          activations=3 * batch * sum(sizes) * FLOAT_BYTES, data=data)
+                          activations=batch * per_image * FLOAT_BYTES, data=data)
+
 
 
 def check_fits(estimate: MemoryEstimate, what: str, available: int | None = None) -> None:
@@ -161,6 +178,6 @@ def _windows_available() -> int | None:
 
     status = MemoryStatus()
     status.length = ctypes.sizeof(MemoryStatus)
-    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]  # Windows only
         return None
     return int(status.avail_phys)

@@ -2,7 +2,8 @@
 
 A model file is a zip archive (``np.savez``) of ``.npy`` members: ``spec`` (a 0-d unicode array
 holding the NetworkSpec's JSON) and one float array per parameter, ``dense0.W`` (n_in, n_out),
-``dense0.b`` (n_out,), ``dense1.W``, ...
+``dense0.b`` (n_out,), ``dense1.W``, ... (a convolutional network's first: ``conv0.W`` (out, in, k, k),
+``conv0.b`` (out,), ...)
 
 Reading trusts nothing in the file: only the members the spec needs are opened; each member's
 declared size, shape and dtype are checked from its zip entry and ``.npy`` header before any
@@ -64,19 +65,18 @@ def load_network(path: str | os.PathLike, network_class, progress=None):
         Whatever is wrong: unreadable, not a zip, truncated, a spec of the wrong form or types,
         weights of the wrong shape or type, not finite, or a network too big for this machine.
     """
-    from .network import NetworkSpec
+    from .network import NetworkSpec, bias_size
 
     path = Path(path)
     try:
         with untrusted.open_archive(path, ModelFileError) as archive:
             spec = _parse_spec(_read_spec(archive), NetworkSpec)
             _check_memory(spec)
-            sizes = spec.layer_sizes
-            shapes = list(zip(sizes, sizes[1:]))
+            shapes = spec.parameter_shapes()
             weights, biases = [], []
-            for i, shape in enumerate(shapes):
-                weights.append(_read_array(archive, f"dense{i}.W", shape))
-                biases.append(_read_array(archive, f"dense{i}.b", shape[1:]))
+            for i, (layer, shape) in enumerate(shapes):
+                weights.append(_read_array(archive, f"{layer}.W", shape))
+                biases.append(_read_array(archive, f"{layer}.b", (bias_size(layer, shape),)))
                 if progress is not None:
                     progress(i + 1, len(shapes))
             return network_class.from_weights(spec, weights, biases)

@@ -91,8 +91,8 @@ def measure_framing(images: np.ndarray, ink_threshold: float = 0.05,
     size = images.shape[1]
     images = images[:sample]
     ink = images > ink_threshold * 255
-    rows, cols = ink.any(axis=2), ink.any(axis=1)
-    inked = rows.any(axis=1)
+    rows, cols = np.asarray(ink.any(axis=2)), np.asarray(ink.any(axis=1))  # arrays (the stubs say maybe a bool)
+    inked = np.asarray(rows.any(axis=1))
     if not inked.any():
         return default_framing(size)
     rows, cols, images = rows[inked], cols[inked], images[inked].astype(np.float32)
@@ -102,7 +102,7 @@ def measure_framing(images: np.ndarray, ink_threshold: float = 0.05,
     total = images.sum(axis=(1, 2))
     centre = tuple(round(2 * float(np.mean(images.sum(axis=other) @ np.arange(size) / total))) / 2
                    for other in (2, 1))
-    return Framing(size, box, centre)
+    return Framing(size, box, (centre[0], centre[1]))
 
 
 def preprocess_framed(image: np.ndarray, framing: Framing,

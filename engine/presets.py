@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .network import HiddenLayer, NetworkSpec
+from .choices import choose
+from .network import ConvLayer, HiddenLayer, NetworkSpec, PoolLayer
 from .training import TrainConfig
 
 
@@ -30,10 +31,14 @@ class Preset:
                  self.network.classes]
         return "-".join(str(n) for n in sizes)
 
-    def for_data(self, input_size: int, classes: int) -> "Preset":
-        """The same preset sized for a dataset's image size and number of classes."""
-        sized = replace(self, network=replace(self.network, input_size=input_size,
-                                              classes=classes))
+    def for_data(self, input_size: int, classes: int) -> Preset:
+        """The same preset sized for a dataset's image size and number of classes; ValueError saying
+        why for images its convolutions do not fit (LeNet's filters on 8x8 digits, say)."""
+        try:
+            network = replace(self.network, input_size=input_size, classes=classes)
+        except ValueError as err:
+            raise ValueError(f"the {self.name} preset does not fit images of {input_size} pixels: {err}") from None
+        sized = replace(self, network=network)
         old, new = self.layers(), sized.layers()
         return replace(sized, title=self.title.replace(old, new),
                        description=self.description.replace(old, new))
@@ -113,6 +118,28 @@ PRESETS = {p.name: p for p in (
                     schedule="cosine", augment=True),
     ),
     Preset(
+        "lenet", "LeNet-5: two convolutions, max-pooling, ReLU",
+        "The shape of LeCun's LeNet-5 (1998), with ReLU and max-pooling as today: 6 filters of 5x5 "
+        "(padded, so 28x28 stays 28x28), 2x2 max-pooling, 16 filters of 5x5, pooling again, then "
+        "dense layers of 120 and 84 units. 44,000 weights, a tenth of 'default', yet better: each "
+        "filter looks for one stroke anywhere in the digit. Momentum SGD, cosine-decaying rate, "
+        "batches of 128.",
+        NetworkSpec(features=(ConvLayer(6, 5, padding=2), PoolLayer(2), ConvLayer(16, 5), PoolLayer(2)),
+                    hidden=_h((120, "relu"), (84, "relu")), init="he"),
+        TrainConfig(epochs=10, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9,
+                    weight_decay=5e-4, schedule="cosine"),
+    ),
+    Preset(
+        "cnn", "A small modern CNN: 3x3 filters, dropout, augmented digits",
+        "Two convolutions of 3x3 filters (32 and 64, padded), each followed by 2x2 max-pooling, a "
+        "dense layer of 128 units, dropout of 25% after the convolutions and 50% before the output, "
+        "trained on shifted, turned and scaled digits with Adam.",
+        NetworkSpec(features=(ConvLayer(32, 3, padding=1), PoolLayer(2), ConvLayer(64, 3, padding=1),
+                              PoolLayer(2, dropout=0.25)),
+                    hidden=(HiddenLayer(128, "relu", dropout=0.5),), init="he"),
+        TrainConfig(epochs=8, batch_size=128, optimiser="adam", lr=2e-3, schedule="cosine", augment=True),
+    ),
+    Preset(
         "five-sigmoid", "Vanishing gradients: five sigmoid layers",
         "784-64-64-64-64-64-10 with sigmoid units and Xavier initialisation, plain SGD. Each sigmoid "
         "passes back at most a quarter of the gradient, so the gradient shrinks layer by layer "
@@ -133,7 +160,4 @@ PRESETS = {p.name: p for p in (
 
 def preset(name: str) -> Preset:
     """The preset called ``name``; ValueError listing the names otherwise."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+    return choose(name, PRESETS, "preset")

@@ -8,6 +8,9 @@ Eigenvectors have no preferred sign, and two axes of near-equal variance may swa
 maps of successive epochs would jump. ``align`` removes that: it rotates (or reflects) the new 2-D
 map onto the previous one by orthogonal Procrustes, R = argmin ||Y R - Y_prev|| over orthogonal R,
 which is R = U V^T for the SVD U S V^T = Y^T Y_prev. The classes then move smoothly as they learn.
+
+A layer of one unit has one direction only: its map is 1-D (coordinates (n, 1)), the unit's
+centred activation, and the view draws it as a strip per class.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .dataset import as_inputs
-from .inspection import hidden_activations, input_rows, layer_names
+from .inspection import hidden_activations, layer_names
 from .network import Network
 
 PIXELS = "pixels"
+NO_HIDDEN_LAYER = ("this network has no hidden layer (softmax regression): its output reads the pixels "
+                   "directly, so there is no hidden space to map; the pixel map is the space it divides")
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,13 +109,19 @@ def align(projection: Projection, coordinates: np.ndarray, previous: np.ndarray)
 
 @dataclass(frozen=True, eq=False)
 class EmbeddingMap:
-    """A 2-D map of a sample: coordinates (n, 2), their labels (n,), the projection that made them,
-    and what was projected: ``"pixels"`` or a layer's name (``"hidden 2 (relu)"``)."""
+    """A 2-D map of a sample (1-D for features of one value): coordinates (n, 2) or (n, 1), their
+    labels (n,), the projection that made them, and what was projected: ``"pixels"`` or a layer's
+    name (``"hidden 2 (relu)"``)."""
 
     coordinates: np.ndarray
     labels: np.ndarray
     projection: Projection
     layer: str
+
+    @property
+    def dimensions(self) -> int:
+        """2, or 1 for a layer of one unit."""
+        return int(self.coordinates.shape[1])
 
     def place(self, features: np.ndarray) -> np.ndarray:
         """Coordinates (n, 2) of new points (n, d) of the same kind, on this map (no refitting)."""
@@ -118,20 +129,32 @@ class EmbeddingMap:
 
 
 def embed(features: np.ndarray, labels, layer: str, previous: EmbeddingMap | None = None) -> EmbeddingMap:
-    """The PCA map of ``features`` (n, d), aligned to ``previous`` (a map of the same n points) if given."""
-    labels = np.asarray(labels)
+    """The PCA map of ``features`` (n, d) in min(d, 2) dimensions, aligned to ``previous`` (a map of the
+    same n points) if given and of as many dimensions (a 1-D map after a 2-D one starts afresh)."""
+    labels, features = np.asarray(labels), np.asarray(features)
     if len(labels) != len(features):
         raise ValueError(f"{len(features)} points but {len(labels)} labels")
-    projection = principal_components(features, 2)
+    if features.ndim != 2 or features.shape[1] == 0:
+        raise ValueError(f"a map needs points as an (n, d) array with d >= 1, got shape {features.shape}")
+    finite = np.isfinite(features)
+    if not finite.all():
+        raise ValueError(f"{features.size - int(finite.sum()):,} of the {features.size:,} values of {layer} "
+                         "are inf or NaN (the network overflows on these images): they have no place on a map")
+    projection = principal_components(features, min(2, features.shape[1]))
     coordinates = projection.transform(features)
-    if previous is not None:
+    if previous is not None and previous.dimensions == coordinates.shape[1]:
         projection = align(projection, coordinates, previous.coordinates)
         coordinates = projection.transform(features)
     return EmbeddingMap(coordinates, labels, projection, layer)
 
 
 def hidden_map(network: Network, images: np.ndarray, labels, previous: EmbeddingMap | None = None) -> EmbeddingMap:
-    """The map of the last hidden layer's activations for images (n, h, w), aligned to ``previous``."""
+    """The map of the last hidden layer's activations for images (n, h, w), aligned to ``previous``.
+
+    1-D for a last hidden layer of one unit; ValueError, saying why, for a network without one.
+    """
+    if not network.spec.hidden:
+        raise ValueError(NO_HIDDEN_LAYER)
     features = hidden_activations(network, images)
     return embed(features, labels, layer_names(network)[-2], previous)
 
@@ -147,7 +170,7 @@ def locate(embedding: EmbeddingMap, images: np.ndarray, network: Network | None 
     A hidden map needs the network whose layer it maps (its weights as when the map was made).
     """
     if embedding.layer == PIXELS:
-        return embedding.place(input_rows(images, len(embedding.projection.mean)))
+        return embedding.place(as_inputs(np.asarray(images)))
     if network is None:
         raise ValueError(f"placing images on the map of {embedding.layer} needs the network")
     return embedding.place(hidden_activations(network, images))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from .choices import choose
+
 
 class Constant:
     """factor(e) = 1."""
@@ -56,10 +58,9 @@ SCHEDULES = ("constant", "step", "cosine")
 
 def make_schedule(name: str, epochs: int, every: int = 5, gamma: float = 0.1):
     """The schedule called ``name`` for a run of ``epochs`` epochs."""
+    choose(name, SCHEDULES, "schedule")
     if name == "constant":
         return Constant()
     if name == "step":
         return Step(every, gamma)
-    if name == "cosine":
-        return Cosine(epochs)
-    raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+    return Cosine(epochs)  # "cosine"

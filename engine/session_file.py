@@ -8,7 +8,8 @@ A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` membe
   without the history, which is the epochs unless said otherwise), the number of batch-loss points
   and, if it has a network, that network's spec and dtype;
 - ``run{i}.batch_x`` and ``run{i}.batch_loss``: (n,) float64, the batch-loss curve;
-- ``run{i}.dense{j}.W`` (n_in, n_out) and ``run{i}.dense{j}.b`` (n_out,): the network's weights.
+- ``run{i}.dense{j}.W`` (n_in, n_out) and ``run{i}.dense{j}.b`` (n_out,): the network's weights
+  (and a convolutional network's ``run{i}.conv{j}.W`` (out, in, k, k) and ``run{i}.conv{j}.b`` (out,)).
 
 Reading trusts nothing in the file: members that the JSON does not call for are refused by name
 without being read; the JSON is bounded in size and every value's type is checked; every array's
@@ -35,7 +36,7 @@ from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
 from .memory import MemoryEstimate, check_fits, estimate_network
 from .model_file import read_float_values
-from .network import Network, NetworkSpec
+from .network import Network, NetworkSpec, bias_size
 from .training import EpochEnd, RunEnd, TrainConfig
 
 FORMAT = "mnist-gui session"
@@ -114,7 +115,7 @@ def save_session(path: str | os.PathLike, runs: Sequence[RunData]) -> Path:
                 arrays[f"run{i}.{p.name}"] = p.value
     text = json.dumps({"format": FORMAT, "version": VERSION, "runs": described})
     arrays["session"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    return write_atomically(path, lambda out: np.savez(out, **arrays))
+    return write_atomically(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]  # stub: **arrays as allow_pickle
 
 
 def _run_to_json(run: RunData) -> dict:
@@ -266,12 +267,11 @@ def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
 
 def _array_shapes(i: int, plan: _Plan) -> dict[str, tuple[int, ...]]:
     """Every member run ``i`` needs, with the shape it must have."""
-    shapes = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
+    shapes: dict[str, tuple[int, ...]] = {f"run{i}.batch_x": (plan.points,), f"run{i}.batch_loss": (plan.points,)}
     if plan.network_spec is not None:
-        sizes = plan.network_spec.layer_sizes
-        for j, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-            shapes[f"run{i}.dense{j}.W"] = (n_in, n_out)
-            shapes[f"run{i}.dense{j}.b"] = (n_out,)
+        for layer, shape in plan.network_spec.parameter_shapes():
+            shapes[f"run{i}.{layer}.W"] = shape
+            shapes[f"run{i}.{layer}.b"] = (bias_size(layer, shape),)
     return shapes
 
 
@@ -304,14 +304,12 @@ def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
                                 finite=name == "batch_x")
               for name in ("batch_x", "batch_loss")}
     network = None
-    if plan.network_spec is not None:
-        n_dense = len(plan.network_spec.layer_sizes) - 1
-        weights = [_read_array(archive, f"run{i}.dense{j}.W", shapes[f"run{i}.dense{j}.W"],
-                               plan.network_dtype) for j in range(n_dense)]
-        biases = [_read_array(archive, f"run{i}.dense{j}.b", shapes[f"run{i}.dense{j}.b"],
-                              plan.network_dtype) for j in range(n_dense)]
+    if plan.network_spec is not None and plan.network_dtype is not None:  # read together
+        layers = [layer for layer, _ in plan.network_spec.parameter_shapes()]
+        weights, biases = ([_read_array(archive, f"run{i}.{layer}.{kind}", shapes[f"run{i}.{layer}.{kind}"],
+                                        plan.network_dtype) for layer in layers] for kind in "Wb")
         network = Network.from_weights(plan.network_spec, weights, biases, plan.network_dtype)
-    return RunData(**plan.fields, **curves, network=network)
+    return RunData(**plan.fields, batch_x=curves["batch_x"], batch_loss=curves["batch_loss"], network=network)
 
 
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .inspection import image_shape, layer_names, one_input, replica
-from .layers import Dense
+from .layers import Activation, Dense
 from .losses import softmax
 from .network import Network, NetworkSpec
 from .optimisers import Optimiser
@@ -73,7 +73,8 @@ class LayerTrace:
 class StepTrace:
     """Everything one traced step computed, for one image.
 
-    image : (h, w) the input x in 0..1 (pixels / 255); label : the class y it was trained towards.
+    image : (h, w) the input x, as the network computes it (``Network.inputs``);
+    label : the class y it was trained towards.
     layers : one LayerTrace per Dense layer, input side first (the last is the output).
     probabilities : (classes,) softmax p before the step; loss : L before the step;
     loss_name : ``"cross_entropy"`` or ``"mse"``.
@@ -133,19 +134,19 @@ def trace_step(network: Network, image: np.ndarray, label: int, optimiser: Optim
                units=None, lr: float | None = None) -> StepTrace:
     """Trace one gradient step of ``network`` on one labelled image, on a copy.
 
-    image : (h, w) uint8 pixels, or (input_size,) inputs in 0..1.
+    image : (h, w) uint8 pixels, or (input_size,) inputs already scaled for the network.
     label : the class to learn, 0 .. classes - 1.
     optimiser : an Optimiser (a copy of it is used, with its state: momentum, Adam's moments) or a
         TrainConfig (a fresh optimiser from its settings).
-    units : first-layer units whose weight gradients are shown as images; None picks the
-        ``DEFAULT_UNITS`` with the largest gradient.
+    units : first-layer units (a CNN's first filters) whose weight gradients are shown as images;
+        None picks the ``DEFAULT_UNITS`` with the largest gradient.
     lr : overrides the optimiser's learning rate (e.g. the schedule's current rate).
     The network, its gradients and the given optimiser are left untouched.
     """
     classes = network.spec.classes
     if not 0 <= int(label) < classes:
         raise ValueError(f"label must be 0 to {classes - 1}, got {label}")
-    x = one_input(image, network.spec.input_size, network.dtype)
+    x = one_input(network, image)
     clone = replica(network)
     step_optimiser = _optimiser_for(optimiser, network, clone, lr)
     y = np.array([int(label)])
@@ -157,13 +158,15 @@ def trace_step(network: Network, image: np.ndarray, label: int, optimiser: Optim
     new_loss, _ = clone.loss(new_logits, y)
     gradients = tuple(p.grad.copy() for p in clone.parameters)
     shape = image_shape(network.spec.input_size, image)
-    first_dw = clone.dense_layers[0].dW
+    first = clone.weighted_layers[0]
+    unit_shape = shape if first.dW.ndim == 2 else first.dW.shape[2:]  # a pixel image, or a filter
+    first_dw = first.dW if first.dW.ndim == 2 else first.dW.reshape(len(first.dW), -1).T  # (inputs, units)
     chosen = _choose_units(first_dw, units)
     return StepTrace(
         image=x[0].reshape(shape), label=int(label), loss_name=network.spec.loss,
         layers=_layer_traces(clone, forward, deltas, weights_before),
         probabilities=forward[-1][1], loss=loss, units=chosen,
-        unit_gradients=np.stack([first_dw[:, u].reshape(shape) for u in chosen]),
+        unit_gradients=np.stack([first_dw[:, u].reshape(unit_shape) for u in chosen]),
         gradients=gradients, optimiser=repr(step_optimiser), lr=float(step_optimiser.lr),
         new_probabilities=softmax(new_logits)[0], new_loss=new_loss,
         new_parameters=tuple(p.value.copy() for p in clone.parameters), spec=network.spec)
@@ -215,7 +218,9 @@ def _forward(clone: Network, x: np.ndarray, y: np.ndarray):
     Outputs are copied: layers reuse their buffers. At the output a is the softmax p.
     """
     stages = []
-    for layer in clone.layers:
+    for layer in clone.feature_part:  # a CNN's convolutions: remembered for backward, not traced here
+        x = layer.forward(x)
+    for layer in clone.dense_part:
         x = layer.forward(x)
         if isinstance(layer, Dense):
             z = x.copy()
@@ -230,11 +235,15 @@ def _backward(clone: Network, grad: np.ndarray) -> list[np.ndarray]:
     """Backpropagate dL/dz of the output as ``Network.backward`` does, keeping dL/dz of every Dense
     layer (input side first); fills each Dense layer's dW and db."""
     deltas = [grad[0].copy()]
-    for layer in reversed(clone.layers[1:]):
+    dense = clone.dense_part
+    for layer in reversed(dense[1:]):
         grad = layer.backward(grad)
-        if not isinstance(layer, Dense):  # after an activation's backward: dL/dz of the layer below
+        if isinstance(layer, Activation):  # after an activation's backward: dL/dz of the layer below
             deltas.append(grad[0].copy())
-    clone.layers[0].backward_params(grad)
+    first = clone.layers.index(clone.weighted_layers[0])
+    for layer in reversed(clone.layers[first + 1:clone.layers.index(dense[0]) + 1]):
+        grad = layer.backward(grad)
+    clone.layers[first].backward_params(grad)
     return deltas[::-1]
 
 

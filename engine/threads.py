@@ -99,7 +99,7 @@ class ThreadTuner:
         self.clock = clock  # seconds; tests pass a clock of their own, so no test depends on timing
         self._controller = controller if controller is not None else _blas_controller()
         self._original = None
-        self.threads = None  # the count in use
+        self.threads: int | None = None  # the count in use
         self.choices: list[int] = []  # the count each probe chose, in order
         self._plan: list[int] = []  # turns still to come in this probe
         self._turn = 0.0  # seconds of batches in the current turn
@@ -118,7 +118,7 @@ class ThreadTuner:
     def probing(self) -> bool:
         return bool(self._plan)
 
-    def __enter__(self) -> "ThreadTuner":
+    def __enter__(self) -> ThreadTuner:
         if self._controller is not None:
             _release_control(self._controller, force=True)  # this thread takes it next
             self._original = self._controller.limit(limits=max(self.candidates))

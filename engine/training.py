@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from .augmentation import Augmentation
-from .dataset import as_inputs, scale_pixels
+from .choices import choose
 from .network import Network, check_integer
 from .optimisers import OPTIMISERS, SGD, Adam, Momentum, Nesterov
 from .schedules import SCHEDULES, make_schedule
@@ -60,12 +61,10 @@ class TrainConfig:
             raise ValueError(f"epochs must be 1 to 100000, got {self.epochs}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch size must be >= 1 (or full batch), got {self.batch_size}")
-        if self.optimiser not in OPTIMISERS:
-            raise ValueError(f"unknown optimiser {self.optimiser!r}; choose one of {', '.join(OPTIMISERS)}")
+        choose(self.optimiser, OPTIMISERS, "optimiser")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"learning rate must be a positive number, got {self.lr}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        choose(self.schedule, SCHEDULES, "schedule")
         check_integer(self.seed, "seed", 0, 2**64 - 1)
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation fraction must be in [0, 1), got {self.validation_fraction}")
@@ -94,7 +93,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
@@ -187,7 +186,7 @@ class Trainer:
     def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Seeded split of 0..n-1 into (train indices, validation indices)."""
         order = self._rng.permutation(n)
-        n_val = int(round(n * self.config.validation_fraction))
+        n_val = round(n * self.config.validation_fraction)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     @property
@@ -236,43 +235,45 @@ class Trainer:
         with ThreadTuner(fixed) as threads:
             yield from self._run(threads)
 
-    def _run(self, threads):
+    def _run(self, threads: ThreadTuner):
         cfg, net = self.config, self.network
         optimiser = cfg.make_optimiser()
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
-        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
-                           net.spec.input_scaling)
-        if cfg.augment:
-            batches.augment(Augmentation(), _two_d(self._image_shape))
-        history, train_seconds, step = [], 0.0, 0
+        batches = self._batches()
+        history: list[EpochEnd] = []
+        clock, step = _TrainingClock(), 0
         for epoch in range(1, cfg.epochs + 1):
             stats = _EpochStats()
-            t0, waited = time.perf_counter(), 0.0
+            clock.start_epoch()
             for b, (x, y) in enumerate(batches.epoch(), 1):
-                waited += self._wait_while_paused()
+                clock.exclude(self._wait_while_paused())
                 if self._stop.is_set():
-                    yield self._end("stopped", "Stopped.", history, train_seconds)
+                    yield self._end("stopped", "Stopped.", history, clock.total)
                     return
                 optimiser.lr = cfg.lr * schedule(epoch - 1 + (b - 1) / batches.n_batches)
                 threads.start_batch()
                 with np.errstate(over="ignore", invalid="ignore"):
-                    loss, logits = net.loss_and_gradients(x, y)
+                    loss, logits = net.loss_and_gradients(x, y)  # forward, loss, backward
                 if not math.isfinite(loss):
-                    yield self._end("diverged", _diverged_message(loss, epoch, b, cfg.lr),
-                                    history, train_seconds)
+                    yield self._end("diverged", _diverged_message(loss, epoch, b, cfg.lr), history, clock.total)
                     return
                 optimiser.step(net.parameters)
                 threads.end_batch()
                 stats.add(loss, logits, y)
                 step += 1
-                handed_over = time.perf_counter()
-                yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
-                waited += time.perf_counter() - handed_over  # the consumer's time is not training
-            seconds = time.perf_counter() - t0 - waited
-            train_seconds += seconds
-            history.append(self._epoch_end(epoch, stats, seconds, optimiser.lr))
+                with clock.excluded():  # the consumer's time between two batches is not training
+                    yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
+            history.append(self._epoch_end(epoch, stats, clock.end_epoch(), optimiser.lr))
             yield history[-1]
-        yield self._end("completed", f"Trained {cfg.epochs} epochs.", history, train_seconds)
+        yield self._end("completed", f"Trained {cfg.epochs} epochs.", history, clock.total)
+
+    def _batches(self) -> _Batches:
+        """This run's batches: shuffled, turned into inputs by the network, augmented if asked."""
+        batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
+                           self.network.inputs)
+        if self.config.augment:
+            batches.augment(Augmentation(), _two_d(self._image_shape))
+        return batches
 
     def _epoch_end(self, epoch, stats, seconds, lr) -> EpochEnd:
         val_loss = val_acc = test_loss = test_acc = None
@@ -296,6 +297,35 @@ class Trainer:
 def _diverged_message(loss, epoch, batch, lr) -> str:
     return (f"The loss became {loss} at epoch {epoch}, batch {batch}: training diverged. "
             f"The learning rate {lr:g} is probably too large; try {lr / 10:g}.")
+
+
+class _TrainingClock:
+    """Training time: wall time of each epoch, less the time excluded (pauses, the events' consumer)."""
+
+    def __init__(self):
+        self.total = 0.0  # seconds of training in the epochs ended so far
+        self._t0 = self._excluded = 0.0
+
+    def start_epoch(self) -> None:
+        self._t0, self._excluded = time.perf_counter(), 0.0
+
+    def exclude(self, seconds: float) -> None:
+        self._excluded += seconds
+
+    @contextmanager
+    def excluded(self):
+        """Time spent inside the ``with`` block does not count as training."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._excluded += time.perf_counter() - t0
+
+    def end_epoch(self) -> float:
+        """The epoch's seconds of training (also added to ``total``)."""
+        seconds = time.perf_counter() - self._t0 - self._excluded
+        self.total += seconds
+        return seconds
 
 
 class _EpochStats:
@@ -335,9 +365,10 @@ class _Batches:
     matter, so the inputs are converted once and reused.
     """
 
-    def __init__(self, images, labels, indices, batch_size, rng, scaling="unit"):
+    def __init__(self, images, labels, indices, batch_size, rng, to_inputs):
+        """to_inputs : the network's ``Network.inputs`` (the one way its pixels become inputs)."""
         self.images, self.labels, self.indices = images, labels, indices
-        self.batch_size, self.rng, self.scaling = batch_size, rng, scaling
+        self.batch_size, self.rng, self.to_inputs = batch_size, rng, to_inputs
         self.n_batches = math.ceil(len(indices) / batch_size)
         self._order_images = np.empty((len(indices), images.shape[1]), dtype=np.uint8)
         self._inputs = np.empty((batch_size, images.shape[1]), dtype=np.float32)
@@ -351,8 +382,7 @@ class _Batches:
     def epoch(self):
         if self.n_batches == 1 and self._augment is None:
             if self._full is None:
-                self._full = (as_inputs(self.images[self.indices], scaling=self.scaling),
-                              self.labels[self.indices])
+                self._full = (self.to_inputs(self.images[self.indices]), self.labels[self.indices])
             yield self._full
             return
         order = self.indices[self.rng.permutation(len(self.indices))]
@@ -364,4 +394,4 @@ class _Batches:
             out = self._inputs[:len(chunk)]
             if self._augment is not None:
                 chunk = self._augment(chunk.reshape(len(chunk), *self._shape), self.rng, out=out)
-            yield scale_pixels(chunk.reshape(len(chunk), -1), self.scaling, out=out), labels[start:stop]
+            yield self.to_inputs(chunk, out=out, pixels=True), labels[start:stop]

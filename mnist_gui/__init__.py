@@ -1,7 +1,5 @@
 """The mnist-gui desktop app: Qt views over the engine (no training maths here)."""
 
-from . import qt_fixes  # noqa: F401  (first: PySide6 6.12.0 on Python 3.11 needs it)
-
 __all__ = ["MainWindow", "main"]
 
 

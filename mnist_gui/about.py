@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import platform
 
+from engine.version import __version__ as VERSION
+
 APP_NAME = "MNIST GUI"
-VERSION = "0.1.0"
 
 
 def versions() -> dict[str, str]:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from mnist_gui.about import VERSION
 from mnist_gui.garbage import collect_on_gui_thread
 from mnist_gui.icons import app_icon
+from mnist_gui.qt_fixes import apply as apply_qt_fixes
 from mnist_gui.settings import APPLICATION, ORGANIZATION
 from mnist_gui.theme import THEMES, apply_theme
 from mnist_gui.workers.worker import wait_for_orphans
@@ -40,6 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    apply_qt_fixes()  # before any widget: PySide6 6.12.0 on Python 3.11 (see qt_fixes.py)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

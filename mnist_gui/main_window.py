@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
@@ -139,7 +140,10 @@ class MainWindow(QMainWindow):
         self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
         self.draw_view.drawing_changed.connect(self.inside_view.set_drawing)
         self.inside_view.preset_requested.connect(self.use_preset)
-        self.focus.opened.connect(lambda _image: self.show_panel("inside"))
+        self.focus.opened.connect(self._on_image_opened)
+
+    def _on_image_opened(self, _image):
+        self.show_panel("inside")
 
     def use_preset(self, name: str):
         """Fill the network builder with an engine preset and show it, ready to Start."""
@@ -171,7 +175,7 @@ class MainWindow(QMainWindow):
         action = self._panel_actions.get(key)
         if action is None:
             action = QAction(self)
-            action.triggered.connect(lambda _=False, k=key: self.show_panel(k))
+            action.triggered.connect(partial(self._on_panel_action, key))
             self._panel_actions[key] = action
             self.view_menu.insertAction(self._view_separator, action)
             self.addAction(action)
@@ -179,6 +183,9 @@ class MainWindow(QMainWindow):
         action.setShortcut(QKeySequence(shortcut) if shortcut else action.shortcut())
         action.setToolTip(tooltip or title)
         return old
+
+    def _on_panel_action(self, key: str, _checked: bool = False):
+        self.show_panel(key)
 
     def _retire(self, old: QWidget):
         """A replaced panel: its jobs are stopped first (``shutdown``, for panels that run any)."""
@@ -203,7 +210,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open dataset folder…", self.choose_folder, QKeySequence.Open,
                      "Load MNIST or Fashion-MNIST files (IDX .gz or CSV) from a folder")
         for key, title in REMOTE_TITLES.items():
-            self._action(file_menu, title, lambda _=False, k=key: self.download(k), None,
+            self._action(file_menu, title, partial(self.download, key), None,
                          "Download once into the cache, then load it")
         self._action(file_menu, "Use &offline digits", self.use_offline_digits, None,
                      "1,797 small 8×8 digits built into the app")
@@ -273,27 +280,34 @@ class MainWindow(QMainWindow):
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
         self.loader.progressed.connect(self.status.show_progress)
-        self.loader.busy.connect(lambda: self.status.set_busy(True))
-        self.loader.idle.connect(lambda: self.status.set_busy(False))
+        self.loader.busy.connect(partial(self.status.set_busy, True))
+        self.loader.idle.connect(partial(self.status.set_busy, False))
         self.loader.cancelled.connect(self._on_cancelled)
         self.status.cancel_requested.connect(self.loader.cancel)
 
     def _connect_session_reader(self):
         reader = self.session_reader
         reader.read.connect(self._on_session_read)
-        reader.failed.connect(lambda _path, message: self._session_errors.show(
-            "The session could not be opened", message, "The runs you had are still here."))
+        reader.failed.connect(self._on_session_failed)
         reader.progressed.connect(self.status.show_progress)
-        reader.busy.connect(lambda: self.status.set_busy(True))
-        reader.idle.connect(lambda: self.status.set_busy(self.loader.is_busy()))
-        reader.cancelled.connect(lambda: self.status.showMessage(
-            "Opening the session cancelled: the runs you had are still here", 5000))
+        reader.busy.connect(partial(self.status.set_busy, True))
+        reader.idle.connect(self._on_file_job_idle)
+        reader.cancelled.connect(self._on_session_cancelled)
         self.status.cancel_requested.connect(reader.cancel)
         models = self.training_view.model_runner  # Load model, read in a job too
         models.progressed.connect(self.status.show_progress)
-        models.busy.connect(lambda: self.status.set_busy(True))
-        models.idle.connect(lambda: self.status.set_busy(self.loader.is_busy()))
+        models.busy.connect(partial(self.status.set_busy, True))
+        models.idle.connect(self._on_file_job_idle)
         self.status.cancel_requested.connect(models.cancel)
+
+    def _on_file_job_idle(self):
+        self.status.set_busy(self.loader.is_busy())
+
+    def _on_session_failed(self, _path: str, message: str):
+        self._session_errors.show("The session could not be opened", message, "The runs you had are still here.")
+
+    def _on_session_cancelled(self):
+        self.status.showMessage("Opening the session cancelled: the runs you had are still here", 5000)
 
     # --- the dataset ------------------------------------------------------------------------
 
@@ -401,7 +415,9 @@ class MainWindow(QMainWindow):
         with_network = [run for run in runs if run.network is not None]
         if with_network:
             self.training_view.runs_list.select_run(with_network[-1])
-        self.status.showMessage(f"Opened {Path(path).name}: {len(runs)} run(s).", 10000)
+        hidden = sum(not run.visible for run in runs)  # a long session shows its last runs only
+        self.status.showMessage(f"Opened {Path(path).name}: {len(runs):,} run(s)" + (
+            f", the last {len(runs) - hidden} on the plots (tick others in the runs list)." if hidden else "."), 10000)
         return runs
 
     def _ask_save_session(self):

@@ -1,4 +1,4 @@
-"""Work-arounds for bugs in the Qt binding, applied once when ``mnist_gui`` is imported.
+"""Work-arounds for bugs in the Qt binding, applied by the entry points that use Qt: ``apply()``.
 
 PySide6 6.12.0 loses references to ``None`` and ``True``: every call of a method that returns
 nothing (``setText``, ``update``, ``QPainter.drawRect``...) drops one reference to ``None``, and
@@ -8,7 +8,16 @@ nothing happens; on Python 3.11 the interpreter aborts after a few thousand call
 
 The fix is what Python 3.12 does: give these singletons so many references that they can never
 reach zero. They are static objects that are never freed anyway, so nothing else changes. It is
-applied only if this binding is measured to have the bug and Python is older than 3.12.
+applied only on CPython older than 3.12 with a binding measured to have the bug (6.12.0 is the
+one seen; the probe decides, so a fixed 6.12.x is left alone and another broken one is caught).
+
+Who applies it: ``mnist_gui.app.main`` (the ``mnist-gui`` command), ``tests/conftest.py`` (the
+test session), and the benchmarks and screenshot script that build widgets themselves. Nothing is
+applied by importing a module.
+
+Upstream: no report of this bug was found in the PySide issue archives searched (GitHub mirrors;
+bugreports.qt.io, the PYSIDE-nnnn tracker, was not reachable). Whoever finds or files one should
+cite it here; the probe is the test that it is gone.
 """
 
 from __future__ import annotations
@@ -53,6 +62,3 @@ def apply() -> bool:
         _add_references(obj, HEADROOM)
     sys._mnist_gui_singletons_fixed = True
     return True
-
-
-apply()

@@ -12,6 +12,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 DATA_ENV = "MNIST_DATA_DIR"
 
 
+def pytest_configure(config):
+    """Before any test imports a widget: the binding's work-arounds, as ``mnist-gui`` applies them."""
+    from mnist_gui.qt_fixes import apply
+    apply()
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder with the four real MNIST files, from $MNIST_DATA_DIR; skips the test elsewhere."""
@@ -32,17 +38,43 @@ def mnist(mnist_dir):
     return load_folder(mnist_dir)
 
 
+# Every garbage collection that ran outside the GUI (main) thread, with the test running then.
+COLLECTED_ELSEWHERE: list[str] = []
+_running = {"test": "(between tests)"}
+
+
+def _note_collection(phase: str, info: dict) -> None:
+    """A ``gc.callbacks`` hook: record a collection that runs off the GUI thread (it may free
+    widgets there; see mnist_gui/garbage.py). Called inside the collector: it only appends."""
+    thread = threading.current_thread()
+    if phase == "start" and thread is not threading.main_thread():
+        COLLECTED_ELSEWHERE.append(f"{_running['test']}: generation {info['generation']} "
+                                   f"collected in thread {thread.name!r}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def garbage_collected_on_the_test_thread():
     """As in the app (mnist_gui/garbage.py): no automatic collection, which could free widgets in
-    a worker thread; the test thread collects what is due after each test."""
+    a worker thread; the test thread collects what is due after each test. The session fails if
+    any collection ran in another thread all the same."""
     gc.disable()
+    gc.callbacks.append(_note_collection)
     yield
+    gc.callbacks.remove(_note_collection)
     gc.enable()
+    if COLLECTED_ELSEWHERE:
+        pytest.fail("garbage was collected off the GUI thread:\n" + "\n".join(COLLECTED_ELSEWHERE))
+
+
+@pytest.fixture
+def collections_elsewhere():
+    """The list of collections off the GUI thread (a test that makes one on purpose removes it)."""
+    return COLLECTED_ELSEWHERE
 
 
 @pytest.fixture(autouse=True)
-def collect_garbage_after_the_test():
+def collect_garbage_after_the_test(request):
+    _running["test"] = request.node.nodeid
     yield
     from mnist_gui.garbage import collect_due
     collect_due()

@@ -103,5 +103,5 @@ def write_csv(path: Path, images: np.ndarray, labels: np.ndarray, header: bool =
     lines = [",".join(map(str, row)) for row in rows.tolist()]
     if header:
         columns = [f"{r}x{c}" for r in range(1, height + 1) for c in range(1, width + 1)]
-        lines.insert(0, ",".join(["label"] + columns))
+        lines.insert(0, ",".join(["label", *columns]))
     path.write_text("\n".join(lines) + "\n")

@@ -1,4 +1,5 @@
-"""The habits that keep the code's shape: ruff's checks and the import contracts in pyproject.toml.
+"""The habits that keep the code's shape: ruff's checks, mypy's types and the import contracts in
+pyproject.toml.
 
 Run by the test command, so a change that breaks a layer (a panel importing another, the engine
 importing Qt) fails like a broken test.
@@ -17,6 +18,12 @@ def _run(*command) -> subprocess.CompletedProcess:
 
 def test_ruff_finds_nothing():
     result = _run(sys.executable, "-m", "ruff", "check", ".")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_mypy_finds_nothing():
+    # The files and options are in pyproject.toml's [tool.mypy]: the engine and the state layer.
+    result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 

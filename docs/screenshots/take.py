@@ -23,11 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import itertools
 
-from engine.presets import preset  # noqa: E402
-from engine.sources import load_folder  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from engine.presets import preset
+from engine.sources import load_folder
 
 
 def wait(seconds: float) -> None:
@@ -62,7 +64,7 @@ def draw_a_two(canvas) -> None:
     from PySide6.QtTest import QTest
     canvas.clear()
     points = [TWO[0]] + [(x0 + (x1 - x0) * t / 8, y0 + (y1 - y0) * t / 8)
-                         for (x0, y0), (x1, y1) in zip(TWO, TWO[1:]) for t in range(1, 9)]
+                         for (x0, y0), (x1, y1) in itertools.pairwise(TWO) for t in range(1, 9)]
     QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, canvas.position_of(*points[0]))
     for point in points[1:]:
         QTest.mouseMove(canvas, canvas.position_of(*point))
@@ -80,6 +82,8 @@ def main() -> None:
     args = parser.parse_args()
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
+    from mnist_gui.qt_fixes import apply
+    apply()  # as mnist_gui/app.py does
     app = QApplication.instance() or QApplication([])
     from mnist_gui.main_window import MainWindow
     from mnist_gui.theme import apply_theme

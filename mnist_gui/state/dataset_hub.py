@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mnist_gui.workers.baseline import Baseline, compute_baseline
@@ -26,7 +28,10 @@ class DatasetHub(QObject):
         self.runner = TaskRunner(self, "baseline")
         self.runner.partial.connect(self._on_baseline)
         self.runner.succeeded.connect(self._on_baseline)
-        self.runner.failed.connect(lambda error: self.baseline_failed.emit(str(error)))
+        self.runner.failed.connect(self._on_baseline_failed)
+
+    def _on_baseline_failed(self, error):
+        self.baseline_failed.emit(str(error))
 
     @property
     def dataset(self):
@@ -45,7 +50,7 @@ class DatasetHub(QObject):
         self._dataset, self._baseline = dataset, None
         self.dataset_changed.emit(dataset)
         self.baseline_changed.emit(None)
-        self.runner.start(lambda job, d=dataset: compute_baseline(d, job))
+        self.runner.start(partial(compute_baseline, dataset))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         return self.runner.shutdown(timeout_ms)

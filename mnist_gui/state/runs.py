@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.atomic import write_atomically
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import NetworkSpec
+from engine.run_comparison import find_repeats
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
 #: Run colours, one per run in turn: mid-tone hues that read on white and on near-black plots.
@@ -21,6 +22,25 @@ RUN_COLOURS = ("#3b82f6", "#f97316", "#22c55e", "#e11d48", "#a855f7", "#14b8a6",
                "#ca8a04", "#64748b", "#0ea5e9")
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
+#: Text fields are cut to these many characters where they come in (a session file, a rename):
+#: a name of a megabyte froze the window for 17 s as the table and the plots measured it.
+MAX_NAME = 200   # a run's name, its experiment's (group) and its dataset's
+MAX_NOTE = 2000  # a run's message ("Trained 10 epochs.", why it diverged or failed)
+#: A session of more runs than this opens with only its last ones on the plots (the others are
+#: in the runs list, unticked): 1,000 overlaid curves show nothing, and making each run's curves
+#: costs about 10 ms, which 1,000 runs turned into seconds of a frozen window.
+SHOWN_AT_OPEN = 20
+_BLOCK = 256  # the smoothed loss is computed this many points at a time (beta^-256 fits a float64)
+
+
+def bounded(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis if it is longer."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def short_name(run: RunRecord) -> str:
+    """'Run 2' of 'Run 2 · Default' (a name given by hand stays whole)."""
+    return run.name.split(" · ")[0]
 
 
 class GrowingSeries:
@@ -44,6 +64,16 @@ class GrowingSeries:
             self._y = np.concatenate([self._y, np.empty_like(self._y)])
         self._x[self._n], self._y[self._n] = x, y
         self._n += 1
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append many points at once (arrays of one length)."""
+        end = self._n + len(x)
+        if end > len(self._x):
+            capacity = max(end, 2 * len(self._x))
+            self._x = np.concatenate([self._x[:self._n], np.empty(capacity - self._n)])
+            self._y = np.concatenate([self._y[:self._n], np.empty(capacity - self._n)])
+        self._x[self._n:end], self._y[self._n:end] = x, y
+        self._n = end
 
     def x(self) -> np.ndarray:
         return self._x[:self._n]
@@ -112,6 +142,22 @@ class RunRecord:
         self.raw.append(x, loss)
         self.smooth.append(x, self._average / (1 - SMOOTHING ** len(self.raw)))
 
+    def add_batch_losses(self, x: np.ndarray, losses: np.ndarray) -> None:
+        """Many batch reports at once: the same curves as ``add_batch_loss`` one by one, computed
+        in NumPy (a session's runs are replayed so)."""
+        x, losses = np.asarray(x, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+        keep = np.isfinite(losses)
+        if not keep.all():
+            x, losses = x[keep], losses[keep]
+        if not len(x):
+            return
+        averages = _moving_average(losses, SMOOTHING, self._average)
+        done = len(self.raw)
+        corrections = 1 - SMOOTHING ** np.arange(done + 1, done + len(x) + 1, dtype=np.float64)
+        self._average = float(averages[-1])
+        self.raw.extend(x, losses)
+        self.smooth.extend(x, averages / corrections)
+
     def add_epoch(self, event: EpochEnd) -> None:
         self.epochs.append(event)
 
@@ -161,14 +207,15 @@ class RunRecord:
                        tuple(self.epochs), self.end, self.network)
 
     @classmethod
-    def from_data(cls, number: int, data) -> "RunRecord":
-        """A run read from a session file: its curves replayed, so the smoothed loss is the same."""
-        run = cls(number, data.name, data.spec, data.config, data.dataset_name,
-                  RUN_COLOURS[(number - 1) % len(RUN_COLOURS)], RunState(data.status),
-                  message=data.message, epochs=list(data.epochs), end=data.end,
-                  network=data.network, group=data.group)
-        for x, loss in zip(data.batch_x, data.batch_loss):
-            run.add_batch_loss(float(x), float(loss))
+    def from_data(cls, number: int, data) -> RunRecord:
+        """A run read from a session file: its curves replayed, so the smoothed loss is the same;
+        its texts cut to ``MAX_NAME`` and ``MAX_NOTE`` characters."""
+        run = cls(number, bounded(data.name, MAX_NAME), data.spec, data.config,
+                  bounded(data.dataset_name, MAX_NAME), RUN_COLOURS[(number - 1) % len(RUN_COLOURS)],
+                  RunState(data.status), message=bounded(data.message, MAX_NOTE),
+                  epochs=list(data.epochs), end=data.end, network=data.network,
+                  group=bounded(data.group, MAX_NAME))
+        run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
     def settings_text(self) -> str:
@@ -185,6 +232,24 @@ class RunRecord:
                 yield self.name, name, float(x), float(y)
         if self.test_accuracy is not None:
             yield self.name, "final_test_accuracy", float(len(self.epochs)), float(self.test_accuracy)
+
+
+def _moving_average(values: np.ndarray, beta: float, start: float) -> np.ndarray:
+    """a_i = beta a_(i-1) + (1 - beta) values_i from a_(-1) = start, for all i at once: within a
+    block, a_i = beta^(i+1) start + (1 - beta) beta^i sum_(j<=i) beta^(-j) values_j."""
+    out = np.empty(len(values))
+    for first in range(0, len(values), _BLOCK):
+        block = values[first:first + _BLOCK]
+        steps = np.arange(len(block), dtype=np.float64)
+        sums = np.cumsum(block * beta ** -steps)
+        out[first:first + len(block)] = beta ** (steps + 1) * start + (1 - beta) * beta ** steps * sums
+        start = out[first + len(block) - 1]
+    return out
+
+
+def repeats_among(runs: list[RunRecord]) -> dict[int, RunRecord]:
+    """{run number: the earlier run of ``runs`` it repeats} (``engine.run_comparison``)."""
+    return {run.number: runs[i] for run, i in zip(runs, find_repeats(runs)) if i is not None}
 
 
 def write_csv(path, runs: list[RunRecord]) -> Path:
@@ -208,7 +273,9 @@ def write_csv(path, runs: list[RunRecord]) -> Path:
 class RunsModel(QObject):
     """Every run of the session, in order; the plots and the runs list subscribe to its signals.
 
-    Only the GUI thread changes it. ``changed`` covers the status, name, visibility, epochs and
+    Only the GUI thread changes it. A run made here is announced by ``run_added``; the runs of a
+    session by one ``runs_added`` (and the ones they replace by one ``runs_removed``), so the views
+    take them in one pass. ``changed`` covers the status, name, visibility, epochs and
     end of a run; ``batches_added`` the (throttled) batch losses, which only the plots redraw;
     ``dynamics_added`` the (throttled) per-layer statistics of the training dynamics.
     """
@@ -218,11 +285,14 @@ class RunsModel(QObject):
     batches_added = Signal(object)  # RunRecord
     dynamics_added = Signal(object)  # RunRecord
     run_removed = Signal(object)    # RunRecord
+    runs_added = Signal(list)       # [RunRecord]: many at once (a session opened), in order
+    runs_removed = Signal(list)     # [RunRecord]: many at once (the runs a session replaces)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._runs: list[RunRecord] = []
         self._next_number = 1
+        self._repeats: dict[bool, tuple] = {}
 
     def __iter__(self):
         return iter(list(self._runs))
@@ -243,7 +313,7 @@ class RunsModel(QObject):
         """Add a run in state STARTING, numbered and coloured in turn."""
         n = self._next_number
         self._next_number += 1
-        run = RunRecord(n, name.format(n=n), spec, config, dataset_name,
+        run = RunRecord(n, bounded(name.format(n=n), MAX_NAME), spec, config, bounded(dataset_name, MAX_NAME),
                         RUN_COLOURS[(n - 1) % len(RUN_COLOURS)])
         self._runs.append(run)
         self.run_added.emit(run)
@@ -275,7 +345,7 @@ class RunsModel(QObject):
         self.run_changed.emit(run)
 
     def rename(self, run: RunRecord, name: str) -> None:
-        run.name = name
+        run.name = bounded(name, MAX_NAME)
         self.run_changed.emit(run)
 
     def set_visible(self, run: RunRecord, visible: bool) -> None:
@@ -289,17 +359,40 @@ class RunsModel(QObject):
         """
         if self.active is not None:
             raise RuntimeError("Stop the training run first.")
-        for run in list(self._runs):
-            self.remove(run)
+        removed, self._runs = self._runs, []
+        for run in removed:
+            run.network = None
+        if removed:
+            self.runs_removed.emit(removed)
         self._next_number = 1
+        return self.add_runs(runs_data)
+
+    def add_runs(self, runs_data) -> list[RunRecord]:
+        """Add ended runs (engine ``RunData``) after the others, numbered in turn, with one
+        ``runs_added``. Of more than ``SHOWN_AT_OPEN``, only the last so many are shown."""
         added = []
         for data in runs_data:
-            run = RunRecord.from_data(self._next_number, data)
+            added.append(RunRecord.from_data(self._next_number, data))
             self._next_number += 1
-            self._runs.append(run)
-            self.run_added.emit(run)
-            added.append(run)
+        for run in added[:-SHOWN_AT_OPEN]:
+            run.visible = False
+        self._runs.extend(added)
+        if added:
+            self.runs_added.emit(added)
         return added
+
+    def repeats(self, visible_only: bool = False) -> dict[int, RunRecord]:
+        """{run number: the earlier run it repeats}, among every run or the shown ones only.
+
+        Kept until a run is added, removed, shown, hidden or ends an epoch (a run's settings and
+        past epochs never change), so the views that ask after one change compare the runs once.
+        """
+        runs = [r for r in self._runs if r.visible or not visible_only]
+        key = (visible_only, tuple((id(r), r.number, len(r.epochs)) for r in runs))
+        cached = self._repeats.get(visible_only)
+        if cached is None or cached[0] != key:
+            cached = self._repeats[visible_only] = (key, repeats_among(runs))
+        return cached[1]
 
     def save(self, path) -> Path:
         """Every ended run, with its settings, curves and network, in one session file."""

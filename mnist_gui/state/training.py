@@ -7,8 +7,11 @@ job's reports arrive here on the GUI thread, which alone updates the runs model 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, Signal, Slot
 
+from engine.experiments import Configuration, sized, unrunnable
 from mnist_gui.state.runs import RunRecord, RunsModel, RunState
 from mnist_gui.workers.training import (
     BatchProgress,
@@ -16,6 +19,7 @@ from mnist_gui.workers.training import (
     EpochReport,
     ExperimentJob,
     NextRun,
+    RunFailed,
     RunReport,
     TrainingJob,
 )
@@ -82,22 +86,27 @@ class TrainingSession(QObject):
             raise RuntimeError("a run is already going on; stop it first")
         run = self.runs.new_run(name, spec, config, dataset.name)
         extra = {} if interval is None else {"interval": interval}
-        self._job = TrainingJob(spec, config, dataset, pause_after_epoch=step, **extra)
+        self._job = TrainingJob(Configuration(run.name, spec, config), dataset, pause_after_epoch=step, **extra)
         self._run, self._last_step = run, 0
         self.runner.start(self._job)
         self._set(RunState.STEPPING if step else RunState.RUNNING)
         return run
 
-    def start_experiment(self, name: str, configurations, dataset) -> None:
-        """Queue every configuration (engine ``experiments.Configuration``) as one run each."""
+    def start_experiment(self, name: str, configurations, dataset) -> list[tuple[str, str]]:
+        """Queue every configuration (engine ``experiments.Configuration``) as one run each, its
+        network sized for ``dataset``. Returns (label, why) of the runs that cannot be trained (they
+        are checked before any training: each of them will end as failed, the others run)."""
         if self._job is not None:
             raise RuntimeError("a run is already going on; stop it first")
         if not configurations:
             raise ValueError("the experiment has no run to make")
+        configurations = [_sized(c, dataset) for c in configurations]
+        problems = unrunnable(configurations, dataset)
         self._experiment, self._dataset_name = (name, []), dataset.name
         self._job = ExperimentJob(name, configurations, dataset)
         self.runner.start(self._job)
         self.state_changed.emit(self.state)
+        return problems
 
     def pause(self) -> None:
         if self.state in (RunState.RUNNING, RunState.STEPPING):
@@ -139,9 +148,13 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_report(self, report):
         if isinstance(report, NextRun):
-            return self._on_next_run(report)
+            self._on_next_run(report)
+            return
         run = self._run
         if run is None:
+            return
+        if isinstance(report, RunFailed):
+            self._run_failed(report.message)
             return
         if isinstance(report, BatchProgress):
             self._last_step = report.step
@@ -181,6 +194,15 @@ class TrainingSession(QObject):
         self.run_ended.emit(end)
         self.run_finished.emit(run)
 
+    def _run_failed(self, message: str) -> None:
+        """The current run could not be trained; an experiment goes on with its next run."""
+        run, self._run = self._run, None
+        if self._experiment is None:
+            self._job = None
+        self.runs.set_state(run, RunState.FAILED, message)
+        self.state_changed.emit(self.state)
+        self.run_finished.emit(run)
+
     @Slot()
     def _on_held(self):
         if self._run is not None:
@@ -192,12 +214,12 @@ class TrainingSession(QObject):
     def _on_failed(self, error):
         run = self._run
         self._run = self._job = None
-        self._end_experiment()
         message = str(error) or type(error).__name__
-        if run is not None:
+        if run is not None:  # marked failed before the experiment's end is announced with it
             self.runs.set_state(run, RunState.FAILED, message)
             self.state_changed.emit(IDLE)
             self.run_finished.emit(run)
+        self._end_experiment()
         self.failed.emit(message)
 
     @Slot(object)
@@ -214,3 +236,12 @@ class TrainingSession(QObject):
             name, runs = self._experiment
             self._experiment = None
             self.experiment_finished.emit(name, runs)
+
+
+def _sized(configuration, dataset):
+    """The configuration with its network sized for ``dataset``, or as it is if its layers cannot
+    take the dataset's images (``unrunnable`` says why and that run fails alone)."""
+    try:
+        return replace(configuration, spec=sized(configuration.spec, dataset))
+    except ValueError:
+        return configuration

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
@@ -180,14 +181,14 @@ class ImageGallery(QWidget):
         self.view.viewport().installEventFilter(self)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        self.view.doubleClicked.connect(lambda index: self._open_on_canvas(index.row()))
+        self.view.doubleClicked.connect(self._on_double_clicked)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
         self.placeholder = note("")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.browser_button = QPushButton("Show in the data browser")
         self.canvas_button = QPushButton("Open on the drawing canvas")
-        self.browser_button.clicked.connect(lambda: self._open_in_browser(self.current_row()))
-        self.canvas_button.clicked.connect(lambda: self._open_on_canvas(self.current_row()))
+        self.browser_button.clicked.connect(self._on_browser_clicked)
+        self.canvas_button.clicked.connect(self._on_canvas_clicked)
         self._extra_actions: list[tuple[str, str, object, QPushButton]] = []  # add_image_action
         buttons = self._buttons = FlowLayout()  # wraps when narrow: the gallery leaves room to what is beside it
         buttons.addWidget(QLabel("Selected image:"))
@@ -199,6 +200,15 @@ class ImageGallery(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addLayout(buttons)
         self.set_placeholder("")
+
+    def _on_double_clicked(self, index):
+        self._open_on_canvas(index.row())
+
+    def _on_browser_clicked(self):
+        self._open_in_browser(self.current_row())
+
+    def _on_canvas_clicked(self):
+        self._open_on_canvas(self.current_row())
 
     def eventFilter(self, watched, event) -> bool:
         if ((watched is self.view and event.type() == QEvent.FontChange)
@@ -290,11 +300,14 @@ class ImageGallery(QWidget):
         """Offer ``slot(row)`` on an image: in its context menu, and as a button for the selected one."""
         button = QPushButton(text)
         button.setToolTip(tip)
-        button.clicked.connect(lambda: self._run_extra(slot, self.current_row()))
+        button.clicked.connect(partial(self._on_extra_clicked, slot))
         self._buttons.addWidget(button)
         self._extra_actions.append((text, tip, slot, button))
         self._update_buttons()
         return button
+
+    def _on_extra_clicked(self, slot, _checked: bool = False):
+        self._run_extra(slot, self.current_row())
 
     def _run_extra(self, slot, row: int):
         if 0 <= row < self.model.rowCount():

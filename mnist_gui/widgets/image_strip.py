@@ -70,7 +70,7 @@ class ImageStrip(QWidget):
         for cols in sorted({min(n, self._columns), math.ceil(min(n, self._columns) / 2)}, reverse=True):
             rows = math.ceil(n / cols)
             options.append((self._cell_for(cols, rows) - 4 * (rows - 1), cols, rows))
-        cell, cols, rows = max(options)
+        _cell, cols, rows = max(options)
         return cols, rows, math.floor(self._cell_for(cols, rows))
 
     def _rect(self, i: int, grid=None) -> QRectF:

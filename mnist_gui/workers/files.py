@@ -56,8 +56,8 @@ class SessionReader(QObject):
         super().__init__(parent)
         self._path = ""
         self.runner = TaskRunner(self, "session")
-        self.runner.succeeded.connect(lambda runs: self.read.emit(self._path, runs))
-        self.runner.failed.connect(lambda error: self.failed.emit(self._path, str(error) or type(error).__name__))
+        self.runner.succeeded.connect(self._on_succeeded)
+        self.runner.failed.connect(self._on_failed)
         self.runner.progressed.connect(self.progressed)
         self.runner.busy.connect(self.busy)
         self.runner.idle.connect(self.idle)
@@ -66,6 +66,12 @@ class SessionReader(QObject):
     def open(self, path: str | Path):
         self._path = str(path)
         self.runner.start(lambda job, p=self._path: read_session_job(p, job))
+
+    def _on_succeeded(self, runs):
+        self.read.emit(self._path, runs)
+
+    def _on_failed(self, error: Exception):
+        self.failed.emit(self._path, str(error) or type(error).__name__)
 
     def is_busy(self) -> bool:
         return self.runner.is_busy()

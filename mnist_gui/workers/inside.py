@@ -66,9 +66,11 @@ def map_sample(dataset, n: int = MAP_SAMPLE) -> MapSample:
 
 @dataclass(frozen=True, eq=False)
 class MapsResult:
-    """The hidden map (None without a network) and the pixel map, for ``sample`` and ``network``.
+    """The hidden map (None without a network, or when it cannot be made) and the pixel map, for
+    ``sample`` and ``network``.
 
-    drawing : where the drawing falls on each map, (1, 2) or None.
+    drawing : where the drawing falls on each map, (1, 2) (or (1, 1) on a 1-D map) or None.
+    hidden_problem : why there is no hidden map although there is a network, for people ("" if none).
     """
 
     dataset: object
@@ -78,21 +80,30 @@ class MapsResult:
     pixels: EmbeddingMap
     drawing_hidden: np.ndarray | None
     drawing_pixels: np.ndarray | None
+    hidden_problem: str = ""
 
 
 def maps_job(dataset, network, sample: MapSample, previous: EmbeddingMap | None,
              pixels: EmbeddingMap | None, drawing: np.ndarray | None, job) -> MapsResult:
-    """The hidden map aligned to ``previous``; the pixel map once per dataset (``pixels`` reuses it)."""
+    """The hidden map aligned to ``previous``; the pixel map once per dataset (``pixels`` reuses it).
+
+    A hidden map that cannot be made (no hidden layer, activations that overflow) leaves the pixel
+    map standing, with the reason in ``hidden_problem``.
+    """
     if pixels is None:
         pixels = pixel_map(sample.images, sample.labels)
     job.check()
-    hidden = None
+    hidden, problem = None, ""
     if network is not None and network.spec.input_size == sample.images[0].size:
         if previous is not None and len(previous.labels) != len(sample.labels):
             previous = None
-        hidden = hidden_map(network, sample.images, sample.labels, previous)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                hidden = hidden_map(network, sample.images, sample.labels, previous)
+        except (ValueError, ArithmeticError) as error:  # LinAlgError is a ValueError
+            problem = str(error)
     at_hidden, at_pixels = place_drawing(hidden, pixels, network, drawing)
-    return MapsResult(dataset, network, sample, hidden, pixels, at_hidden, at_pixels)
+    return MapsResult(dataset, network, sample, hidden, pixels, at_hidden, at_pixels, problem)
 
 
 def place_drawing(hidden: EmbeddingMap | None, pixels: EmbeddingMap | None, network, drawing):

@@ -1,11 +1,11 @@
-"""Training as a generator job for the one worker: the engine's Trainer, reported in throttled copies.
+"""Training as a generator job for the one worker: the engine's run, reported in throttled copies.
 
-``TrainingJob(spec, config, dataset)`` is handed to ``TaskRunner.start``. It yields a step
-boundary (None) after every batch, where the worker honours pause and stop, and real reports
-only at the source's pace: a ``BatchProgress`` at most every ``REPORT_INTERVAL`` seconds, a
-``DynamicsReport`` (per-layer statistics on a fixed sample) about every ``DYNAMICS_INTERVAL``
-seconds and after every epoch, an ``EpochReport`` after every epoch and one ``RunReport`` last.
-Reports carry plain numbers, frozen dataclasses and a *copy* of the network; the GUI thread
+``TrainingJob(configuration, dataset)`` (an ``engine.experiments.Configuration``) is handed to
+``TaskRunner.start``. It yields a step boundary (None) after every batch, where the worker honours
+pause and stop, and real reports only at the source's pace: a ``BatchProgress`` at most every
+``REPORT_INTERVAL`` seconds, a ``DynamicsReport`` (per-layer statistics on a fixed sample) about
+every ``DYNAMICS_INTERVAL`` seconds and after every epoch, an ``EpochReport`` after every epoch and
+one ``RunReport`` last. Reports carry plain numbers, frozen dataclasses and a *copy* of the network; the GUI thread
 puts them into the runs model and the model hub. Stop (``TrainingJob.stop``) ends the run
 gracefully after the current batch, so a stopped run keeps its network; the worker's own stop
 (closing the window) just abandons it.
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from engine.experiments import Configuration, ConfiguredRun
 from engine.layer_statistics import LayerBins, NetworkStatistics, layer_statistics, weight_snapshot
 from engine.network import Network
 from engine.projection import balanced_sample
-from engine.training import BatchEnd, EpochEnd, RunEnd, Trainer
+from engine.training import BatchEnd, EpochEnd, RunEnd
 
 REPORT_INTERVAL = 0.1  # seconds between batch reports: 10 a second (the cap is about 20)
 DYNAMICS_INTERVAL = 0.5  # seconds between two measurements of the training dynamics
@@ -136,22 +137,21 @@ def dynamics_sample(dataset, n: int = DYNAMICS_SAMPLE) -> np.ndarray:
 
 
 class TrainingJob:
-    """One run: trains a new network from ``spec`` with ``config`` on ``dataset`` (read only).
+    """One run: the engine's ``ConfiguredRun`` of ``configuration`` on ``dataset`` (read only), relayed.
 
-    ``step_epoch()`` and ``stop()`` may be called from the GUI thread at any time.
+    The engine chooses the training subset, keeps the time limit and the batch-loss curve and makes
+    the final figures, exactly as for ``mnist-train``; this job only turns its events into throttled
+    reports. ``step_epoch()`` and ``stop()`` may be called from the GUI thread at any time.
     """
 
-    def __init__(self, spec, config, dataset, *, interval: float = REPORT_INTERVAL,
-                 pause_after_epoch: bool = False, time_limit: float | None = None,
-                 dynamics_interval: float | None = DYNAMICS_INTERVAL):
-        self.spec, self.config, self.dataset = spec, config, dataset
-        self._time_limit = time_limit  # seconds of training, then the run stops ("at equal time")
-        self._trained = 0.0            # seconds of training so far (pauses excluded)
-        self._last_tick: float | None = None
+    def __init__(self, configuration: Configuration, dataset, *, interval: float = REPORT_INTERVAL,
+                 pause_after_epoch: bool = False, dynamics_interval: float | None = DYNAMICS_INTERVAL):
+        self.configuration, self.dataset = configuration, dataset
+        self.config = configuration.config
         self._interval = interval
         self._dynamics_interval = dynamics_interval  # None: no dynamics reports
         self._lock = threading.Lock()
-        self._trainer: Trainer | None = None
+        self._run: ConfiguredRun | None = None
         self._stop = False
         self._pause_after_epoch = pause_after_epoch
         self._window = _Window()
@@ -170,33 +170,30 @@ class TrainingJob:
         """End the run after the current batch, with a RunReport ("stopped")."""
         with self._lock:
             self._stop = True
-            if self._trainer is not None:
-                self._trainer.stop()
+            if self._run is not None:
+                self._run.stop()
 
     # --- the worker thread ------------------------------------------------------------------
 
     def __call__(self, job):
-        d = self.dataset
-        network = Network(self.spec)
-        trainer = Trainer(network, self.config, d.train_images, d.train_labels,
-                          d.test_images, d.test_labels)
-        self._n_train, self._batch_size = trainer.n_train, trainer.batch_size
+        run = ConfiguredRun(self.configuration, self.dataset)  # here: it may take a while
+        network = run.network
+        self._n_train, self._batch_size = run.trainer.n_train, run.trainer.batch_size
         with self._lock:
-            self._trainer = trainer
+            self._run = run
             if self._stop:
-                trainer.stop()
+                run.stop()
         self._window.restart()
         dynamics = None if self._dynamics_interval is None else \
-            _Dynamics(dynamics_sample(d), self._dynamics_interval)
-        for event in trainer.run():
+            _Dynamics(dynamics_sample(self.dataset), self._dynamics_interval)
+        for event in run.events():
             if dynamics is not None:
                 yield from self._measure(event, network, dynamics)
             for report in self._reports(event, network, job):
-                holds, handed_over = job.holds, time.perf_counter()
+                holds = job.holds
                 yield report
                 if job.holds != holds:
                     self._window.restart()  # a pause is not training time
-                    self._trained -= time.perf_counter() - handed_over
 
     def _measure(self, event, network: Network, dynamics: _Dynamics):
         """A DynamicsReport when one is due (after a batch); after an epoch, measure the next step."""
@@ -222,7 +219,6 @@ class TrainingJob:
     def _on_batch(self, event: BatchEnd, job) -> BatchProgress | None:
         """Add the batch to the window; a report when it is due or a pause is asked for."""
         w = self._window
-        self._check_time_limit()
         w.loss_sum += event.loss
         w.count += 1
         w.samples += min(self._batch_size, self._n_train - (event.batch - 1) * self._batch_size)
@@ -230,14 +226,6 @@ class TrainingJob:
         if job.is_paused() or time.perf_counter() - w.t0 >= self._interval:
             return self._report()
         return None
-
-    def _check_time_limit(self) -> None:
-        now = time.perf_counter()
-        if self._last_tick is not None:
-            self._trained += now - self._last_tick
-        self._last_tick = now
-        if self._time_limit is not None and self._trained >= self._time_limit:
-            self.stop()
 
     def _flush(self):
         """The batches not yet reported, as one report (nothing if there are none)."""
@@ -277,6 +265,13 @@ class TrainingJob:
         return RunReport(event, network.copy() if kept else None)
 
 
+@dataclass(frozen=True)
+class RunFailed:
+    """The experiment's current run could not be trained (memory, settings): why, for people."""
+
+    message: str
+
+
 @dataclass(frozen=True, eq=False)
 class NextRun:
     """An experiment starts its run ``index`` (0-based) of ``count``: ``configuration`` (engine)."""
@@ -313,25 +308,14 @@ class ExperimentJob:
 
     def __call__(self, job):
         for i, c in enumerate(self.configurations):
-            data = training_subset(self.dataset, c.train_size, c.config.seed)
-            training = TrainingJob(c.spec, c.config, data, interval=self._interval,
-                                   time_limit=c.time_limit)
+            training = TrainingJob(c, self.dataset, interval=self._interval)
             with self._lock:
                 if self._stop:
                     return i
                 self._current = training
             yield NextRun(i, len(self.configurations), self.group, c)
-            yield from training(job)
+            try:
+                yield from training(job)
+            except (ValueError, MemoryError) as error:  # this run cannot be trained: the next one can
+                yield RunFailed(str(error) or type(error).__name__)
         return len(self.configurations)
-
-
-def training_subset(dataset, n: int | None, seed: int):
-    """``dataset`` with only ``n`` of its training images (a seeded choice), or itself."""
-    if n is None or n >= len(dataset.train_labels):
-        return dataset
-    import dataclasses
-
-    import numpy as np
-    chosen = np.sort(np.random.default_rng(seed).permutation(len(dataset.train_labels))[:n])
-    return dataclasses.replace(dataset, train_images=dataset.train_images[chosen],
-                               train_labels=dataset.train_labels[chosen])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -54,7 +54,7 @@ class Worker(QObject):
     was_cancelled = Signal(int)
     finished = Signal()                      # always last, whatever happened
 
-    def __init__(self, fn: Callable[["Worker"], object], job_id: int = 0):
+    def __init__(self, fn: Callable[[Worker], object], job_id: int = 0):
         super().__init__()
         self._fn = fn
         self._id = job_id
@@ -125,7 +125,7 @@ class Worker(QObject):
             if inspect.isgenerator(result):  # a generator job (however it was wrapped)
                 result = self._run_generator(result)
             self.check()
-        except Exception as error:  # noqa: BLE001 - every failure goes back to the GUI as a signal
+        except Exception as error:
             if isinstance(error, CANCELLATIONS) or (self.cancelled() and _caused_by_cancel(error)):
                 self.was_cancelled.emit(self._id)
             else:

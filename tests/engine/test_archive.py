@@ -88,11 +88,10 @@ def test_fuzzed_headers_always_give_the_readers_own_error(kind, good_files, tmp_
 def deflated_member(name: str, head: bytes, n_spaces: int) -> bytes:
     """A zip holding ``name``: ``head`` and ``n_spaces`` spaces, deflated (a thousandth on disk)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open(name, "w", force_zip64=True) as member:
-            member.write(head)
-            for start in range(0, n_spaces, 1 << 20):
-                member.write(b" " * min(1 << 20, n_spaces - start))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z, z.open(name, "w", force_zip64=True) as member:
+        member.write(head)
+        for start in range(0, n_spaces, 1 << 20):
+            member.write(b" " * min(1 << 20, n_spaces - start))
     return out.getvalue()
 
 
@@ -132,9 +131,8 @@ def test_a_session_description_that_under_declares_its_size_is_read_no_further(t
     data = deflated_member("session.npy", npy_head("|u1", (60 << 20,)), 1 << 30)
     path = tmp_path / "liar.npz"
     path.write_bytes(under_declare(data, "session.npy", 228))  # the header and 100 bytes
-    with measure() as cost:
-        with pytest.raises(SessionFileError) as info:
-            load_session(path)
+    with measure() as cost, pytest.raises(SessionFileError) as info:
+        load_session(path)
     assert "its description is truncated: 62,914,560 bytes declared, 228 in the archive" in str(info.value)
     assert cost.peak < 4 << 20 and cost.seconds < 1
 
@@ -142,9 +140,8 @@ def test_a_session_description_that_under_declares_its_size_is_read_no_further(t
 def test_a_session_description_that_inflates_like_a_bomb_is_refused(tmp_path):
     path = tmp_path / "bomb.npz"
     path.write_bytes(deflated_member("session.npy", npy_head("|u1", (60 << 20,)), 60 << 20))
-    with measure() as cost:
-        with pytest.raises(SessionFileError, match="its description inflates from .* never compresses"):
-            load_session(path)
+    with measure() as cost, pytest.raises(SessionFileError, match=r"its description inflates from .* never compresses"):
+        load_session(path)
     assert cost.peak < 4 << 20
 
 
@@ -153,9 +150,8 @@ def test_a_description_whose_header_fits_but_which_goes_on_is_read_only_that_far
     data = deflated_member("session.npy", npy_head("|u1", (1000,)), 200 << 20)
     path = tmp_path / "longer.npz"
     path.write_bytes(under_declare(data, "session.npy", 1000 + len(npy_head("|u1", (1000,)))))
-    with measure() as cost:
-        with pytest.raises(SessionFileError):
-            load_session(path)
+    with measure() as cost, pytest.raises(SessionFileError):
+        load_session(path)
     assert cost.peak < 8 << 20 and cost.seconds < 1
 
 
@@ -164,9 +160,8 @@ def test_a_model_spec_that_under_declares_its_size_is_read_no_further(tmp_path):
     data = deflated_member("spec.npy", npy_head("<U500000000", ()), 1 << 30)
     path = tmp_path / "liar.npz"
     path.write_bytes(under_declare(data, "spec.npy", 228))
-    with measure() as cost:
-        with pytest.raises(ModelFileError, match="its spec is 2,000,000,000 bytes"):
-            Network.load(path)
+    with measure() as cost, pytest.raises(ModelFileError, match="its spec is 2,000,000,000 bytes"):
+        Network.load(path)
     assert cost.peak < 4 << 20 and cost.seconds < 1
 
 
@@ -191,9 +186,8 @@ def test_a_fifo_is_refused_at_once_without_blocking(kind, tmp_path):
     read, error = READERS[kind]
     fifo = tmp_path / "stalled-share.npz"
     os.mkfifo(fifo)  # nobody ever writes: a blocking open or read would wait for ever
-    with measure() as cost:
-        with pytest.raises(error, match="it is a named pipe \\(FIFO\\), not a regular file"):
-            read(fifo)
+    with measure() as cost, pytest.raises(error, match="it is a named pipe \\(FIFO\\), not a regular file"):
+        read(fifo)
     assert cost.seconds < 1
 
 
@@ -203,9 +197,8 @@ def test_a_link_to_dev_zero_is_refused_before_reading(kind, tmp_path):
     read, error = READERS[kind]
     link = tmp_path / "endless.npz"
     link.symlink_to("/dev/zero")
-    with measure() as cost:
-        with pytest.raises(error, match="it is a device, not a regular file"):
-            read(link)
+    with measure() as cost, pytest.raises(error, match="it is a device, not a regular file"):
+        read(link)
     assert cost.peak < 1 << 20 and cost.seconds < 1
 
 

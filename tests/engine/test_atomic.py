@@ -84,5 +84,5 @@ def test_a_long_name_of_many_byte_characters_is_cut_at_a_character(tmp_path):
 
 
 def test_a_name_past_the_limit_still_fails_naming_the_path(tmp_path):
-    with pytest.raises(OSError, match="cannot write .*m{256}"):
+    with pytest.raises(OSError, match=r"cannot write .*m{256}"):
         write_atomically(tmp_path / ("m" * 256), lambda f: f.write(b"x"))

@@ -155,7 +155,7 @@ def test_bad_metric_is_refused():
 
 
 def test_a_class_without_images_is_named():
-    with pytest.raises(ValueError, match="class 2 has no training images|cannot average class 2"):
+    with pytest.raises(ValueError, match=r"class 2 has no training images|cannot average class 2"):
         MeanDigitClassifier().fit(TRAIN_IMAGES, TRAIN_LABELS, 3)
 
 
@@ -163,7 +163,7 @@ def test_bad_inputs_are_refused():
     model = MeanDigitClassifier()
     with pytest.raises(RuntimeError, match="not fitted"):
         model.predict(TRAIN_IMAGES)
-    with pytest.raises(ValueError, match="labels must be in 0..1"):
+    with pytest.raises(ValueError, match=r"labels must be in 0..1"):
         model.fit(TRAIN_IMAGES, [0, 0, 1, 1, 2], 2)
     with pytest.raises(ValueError, match="one label per image"):
         model.fit(TRAIN_IMAGES, [0, 1], 2)

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from engine.cli import main, parse_layers
-from engine.network import HiddenLayer, Network
+from engine.cli import CliError, main, parse_layers
+from engine.network import ConvLayer, HiddenLayer, Network, PoolLayer
 
 from synthetic import make_idx_folder
 
@@ -69,7 +69,7 @@ def test_full_batch(capsys, data_dir):
     (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(capsys, data_dir, argv, message):
-    code, out, err = _run(capsys, "--data", str(data_dir), *argv)
+    code, _out, err = _run(capsys, "--data", str(data_dir), *argv)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("mnist-train: error: ")
     assert message in err
@@ -96,8 +96,15 @@ def test_offline_digits(capsys):
 
 
 def test_parse_layers():
-    assert parse_layers("none") == ()
-    assert parse_layers("128:relu, 64:tanh") == (HiddenLayer(128, "relu"), HiddenLayer(64, "tanh"))
+    assert parse_layers("none") == ((), ())
+    assert parse_layers("128:relu, 64:tanh") == ((), (HiddenLayer(128, "relu"), HiddenLayer(64, "tanh")))
+    assert parse_layers("conv:6x5p2,pool:2,conv:16x5s2:tanh,pool:3,120:relu") == (
+        (ConvLayer(6, 5, padding=2), PoolLayer(2), ConvLayer(16, 5, stride=2, activation="tanh"), PoolLayer(3)),
+        (HiddenLayer(120, "relu"),))
+    for bad, why in (("conv:6", "not conv:CHANNELSxKERNEL"), ("pool:x", "not pool:SIZE"),
+                     ("120:relu,conv:6x5", "convolutional layers come first")):
+        with pytest.raises(CliError, match=why):
+            parse_layers(bad)
 
 
 def test_console_script_runs_without_a_traceback(data_dir):

@@ -74,20 +74,20 @@ def spoil(**changes) -> str:
 
 @pytest.mark.parametrize("text, problem", [
     (spoil(axes=[{"setting": "colour", "values": [1]}]), "unknown setting 'colour'"),
-    (spoil(axes=[{"setting": "lr", "values": [-1]}]), "lr: -1 is not a valid value"),
+    (spoil(axes=[{"setting": "lr", "values": [-1]}]), "Learning rate: -1 is not a valid value; give a number above 0"),
     (spoil(axes=[{"setting": "lr", "values": []}]), "give at least one value"),
     (spoil(axes=[{"setting": "lr", "values": "0.1"}]), "values must be a list"),
     (spoil(axes=[{"setting": "activation", "values": ["swish"]}]), "one of"),
     (spoil(axes=[{"setting": "init", "values": ["magic"]}]), "init magic: unknown initialiser 'magic'"),
-    (spoil(axes=[{"setting": "depth", "values": [True]}]), "depth: True is not a valid value"),
-    (spoil(axes=[{"setting": "init", "values": [["normal", "big"]]}]), "init: ['normal', 'big'] is not a valid"),
+    (spoil(axes=[{"setting": "depth", "values": [True]}]), "Hidden layers: True is not a valid value"),
+    (spoil(axes=[{"setting": "init", "values": [["normal", "big"]]}]), "Initialiser: ['normal', 'big'] is not a valid"),
     (spoil(axes=[{"setting": "lr", "values": [1]}] * 3), "one or two settings"),
     (spoil(axes=[{"setting": "lr", "values": [1]}] * 2), "both vary lr"),
     (spoil(axes=[{"setting": "lr", "values": list(range(1, 9))},
                  {"setting": "epochs", "values": list(range(1, 9))}]), "64 runs is too many"),
     (spoil(axes=[]), "one or two settings"),
     (spoil(time_limit=-1), "time limit must be a number of seconds"),
-    (spoil(train_size=0), "train_size: 0 is not a valid value"),
+    (spoil(train_size=0), "Training images: 0 is not a valid value; give a whole number of images from 1"),
     (spoil(training={"epochs": "5"}), "epochs should be int"),
     (spoil(network={"hidden": 5}), "hidden layers must be a list"),
     (spoil(colour="red"), "unknown fields: colour"),
@@ -104,7 +104,7 @@ def test_bad_json_is_refused_with_a_message(text, problem):
 
 def test_the_built_ins():
     assert {name: e.runs for name, e in EXPERIMENTS.items()} == {
-        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4}
+        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4, "overfitting": 4, "mlp-vs-cnn": 2}
     depth = EXPERIMENTS["depth"].configurations()
     assert depth[0].label == "1 layer · sigmoid" and depth[-1].label == "5 layers · relu"
     assert [len(c.spec.hidden) for c in depth[::3]] == [1, 2, 3, 4, 5]
@@ -151,7 +151,7 @@ def test_a_time_limit_ends_the_run_as_completed(data):
     c = Configuration("t", BASE_SPEC, TrainConfig(epochs=100_000, batch_size=1), time_limit=0.2)
     run = run_configuration(c, data)
     assert run.status == "completed" and "time limit of 0.2 s" in run.message
-    assert 0.2 <= run.end.train_seconds < 5 and run.end.test_accuracy is not None
+    assert 0.2 <= run.end.train_seconds < 60 and run.end.test_accuracy is not None  # 100,000 epochs: hours
     assert run.end.samples_per_second > 0
     assert run.network is not None and 0 < run.batch_x[-1] < 100
 

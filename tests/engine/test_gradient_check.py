@@ -60,7 +60,7 @@ def test_compare_gradients_with_a_hand_made_wrong_gradient():
 
 def test_bad_arguments_raise():
     net = Network(SPEC)
-    with pytest.raises(ValueError, match="no parameter called 'dense9.W'"):
+    with pytest.raises(ValueError, match=r"no parameter called 'dense9.W'"):
         check_gradients(net, IMAGES, LABELS, entries=[("dense9.W", (0, 0))])
     with pytest.raises(ValueError, match="no entry"):
         check_gradients(net, IMAGES, LABELS, entries=[("dense0.W", (36, 0))])

@@ -133,3 +133,50 @@ def test_history_holds_one_curve_per_layer_and_halves_when_full():
     with pytest.raises(ValueError, match="another network"):
         history.add(6, layer_statistics(Network(NetworkSpec()), SAMPLE))
     assert isinstance(stats.bins, LayerBins)
+
+
+def _diverging_network():
+    """Two ReLU layers trained at learning rate 1e6 until their activations overflow float32."""
+    from engine.training import BatchEnd, TrainConfig, Trainer
+
+    net = Network(NetworkSpec(hidden=[(16, "relu"), (16, "relu")], seed=0))
+    trainer = Trainer(net, TrainConfig(epochs=1, batch_size=16, optimiser="sgd", lr=1e6), IMAGES, LABELS)
+    for event in trainer.run():
+        if isinstance(event, BatchEnd) and event.step == 2:
+            return net
+    raise AssertionError("the run ended before its second step")
+
+
+def test_statistics_of_a_diverging_network_are_inf_or_nan_and_never_raise(recwarn):
+    net = _diverging_network()
+    stats = layer_statistics(net, SAMPLE)  # choosing the bins took log10 of inf here
+    assert not stats.finite and sum(s.non_finite_activations for s in stats.layers) > 0
+    assert any(not np.isfinite(s.gradient_norm) or s.non_finite_activations for s in stats.layers)
+    for w_edges, a_edges in zip(stats.bins.weight_edges, stats.bins.activation_edges):
+        assert np.isfinite(w_edges).all() and np.isfinite(a_edges).all()
+        assert a_edges[-1] <= 1e37  # a round number float32 still holds
+    with np.errstate(over="ignore", invalid="ignore"):
+        outputs = layer_outputs(net, as_inputs(SAMPLE))
+    for s, (_, a) in zip(stats.layers, outputs):  # inf counted in the end bins, NaN in none
+        assert s.activation_histogram.sum() == a.size - np.isnan(a).sum()
+        assert s.non_finite_activations == a.size - np.isfinite(a).sum()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # overflow is shown, not warned
+
+
+def test_non_finite_weights_are_counted_and_histogrammed_at_the_ends():
+    net = _after_one_batch(NetworkSpec(hidden=[(8, "relu")], seed=1))
+    bins = layer_statistics(net, SAMPLE).bins
+    w = net.dense_layers[1].W
+    w[0, :3] = [np.inf, -np.inf, np.nan]
+    net.dense_layers[0].dW[0, 0] = np.inf
+    stats = layer_statistics(net, SAMPLE, bins, lr=0.1)
+    hidden, output = stats.layers
+    assert output.non_finite_weights == 3 and hidden.non_finite_weights == 0
+    assert output.weight_histogram.sum() == w.size - 1  # +-inf in the end bins, NaN in none
+    assert output.weight_histogram[0] >= 1 and output.weight_histogram[-1] >= 1
+    assert np.isnan(output.weight_norm) and hidden.gradient_norm == np.inf and hidden.update_ratio == np.inf
+    assert not hidden.finite and not output.finite and not stats.finite
+    fresh = layer_statistics(net, SAMPLE)  # bins chosen again from the finite weights only
+    assert np.isfinite(fresh.bins.weight_edges[1]).all()
+    assert fresh.bins.weight_edges[1][-1] >= 2 * np.abs(w[np.isfinite(w)]).max()
+    assert layer_statistics(_after_one_batch(NetworkSpec(hidden=[(8, "relu")])), SAMPLE).finite

@@ -93,11 +93,27 @@ def test_bad_arguments(noisy, kwargs, problem):
 
 def test_suggest_on_plain_curves():
     lrs = np.logspace(-6, 1, 100)
-    assert np.isnan(suggest(lrs[:0], lrs[:0]))
+    assert suggest(lrs[:0], lrs[:0]) is None
+    assert suggest(lrs[:3], np.full(3, np.nan)) is None  # no finite point: no rate
     rising = np.linspace(1, 2, 100)
     assert suggest(lrs, rising) == pytest.approx(lrs[0] / 10)
     valley = (np.log10(lrs) + 2) ** 2  # lowest at 0.01, steepest fall at the start (after the skip)
     assert suggest(lrs, valley) == lrs[5]
+
+
+def test_no_suggestion_without_a_curve_and_the_reason_said(noisy):
+    # outputs that overflow before any step: the first loss is NaN and the curve is empty
+    spec = NetworkSpec(input_size=64, hidden=[(32, "relu")] * 3, init="normal", init_scale=1e12,
+                       input_scaling="raw")
+    r = find_learning_rate(Network(spec), TrainConfig(), *noisy, n_batches=10)
+    assert len(r.lrs) == 0 and r.stopped_early
+    assert r.suggestion is None and r.minimum is None  # not NaN, which the builder would take
+    assert "very first batch" in r.reason and "no rate to suggest" in r.reason
+
+
+def test_the_reason_says_how_the_suggestion_was_chosen(noisy):
+    r = find_learning_rate(Network(SPEC), TrainConfig(batch_size=32), *noisy)
+    assert np.isfinite(r.suggestion) and "falls fastest" in r.reason
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ def _rotation(degrees, flip=False):
 
 def test_pca_of_a_hand_computed_matrix():
     # points on the line y = x, spread +-1, +-2, plus a small spread across it
-    x = np.array([[-2.0, -2.0], [-1.0, -1.0], [1.0, 1.0], [2.0, 2.0], [0.5, -0.5], [-0.5, 0.5]]) + [3, 4]
+    x = np.array([[-2.0, -2.0], [-1.0, -1.0], [1.0, 1.0], [2.0, 2.0], [0.5, -0.5], [-0.5, 0.5]]) + [3, 4]  # noqa: RUF005  (numpy: a shift, not a concatenation)
     p = principal_components(x, 2)
     np.testing.assert_allclose(p.mean, [3, 4])
     # each axis's largest entry positive (the first on a tie)
@@ -107,3 +107,34 @@ def test_balanced_sample_and_bad_arguments():
         principal_components(RNG.normal(size=(5, 3))).transform(np.ones((2, 4)))
     with pytest.raises(ValueError, match="no hidden layer"):
         hidden_map(Network(NetworkSpec(hidden=[])), np.zeros((3, 28, 28), np.uint8), [0, 1, 2])
+
+
+def test_a_last_hidden_layer_of_one_unit_gives_a_1d_map():
+    images, labels = make_split(60, rng=np.random.default_rng(1))
+    net = Network(NetworkSpec(hidden=[(16, "relu"), (1, "tanh")], seed=2))
+    hidden = hidden_map(net, images, labels)  # "n_components must be 1 to 1, got 2" before
+    assert hidden.dimensions == 1 and hidden.coordinates.shape == (60, 1)
+    unit = hidden_activations(net, images)[:, 0].astype(np.float64)
+    centred = unit - unit.mean()
+    np.testing.assert_allclose(np.abs(hidden.coordinates[:, 0]), np.abs(centred), atol=1e-6)  # up to sign
+    np.testing.assert_allclose(hidden.projection.explained, [1.0])
+    np.testing.assert_allclose(locate(hidden, images[4:5], net), hidden.coordinates[4:5], atol=1e-5)
+    again = hidden_map(net, images, labels, previous=hidden)  # aligned to a 1-D map: the same map
+    np.testing.assert_allclose(again.coordinates, hidden.coordinates, atol=1e-9)
+    two = hidden_map(Network(NetworkSpec(hidden=[(8, "relu")], seed=2)), images, labels)
+    after_two = hidden_map(net, images, labels, previous=two)  # a 2-D map before: started afresh
+    np.testing.assert_allclose(after_two.coordinates, hidden.coordinates, atol=1e-9)
+    assert hidden_map(Network(NetworkSpec(hidden=[(8, "relu")], seed=2)), images, labels,
+                      previous=hidden).dimensions == 2
+
+
+def test_no_hidden_layer_and_overflowing_activations_are_refused_saying_why():
+    images, labels = make_split(30, rng=np.random.default_rng(2))
+    with pytest.raises(ValueError, match=r"no hidden layer.*pixel map"):
+        hidden_map(Network(NetworkSpec(hidden=[])), images, labels)
+    net = Network(NetworkSpec(hidden=[(8, "relu")], seed=1))
+    net.dense_layers[0].W[:] = 1e38  # every active unit overflows float32
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="are inf or NaN"):
+        hidden_map(net, images, labels)
+    with pytest.raises(ValueError, match=r"d >= 1"):
+        embed(np.ones((4, 0)), np.arange(4), "nothing")

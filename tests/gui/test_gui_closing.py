@@ -21,8 +21,10 @@ from synthetic import make_idx_folder
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "closing_app.py"
 SCENARIOS = ("idle", "download", "folder", "training")
-CLOSE_CALL_LIMIT = 0.5  # s: the window goes at once (it waited 1.5 s for a stuck job before)
-EXIT_LIMIT = 6.0        # s from close() to the end of the process (it took 11.5 s before)
+# Bounds that tell the old behaviour from the new on any machine, not measurements: closing takes
+# tens of ms and the process ends about 2 s later (ORPHAN_WAIT_MS); figures in the README.
+CLOSE_CALL_LIMIT = 1.4  # s: the window goes at once (it waited 1.5 s for a stuck job before)
+EXIT_LIMIT = 10.0       # s from close() to the end of the process (it took 11.5 s before)
 RUN_LIMIT = 120.0       # s: no run of the suite can hang on these processes
 
 
@@ -44,7 +46,7 @@ def run_all(tmp_path: Path) -> dict[str, tuple[int, str, str, float]]:
     env = environment(tmp_path)
     running = {}
     for scenario in SCENARIOS:
-        out, err = (open(tmp_path / f"{scenario}.{kind}", "w+") for kind in ("out", "err"))
+        out, err = (open(tmp_path / f"{scenario}.{kind}", "w+") for kind in ("out", "err"))  # noqa: SIM115  (open while it runs)
         proc = subprocess.Popen([sys.executable, str(SCRIPT), scenario, str(folder)], env=env,
                                 stdout=out, stderr=err, cwd=tmp_path)
         running[scenario] = (proc, out, err)

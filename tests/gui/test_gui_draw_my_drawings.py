@@ -1,8 +1,5 @@
 """My drawings: saved with a label into one .npz (atomically, no pickles), scored by the network in one click."""
 
-import ctypes
-import sys
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -13,9 +10,6 @@ from engine.preprocessing import preprocess_drawing
 from mnist_gui.panels.draw.my_drawings import STORE_SIDE, DrawingStore, score_drawings
 from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.state.model_hub import ModelHub
-
-if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine.experiments import Configuration
 from engine.network import HiddenLayer, NetworkSpec
 from engine.training import TrainConfig
 from mnist_gui.state.model_hub import ModelHub
@@ -29,7 +30,8 @@ class FakeJob:
 
 
 def reports(spec, config, data, **kwargs):
-    return [r for r in TrainingJob(spec, config, data, **kwargs)(FakeJob()) if r is not None]
+    job = TrainingJob(Configuration("run", spec, config), data, **kwargs)
+    return [r for r in job(FakeJob()) if r is not None]
 
 
 def test_dynamics_are_measured_every_epoch_and_throttled():
@@ -73,4 +75,31 @@ def test_the_session_keeps_the_dynamics_of_each_run(qtbot):
     assert norms.shape == (len(history), 6)
     # the classic lesson: the gradient shrinks layer by layer towards the input
     assert np.all(norms[:, 0] < norms[:, -2])
+    assert session.shutdown(5000)
+
+
+def test_a_diverging_run_shows_its_infinities_as_such(qtbot):
+    from mnist_gui.panels.inside.dynamics_view import DynamicsView, number
+
+    runs, hub = RunsModel(), ModelHub()
+    session = TrainingSession(runs, hub)
+    view = DynamicsView(runs)
+    qtbot.addWidget(view)
+    view.show()
+    spec = NetworkSpec(hidden=(HiddenLayer(16), HiddenLayer(16)), seed=0)
+    config = replace(TrainConfig(), epochs=2, batch_size=16, optimiser="sgd", lr=1e6)
+    with qtbot.waitSignal(session.run_finished, timeout=TIMEOUT):
+        run = session.start("lr 1e6", spec, config, make_dataset(240, 60))
+    assert run.status == "diverged" and view.shown_run() is run
+    view.refresh()
+    latest = run.dynamics.latest
+    assert latest.overflowed  # the engine's word for it, and the view says so
+    text = view.status.text()
+    assert "overflowed" in text and all(name in text for name in latest.overflowed)
+    assert ", ".join(number(v) for v in run.dynamics.gradient_norms[-1]) in text
+    for i, curve in enumerate(view.curves("gradient")):  # the finite values drawn, the others left out
+        y = run.dynamics.gradient_norms[:, i]
+        shown = curve.getData()[1]
+        assert (0 if shown is None else len(shown)) == np.sum(np.isfinite(y) & (y > 0))
+    assert (number(np.inf), number(-np.inf), number(np.nan), number(0.01234)) == ("inf", "-inf", "NaN", "0.012")
     assert session.shutdown(5000)

@@ -1,8 +1,5 @@
 """The Evaluate panel: accuracy and confusion matrix as the engine computes them, cell images, mistakes, weights."""
 
-import ctypes
-import sys
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -18,10 +15,6 @@ from mnist_gui.state.model_hub import ModelHub
 from synthetic import make_dataset
 
 TIMEOUT = 10000
-
-if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
 
 @pytest.fixture(scope="module")
 def synthetic():

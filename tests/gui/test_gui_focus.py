@@ -1,8 +1,5 @@
 """Open in Inside: an image from the Data browser or Evaluate's mistakes becomes the Inside panel's input."""
 
-import ctypes
-import sys
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -19,10 +16,6 @@ from gui import open_window
 from synthetic import make_dataset, make_idx_folder
 
 TIMEOUT = 20000
-
-if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
 
 @pytest.fixture(scope="module")
 def data():

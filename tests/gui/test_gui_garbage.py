@@ -45,3 +45,15 @@ def test_collect_due_takes_the_oldest_generation_past_its_threshold():
     cycles = [Holder() for _ in range(gc.get_threshold()[0] + 10)]  # more than generation 0 allows
     del cycles
     assert collect_due() >= 0
+
+
+def test_the_session_notices_a_collection_off_the_gui_thread(collections_elsewhere):
+    """tests/conftest.py's gc.callbacks hook: the test session fails if one happens unasked."""
+    before = len(collections_elsewhere)
+    worker = threading.Thread(target=gc.collect, args=(0,), name="collector")
+    worker.start()
+    worker.join()
+    made = collections_elsewhere[before:]
+    del collections_elsewhere[before:]  # made on purpose: not a failure of the session
+    assert len(made) == 1 and "thread 'collector'" in made[0]
+    assert "test_the_session_notices_a_collection_off_the_gui_thread" in made[0]

@@ -1,8 +1,5 @@
 """The Inside panel: its four views show the engine's own numbers after a short training run."""
 
-import ctypes
-import sys
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -22,10 +19,6 @@ from mnist_gui.workers.inside import MAP_SAMPLE
 from synthetic import make_dataset
 
 TIMEOUT = 20000
-
-if sys.version_info < (3, 12):  # see _spare_none_references in test_gui_draw.py
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
 
 @pytest.fixture(scope="module")
 def data():
@@ -165,7 +158,7 @@ def test_the_embedding_map_holds_its_points(qtbot, view, data):
     assert n == min(MAP_SAMPLE, len(data.test_labels))
     assert embedding.hidden.point_count() == embedding.pixels.point_count() == n
     view.set_drawing(data.test_images[0])
-    x, y = embedding.hidden.star.getData()
+    x, _y = embedding.hidden.star.getData()
     assert len(x) == 1
     embedding._show_point(0)
     assert "label" in embedding.point_text.text()
@@ -223,3 +216,68 @@ def test_networks_coming_faster_than_maps_end_with_the_map_of_the_last(qtbot, vi
 ])
 def test_log_axes_span_whole_decades_at_least_two(values, expected):
     assert decades(values) == expected
+
+
+@pytest.fixture
+def maps_view(qtbot, datasets, data):
+    from mnist_gui.panels.inside.embedding_view import EmbeddingView
+
+    datasets.set_dataset(data)
+    hub = ModelHub()
+    view = EmbeddingView(datasets, hub)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitUntil(lambda: view.maps() is not None, timeout=TIMEOUT)
+    yield view, hub
+    assert view.shutdown(5000)
+
+
+def _maps_of(qtbot, view, hub, network):
+    with qtbot.waitSignal(view.runner.succeeded, timeout=TIMEOUT):
+        hub.set_network(network, "a test network")
+    return view.maps()
+
+
+def test_a_last_hidden_layer_of_one_unit_is_drawn_as_one_strip_per_class(qtbot, maps_view, data):
+    from engine.network import Network
+    from mnist_gui.panels.inside.embedding_view import strip_offsets
+
+    view, hub = maps_view
+    net = Network(NetworkSpec(hidden=(HiddenLayer(16), HiddenLayer(1, "tanh")), seed=3))
+    result = _maps_of(qtbot, view, hub, net)
+    assert result.hidden is not None and result.hidden.dimensions == 1 and not result.hidden_problem
+    assert view.hidden.point_count() == view.pixels.point_count() == len(result.sample.labels)
+    for k, scatter in enumerate(view.hidden.items):  # x the unit's coordinate, y the class's row
+        x, y = scatter.getData()
+        rows = np.flatnonzero(result.hidden.labels == k)
+        np.testing.assert_allclose(x, result.hidden.coordinates[rows, 0])
+        np.testing.assert_allclose(y, k + strip_offsets(rows))
+    assert "one unit" in view.status.text() and "one unit" in view.hidden.widget.getPlotItem().titleLabel.text
+    view.set_drawing(data.test_images[0])
+    x, y = view.hidden.star.getData()
+    assert len(x) == 1 and y[0] == -1
+    two = _maps_of(qtbot, view, hub, Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1)))
+    assert two.hidden.dimensions == 2 and view.hidden.dimensions == 2  # back to an ordinary map
+    x, y = view.hidden.items[0].getData()
+    np.testing.assert_allclose(y, two.hidden.coordinates[two.hidden.labels == 0, 1])
+
+
+def test_without_a_hidden_map_the_pixel_map_stays_and_the_reason_is_said(qtbot, maps_view):
+    from engine.network import Network
+
+    view, hub = maps_view
+    pixels = view.maps().pixels
+    shown = view.pixels.point_count()
+    assert shown == len(pixels.labels)
+    _maps_of(qtbot, view, hub, Network(NetworkSpec(hidden=(HiddenLayer(1),))))  # a 1-D map first
+    result = _maps_of(qtbot, view, hub, Network(NetworkSpec(hidden=())))
+    assert result.hidden is None and "no hidden layer" in result.hidden_problem
+    assert result.pixels is pixels and view.pixels.point_count() == shown  # not thrown away
+    assert view.hidden.point_count() == 0 and view.hidden.dimensions == 2
+    assert "No map of the hidden space" in view.status.text() and "no hidden layer" in view.status.text()
+    broken = Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1))
+    broken.dense_layers[0].W[:] = np.inf  # activations that have no place on a map
+    result = _maps_of(qtbot, view, hub, broken)
+    assert result.hidden is None and "inf or NaN" in result.hidden_problem
+    assert view.pixels.point_count() == shown and "inf or NaN" in view.status.text()

@@ -113,7 +113,7 @@ def test_the_learning_rate_finder_suggests_a_rate_the_builder_takes(qtbot, windo
         view.controls.lr_finder_button.click()
     result = blocker.args[0]
     dialog = view.lr_dialog
-    x, y = dialog.curve.getData()
+    x, _y = dialog.curve.getData()
     assert len(x) == len(result.lrs) > 10
     assert dialog.findChild(type(dialog.plot), "lrFinderPlot") is dialog.plot
     dialog.use_button.click()

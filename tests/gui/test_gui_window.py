@@ -89,9 +89,11 @@ def test_about_names_the_versions():
     import platform
 
     import PySide6
+
+    from engine.version import package_version
     text = about_html()
     for version in (platform.python_version(), qVersion(), PySide6.__version__, np.__version__,
-                    "0.1.0"):
+                    package_version()):
         assert version in text
 
 
@@ -295,7 +297,7 @@ def garbage_geometries():
     rng = random.Random(0)
     blobs = [QByteArray(magic + bytes(rng.randrange(256) for _ in range(12))) for _ in range(40)]
     accepted = [b for b in blobs if QMainWindow().restoreGeometry(b)]
-    return accepted[:3] + [off_screen]
+    return [*accepted[:3], off_screen]
 
 
 def test_a_garbage_geometry_gives_a_usable_window_on_the_screen(qtbot, settings, synthetic_dir):

@@ -96,7 +96,7 @@ def test_class_count_labels_never_run_into_each_other(qtbot, width, points):
     labels = chart.count_labels()
     rects = [rect for rect, _ in labels]
     assert len(labels) == 10 and not _overlapping(rects)
-    assert all(0 <= r.left() and r.right() <= chart.width() and r.top() >= 0 for r in rects)
+    assert all(r.left() >= 0 and r.right() <= chart.width() and r.top() >= 0 for r in rects)
     assert all(text.endswith("k") for _, text in labels)  # '5.9k': short enough to read
 
 

@@ -230,8 +230,11 @@ class DatasetBrowser(QListView):
         """A right-click menu with "Open in Inside" on every tile; a double-click opens it too."""
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_open_menu)
-        self.doubleClicked.connect(lambda index: self.open_requested.emit(self._model.image_index(index.row())))
+        self.doubleClicked.connect(self._on_double_clicked)
         self.setToolTip(self.toolTip() + " Double-click (or right-click) one to open it in Inside the network.")
+
+    def _on_double_clicked(self, index):
+        self.open_requested.emit(self._model.image_index(index.row()))
 
     def open_menu(self, pos) -> QMenu | None:
         """The context menu of the tile at ``pos`` (viewport coordinates), which it selects; None off a tile."""

@@ -90,10 +90,10 @@ class ClassCounts(QWidget):
         for i, text in enumerate(texts):
             width = fm.horizontalAdvance(text)
             left = min(max(0.0, (i + 0.5) * slot - width / 2), self.width() - width)
-            if rows == 1:  # right over its bar
-                top = self._bar_rect(i, rows).top() - text_h - 2
-            else:  # bands over all the bars, the first one lowest: labels of neighbours alternate
-                top = 2 + (rows - 1 - i % rows) * text_h
+            # one row: right over its bar; more: bands over all the bars, the first one lowest,
+            # so that the labels of neighbours alternate
+            top = (self._bar_rect(i, rows).top() - text_h - 2 if rows == 1
+                   else 2 + (rows - 1 - i % rows) * text_h)
             rect = QRectF(left, top, width, text_h)
             if not any(rect.adjusted(-LABEL_GAP / 2, 0, LABEL_GAP / 2, 0).intersects(other)
                        for other, _ in shown):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -125,16 +126,25 @@ class DataPanel(QWidget):
         self.split_selector.currentTextChanged.connect(self._show_split)
         self.label_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.zoom.valueChanged.connect(self.browser.set_thumbnail_size)
-        self.browser.zoom_requested.connect(lambda step: self.set_zoom(self.zoom.value() + step * ZOOM_STEP))
+        self.browser.zoom_requested.connect(self._zoom_by)
         self.browser.image_selected.connect(self._show_image)
-        self.goto_button.clicked.connect(lambda: self.go_to(self.goto_index.value()))
+        self.goto_button.clicked.connect(self._on_goto_clicked)
         self.goto_index.editingFinished.connect(self._on_goto_edited)
         self.detail.hovered.connect(self._on_hovered)
         self.show_values.toggled.connect(self._on_show_values)
-        self.counts.class_clicked.connect(lambda c: self.label_filter.setCurrentIndex(c + 1))
+        self.counts.class_clicked.connect(self._on_class_clicked)
         for keys, step in (("Ctrl+=", 1), ("Ctrl++", 1), ("Ctrl+-", -1)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda s=step: self.set_zoom(self.zoom.value() + s * ZOOM_STEP))
+            shortcut.activated.connect(partial(self._zoom_by, step))
+
+    def _zoom_by(self, steps: int):
+        self.set_zoom(self.zoom.value() + steps * ZOOM_STEP)
+
+    def _on_goto_clicked(self):
+        self.go_to(self.goto_index.value())
+
+    def _on_class_clicked(self, label: int):
+        self.label_filter.setCurrentIndex(label + 1)  # after "All"
 
     def _fill_label_filter(self, names: tuple[str, ...]):
         self.label_filter.blockSignals(True)
@@ -255,12 +265,18 @@ class DataPanel(QWidget):
     def _offer_open_in_inside(self):
         self.open_inside_button = QPushButton("Open in Inside", objectName="openInInsideButton")
         self.open_inside_button.setToolTip(OPEN_IN_INSIDE_TIP + " (or double-click or right-click a tile)")
-        self.open_inside_button.clicked.connect(lambda: self.open_in_inside(self.browser.selected_image()))
+        self.open_inside_button.clicked.connect(self._on_open_inside_clicked)
         self.open_inside_button.setEnabled(self.browser.selected_image() >= 0)
-        self.browser.image_selected.connect(lambda i: self.open_inside_button.setEnabled(i >= 0))
+        self.browser.image_selected.connect(self._on_image_selected)
         self._detail_header.addWidget(self.open_inside_button)
         self.browser.offer_open_in_inside()
         self.browser.open_requested.connect(self.open_in_inside)
+
+    def _on_open_inside_clicked(self):
+        self.open_in_inside(self.browser.selected_image())
+
+    def _on_image_selected(self, image_index: int):
+        self.open_inside_button.setEnabled(image_index >= 0)
 
     def open_in_inside(self, image_index: int) -> bool:
         """Open image ``image_index`` of the current split in the focus (the Inside panel looks at it)."""

@@ -85,7 +85,7 @@ class MyDrawingsBox(QGroupBox):
         self.strip = ImageStrip(columns=SHOWN, max_cell=56)
         self.strip.setObjectName("myDrawingsStrip")
         self.strip.setMinimumHeight(40)
-        self.save.clicked.connect(lambda: self.save_requested.emit(self.label.currentIndex()))
+        self.save.clicked.connect(self._on_save_clicked)
         self.score.clicked.connect(self.score_requested)
         grid = QGridLayout(self)
         grid.addWidget(QLabel("This is a"), 0, 0)
@@ -97,6 +97,9 @@ class MyDrawingsBox(QGroupBox):
         grid.setColumnStretch(4, 1)
         self.set_classes(tuple(str(d) for d in range(10)))
         self.show_saved(store.load_error)
+
+    def _on_save_clicked(self):
+        self.save_requested.emit(self.label.currentIndex())
 
     def set_classes(self, names: tuple[str, ...]):
         current = max(self.label.currentIndex(), 0)

@@ -49,7 +49,7 @@ class MistakesView(QWidget):
             self._names = tuple(names)
             self.filter.blockSignals(True)
             self.filter.clear()
-            self.filter.addItems(["all"] + list(self._names))
+            self.filter.addItems(["all", *list(self._names)])
             self.filter.blockSignals(False)
         self._refresh()
 

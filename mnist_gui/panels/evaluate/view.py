@@ -49,13 +49,15 @@ class EvaluateView(QWidget):
         self._later = QTimer(self, singleShot=True)
         self._later.timeout.connect(self._refresh_if_stale)
         self.runner.succeeded.connect(self._on_evaluated)
-        self.runner.failed.connect(lambda error: self._show_message(
-            f"The test images could not be evaluated: {error}"))
+        self.runner.failed.connect(self._on_evaluation_failed)
         self._build()
         hub.network_changed.connect(self._on_network_changed)
         datasets.dataset_changed.connect(self._on_dataset_changed)
         self._dataset = datasets.dataset
         self._on_network_changed(hub.network)
+
+    def _on_evaluation_failed(self, error):
+        self._show_message(f"The test images could not be evaluated: {error}")
 
     def _build(self):
         self.accuracy = QLabel(objectName="testAccuracy")
@@ -150,12 +152,14 @@ class EvaluateView(QWidget):
         self.weights.set_network(network)
         if network is None:
             self.runner.cancel()
-            return self._show_message(NO_NETWORK)
+            self._show_message(NO_NETWORK)
+            return
         copy = network.copy()  # the worker gets its own weights
         self.runner.start(lambda job: evaluate_job(copy, dataset, job))
         problem = self._problem(network, dataset)
         if problem:
-            return self._show_message(problem)
+            self._show_message(problem)
+            return
         self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
 
     def _problem(self, network, dataset) -> str:

@@ -8,6 +8,7 @@ a second at most, and only while it is on screen.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -69,11 +70,12 @@ class DynamicsView(LazyView):
         self._timer.timeout.connect(self._draw_next)
         self._build()
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_removed.connect(self._on_run_removed)
+        runs.runs_removed.connect(self._on_runs_removed)
         runs.run_changed.connect(self._on_run_changed)
         runs.dynamics_added.connect(self._on_dynamics_added)
-        for run in runs:
-            self._on_run_added(run)
+        self._on_runs_added(runs.runs())
 
     def _build(self):
         self.run_chooser = QComboBox(objectName="dynamicsRun")
@@ -89,7 +91,7 @@ class DynamicsView(LazyView):
                                  "Fill the network builder with the same depth in ReLU and He initialisation")):
             button = QPushButton(text, objectName=f"preset_{name}")
             button.setToolTip(tip + "; then press Start there")
-            button.clicked.connect(lambda _=False, n=name: self.preset_requested.emit(n))
+            button.clicked.connect(partial(self._on_preset_clicked, name))
             buttons.append(button)
         top = QHBoxLayout()
         top.addWidget(QLabel("Run:"))
@@ -116,6 +118,9 @@ class DynamicsView(LazyView):
         lesson.setObjectName("dynamicsLesson")
         layout.addWidget(lesson)
 
+    def _on_preset_clicked(self, name: str, _checked: bool = False):
+        self.preset_requested.emit(name)
+
     def _build_histograms(self) -> QVBoxLayout:
         self.layer_chooser = QComboBox(objectName="histogramLayer")
         self.layer_chooser.setSizeAdjustPolicy(QComboBox.AdjustToContents)
@@ -125,7 +130,7 @@ class DynamicsView(LazyView):
             self.kind_chooser.addItem(text, key)
         self.kind_chooser.setToolTip("Weights of the layer, or its activations on the fixed sample")
         for combo in (self.layer_chooser, self.kind_chooser):
-            combo.currentIndexChanged.connect(lambda _: self._draw_histogram())
+            combo.currentIndexChanged.connect(self._draw_histogram)
         self.histogram_view = pg.PlotWidget()
         self.histogram_view.setObjectName("histogramView")
         self.histogram_view.setToolTip("One row per measurement, time going up (as TensorBoard's "
@@ -150,13 +155,30 @@ class DynamicsView(LazyView):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
-        self.run_chooser.addItem(run.name, run.number)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """One entry per run, the last followed (chosen once, however many came)."""
+        if not runs:
+            return
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            self.run_chooser.addItem(run.name, run.number)
+        self.run_chooser.blockSignals(False)
         self.run_chooser.setCurrentIndex(self.run_chooser.count() - 1)  # follow the new run
+        self._on_run_chosen()
 
     def _on_run_removed(self, run: RunRecord):
-        i = self.run_chooser.findData(run.number)
-        if i >= 0:
-            self.run_chooser.removeItem(i)
+        self._on_runs_removed([run])
+
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        self.run_chooser.blockSignals(True)
+        for run in runs:
+            i = self.run_chooser.findData(run.number)
+            if i >= 0:
+                self.run_chooser.removeItem(i)
+        self.run_chooser.blockSignals(False)
+        self._on_run_chosen()
 
     def _on_run_changed(self, run: RunRecord):
         self._on_dynamics_added(run)  # its status line changes (running, completed, ...)
@@ -184,7 +206,8 @@ class DynamicsView(LazyView):
         if not self._queue and self._more:
             self._queue, self._more = list(LIVE_PARTS), False
         if not self._queue:
-            return self._timer.stop()
+            self._timer.stop()
+            return
         self._draw([self._queue.pop(0)])
 
     def shown_run(self) -> RunRecord | None:
@@ -229,15 +252,15 @@ class DynamicsView(LazyView):
             for curve in (c for curves in self._curves.values() for c in curves):
                 curve.setData([], [])
             self.histogram_image.clear()
-            return self.status.setText("No measurements yet: start a run on the Network and training "
-                                       "panel; its dynamics appear here as it trains."
-                                       if run is None else f"{run.name}: waiting for the first measurement…")
+            self.status.setText("No measurements yet: start a run on the Network and training "
+                                "panel; its dynamics appear here as it trains."
+                                if run is None else f"{run.name}: waiting for the first measurement…")
+            return
         history = run.dynamics
         self._ensure_curves([s.name for s in history.latest.layers])
         for part in parts:
             if part == "status":
-                self.status.setText(f"{run.name} · {run.status} · {len(history)} measurements · latest "
-                                    "gradient norms " + ", ".join(f"{v:.2g}" for v in history.gradient_norms[-1]))
+                self.status.setText(status_text(run))
             elif part == "histogram":
                 self._draw_histogram()
             else:
@@ -290,6 +313,25 @@ class DynamicsView(LazyView):
 
     def stop_timers(self):
         self._timer.stop()
+
+
+def status_text(run: RunRecord) -> str:
+    """The run, its state and its latest gradient norms; inf and NaN named (a diverging run)."""
+    history = run.dynamics
+    text = (f"{run.name} · {run.status} · {len(history)} measurements · latest gradient norms "
+            + ", ".join(number(v) for v in history.gradient_norms[-1]))
+    overflowed = history.latest.overflowed
+    if overflowed:
+        text += (" · <b>overflowed</b>: inf or NaN in " + ", ".join(overflowed) + " (the plots leave "
+                 "them out; the learning rate is too large)")
+    return text
+
+
+def number(value: float) -> str:
+    """Two significant digits, or what a non-finite value is: "inf", "-inf", "NaN"."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:.2g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
 
 def decades(values: np.ndarray, at_least: int = 2) -> tuple[float, float]:

@@ -25,14 +25,25 @@ NOTE = ("Each dot is a test image, placed by the two directions along which its 
         "every network. Hover or click a dot to see the image; the star is your drawing.")
 
 
+STRIP_HEIGHT = 0.6  # a 1-D map spreads each class's points over this share of its row
+DRAWING_ROW = -1    # a 1-D map's row for the drawing's star, below the classes'
+
+
 class _Map:
-    """One scatter plot: one item per class (for the legend and the colours), plus the drawing's star."""
+    """One scatter plot: one item per class (for the legend and the colours), plus the drawing's star.
+
+    A 1-D map (a layer of one unit) is drawn as a strip per class: x the coordinate, one row per class.
+    """
 
     def __init__(self, name: str, title: str, on_point):
         self.widget = pg.PlotWidget()
         self.widget.setObjectName(name)
+        self.title = title
+        self.dimensions = 2
+        self._names: list[str] = []
         item = self.widget.getPlotItem()
         item.setTitle(title)
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.15)
         self.legend = item.addLegend(offset=(5, 5), labelTextSize="9pt", colCount=2)
         self.items: list[pg.ScatterPlotItem] = []
@@ -48,6 +59,7 @@ class _Map:
             self.widget.removeItem(scatter)
         self.legend.clear()
         self.items = []
+        self._names = [str(name) for name in names]
         for k, name in enumerate(names):
             colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
             scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(colour), hoverable=True,
@@ -60,12 +72,41 @@ class _Map:
         self.legend.addItem(self.star, "your drawing")
 
     def set_points(self, coordinates: np.ndarray, labels: np.ndarray):
+        self._set_dimensions(coordinates.shape[1])
         for k, scatter in enumerate(self.items):
             rows = np.flatnonzero(labels == k)
-            scatter.setData(x=coordinates[rows, 0], y=coordinates[rows, 1], data=rows)
+            y = coordinates[rows, 1] if self.dimensions == 2 else k + strip_offsets(rows)
+            scatter.setData(x=coordinates[rows, 0], y=y, data=rows)
+
+    def clear_points(self):
+        self._set_dimensions(2)
+        for scatter in self.items:
+            scatter.setData([], [])
+        self.set_star(None)
 
     def set_star(self, at: np.ndarray | None):
-        self.star.setData([] if at is None else at[:, 0], [] if at is None else at[:, 1])
+        if at is None:
+            self.star.setData([], [])
+            return
+        y = at[:, 1] if at.shape[1] == 2 else np.full(len(at), float(DRAWING_ROW))
+        self.star.setData(at[:, 0], y)
+
+    def _set_dimensions(self, dimensions: int):
+        if dimensions == self.dimensions:
+            return
+        self.dimensions = dimensions
+        item = self.widget.getPlotItem()
+        left = item.getAxis("left")
+        if dimensions == 1:
+            item.setTitle(f"{self.title}: one unit, so one axis")
+            item.setLabel("bottom", "the unit's activation (centred)")
+            item.setLabel("left", "class")
+            left.setTicks([[(float(DRAWING_ROW), "drawing")] + [(float(k), n) for k, n in enumerate(self._names)]])
+        else:
+            item.setTitle(self.title)
+            item.setLabel("bottom", "")
+            item.setLabel("left", "")
+            left.setTicks(None)
 
     def point_count(self) -> int:
         return sum(len(s.data) for s in self.items)
@@ -73,6 +114,12 @@ class _Map:
     def _hovered(self, _item, points, _event=None):
         if len(points):
             self._on_point(int(points[0].data()))
+
+
+def strip_offsets(rows: np.ndarray) -> np.ndarray:
+    """A fixed spread within a class's row for points ``rows`` (golden-ratio steps: no two alike,
+    the same every time), so the points of a 1-D map do not hide one another."""
+    return ((rows * 0.6180339887) % 1.0 - 0.5) * STRIP_HEIGHT
 
 
 class EmbeddingView(LazyView):
@@ -90,11 +137,14 @@ class EmbeddingView(LazyView):
         self.runner = TaskRunner(self, "inside-maps")
         self.runner.succeeded.connect(self._on_maps)
         self.runner.idle.connect(self._on_idle)
-        self.runner.failed.connect(lambda error: self.status.setText(f"The maps could not be made: {error}"))
+        self.runner.failed.connect(self._on_failed)
         self._build()
         datasets.dataset_changed.connect(self._on_dataset_changed)
-        hub.network_changed.connect(lambda _: self.mark_stale())
+        hub.network_changed.connect(self.mark_stale)
         self._on_dataset_changed(datasets.dataset)
+
+    def _on_failed(self, error):
+        self.status.setText(f"The maps could not be made: {error}")
 
     def _build(self):
         self.hidden = _Map("embeddingMap", "Last hidden layer", self._show_point)
@@ -148,7 +198,8 @@ class EmbeddingView(LazyView):
         if dataset is None or sample is None:
             self._pending = False
             self.runner.cancel()
-            return self.status.setText("Load a dataset to see its images on the maps.")
+            self.status.setText("Load a dataset to see its images on the maps.")
+            return
         if self.runner.is_busy():
             self._pending = True
             return
@@ -174,21 +225,16 @@ class EmbeddingView(LazyView):
         if previous is None or previous.pixels is not result.pixels:  # the same all run long: not redrawn
             self.pixels.set_points(result.pixels.coordinates, result.pixels.labels)
             self.pixels.set_star(result.drawing_pixels)
+        self.status.setText(maps_text(result, self._description))
         if result.hidden is None:
-            for scatter in self.hidden.items:
-                scatter.setData([], [])
-            self.hidden.set_star(None)
-            self.status.setText(f"{len(result.sample.labels):,} test images. Train or load a network to see "
-                                "its hidden layer's map beside the pixels'.")
+            self.hidden.clear_points()
             return
         self.hidden.set_points(result.hidden.coordinates, result.hidden.labels)
         self.hidden.set_star(result.drawing_hidden)
-        explained = result.hidden.projection.explained
-        pix = result.pixels.projection.explained
-        self.status.setText(
-            f"{len(result.sample.labels):,} test images · {result.hidden.layer} of "
-            f"{self._description}: the two axes hold "
-            f"{explained[0]:.0%} + {explained[1]:.0%} of its variance (pixels: {pix[0]:.0%} + {pix[1]:.0%})")
+
+    def _on_failed(self, error: str):
+        """The maps could not be made: what was shown stays (the pixel map most of all)."""
+        self.status.setText(f"The maps could not be made: {error}")
 
     def _show_point(self, row: int):
         result = self._result
@@ -206,3 +252,20 @@ class EmbeddingView(LazyView):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         return self.runner.shutdown(timeout_ms)
+
+
+def maps_text(result: MapsResult, description: str) -> str:
+    """The status line: how many images, which layer of which network, the variance the axes hold;
+    without a hidden map, why."""
+    n = f"{len(result.sample.labels):,} test images"
+    pix = " + ".join(f"{v:.0%}" for v in result.pixels.projection.explained)
+    if result.hidden is None and result.hidden_problem:
+        return f"{n}. No map of the hidden space: {result.hidden_problem}. (Pixels' axes: {pix} of their variance.)"
+    if result.hidden is None:
+        return f"{n}. Train or load a network to see its hidden layer's map beside the pixels'."
+    layer = f"{n} · {result.hidden.layer} of {description}"
+    if result.hidden.dimensions == 1:
+        return (f"{layer}: a layer of one unit, so a map of one axis, each class on a row of its own "
+                f"and placed by the unit's activation (pixels' axes: {pix} of their variance)")
+    explained = " + ".join(f"{v:.0%}" for v in result.hidden.projection.explained)
+    return f"{layer}: the two axes hold {explained} of its variance (pixels: {pix})"

@@ -127,7 +127,8 @@ class StripTile(ImageTile):
 
     def set_values(self, values: np.ndarray | None, kind: str = "signed") -> None:
         if values is None:
-            return self.set_image(None)
+            self.set_image(None)
+            return
         values = np.asarray(values, dtype=np.float32).reshape(-1)
         width = min(STRIP_WIDTH, len(values))
         rows = math.ceil(len(values) / width)

@@ -44,9 +44,15 @@ def _tile(name: str, tip: str) -> ImageTile:
 
 
 def _overlay(image: np.ndarray, gradient: np.ndarray, peak: float) -> np.ndarray:
-    """(h, w, 3) uint8: the gradient's colours, darkened where the image has ink."""
+    """(h, w, 3) uint8: the gradient's colours, darkened where the image has ink.
+
+    image : the network's input x, whatever its scaling (0..1, raw 0..255 or standardised): its own
+    range gives the ink from 0 (background) to 1 (the most ink).
+    """
     colours = diverging_rgb(gradient, peak).astype(np.float32)
-    shade = 1 - 0.6 * (np.asarray(image, np.float32) / max(float(np.max(image)), 1e-9))[..., None]
+    x = np.asarray(image, np.float32)
+    ink = (x - x.min()) / max(float(x.max() - x.min()), 1e-9)
+    shade = 1 - 0.6 * ink[..., None]
     return np.rint(colours * shade).astype(np.uint8)
 
 
@@ -65,13 +71,16 @@ class SaliencyView(LazyView):
         self._nudge: NudgeResult | None = None
         self.runner = TaskRunner(self, "inside-saliency")
         self.runner.succeeded.connect(self._on_result)
-        self.runner.failed.connect(lambda error: self.status.setText(f"Could not compute it: {error}"))
+        self.runner.failed.connect(self._on_failed)
         self._build()
         datasets.dataset_changed.connect(self._on_dataset_changed)
-        hub.network_changed.connect(lambda _: self._on_network_changed())
+        hub.network_changed.connect(self._on_network_changed)
         self._on_dataset_changed(datasets.dataset)
 
     # --- building ---------------------------------------------------------------------------
+
+    def _on_failed(self, error):
+        self.status.setText(f"Could not compute it: {error}")
 
     def _build(self):
         self.status = WrappedLabel(objectName="saliencyStatus")
@@ -91,7 +100,7 @@ class SaliencyView(LazyView):
         self.score_chooser.setToolTip("The logit counts the class's own evidence; the log-probability also "
                                       "counts the evidence against the other classes")
         for combo in (self.class_chooser, self.score_chooser):
-            combo.activated.connect(lambda _: self.mark_stale())
+            combo.activated.connect(self.mark_stale)
         self.image_tile = _tile("saliencyImage", "The image, as the network reads it (28×28)")
         self.gradient_tile = _tile("saliencyGradient", "dS/dx: red where ink raises the class's score, "
                                    "blue where it lowers it")
@@ -196,7 +205,8 @@ class SaliencyView(LazyView):
             self._saliency = None
             for tile in (self.image_tile, self.gradient_tile, self.overlay_tile):
                 tile.set_image(None)
-            return self.status.setText(problem)
+            self.status.setText(problem)
+            return
         network, image = self.hub.network, self._image
         wanted, score = self.class_chooser.currentData(), self.score_chooser.currentData()
         wanted = None if wanted in (None, PREDICTED) else wanted

@@ -63,7 +63,7 @@ class StepView(LazyView):
         self._rng = np.random.default_rng()
         self.runner = TaskRunner(self, "inside-step")
         self.runner.succeeded.connect(self._on_result)
-        self.runner.failed.connect(lambda error: self.summary.setText(f"The step could not be traced: {error}"))
+        self.runner.failed.connect(self._on_failed)
         self._build()
         self._connect_keys()
         datasets.dataset_changed.connect(self._on_dataset_changed)
@@ -71,6 +71,9 @@ class StepView(LazyView):
         self._on_dataset_changed(datasets.dataset)
 
     # --- building ---------------------------------------------------------------------------
+
+    def _on_failed(self, error):
+        self.summary.setText(f"The step could not be traced: {error}")
 
     def _build(self):
         layout = QVBoxLayout(self)
@@ -117,11 +120,11 @@ class StepView(LazyView):
             row.addWidget(widget)
         row.addStretch(1)
         self.source.currentIndexChanged.connect(self._on_source_changed)
-        self.index.valueChanged.connect(lambda _: self._on_image_chosen())
-        self.class_filter.currentIndexChanged.connect(lambda _: self.pick_random())
+        self.index.valueChanged.connect(self._on_image_chosen)
+        self.class_filter.currentIndexChanged.connect(self.pick_random)
         self.random_button.clicked.connect(self.pick_random)
-        self.label.activated.connect(lambda _: self.retrace())
-        self.lr.valueChanged.connect(lambda _: self.retrace())
+        self.label.activated.connect(self.retrace)
+        self.lr.valueChanged.connect(self.retrace)
         self._show_source_fields()
         return row
 
@@ -333,7 +336,8 @@ class StepView(LazyView):
         if problem:
             self._trace = None
             self.runner.cancel()
-            return self.summary.setText(problem)
+            self.summary.setText(problem)
+            return
         label, config, lr = self.label.currentData(), self._config(), self.lr.value()
         self.summary.setText("Tracing the step…")
         self.runner.start(lambda job: trace_job(network, image, label, config, lr, job))

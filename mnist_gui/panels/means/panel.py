@@ -114,7 +114,7 @@ class MeansPanel(QWidget):
         self.show_std.setToolTip("Bright where the writers of a class disagree, dark where they all agree")
         self.show_std.toggled.connect(self.std_strip.setVisible)
         for strip in (self.mean_strip, self.std_strip):
-            strip.clicked.connect(lambda c: self.example_class.setCurrentIndex(c))
+            strip.clicked.connect(self._on_strip_clicked)
         box_layout = QVBoxLayout(box)
         box_layout.addWidget(note("Each mean is every training image of the class averaged, "
                                    "pixel by pixel. The spread below (standard deviation) is "
@@ -123,6 +123,9 @@ class MeansPanel(QWidget):
         box_layout.addWidget(self.std_strip, 1)
         box_layout.addWidget(self.show_std)
         return box
+
+    def _on_strip_clicked(self, label: int):
+        self.example_class.setCurrentIndex(label)  # built after the strips
 
     def _build_difference_box(self) -> QGroupBox:
         box = QGroupBox("Difference of two means")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -74,7 +75,7 @@ class ArchitectureView(QWidget):
         band.setAlpha(60)
         painter.setPen(Qt.NoPen)
         painter.setBrush(band)
-        for a, b in zip(columns, columns[1:]):
+        for a, b in itertools.pairwise(columns):
             path = QPainterPath(a.topRight())
             path.lineTo(b.topLeft())
             path.lineTo(b.bottomLeft())

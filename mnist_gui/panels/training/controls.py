@@ -29,7 +29,7 @@ ENABLED = {
 
 def format_duration(seconds: float) -> str:
     """42 -> '0:42', 3725 -> '1:02:05'."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -101,14 +101,20 @@ class ExperimentDialog(QDialog):
         layout.addWidget(self.description)
         layout.addWidget(self.own)
         layout.addWidget(self.buttons)
-        self.setting1.currentIndexChanged.connect(lambda: self._example(self.setting1, self.values1))
-        self.setting2.currentIndexChanged.connect(lambda: self._example(self.setting2, self.values2))
+        self.setting1.currentIndexChanged.connect(self._on_setting1_changed)
+        self.setting2.currentIndexChanged.connect(self._on_setting2_changed)
         self.choice.currentTextChanged.connect(self._on_choice)
         self.setting1.setCurrentIndex(max(0, self.setting1.findData("lr")))
         self._example(self.setting1, self.values1)
         self._on_choice(self.choice.currentText())
         self._loaded = None
         self.resize(560, 360)
+
+    def _on_setting1_changed(self):
+        self._example(self.setting1, self.values1)
+
+    def _on_setting2_changed(self):
+        self._example(self.setting2, self.values2)
 
     @staticmethod
     def _pair(combo, edit) -> QWidget:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
@@ -142,8 +144,8 @@ class LayersEditor(QWidget):
         units.setAccelerated(True)
         units.setToolTip(f"Neurons in hidden layer {i + 1}: 1 to {MAX_UNITS:,} (more would need "
                          "too much memory and time)")
-        units.valueChanged.connect(lambda v, i=i: self._edit(i, units=v))
-        units.lineEdit().textEdited.connect(lambda text, i=i: self._on_units_typed(i, text))
+        units.valueChanged.connect(partial(self._on_units_changed, i))
+        units.lineEdit().textEdited.connect(partial(self._on_units_typed, i))
         act = QComboBox(objectName=f"layerActivation{i}")
         act.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         act.setMinimumContentsLength(8)
@@ -152,22 +154,29 @@ class LayersEditor(QWidget):
             act.setItemData(act.count() - 1, ACTIVATION_TIPS[key], Qt.ToolTipRole)
         act.setCurrentIndex(max(0, act.findData(layer.activation)))
         act.setToolTip(f"Activation of hidden layer {i + 1}: what each neuron does to its sum")
-        act.currentIndexChanged.connect(lambda _, i=i, c=act: self._edit(i, activation=c.currentData()))
+        act.currentIndexChanged.connect(partial(self._on_activation_chosen, i))
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel(f"{i + 1}."))
         layout.addWidget(units, 1)
         layout.addWidget(act, 2)
         for text, tip, slot, enabled in (
-                ("↑", "Move this layer towards the input", lambda _=False, i=i: self.move_layer(i, -1), i > 0),
+                ("↑", "Move this layer towards the input", partial(self.move_layer, i, -1), i > 0),
                 ("↓", "Move this layer towards the output",
-                 lambda _=False, i=i: self.move_layer(i, 1), i < len(self._layers) - 1),
-                ("✕", "Remove this layer", lambda _=False, i=i: self.remove_layer(i), True)):
+                 partial(self.move_layer, i, 1), i < len(self._layers) - 1),
+                ("✕", "Remove this layer", partial(self.remove_layer, i), True)):
             button = QToolButton(text=text, toolTip=tip, enabled=enabled)
             button.setAccessibleName(tip)
             button.clicked.connect(slot)
             layout.addWidget(button)
         return row
+
+    def _on_units_changed(self, i: int, units: int):
+        self._edit(i, units=units)
+
+    def _on_activation_chosen(self, i: int, index: int):
+        if index >= 0:  # every row's combo lists ACTIVATION_NAMES in its order
+            self._edit(i, activation=list(ACTIVATION_NAMES)[index])
 
     def _on_units_typed(self, i: int, text: str) -> None:
         """Say so at once when the number typed is over the limit; quiet again when it is not."""

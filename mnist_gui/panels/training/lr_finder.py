@@ -61,23 +61,34 @@ class LRFinderDialog(QDialog):
         lrs = np.asarray(result.lrs, dtype=float)
         self.raw.setData(lrs, np.asarray(result.losses, dtype=float))
         self.curve.setData(lrs, np.asarray(result.smoothed, dtype=float))
-        self._suggestion = float(result.suggestion)
+        self._frame(result)
+        self._suggestion = _finite_rate(result.suggestion)
+        end = " (it stopped early: the loss blew up)" if result.stopped_early and len(lrs) else ""
+        if self._suggestion is None:  # never "Use learning rate nan": the builder would refuse to start
+            self.marker.setVisible(False)
+            self.use_button.setText("No suggestion")
+            self.use_button.setEnabled(False)
+            self.text.setText(f"<b>No learning rate to suggest.</b> {result.reason} "
+                              "The network itself was not changed.")
+            return
         self.marker.setValue(np.log10(self._suggestion))
         self.marker.setVisible(True)
+        self.use_button.setText(f"Use learning rate {self._suggestion:.3g}")
+        self.use_button.setEnabled(True)
+        self.text.setText(
+            f"The loss falls while the rate is useful, then rises as steps overshoot{end}. "
+            f"Suggested: <b>{self._suggestion:.3g}</b>. {result.reason} "
+            "The network itself was not changed.")
+
+    def _frame(self, result) -> None:
+        """From the lowest point of either curve to 4x the best smoothed loss."""
         smoothed = np.asarray(result.smoothed, dtype=float)
         smoothed = smoothed[np.isfinite(smoothed)]
         raw = np.asarray(result.losses, dtype=float)
         raw = raw[np.isfinite(raw)]
-        if smoothed.size:  # from the lowest point of either curve to 4x the best smoothed loss
+        if smoothed.size:
             low = min(float(smoothed.min()), float(raw.min()) if raw.size else np.inf)
             self.plot.setYRange(low * 0.9, min(float(smoothed.max()), 4 * float(smoothed.min())) * 1.05)
-        self.use_button.setText(f"Use learning rate {self._suggestion:.3g}")
-        self.use_button.setEnabled(True)
-        end = " (it stopped early: the loss blew up)" if result.stopped_early else ""
-        self.text.setText(
-            f"The loss falls while the rate is useful, then rises as steps overshoot{end}. "
-            f"Suggested: <b>{self._suggestion:.3g}</b>, where the smoothed loss falls fastest. "
-            "The network itself was not changed.")
 
     def show_failure(self, message: str) -> None:
         self.text.setText(f"The test could not run: {message}")
@@ -86,6 +97,14 @@ class LRFinderDialog(QDialog):
         return self._suggestion
 
     def _use(self):
-        if self._suggestion is not None:
+        if _finite_rate(self._suggestion) is not None:
             self.use_requested.emit(self._suggestion)
             self.close()
+
+
+def _finite_rate(value) -> float | None:
+    """``value`` as a learning rate the builder takes (finite and positive), else None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) and value > 0 else None

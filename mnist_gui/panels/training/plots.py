@@ -1,246 +1,33 @@
-"""The live loss and accuracy plots (pyqtgraph): one set of curves per run, created once, fed by setData."""
+"""The live loss and accuracy plots (pyqtgraph): one set of curves per run, created once, fed by setData.
+
+The parts live beside it: each run's plot items (``curves.py``), the ranges the plots frame
+(``ranges.py``), the hover read-out (``hover.py``) and the picture for slides (``export.py``).
+Which runs repeat which is the engine's ``run_comparison``, kept by the runs model.
+"""
 
 from __future__ import annotations
 
-import html
-import math
-from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QEvent,
-    QIODevice,
-    QObject,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QFont, QImage
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from engine.atomic import write_bytes_atomically
 from mnist_gui.glossary import tip
+from mnist_gui.panels.training.curves import RunCurves, pen
+from mnist_gui.panels.training.export import PlotsPicture
+from mnist_gui.panels.training.hover import Hover
+from mnist_gui.panels.training.ranges import RangeKeeper, accuracy_range, loss_range, run_extent
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
-from mnist_gui.widgets.sizing import text_scale
 
 LABEL_STYLE = {"font-size": "12pt"}
-HOVER_RATE = 30  # hover read-outs per second at most
-HOVER_POINTS = 9  # the read-out's text size before any zoom
-HOVER_MIN_POINTS = 7  # ...and the smallest it is shrunk to, to fit a small plot
-HOVER_GAP = 12  # pixels between the pointer and the read-out
-EXPORT_SCALE = 2.0  # an exported picture has at least twice the pixels of the plots on screen...
-SLIDE_WIDTH = 1920  # ...and at least the width of a full-HD slide
-SCREEN_DOTS_PER_METRE = 3780  # 96 dpi
 RIGHT_MARGIN = 12  # pixels between a plot's axes box and its right edge
 TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while the network is "
                  "still improving, so at epoch 1 training can look worse than validation, which "
                  "is measured at the end of the epoch.")
-
-
-def _pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
-    c = QColor(colour)
-    c.setAlpha(alpha)
-    return pg.mkPen(c, width=width, style=style)
-
-
-class _RunCurves:
-    """The plot items of one run: batch loss raw and smoothed, epoch train/validation loss and
-    accuracy, and the final test accuracy. Created once; ``update_*`` only calls ``setData``.
-
-    A run whose curves are those of an earlier run (a rerun with the same settings and seed) is
-    drawn as a *repeat*: dashed lines and smaller markers over the earlier run's, so both show.
-    """
-
-    def __init__(self, run: RunRecord, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
-        c = run.colour
-        self.colour, self.repeat, self._epochs = c, False, 0
-        self.raw = _curve(loss_plot, _pen(c, 1, alpha=70))
-        self.smooth = _curve(loss_plot, None)
-        # training: thin, dashed, pale, hollow circles; validation: thick, solid, filled squares
-        self.train_loss = _curve(loss_plot, None, symbol="o", colour=c, hollow=True)
-        self.val_loss = _curve(loss_plot, None, symbol="s", colour=c)
-        self.train_acc = _curve(accuracy_plot, None, symbol="o", colour=c, hollow=True)
-        self.val_acc = _curve(accuracy_plot, None, symbol="s", colour=c)
-        self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
-        self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
-                      self.val_acc, self.test_acc)
-        self._apply_style()
-
-    def set_repeat(self, repeat: bool) -> None:
-        """Draw the run as a repeat of an earlier run (dashed, smaller markers) or normally."""
-        if repeat != self.repeat:
-            self.repeat = repeat
-            self._apply_style()
-
-    def _apply_style(self):
-        c, repeat = self.colour, self.repeat
-        self.smooth.setPen(_pen(c, 2, Qt.DashLine if repeat else Qt.SolidLine))
-        for item in (self.train_loss, self.train_acc):
-            item.setPen(_pen(c, 1.5, Qt.DotLine if repeat else Qt.DashLine, alpha=160))
-        for item in (self.val_loss, self.val_acc):
-            item.setPen(_pen(c, 3, Qt.DashLine if repeat else Qt.SolidLine))
-        self.test_acc.setSymbolSize(18 * self._shrink())
-        self._size_markers()
-
-    def _shrink(self) -> float:
-        """A repeat's markers are smaller, so the earlier run's show around them."""
-        return 0.55 if self.repeat else 1.0
-
-    def _size_markers(self):
-        size = marker_size(self._epochs) * self._shrink()
-        for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
-            item.setSymbolSize(size)
-
-    def update_batches(self, run: RunRecord):
-        self.raw.setData(run.raw.x(), run.raw.y())
-        self.smooth.setData(run.smooth.x(), run.smooth.y())
-
-    def update_epochs(self, run: RunRecord):
-        self.train_loss.setData(*run.epoch_series("train_loss"))
-        self.val_loss.setData(*run.epoch_series("val_loss"))
-        x, y = run.epoch_series("train_accuracy")
-        self.train_acc.setData(x, 100 * y)
-        x, y = run.epoch_series("val_accuracy")
-        self.val_acc.setData(x, 100 * y)
-        self._epochs = len(run.epochs)
-        self._size_markers()
-        if run.test_accuracy is not None:
-            self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
-        else:
-            self.test_acc.setData([], [])
-
-    def set_visible(self, visible: bool):
-        for item in self.items:
-            item.setVisible(visible)
-
-    def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
-        for item in self.items:
-            (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
-
-
-def marker_size(n_points: int) -> float:
-    """Markers shrink on long runs: 8 px up to 20 epochs, then smaller, never under 3 px
-    (a hundred large markers merge into a band)."""
-    return 8.0 if n_points <= 20 else max(3.0, 160.0 / n_points)
-
-
-def _curve(plot: pg.PlotItem, pen, symbol=None, colour=None, size=8, hollow=False) -> pg.PlotDataItem:
-    """An empty curve, fast for long series: peak downsampling and clipping to the view."""
-    kwargs = {}
-    if symbol is not None:
-        kwargs = dict(symbol=symbol, symbolSize=size, symbolBrush=(0, 0, 0, 0) if hollow else colour,
-                      symbolPen=pg.mkPen(colour, width=1.5))
-    item = pg.PlotDataItem([], [], pen=pen, **kwargs)
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
-    plot.addItem(item)
-    return item
-
-
-LOSS_CAP = 5.0  # about twice the loss of a blind guess among 10 classes (ln 10 = 2.3)
-NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of 10) >= ``value``."""
-    if value <= 0 or not math.isfinite(value):
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for m in NICE_STEPS:
-        if m * 10.0 ** exponent >= value * (1 - 1e-12):
-            return m * 10.0 ** exponent
-    return 10.0 ** (exponent + 1)
-
-
-def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
-    """y range of the loss plot: 0 to a round number above what matters (or whole decades in log).
-
-    What matters is the per-epoch losses and the smoothed batch loss after the first half epoch:
-    the first batches' loss (about 2.3 for 10 classes) would squash every later change flat, so
-    it is left above the top of the plot.
-    """
-    per_run = [np.concatenate(arrays) for arrays in (
-        [a for a in (_settled(run), *[run.epoch_series(n)[1] for n in ("train_loss", "val_loss")])
-         if len(a)] for run in runs) if arrays]
-    per_run = [d[np.isfinite(d)] for d in per_run]
-    per_run = [d for d in per_run if len(d)]
-    if not per_run:
-        return (-2.0, 1.0) if log else (0.0, 1.0)
-    # a run whose loss went far above chance (a learning rate too large) must not flatten the
-    # others: it runs off the top unless every run does
-    tame = [d for d in per_run if d.max() <= LOSS_CAP]
-    data = np.concatenate(tame or per_run)
-    if log:
-        data = data[data > 0]
-        if not len(data):
-            return -2.0, 1.0
-        low, high = math.floor(math.log10(data.min())), math.ceil(math.log10(data.max()))
-        return float(low), float(max(high, low + 1))
-    return 0.0, nice_ceiling(1.05 * float(data.max(initial=0.0)))
-
-
-def _settled(run: RunRecord) -> np.ndarray:
-    """The smoothed batch loss from half an epoch on (all of it while the run is that young)."""
-    x, y = run.smooth.x(), run.smooth.y()
-    later = y[x >= 0.5]
-    return later if len(later) else y
-
-
-def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
-    """y range of the accuracy plot, in percent: from a multiple of 10 well below everything to 100."""
-    values = [100 * a for run in runs for n in ("train_accuracy", "val_accuracy")
-              for a in run.epoch_series(n)[1]]
-    values += [100 * run.test_accuracy for run in runs if run.test_accuracy is not None]
-    if baseline is not None:
-        values.append(100 * baseline)
-    low = min(values, default=80.0)
-    # 8 points of room below the lowest value, so the lowest curve is not on the axis
-    return float(max(0, math.floor((low - 8) / 10) * 10)), 100.5
-
-
-class _RangeKeeper:
-    """Sets a plot's range itself, only when it changes, instead of pyqtgraph's auto-range.
-
-    Auto-range moves the axes on every new point, and redrawing the axes is most of the cost of a
-    live update. Here the x axis spans the whole run from the start and the y axis only moves to
-    round numbers. Panning or zooming by hand stops the following; the "A" button resumes it.
-    """
-
-    def __init__(self, plot: pg.PlotWidget, refit):
-        self.item = plot.getPlotItem()
-        self.follow = True
-        self._last = None
-        self._refit = refit
-        self.item.vb.disableAutoRange()
-        self.item.vb.sigRangeChangedManually.connect(self._manual)
-        self.item.autoBtn.clicked.disconnect()
-        self.item.autoBtn.clicked.connect(self.resume)
-
-    def _manual(self, *_):
-        self.follow = False
-
-    def resume(self):
-        self.reset()
-        self._refit()
-
-    def reset(self):
-        """Follow again, and set the range at the next ``apply`` even if it is the same."""
-        self.follow, self._last = True, None
-
-    def apply(self, x_range, y_range):
-        wanted = (tuple(x_range), tuple(y_range))
-        if self.follow and wanted != self._last:
-            self._last = wanted
-            self.item.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
 
 
 class TrainingPlots(QWidget):
@@ -249,16 +36,16 @@ class TrainingPlots(QWidget):
 
     def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
-        self._curves: dict[int, _RunCurves] = {}
+        self._curves: dict[int, RunCurves] = {}
         self._runs: dict[int, RunRecord] = {}
         self._selected: RunRecord | None = None
         self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
         self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=100.5)
         self._baseline_value: float | None = None
-        self._ranges = (_RangeKeeper(self.loss_plot, self.fit),
-                        _RangeKeeper(self.accuracy_plot, self.fit))
-        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=_pen("#888888", 2, Qt.DotLine),
+        self._ranges = (RangeKeeper(self.loss_plot, self.fit),
+                        RangeKeeper(self.accuracy_plot, self.fit))
+        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=pen("#888888", 2, Qt.DotLine),
                                         label="", labelOpts=dict(position=0.02, color="#888888",
                                                                  anchors=[(0, 1), (0, 1)]))
         self.baseline.setVisible(False)
@@ -274,16 +61,19 @@ class TrainingPlots(QWidget):
             "long run (untick it in the table) frames the others too.")
         self.frame_selected.toggled.connect(self._refit)
         self._legends()
-        self._hover = [_Hover(self, self.loss_plot, "loss"),
-                       _Hover(self, self.accuracy_plot, "accuracy")]
+        self._hover = [Hover(self, self.loss_plot, "loss"),
+                       Hover(self, self.accuracy_plot, "accuracy")]
+        self.picture = PlotsPicture(self, (self.loss_plot, self.accuracy_plot), self._hover)
         self._layout()
         self.apply_palette()
+        self._model = runs
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_changed.connect(self._on_run_changed)
         runs.batches_added.connect(self._on_batches_added)
         runs.run_removed.connect(self._on_run_removed)
-        for run in runs:
-            self._on_run_added(run)
+        runs.runs_removed.connect(self._on_runs_removed)
+        self._on_runs_added(runs.runs())
 
     def _make_plot(self, name: str, title: str, y_label: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(axisItems=decade_axes("left"))  # the loss may go logarithmic
@@ -317,14 +107,14 @@ class TrainingPlots(QWidget):
         on a 1280x720 screen); ``_fit_legends`` gives them as many columns as fit."""
         grey = "#888888"
         for plot, entries in (
-                (self.loss_plot, (("batches", _pen(grey, 2), None, "Every batch's loss, smoothed"),
-                                  ("train", _pen(grey, 2, Qt.DashLine), "o",
+                (self.loss_plot, (("batches", pen(grey, 2), None, "Every batch's loss, smoothed"),
+                                  ("train", pen(grey, 2, Qt.DashLine), "o",
                                    "Training loss, averaged over each epoch. " + TRAINING_LAGS),
-                                  ("val.", _pen(grey, 3), "s",
+                                  ("val.", pen(grey, 3), "s",
                                    "Validation loss at the end of each epoch"))),
-                (self.accuracy_plot, (("train", _pen(grey, 2, Qt.DashLine), "o",
+                (self.accuracy_plot, (("train", pen(grey, 2, Qt.DashLine), "o",
                                        "Training accuracy. " + TRAINING_LAGS),
-                                      ("val.", _pen(grey, 3), "s",
+                                      ("val.", pen(grey, 3), "s",
                                        "Validation accuracy at the end of each epoch"),
                                       ("test", None, "star",
                                        "Test accuracy when the run ends")))):
@@ -332,8 +122,8 @@ class TrainingPlots(QWidget):
             legend = pg.LegendItem(labelTextSize="10pt", colCount=len(entries), frame=False)
             item.layout.addItem(legend, 4, 0, 1, 3)  # the whole width, under the axis label
             item.legend = legend  # where zoom finds it
-            for text, pen, symbol, tooltip in entries:
-                sample = pg.PlotDataItem([], [], pen=pen, symbol=symbol, symbolBrush=grey,
+            for text, line, symbol, tooltip in entries:
+                sample = pg.PlotDataItem([], [], pen=line, symbol=symbol, symbolBrush=grey,
                                          symbolPen=grey)
                 legend.addItem(sample, text)
                 legend.items[-1][1].setToolTip(tooltip)
@@ -396,14 +186,37 @@ class TrainingPlots(QWidget):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
-        """Create the run's curves (once); they stay until the run is removed."""
-        self._runs[run.number] = run
-        self._curves[run.number] = _RunCurves(run, self.loss_plot.getPlotItem(),
-                                              self.accuracy_plot.getPlotItem())
-        self._on_run_changed(run)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """Take the runs in; a shown run's curves are made now, a hidden run's when first shown
+        (making them is most of the cost of opening a session). Repeats and ranges: once."""
+        if not runs:
+            return
+        self.hide_hover()
+        for run in runs:
+            self._runs[run.number] = run
+            self._update_curves(run)
+        self._mark_repeats()
+        self.fit()
+
+    def _update_curves(self, run: RunRecord):
+        """Bring the run's curves up to date; made the first time the run is shown, and then kept
+        until it is removed."""
+        curves = self._curves.get(run.number)
+        if curves is None:
+            if not run.visible:
+                return
+            curves = self._curves[run.number] = RunCurves(run, self.loss_plot.getPlotItem(),
+                                                           self.accuracy_plot.getPlotItem())
+        curves.update_batches(run)
+        curves.update_epochs(run)
+        curves.set_visible(run.visible)
 
     def _on_batches_added(self, run: RunRecord):
-        self._curves[run.number].update_batches(run)
+        curves = self._curves.get(run.number)
+        if curves is not None:
+            curves.update_batches(run)
         self.fit()
 
     def hide_hover(self) -> None:
@@ -412,29 +225,31 @@ class TrainingPlots(QWidget):
 
     def _on_run_changed(self, run: RunRecord):
         self.hide_hover()  # its names and values may be out of date now
-        curves = self._curves[run.number]
-        curves.update_batches(run)
-        curves.update_epochs(run)
-        curves.set_visible(run.visible)
+        if run.number in self._runs:
+            self._update_curves(run)
         self._mark_repeats()
         self.fit()
 
     def _on_run_removed(self, run: RunRecord):
-        curves = self._curves.pop(run.number, None)
-        self._runs.pop(run.number, None)
-        if run is self._selected:
-            self._selected = None
-        if curves is not None:
-            curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self._on_runs_removed([run])
+
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        for run in runs:
+            curves = self._curves.pop(run.number, None)
+            if self._runs.get(run.number) is run:
+                del self._runs[run.number]
+            if run is self._selected:
+                self._selected = None
+            if curves is not None:
+                curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
         self._mark_repeats()
         self.fit()
 
     def _mark_repeats(self):
         """Draw a shown run whose curves are those of an earlier shown run as a repeat (dashed)."""
-        shown = self.visible_runs()
-        for run in self._runs.values():
-            repeat = run.visible and repeated_run(run, shown) is not None
-            self._curves[run.number].set_repeat(repeat)
+        repeats = self._model.repeats(visible_only=True)
+        for number, curves in self._curves.items():
+            curves.set_repeat(self._runs[number].visible and number in repeats)
 
     def set_selected_run(self, run: RunRecord | None) -> None:
         """The run selected in the runs table: what "Frame selected run" frames."""
@@ -460,15 +275,16 @@ class TrainingPlots(QWidget):
         """Frame the visible runs: x over the length of the framed runs (a running run's planned
         epochs), y over the values of every shown run."""
         runs = self.visible_runs()
-        x_high = max((_extent(run) for run in self.framed_runs()), default=1.0)
+        x_high = max((run_extent(run) for run in self.framed_runs()), default=1.0)
         x_high = max(1.0, x_high)
         x_range = (0.0, x_high + max(0.4, 0.06 * x_high))  # room for the last marker and test star
         loss, accuracy = self._ranges
         loss.apply(x_range, loss_range(runs, self.log_scale.isChecked()))
         accuracy.apply(x_range, accuracy_range(runs, self._baseline_value))
 
-    def curves(self, run: RunRecord) -> _RunCurves:
-        return self._curves[run.number]
+    def curves(self, run: RunRecord) -> RunCurves | None:
+        """The run's plot items, None for a run never shown yet (its curves are made when it is)."""
+        return self._curves.get(run.number)
 
     def visible_runs(self) -> list[RunRecord]:
         return [run for run in self._runs.values() if run.visible]
@@ -487,258 +303,20 @@ class TrainingPlots(QWidget):
         self.loss_plot.getPlotItem().setLogMode(y=on)
         self._ranges[0].resume()
 
-    # --- export -----------------------------------------------------------------------------
+    # --- export (export.py) -------------------------------------------------------------------
 
     def plots_rect(self) -> QRect:
         """Where the two plots are drawn in this widget: what an exported picture shows."""
-        self.layout().activate()  # a panel never shown has its plots laid out too
-        return _area(self, self.loss_plot).united(_area(self, self.accuracy_plot))
+        return self.picture.rect()
 
     def export_scale(self) -> float:
         """Pixels per screen pixel of an exported picture: 2, or more for a 1920-pixel-wide slide."""
-        return max(EXPORT_SCALE, SLIDE_WIDTH / max(1, self.plots_rect().width()))
+        return self.picture.scale()
 
     def render_image(self, scale: float | None = None) -> QImage:
-        """The two plots alone (titles, axes, curves, legends; no checkboxes, no hover read-out, no
-        "A" button), ``scale`` (default ``export_scale()``) times their size on screen.
-
-        Drawn, not enlarged: text and lines stay sharp. The picture says it is ``scale`` times
-        96 dpi, so a document shows it at the plots' size on screen.
-        """
-        scale = scale or self.export_scale()
-        rect = self.plots_rect()
-        image = QImage(round(rect.width() * scale), round(rect.height() * scale),
-                       QImage.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(scale)
-        image.fill(self.loss_plot.backgroundBrush().color())
-        with self._export_mode():
-            painter = QPainter(image)
-            try:
-                for plot in (self.loss_plot, self.accuracy_plot):
-                    target = QRectF(_area(self, plot).translated(-rect.topLeft()))
-                    plot.render(painter, target, plot.viewport().rect(), Qt.IgnoreAspectRatio)
-            finally:
-                painter.end()
-        image.setDotsPerMeterX(round(SCREEN_DOTS_PER_METRE * scale))  # after drawing: text sizes
-        image.setDotsPerMeterY(round(SCREEN_DOTS_PER_METRE * scale))  # in points follow the dpi
-        return image
-
-    @contextmanager
-    def _export_mode(self):
-        """Hide the hover read-outs and the plots' "A" buttons while a picture is drawn."""
-        shown = [(item, item.isVisible()) for hover in self._hover for item in (hover.line, hover.label)]
-        self.hide_hover()
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.getPlotItem().autoBtn.hide()
-        try:
-            yield
-        finally:
-            for item, visible in shown:
-                item.setVisible(visible)
-            for plot in (self.loss_plot, self.accuracy_plot):
-                plot.getPlotItem().updateButtons()
+        """The two plots alone, ``scale`` (default ``export_scale()``) times their size on screen."""
+        return self.picture.render(scale)
 
     def export_png(self, path, scale: float | None = None) -> Path:
-        """The plots alone as a PNG image at slide resolution (see ``render_image``), written
-        whole or not at all; OSError naming ``path``."""
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.WriteOnly)
-        if not self.render_image(scale).save(buffer, "PNG"):
-            raise OSError(f"cannot write {path}: the plots could not be made into a PNG image")
-        buffer.close()
-        return write_bytes_atomically(path, data.data())
-
-
-def _area(widget: QWidget, plot: pg.PlotWidget) -> QRect:
-    """Where ``plot``'s drawing (its viewport) is, in ``widget``'s coordinates."""
-    viewport = plot.viewport()
-    return QRect(viewport.mapTo(widget, viewport.rect().topLeft()), viewport.size())
-
-
-def _extent(run: RunRecord) -> float:
-    """How far along x a run goes: its planned epochs while it trains, else what it trained."""
-    if run.status.active:
-        return float(run.config.epochs)
-    last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
-    return max(float(len(run.epochs)), last_batch)
-
-
-class _LeaveWatcher(QObject):
-    """Calls ``on_leave`` when the mouse leaves the widget it watches."""
-
-    def __init__(self, on_leave, parent):
-        super().__init__(parent)
-        self._on_leave = on_leave
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Leave:
-            self._on_leave()
-        return False
-
-
-class _Hover:
-    """Reads the values under the mouse: a dashed line at the pointer and, in a box beside it,
-    the nearest epoch's figures of every visible run, one line per run in the run's colour."""
-
-    def __init__(self, plots: TrainingPlots, widget: pg.PlotWidget, kind: str):
-        self.plots, self.widget, self.kind = plots, widget, kind
-        self.line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1, Qt.DashLine))
-        self.label = pg.TextItem(anchor=(0, 0))
-        self.label.setZValue(100)
-        for item in (self.line, self.label):
-            item.setVisible(False)
-            widget.addItem(item, ignoreBounds=True)
-        self.proxy = pg.SignalProxy(widget.scene().sigMouseMoved, rateLimit=HOVER_RATE,
-                                    slot=self._moved)
-        self._watcher = _LeaveWatcher(self.hide, widget)
-        widget.installEventFilter(self._watcher)
-
-    def hide(self):
-        """Take the read-out away (the mouse left, the runs changed, or a picture is taken)."""
-        self.line.setVisible(False)
-        self.label.setVisible(False)
-
-    def _moved(self, args):
-        view = self.widget.getPlotItem().vb
-        inside = view.sceneBoundingRect().contains(args[0])
-        self.line.setVisible(inside)
-        self.label.setVisible(inside)
-        if not inside:
-            return
-        x = view.mapSceneToView(args[0]).x()
-        palette = self.widget.palette()
-        background = QColor(palette.color(QPalette.Base))
-        background.setAlpha(225)
-        self.label.fill = pg.mkBrush(background)
-        self.label.border = pg.mkPen(palette.color(QPalette.Mid))
-        self.line.setPos(x)
-        area = view.sceneBoundingRect()
-        pointer = args[0].x()
-        # wrapped to the room on the wider side of the pointer, so the box goes beside it
-        room = max(pointer - area.left(), area.right() - pointer) - HOVER_GAP
-        self._fit_text(x, palette.color(QPalette.Text).name(), min(area.width(), max(room, area.width() / 2)),
-                       area.height())
-        self._place(view, pointer)
-
-    def _fit_text(self, x: float, colour: str, width: float, height: float) -> None:
-        """The zoomed text size if the box fits ``width`` x ``height`` pixels (the axes box); else
-        smaller, down to a floor, and then one line per run (a small plot at presentation zoom)."""
-        points = HOVER_POINTS * text_scale(self.widget)
-        for compact in (False, True):
-            while True:
-                self._set_text(self.text(x, compact), points, colour, width)
-                if self.label.textItem.boundingRect().height() <= height:
-                    return
-                if points <= HOVER_MIN_POINTS:
-                    break
-                points = max(HOVER_MIN_POINTS, points * 0.85)
-
-    def _set_text(self, text: str, points: float, colour: str, width: float) -> None:
-        """The read-out in ``points``-sized text, wrapped if wider than ``width`` pixels."""
-        self.label.setTextWidth(-1)
-        self.label.setHtml(f"<div style='color:{colour}; font-size:{points:.1f}pt'>{text}</div>")
-        if self.label.textItem.boundingRect().width() > width:
-            self.label.setTextWidth(width)
-
-    def _place(self, view: pg.ViewBox, pointer: float) -> None:
-        """Put the box beside the pointer at mid-height, right of it or, near the right edge, left
-        of it, always inside the axes box (a narrow plot cut it off at its right edge); a box
-        taller than the axes box (a tiny plot) starts at its top."""
-        area = view.sceneBoundingRect()
-        size = self.label.textItem.boundingRect().size()
-        left = pointer + HOVER_GAP
-        if left + size.width() > area.right():
-            left = pointer - HOVER_GAP - size.width()
-        left = max(area.left(), min(left, area.right() - size.width()))
-        top = max(area.top(), min(area.center().y() - size.height() / 2, area.bottom() - size.height()))
-        self.label.setAnchor((0, 0))
-        self.label.setPos(view.mapSceneToView(QPointF(left, top)))
-
-    def text(self, x: float, compact: bool = False) -> str:
-        """'epoch 3' and, per visible run, its name and its figures ('train 0.123, val. 0.145')
-        on the next line; ``compact``: both on one line, the name shortened ('Run 2')."""
-        lines = [f"<b>epoch {max(1, round(x))}</b>" if x >= 0.5 else f"<b>epoch {x:.2f}</b>"]
-        for run in self.plots.visible_runs():
-            part = describe_at(run, x, self.kind)
-            if part:
-                name, gap = (short_name(run), " ") if compact else (run.name, "<br>&nbsp;&nbsp;")
-                lines.append(f"<b style='color:{run.colour}'>{html.escape(name)}</b>{gap}{part}")
-        return "<br>".join(lines)
-
-
-def describe_at(run: RunRecord, x: float, kind: str) -> str:
-    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss).
-
-    Nothing past where the run got to: a 10-epoch run says nothing at epoch 50.
-    """
-    parts = []
-    if kind == "loss" and len(run.smooth) and x <= run.smooth.x()[-1] + 0.5:
-        i = min(int(np.searchsorted(run.smooth.x(), x)), len(run.smooth) - 1)
-        parts.append(f"batch {run.smooth.y()[i]:.3f}")
-    if run.epochs and round(x) <= len(run.epochs):
-        e = run.epochs[max(round(x), 1) - 1]
-        if kind == "loss":
-            parts.append(f"train {e.train_loss:.3f}")
-            if e.val_loss is not None:
-                parts.append(f"val. {e.val_loss:.3f}")
-        else:
-            parts.append(f"train {100 * e.train_accuracy:.2f}")
-            if e.val_accuracy is not None:
-                parts.append(f"val. {100 * e.val_accuracy:.2f}")
-    if kind == "accuracy" and run.test_accuracy is not None and round(x) <= len(run.epochs):
-        parts.append(f"test {100 * run.test_accuracy:.2f}")
-    if kind == "accuracy" and parts:
-        parts[-1] += " %"
-    return " · ".join(parts)
-
-
-# --- runs that repeat an earlier run ----------------------------------------------------------
-
-EPOCH_FIGURES = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
-SAME_TO = 1e-3  # relative: figures closer than this are one curve on the plots
-
-
-def same_settings(a: RunRecord, b: RunRecord) -> bool:
-    """The same data, network, training settings and seed: the same run, done again."""
-    return a.dataset_name == b.dataset_name and a.spec == b.spec and a.config == b.config
-
-
-def same_curves(a: RunRecord, b: RunRecord) -> bool:
-    """True if both runs have an epoch and their epoch figures agree (to a thousandth) over the
-    epochs both have: drawn one over the other, the later would hide the earlier."""
-    n = min(len(a.epochs), len(b.epochs))
-    return n > 0 and all(_same(getattr(ea, name), getattr(eb, name))
-                         for ea, eb in zip(a.epochs[:n], b.epochs[:n]) for name in EPOCH_FIGURES)
-
-
-def _same(x: float | None, y: float | None) -> bool:
-    if x is None or y is None:
-        return x is y
-    return math.isclose(x, y, rel_tol=SAME_TO, abs_tol=1e-6)
-
-
-def repeated_run(run: RunRecord, runs) -> RunRecord | None:
-    """The first of ``runs`` made before ``run`` that ``run`` repeats (same settings and seed, or
-    the same curves), or None."""
-    earlier = [r for r in runs if r.number < run.number]
-    return next((r for r in earlier if same_settings(r, run)), None) or \
-        next((r for r in earlier if same_curves(r, run)), None)
-
-
-def short_name(run: RunRecord) -> str:
-    """'Run 2' of 'Run 2 · Default' (a name given by hand stays whole)."""
-    return run.name.split(" · ")[0]
-
-
-def repeat_text(run: RunRecord, original: RunRecord) -> str:
-    """Why ``run`` repeats ``original``, for the runs table's tooltip."""
-    first = short_name(original)
-    if same_settings(run, original):
-        why = (f"Same data, network, settings and seed ({run.config.seed}) as {original.name}: "
-               f"training repeats itself, so its curves lie on (or a hair from) {first}'s. "
-               "Change the seed in the builder to see how much runs really vary.")
-    else:
-        why = (f"Same curves as {original.name}: the settings that differ "
-               "did not change how the network trained.")
-    return f"{why} On the plots it is dashed, with smaller markers, over {first}."
+        """The plots alone as a PNG image at slide resolution, written whole or not at all."""
+        return self.picture.png(path, scale)

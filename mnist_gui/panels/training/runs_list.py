@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.run_comparison import same_settings
 from mnist_gui.glossary import tip
-from mnist_gui.panels.training.plots import repeat_text, repeated_run, short_name
-from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
            "Time", "Samples/s", "Network", "Training")
@@ -110,19 +110,20 @@ class RunsList(QWidget):
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self._build_buttons()
         runs.run_added.connect(self._on_run_added)
+        runs.runs_added.connect(self._on_runs_added)
         runs.run_changed.connect(self._on_run_changed)
         runs.run_removed.connect(self._on_run_removed)
-        for run in runs:
-            self._on_run_added(run)
+        runs.runs_removed.connect(self._on_runs_removed)
+        self._on_runs_added(runs.runs())
 
     def _build_buttons(self):
         self.use_button = QPushButton("Use its settings", objectName="useRunSettings")
         self.use_button.setToolTip("Copy the selected run's network and training settings into "
                                    "the builder, to change one thing and run again")
-        self.use_button.clicked.connect(lambda: self._emit_for_selected(self.use_settings_requested))
+        self.use_button.clicked.connect(self._on_use_clicked)
         self.remove_button = QPushButton("Remove", objectName="removeRun")
         self.remove_button.setToolTip("Forget the selected run (not while it is training)")
-        self.remove_button.clicked.connect(lambda: self._emit_for_selected(self.remove_requested))
+        self.remove_button.clicked.connect(self._on_remove_clicked)
         self.csv_button = QPushButton("Export curves (CSV)…", objectName="exportCsv")
         self.csv_button.setToolTip("Write every curve of every run to a CSV file "
                                    "(run, series, epoch, value)")
@@ -143,6 +144,12 @@ class RunsList(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._update_buttons()
+
+    def _on_use_clicked(self):
+        self._emit_for_selected(self.use_settings_requested)
+
+    def _on_remove_clicked(self):
+        self._emit_for_selected(self.remove_requested)
 
     def _size_columns(self):
         """The name takes the room left (a long one is cut with '…', whole in its tooltip); the
@@ -198,10 +205,28 @@ class RunsList(QWidget):
         return list(self._runs)
 
     def _on_run_added(self, run: RunRecord):
-        self._runs.append(run)
+        self._on_runs_added([run])
+
+    def _on_runs_added(self, runs: list[RunRecord]):
+        """New rows for ``runs``, filled in one pass (a session of 1,000 runs), the last selected."""
+        if not runs:
+            return
+        first = self.table.rowCount()
+        self._runs.extend(runs)
         self._updating = True
-        row = self.table.rowCount()
-        self.table.insertRow(row)
+        self.table.setUpdatesEnabled(False)
+        self.table.setRowCount(first + len(runs))
+        for row, run in enumerate(runs, first):
+            self._make_row(row, run)
+            self._fill_row(row, run)
+        self.table.setUpdatesEnabled(True)
+        self._updating = False
+        self._show_repeats()
+        self.table.selectRow(len(self._runs) - 1)
+        self._update_buttons()
+        self._fit_columns()
+
+    def _make_row(self, row: int, run: RunRecord):
         show = QTableWidgetItem(_swatch(run.colour), "")
         show.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable)
         self.table.setItem(row, 0, show)
@@ -212,15 +237,17 @@ class RunsList(QWidget):
             if column in NUMBER_COLUMNS:
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, column, item)
-        self._updating = False
-        self._on_run_changed(run)
-        self.table.selectRow(row)
-        self._fit_columns()
 
     def _on_run_changed(self, run: RunRecord):
         """Refresh the run's row (its status and final figures)."""
-        row = self._runs.index(run)
         self._updating = True
+        self._fill_row(self._runs.index(run), run)
+        self._updating = False
+        self._show_repeats()
+        self._update_buttons()
+        self._fit_columns()
+
+    def _fill_row(self, row: int, run: RunRecord):
         self.table.item(row, 0).setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
         for column, text in enumerate(row_texts(run)):
             if column:
@@ -230,10 +257,6 @@ class RunsList(QWidget):
         self.table.item(row, NAME_COLUMN).setToolTip(f"<b>{html.escape(run.name)}</b><br>"
                                                      f"{html.escape(run.settings_text())}<br>"
                                                      "Double-click to rename")
-        self._updating = False
-        self._show_repeats()
-        self._update_buttons()
-        self._fit_columns()
 
     def _on_run_removed(self, run: RunRecord):
         row = self._runs.index(run)
@@ -242,14 +265,27 @@ class RunsList(QWidget):
         self._show_repeats()
         self._update_buttons()
 
+    def _on_runs_removed(self, runs: list[RunRecord]):
+        gone = {id(run) for run in runs}
+        if all(id(run) in gone for run in self._runs):  # a session replaces them all: one call
+            self._runs = []
+            self.table.setRowCount(0)
+        for row in reversed(range(len(self._runs))):
+            if id(self._runs[row]) in gone:
+                self.table.removeRow(row)
+                self._runs.pop(row)
+        self._show_repeats()
+        self._update_buttons()
+
     def _show_repeats(self):
         """Every row's status, with 'repeats Run 1' where the run's curves are an earlier run's
         (the plots draw them one over the other); its tooltip says why."""
         self._updating = True
+        originals = self._model.repeats()
         for row, run in enumerate(self._runs):
             status = STATUS_TEXT.get(run.status, str(run.status))
             tooltip = run.message or status
-            original = repeated_run(run, self._runs)
+            original = originals.get(run.number)
             if original is not None:  # "completed" goes without saying (the epochs column)
                 repeats = f"repeats {short_name(original)}"
                 status = repeats if run.status == "completed" else f"{status}, {repeats}"
@@ -311,3 +347,16 @@ class RunsList(QWidget):
         busy = run is not None and run.status.active
         self.remove_button.setEnabled(run is not None and not busy)
         self.csv_button.setEnabled(bool(self._runs))
+
+
+def repeat_text(run: RunRecord, original: RunRecord) -> str:
+    """Why ``run`` repeats ``original``, for the status column's tooltip."""
+    first = short_name(original)
+    if same_settings(run, original):
+        why = (f"Same data, network, settings and seed ({run.config.seed}) as {original.name}: "
+               f"training repeats itself, so its curves lie on (or a hair from) {first}'s. "
+               "Change the seed in the builder to see how much runs really vary.")
+    else:
+        why = (f"Same curves as {original.name}: the settings that differ "
+               "did not change how the network trained.")
+    return f"{why} On the plots it is dashed, with smaller markers, over {first}."

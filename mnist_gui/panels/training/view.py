@@ -7,6 +7,7 @@ no training maths and no run state: the engine trains, the session keeps the run
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal, Slot
@@ -63,8 +64,7 @@ class TrainingView(QWidget):
         self.model_runner = TaskRunner(self, "model")  # Load model reads in a job
         self._model_path = ""
         self.model_runner.succeeded.connect(self._on_model_read)
-        self.model_runner.failed.connect(lambda error: self._show_error(
-            "The model could not be loaded", self._model_path, str(error) or type(error).__name__))
+        self.model_runner.failed.connect(self._on_model_failed)
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
         self.lr_dialog: LRFinderDialog | None = None
         self._build()
@@ -205,7 +205,7 @@ class TrainingView(QWidget):
         s.experiment_finished.connect(self._on_experiment_finished)
         self.lr_runner.progressed.connect(self._on_lr_progress)
         self.lr_runner.succeeded.connect(self._on_lr_found)
-        self.lr_runner.failed.connect(lambda error: self.lr_dialog and self.lr_dialog.show_failure(str(error)))
+        self.lr_runner.failed.connect(self._on_lr_failed)
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
@@ -215,6 +215,10 @@ class TrainingView(QWidget):
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
         self.hub.network_changed.connect(self._update_actions)
+
+    def _on_lr_failed(self, error):
+        if self.lr_dialog:
+            self.lr_dialog.show_failure(str(error))
 
     # --- public API -------------------------------------------------------------------------
 
@@ -317,14 +321,12 @@ class TrainingView(QWidget):
         """Queue every configuration of an engine ``Experiment`` on the builder's dataset."""
         if self.session.is_busy() or self._dataset is None:
             return
-        configurations = experiment.configurations()
-        d = self._dataset
-        configurations = [c if (c.spec.input_size, c.spec.classes) == (d.input_size, d.n_classes)
-                          else _resized(c, d) for c in configurations]
         self.controls.hide_banner()
-        self.session.start_experiment(experiment.name, configurations, d)
-        self._hint(f"Experiment <b>{experiment.name}</b>: {len(configurations)} runs, one after "
-                   "another. Stop ends the current run and the rest.")
+        configurations = experiment.configurations()
+        problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
+        cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
+        self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
+                   f"another. Stop ends the current run and the rest.{cannot}")
 
     def find_learning_rate(self) -> None:
         """Run the range test on a copy of the builder's network; the dialog shows the curve."""
@@ -406,6 +408,9 @@ class TrainingView(QWidget):
         from mnist_gui.workers.files import read_model_job
         self._model_path = str(path)
         self.model_runner.start(lambda job, p=str(path): read_model_job(p, job))
+
+    def _on_model_failed(self, error: Exception):
+        self._show_error("The model could not be loaded", self._model_path, str(error) or type(error).__name__)
 
     def _on_model_read(self, network):
         self._guard("The model could not be loaded", self._model_path,
@@ -622,10 +627,3 @@ class GripSplitter(QSplitter):
         side = "height" if self.orientation() == Qt.Vertical else "width"
         handle.setToolTip(f"Drag to share the {side} between the parts on either side")
         return handle
-
-
-def _resized(configuration, dataset):
-    """A configuration whose network is sized for ``dataset`` (image size, classes)."""
-    from dataclasses import replace
-    return replace(configuration, spec=replace(configuration.spec, input_size=dataset.input_size,
-                                               classes=dataset.n_classes))

@@ -1,0 +1,113 @@
+"""The plot items of one run on the training plots: batch loss, epoch figures, test accuracy.
+
+Each run's items are made once and then only fed by ``setData`` (pyqtgraph's scrollingPlots way);
+a run that repeats an earlier one is drawn dashed with smaller markers, so both show.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from mnist_gui.state.runs import RunRecord
+
+
+def pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return pg.mkPen(c, width=width, style=style)
+
+
+class RunCurves:
+    """The plot items of one run: batch loss raw and smoothed, epoch train/validation loss and
+    accuracy, and the final test accuracy. Created once; ``update_*`` only calls ``setData``.
+
+    A run whose curves are those of an earlier run (a rerun with the same settings and seed) is
+    drawn as a *repeat*: dashed lines and smaller markers over the earlier run's, so both show.
+    """
+
+    def __init__(self, run: RunRecord, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        c = run.colour
+        self.colour, self.repeat, self._epochs = c, False, 0
+        self.raw = _curve(loss_plot, pen(c, 1, alpha=70))
+        self.smooth = _curve(loss_plot, None)
+        # training: thin, dashed, pale, hollow circles; validation: thick, solid, filled squares
+        self.train_loss = _curve(loss_plot, None, symbol="o", colour=c, hollow=True)
+        self.val_loss = _curve(loss_plot, None, symbol="s", colour=c)
+        self.train_acc = _curve(accuracy_plot, None, symbol="o", colour=c, hollow=True)
+        self.val_acc = _curve(accuracy_plot, None, symbol="s", colour=c)
+        self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
+        self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
+                      self.val_acc, self.test_acc)
+        self._apply_style()
+
+    def set_repeat(self, repeat: bool) -> None:
+        """Draw the run as a repeat of an earlier run (dashed, smaller markers) or normally."""
+        if repeat != self.repeat:
+            self.repeat = repeat
+            self._apply_style()
+
+    def _apply_style(self):
+        c, repeat = self.colour, self.repeat
+        self.smooth.setPen(pen(c, 2, Qt.DashLine if repeat else Qt.SolidLine))
+        for item in (self.train_loss, self.train_acc):
+            item.setPen(pen(c, 1.5, Qt.DotLine if repeat else Qt.DashLine, alpha=160))
+        for item in (self.val_loss, self.val_acc):
+            item.setPen(pen(c, 3, Qt.DashLine if repeat else Qt.SolidLine))
+        self.test_acc.setSymbolSize(18 * self._shrink())
+        self._size_markers()
+
+    def _shrink(self) -> float:
+        """A repeat's markers are smaller, so the earlier run's show around them."""
+        return 0.55 if self.repeat else 1.0
+
+    def _size_markers(self):
+        size = marker_size(self._epochs) * self._shrink()
+        for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+            item.setSymbolSize(size)
+
+    def update_batches(self, run: RunRecord):
+        self.raw.setData(run.raw.x(), run.raw.y())
+        self.smooth.setData(run.smooth.x(), run.smooth.y())
+
+    def update_epochs(self, run: RunRecord):
+        self.train_loss.setData(*run.epoch_series("train_loss"))
+        self.val_loss.setData(*run.epoch_series("val_loss"))
+        x, y = run.epoch_series("train_accuracy")
+        self.train_acc.setData(x, 100 * y)
+        x, y = run.epoch_series("val_accuracy")
+        self.val_acc.setData(x, 100 * y)
+        self._epochs = len(run.epochs)
+        self._size_markers()
+        if run.test_accuracy is not None:
+            self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
+        else:
+            self.test_acc.setData([], [])
+
+    def set_visible(self, visible: bool):
+        for item in self.items:
+            item.setVisible(visible)
+
+    def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        for item in self.items:
+            (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
+
+
+def marker_size(n_points: int) -> float:
+    """Markers shrink on long runs: 8 px up to 20 epochs, then smaller, never under 3 px
+    (a hundred large markers merge into a band)."""
+    return 8.0 if n_points <= 20 else max(3.0, 160.0 / n_points)
+
+
+def _curve(plot: pg.PlotItem, line, symbol=None, colour=None, size=8, hollow=False) -> pg.PlotDataItem:
+    """An empty curve, fast for long series: peak downsampling and clipping to the view."""
+    kwargs = {}
+    if symbol is not None:
+        kwargs = dict(symbol=symbol, symbolSize=size, symbolBrush=(0, 0, 0, 0) if hollow else colour,
+                      symbolPen=pg.mkPen(colour, width=1.5))
+    item = pg.PlotDataItem([], [], pen=line, **kwargs)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    plot.addItem(item)
+    return item
