@@ -25,16 +25,21 @@ from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
 from mnist_gui.settings import AppSettings
 from mnist_gui.state.dataset_hub import DatasetHub
+from mnist_gui.state.draft import DraftSettings
+from mnist_gui.state.drawing import Drawing
+from mnist_gui.state.evaluation import TestEvaluation
 from mnist_gui.state.focus import ImageFocus
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
+from mnist_gui.state.training import TrainingSession
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
+from mnist_gui.workers.evaluation import evaluate_job
 from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
@@ -47,9 +52,11 @@ REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download 
 class MainWindow(QMainWindow):
     """The app's window. ``MainWindow(data_dir=None)`` shows at once and loads in the background.
 
-    It creates the state every panel shares (``datasets``, ``hub``, ``runs``, and ``focus``, the
-    image opened with "Open in Inside") and hands each panel the state it uses in its constructor;
-    panels connect to it themselves.
+    It creates the state every panel shares (``datasets``, ``hub``, ``runs``, ``training`` (the
+    TrainingSession), ``draft`` (the next run's settings), ``drawing`` (the user's drawing),
+    ``evaluation`` (the test-set evaluation) and ``focus``, the image opened with "Open in
+    Inside") and hands each panel the state it uses in its constructor; panels connect to it
+    themselves.
     """
 
     dataset_changed = Signal(object)  # engine.dataset.Dataset
@@ -84,6 +91,10 @@ class MainWindow(QMainWindow):
         self.datasets.dataset_changed.connect(self.status.set_dataset)
         self.hub = ModelHub(self)
         self.runs = RunsModel(self)
+        self.training = TrainingSession(self.runs, self.hub, self)
+        self.draft = DraftSettings(self)
+        self.drawing = Drawing(self)
+        self.evaluation = TestEvaluation(self.datasets, self.hub, evaluate_job, self)
         self.focus = ImageFocus(self)
         self._build_menus()
         self._add_default_panels()
@@ -105,16 +116,16 @@ class MainWindow(QMainWindow):
                        "Browse every image of the dataset")
         self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
                        "The average digit of each class and the simplest classifier")
-        self.training_view = TrainingView(self.datasets, self.hub, self.runs)
-        self.draw_view = DrawView(self.datasets, self.hub)
-        self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus)
+        self.training_view = TrainingView(self.datasets, self.hub, session=self.training, draft=self.draft)
+        self.draw_view = DrawView(self.datasets, self.hub, self.drawing)
+        self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus, self.evaluation, self.drawing)
         self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
                        "Build a network, train it and watch it learn")
         self.add_panel("draw", "Draw", self.draw_view, "draw", "Ctrl+4",
                        "Draw a digit and see what the network reads")
         self.add_panel("evaluate", "Evaluate", self.evaluate_view, "evaluate", "Ctrl+5",
                        "Confusion matrix, mistakes, and what the hidden units learned")
-        self.inside_view = InsideView(self.datasets, self.hub, self.runs, self.focus)
+        self.inside_view = InsideView(self.datasets, self.hub, self.runs, self.focus, self.drawing)
         self.add_panel("inside", "Inside the network", self.inside_view, "inside", "Ctrl+6",
                        "One gradient step in slow motion, gradients per layer, the hidden space, saliency")
         self._connect_model_panels()
@@ -125,21 +136,19 @@ class MainWindow(QMainWindow):
         self.navigator.show_panel("data")
 
     def _connect_model_panels(self):
-        """Model files in the File menu; evaluate -> browser or canvas; the drawing -> activations;
-        an opened image -> the Inside panel."""
+        """Model files in the File menu; evaluate -> browser or canvas; an opened image -> the
+        Inside panel. (The drawing reaches Evaluate and Inside through ``drawing``.)"""
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
         self.evaluate_view.open_in_browser.connect(self.open_in_browser)
         self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
-        self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
-        self.draw_view.drawing_changed.connect(self.inside_view.set_drawing)
         self.inside_view.preset_requested.connect(self.use_preset)
         self.focus.opened.connect(lambda _image: self.show_panel("inside"))
 
     def use_preset(self, name: str):
         """Fill the network builder with an engine preset and show it, ready to Start."""
-        self.training_view.builder.set_preset(name)
+        self.draft.set_preset(name)
         self.show_panel("training")
 
     def open_in_browser(self, split: str, index: int):

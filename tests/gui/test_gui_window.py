@@ -246,7 +246,8 @@ def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_
     inside.show_tab("dynamics")
     qtbot.mouseClick(inside.findChild(QPushButton, "preset_five-sigmoid"), Qt.LeftButton)
     assert window.navigator.current_key() == "training"
-    assert window.training_view.builder.preset_name() == "five-sigmoid"
+    assert window.draft.preset_name == "five-sigmoid"  # through the draft, not into the builder
+    assert window.training_view.builder.preset_selector.currentData() == "five-sigmoid"
     window.draw_view.show_image(window.dataset.test_images[0])
     qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
     window.close()
@@ -257,7 +258,8 @@ def test_ctrl_enter_starts_training_right_after_ctrl_3_but_not_from_another_pane
     window = open_window(qtbot, synthetic_dir, settings)
     qtbot.waitExposed(window)
     window.activateWindow()
-    session = window.training_view.session
+    session = window.training  # the window makes the session; the panel shows it
+    assert window.training_view.session is session
     window.show_panel("draw")
     window.navigator.sidebar.setFocus()
     qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)

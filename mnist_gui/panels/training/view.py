@@ -1,8 +1,9 @@
 """The "Network and training" panel: build a network, train it in a worker thread, watch the live plots.
 
-``TrainingView(datasets, hub, runs)`` assembles the builder, the control bar, the plots and the
-runs list around a TrainingSession (the state machine of training, on the one worker). It keeps
-no training maths and no run state: the engine trains, the session keeps the runs, this view shows.
+``TrainingView(datasets, hub, session=session, draft=draft)`` assembles the builder (the form
+of the DraftSettings), the control bar, the plots and the runs list around a TrainingSession
+(the state machine of training, on the one worker). It keeps no training maths and no run state:
+the engine trains, the session keeps the runs, the draft the next run's settings, this view shows.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentRe
 from mnist_gui.panels.training.lr_finder import LRFinderDialog
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
+from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
 from mnist_gui.state.training import IDLE, TrainingSession
 from mnist_gui.widgets.warning import WarningSlot
+from mnist_gui.workers.lr_finder import lr_finder_job
 from mnist_gui.workers.training import BatchProgress
 from mnist_gui.workers.worker import TaskRunner
 
@@ -44,28 +47,35 @@ MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
 class TrainingView(QWidget):
     """The panel: trains on the DatasetHub's dataset; stop it with ``shutdown(timeout_ms)``.
 
+    ``session`` (a TrainingSession) and ``draft`` (a DraftSettings) are the state it shows and
+    sends intent to; without them (a panel on its own, in a test) it makes its own, on ``runs``.
+
     ``file_actions()`` are the Save model / Load model actions for the File menu;
     ``status_widget()`` is a label for the status bar (samples/s and time left while training).
     """
 
     status_changed = Signal(str)   # the status-bar text: speed and time left, or "" when idle
 
-    def __init__(self, datasets, hub, runs: RunsModel | None = None, parent=None):
+    def __init__(self, datasets, hub, runs: RunsModel | None = None, *,
+                 session: TrainingSession | None = None, draft: DraftSettings | None = None, parent=None):
         super().__init__(parent)
         self.datasets, self.hub = datasets, hub
-        self.runs_model = runs if runs is not None else RunsModel(self)
+        if session is None:
+            session = TrainingSession(runs if runs is not None else RunsModel(self), hub, self)
+        self._own_session = session.parent() is self
+        self.session, self.runs_model = session, session.runs
+        self.draft = draft if draft is not None else DraftSettings(self)
         self._dataset = None
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
         self._errors = WarningSlot(self, "fileErrorDialog")
-        self.session = TrainingSession(self.runs_model, hub, self)
         self.lr_runner = TaskRunner(self, "lr-finder")
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
         self.lr_dialog: LRFinderDialog | None = None
         self._build()
         self._build_actions()
         self._connect()
-        self._on_validity(self.builder.problem())
+        self._on_validity(self.draft.problem())
         self._show_ready()
         datasets.dataset_changed.connect(self._on_dataset_changed)
         datasets.baseline_changed.connect(self._on_baseline_changed)
@@ -76,7 +86,7 @@ class TrainingView(QWidget):
     # --- building ---------------------------------------------------------------------------
 
     def _build(self):
-        self.builder = NetworkBuilder()
+        self.builder = NetworkBuilder(self.draft)
         self.builder_scroll = BuilderScroll(self.builder)
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
@@ -201,8 +211,8 @@ class TrainingView(QWidget):
         self.lr_runner.progressed.connect(self._on_lr_progress)
         self.lr_runner.succeeded.connect(self._on_lr_found)
         self.lr_runner.failed.connect(lambda error: self.lr_dialog and self.lr_dialog.show_failure(str(error)))
-        self.builder.validity_changed.connect(self._on_validity)
-        self.builder.changed.connect(self._on_builder_changed)
+        self.draft.validity_changed.connect(self._on_validity)
+        self.draft.changed.connect(self._on_draft_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.runs_list.run_selected.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
@@ -247,9 +257,9 @@ class TrainingView(QWidget):
         """Train on ``dataset`` from now on (a run in progress is stopped first)."""
         self.stop()
         self._dataset = dataset
-        self.builder.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
-                                    dataset.image_shape)
-        self._on_validity(self.builder.problem())
+        self.draft.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
+                                  dataset.image_shape)
+        self._on_validity(self.draft.problem())
         self._show_ready()
 
     def _on_baseline_changed(self, baseline) -> None:
@@ -260,14 +270,14 @@ class TrainingView(QWidget):
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
         if self.session.is_busy() or self._start_problem():
             return None
-        spec, config = self.builder.spec(), self.builder.config()
+        spec, config = self.draft.spec(), self.draft.config()
         try:  # the memory free now, which may be less than when the settings were checked
             check_training_fits(spec, config, len(self._dataset.train_labels))
         except ValueError as exc:
             self.controls.show_banner(f"<b>The run cannot start.</b> {exc}")
             return None
-        name = "Run {n} · " + self.builder.preset_name().replace("{", "(").replace("}", ")") + (
-            " (modified)" if self.builder.is_modified() else "")
+        name = "Run {n} · " + self.draft.preset_name.replace("{", "(").replace("}", ")") + (
+            " (modified)" if self.draft.is_modified() else "")
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
@@ -302,8 +312,9 @@ class TrainingView(QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training (and a learning-rate test) and wait for their threads. True if all ended."""
-        ok = self.session.shutdown(timeout_ms)
+        """Stop a learning-rate test (and training, if the session is the panel's own) and wait
+        for their threads. True if all ended."""
+        ok = self.session.shutdown(timeout_ms) if self._own_session else True
         return self.lr_runner.shutdown(timeout_ms) and ok
 
     # --- experiments and the learning-rate finder -----------------------------------------------
@@ -325,19 +336,13 @@ class TrainingView(QWidget):
         """Run the range test on a copy of the builder's network; the dialog shows the curve."""
         if self.session.is_busy() or self._start_problem():
             return
-        from engine.lr_finder import find_learning_rate
-        spec, config, d = self.builder.spec(), self.builder.config(), self._dataset
-        images, labels = d.train_images, d.train_labels
-
-        def job(worker):
-            return find_learning_rate(Network(spec), config, images, labels, check=worker.check,
-                                      progress=lambda done, total: worker.progress(done, total))
-
+        d = self._dataset
         if self.lr_dialog is None:
             self.lr_dialog = LRFinderDialog(self)
-            self.lr_dialog.use_requested.connect(self.builder.lr_spin.set_exact)
+            self.lr_dialog.use_requested.connect(self.draft.set_lr)
         self.lr_dialog.show()
-        self.lr_runner.start(job)
+        self.lr_runner.start(lr_finder_job(self.draft.spec(), self.draft.config(), d.train_images,
+                                           d.train_labels))
 
     def _on_lr_progress(self, done: int, total: int, _text: str):
         if self.lr_dialog is not None:
@@ -348,7 +353,7 @@ class TrainingView(QWidget):
             self.lr_dialog.show_result(result)
 
     def _ask_experiment(self):
-        dialog = ExperimentDialog(self.builder.spec(), self.builder.config(), self)
+        dialog = ExperimentDialog(self.draft.spec(), self.draft.config(), self)
         if dialog.exec():
             self.start_experiment(dialog.experiment())
 
@@ -398,7 +403,7 @@ class TrainingView(QWidget):
             raise ValueError(f"{Path(path).name} takes {spec.input_size} pixels and {spec.classes} "
                              f"classes, but {d.name} has {d.input_size} pixels and {d.n_classes} "
                              "classes. Load a matching dataset first.")
-        self.builder.set_spec(spec)
+        self.draft.set_spec(spec)
         self.hub.set_network(network, Path(path).name)
         self._hint(f"Loaded <b>{Path(path).name}</b>: {spec.describe()}, {network.n_params:,} "
                    "parameters. Evaluate it or draw on it now, or press Start to train a new one "
@@ -478,12 +483,12 @@ class TrainingView(QWidget):
     def _start_problem(self) -> str:
         if self._dataset is None:
             return "no dataset is loaded yet"
-        return self.builder.problem()
+        return self.draft.problem()
 
     def _on_validity(self, _problem: str = ""):
         self.controls.block_start(self._start_problem())
 
-    def _on_builder_changed(self):
+    def _on_draft_changed(self):
         if self.state == IDLE and not self.controls.banner.isVisible():
             self._show_ready()
 
@@ -491,29 +496,23 @@ class TrainingView(QWidget):
         if self._dataset is None:
             self._hint("Load a dataset (Data panel or File menu) to train a network.")
             return
-        problem = self.builder.problem()
+        problem = self.draft.problem()
         if problem:
             self._hint(f"Fix the settings first: {problem}")
             return
-        d, c = self._dataset, self.builder.config()
+        d, c = self._dataset, self.draft.config()
         n_val = round(len(d.train_labels) * c.validation_fraction)
-        self._hint(f"Ready: a {self.builder.spec().n_params:,}-parameter network on {d.name} "
+        self._hint(f"Ready: a {self.draft.spec().n_params:,}-parameter network on {d.name} "
                    f"({len(d.train_labels) - n_val:,} training and {n_val:,} validation images). "
                    "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
 
-    def _on_baseline(self, result):
-        dataset, accuracy = result
-        if dataset is self._dataset:
-            self._baseline = accuracy
-            self.plots.set_baseline(accuracy)
-
     def _accept_suggestion(self):
         if self._suggested_lr is not None:
-            self.builder.lr_spin.set_exact(self._suggested_lr)
+            self.draft.set_lr(self._suggested_lr)
         self.controls.hide_banner()
 
     def _use_settings(self, run: RunRecord):
-        self.builder.set_spec(run.spec, run.config)
+        self.draft.set_spec(run.spec, run.config)
 
     def _update_actions(self, *_):
         self.save_action.setEnabled(self.hub.network is not None)
