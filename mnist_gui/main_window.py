@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
+from mnist_gui.panels import Panel
 from mnist_gui.panels.data import DataPanel
 from mnist_gui.panels.draw import DrawView
 from mnist_gui.panels.evaluate import EvaluateView
@@ -24,6 +25,7 @@ from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
 from mnist_gui.settings import AppSettings
+from mnist_gui.state.data_source import DOWNLOAD_FAILED, DataSource
 from mnist_gui.state.dataset_hub import DatasetHub
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.drawing import Drawing
@@ -40,7 +42,6 @@ from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
 from mnist_gui.workers.evaluation import evaluate_job
-from mnist_gui.workers.loading import DataLoader, Loaded
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
@@ -72,11 +73,8 @@ class MainWindow(QMainWindow):
         self._errors = WarningSlot(self, "datasetErrorDialog")
         self._session_errors = WarningSlot(self, "sessionErrorDialog")
         self._panel_actions: dict[str, QAction] = {}
-        self._download_if_missing = download_if_missing  # once, when nothing is found at start
-        self._missing = False  # showing the offline digits because no MNIST was found
         self.settings = AppSettings(settings)
         self.presentation = Presentation(*self.settings.presentation(), parent=self)
-        self.loader = DataLoader(self, mirrors=mirrors)
         self.navigator = PanelNavigator(self)
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
@@ -87,6 +85,8 @@ class MainWindow(QMainWindow):
         self._wheel_guard = WheelGuard(self)
         QApplication.instance().installEventFilter(self._wheel_guard)
         self.datasets = DatasetHub(self)
+        self.source = DataSource(self.datasets, self.settings, mirrors, download_if_missing, self)
+        self.loader = self.source.loader
         self.datasets.dataset_changed.connect(self.dataset_changed)
         self.datasets.dataset_changed.connect(self.status.set_dataset)
         self.hub = ModelHub(self)
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
     # --- assembling -------------------------------------------------------------------------
 
     def _add_default_panels(self):
-        self.data_panel = DataPanel(self.datasets, self.focus)
+        self.data_panel = DataPanel(self.datasets, self.focus, self.source)
         self.means_panel = MeansPanel(self.datasets)
         self.add_panel("data", "Data", self.data_panel, "data", "Ctrl+1",
                        "Browse every image of the dataset")
@@ -129,10 +129,7 @@ class MainWindow(QMainWindow):
         self.add_panel("inside", "Inside the network", self.inside_view, "inside", "Ctrl+6",
                        "One gradient step in slow motion, gradients per layer, the hidden space, saliency")
         self._connect_model_panels()
-        banner = self.data_panel.banner
-        banner.download_requested.connect(self.download)
-        banner.choose_folder_requested.connect(self.choose_folder)
-        banner.offline_requested.connect(self.use_offline_digits)
+        self.data_panel.choose_folder_requested.connect(self.choose_folder)
         self.navigator.show_panel("data")
 
     def _connect_model_panels(self):
@@ -147,7 +144,7 @@ class MainWindow(QMainWindow):
         self.focus.opened.connect(lambda _image: self.show_panel("inside"))
 
     def use_preset(self, name: str):
-        """Fill the network builder with an engine preset and show it, ready to Start."""
+        """Make an engine preset the next run's settings and show the builder, ready to Start."""
         self.draft.set_preset(name)
         self.show_panel("training")
 
@@ -165,8 +162,11 @@ class MainWindow(QMainWindow):
                   tooltip: str = "") -> QWidget | None:
         """Add a panel (or replace the panel with the same key). Returns the replaced widget.
 
+        widget : a QWidget keeping the ``panels.Panel`` protocol (TypeError otherwise).
         icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
         """
+        if not isinstance(widget, Panel):
+            raise TypeError(f"{type(widget).__name__} is not a panel: it has no shutdown(timeout_ms)")
         # in an area that scrolls when the window is smaller than the panel (zoomed, small screen)
         old = self.navigator.set_panel(key, title, PanelArea(widget), icon, tooltip)
         if old is not None:
@@ -186,14 +186,16 @@ class MainWindow(QMainWindow):
         return old
 
     def _retire(self, old: QWidget):
-        """A replaced panel: its jobs are stopped first (``shutdown``, for panels that run any)."""
-        shutdown = getattr(old, "shutdown", None)
-        if shutdown is not None:
-            shutdown(SHUTDOWN_TIMEOUT_MS)
+        """A replaced panel: its timers and jobs are stopped first."""
+        old.shutdown(SHUTDOWN_TIMEOUT_MS)
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
         return self.navigator.panel(key).panel()
+
+    def panels(self) -> list[QWidget]:
+        """Every panel, in the order of the sidebar."""
+        return [self.panel(key) for key in self.navigator.keys()]
 
     def current_panel(self) -> QWidget | None:
         """The panel on screen (inside its scroll area)."""
@@ -275,13 +277,13 @@ class MainWindow(QMainWindow):
         return action
 
     def _connect_loader(self):
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_failed)
         self.loader.progressed.connect(self.status.show_progress)
         self.loader.busy.connect(lambda: self.status.set_busy(True))
         self.loader.idle.connect(lambda: self.status.set_busy(False))
-        self.loader.cancelled.connect(self._on_cancelled)
-        self.status.cancel_requested.connect(self.loader.cancel)
+        self.status.cancel_requested.connect(self.source.cancel)
+        self.source.message.connect(self.status.showMessage)
+        self.source.error.connect(self.show_error)
+        self.source.notice_changed.connect(self._on_notice_changed)
 
     # --- the dataset ------------------------------------------------------------------------
 
@@ -292,23 +294,21 @@ class MainWindow(QMainWindow):
 
     def set_dataset(self, dataset, source: str | None = None):
         """Make ``dataset`` current; ``source`` (if given) is remembered for the next start."""
-        if source:
-            self.settings.set_last_source(source)
-        self.datasets.set_dataset(dataset)
+        self.source.set_dataset(dataset, source)
 
     def _start_up(self, data_dir):
         if not self._closing:
-            self.loader.start_up(data_dir, self.settings.last_source())
+            self.source.start_up(data_dir)
 
     def open_folder(self, folder: str | Path):
         """Load a folder in the background; on failure a dialog names the file and the problem."""
-        self.loader.open_folder(folder)
+        self.source.open_folder(folder)
 
     def download(self, key: str):
-        self.loader.download(key)
+        self.source.download(key)
 
     def use_offline_digits(self):
-        self.loader.use_offline()
+        self.source.use_offline()
 
     def choose_folder(self):
         source = self.dataset.source if self.dataset is not None else ""
@@ -317,43 +317,9 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
 
-    def _on_loaded(self, loaded: Loaded):
-        self.set_dataset(loaded.dataset, None if loaded.nothing_found else loaded.source)
-        banner = self.data_panel.banner
-        self._missing = loaded.nothing_found
-        if loaded.nothing_found and self._download_if_missing:
-            self._download_if_missing = False
-            banner.show_downloading("MNIST", "11 MB")
-            self.download("mnist")
-        elif loaded.nothing_found:
-            banner.show_missing(showing_offline=True)
-        else:
-            banner.hide()
-        if loaded.notes:
-            self.status.showMessage(loaded.notes[0], 15000)
-        if loaded.errors:
-            self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
-
-    def _on_cancelled(self):
-        what = "Download" if self.loader.kind == "download" else "Loading"
-        self.status.showMessage(f"{what} cancelled: the data you had is still loaded", 5000)
-        if self._missing:
-            self.data_panel.banner.show_missing(showing_offline=True)
-
-    def _on_failed(self, kind: str, message: str):
-        if kind == "download":
-            self._show_download_failure(message)
-        else:
-            self.show_error("The dataset could not be loaded", message)
-
-    def _show_download_failure(self, message: str):
-        from engine.download import REMOTES
-        from engine.sources import OFFLINE_NAME
-        key = self.loader.last_download_key or "mnist"
-        showing = self.dataset.name if self.dataset is not None else None
-        self.data_panel.banner.show_download_failed(key, REMOTES[key].name, message, showing,
-                                                    offer_offline=showing != OFFLINE_NAME)
-        self.show_panel("data")
+    def _on_notice_changed(self, notice):
+        if notice.kind == DOWNLOAD_FAILED:  # the banner on the Data panel says why, and the ways out
+            self.show_panel("data")
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -367,7 +333,7 @@ class MainWindow(QMainWindow):
         runs = self.runs.open(path)
         with_network = [run for run in runs if run.network is not None]
         if with_network:
-            self.training_view.runs_list.select_run(with_network[-1])
+            self.hub.show_run(with_network[-1])
         self.status.showMessage(f"Opened {Path(path).name}: {len(runs)} run(s).", 10000)
         return runs
 
@@ -424,8 +390,8 @@ class MainWindow(QMainWindow):
         A job that cannot stop in time (a blocking read on a stalled network share) is left to
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
-        self.inside_view.stop_timers()
-        return shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every panel's, new ones too
+        ok = shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every job, asked at once
+        return all([panel.shutdown(0) for panel in self.panels()]) and ok  # their timers; jobs ended
 
     def closeEvent(self, event):
         """Remember the geometry, ask every worker to stop, and wait for them (with a timeout).

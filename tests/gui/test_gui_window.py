@@ -46,16 +46,25 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     window = open_window(qtbot, synthetic_dir, settings)
 
     class Panel(QLabel):
-        """A panel as they all are: it takes the state it shows in its constructor."""
+        """A panel as they all are: it takes the state it shows in its constructor, and it keeps
+        the panels' protocol (``shutdown``)."""
 
         def __init__(self, hub):
             super().__init__("new")
             self.datasets = [hub.dataset] if hub.dataset is not None else []
             hub.dataset_changed.connect(self.datasets.append)
+            self.shut = []
 
+        def shutdown(self, timeout_ms: int = 5000) -> bool:
+            self.shut.append(timeout_ms)
+            return True
+
+    with pytest.raises(TypeError, match="not a panel"):
+        window.add_panel("draw", "Draw", QLabel("no shutdown"), "draw", "Ctrl+4")
     panel = Panel(window.datasets)
+    old_draw = window.draw_view
     old = window.add_panel("draw", "Draw", panel, "draw", "Ctrl+4")
-    assert old is not None and window.panel("draw") is panel
+    assert old is old_draw and window.panel("draw") is panel
     assert window.navigator.keys().index("draw") == 3
     assert panel.datasets == [window.dataset]
     extra = Panel(window.datasets)
@@ -63,6 +72,8 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     assert window.navigator.keys()[-1] == "extra"
     window.show_panel("extra")
     assert window.current_panel() is extra
+    assert window.add_panel("extra", "Extra", Panel(window.datasets)) is extra and extra.shut == [1500]
+    assert window.shutdown(1000) and panel.shut == [0]  # every panel is stopped on closing
 
 
 def test_settings_remember_the_source_and_geometry(qtbot, settings, synthetic_dir):

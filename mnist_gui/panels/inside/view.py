@@ -109,11 +109,8 @@ class InsideView(QWidget):
     def is_busy(self) -> bool:
         return any(runner.is_busy() for runner in self.runners())
 
-    def stop_timers(self) -> None:
-        self.dynamics_view.stop_timers()
-
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the redraw timer and every job; True if all ended within ``timeout_ms``."""
-        self.stop_timers()
+        self.dynamics_view.stop_timers()
         return shutdown_all(self.runners(), timeout_ms)
 

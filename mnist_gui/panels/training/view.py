@@ -220,6 +220,7 @@ class TrainingView(QWidget):
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)
         self.runs_list.export_png_requested.connect(self._ask_export_png)
         self.hub.network_changed.connect(self._update_actions)
+        self.hub.network_changed.connect(self._on_network_changed)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -261,6 +262,12 @@ class TrainingView(QWidget):
                                   dataset.image_shape)
         self._on_validity(self.draft.problem())
         self._show_ready()
+
+    def _on_network_changed(self, _network) -> None:
+        """A run's final network shown (chosen here, or a session opened): its row is selected."""
+        run = self.hub.run
+        if run is not None and run in self.runs_list.runs() and self.runs_list.selected_run() is not run:
+            self.runs_list.select_run(run)
 
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
@@ -377,10 +384,8 @@ class TrainingView(QWidget):
         A run in progress or without a network (diverged, or stopped before its first epoch)
         changes nothing: the hub keeps what it shows.
         """
-        if run.status.active or run.network is None or self.hub.network is run.network:
-            return
-        self.hub.set_network(run.network, f"{run.name} ({len(run.epochs)} epochs)")
-        self._hint(f"<b>{run.name}</b> is now the model in the Draw and Evaluate panels.")
+        if self.hub.network is not run.network and self.hub.show_run(run):
+            self._hint(f"<b>{run.name}</b> is now the model in the Draw and Evaluate panels.")
 
     def remove_run(self, run: RunRecord) -> None:
         """Forget a finished run: its row, its curves and its network."""
