@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -218,8 +217,7 @@ class DataPanel(QWidget):
         self.browser.thumbnails().set_split(images, labels, self._dataset.class_names)
         self.browser.thumbnails().set_label_filter(self.current_label())
         self.goto_index.setRange(0, max(0, len(labels) - 1))
-        self.counts.set_counts(np.bincount(labels, minlength=self._dataset.n_classes),
-                               self._dataset.class_names)
+        self.counts.set_counts(self._dataset.class_counts(split), self._dataset.class_names)
         self._after_rows_changed()
 
     def _on_filter_changed(self, _index: int):
