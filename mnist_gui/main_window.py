@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
 
     def panels(self) -> list[QWidget]:
         """Every panel, in the order of the sidebar."""
-        return [self.panel(key) for key in self.navigator.keys()]
+        keys = self.navigator.keys()  # a list of the sidebar's keys
+        return [self.panel(key) for key in keys]
 
     def current_panel(self) -> QWidget | None:
         """The panel on screen (inside its scroll area)."""

@@ -162,7 +162,7 @@ class DraftSettings(QObject):
             self.validity_changed.emit(self._problem)
 
     def _check(self) -> dict[str, str]:
-        errors = {}
+        errors: dict[str, str] = {}
         values = self._config_values()
         for key, names in TRAIN_CHECKS.items():
             _collect(errors, key, TrainConfig, {n: values[n] for n in names})

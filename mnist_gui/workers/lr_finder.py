@@ -6,7 +6,7 @@ the engine (``engine.lr_finder.find_learning_rate``) does the test, this only re
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from engine.network import Network, NetworkSpec
 from engine.training import TrainConfig

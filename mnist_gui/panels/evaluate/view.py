@@ -121,12 +121,11 @@ class EvaluateView(QWidget):
 
     def _on_evaluation_started(self, network, dataset):
         self.weights.set_network(network)
-        if network is None:
-            return self._show_message(NO_NETWORK)
-        problem = self._problem(network, dataset)
+        problem = NO_NETWORK if network is None else self._problem(network, dataset)
         if problem:
-            return self._show_message(problem)
-        self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
+            self._show_message(problem)
+        else:
+            self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
 
     def _problem(self, network, dataset) -> str:
         """Why ``network`` cannot be scored on ``dataset``'s test images ("" if it can)."""

@@ -6,8 +6,8 @@ save, load or export shows one non-blocking warning naming the file the user cho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
