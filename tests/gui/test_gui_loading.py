@@ -242,3 +242,27 @@ def test_an_unreachable_internet_is_said_in_plain_words():
     assert "Errno" not in text
     other = "train-images-idx3-ubyte.gz: SHA-256 of the content does not match"
     assert plain_reason(other) == other  # anything else is shown as it is
+
+
+def test_the_data_source_decides_what_follows_each_outcome(qtbot, settings, datasets, nothing_on_disk,
+                                                           tmp_path):
+    """The loading decisions live in state (DataSource), not in the window: nothing found is said
+    (no download when not allowed) and not remembered; a failed download keeps what was shown."""
+    from mnist_gui.settings import AppSettings
+    from mnist_gui.state.data_source import DOWNLOAD_FAILED, MISSING, NONE, DataSource
+    source = DataSource(datasets, AppSettings(settings), download_if_missing=False,
+                        mirrors=[f"http://127.0.0.1:{closed_port()}/"])
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.start_up(None)
+    assert told.args[0].kind == MISSING and datasets.dataset.image_shape == (8, 8)
+    assert settings.value("data/last_source") in (None, "")
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.download("mnist")
+    notice = told.args[0]
+    assert notice.kind == DOWNLOAD_FAILED and notice.name == "MNIST" and notice.reason
+    assert notice.showing == datasets.dataset.name and not notice.offer_offline  # already offline
+    folder = make_idx_folder(tmp_path / "good")
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.open_folder(folder)
+    assert told.args[0].kind == NONE and settings.value("data/last_source") == str(folder)
+    assert source.shutdown(5000)

@@ -78,6 +78,9 @@ def test_a_session_round_trips_every_curve_and_weight(qtbot, window, tmp_path):
         for p, w in zip(run.network.parameters, weights):
             np.testing.assert_array_equal(p.value, w)
     assert view.runs_list.table.rowCount() == 2
+    # the last run with a network is shown (through the model hub) and its row selected
+    assert window.hub.network is opened[-1].network and window.hub.run is opened[-1]
+    assert view.runs_list.selected_run() is opened[-1]
     view.runs_list.select_run(opened[0])
     assert window.hub.network is opened[0].network
 

@@ -46,16 +46,25 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     window = open_window(qtbot, synthetic_dir, settings)
 
     class Panel(QLabel):
-        """A panel as they all are: it takes the state it shows in its constructor."""
+        """A panel as they all are: it takes the state it shows in its constructor, and it keeps
+        the panels' protocol (``shutdown``)."""
 
         def __init__(self, hub):
             super().__init__("new")
             self.datasets = [hub.dataset] if hub.dataset is not None else []
             hub.dataset_changed.connect(self.datasets.append)
+            self.shut = []
 
+        def shutdown(self, timeout_ms: int = 5000) -> bool:
+            self.shut.append(timeout_ms)
+            return True
+
+    with pytest.raises(TypeError, match="not a panel"):
+        window.add_panel("draw", "Draw", QLabel("no shutdown"), "draw", "Ctrl+4")
     panel = Panel(window.datasets)
+    old_draw = window.draw_view
     old = window.add_panel("draw", "Draw", panel, "draw", "Ctrl+4")
-    assert old is not None and window.panel("draw") is panel
+    assert old is old_draw and window.panel("draw") is panel
     assert window.navigator.keys().index("draw") == 3
     assert panel.datasets == [window.dataset]
     extra = Panel(window.datasets)
@@ -63,6 +72,8 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     assert window.navigator.keys()[-1] == "extra"
     window.show_panel("extra")
     assert window.current_panel() is extra
+    assert window.add_panel("extra", "Extra", Panel(window.datasets)) is extra and extra.shut == [1500]
+    assert window.shutdown(1000) and panel.shut == [0]  # every panel is stopped on closing
 
 
 def test_settings_remember_the_source_and_geometry(qtbot, settings, synthetic_dir):
@@ -248,7 +259,8 @@ def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_
     inside.show_tab("dynamics")
     qtbot.mouseClick(inside.findChild(QPushButton, "preset_five-sigmoid"), Qt.LeftButton)
     assert window.navigator.current_key() == "training"
-    assert window.training_view.builder.preset_name() == "five-sigmoid"
+    assert window.draft.preset_name == "five-sigmoid"  # through the draft, not into the builder
+    assert window.training_view.builder.preset_selector.currentData() == "five-sigmoid"
     window.draw_view.show_image(window.dataset.test_images[0])
     qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
     window.close()
@@ -259,7 +271,8 @@ def test_ctrl_enter_starts_training_right_after_ctrl_3_but_not_from_another_pane
     window = open_window(qtbot, synthetic_dir, settings)
     qtbot.waitExposed(window)
     window.activateWindow()
-    session = window.training_view.session
+    session = window.training  # the window makes the session; the panel shows it
+    assert window.training_view.session is session
     window.show_panel("draw")
     window.navigator.sidebar.setFocus()
     qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)
