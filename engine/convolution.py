@@ -4,10 +4,9 @@ Images are (batch, channels, height, width), PyTorch's layout; the layers have t
 ``engine.layers`` (``infer``, ``forward``, ``backward``) and reuse their output buffers between batches
 of one size. The element-wise activations of ``engine.layers`` work on these shapes unchanged.
 
-Memory layout: a convolution computes its output channels-last, (batch, oh, ow, out_channels), because
-that is what the one matrix product of im2col gives without a copy; it returns that array as a
-(batch, out_channels, oh, ow) view (a transpose of strides, not of data). Every layer here accepts any
-strides, so no layer has to copy an image into another layout just to read it.
+Memory layout: a convolution computes its output as (out_channels, batch, oh, ow), because that is what
+the one matrix product of im2col gives without a copy; it returns that array as a (batch, out_channels,
+oh, ow) view (a transpose of strides, not of data). Every layer here accepts any strides.
 """
 
 from __future__ import annotations
@@ -49,12 +48,14 @@ class Conv2D(Layer):
         y[n, f, i, j] = b[f] + sum_{c, p, q} W[f, c, p, q] x_pad[n, c, s i + p, s j + q]
 
     with s the stride and x_pad the input with ``padding`` zeros on every side. By im2col, the windows
-    become the rows of a matrix X_col (N oh ow, C kh kw), and the convolution is one product:
+    become the columns of a matrix X_col (C kh kw, N oh ow), and the convolution is one product:
 
-        Y = X_col W_mat^T + b,    W_mat = W reshaped to (F, C kh kw),    Y : (N oh ow, F)
+        Y = W_mat X_col + b,    W_mat = W reshaped to (F, C kh kw),    Y : (F, N oh ow)
 
-    Backprop with G = dL/dY (N oh ow, F):  dL/dW_mat = G^T X_col,  dL/db = column sums of G,
-    dL/dX_col = G W_mat, and dL/dx adds each window's row of dL/dX_col back where it came from (col2im).
+    Backprop with G = dL/dY (F, N oh ow):  dL/dW_mat = G X_col^T,  dL/db = row sums of G,
+    dL/dX_col = W_mat^T G, and dL/dx adds each window's column of dL/dX_col back where it came from
+    (col2im). Y is returned as the (N, F, oh, ow) view of its (F, N, oh, ow) memory: rows of pixels stay
+    contiguous, so the next layer reads it fast, and no transpose is copied.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, *, stride: int = 1, padding: int = 0,
@@ -96,42 +97,42 @@ class Conv2D(Layer):
         return conv_output_shape(in_shape, self.W.shape[0], self.kernel_size, self.stride, self.padding)
 
     def infer(self, x):
-        return self._convolve(x, self._im2col(x, np.empty(self._cols_shape(x), dtype=self.dtype)))
+        cols = self._im2col(x, np.empty(self._cols_shape(x), dtype=self.dtype))
+        return self._convolve(x, cols, np.empty((len(self.W), cols.shape[1]), dtype=self.dtype))
 
     def forward(self, x):
         self._x_shape = x.shape
         self._cols = self._im2col(x, self._buffer("cols", self._cols_shape(x)))
-        return self._convolve(x, self._cols, self._buffer("y", (len(self._cols), len(self.W))))
+        return self._convolve(x, self._cols, self._buffer("y", (len(self.W), self._cols.shape[1])))
 
     def backward(self, grad_out):
         g = self._grad_rows(grad_out)
-        self._params_from_rows(g)
-        grad_cols = np.matmul(g, self.W.reshape(len(self.W), -1), out=self._buffer("grad_cols", self._cols.shape))
-        return self._col2im(grad_cols)
+        self._params_from(g)
+        w_mat = self.W.reshape(len(self.W), -1)
+        return self._col2im(np.matmul(w_mat.T, g, out=self._buffer("grad_cols", self._cols.shape)))
 
     def backward_params(self, grad_out):
         """Only dL/dW and dL/db: what the first layer needs, since nothing consumes dL/dx there."""
-        self._params_from_rows(self._grad_rows(grad_out))
+        self._params_from(self._grad_rows(grad_out))
 
-    def _convolve(self, x, cols, y=None):
-        """Y = X_col W_mat^T + b, returned as the (N, F, oh, ow) view of the channels-last product."""
-        n, (f, oh, ow) = len(x), self.output_shape(x.shape[1:])
-        w_mat = self.W.reshape(f, -1)
-        y = np.matmul(cols, w_mat.T, out=y)
-        y += self.b
-        return y.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+    def _convolve(self, x, cols, y):
+        """Y = W_mat X_col + b into ``y`` (F, N oh ow), returned as the (N, F, oh, ow) view."""
+        f, oh, ow = self.output_shape(x.shape[1:])
+        np.matmul(self.W.reshape(f, -1), cols, out=y)
+        y += self.b[:, None]
+        return y.reshape(f, len(x), oh, ow).transpose(1, 0, 2, 3)
 
     def _cols_shape(self, x) -> tuple[int, int]:
         _, oh, ow = self.output_shape(x.shape[1:])
-        return len(x) * oh * ow, self.W[0].size
+        return self.W[0].size, len(x) * oh * ow
 
     def _im2col(self, x, cols):
-        """X_col (N oh ow, C kh kw), written into ``cols``: row (n, i, j) is the window under output (i, j)."""
+        """X_col (C kh kw, N oh ow), written into ``cols``: column (n, i, j) is the window under output (i, j)."""
         n, c = x.shape[:2]
         _, oh, ow = self.output_shape(x.shape[1:])
         kh, kw, s = *self.kernel_size, self.stride
         windows = sliding_window_view(self._pad(x), (kh, kw), axis=(2, 3))[:, :, ::s, ::s][:, :, :oh, :ow]
-        np.copyto(cols.reshape(n, oh, ow, c, kh, kw), windows.transpose(0, 2, 3, 1, 4, 5))
+        np.copyto(cols.reshape(c, kh, kw, n, oh, ow), windows.transpose(1, 4, 5, 0, 2, 3))
         return cols
 
     def _pad(self, x):
@@ -147,13 +148,15 @@ class Conv2D(Layer):
         return padded
 
     def _grad_rows(self, grad_out):
-        """G = dL/dY as rows (N oh ow, F): free when grad_out is a view of channels-last memory."""
-        return grad_out.transpose(0, 2, 3, 1).reshape(-1, grad_out.shape[1])
+        """G = dL/dY as (F, N oh ow): free when grad_out is the view ``forward`` returned, else one copy."""
+        g = self._buffer("g", (grad_out.shape[1], grad_out.shape[0], *grad_out.shape[2:]))
+        np.copyto(g, grad_out.transpose(1, 0, 2, 3))
+        return g.reshape(len(g), -1)
 
-    def _params_from_rows(self, g):
-        """dL/dW_mat = G^T X_col,  dL/db = sum of G over the rows."""
-        np.matmul(g.T, self._cols, out=self.dW.reshape(len(self.dW), -1))
-        np.sum(g, axis=0, out=self.db)
+    def _params_from(self, g):
+        """dL/dW_mat = G X_col^T,  dL/db = row sums of G."""
+        np.matmul(g, self._cols.T, out=self.dW.reshape(len(self.dW), -1))
+        np.sum(g, axis=1, out=self.db)
 
     def _col2im(self, grad_cols):
         """dL/dx: every window's gradient added back at its place, one whole-batch add per kernel offset."""
@@ -162,10 +165,10 @@ class Conv2D(Layer):
         _, oh, ow = self.output_shape((c, h, w))
         grad_pad = self._buffer("grad_pad", (n, c, h + 2 * p, w + 2 * p))
         grad_pad.fill(0)
-        windows = grad_cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (n, c, kh, kw, oh, ow)
+        windows = grad_cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)  # (kh, kw, n, c, oh, ow)
         for i in range(kh):
             for j in range(kw):
-                grad_pad[:, :, i:i + s * oh:s, j:j + s * ow:s] += windows[:, :, i, j]
+                grad_pad[:, :, i:i + s * oh:s, j:j + s * ow:s] += windows[i, j]
         return grad_pad[:, :, p:p + h, p:p + w]
 
     def __repr__(self):
