@@ -220,7 +220,7 @@ class MaxPool2D(Layer):
             better = self._buffers["better"] = np.empty(y.shape, dtype=bool)
         for index, v in enumerate(views[1:], start=1):
             np.greater(v, y, out=better)
-            np.copyto(y, v, where=better)
+            np.maximum(y, v, out=y)  # v where better: faster than copyto(..., where=better)
             np.copyto(argmax, index, where=better)
         return y
 
