@@ -25,9 +25,9 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.convolution import Conv2D, Flatten, MaxPool2D, Unflatten  # noqa: E402
-from engine.layers import Dense, ReLU  # noqa: E402
-from engine.losses import softmax_cross_entropy  # noqa: E402
+from engine.convolution import Conv2D, Flatten, MaxPool2D, Unflatten
+from engine.layers import Dense, ReLU
+from engine.losses import softmax_cross_entropy
 
 BATCH, LR = 128, 0.05
 
