@@ -130,7 +130,7 @@ class Conv2D(Layer):
         """X_col (C kh kw, N oh ow), written into ``cols``: column (n, i, j) is the window under output (i, j)."""
         n, c = x.shape[:2]
         _, oh, ow = self.output_shape(x.shape[1:])
-        kh, kw, s = *self.kernel_size, self.stride
+        (kh, kw), s = self.kernel_size, self.stride
         windows = sliding_window_view(self._pad(x), (kh, kw), axis=(2, 3))[:, :, ::s, ::s][:, :, :oh, :ow]
         np.copyto(cols.reshape(c, kh, kw, n, oh, ow), windows.transpose(1, 4, 5, 0, 2, 3))
         return cols
