@@ -320,6 +320,10 @@ class WeightsView(QWidget):
 
     def _heading(self, n_units: int) -> str:
         h, w = self._tiles.shape[1:]
+        if self._network.spec.features:
+            return (f"<b>First convolution: {n_units:,} filters.</b> Each tile is one filter's {h * w} "
+                    f"weights, drawn as a {h}×{w} image: the stroke it looks for, slid over every "
+                    "place of the digit. Click a tile to enlarge it.")
         hidden = bool(self._network.spec.hidden)
         what = "hidden unit" if hidden else "output (one per class: there is no hidden layer)"
         shown = f" (the first {MAX_TILES:,} shown)" if n_units > MAX_TILES else ""
@@ -337,9 +341,10 @@ class WeightsView(QWidget):
 
     def _describe_unit(self, j: int) -> str:
         tile = self._tiles[j]
-        text = f"Unit {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
+        what = "Filter" if self._network is not None and self._network.spec.features else "Unit"
+        text = f"{what} {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
         layers = self.activations.layers()
-        if layers and self._network is not None and self._network.spec.hidden:
+        if what == "Unit" and layers and self._network is not None and self._network.spec.hidden:
             text += f"\nIts activation for your drawing: {layers[0][1][j]:.3f}"
         return text
 
@@ -359,7 +364,18 @@ class WeightsView(QWidget):
         self.activations.set_layers(layers)
         if not layers:
             self.activations.set_placeholder("This network has no hidden layer.")
-        self.grid.set_outlined([] if not layers else
-                               [int(j) for j in np.argsort(-layers[0][1])[:TOP_UNITS]
-                                if layers[0][1][j] > 0])
+        self.grid.set_outlined(_most_active(net, image, layers))
         self.activations.updateGeometry()
+
+
+def _most_active(network, image: np.ndarray, layers) -> list[int]:
+    """The tiles to outline: the first hidden layer's most active units for the drawing, or for a
+    CNN the first convolution's filters with the strongest feature maps (their mean activation)."""
+    if network.spec.features:  # a few filters only: outlining most of them would say nothing
+        strength = network.feature_maps(image[None])[0][1][0].mean(axis=(1, 2))
+        return [int(j) for j in np.argsort(-strength)[:max(1, len(strength) // 3)] if strength[j] > 0]
+    if layers:
+        strength = layers[0][1]
+    else:
+        return []
+    return [int(j) for j in np.argsort(-strength)[:TOP_UNITS] if strength[j] > 0]
