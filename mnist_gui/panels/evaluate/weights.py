@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.widgets.color_bar import ColorBar
+from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.image_tile import ImageTile, note
-from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
+from mnist_gui.widgets.imaging import diverging_rgb, gray_image, heat_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
@@ -250,6 +251,12 @@ class WeightsView(QWidget):
         self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()
         self.activations.setObjectName("activationsView")
+        self.feature_maps = ImageStrip(columns=4, max_cell=220)
+        self.feature_maps.setObjectName("featureMapsView")
+        self.feature_maps.setToolTip("A CNN's feature maps for your drawing: for each convolution and "
+                                     "pooling layer, every channel's map (bright: the filter found its "
+                                     "pattern there), each scaled to its own peak")
+        self.feature_maps.hide()
         self._build()
         self.set_network(None)
 
@@ -267,6 +274,7 @@ class WeightsView(QWidget):
         right.addWidget(note("Each cell is a hidden unit; the brighter, the more active. The "
                              "outlined tiles on the left are the first layer's most active units."))
         right.addWidget(self.input_tile, 0, Qt.AlignLeft)
+        right.addWidget(self.feature_maps, 1)
         right.addWidget(self.activations, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -348,8 +356,24 @@ class WeightsView(QWidget):
             text += f"\nIts activation for your drawing: {layers[0][1][j]:.3f}"
         return text
 
+    def _show_feature_maps(self, net, image):
+        """A CNN's feature maps of the drawing, one mosaic per layer (the engine's ``feature_maps``)."""
+        cnn = net is not None and bool(net.spec.features)
+        self.feature_maps.setVisible(cnn)
+        if not cnn or image is None or image.size != net.spec.input_size:
+            self.feature_maps.set_items([])
+            self.feature_maps.set_placeholder("Draw a digit on the Draw panel to see its feature maps." if cnn else "")
+            return
+        items = []
+        for name, maps in net.feature_maps(image[None]):
+            c, h, w = maps.shape[1:]
+            items.append((heat_image(feature_mosaic(maps[0]), 1.0), name,
+                          f"{name}: {c} maps of {h}×{w}, each scaled to its own peak"))
+        self.feature_maps.set_items(items)
+
     def _show_activations(self):
         net, image = self._network, self._drawing
+        self._show_feature_maps(net, image)
         if net is None or image is None or image.size != net.spec.input_size:
             self.input_tile.set_image(None)
             self.activations.set_layers([])
@@ -379,3 +403,17 @@ def _most_active(network, image: np.ndarray, layers) -> list[int]:
     else:
         return []
     return [int(j) for j in np.argsort(-strength)[:TOP_UNITS] if strength[j] > 0]
+
+
+def feature_mosaic(maps: np.ndarray) -> np.ndarray:
+    """Feature maps (c, h, w) on a near-square grid, each scaled to its own peak: (H, W) in 0..1,
+    with a gap of ``GAP`` pixels between maps."""
+    c, h, w = maps.shape
+    rows, cols = grid_shape(c)
+    peaks = maps.reshape(c, -1).max(axis=1)
+    scaled = maps / np.where(peaks > 0, peaks, 1.0)[:, None, None]
+    out = np.zeros((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), dtype=np.float32)
+    for k in range(c):
+        r, q = divmod(k, cols)
+        out[r * (h + GAP):r * (h + GAP) + h, q * (w + GAP):q * (w + GAP) + w] = scaled[k]
+    return out
