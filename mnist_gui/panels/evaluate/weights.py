@@ -30,6 +30,11 @@ from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_sha
 INPUT_SIDE = 120       # logical pixels of the drawing beside the activations, at the normal text size
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
 HIGHLIGHT = QColor(255, 196, 0)
+DRAWING_NOTE = ("Each cell is a hidden unit; the brighter, the more active. The outlined tiles on the left "
+                "are the first layer's most active units.")
+CNN_DRAWING_NOTE = ("Each filter slides over the drawing and lights up its feature map where it finds its "
+                    "stroke; pooling keeps the strongest of each 2x2 patch. Then the dense layers' units: "
+                    "the brighter, the more active. The outlined filters on the left are the most active.")
 
 
 class WeightGrid(QWidget):
@@ -271,8 +276,8 @@ class WeightsView(QWidget):
         left.addLayout(legend)
         right = QVBoxLayout()
         right.addWidget(QLabel("<b>For your drawing</b> (from the Draw panel)"))
-        right.addWidget(note("Each cell is a hidden unit; the brighter, the more active. The "
-                             "outlined tiles on the left are the first layer's most active units."))
+        self.drawing_note = note(DRAWING_NOTE)
+        right.addWidget(self.drawing_note)
         right.addWidget(self.input_tile, 0, Qt.AlignLeft)
         right.addWidget(self.feature_maps, 1)
         right.addWidget(self.activations, 1)
@@ -360,6 +365,7 @@ class WeightsView(QWidget):
         """A CNN's feature maps of the drawing, one mosaic per layer (the engine's ``feature_maps``)."""
         cnn = net is not None and bool(net.spec.features)
         self.feature_maps.setVisible(cnn)
+        self.drawing_note.setText(CNN_DRAWING_NOTE if cnn else DRAWING_NOTE)
         if not cnn or image is None or image.size != net.spec.input_size:
             self.feature_maps.set_items([])
             self.feature_maps.set_placeholder("Draw a digit on the Draw panel to see its feature maps." if cnn else "")
