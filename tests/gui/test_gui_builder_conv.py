@@ -96,3 +96,14 @@ def test_lenet_on_8x8_digits_is_refused_under_the_convolutional_layers(qtbot):
     b.set_preset("lenet")
     assert "does not fit its 4x4 input" in b.error_label("features").text()
     assert b.problem() == b.error_label("features").text()
+
+
+def test_the_drawing_says_lenets_feature_maps_before_its_dense_layers(qtbot):
+    b = make_builder(qtbot)
+    b.set_preset("lenet")
+    assert b.architecture.text() == (
+        "image 28×28×1 → conv 5×5 28×28×6 → pool 2 14×14×6 → conv 5×5 10×10×16 → pool 2 5×5×16 → "
+        "flatten 400 → 120 ReLU → 84 ReLU → output 10")
+    assert b.architecture.accessibleDescription() == b.architecture.text()
+    b.set_preset("default")
+    assert b.architecture.text().startswith("input 784 → ")

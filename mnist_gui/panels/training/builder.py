@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.initialisers import SCALE_MEANING
 from engine.memory import estimate_training
-from engine.network import NetworkSpec, layer_table
+from engine.network import ConvLayer, NetworkSpec, layer_table
 from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
@@ -440,9 +440,18 @@ class NetworkBuilder(QWidget):
             return
         self.shape_table.set_rows(layer_table(spec))
         self.parameter_count.setText(f"{spec.n_params:,} parameters")
-        self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden])
+        self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden], _maps(spec))
         estimate = estimate_training(spec, self.draft.memory_config(), self.draft.data_shape[2])
         self.memory_label.setText(f"Memory ≈ {estimate.describe()}")
+
+
+def _maps(spec: NetworkSpec) -> list[tuple[str, tuple[int, int, int]]]:
+    """The image and each feature layer's maps, captioned for the architecture drawing ([] for an MLP)."""
+    if not spec.features:
+        return []
+    captions = [f"conv {layer.kernel}×{layer.kernel}" if isinstance(layer, ConvLayer) else f"pool {layer.size}"
+                for layer in spec.features]
+    return [("image", spec.image_shape), *zip(captions, spec.feature_shapes)]
 
 
 def _title(preset, input_size: int, classes: int) -> str:
