@@ -110,18 +110,22 @@ class ArchitectureView(QWidget):
             painter.setBrush(palette.color(QPalette.Highlight) if inner else palette.color(QPalette.Mid))
             if i < first_dense:
                 channels, height, width = self._maps[i][1]
-                self._paint_stack(painter, rect, channels)
+                lift = self._paint_stack(painter, rect, channels)
                 caption, size = self._maps[i][0], f"{height}×{width}×{channels}"
             else:
                 painter.drawRoundedRect(rect, 3, 3)
-                caption, size = self._caption(i - first_dense, last - first_dense), f"{self._sizes[i - first_dense]:,}"
-            self._paint_text(painter, rect, caption, size)
+                lift, size = 0.0, f"{self._sizes[i - first_dense]:,}"
+                caption = self._caption(i - first_dense, last - first_dense)
+            self._paint_text(painter, rect.adjusted(0, -lift, 0, 0), caption, size)
 
-    def _paint_stack(self, painter: QPainter, rect: QRectF, channels: int) -> None:
-        """A feature map's square, with up to two more behind it when it has several channels."""
-        for behind in range(min(channels, 3) - 1, 0, -1):
-            painter.drawRect(rect.translated(3 * behind, -3 * behind))
+    def _paint_stack(self, painter: QPainter, rect: QRectF, channels: int) -> float:
+        """A feature map's square, with up to two more behind it when it has several channels;
+        returns how far above ``rect`` the stack reaches."""
+        behind = min(channels, 3) - 1
+        for k in range(behind, 0, -1):
+            painter.drawRect(rect.translated(3 * k, -3 * k))
         painter.drawRect(rect)
+        return 3.0 * behind
 
     def _paint_text(self, painter: QPainter, rect: QRectF, caption: str, size: str) -> None:
         line = self.fontMetrics().height()

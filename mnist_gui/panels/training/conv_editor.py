@@ -139,7 +139,7 @@ class ConvEditor(QWidget):
         layout.addWidget(self._spin(f"convChannels{i}", i, "channels", 1, MAX_CHANNELS, layer.channels,
                                     "conv ", f"Layer {i + 1}: how many filters, so how many feature "
                                     "maps it outputs (channels)"), 2)
-        layout.addWidget(self._spin(f"convKernel{i}", i, "kernel", 1, MAX_KERNEL, layer.kernel, "× ",
+        layout.addWidget(self._spin(f"convKernel{i}", i, "kernel", 1, MAX_KERNEL, layer.kernel, "kernel ",
                                     f"Layer {i + 1}: the side of each filter in pixels (5 is a 5x5 "
                                     "window); a filter must fit its input"), 1)
         layout.addWidget(self._spin(f"convPadding{i}", i, "padding", 0, MAX_KERNEL, layer.padding, "pad ",
@@ -158,7 +158,8 @@ class ConvEditor(QWidget):
 
     def _spin(self, name: str, i: int, field: str, low: int, high: int, value: int, prefix: str,
               tip: str) -> QSpinBox:
-        spin = QSpinBox(objectName=name, minimum=low, maximum=high, value=value, prefix=prefix)
+        spin = QSpinBox(objectName=name, minimum=low, maximum=high, value=value, prefix=prefix,
+                        suffix=" filters" if field == "channels" else "")
         spin.setToolTip(f"{tip} ({low} to {high})")
         spin.valueChanged.connect(partial(self._edit, i, field))
         return spin

@@ -22,7 +22,7 @@ class ShapeTable(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setHorizontalSpacing(12)
         self._grid.setVerticalSpacing(0)
-        self._grid.setColumnStretch(0, 1)
+        self._grid.setColumnStretch(3, 1)  # the three columns side by side, at the left
 
     def rows(self) -> list[tuple[str, str, int]]:
         """The rows shown; [] when the layers cannot work (the error under the field says why)."""
