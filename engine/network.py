@@ -322,6 +322,28 @@ def feature_names(spec: NetworkSpec) -> list[str]:
     return names
 
 
+def layer_table(spec: NetworkSpec) -> list[tuple[str, str, int]]:
+    """(name, shape after it, learned parameters) per layer, input first: ``("input", "28×28×1", 0)``,
+    ``("conv 1 (6 filters 5x5)", "28×28×6", 156)``, ..., ``("flatten", "400", 0)`` for a CNN, then
+    ``("dense 1 (120 relu)", "120", 48120)``, ..., ``("output", "10", 850)``; ValueError as
+    ``feature_shapes`` for a layer that cannot take its input."""
+    counts = iter(math.prod(shape) + bias_size(name, shape) for name, shape in spec.parameter_shapes())
+    rows = [("input", _shape_text(spec.image_shape) if spec.features else str(spec.input_size), 0)]
+    for name, layer, shape in zip(feature_names(spec), spec.features, spec.feature_shapes):
+        rows.append((name, _shape_text(shape), next(counts) if isinstance(layer, ConvLayer) else 0))
+    if spec.features:
+        rows.append(("flatten", str(spec.flat_size), 0))
+    for i, dense in enumerate(spec.hidden, 1):
+        rows.append((f"dense {i} ({dense.units} {dense.activation})", str(dense.units), next(counts)))
+    return [*rows, ("output", str(spec.classes), next(counts))]
+
+
+def _shape_text(shape: tuple[int, int, int]) -> str:
+    """(channels, height, width) as people write an image's shape: ``28×28×6``."""
+    c, h, w = shape
+    return f"{h}×{w}×{c}"
+
+
 def _initial_weights(spec: NetworkSpec, name: str, shape: tuple[int, ...], rng) -> np.ndarray:
     """One layer's initial weights: a dense (n_in, n_out), a convolution's (out, in, k, k) drawn as (in k k, out)."""
     if len(shape) == 2:

@@ -28,7 +28,8 @@ TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("
                 "lr": ("lr",), "momentum": ("momentum",), "beta1": ("beta1",), "beta2": ("beta2",),
                 "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
                 "validation": ("validation_fraction",), "seed": ("seed",)}
-NETWORK_CHECKS = {"layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
+NETWORK_CHECKS = {"features": ("features", "input_size"),  # the convolutions must fit the dataset's images
+                  "layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
 NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed")  # the network fields the form shows
 TRAIN_FIELDS = ("epochs", "batch_size", "optimiser", "lr", "momentum", "beta1", "beta2", "weight_decay",
                 "schedule", "step_every", "step_gamma", "validation_fraction", "seed")  # the training ones

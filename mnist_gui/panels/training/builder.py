@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 
 from engine.initialisers import SCALE_MEANING
 from engine.memory import estimate_training
-from engine.network import NetworkSpec
+from engine.network import ConvLayer, NetworkSpec, layer_table
 from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
+from mnist_gui.panels.training.conv_editor import ConvEditor
 from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.panels.training.shape_table import ShapeTable
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox
@@ -189,11 +191,17 @@ class NetworkBuilder(QWidget):
         box, form = self._form("Network", "network")
         self.input_label = WrappedLabel(objectName="inputLayer")
         form.addRow("Input", self.input_label)
+        self.conv_layers = ConvEditor()
+        self._add(form, "features", "Convolutional layers", self.conv_layers,
+                  "Convolutions and max-pooling that see the image, input side first; none is a "
+                  "multi-layer perceptron")
         self.layers = LayersEditor()
         self._add(form, "layers", "Hidden layers", self.layers,
                   "The hidden layers, input side first. Zero layers is softmax regression.")
         self.output_label = WrappedLabel(objectName="outputLayer")
         form.addRow("Output", self.output_label)
+        self.shape_table = ShapeTable()
+        form.addRow("Shapes", self.shape_table)
         self.init_combo = _combo(INIT_NAMES, "initCombo")
         self.init_scale = LogSpinBox(objectName="initScale")
         self.init_scale.setSpecialValueText("default")
@@ -204,7 +212,7 @@ class NetworkBuilder(QWidget):
         self._add(form, "loss", "Loss", self.loss_combo,
                   "What training minimises: cross-entropy of the softmax (standard), or the squared "
                   "error between the softmax and the one-hot label (the older textbook choice)")
-        for signal in (self.layers.changed, self.init_combo.currentIndexChanged,
+        for signal in (self.conv_layers.changed, self.layers.changed, self.init_combo.currentIndexChanged,
                        self.init_scale.valueChanged, self.loss_combo.currentIndexChanged):
             signal.connect(self._on_edit)
         self.init_combo.currentIndexChanged.connect(self._update_scale_tip)
@@ -316,7 +324,7 @@ class NetworkBuilder(QWidget):
     def _network_values(self) -> dict:
         """The network fields as the form shows them (``DraftSettings.network_values`` keys)."""
         scale = self.init_scale.exact_value()
-        return dict(hidden=self.layers.layers(), loss=self.loss_combo.currentData(),
+        return dict(features=self.conv_layers.layers(), hidden=self.layers.layers(), loss=self.loss_combo.currentData(),
                     init=self.init_combo.currentData(), init_scale=scale or None,
                     seed=self.seed_spin.value())
 
@@ -333,6 +341,7 @@ class NetworkBuilder(QWidget):
             validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value())
 
     def _fill_network(self, network: dict):
+        self.conv_layers.set_layers(network["features"])
         self.layers.set_layers(network["hidden"])
         _select(self.init_combo, network["init"])
         self.init_scale.set_exact(network["init_scale"] or 0.0)
@@ -427,11 +436,22 @@ class NetworkBuilder(QWidget):
             spec = self.draft.spec()
         except ValueError:
             self.parameter_count.setText("Parameters: —")
+            self.shape_table.set_rows([])
             return
+        self.shape_table.set_rows(layer_table(spec))
         self.parameter_count.setText(f"{spec.n_params:,} parameters")
-        self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden])
+        self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden], _maps(spec))
         estimate = estimate_training(spec, self.draft.memory_config(), self.draft.data_shape[2])
         self.memory_label.setText(f"Memory ≈ {estimate.describe()}")
+
+
+def _maps(spec: NetworkSpec) -> list[tuple[str, tuple[int, int, int]]]:
+    """The image and each feature layer's maps, captioned for the architecture drawing ([] for an MLP)."""
+    if not spec.features:
+        return []
+    captions = [f"conv {layer.kernel}×{layer.kernel}" if isinstance(layer, ConvLayer) else f"pool {layer.size}"
+                for layer in spec.features]
+    return [("image", spec.image_shape), *zip(captions, spec.feature_shapes)]
 
 
 def _title(preset, input_size: int, classes: int) -> str:
