@@ -39,6 +39,9 @@ from .model_file import read_float_values
 from .network import Network, NetworkSpec, bias_size
 from .training import EpochEnd, RunEnd, TrainConfig
 
+MAX_NAME = 200   # characters kept of a run's name, its experiment's (group) and its dataset's
+MAX_NOTE = 2000  # characters kept of a run's message ("Trained 10 epochs.", why it diverged or failed)
+
 FORMAT = "mnist-gui session"
 VERSION = 1
 STATUSES = ("completed", "stopped", "diverged", "failed")
@@ -226,6 +229,11 @@ def _parse_run(i: int, d) -> _Plan:
         raise SessionFileError(f"run {i + 1}: {describe_error(err, KIND)}") from None
 
 
+def bounded(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis if it is longer."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _parse_run_fields(d) -> _Plan:
     check_keys(d, RUN_KEYS, "the run", required=RUN_KEYS)
     for name in ("name", "group", "dataset_name", "status", "message"):
@@ -249,8 +257,10 @@ def _parse_run_fields(d) -> _Plan:
         if network_dtype not in WEIGHT_DTYPES:
             raise SessionFileError(f"network dtype must be one of {', '.join(WEIGHT_DTYPES)}, "
                                    f"got {network_dtype!r:.40}")
-    run_fields = {"name": d["name"], "group": d["group"], "dataset_name": d["dataset_name"],
-                  "status": d["status"], "message": d["message"], "spec": NetworkSpec.from_dict(d["spec"]),
+    run_fields = {"name": bounded(d["name"], MAX_NAME), "group": bounded(d["group"], MAX_NAME),
+                  "dataset_name": bounded(d["dataset_name"], MAX_NAME),
+                  "status": d["status"], "message": bounded(d["message"], MAX_NOTE),
+                  "spec": NetworkSpec.from_dict(d["spec"]),
                   "config": train_config_from_dict(d["config"]), "epochs": epochs, "end": end}
     return _Plan(run_fields, points, network_spec, network_dtype)
 

@@ -15,6 +15,7 @@ from engine.atomic import write_atomically
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import NetworkSpec
 from engine.run_comparison import find_repeats
+from engine.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
 #: Run colours, one per run in turn: mid-tone hues that read on white and on near-black plots.
@@ -24,18 +25,11 @@ SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential
 CSV_FIELDS = ("run", "series", "epoch", "value")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
 #: a name of a megabyte froze the window for 17 s as the table and the plots measured it.
-MAX_NAME = 200   # a run's name, its experiment's (group) and its dataset's
-MAX_NOTE = 2000  # a run's message ("Trained 10 epochs.", why it diverged or failed)
 #: A session of more runs than this opens with only its last ones on the plots (the others are
 #: in the runs list, unticked): 1,000 overlaid curves show nothing, and making each run's curves
 #: costs about 10 ms, which 1,000 runs turned into seconds of a frozen window.
 SHOWN_AT_OPEN = 20
 _BLOCK = 256  # the smoothed loss is computed this many points at a time (beta^-256 fits a float64)
-
-
-def bounded(text: str, limit: int) -> str:
-    """``text``, cut to ``limit`` characters with an ellipsis if it is longer."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def short_name(run: RunRecord) -> str:

@@ -262,3 +262,14 @@ def test_a_compressed_session_still_opens(runs, session, tmp_path):
     np.savez_compressed(path, **members(session))
     for a, b in zip(runs, load_session(path)):
         assert_same_run(a, b)
+
+
+def test_long_texts_are_cut_where_the_session_is_read(tmp_path):
+    """A 1 MB run name froze the app for 17 s: names and notes are bounded for the CLI and the app alike."""
+    from dataclasses import replace
+
+    from engine.session_file import MAX_NAME, MAX_NOTE
+    long = replace(trained_run("x" * 1_000_000), message="m" * 100_000, group="g" * 5_000)
+    (read,) = load_session(save_session(tmp_path / "long.session.npz", [long]))
+    assert len(read.name) == len(read.group) == MAX_NAME and read.name.endswith("…")
+    assert len(read.message) == MAX_NOTE and read.message.startswith("mmm")
