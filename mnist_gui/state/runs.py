@@ -17,9 +17,13 @@ from engine.network import NetworkSpec
 from engine.run_comparison import find_repeats
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
-#: Run colours, one per run in turn: mid-tone hues that read on white and on near-black plots.
-RUN_COLOURS = ("#3b82f6", "#f97316", "#22c55e", "#e11d48", "#a855f7", "#14b8a6", "#db2777",
-               "#ca8a04", "#64748b", "#0ea5e9")
+#: Run colours, colour-blind safe: Okabe-Ito's hues (its black and its yellow, which fade into a
+#: dark or a white plot, left out) then four of Paul Tol's "muted" (rose, olive, teal, purple),
+#: ordered so the hues next to each other differ most. Every visible run gets one no other
+#: visible run has; beyond ten visible runs, darker then lighter shades of them (``run_colour``).
+RUN_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#cc6677",
+               "#999933", "#44aa99", "#aa4499")
+SHADES = (1.0, 0.65, 1.35)  # the palette, then darker, then lighter
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
@@ -36,6 +40,18 @@ _BLOCK = 256  # the smoothed loss is computed this many points at a time (beta^-
 def bounded(text: str, limit: int) -> str:
     """``text``, cut to ``limit`` characters with an ellipsis if it is longer."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def run_colour(index: int) -> str:
+    """The ``index``-th run colour: ``RUN_COLOURS`` in turn, then their shades (30 in all, then again)."""
+    base = RUN_COLOURS[index % len(RUN_COLOURS)]
+    factor = SHADES[(index // len(RUN_COLOURS)) % len(SHADES)]
+    rgb = [int(base[i:i + 2], 16) for i in (1, 3, 5)]
+    if factor < 1:
+        rgb = [round(c * factor) for c in rgb]
+    elif factor > 1:
+        rgb = [round(c + (255 - c) * (factor - 1)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
 def short_name(run: RunRecord) -> str:
@@ -211,7 +227,7 @@ class RunRecord:
         """A run read from a session file: its curves replayed, so the smoothed loss is the same;
         its texts cut to ``MAX_NAME`` and ``MAX_NOTE`` characters."""
         run = cls(number, bounded(data.name, MAX_NAME), data.spec, data.config,
-                  bounded(data.dataset_name, MAX_NAME), RUN_COLOURS[(number - 1) % len(RUN_COLOURS)],
+                  bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
                   group=bounded(data.group, MAX_NAME))
@@ -310,11 +326,12 @@ class RunsModel(QObject):
 
     def new_run(self, name: str, spec: NetworkSpec, config: TrainConfig,
                 dataset_name: str = "") -> RunRecord:
-        """Add a run in state STARTING, numbered and coloured in turn."""
+        """Add a run in state STARTING, numbered in turn, in the first colour no shown run has."""
         n = self._next_number
         self._next_number += 1
         run = RunRecord(n, bounded(name.format(n=n), MAX_NAME), spec, config, bounded(dataset_name, MAX_NAME),
-                        RUN_COLOURS[(n - 1) % len(RUN_COLOURS)])
+                        run_colour(n - 1))
+        self._give_colour(run, fresh=True)
         self._runs.append(run)
         self.run_added.emit(run)
         return run
@@ -349,8 +366,18 @@ class RunsModel(QObject):
         self.run_changed.emit(run)
 
     def set_visible(self, run: RunRecord, visible: bool) -> None:
+        if visible and not run.visible:
+            self._give_colour(run)
         run.visible = visible
         self.run_changed.emit(run)
+
+    def _give_colour(self, run: RunRecord, fresh: bool = False) -> None:
+        """Keep ``run``'s colour unless another visible run has it (or it is ``fresh``, a new
+        run): then the first colour no visible run has, so after "Clear plots" runs start again
+        from the palette's first colours."""
+        taken = {r.colour for r in self._runs if r.visible and r is not run}
+        if fresh or run.colour in taken:
+            run.colour = next(c for c in map(run_colour, range(len(taken) + 1)) if c not in taken)
 
     def replace_all(self, runs_data) -> list[RunRecord]:
         """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's).
@@ -376,7 +403,10 @@ class RunsModel(QObject):
             self._next_number += 1
         for run in added[:-SHOWN_AT_OPEN]:
             run.visible = False
-        self._runs.extend(added)
+        for run in added:
+            if run.visible:
+                self._give_colour(run)
+            self._runs.append(run)
         if added:
             self.runs_added.emit(added)
         return added

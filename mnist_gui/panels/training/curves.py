@@ -42,6 +42,19 @@ class RunCurves:
                       self.val_acc, self.test_acc)
         self._apply_style()
 
+    def set_colour(self, colour: str) -> None:
+        """Draw the run in ``colour`` (it changes when a hidden run is shown again and its colour
+        was given to another shown run meanwhile)."""
+        if colour == self.colour:
+            return
+        self.colour = colour
+        self.raw.setPen(pen(colour, 1, alpha=70))
+        for item, hollow in ((self.train_loss, True), (self.val_loss, False), (self.train_acc, True),
+                             (self.val_acc, False), (self.test_acc, False)):
+            item.setSymbolPen(pg.mkPen(colour, width=1.5))
+            item.setSymbolBrush((0, 0, 0, 0) if hollow else colour)
+        self._apply_style()
+
     def set_repeat(self, repeat: bool) -> None:
         """Draw the run as a repeat of an earlier run (dashed, smaller markers) or normally."""
         if repeat != self.repeat:
