@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -131,6 +132,11 @@ class MainWindow(QMainWindow):
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
+        self.model_status = QLabel("Model: none yet", objectName="modelStatus")
+        self.model_status.setToolTip("The network that Draw, Evaluate and Inside use: the run "
+                                     "training now, or the one chosen with 'Use its network'")
+        self.status.addPermanentWidget(self.model_status)
+        self.hub.network_changed.connect(self._on_model_changed)
         self.evaluate_view.open_in_browser.connect(self.open_in_browser)
         self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
         self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
@@ -353,6 +359,10 @@ class MainWindow(QMainWindow):
                                                     offer_offline=showing != OFFLINE_NAME)
         self.show_panel("data")
 
+    def _on_model_changed(self, network):
+        self.model_status.setText(f"Model: {self.hub.description or 'none yet'}"
+                                  if network is not None else "Model: none yet")
+
     # --- sessions ---------------------------------------------------------------------------
 
     def save_session(self, path) -> Path:
@@ -365,7 +375,7 @@ class MainWindow(QMainWindow):
         runs = self.runs.open(path)
         with_network = [run for run in runs if run.network is not None]
         if with_network:
-            self.training_view.runs_list.select_run(with_network[-1])
+            self.training_view.runs_list.use_network(with_network[-1])
         hidden = sum(not run.visible for run in runs)  # a long session shows its last runs only
         self.status.showMessage(f"Opened {Path(path).name}: {len(runs):,} run(s)" + (
             f", the last {len(runs) - hidden} on the plots (tick others in the runs list)." if hidden else "."), 10000)

@@ -205,7 +205,7 @@ class TrainingView(QWidget):
         self.builder.validity_changed.connect(self._on_validity)
         self.builder.changed.connect(self._on_builder_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
-        self.runs_list.run_selected.connect(self.use_run)
+        self.runs_list.use_network_requested.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
         self.runs_list.export_csv_requested.connect(self._ask_export_csv)

@@ -1,0 +1,86 @@
+"""Runs that a class can follow (issue 22): a colour of its own for every shown run, the runs
+list's show / hide / clear acts on many runs at once, the model changed only when asked, the
+accuracy plot's 100 % tick, and a diverging run said and drawn. Runs are made up (no training)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engine.network import NetworkSpec
+from engine.presets import PRESETS
+from engine.training import EpochEnd, RunEnd
+from mnist_gui.panels.training.plots import TrainingPlots
+from mnist_gui.panels.training.runs_list import RunsList
+from mnist_gui.state.runs import RUN_COLOURS, RunsModel, run_colour
+
+
+def add_run(model: RunsModel, epochs: int = 3, group: str = "", name: str = "Run {n} · made up"):
+    config = replace(PRESETS["default"].training, epochs=epochs)
+    run = model.new_run(name, NetworkSpec(), config, "digits")
+    run.group = group
+    for i in range(epochs * 10):
+        run.add_batch_loss(i / 10, 0.05 + 2.2 * np.exp(-3 * i / 10))
+    for e in range(1, epochs + 1):
+        loss = 0.05 + 0.4 * np.exp(-e / 3)
+        run.add_epoch(EpochEnd(e, epochs, loss, 1 - loss / 2, 1.1 * loss, 1 - loss / 1.8, None, None,
+                               1.0, 1000.0, 0.1))
+    run.finish(RunEnd("completed", f"Trained {epochs} epochs.", epochs, 1.0, 1000.0, 0.1, 0.97,
+                      tuple(run.epochs)))
+    model.run_changed.emit(run)
+    return run
+
+
+@pytest.fixture
+def model():
+    return RunsModel()
+
+
+def shown_colours(model):
+    return [run.colour for run in model.runs() if run.visible]
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+
+def test_the_palette_has_ten_colours_and_shades_beyond():
+    assert len(set(RUN_COLOURS)) == 10
+    assert len({run_colour(i) for i in range(30)}) == 30
+
+
+def test_no_two_shown_runs_share_a_colour_even_past_ten_or_after_hiding(model):
+    runs = [add_run(model) for _ in range(12)]
+    assert len(set(shown_colours(model))) == 12
+    assert [r.colour for r in runs[:10]] == list(RUN_COLOURS)  # the palette in its order first
+    model.set_visible(runs[0], False)
+    model.set_visible(runs[0], True)  # its colour went to nobody meanwhile: it keeps it
+    assert runs[0].colour == RUN_COLOURS[0]
+    model.set_visible(runs[0], False)
+    late = add_run(model)  # the first colour free: the hidden run's
+    assert late.colour == RUN_COLOURS[0]
+    model.set_visible(runs[0], True)
+    assert len(set(shown_colours(model))) == 13
+    model.set_visible(runs[1], False)
+    for run in runs[2:]:
+        model.set_visible(run, False)
+    for _ in range(5):
+        add_run(model)
+    model.set_visible(runs[1], True)  # its colour is taken now: it gets a free one
+    assert len(set(shown_colours(model))) == len(shown_colours(model))
+
+
+def test_the_runs_list_swatch_and_the_curves_follow_a_new_colour(qtbot, model):
+    plots, table = TrainingPlots(model), RunsList(model)
+    qtbot.addWidget(plots)
+    qtbot.addWidget(table)
+    first = add_run(model)
+    model.set_visible(first, False)
+    second = add_run(model)  # the first free colour: the hidden run's
+    assert second.colour == first.colour == RUN_COLOURS[0]
+    model.set_visible(first, True)  # shown again: the next free colour, in the list and the plots
+    assert first.colour == RUN_COLOURS[1]
+    for row, run in enumerate((first, second)):
+        assert table.table.item(row, 0).data(Qt.UserRole) == run.colour
+        assert plots.curves(run).val_acc.opts["pen"].color().name() == run.colour
+        assert plots.curves(run).val_acc.opts["symbolBrush"] == run.colour
