@@ -84,3 +84,83 @@ def test_the_runs_list_swatch_and_the_curves_follow_a_new_colour(qtbot, model):
         assert table.table.item(row, 0).data(Qt.UserRole) == run.colour
         assert plots.curves(run).val_acc.opts["pen"].color().name() == run.colour
         assert plots.curves(run).val_acc.opts["symbolBrush"] == run.colour
+
+
+# --- the runs list ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listed(qtbot, model):
+    plots, runs_list = TrainingPlots(model), RunsList(model)
+    qtbot.addWidget(plots)
+    qtbot.addWidget(runs_list)
+    runs_list.resize(700, 400)
+    runs_list.show()
+    qtbot.waitExposed(runs_list)
+    runs = [add_run(model, group="learning rate" if i < 3 else "") for i in range(5)]
+    return plots, runs_list, runs
+
+
+def click_row(qtbot, runs_list, row, modifier=Qt.NoModifier):
+    table = runs_list.table
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, modifier,
+                     table.visualItemRect(table.item(row, 2)).center())
+
+
+def test_shift_and_ctrl_select_many_runs_to_hide_show_and_remove(qtbot, model, listed):
+    plots, runs_list, runs = listed
+    click_row(qtbot, runs_list, 0)
+    click_row(qtbot, runs_list, 2, Qt.ShiftModifier)
+    click_row(qtbot, runs_list, 4, Qt.ControlModifier)
+    assert runs_list.selected_runs() == [runs[0], runs[1], runs[2], runs[4]]
+    runs_list.hide_action.trigger()
+    assert plots.visible_runs() == [runs[3]]
+    assert not plots.curves(runs[0]).val_loss.isVisible()
+    assert runs_list.table.item(0, 0).checkState() == Qt.Unchecked
+    runs_list.show_action.trigger()
+    assert plots.visible_runs() == runs
+    runs_list.remove_requested.connect(model.remove)  # the training view's wiring
+    runs_list.remove_button.click()
+    assert model.runs() == [runs[3]] and runs_list.table.rowCount() == 1
+
+
+def test_only_this_experiment_clear_plots_and_show_all(qtbot, model, listed):
+    plots, runs_list, runs = listed
+    runs_list.select_run(runs[1])
+    runs_list.experiment_action.trigger()
+    assert plots.visible_runs() == runs[:3]  # the learning-rate experiment's runs
+    assert plots.run_legend.texts() == [run.name for run in runs[:3]]
+    runs_list.clear_action.trigger()
+    assert plots.visible_runs() == [] and not plots.run_legend.isVisibleTo(plots)
+    assert model.runs() == runs and runs_list.table.rowCount() == 5  # kept in the list
+    assert not runs_list.clear_action.isEnabled() and runs_list.show_all_action.isEnabled()
+    runs_list.show_all_action.trigger()
+    assert plots.visible_runs() == runs
+    assert len({run.colour for run in runs}) == 5
+    runs_list.select_run(runs[4])  # a run of its own: only it
+    runs_list.experiment_action.trigger()
+    assert plots.visible_runs() == [runs[4]]
+
+
+def test_a_long_name_is_cut_in_the_middle_so_runs_stay_apart(listed):
+    _plots, runs_list, _runs = listed
+    assert runs_list.table.textElideMode() == Qt.ElideMiddle
+
+
+# --- the accuracy plot ------------------------------------------------------------------------
+
+
+def test_the_accuracy_axis_has_a_100_percent_tick_with_room_above(qtbot, model):
+    plots = TrainingPlots(model)
+    qtbot.addWidget(plots)
+    plots.resize(900, 400)
+    plots.show()
+    qtbot.waitExposed(plots)
+    add_run(model)
+    plots.set_baseline(0.82)
+    low, high = plots.accuracy_plot.getPlotItem().vb.viewRange()[1]
+    assert high >= 103  # curves near 100 % are not on the top edge
+    axis = plots.accuracy_plot.getPlotItem().getAxis("left")
+    ticks = [v for _spacing, values in axis.tickValues(low, high, axis.height()) for v in values]
+    assert 100 in ticks
+    assert plots.run_legend.texts()[-1] == "mean-digit baseline 82.0 %"  # named off the curves

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -291,7 +291,7 @@ class RunsList(QWidget):
         self.table.setUpdatesEnabled(True)
         self._updating = False
         self._show_repeats()
-        self.table.selectRow(len(self._runs) - 1)
+        self._select_only(len(self._runs) - 1)
         self._update_buttons()
         self._fit_columns()
 
@@ -414,8 +414,14 @@ class RunsList(QWidget):
             signal.emit(run)
 
     def select_run(self, run: RunRecord) -> None:
-        """Select ``run``'s row, as a click on it does."""
-        self.table.selectRow(self._runs.index(run))
+        """Select ``run``'s row alone, as a click on it does."""
+        self._select_only(self._runs.index(run))
+
+    def _select_only(self, row: int) -> None:
+        """Make ``row`` the current row and the only one selected (``selectRow`` adds it to the
+        selection when several rows may be selected)."""
+        flags = QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+        self.table.selectionModel().setCurrentIndex(self.table.model().index(row, 0), flags)
 
     def use_network(self, run: RunRecord) -> None:
         """Select ``run`` and ask for its network, as "Use its network" does."""
