@@ -24,6 +24,9 @@ from engine.training import EpochEnd, RunEnd, TrainConfig
 RUN_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#cc6677",
                "#999933", "#44aa99", "#aa4499")
 SHADES = (1.0, 0.65, 1.35)  # the palette, then darker, then lighter
+#: A batch loss above this (over four times a blind guess's ln 10 = 2.3), or one that is not
+#: finite, marks the run as blowing up: said and drawn while it trains, before the engine ends it.
+BLOWUP_LOSS = 10.0
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
@@ -148,10 +151,25 @@ class RunRecord:
     smooth: GrowingSeries = field(default_factory=GrowingSeries)
     dynamics: StatisticsHistory = field(default_factory=StatisticsHistory)
     dynamics_x: list[float] = field(default_factory=list)
+    blowup: tuple[float, float] | None = None  # (epochs, loss) where the loss first blew up
     _average: float = 0.0
 
+    @property
+    def diverging(self) -> bool:
+        """The loss blew up (above ``BLOWUP_LOSS`` or not finite), or the run ended diverged."""
+        return self.blowup is not None or self.status == RunState.DIVERGED
+
+    def _note_blowup(self, x: np.ndarray, losses: np.ndarray) -> None:
+        wild = ~np.isfinite(losses) | (losses > BLOWUP_LOSS)
+        if self.blowup is None and wild.any():
+            first = int(np.argmax(wild))
+            self.blowup = float(x[first]), float(losses[first])
+
     def add_batch_loss(self, x: float, loss: float) -> None:
-        """One aggregated batch report at ``x`` epochs; updates the bias-corrected moving average."""
+        """One aggregated batch report at ``x`` epochs; updates the bias-corrected moving average.
+        A loss that is not finite is not plotted, but marks where the run blew up."""
+        if self.blowup is None and not (loss <= BLOWUP_LOSS):  # NaN too
+            self.blowup = float(x), float(loss)
         if not np.isfinite(loss):
             return
         self._average = SMOOTHING * self._average + (1 - SMOOTHING) * loss
@@ -162,6 +180,7 @@ class RunRecord:
         """Many batch reports at once: the same curves as ``add_batch_loss`` one by one, computed
         in NumPy (a session's runs are replayed so)."""
         x, losses = np.asarray(x, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+        self._note_blowup(x, losses)
         keep = np.isfinite(losses)
         if not keep.all():
             x, losses = x[keep], losses[keep]

@@ -164,3 +164,42 @@ def test_the_accuracy_axis_has_a_100_percent_tick_with_room_above(qtbot, model):
     ticks = [v for _spacing, values in axis.tickValues(low, high, axis.height()) for v in values]
     assert 100 in ticks
     assert plots.run_legend.texts()[-1] == "mean-digit baseline 82.0 %"  # named off the curves
+
+
+# --- a diverging run --------------------------------------------------------------------------
+
+
+def test_a_blowing_up_loss_is_said_and_drawn_before_the_run_ends(qtbot, model):
+    from mnist_gui.panels.training.experiments import ExperimentResults
+    from mnist_gui.state.runs import RunState
+    plots, runs_list, results = TrainingPlots(model), RunsList(model), ExperimentResults(model)
+    for widget in (plots, runs_list, results):
+        qtbot.addWidget(widget)
+    calm = add_run(model)
+    config = replace(PRESETS["default"].training, epochs=3, lr=10.0)
+    wild = model.new_run("Run {n} · lr 10", NetworkSpec(), config, "digits")
+    model.set_state(wild, RunState.RUNNING)
+    for i, loss in enumerate((2.3, 4.0, 9.0)):
+        model.add_batches(wild, i / 10, loss)
+    assert not wild.diverging and plots.curves(wild).blowup is None
+    model.add_batches(wild, 0.3, 85.0)  # blown up, still training
+    assert wild.diverging and wild.status == "running"
+    assert runs_list.table.item(1, 2).text() == "diverging!"
+    line = plots.curves(wild).blowup
+    assert line is not None and line.value() == pytest.approx(0.3) and line.isVisible()
+    assert "diverged" in line.label.toPlainText()
+    model.add_batches(wild, 0.4, float("nan"))  # not plotted, the mark stays where it began
+    assert len(wild.raw) == 4 and wild.blowup == (0.3, 85.0)
+    model.finish(wild, RunEnd("diverged", "The loss became nan.", 0, 0.4, 0.0, 0.0, None, ()))
+    assert runs_list.table.item(1, 2).text() == "diverged!"
+    results.show_runs([calm, wild])
+    assert results.item(1, 1).text() == "diverged" and results.item(0, 1).text() == "97.00 %"
+    assert not results.item(0, 0).icon().isNull()
+    model.set_visible(wild, False)
+    assert not line.isVisible()
+
+
+def test_a_non_finite_first_loss_marks_the_blow_up_too(model):
+    run = add_run(model)
+    run.add_batch_losses(np.array([3.1, 3.2]), np.array([1.0, np.inf]))
+    assert run.blowup == (3.2, np.inf) and run.diverging

@@ -50,6 +50,13 @@ STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one
                "failed": "failed"}
 
 
+def status_text(run: RunRecord) -> str:
+    """'running', 'completed', 'diverged!', and 'diverging!' for a run whose loss blew up."""
+    if run.status.active and run.diverging:
+        return "diverging!"
+    return STATUS_TEXT.get(run.status, str(run.status))
+
+
 def _percent(value) -> str:
     return "—" if value is None else f"{100 * value:.2f} %"
 
@@ -66,7 +73,7 @@ def row_texts(run: RunRecord) -> list[str]:
     batches = "full batch" if c.batch_size is None else f"batch {c.batch_size}"
     rate = run.samples_per_second
     return [
-        "", run.name, STATUS_TEXT.get(run.status, str(run.status)),
+        "", run.name, status_text(run),
         f"{len(run.epochs)} / {c.epochs}",
         "—" if last is None else f"{last.train_loss:.4f}",
         _percent(None if last is None else last.val_accuracy),
@@ -120,6 +127,7 @@ class RunsList(QWidget):
         runs.run_added.connect(self._on_run_added)
         runs.runs_added.connect(self._on_runs_added)
         runs.run_changed.connect(self._on_run_changed)
+        runs.batches_added.connect(self._on_batches_added)
         runs.run_removed.connect(self._on_run_removed)
         runs.runs_removed.connect(self._on_runs_removed)
         self._on_runs_added(runs.runs())
@@ -316,6 +324,13 @@ class RunsList(QWidget):
         self._update_buttons()
         self._fit_columns()
 
+    def _on_batches_added(self, run: RunRecord):
+        """Say 'diverging!' as soon as the run's loss blows up, not at its next epoch."""
+        if run.diverging and run in self._runs:
+            item = self.table.item(self._runs.index(run), 2)
+            if item.text() != status_text(run):
+                self._show_repeats()
+
     def _fill_row(self, row: int, run: RunRecord):
         show = self.table.item(row, 0)
         show.setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
@@ -357,7 +372,7 @@ class RunsList(QWidget):
         self._updating = True
         originals = self._model.repeats()
         for row, run in enumerate(self._runs):
-            status = STATUS_TEXT.get(run.status, str(run.status))
+            status = status_text(run)
             tooltip = run.message or status
             original = originals.get(run.number)
             if original is not None:  # "completed" goes without saying (the epochs column)

@@ -82,7 +82,7 @@ class TrainingView(QWidget):
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
-        self.results = ExperimentResults()
+        self.results = ExperimentResults(self.runs_model)
         self.results.hide()
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
