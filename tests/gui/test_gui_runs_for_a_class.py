@@ -142,6 +142,24 @@ def test_only_this_experiment_clear_plots_and_show_all(qtbot, model, listed):
     assert plots.visible_runs() == [runs[4]]
 
 
+def test_runs_are_grouped_by_their_experiment_and_fold(qtbot, model, listed):
+    plots, runs_list, runs = listed
+    assert list(runs_list.group_buttons) == ["learning rate"] and runs_list.groups.isVisible()
+    button = runs_list.group_buttons["learning rate"]
+    assert button.text() == "▾ learning rate (3 runs)"
+    button.click()  # fold: the experiment's rows leave the table, their curves stay
+    assert [runs_list.table.isRowHidden(row) for row in range(5)] == [True] * 3 + [False] * 2
+    assert button.text().startswith("▸") and plots.visible_runs() == runs
+    button.click()
+    assert not any(runs_list.table.isRowHidden(row) for row in range(5))
+    later = add_run(model, group="depth")
+    assert list(runs_list.group_buttons) == ["learning rate", "depth"]
+    runs_list.set_collapsed("depth", True)
+    assert runs_list.table.isRowHidden(5) and not runs_list.group_buttons["depth"].isChecked()
+    model.remove(later)
+    assert list(runs_list.group_buttons) == ["learning rate"]
+
+
 def test_a_long_name_is_cut_in_the_middle_so_runs_stay_apart(listed):
     _plots, runs_list, _runs = listed
     assert runs_list.table.textElideMode() == Qt.ElideMiddle

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -107,6 +108,12 @@ class RunsList(QWidget):
         self._model = runs
         self._runs: list[RunRecord] = []  # the rows, in order
         self._updating = False
+        self._collapsed: set[str] = set()  # experiments whose rows are folded away
+        self._groups_key = None
+        self.groups = QWidget(objectName="runGroups")  # one fold button per experiment
+        self._groups_layout = FlowLayout(self.groups)
+        self.group_buttons: dict[str, QToolButton] = {}
+        self.groups.hide()
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsList")
         self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
                               "double-click a name to rename it.")
@@ -187,6 +194,7 @@ class RunsList(QWidget):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.groups)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._update_buttons()
@@ -214,6 +222,59 @@ class RunsList(QWidget):
         run = self.selected_run()
         if run is not None:
             self._show_only([r for r in self._runs if r is run or (run.group and r.group == run.group)])
+
+    # --- experiments: the runs they made, folded or not --------------------------------------
+
+    def _update_groups(self):
+        """A fold button per experiment of the session, in order ('▾ learning rate (4 runs)'):
+        clicking it hides or shows that experiment's rows. Remade only when the groups change."""
+        counts: dict[str, int] = {}
+        for run in self._runs:
+            if run.group:
+                counts[run.group] = counts.get(run.group, 0) + 1
+        key = tuple(counts.items())
+        if key == self._groups_key:
+            return
+        self._groups_key = key
+        for button in self.group_buttons.values():
+            self._groups_layout.removeWidget(button)
+            button.deleteLater()
+        self.group_buttons = {}
+        self._collapsed &= set(counts)
+        for name, n in counts.items():
+            button = QToolButton(self.groups, objectName="runGroup", checkable=True,
+                                 autoRaise=True)
+            button.setChecked(name not in self._collapsed)
+            button.setToolTip(f"The {n} runs of the experiment '{name}': click to fold them out "
+                              "of the table or back (their curves stay as they are)")
+            button.toggled.connect(lambda expanded, name=name: self.set_collapsed(name, not expanded))
+            self._groups_layout.addWidget(button)
+            self.group_buttons[name] = button
+            self._label_group(name)
+        self.groups.setVisible(bool(counts))
+        self._fold_rows()
+
+    def _label_group(self, name: str):
+        n = self._groups_key and dict(self._groups_key).get(name, 0)
+        arrow = "▸" if name in self._collapsed else "▾"
+        self.group_buttons[name].setText(f"{arrow} {name} ({n} run{'s' * (n != 1)})")
+
+    def set_collapsed(self, group: str, collapsed: bool) -> None:
+        """Fold ``group``'s rows out of the table (or back), as its button does."""
+        (self._collapsed.add if collapsed else self._collapsed.discard)(group)
+        button = self.group_buttons.get(group)
+        if button is not None:
+            button.blockSignals(True)
+            button.setChecked(not collapsed)
+            button.blockSignals(False)
+            self._label_group(group)
+        self._fold_rows()
+
+    def _fold_rows(self):
+        for row, run in enumerate(self._runs):
+            hidden = bool(run.group) and run.group in self._collapsed
+            if self.table.isRowHidden(row) != hidden:
+                self.table.setRowHidden(row, hidden)
 
     def _set_shown(self, runs: list[RunRecord], visible: bool):
         for run in list(runs):
@@ -300,6 +361,7 @@ class RunsList(QWidget):
         self._updating = False
         self._show_repeats()
         self._select_only(len(self._runs) - 1)
+        self._update_groups()
         self._update_buttons()
         self._fit_columns()
 
@@ -320,6 +382,7 @@ class RunsList(QWidget):
         self._updating = True
         self._fill_row(self._runs.index(run), run)
         self._updating = False
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
         self._fit_columns()
@@ -351,6 +414,7 @@ class RunsList(QWidget):
         row = self._runs.index(run)
         self.table.removeRow(row)
         self._runs.pop(row)
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
 
@@ -363,6 +427,7 @@ class RunsList(QWidget):
             if id(self._runs[row]) in gone:
                 self.table.removeRow(row)
                 self._runs.pop(row)
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
 
