@@ -27,6 +27,7 @@ SHADES = (1.0, 0.65, 1.35)  # the palette, then darker, then lighter
 #: A batch loss above this (over four times a blind guess's ln 10 = 2.3), or one that is not
 #: finite, marks the run as blowing up: said and drawn while it trains, before the engine ends it.
 BLOWUP_LOSS = 10.0
+RECOVERED_LOSS = 2.0  # ...unless its training loss came back under this (below a blind guess)
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
@@ -156,8 +157,13 @@ class RunRecord:
 
     @property
     def diverging(self) -> bool:
-        """The loss blew up (above ``BLOWUP_LOSS`` or not finite), or the run ended diverged."""
-        return self.blowup is not None or self.status == RunState.DIVERGED
+        """The run ended diverged, or its loss blew up (above ``BLOWUP_LOSS`` or not finite) and
+        its last epoch's training loss is not back under ``RECOVERED_LOSS`` (a run at chance, as
+        a learning rate of 10 leaves it, diverged even if the engine trained it to the end)."""
+        if self.status == RunState.DIVERGED:
+            return True
+        last = self.last_epoch
+        return self.blowup is not None and (last is None or not last.train_loss < RECOVERED_LOSS)
 
     def _note_blowup(self, x: np.ndarray, losses: np.ndarray) -> None:
         wild = ~np.isfinite(losses) | (losses > BLOWUP_LOSS)

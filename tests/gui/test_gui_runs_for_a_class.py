@@ -217,7 +217,17 @@ def test_a_blowing_up_loss_is_said_and_drawn_before_the_run_ends(qtbot, model):
     assert not line.isVisible()
 
 
+def test_a_run_at_chance_after_its_loss_blew_up_diverged_and_one_that_recovered_did_not(model):
+    from mnist_gui.panels.training.runs_list import status_text
+    stuck, recovered = add_run(model), add_run(model)
+    for run in (stuck, recovered):
+        run.blowup = (0.1, 50.0)
+    stuck.epochs[-1] = replace(stuck.epochs[-1], train_loss=2.31)
+    assert stuck.status == "completed" and stuck.diverging and status_text(stuck) == "diverged!"
+    assert not recovered.diverging and status_text(recovered) == "completed"
+
+
 def test_a_non_finite_first_loss_marks_the_blow_up_too(model):
     run = add_run(model)
     run.add_batch_losses(np.array([3.1, 3.2]), np.array([1.0, np.inf]))
-    assert run.blowup == (3.2, np.inf) and run.diverging
+    assert run.blowup == (3.2, np.inf)

@@ -99,7 +99,7 @@ class RunCurves:
         self.blowup = pg.InfiniteLine(
             pos=x, angle=90, movable=False, pen=pen(self.colour, 2, Qt.DashLine),
             label=f"{self._name} diverged", labelOpts=dict(position=0.85, color=self.colour,
-                                                           anchors=[(1, 0.5), (1, 0.5)]))
+                                                           anchors=[(0, 0.5), (0, 0.5)]))
         self.blowup.setToolTip(f"{run.name}: the loss blew up here (it became {what}), so the "
                                "run diverged. A smaller learning rate takes smaller, safer steps.")
         self._loss_plot.addItem(self.blowup, ignoreBounds=True)

@@ -52,9 +52,10 @@ STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one
 
 
 def status_text(run: RunRecord) -> str:
-    """'running', 'completed', 'diverged!', and 'diverging!' for a run whose loss blew up."""
-    if run.status.active and run.diverging:
-        return "diverging!"
+    """'running', 'completed', 'diverged!', and 'diverging!' for a run whose loss blew up
+    (a run that ended at chance after its loss blew up: 'diverged!')."""
+    if run.diverging:
+        return "diverging!" if run.status.active else STATUS_TEXT["diverged"]
     return STATUS_TEXT.get(run.status, str(run.status))
 
 
