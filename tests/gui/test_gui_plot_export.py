@@ -79,14 +79,14 @@ def test_an_exported_png_is_the_plots_and_their_run_legend_at_the_scale(plots, t
 
 def test_the_exported_picture_names_each_shown_run_in_its_colour(plots, model):
     first, second = model.runs()
-    assert plots.run_legend.texts() == [first.name, second.name]
+    assert plots.run_legend.texts() == ["Run 1", "Run 2"]
     image = plots.render_image(1)
     top = plots.run_legend.geometry().top() - plots.plots_rect().top()
     legend = {QColor(image.pixel(x, y)).name() for y in range(top, image.height())
               for x in range(image.width())}
     assert {first.colour, second.colour} <= legend  # the legend's lines, in the runs' colours
     model.set_visible(first, False)
-    assert plots.run_legend.texts() == [second.name]
+    assert plots.run_legend.texts() == ["Run 2"]
     model.set_visible(first, True)
     plots.set_baseline(0.8)
     assert plots.run_legend.texts()[-1] == "mean-digit baseline 80.0 %"

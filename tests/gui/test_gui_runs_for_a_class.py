@@ -160,6 +160,20 @@ def test_runs_are_grouped_by_their_experiment_and_fold(qtbot, model, listed):
     assert list(runs_list.group_buttons) == ["learning rate"]
 
 
+def test_legend_names_are_short_and_never_two_alike(model):
+    from mnist_gui.panels.training.plots import legend_names
+    plain = add_run(model)
+    lr = [add_run(model, group="learning rate", name=f"learning rate · lr {v}") for v in (0.1, 1)]
+    again = add_run(model, group="learning rate", name="learning rate · lr 0.1")  # run twice
+    model.rename(plain, "baseline")
+    twin = add_run(model)
+    model.rename(twin, "baseline")
+    assert legend_names([plain, *lr]) == ["baseline", "lr 0.1", "lr 1"]
+    names = legend_names([plain, *lr, again, twin])
+    assert len(set(names)) == 5 and names[2] == "lr 1"
+    assert names[1] == "learning rate · lr 0.1 (#2)" and names[0] == "baseline (#1)"
+
+
 def test_a_long_name_is_cut_in_the_middle_so_runs_stay_apart(listed):
     _plots, runs_list, _runs = listed
     assert runs_list.table.textElideMode() == Qt.ElideMiddle

@@ -20,7 +20,7 @@ from mnist_gui.panels.training.curves import RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
 from mnist_gui.panels.training.hover import Hover
 from mnist_gui.panels.training.ranges import ACCURACY_TOP, RangeKeeper, accuracy_range, loss_range, run_extent
-from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
@@ -32,9 +32,21 @@ TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while 
                  "is measured at the end of the epoch.")
 
 
+def legend_names(runs: list[RunRecord]) -> list[str]:
+    """What the legend calls each run, short and never two alike: 'Run 3', a name given by hand,
+    or for an experiment's run what it varied ('lr 0.1'); the whole name where two would read the
+    same, and its number too where even whole names are alike."""
+    names = [run.name.split(" · ", 1)[-1] if run.group else short_name(run) for run in runs]
+    for better in ([run.name for run in runs], [f"{run.name} (#{run.number})" for run in runs]):
+        seen = [n for n in names]
+        names = [b if seen.count(n) > 1 else n for n, b in zip(seen, better)]
+    return names
+
+
 class RunLegend(QWidget):
-    """Under both plots, the runs they show: a line in the run's colour and its whole name, one
-    entry per shown run, wrapping onto more rows; then the mean-digit baseline's dotted line.
+    """Under both plots, the runs they show: a line in the run's colour and its name (short, never
+    cut, never two alike: ``legend_names``; the whole name and settings in its tooltip), one entry
+    per shown run, wrapping onto more rows; then the mean-digit baseline's dotted line.
 
     One legend for both plots (the line styles, train dashed and validation solid, are in each
     plot's own legend); the picture for slides draws it too.
@@ -54,9 +66,9 @@ class RunLegend(QWidget):
             self._layout.removeWidget(label)
             label.deleteLater()
         self.entries = []
-        for run in runs:
+        for run, name in zip(runs, legend_names(runs)):
             self._add(f"<span style='color:{run.colour}; font-weight:bold'>━━━</span>&nbsp;"
-                      f"{html.escape(run.name)}", f"{run.name}: {run.settings_text()}")
+                      f"{html.escape(name)}", f"{run.name}: {run.settings_text()}")
         if baseline is not None:
             self._add(f"<span style='color:#888888'>┅┅┅</span>&nbsp;mean-digit baseline "
                       f"{100 * baseline:.1f} %", "Test accuracy of the mean-digit classifier: "
@@ -72,7 +84,7 @@ class RunLegend(QWidget):
         self.entries.append(label)
 
     def texts(self) -> list[str]:
-        """The entries as plain text: 'Run 1 · Default', 'mean-digit baseline 84.2 %'."""
+        """The entries as plain text: 'Run 1', 'lr 0.1', 'mean-digit baseline 84.2 %'."""
         return [label.text().split("&nbsp;", 1)[1].replace("&amp;", "&").replace("&lt;", "<")
                 .replace("&gt;", ">").replace("&quot;", '"').replace("&#x27;", "'")
                 for label in self.entries]
