@@ -102,6 +102,9 @@ class RunCurves:
                                                            anchors=[(0, 0.5), (0, 0.5)]))
         self.blowup.setToolTip(f"{run.name}: the loss blew up here (it became {what}), so the "
                                "run diverged. A smaller learning rate takes smaller, safer steps.")
+        font = self._loss_plot.getAxis("bottom").style.get("tickFont")
+        if font is not None:  # as large as the axis numbers, zoomed or not
+            self.blowup.label.setFont(font)
         self._loss_plot.addItem(self.blowup, ignoreBounds=True)
         self.blowup.setVisible(self.smooth.isVisible())
         self.items = (*self.items, self.blowup)
