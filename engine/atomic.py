@@ -10,10 +10,14 @@ file untouched and no temporary file behind. Errors name the user's path, never 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+NAME_MAX = 255  # bytes in a file name on Linux, macOS and Windows file systems, if not told
+TEMP_EXTRA = len("..XXXXXXXX.tmp")  # what mkstemp adds around the name: dots, 8 random characters
 
 
 def current_umask() -> int:
@@ -82,7 +86,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     """
     path = Path(path).expanduser()
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{temporary_stem(path)}.", suffix=".tmp")
     except OSError as err:
         raise _naming(err, path) from err
     try:
@@ -100,6 +104,30 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def temporary_stem(path: Path) -> str:
+    """``path``'s name, cut (at a character boundary) so that ``.{name}.XXXXXXXX.tmp`` fits in the
+    folder's limit on a file name's bytes whenever the name itself does."""
+    try:
+        name_max = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows) or no answer
+        name_max = NAME_MAX
+    encoded = os.fsencode(path.name)
+    room = max(1, (name_max if name_max > 0 else NAME_MAX) - TEMP_EXTRA)
+    if len(encoded) <= room:
+        return path.name
+    return _cut(encoded, room)
+
+
+def _cut(encoded: bytes, room: int) -> str:
+    """The longest start of ``encoded`` within ``room`` bytes that is whole characters."""
+    for end in range(room, max(0, room - 4), -1):
+        try:
+            return encoded[:end].decode(sys.getfilesystemencoding(), "strict")
+        except UnicodeDecodeError:
+            continue
+    return os.fsdecode(encoded[:room])
 
 
 def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:

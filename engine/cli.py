@@ -153,7 +153,7 @@ def load_data(args):
         return locate(args.data)
     except DatasetError as exc:
         if args.data is None and from_env:
-            raise CliError(f"${DATA_DIR_ENV}: {exc}") from None
+            raise CliError(str(exc)) from None  # a DataDirError: it names the variable and the folder
         if args.data or args.no_download:
             raise CliError(str(exc)) from None
     print("No MNIST found locally; downloading it into the cache...", file=sys.stderr)
@@ -215,7 +215,6 @@ def _summary(data, net, config, end: RunEnd, saved) -> dict:
 # --- experiments ------------------------------------------------------------------------------
 
 RUN_OPTIONS = ("preset", "layers", "epochs", "batch_size", "optimizer", "lr", "init", "seed", "save")
-MAX_EXPERIMENT_BYTES = 1 << 20
 
 
 def _experiment_and_session(args):
@@ -294,16 +293,12 @@ def load_experiment(text: str) -> Experiment:
     """A built-in experiment by name, or one read from a JSON file; CliError naming it otherwise."""
     if text in EXPERIMENTS:
         return EXPERIMENTS[text]
-    if not os.path.isfile(text):
+    if not os.path.exists(text):
         raise CliError(f"--experiment: {text!r} is neither a file nor a built-in experiment "
                        f"({', '.join(EXPERIMENTS)})")
     try:
-        with open(text, "rb") as f:
-            data = f.read(MAX_EXPERIMENT_BYTES + 1)
-        if len(data) > MAX_EXPERIMENT_BYTES:
-            raise ValueError(f"larger than {MAX_EXPERIMENT_BYTES:,} bytes; an experiment is a few hundred")
-        return Experiment.from_json(data.decode("utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        return Experiment.read(text)
+    except (OSError, ValueError) as exc:
         raise CliError(f"--experiment: {text}: {exc}") from None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .archive import open_regular
 from .idx import GZIP_MAGIC, RATIO_FREE_BYTES
 
 #: Largest CSV content read: full MNIST's training file is 110 MB.
@@ -34,7 +35,11 @@ class CsvError(ValueError):
 
 def read_csv_file(path: Path) -> np.ndarray:
     """The table in the CSV file ``path`` (gzip detected by content), as :func:`parse_csv_stream`."""
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, CsvError)  # a FIFO or /dev/zero would block or never end
+    except CsvError as err:
+        raise CsvError(f"{path}: {err}") from None
+    with f:
         size = f.seek(0, io.SEEK_END)
         f.seek(0)
         if f.read(2) != GZIP_MAGIC:

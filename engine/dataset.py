@@ -81,6 +81,11 @@ class Dataset:
             raise ValueError(f"split must be 'train' or 'test', not {name!r}")
         return getattr(self, f"{name}_images"), getattr(self, f"{name}_labels")
 
+    def class_counts(self, name: str) -> np.ndarray:
+        """How many images of each class split ``name`` holds: (n_classes,) int64, 0 for a class
+        with none."""
+        return np.bincount(self.split(name)[1], minlength=self.n_classes).astype(np.int64)
+
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, train={len(self.train_labels)}, "
                 f"test={len(self.test_labels)}, image_shape={self.image_shape}, "

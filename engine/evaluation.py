@@ -72,11 +72,37 @@ def evaluate_network(network, images: np.ndarray, labels: np.ndarray, n_classes:
                       per_class_accuracy(confusion), accuracy)
 
 
-def ranked_mistakes(evaluation: Evaluation, true_class: int | None = None) -> np.ndarray:
-    """Indices of misclassified images, most confident mistakes first (optionally of one true class)."""
+def ranked_mistakes(evaluation: Evaluation, true_class: int | None = None,
+                    predicted_class: int | None = None) -> np.ndarray:
+    """Indices of misclassified images, most confident mistakes first (ties in index order).
+
+    true_class, predicted_class : keep only the mistakes of that true class and/or read as that
+    class (one off-diagonal cell of the confusion matrix).
+    """
     wrong = evaluation.predicted != evaluation.true
     if true_class is not None:
         wrong &= evaluation.true == true_class
+    if predicted_class is not None:
+        wrong &= evaluation.predicted == predicted_class
     indices = np.flatnonzero(wrong)
     confidence = evaluation.top_probs[indices, 0]
     return indices[np.argsort(-confidence, kind="stable")]
+
+
+def cell_indices(evaluation: Evaluation, true_class: int, predicted_class: int) -> np.ndarray:
+    """Indices of the images of one confusion-matrix cell: true class t read as p.
+
+    A mistake cell (t != p) is ranked as ``ranked_mistakes`` ranks, most confident first; the
+    diagonal (read correctly) keeps the images' order.
+    """
+    if true_class != predicted_class:
+        return ranked_mistakes(evaluation, true_class, predicted_class)
+    return np.flatnonzero((evaluation.true == true_class) & (evaluation.predicted == predicted_class))
+
+
+def worst_confusion(confusion: np.ndarray) -> tuple[int, int]:
+    """(true, predicted) of the most frequent mistake: the largest off-diagonal count of a (C, C)
+    confusion matrix, the first such cell in row order; (0, 0) when there is no mistake."""
+    off = np.asarray(confusion, dtype=np.int64) * (1 - np.eye(len(confusion), dtype=np.int64))
+    true, predicted = np.unravel_index(int(np.argmax(off)), off.shape)
+    return int(true), int(predicted)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .archive import read_text_file
 from .json_fields import check_keys, is_int, is_number, train_config_from_dict
 from .layers import ACTIVATIONS
 from .memory import check_training_fits
@@ -32,6 +33,7 @@ MAX_RUNS = 60
 MAX_DEPTH = 20
 POINTS_PER_EPOCH = 100  # batch-loss points kept per epoch: batches are averaged in groups
 DEFAULT_UNITS = 100  # the width of the layers a depth setting adds to a network without any
+MAX_DESIGN_BYTES = 1 << 20  # a design file is a few hundred bytes; the app and mnist-train read this much
 MAX_SHIFT = 8  # pixels: the largest shift a shift test may ask for
 
 #: What an axis may vary.
@@ -158,6 +160,13 @@ class Experiment:
             "axes": [{"setting": a.setting, "values": [_json_value(v) for v in a.values]} for a in self.axes],
             "time_limit": self.time_limit, "train_size": self.train_size,
             **({"shift_test": self.shift_test} if self.shift_test else {})}, indent=1)
+
+    @classmethod
+    def read(cls, path) -> Experiment:
+        """The experiment in the design file ``path`` (a regular file of at most
+        :data:`MAX_DESIGN_BYTES` of UTF-8 JSON), for the app and ``mnist-train`` alike; ValueError
+        (not naming the file) for a bad one, OSError if it cannot be read."""
+        return cls.from_json(read_text_file(path, MAX_DESIGN_BYTES))
 
     @classmethod
     def from_json(cls, text: str) -> Experiment:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .archive import open_regular
 from .atomic import write_bytes_atomically
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -38,6 +39,8 @@ MAX_GZIP_RATIO = 100
 #: Content up to this size is never refused for its compression ratio (small or blank files).
 RATIO_FREE_BYTES = 16 * 2**20
 READ_CHUNK = 1 << 20
+#: Most dimensions read: MNIST's labels have 1, its images 3 (4 leaves room for colour images).
+MAX_IDX_DIMS = 4
 
 # Type code -> big-endian dtype of the values on disk.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -80,10 +83,14 @@ def read_idx(path: str | os.PathLike, max_bytes: int | None = None) -> np.ndarra
     IdxError
         The file is empty, corrupt gzip, too large, or its header or length is wrong.
     OSError
-        The file cannot be opened.
+        The file cannot be opened. (Anything but a regular file is an IdxError.)
     """
     path = Path(path)
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, IdxError)  # a FIFO or /dev/zero would block or never end
+    except IdxError as err:
+        raise IdxError(f"{path}: {err}") from None
+    with f:
         size = os.fstat(f.fileno()).st_size
         return _read_idx_file(f, size, str(path), max_bytes)
 
@@ -204,6 +211,9 @@ def parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int
         raise IdxError(f"{name}: unknown IDX data type code 0x{code:02X} (known: {known})")
     if ndim < 1:
         raise IdxError(f"{name}: header declares 0 dimensions; an IDX array needs at least 1")
+    if ndim > MAX_IDX_DIMS:
+        raise IdxError(f"{name}: header declares {ndim} dimensions; a dataset file has at most "
+                       f"{MAX_IDX_DIMS} (MNIST's labels have 1, its images 3), so this is not one")
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
         raise IdxError(f"{name}: header declares {ndim} dimensions, which need {header_size} "

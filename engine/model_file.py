@@ -7,8 +7,9 @@ holding the NetworkSpec's JSON) and one float array per parameter, ``dense0.W`` 
 
 Reading trusts nothing in the file: only the members the spec needs are opened; each member's
 declared size, shape and dtype are checked from its zip entry and ``.npy`` header before any
-value is read; the network's memory is checked before it is built; and every fault, whatever it
-is, becomes one ValueError naming the file.
+value is read, and then inflated a chunk at a time, never past what that header needs (see
+:mod:`engine.archive`, which also refuses anything but a regular file); the network's memory is
+checked before it is built; and every fault, whatever it is, becomes one ValueError naming the file.
 """
 
 from __future__ import annotations
@@ -16,21 +17,23 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from . import archive as untrusted
+from .archive import READ_ERRORS, describe_error, read_into
 from .atomic import write_atomically
 from .memory import check_fits, estimate_network
 
+#: A spec is a few hundred characters (about 40 per hidden layer); 4 bytes each in the file.
 MAX_SPEC_BYTES = 1 << 20
-NPY_HEADER_MAX = 64 * 1024
-# What a damaged or hostile archive can raise from zipfile, zlib, numpy's .npy header parser
-# (it evaluates a Python literal) or json.
-READ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, SyntaxError, RecursionError,
-               RuntimeError, NotImplementedError, OverflowError, MemoryError, zipfile.BadZipFile,
-               zlib.error)
+#: np.savez stores members as they are; a spec re-zipped by a tool shrinks about 15:1 at most.
+TEXT_EXPANSION = 32
+TEXT_FREE_BYTES = 64 << 10
+
+__all__ = ["READ_ERRORS", "ModelFileError", "describe_error", "load_network", "read_float_values",
+           "read_npy_header", "save_network"]
 
 
 class ModelFileError(ValueError):
@@ -45,13 +48,16 @@ def save_network(network, path: str | os.PathLike) -> Path:
     return write_atomically(path, lambda out: np.savez(out, **arrays))
 
 
-def load_network(path: str | os.PathLike, network_class):
+def load_network(path: str | os.PathLike, network_class, progress=None):
     """Read a network saved by :func:`save_network`.
 
     Parameters
     ----------
     path : str or path-like
     network_class : the Network class (passed in to keep this module below network.py)
+    progress : callable(done, total), optional
+        Called after each layer's weights are read; whatever it raises (a cancellation) ends the
+        reading and propagates.
 
     Raises
     ------
@@ -63,12 +69,16 @@ def load_network(path: str | os.PathLike, network_class):
 
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with untrusted.open_archive(path, ModelFileError) as archive:
             spec = _parse_spec(_read_spec(archive), NetworkSpec)
             _check_memory(spec)
             shapes = spec.parameter_shapes()
-            weights = [_read_array(archive, f"{layer}.W", shape) for layer, shape in shapes]
-            biases = [_read_array(archive, f"{layer}.b", (bias_size(layer, shape),)) for layer, shape in shapes]
+            weights, biases = [], []
+            for i, (layer, shape) in enumerate(shapes):
+                weights.append(_read_array(archive, f"{layer}.W", shape))
+                biases.append(_read_array(archive, f"{layer}.b", (bias_size(layer, shape),)))
+                if progress is not None:
+                    progress(i + 1, len(shapes))
             return network_class.from_weights(spec, weights, biases)
     except ModelFileError as err:
         raise ModelFileError(f"{path}: {err}") from err
@@ -93,16 +103,18 @@ def _check_memory(spec) -> None:
 def _read_spec(archive: zipfile.ZipFile) -> str:
     """The JSON text of the ``spec`` member."""
     info = _member(archive, "spec")
-    if info.file_size > MAX_SPEC_BYTES:
-        raise ModelFileError(f"its spec is {info.file_size:,} bytes; a real one is a few hundred")
+    bound = untrusted.check_inflation(info, MAX_SPEC_BYTES, TEXT_EXPANSION, TEXT_FREE_BYTES, "its spec",
+                                      "a network's settings never compress that well", ModelFileError)
     with archive.open(info) as member:
         shape, dtype = read_npy_header(member, "spec")
         if shape != () or dtype.kind != "U":
             raise ModelFileError(f"its spec should be text, found {dtype} of shape {shape}")
-        data = member.read(dtype.itemsize)
-    if len(data) != dtype.itemsize:
-        raise ModelFileError("its spec is truncated")
-    return str(np.frombuffer(data, dtype=dtype)[0])
+        if dtype.itemsize > bound:
+            raise ModelFileError(f"its spec is {dtype.itemsize:,} bytes; a real one is a few hundred")
+        if dtype.itemsize > info.file_size - member.tell():
+            raise ModelFileError("its spec is truncated")
+        text = read_into(member, np.empty((), dtype=dtype), "its spec", ModelFileError)
+    return str(text[()])
 
 
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -121,7 +133,7 @@ def read_float_values(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
     """
     error = error or ModelFileError
     with archive.open(info) as member:
-        found, dtype = read_npy_header(member, name, kind)
+        found, dtype = untrusted.read_npy_header(member, name, error, kind)
         if found != shape:
             raise error(f"{name} should have shape {shape}, but is shape {found}")
         if dtype.kind != "f" or (want is not None and dtype.itemsize != want.itemsize):
@@ -131,12 +143,10 @@ def read_float_values(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
         if info.file_size < size:
             raise error(f"{name} is truncated: {info.file_size:,} bytes in the archive "
                         f"for {size:,} bytes of values")
-        values = np.frombuffer(member.read(size), dtype=dtype)
-    if values.size * dtype.itemsize != size:
-        raise error(f"{name} is truncated")
+        values = read_into(member, np.empty(shape, dtype=dtype), name, error)
     if finite and not np.all(np.isfinite(values)):
         raise error(f"{name} contains NaN or infinite values")
-    return values.reshape(shape)
+    return values
 
 
 def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
@@ -147,27 +157,5 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
 
 
 def read_npy_header(member, name: str, kind: str = "a model file") -> tuple[tuple[int, ...], np.dtype]:
-    """(shape, dtype) from a ``.npy`` header; refuses object dtypes and Fortran order.
-
-    kind : what the archive is, for the messages (``"a model file"``, ``"a session file"``).
-    """
-    version = np.lib.format.read_magic(member)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member, max_header_size=NPY_HEADER_MAX)
-    elif version == (2, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=NPY_HEADER_MAX)
-    else:
-        raise ModelFileError(f"{name} has an unknown .npy version {version}")
-    if dtype.hasobject:
-        raise ModelFileError(f"{name} holds Python objects, which {kind} never does")
-    if fortran and len(shape) > 1:
-        raise ModelFileError(f"{name} is stored in Fortran order, which mnist-gui never writes")
-    return tuple(shape), dtype
-
-
-def describe_error(err: BaseException, kind: str = "a model file") -> str:
-    """The error's message, never numpy's advice to allow pickles (our files never need them)."""
-    text = str(err) or type(err).__name__
-    if "pickle" in text:
-        return f"it holds Python objects, which {kind} never does"
-    return text if len(text) <= 200 else text[:200] + "..."
+    """(shape, dtype) from a ``.npy`` header (:func:`engine.archive.read_npy_header`)."""
+    return untrusted.read_npy_header(member, name, ModelFileError, kind)

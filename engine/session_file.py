@@ -14,8 +14,10 @@ A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` membe
 Reading trusts nothing in the file: members that the JSON does not call for are refused by name
 without being read; the JSON is bounded in size and every value's type is checked; every array's
 shape and dtype come from its ``.npy`` header and are checked, with the memory all of them need,
-before any value is read; a member that inflates far more than numbers do is refused; and every
-fault becomes one ValueError whose message starts with the path.
+before any value is read; a member (the JSON too) that inflates far more than a real one does is
+refused, and each is inflated a chunk at a time, never past what its header needs, whatever its
+zip entry declares (:mod:`engine.archive`); and every fault becomes one ValueError whose message
+starts with the path.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
 from .memory import MemoryEstimate, check_fits, estimate_network
-from .model_file import READ_ERRORS, describe_error, read_float_values, read_npy_header
+from .model_file import read_float_values
 from .network import Network, NetworkSpec, bias_size
 from .training import EpochEnd, RunEnd, TrainConfig
 
@@ -48,6 +51,9 @@ WEIGHT_DTYPES = ("float32", "float64")
 # np.savez stores members as they are; compressed float curves and weights shrink by 2x at most,
 # a decompression bomb by 1000x. Refusing more than this bounds what a small file makes us read.
 MAX_EXPANSION = 8
+# The description is stored as it is too; re-zipped, the JSON of 50 like runs shrinks 78:1.
+JSON_EXPANSION = 128
+FREE_BYTES = 64 << 10  # members up to this size are never refused for their compression
 
 
 class SessionFileError(ValueError):
@@ -129,8 +135,12 @@ def _run_to_json(run: RunData) -> dict:
             "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network}
 
 
-def load_session(path: str | os.PathLike) -> list[RunData]:
+def load_session(path: str | os.PathLike, progress: Callable[[int, int], object] | None = None
+                 ) -> list[RunData]:
     """The runs of a session written by :func:`save_session`.
+
+    ``progress(done, total)``, if given, is called after each run is read; whatever it raises
+    (a cancellation) ends the reading and propagates.
 
     Raises
     ------
@@ -141,11 +151,16 @@ def load_session(path: str | os.PathLike) -> list[RunData]:
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_archive(path, SessionFileError) as archive:
             plans = [_parse_run(i, d) for i, d in enumerate(_read_json(archive))]
             _check_members(archive, plans)
             _check_memory(plans)
-            return [_build_run(archive, i, plan) for i, plan in enumerate(plans)]
+            runs = []
+            for i, plan in enumerate(plans):
+                runs.append(_build_run(archive, i, plan))
+                if progress is not None:
+                    progress(i + 1, len(plans))
+            return runs
     except SessionFileError as err:
         raise SessionFileError(f"{path}: {err}") from err
     except READ_ERRORS as err:
@@ -158,18 +173,21 @@ def load_session(path: str | os.PathLike) -> list[RunData]:
 def _read_json(archive: zipfile.ZipFile) -> list:
     """The list of run objects, from the ``session`` member, its format and version checked."""
     info = _member(archive, "session")
-    if info.file_size > MAX_JSON_BYTES:
-        raise SessionFileError(f"its description is {info.file_size:,} bytes, more than the "
-                               f"{MAX_JSON_BYTES:,} a session can have")
+    bound = check_inflation(info, MAX_JSON_BYTES, JSON_EXPANSION, FREE_BYTES, "its description",
+                            "a session's description never compresses that well", SessionFileError)
     with archive.open(info) as member:
-        shape, dtype = read_npy_header(member, "session", KIND)
+        shape, dtype = read_npy_header(member, "session", SessionFileError, KIND)
         if len(shape) != 1 or dtype != np.uint8:
             raise SessionFileError(f"its description should be bytes of text, found {dtype} of shape {shape}")
-        data = member.read(shape[0])
-    if len(data) != shape[0]:
-        raise SessionFileError("its description is truncated")
+        if shape[0] > bound:
+            raise SessionFileError(f"its description is {shape[0]:,} bytes, more than the {bound:,} "
+                                   "a session of this size can have")
+        if shape[0] > info.file_size - member.tell():
+            raise SessionFileError(f"its description is truncated: {shape[0]:,} bytes declared, "
+                                   f"{info.file_size:,} in the archive")
+        data = read_into(member, np.empty(shape[0], dtype=np.uint8), "its description", SessionFileError)
     try:
-        top = json.loads(data.decode("utf-8"))
+        top = json.loads(data.tobytes().decode("utf-8"))
     except (ValueError, RecursionError) as err:
         raise SessionFileError(f"its description is not valid JSON: {describe_error(err, KIND)}") from None
     if not isinstance(top, dict) or top.get("format") != FORMAT:
@@ -312,7 +330,6 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
 def _array_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     """The zip entry of array ``name``, refused if it inflates far more than numbers ever do."""
     info = _member(archive, name)
-    if info.file_size > MAX_EXPANSION * info.compress_size + (64 << 10):
-        raise SessionFileError(f"{name} inflates from {info.compress_size:,} to {info.file_size:,} bytes; "
-                               "real curves and weights never compress that well")
+    check_inflation(info, info.file_size, MAX_EXPANSION, FREE_BYTES, name,
+                    "real curves and weights never compress that well", SessionFileError)
     return info

@@ -43,6 +43,11 @@ class DatasetError(ValueError):
     """A dataset cannot be loaded; the message names the folder or file, the problem and a fix."""
 
 
+class DataDirError(DatasetError):
+    """$MNIST_DATA_DIR names a folder that does not load; the message names the variable, the
+    folder and what is wrong with it."""
+
+
 def load_folder(folder: str | os.PathLike) -> Dataset:
     """Load MNIST-like data from a folder of four IDX files or a train/test pair of CSV files.
 
@@ -292,17 +297,38 @@ def locate(data_dir: str | os.PathLike | None = None) -> Dataset:
 
     Raises
     ------
+    DataDirError (a DatasetError)
+        $MNIST_DATA_DIR names a folder that does not load.
     DatasetError
-        The named folder is bad, or nothing was found anywhere.
+        The folder given is bad, or nothing was found anywhere.
     """
     if data_dir is not None:
         return load_folder(data_dir)
     from_env = os.environ.get(DATA_DIR_ENV)
     if from_env:
-        return load_folder(from_env)
+        return load_data_dir_env(from_env)
     cached = find_cached("mnist")
     if cached is not None:
         return load_folder(cached)
     raise DatasetError(f"no MNIST data found (no folder given, ${DATA_DIR_ENV} not set, nothing "
                        f"in the cache {cache_dir() / 'mnist'}); choose a folder with the four IDX "
                        f"files, set {DATA_DIR_ENV}, download MNIST, or use the offline digits")
+
+
+def load_data_dir_env(value: str) -> Dataset:
+    """The dataset in the folder ``value`` of $MNIST_DATA_DIR; DataDirError naming the variable,
+    the folder and what is wrong with it (missing, a file, unreadable, lacking files)."""
+    folder = Path(value).expanduser().absolute()
+    try:
+        if not folder.exists():
+            problem = "that folder does not exist"
+        elif not folder.is_dir():
+            problem = "that is a file, not a folder"
+        else:
+            return load_folder(folder)
+    except DatasetError as err:
+        problem = str(err)
+    except OSError as err:  # a folder we may not enter, a stalled share
+        problem = f"it cannot be read ({err.strerror or err})"
+    raise DataDirError(f"${DATA_DIR_ENV} is set to {folder}, but {problem}. Point {DATA_DIR_ENV} "
+                       "at the folder that holds the four MNIST files, or unset it")

@@ -19,25 +19,32 @@ from PySide6.QtWidgets import (
 
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
+from mnist_gui.panels import Panel
 from mnist_gui.panels.data import DataPanel
 from mnist_gui.panels.draw import DrawView
 from mnist_gui.panels.evaluate import EvaluateView
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
-from mnist_gui.settings import AppSettings
+from mnist_gui.settings import AppSettings, usable_geometry
+from mnist_gui.state.data_source import DOWNLOAD_FAILED, DataSource
 from mnist_gui.state.dataset_hub import DatasetHub
+from mnist_gui.state.draft import DraftSettings
+from mnist_gui.state.drawing import Drawing
+from mnist_gui.state.evaluation import TestEvaluation
 from mnist_gui.state.focus import ImageFocus
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
+from mnist_gui.state.training import TrainingSession
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.status_bar import DataStatusBar
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
-from mnist_gui.workers.loading import DataLoader, Loaded
+from mnist_gui.workers.evaluation import evaluate_job
+from mnist_gui.workers.files import SessionReader
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
@@ -49,9 +56,11 @@ REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download 
 class MainWindow(QMainWindow):
     """The app's window. ``MainWindow(data_dir=None)`` shows at once and loads in the background.
 
-    It creates the state every panel shares (``datasets``, ``hub``, ``runs``, and ``focus``, the
-    image opened with "Open in Inside") and hands each panel the state it uses in its constructor;
-    panels connect to it themselves.
+    It creates the state every panel shares (``datasets``, ``hub``, ``runs``, ``training`` (the
+    TrainingSession), ``draft`` (the next run's settings), ``drawing`` (the user's drawing),
+    ``evaluation`` (the test-set evaluation) and ``focus``, the image opened with "Open in
+    Inside") and hands each panel the state it uses in its constructor; panels connect to it
+    themselves.
     """
 
     dataset_changed = Signal(object)  # engine.dataset.Dataset
@@ -67,11 +76,8 @@ class MainWindow(QMainWindow):
         self._errors = WarningSlot(self, "datasetErrorDialog")
         self._session_errors = WarningSlot(self, "sessionErrorDialog")
         self._panel_actions: dict[str, QAction] = {}
-        self._download_if_missing = download_if_missing  # once, when nothing is found at start
-        self._missing = False  # showing the offline digits because no MNIST was found
         self.settings = AppSettings(settings)
         self.presentation = Presentation(*self.settings.presentation(), parent=self)
-        self.loader = DataLoader(self, mirrors=mirrors)
         self.navigator = PanelNavigator(self)
         self.setCentralWidget(self.navigator)
         self.status = DataStatusBar(self)
@@ -82,14 +88,22 @@ class MainWindow(QMainWindow):
         self._wheel_guard = WheelGuard(self)
         QApplication.instance().installEventFilter(self._wheel_guard)
         self.datasets = DatasetHub(self)
+        self.source = DataSource(self.datasets, self.settings, mirrors, download_if_missing, self)
+        self.loader = self.source.loader
         self.datasets.dataset_changed.connect(self.dataset_changed)
         self.datasets.dataset_changed.connect(self.status.set_dataset)
         self.hub = ModelHub(self)
         self.runs = RunsModel(self)
+        self.training = TrainingSession(self.runs, self.hub, self)
+        self.draft = DraftSettings(self)
+        self.drawing = Drawing(self)
+        self.evaluation = TestEvaluation(self.datasets, self.hub, evaluate_job, self)
         self.focus = ImageFocus(self)
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
+        self.session_reader = SessionReader(self)
+        self._connect_session_reader()
         self.presentation.changed.connect(self._on_presentation_changed)
         self.navigator.panel_changed.connect(self._zoom_new_widgets)
         if self.presentation.zoom != 1.0:
@@ -101,34 +115,31 @@ class MainWindow(QMainWindow):
     # --- assembling -------------------------------------------------------------------------
 
     def _add_default_panels(self):
-        self.data_panel = DataPanel(self.datasets, self.focus)
+        self.data_panel = DataPanel(self.datasets, self.focus, self.source)
         self.means_panel = MeansPanel(self.datasets)
         self.add_panel("data", "Data", self.data_panel, "data", "Ctrl+1",
                        "Browse every image of the dataset")
         self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
                        "The average digit of each class and the simplest classifier")
-        self.training_view = TrainingView(self.datasets, self.hub, self.runs)
-        self.draw_view = DrawView(self.datasets, self.hub)
-        self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus)
+        self.training_view = TrainingView(self.datasets, self.hub, session=self.training, draft=self.draft)
+        self.draw_view = DrawView(self.datasets, self.hub, self.drawing)
+        self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus, self.evaluation, self.drawing)
         self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
                        "Build a network, train it and watch it learn")
         self.add_panel("draw", "Draw", self.draw_view, "draw", "Ctrl+4",
                        "Draw a digit and see what the network reads")
         self.add_panel("evaluate", "Evaluate", self.evaluate_view, "evaluate", "Ctrl+5",
                        "Confusion matrix, mistakes, and what the hidden units learned")
-        self.inside_view = InsideView(self.datasets, self.hub, self.runs, self.focus)
+        self.inside_view = InsideView(self.datasets, self.hub, self.runs, self.focus, self.drawing)
         self.add_panel("inside", "Inside the network", self.inside_view, "inside", "Ctrl+6",
                        "One gradient step in slow motion, gradients per layer, the hidden space, saliency")
         self._connect_model_panels()
-        banner = self.data_panel.banner
-        banner.download_requested.connect(self.download)
-        banner.choose_folder_requested.connect(self.choose_folder)
-        banner.offline_requested.connect(self.use_offline_digits)
+        self.data_panel.choose_folder_requested.connect(self.choose_folder)
         self.navigator.show_panel("data")
 
     def _connect_model_panels(self):
-        """Model files in the File menu; evaluate -> browser or canvas; the drawing -> activations;
-        an opened image -> the Inside panel."""
+        """Model files in the File menu; evaluate -> browser or canvas; an opened image -> the
+        Inside panel. (The drawing reaches Evaluate and Inside through ``drawing``.)"""
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
@@ -139,8 +150,6 @@ class MainWindow(QMainWindow):
         self.hub.network_changed.connect(self._on_model_changed)
         self.evaluate_view.open_in_browser.connect(self.open_in_browser)
         self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
-        self.draw_view.drawing_changed.connect(self.evaluate_view.set_drawing)
-        self.draw_view.drawing_changed.connect(self.inside_view.set_drawing)
         self.inside_view.preset_requested.connect(self.use_preset)
         self.focus.opened.connect(self._on_image_opened)
 
@@ -148,8 +157,8 @@ class MainWindow(QMainWindow):
         self.show_panel("inside")
 
     def use_preset(self, name: str):
-        """Fill the network builder with an engine preset and show it, ready to Start."""
-        self.training_view.builder.set_preset(name)
+        """Make an engine preset the next run's settings and show the builder, ready to Start."""
+        self.draft.set_preset(name)
         self.show_panel("training")
 
     def open_in_browser(self, split: str, index: int):
@@ -166,8 +175,11 @@ class MainWindow(QMainWindow):
                   tooltip: str = "") -> QWidget | None:
         """Add a panel (or replace the panel with the same key). Returns the replaced widget.
 
+        widget : a QWidget keeping the ``panels.Panel`` protocol (TypeError otherwise).
         icon : a name of an SVG in ``resources`` or a QIcon; shortcut : e.g. ``"Ctrl+3"``.
         """
+        if not isinstance(widget, Panel):
+            raise TypeError(f"{type(widget).__name__} is not a panel: it has no shutdown(timeout_ms)")
         # in an area that scrolls when the window is smaller than the panel (zoomed, small screen)
         old = self.navigator.set_panel(key, title, PanelArea(widget), icon, tooltip)
         if old is not None:
@@ -190,14 +202,17 @@ class MainWindow(QMainWindow):
         self.show_panel(key)
 
     def _retire(self, old: QWidget):
-        """A replaced panel: its jobs are stopped first (``shutdown``, for panels that run any)."""
-        shutdown = getattr(old, "shutdown", None)
-        if shutdown is not None:
-            shutdown(SHUTDOWN_TIMEOUT_MS)
+        """A replaced panel: its timers and jobs are stopped first."""
+        old.shutdown(SHUTDOWN_TIMEOUT_MS)
         old.deleteLater()
 
     def panel(self, key: str) -> QWidget:
         return self.navigator.panel(key).panel()
+
+    def panels(self) -> list[QWidget]:
+        """Every panel, in the order of the sidebar."""
+        keys = self.navigator.keys()  # a list of the sidebar's keys
+        return [self.panel(key) for key in keys]
 
     def current_panel(self) -> QWidget | None:
         """The panel on screen (inside its scroll area)."""
@@ -279,13 +294,37 @@ class MainWindow(QMainWindow):
         return action
 
     def _connect_loader(self):
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_failed)
         self.loader.progressed.connect(self.status.show_progress)
         self.loader.busy.connect(partial(self.status.set_busy, True))
         self.loader.idle.connect(partial(self.status.set_busy, False))
-        self.loader.cancelled.connect(self._on_cancelled)
-        self.status.cancel_requested.connect(self.loader.cancel)
+        self.status.cancel_requested.connect(self.source.cancel)
+        self.source.message.connect(self.status.showMessage)
+        self.source.error.connect(self.show_error)
+        self.source.notice_changed.connect(self._on_notice_changed)
+
+    def _connect_session_reader(self):
+        reader = self.session_reader
+        reader.read.connect(self._on_session_read)
+        reader.failed.connect(self._on_session_failed)
+        reader.progressed.connect(self.status.show_progress)
+        reader.busy.connect(partial(self.status.set_busy, True))
+        reader.idle.connect(self._on_file_job_idle)
+        reader.cancelled.connect(self._on_session_cancelled)
+        self.status.cancel_requested.connect(reader.cancel)
+        models = self.training_view.model_runner  # Load model, read in a job too
+        models.progressed.connect(self.status.show_progress)
+        models.busy.connect(partial(self.status.set_busy, True))
+        models.idle.connect(self._on_file_job_idle)
+        self.status.cancel_requested.connect(models.cancel)
+
+    def _on_file_job_idle(self):
+        self.status.set_busy(self.loader.is_busy())
+
+    def _on_session_failed(self, _path: str, message: str):
+        self._session_errors.show("The session could not be opened", message, "The runs you had are still here.")
+
+    def _on_session_cancelled(self):
+        self.status.showMessage("Opening the session cancelled: the runs you had are still here", 5000)
 
     # --- the dataset ------------------------------------------------------------------------
 
@@ -296,23 +335,21 @@ class MainWindow(QMainWindow):
 
     def set_dataset(self, dataset, source: str | None = None):
         """Make ``dataset`` current; ``source`` (if given) is remembered for the next start."""
-        if source:
-            self.settings.set_last_source(source)
-        self.datasets.set_dataset(dataset)
+        self.source.set_dataset(dataset, source)
 
     def _start_up(self, data_dir):
         if not self._closing:
-            self.loader.start_up(data_dir, self.settings.last_source())
+            self.source.start_up(data_dir)
 
     def open_folder(self, folder: str | Path):
         """Load a folder in the background; on failure a dialog names the file and the problem."""
-        self.loader.open_folder(folder)
+        self.source.open_folder(folder)
 
     def download(self, key: str):
-        self.loader.download(key)
+        self.source.download(key)
 
     def use_offline_digits(self):
-        self.loader.use_offline()
+        self.source.use_offline()
 
     def choose_folder(self):
         source = self.dataset.source if self.dataset is not None else ""
@@ -321,43 +358,9 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
 
-    def _on_loaded(self, loaded: Loaded):
-        self.set_dataset(loaded.dataset, None if loaded.nothing_found else loaded.source)
-        banner = self.data_panel.banner
-        self._missing = loaded.nothing_found
-        if loaded.nothing_found and self._download_if_missing:
-            self._download_if_missing = False
-            banner.show_downloading("MNIST", "11 MB")
-            self.download("mnist")
-        elif loaded.nothing_found:
-            banner.show_missing(showing_offline=True)
-        else:
-            banner.hide()
-        if loaded.notes:
-            self.status.showMessage(loaded.notes[0], 15000)
-        if loaded.errors:
-            self.show_error("The dataset folder could not be loaded", "\n\n".join(loaded.errors))
-
-    def _on_cancelled(self):
-        what = "Download" if self.loader.kind == "download" else "Loading"
-        self.status.showMessage(f"{what} cancelled: the data you had is still loaded", 5000)
-        if self._missing:
-            self.data_panel.banner.show_missing(showing_offline=True)
-
-    def _on_failed(self, kind: str, message: str):
-        if kind == "download":
-            self._show_download_failure(message)
-        else:
-            self.show_error("The dataset could not be loaded", message)
-
-    def _show_download_failure(self, message: str):
-        from engine.download import REMOTES
-        from engine.sources import OFFLINE_NAME
-        key = self.loader.last_download_key or "mnist"
-        showing = self.dataset.name if self.dataset is not None else None
-        self.data_panel.banner.show_download_failed(key, REMOTES[key].name, message, showing,
-                                                    offer_offline=showing != OFFLINE_NAME)
-        self.show_panel("data")
+    def _on_notice_changed(self, notice):
+        if notice.kind == DOWNLOAD_FAILED:  # the banner on the Data panel says why, and the ways out
+            self.show_panel("data")
 
     def _on_model_changed(self, network):
         self.model_status.setText(f"Model: {self.hub.description or 'none yet'}"
@@ -371,11 +374,29 @@ class MainWindow(QMainWindow):
 
     def open_session(self, path) -> list:
         """Replace the runs by those of the session file ``path``; ValueError (naming the file) if
-        it is not a good one, and then nothing changes. The last run with a network is shown."""
-        runs = self.runs.open(path)
+        it is not a good one, and then nothing changes. The last run with a network is shown.
+        (File > Open session reads in the background instead: :meth:`open_session_in_background`.)"""
+        return self._show_session(path, self.runs.open(path))
+
+    def open_session_in_background(self, path):
+        """Read the session file ``path`` in a job, with progress and Cancel in the status bar; its
+        runs replace the current ones once all are read (``session_reader.read``), or a dialog says
+        why not and nothing changes."""
+        if self.runs.active is not None:
+            raise ValueError("Stop the training run before opening a session.")
+        self.session_reader.open(path)
+
+    def _on_session_read(self, path: str, runs_data: list):
+        if self.runs.active is not None:  # a run was started while the file was read
+            self._session_errors.show("The session could not be opened", f"{path}: a run is training; "
+                                      "stop it and open the session again.", "The runs you had are still here.")
+            return
+        self._show_session(path, self.runs.replace_all(runs_data))
+
+    def _show_session(self, path, runs: list) -> list:
         with_network = [run for run in runs if run.network is not None]
         if with_network:
-            self.training_view.runs_list.use_network(with_network[-1])
+            self.hub.show_run(with_network[-1])
         hidden = sum(not run.visible for run in runs)  # a long session shows its last runs only
         self.status.showMessage(f"Opened {Path(path).name}: {len(runs):,} run(s)" + (
             f", the last {len(runs) - hidden} on the plots (tick others in the runs list)." if hidden else "."), 10000)
@@ -390,7 +411,7 @@ class MainWindow(QMainWindow):
     def _ask_open_session(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
         if path:
-            self._guard("The session could not be opened", lambda: self.open_session(path))
+            self._guard("The session could not be opened", lambda: self.open_session_in_background(path))
 
     def _guard(self, title: str, action):
         try:
@@ -422,11 +443,19 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def _restore_geometry(self):
+        """The remembered geometry if it fits a screen and is not tiny (it may be garbage), else
+        the first launch's size, centred on the screen if a bad one was restored."""
         geometry = self.settings.geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            screen = QApplication.primaryScreen()
-            avail = screen.availableGeometry() if screen is not None else None
-            self.resize(first_size(avail.size() if avail else None))
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        screens = [s.availableGeometry() for s in QApplication.screens()]
+        if restored and usable_geometry(self.geometry(), screens):
+            return
+        screen = QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        self.setWindowState(Qt.WindowNoState)
+        self.resize(first_size(avail.size() if avail else None))
+        if restored and avail is not None:
+            self.move(avail.center() - self.rect().center())
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Ask every job to stop, then wait for them all, ``timeout_ms`` in all. True if all ended.
@@ -434,8 +463,8 @@ class MainWindow(QMainWindow):
         A job that cannot stop in time (a blocking read on a stalled network share) is left to
         end by itself: ``mnist_gui.app`` waits for it after the window has closed.
         """
-        self.inside_view.stop_timers()
-        return shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every panel's, new ones too
+        ok = shutdown_all(self.findChildren(TaskRunner), timeout_ms)  # every job, asked at once
+        return all([panel.shutdown(0) for panel in self.panels()]) and ok  # their timers; jobs ended
 
     def closeEvent(self, event):
         """Remember the geometry, ask every worker to stop, and wait for them (with a timeout).

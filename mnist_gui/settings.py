@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from collections.abc import Iterable
+
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 
 ORGANIZATION = APPLICATION = "mnist-gui"
+#: The smallest window worth restoring (the panels need about this much), or the screen if smaller.
+MIN_WINDOW_SIZE = QSize(640, 400)
+#: How much of a restored window's top edge (where its title bar is) must be on a screen.
+ON_SCREEN = QSize(120, 30)
+
+
+def usable_geometry(window: QRect, screens: Iterable[QRect], minimum: QSize = MIN_WINDOW_SIZE) -> bool:
+    """Whether a restored window at ``window`` can be used: at least ``minimum`` (or the largest
+    screen, if that is smaller) and its top edge, where it is grabbed, on one of ``screens`` (their
+    available geometries). Garbage in the settings can restore a 1x1 window, or one off every screen.
+    """
+    screens = [s for s in screens if s.isValid()]
+    if not screens or not window.isValid():
+        return False
+    width = min(minimum.width(), max(s.width() for s in screens))
+    height = min(minimum.height(), max(s.height() for s in screens))
+    if window.width() < width or window.height() < height:
+        return False
+    top = QRect(window.left(), window.top(), window.width(), ON_SCREEN.height())
+    return any(s.intersected(top).width() >= min(ON_SCREEN.width(), window.width())
+               and s.intersected(top).height() >= ON_SCREEN.height() for s in screens)
 
 
 class AppSettings:

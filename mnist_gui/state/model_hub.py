@@ -19,6 +19,7 @@ class ModelHub(QObject):
         super().__init__(parent)
         self._network = None
         self._description = ""
+        self._run = None
 
     @property
     def network(self):
@@ -30,8 +31,25 @@ class ModelHub(QObject):
         """Where the network comes from, for labels: "the network after epoch 3 of 10", "model.npz"."""
         return self._description
 
-    def set_network(self, network, description: str = "") -> None:
-        """Show ``network`` (a copy nobody else modifies) everywhere; None clears it."""
+    @property
+    def run(self):
+        """The run (a ``state.runs.RunRecord``) whose final network this is, or None (a network
+        during training, a model loaded from disk)."""
+        return self._run
+
+    def set_network(self, network, description: str = "", run=None) -> None:
+        """Show ``network`` (a copy nobody else modifies) everywhere; None clears it.
+        ``run``: the RunRecord it is the final network of, if it is one."""
         self._network = network
         self._description = description if network is not None else ""
+        self._run = run if network is not None else None
         self.network_changed.emit(network)
+
+    def show_run(self, run) -> bool:
+        """Show the final network of an ended ``run`` (a RunRecord). A run in progress or without
+        a network (diverged, or stopped before its first epoch) changes nothing: False."""
+        if run.status.active or run.network is None:
+            return False
+        if self._network is not run.network:
+            self.set_network(run.network, f"{run.name} ({len(run.epochs)} epochs)", run)
+        return True

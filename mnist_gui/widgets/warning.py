@@ -25,7 +25,7 @@ class WarningSlot:
         if informative:
             box.setInformativeText(informative)
         box.setAttribute(Qt.WA_DeleteOnClose)
-        box.destroyed.connect(self._forget)
+        box.destroyed.connect(lambda *_: self._forget(box))
         self._box = box
         box.open()
         return box
@@ -34,5 +34,8 @@ class WarningSlot:
         if self._box is not None:
             self._box.close()
 
-    def _forget(self, *_):
-        self._box = None
+    def _forget(self, box: QMessageBox):
+        """A box is gone; only the one on screen is forgotten (an old one is deleted later, after
+        the next one was shown)."""
+        if self._box is box:
+            self._box = None

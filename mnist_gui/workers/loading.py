@@ -26,6 +26,8 @@ class Loaded:
     errors : problems with a folder the user named (shown in a dialog)
     notes : lesser news, such as "the folder used last time is gone" (shown in the status bar)
     nothing_found : True when the offline digits stand in because no MNIST was found
+    data_dir_problem : what is wrong with the folder $MNIST_DATA_DIR names ("" if it is fine or
+        not set); the offline digits then stand in, and nothing is downloaded
     """
 
     dataset: object
@@ -33,6 +35,7 @@ class Loaded:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     nothing_found: bool = False
+    data_dir_problem: str = ""
 
 
 class JobError(Exception):
@@ -77,7 +80,7 @@ def download_job(key: str, mirrors, job: Worker) -> Loaded:
 
 def startup_job(data_dir: str | None, last_source: str, job: Worker) -> Loaded:
     """The folder given, else the last source, else the cache or $MNIST_DATA_DIR, else offline digits."""
-    from engine.sources import DatasetError, load_offline_digits, locate
+    from engine.sources import DataDirError, DatasetError, load_offline_digits, locate
     errors, notes = [], []
     if data_dir:
         try:
@@ -95,6 +98,9 @@ def startup_job(data_dir: str | None, last_source: str, job: Worker) -> Loaded:
     try:
         dataset = locate()
         return Loaded(dataset, str(dataset.source), errors, notes)
+    except DataDirError as error:  # a folder the user named: said in a dialog and the banner
+        return Loaded(load_offline_digits(), OFFLINE, [*errors, str(error)], notes, nothing_found=True,
+                      data_dir_problem=str(error))
     except (DatasetError, OSError):
         pass  # the Data panel's banner says that nothing was found, in plainer words
     return Loaded(load_offline_digits(), OFFLINE, errors, notes, nothing_found=True)

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from engine.atomic import check_writable, current_umask, file_mode, write_atomically
+from engine.atomic import check_writable, current_umask, file_mode, temporary_stem, write_atomically
 
 
 def test_writes_whole_files_with_the_umask_permissions(tmp_path):
@@ -60,3 +60,29 @@ def test_check_writable(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError, match="is not a folder"):
         check_writable(tmp_path / "file" / "m.npz")
+
+
+@pytest.mark.parametrize("length", [241, 242, 250, 255])
+def test_names_up_to_the_file_systems_limit_can_be_written(tmp_path, length):
+    """``.{name}.XXXXXXXX.tmp`` adds 14 bytes: the temporary name is cut so that it fits too."""
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    name = ("m" * name_max)[:length - len(".npz")] + ".npz"
+    seen = []
+    path = write_atomically(tmp_path / name, lambda f: seen.extend(p.name for p in tmp_path.iterdir())
+                            or f.write(b"ok"))
+    assert path.read_bytes() == b"ok" and [p.name for p in tmp_path.iterdir()] == [name]
+    (temporary,) = seen
+    assert len(os.fsencode(temporary)) <= name_max and temporary.endswith(".tmp")
+
+
+def test_a_long_name_of_many_byte_characters_is_cut_at_a_character(tmp_path):
+    name = "é" * 125 + ".png"  # 254 bytes in UTF-8
+    path = write_atomically(tmp_path / name, lambda f: f.write(b"png"))
+    assert path.read_bytes() == b"png"
+    assert temporary_stem(tmp_path / name) == "é" * 120  # 240 of the 241 bytes: whole characters
+    assert temporary_stem(tmp_path / "short.csv") == "short.csv"
+
+
+def test_a_name_past_the_limit_still_fails_naming_the_path(tmp_path):
+    with pytest.raises(OSError, match=r"cannot write .*m{256}"):
+        write_atomically(tmp_path / ("m" * 256), lambda f: f.write(b"x"))

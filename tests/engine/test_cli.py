@@ -1,6 +1,7 @@
 """mnist-train: the JSON summary, saving, and one clear line on stderr for every kind of bad input."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -151,7 +152,7 @@ def test_missing_data_dir_from_the_environment_is_an_error(capsys, monkeypatch, 
     monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "gone"))
     code, _, err = _run(capsys)
     assert code == 2 and err.count("\n") == 1
-    assert "$MNIST_DATA_DIR" in err and "gone" in err and "not a folder" in err
+    assert f"$MNIST_DATA_DIR is set to {tmp_path / 'gone'}, but that folder does not exist" in err
 
 
 # --- experiments ------------------------------------------------------------------------------
@@ -234,3 +235,30 @@ def test_a_bad_experiment_file_or_unwritable_session_fails_before_training(capsy
     code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path),
                         "--session-out", str(target))
     assert code == 2 and f"--session-out: {target}: the folder" in err
+
+
+def test_the_cli_reads_a_design_of_a_million_bytes_as_the_app_does(capsys, data_dir, tmp_path, monkeypatch):
+    import engine.cli
+    seen = []
+    monkeypatch.setattr(engine.cli, "run_experiment", lambda e, data, **k: seen.append(e) or [])
+    path = tmp_path / "padded.json"
+    with open(tiny_experiment(tmp_path), encoding="utf-8") as f:
+        text = f.read()
+    path.write_text(text + " " * (1_000_500 - len(text)))
+    code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(path),
+                        "--session-out", str(tmp_path / "s.npz"))
+    assert code == 0, err
+    assert [e.name for e in seen] == ["tiny lrs"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.json")
+        code, _, err = _run(capsys, "--data", str(data_dir), "--experiment", str(tmp_path / "pipe.json"))
+        assert code == 2 and "it is a named pipe (FIFO), not a regular file" in err
+
+
+def test_an_idx_header_of_255_dimensions_is_named_by_the_cli(capsys, tmp_path):
+    folder = make_idx_folder(tmp_path / "data", gz=False)
+    (folder / "train-images-idx3-ubyte").write_bytes(bytes([0, 0, 8, 255]) + b"\0\0\0\1" * 255 + b"\0")
+    code, _, err = _run(capsys, "--data", str(folder), "--epochs", "1")
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{folder / 'train-images-idx3-ubyte'}: header declares 255 dimensions" in err
+    assert "maximum supported dimension" not in err

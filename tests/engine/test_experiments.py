@@ -179,3 +179,18 @@ def test_check_cancels_and_a_configuration_that_cannot_train_fails(data, monkeyp
     (run,) = run_experiment(e, data)
     assert run.status == "failed" and "needs about" in run.message and run.network is None
     assert run.group == "x" and run.end is None and run.spec.input_size == 64
+
+
+def test_one_design_reader_and_one_limit_for_the_app_and_the_cli(tmp_path):
+    """A valid design of 1,000,500 bytes (past the app's old 1,000,000 characters) reads; one
+    byte past MAX_DESIGN_BYTES is refused, as is anything but a regular file."""
+    from engine.experiments import MAX_DESIGN_BYTES
+    experiment = EXPERIMENTS["depth"]
+    path = tmp_path / "padded.json"
+    path.write_text(experiment.to_json() + " " * (1_000_500 - len(experiment.to_json())))
+    assert path.stat().st_size == 1_000_500 and Experiment.read(path) == experiment
+    path.write_text(experiment.to_json() + " " * (MAX_DESIGN_BYTES + 1 - len(experiment.to_json())))
+    with pytest.raises(ValueError, match=f"larger than {MAX_DESIGN_BYTES:,} bytes"):
+        Experiment.read(path)
+    with pytest.raises(ValueError, match="it is a folder, not a regular file"):
+        Experiment.read(tmp_path)

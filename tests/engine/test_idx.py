@@ -144,6 +144,9 @@ BAD_FILES = {
     "text-file": (b"hello, this is not IDX", "not an IDX file.*68 65"),
     "unknown-type": (b"\x00\x00\x07\x03" + GOOD[4:], "unknown IDX data type code 0x07"),
     "zero-dims": (b"\x00\x00\x08\x00", "0 dimensions"),
+    "255-dims": (header(0x08, *[1] * 255) + b"\x00", "header declares 255 dimensions; a dataset file "
+                 r"has at most 4 \(MNIST's labels have 1, its images 3\)"),
+    "5-dims-gz": (gz(header(0x08, 1, 1, 1, 1, 1) + b"\x00"), "header declares 5 dimensions"),
     "dims-do-not-fit": (b"\x00\x00\x08\x03" + GOOD[4:10],
                         "3 dimensions.*16 header bytes.*10 bytes"),
     "dims-disagree-with-length": (header(0x08, 60000, 28, 28) + bytes(1000),
@@ -222,3 +225,15 @@ def test_reading_a_big_gzip_costs_about_its_array(tmp_path):
         loaded = read_idx(tmp_path / "big-idx3-ubyte.gz")
     np.testing.assert_array_equal(loaded, images)
     assert cost.peak < images.nbytes + 2 * 2**20  # the array plus a few chunk buffers
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_fifo_or_a_device_is_refused_naming_it(tmp_path):
+    fifo = tmp_path / "train-images-idx3-ubyte"
+    os.mkfifo(fifo)  # nobody writes: reading it would block for ever
+    with pytest.raises(IdxError, match=f"^{re.escape(str(fifo))}: it is a named pipe"):
+        read_idx(fifo)
+    if os.path.exists("/dev/zero"):
+        (tmp_path / "zeros").symlink_to("/dev/zero")
+        with pytest.raises(IdxError, match="zeros: it is a device, not a regular file"):
+            read_idx(tmp_path / "zeros")

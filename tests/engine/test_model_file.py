@@ -56,7 +56,7 @@ def test_empty_truncated_npy_and_text_files(tmp_path):
     np.save(tmp_path / "weights.npy", np.zeros(3))
     assert_refused(tmp_path / "weights.npy", "not a model saved by mnist-gui")
     assert_refused(tmp_path / "missing.npz", "No such file")
-    assert_refused(tmp_path, "not a model")  # a folder
+    assert_refused(tmp_path, "it is a folder, not a regular file")
 
 
 @pytest.mark.parametrize("spec, problem", [

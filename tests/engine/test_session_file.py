@@ -126,7 +126,7 @@ def test_empty_truncated_text_and_model_files(session, tmp_path):
     Network(SPEC).save(tmp_path / "model.npz")
     assert_refused(tmp_path / "model.npz", "session is missing")
     assert_refused(tmp_path / "nowhere.npz", "No such file")
-    assert_refused(tmp_path, "not a session")
+    assert_refused(tmp_path, "it is a folder, not a regular file")
 
 
 def edit(doc, run, **changes):

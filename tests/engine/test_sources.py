@@ -1,6 +1,7 @@
 """Dataset sources: IDX and CSV folders, their error messages, built-in digits, cache, locate()."""
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -305,8 +306,22 @@ def test_locate_named_folder_errors_do_not_fall_through(no_env, tmp_path, monkey
     with pytest.raises(DatasetError, match="empty: missing"):
         locate(empty)
     monkeypatch.setenv(sources.DATA_DIR_ENV, str(tmp_path / "nowhere"))
-    with pytest.raises(DatasetError, match="nowhere is not a folder"):
+    with pytest.raises(sources.DataDirError, match="nowhere, but that folder does not exist"):
         locate()
+
+
+def test_a_wrong_data_dir_env_names_the_variable_the_folder_and_the_fault(no_env, tmp_path, monkeypatch):
+    make_idx_folder(no_env / "mnist", n_train=10, n_test=10)  # the cache is never tried instead
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "empty").mkdir()
+    for name, fault in (("nowhere", "that folder does not exist"), ("file", "that is a file, not a folder"),
+                        ("empty", "missing train-images-idx3-ubyte")):
+        monkeypatch.setenv(sources.DATA_DIR_ENV, str(tmp_path / name))
+        with pytest.raises(sources.DataDirError) as info:
+            locate()
+        message = str(info.value)
+        assert message.startswith(f"$MNIST_DATA_DIR is set to {tmp_path / name}, but "), message
+        assert fault in message and message.endswith("or unset it"), message
 
 
 def test_locate_with_nothing_found_says_what_to_do(no_env):
@@ -440,3 +455,11 @@ def test_full_mnist_as_csv_loads_in_well_under_600_mb(mnist, tmp_path):
           f"{float(seconds):.1f} s")
     assert shape == "60000, 28, 28"
     assert int(peak_kib) < 300 * 1024
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_csv_that_is_a_fifo_is_refused_naming_it(tmp_path):
+    fifo = tmp_path / "mnist_train.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DatasetError, match=f"{fifo}: it is a named pipe \\(FIFO\\), not a regular file"):
+        sources.load_csv(fifo)

@@ -81,7 +81,7 @@ def test_an_empty_canvas_shows_no_prediction(view, hub, network):
 
 def test_a_stroke_is_read_and_clear_empties_it(qtbot, view, hub, network):
     hub.set_network(network, "test network")
-    with qtbot.waitSignal(view.drawing_changed) as drawn:
+    with qtbot.waitSignal(view.drawing.changed) as drawn:
         draw_stroke(qtbot, view.canvas, ONE)
     label = view.findChild(QLabel, "predictionLabel")
     probabilities = view.prediction.plot.values()
@@ -90,11 +90,24 @@ def test_a_stroke_is_read_and_clear_empties_it(qtbot, view, hub, network):
     expected = network.predict_proba(preprocess_drawing(view.canvas.ink()).image[None])[0]
     np.testing.assert_allclose(probabilities, expected, rtol=1e-5)
     assert drawn.args[0].shape == (28, 28) and drawn.args[0].dtype == np.uint8
-    with qtbot.waitSignal(view.drawing_changed) as cleared:
+    with qtbot.waitSignal(view.drawing.changed) as cleared:
         qtbot.mouseClick(view.findChild(QPushButton, "clearCanvasButton"), Qt.LeftButton)
     assert cleared.args == [None]
     assert label.text() == "" and len(view.prediction.plot.values()) == 0
     assert view.canvas.is_empty() and view.canvas.ink().max() == 0
+
+
+def test_the_drawing_state_is_news_only_when_the_drawing_changes(qtbot, view, hub, network):
+    """Draw puts the network's input in its Drawing; a new network reads the same pixels again,
+    which Evaluate and Inside are not told about."""
+    hub.set_network(network, "test network")
+    with qtbot.waitSignal(view.drawing.changed) as drawn:
+        draw_stroke(qtbot, view.canvas, ONE)
+    np.testing.assert_array_equal(view.drawing.image, view.reading().pre.image)
+    assert drawn.args[0] is view.drawing.image and not view.drawing.image.flags.writeable
+    with qtbot.assertNotEmitted(view.drawing.changed):
+        hub.set_network(network.copy(), "the same weights again")
+    assert view.reading() is not None
 
 
 def test_undo_removes_the_last_stroke_and_keys_work(qtbot, view):
@@ -207,7 +220,7 @@ def test_an_image_shown_on_the_canvas_goes_through_the_preprocessing(qtbot, view
     hub.set_network(network, "test network")
     digit = np.zeros((28, 28), dtype=np.uint8)
     digit[6:22, 12:16] = 255
-    with qtbot.waitSignal(view.drawing_changed) as shown:
+    with qtbot.waitSignal(view.drawing.changed) as shown:
         view.show_image(digit)
     np.testing.assert_array_equal(shown.args[0], preprocess_drawing(digit).image)
     view.canvas.undo()  # undo takes the shown image away too

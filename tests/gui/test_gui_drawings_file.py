@@ -58,6 +58,16 @@ def _npy(array) -> bytes:
     return out.getvalue()
 
 
+def cut_headers(data: bytes, length: int) -> bytes:
+    """The archive ``data`` with each member cut to its first ``length`` bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info)[:length])
+    return out.getvalue()
+
+
 BAD_FILES = {
     "empty": b"",
     "truncated": good_bytes()[:300],
@@ -72,6 +82,7 @@ BAD_FILES = {
     "pickled objects": npz_bytes(images=np.array([object()], dtype=object), labels=np.array([1])),
     "a bomb of a million drawings": bomb_bytes(1_000_000),
     "more bytes than declared": bomb_bytes(100, megabytes=4),
+    "a header cut inside its dict": cut_headers(good_bytes(), 40),  # tokenize.TokenError in numpy
 }
 
 
@@ -89,6 +100,33 @@ def test_a_bad_file_is_set_aside_said_once_and_the_store_starts_empty(path, kind
     assert again.load_error == "" and len(again) == 0
     store.add(np.zeros((STORE_SIDE, STORE_SIDE), np.uint8), 4)
     assert len(DrawingStore(path)) == 1 and aside[0].exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_fifo_as_the_drawings_file_is_set_aside_at_once(path):
+    """A named pipe nobody writes to (a stalled share) would block the app's start for ever."""
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    store = DrawingStore(path)
+    assert len(store) == 0 and "it is a named pipe (FIFO), not a regular file" in store.load_error
+    assert not path.exists() and len(list(path.parent.glob("my_drawings.npz.bad-*"))) == 1
+    store.add(np.zeros((STORE_SIDE, STORE_SIDE), np.uint8), 1)
+    assert len(DrawingStore(path)) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_a_link_to_dev_zero_is_set_aside_unread(path):
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/dev/zero")
+    tracemalloc.start()
+    try:
+        store = DrawingStore(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20 and "it is a device, not a regular file" in store.load_error
+    (aside,) = path.parent.glob("my_drawings.npz.bad-*")
+    assert aside.is_symlink() and os.readlink(aside) == "/dev/zero"  # the link kept, as it was
 
 
 def test_a_bad_file_found_twice_in_one_second_keeps_both(path):

@@ -10,7 +10,10 @@ from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.training import evaluate
 from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.panels.evaluate.view import EvaluateView
+from mnist_gui.state.drawing import Drawing
+from mnist_gui.state.evaluation import TestEvaluation
 from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.workers.evaluation import evaluate_job
 
 from synthetic import make_dataset
 
@@ -150,7 +153,7 @@ def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, s
     net = Network(NetworkSpec(hidden=(HiddenLayer(12), HiddenLayer(6, "tanh"))))
     hub.set_network(net, "two layers")
     image = synthetic.test_images[0]
-    view.set_drawing(image)
+    view.drawing.set_image(image)
     layers = view.weights.activations.layers()
     (d1, d2, _), x = net.dense_layers, image.reshape(1, -1) / np.float32(255)
     h1 = np.maximum(x @ d1.W + d1.b, 0)[0]
@@ -158,7 +161,7 @@ def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, s
     assert [name for name, _ in layers] == ["relu", "tanh"]
     np.testing.assert_allclose(layers[0][1], h1, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(layers[1][1], h2, rtol=1e-5, atol=1e-6)
-    view.set_drawing(None)
+    view.drawing.set_image(None)
     assert view.weights.activations.layers() == []
 
 
@@ -195,13 +198,13 @@ def test_confusion_matrix_counts_pairs():
 
 
 def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_path, datasets):
-    """The wiring the main window does: drawing -> activations, gallery -> canvas."""
-    draw = DrawView(datasets, hub, drawings_path=tmp_path / "d.npz")
-    view = EvaluateView(datasets, hub)
+    """The wiring the main window does: one Drawing for both (drawing -> activations), gallery -> canvas."""
+    drawing = Drawing()
+    draw = DrawView(datasets, hub, drawing, drawings_path=tmp_path / "d.npz")
+    view = EvaluateView(datasets, hub, drawing=drawing)
     for widget in (draw, view):
         qtbot.addWidget(widget)
         widget.show()
-    draw.drawing_changed.connect(view.set_drawing)
     view.open_on_canvas.connect(draw.show_image)
     evaluated(qtbot, view, hub, network, synthetic)
     gallery = view.confusion.cell_images
@@ -258,15 +261,43 @@ def test_the_layer_captions_say_what_on_means_for_each_activation():
 
 def test_while_networks_keep_coming_evaluating_waits_its_turn(
         qtbot, view, hub, synthetic, datasets, monkeypatch):
-    import mnist_gui.panels.evaluate.view as evaluate_view
+    import mnist_gui.state.evaluation as evaluation_state
+    state = view.test_evaluation
     first, second = (Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=s)) for s in (1, 2))
     evaluated(qtbot, view, hub, first, synthetic)
-    clock = [evaluate_view.time.monotonic()]
-    monkeypatch.setattr(evaluate_view.time, "monotonic", lambda: clock[0])
-    view._next_allowed = clock[0] + 2.0  # as after an evaluation that took 0.22 s
+    clock = [evaluation_state.time.monotonic()]
+    monkeypatch.setattr(evaluation_state.time, "monotonic", lambda: clock[0])
+    state._next_allowed = clock[0] + 2.0  # as after an evaluation that took 0.22 s
     hub.set_network(second, "epoch 2")    # the next epoch's network, arriving soon after
-    assert not view.is_busy() and view._later.isActive()  # it waits its turn
+    assert not view.is_busy() and state._later.isActive()  # it waits its turn
     with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT) as blocker:
-        view._later.timeout.emit()         # its turn comes
+        state._later.timeout.emit()         # its turn comes
     expected = evaluate_network(second, synthetic.test_images, synthetic.test_labels, 10)
     np.testing.assert_array_equal(blocker.args[0].confusion, expected.confusion)
+
+
+def test_the_evaluation_state_scores_only_while_watched_and_drops_an_old_dataset(
+        qtbot, hub, network, synthetic, datasets):
+    """The evaluation lives in state: a view watches it; a result for a dataset replaced while it
+    was being made is never announced."""
+    state = TestEvaluation(datasets, hub, evaluate_job)
+    datasets.set_dataset(synthetic)
+    hub.set_network(network, "a network")
+    assert not state.is_busy() and state.is_stale() and state.evaluation is None
+    with qtbot.waitSignal(state.evaluated, timeout=TIMEOUT) as done:
+        state.set_watched(True)
+    expected = evaluate_network(network, synthetic.test_images, synthetic.test_labels, 10)
+    np.testing.assert_array_equal(done.args[0].evaluation.confusion, expected.confusion)
+    assert state.evaluation is done.args[0].evaluation and not state.is_stale()
+    state.set_watched(False)
+    other = make_dataset(n_train=50, n_test=40, seed=8)
+    with qtbot.assertNotEmitted(state.started):
+        datasets.set_dataset(other)
+    assert state.evaluation is None and state.is_stale()
+    with qtbot.waitSignal(state.evaluated, timeout=TIMEOUT) as done:
+        state.set_watched(True)
+        datasets.set_dataset(synthetic)  # replaces the job for ``other``: only this one reports
+    assert done.args[0].dataset is synthetic
+    qtbot.waitUntil(lambda: not state.is_busy(), timeout=TIMEOUT)
+    assert state.result.dataset is synthetic
+    assert state.shutdown(5000)

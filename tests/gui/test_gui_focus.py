@@ -194,13 +194,14 @@ def test_open_in_inside_from_a_confusion_matrix_cell(qtbot, datasets, hub, data,
 def test_the_drawing_again_keeps_the_opened_image_a_new_drawing_replaces_it(qtbot, data, focus, inside):
     drawing = np.zeros((28, 28), np.uint8)
     drawing[8:20, 12:16] = 255
-    inside.set_drawing(drawing)
+    inside.drawing.set_image(drawing)
     focus.open(data.train_images[3], int(data.train_labels[3]), "training image 3", "train", 3)
-    inside.set_drawing(drawing.copy())  # what the Draw panel sends with each new network
+    with qtbot.assertNotEmitted(inside.drawing.changed):
+        inside.drawing.set_image(drawing.copy())  # what the Draw panel reads with each new network
     np.testing.assert_array_equal(inside.saliency_view.image(), data.train_images[3])
     assert inside.step_view.source.currentData() == "opened"
     drawing[8:20, 16:18] = 255
-    inside.set_drawing(drawing.copy())
+    inside.drawing.set_image(drawing.copy())
     np.testing.assert_array_equal(inside.saliency_view.image(), drawing)
 
 

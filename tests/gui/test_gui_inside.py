@@ -157,7 +157,7 @@ def test_the_embedding_map_holds_its_points(qtbot, view, data):
     n = len(embedding.maps().sample.labels)
     assert n == min(MAP_SAMPLE, len(data.test_labels))
     assert embedding.hidden.point_count() == embedding.pixels.point_count() == n
-    view.set_drawing(data.test_images[0])
+    view.drawing.set_image(data.test_images[0])
     x, _y = embedding.hidden.star.getData()
     assert len(x) == 1
     embedding._show_point(0)
@@ -170,7 +170,7 @@ def test_saliency_is_the_engines_input_gradient_and_the_nudge_reaches_its_target
     saliency = view.saliency_view
     image = data.test_images[5]
     with qtbot.waitSignal(saliency.computed, timeout=TIMEOUT):
-        view.set_drawing(image)
+        view.drawing.set_image(image)
     shown = saliency.saliency().saliency
     predicted = int(hub.network.predict(image[None])[0])
     np.testing.assert_allclose(shown.gradient, input_gradient(hub.network, image, predicted).gradient)

@@ -78,6 +78,25 @@ def test_bad_data_dir_explains_and_falls_back(qtbot, settings, nothing_on_disk, 
     assert window.dataset.image_shape == (8, 8)
 
 
+@pytest.mark.parametrize("kind", ["missing", "a file", "no MNIST files"])
+def test_a_wrong_mnist_data_dir_is_named_in_the_banner_and_a_dialog(qtbot, settings, nothing_on_disk,
+                                                                    tmp_path, monkeypatch, kind):
+    folder = tmp_path / "my-mnist"
+    if kind == "a file":
+        folder.write_text("not a folder")
+    elif kind == "no MNIST files":
+        folder.mkdir()
+    monkeypatch.setenv(DATA_DIR_ENV, str(folder))
+    window = open_window(qtbot, None, settings, download_if_missing=True, mirrors=["http://127.0.0.1:9/"])
+    problem = {"missing": "that folder does not exist", "a file": "that is a file, not a folder",
+               "no MNIST files": "missing train-images-idx3-ubyte"}[kind]
+    for text in (wait_for_error(qtbot, window), window.data_panel.banner.message()):
+        assert f"$MNIST_DATA_DIR is set to {folder}, but" in text and problem in text, text
+    assert "No MNIST on this computer" not in window.data_panel.banner.message()
+    assert window.dataset.image_shape == (8, 8) and not window.loader.is_busy()  # nothing downloaded
+    assert settings.value("data/last_source") in (None, "")
+
+
 def test_last_source_comes_before_the_cache(qtbot, settings, nothing_on_disk, tmp_path):
     make_idx_folder(nothing_on_disk / "mnist", seed=1)
     last = make_idx_folder(tmp_path / "last-used", n_train=50)
@@ -223,3 +242,27 @@ def test_an_unreachable_internet_is_said_in_plain_words():
     assert "Errno" not in text
     other = "train-images-idx3-ubyte.gz: SHA-256 of the content does not match"
     assert plain_reason(other) == other  # anything else is shown as it is
+
+
+def test_the_data_source_decides_what_follows_each_outcome(qtbot, settings, datasets, nothing_on_disk,
+                                                           tmp_path):
+    """The loading decisions live in state (DataSource), not in the window: nothing found is said
+    (no download when not allowed) and not remembered; a failed download keeps what was shown."""
+    from mnist_gui.settings import AppSettings
+    from mnist_gui.state.data_source import DOWNLOAD_FAILED, MISSING, NONE, DataSource
+    source = DataSource(datasets, AppSettings(settings), download_if_missing=False,
+                        mirrors=[f"http://127.0.0.1:{closed_port()}/"])
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.start_up(None)
+    assert told.args[0].kind == MISSING and datasets.dataset.image_shape == (8, 8)
+    assert settings.value("data/last_source") in (None, "")
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.download("mnist")
+    notice = told.args[0]
+    assert notice.kind == DOWNLOAD_FAILED and notice.name == "MNIST" and notice.reason
+    assert notice.showing == datasets.dataset.name and not notice.offer_offline  # already offline
+    folder = make_idx_folder(tmp_path / "good")
+    with qtbot.waitSignal(source.notice_changed, timeout=TIMEOUT) as told:
+        source.open_folder(folder)
+    assert told.args[0].kind == NONE and settings.value("data/last_source") == str(folder)
+    assert source.shutdown(5000)

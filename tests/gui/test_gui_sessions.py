@@ -1,6 +1,7 @@
 """Experiments, sessions and the learning-rate finder in the window."""
 
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -77,7 +78,12 @@ def test_a_session_round_trips_every_curve_and_weight(qtbot, window, tmp_path):
         for p, w in zip(run.network.parameters, weights):
             np.testing.assert_array_equal(p.value, w)
     assert view.runs_list.table.rowCount() == 2
-    view.runs_list.use_network(opened[0])
+    # the last run with a network is shown (through the model hub) and its row selected
+    assert window.hub.network is opened[-1].network and window.hub.run is opened[-1]
+    assert view.runs_list.selected_run() is opened[-1]
+    view.runs_list.select_run(opened[0])  # selecting alone keeps the model...
+    assert window.hub.network is opened[-1].network
+    view.runs_list.use_network(opened[0])  # ..."Use its network" changes it
     assert window.hub.network is opened[0].network
 
 
@@ -94,7 +100,10 @@ def test_a_tampered_or_truncated_session_is_refused_and_the_runs_kept(qtbot, win
             if item.filename.endswith(".json") or b'"runs"' in data[:4096]:
                 data = data.replace(b'"relu"', b'"nonsense"')
             dst.writestr(item, data)
-    for bad in (truncated, tampered, tmp_path / "missing.npz"):
+    stalled, zeros = tmp_path / "stalled.npz", tmp_path / "zeros.npz"
+    os.mkfifo(stalled)  # opening it used to freeze the window for good
+    zeros.symlink_to("/dev/zero")  # reading it used to grow without bound
+    for bad in (truncated, tampered, tmp_path / "missing.npz", stalled, zeros):
         with pytest.raises(ValueError) as error:
             window.open_session(bad)
         assert bad.name in str(error.value)
@@ -144,3 +153,85 @@ def test_the_canvas_reads_with_the_selected_runs_network(qtbot, window):
         expected = run.network.predict_proba(reading.pre.image[None])[0]
         np.testing.assert_allclose(reading.probabilities, expected, rtol=1e-6)
         assert run.name in window.hub.description  # the window says which run it is
+
+
+def test_open_design_reads_what_mnist_train_reads(qtbot, window, tmp_path, monkeypatch):
+    """One reader, one limit: a design of 1,000,500 bytes opens in the app (it used to read the
+    first 1,000,000 characters and call it "not valid JSON")."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from mnist_gui.panels.training.experiments import ExperimentDialog
+    spec, config = _tiny(window.training_view)
+    experiment = Experiment("padded", "two sizes", spec, config, (Axis("hidden_units", (4, 8)),))
+    path = tmp_path / "padded.json"
+    path.write_text(experiment.to_json() + " " * (1_000_500 - len(experiment.to_json())))
+    dialog = ExperimentDialog(spec, config)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    dialog._load()
+    assert warnings == [] and dialog.experiment() == experiment
+    path.unlink()
+    path.mkdir()
+    dialog._load()
+    assert warnings == [f"{path}: it is a folder, not a regular file; mnist-gui reads only regular files"]
+
+
+def test_file_open_session_reads_in_the_background_with_progress(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    view = window.training_view
+    _train(qtbot, view), _train(qtbot, view)
+    path = window.save_session(tmp_path / "lesson.session.npz")
+    names = [r.name for r in view.runs()]
+    view.remove_run(view.runs()[0])
+    texts = []
+    window.session_reader.progressed.connect(lambda done, total, text: texts.append(text))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    with qtbot.waitSignal(window.session_reader.read, timeout=TIMEOUT):
+        window._ask_open_session()
+        assert window.status.cancel_button.isVisibleTo(window)  # while it reads
+    assert [r.name for r in view.runs()] == names and len(names) == 2
+    assert texts[-1] == "Opening lesson.session.npz: run 2 of 2"
+    assert not window.status.cancel_button.isVisibleTo(window)
+
+
+def test_cancel_drops_a_slow_session_and_keeps_the_runs(qtbot, window, tmp_path, monkeypatch):
+    """A read that hangs (a stalled share): Cancel frees the window at once, the runs stay."""
+    import threading
+
+    import engine.session_file
+    view = window.training_view
+    run = _train(qtbot, view)
+    path = window.save_session(tmp_path / "slow.session.npz")
+    entered, release = threading.Event(), threading.Event()
+    build = engine.session_file._build_run
+
+    def slow_build(*args):
+        entered.set()
+        release.wait(TIMEOUT / 1000)
+        return build(*args)
+
+    monkeypatch.setattr(engine.session_file, "_build_run", slow_build)
+    with qtbot.waitSignal(window.session_reader.cancelled, timeout=TIMEOUT):
+        window.open_session_in_background(path)
+        qtbot.waitUntil(entered.is_set, timeout=TIMEOUT)
+        window.status.cancel_button.click()
+    assert not window.session_reader.is_busy() and view.runs() == [run]
+    with qtbot.assertNotEmitted(window.session_reader.read):
+        release.set()
+        assert window.session_reader.runner.shutdown(TIMEOUT)
+    assert view.runs() == [run]
+
+
+def test_a_bad_session_read_in_the_background_is_named_in_a_dialog(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+    run = _train(qtbot, window.training_view)
+    bad = tmp_path / "stalled.session.npz"
+    os.mkfifo(bad)
+    with qtbot.waitSignal(window.session_reader.failed, timeout=TIMEOUT):
+        window.open_session_in_background(bad)
+    dialog = window.findChild(QMessageBox, "sessionErrorDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert f"{bad}: it is a named pipe (FIFO), not a regular file" in dialog.text()
+    assert window.training_view.runs() == [run]

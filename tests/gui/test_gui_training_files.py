@@ -55,7 +55,7 @@ def dialog_text(view) -> str:
     return box.text()
 
 
-EXPORTS = {"csv": "_ask_export_csv", "png": "_ask_export_png"}
+EXPORTS = {"csv": "ask_export_csv", "png": "ask_export_png"}  # PanelFiles (files.py)
 
 
 @pytest.mark.parametrize("kind", EXPORTS)
@@ -65,7 +65,7 @@ def test_an_export_on_a_full_disk_keeps_the_previous_file_and_says_so(trained, m
     path.write_bytes(b"the previous export")
     choose(monkeypatch, path)
     monkeypatch.setattr(os, "replace", full_disk)
-    getattr(trained, EXPORTS[kind])()
+    getattr(trained.files, EXPORTS[kind])()
     text = dialog_text(trained)
     assert str(path) in text and "No space left" in text and ".tmp" not in text
     assert path.read_bytes() == b"the previous export"
@@ -76,7 +76,7 @@ def test_an_export_on_a_full_disk_keeps_the_previous_file_and_says_so(trained, m
 def test_an_export_to_a_missing_folder_names_the_file(trained, monkeypatch, tmp_path, kind):
     path = tmp_path / "no-such-folder" / f"chosen.{kind}"
     choose(monkeypatch, path)
-    getattr(trained, EXPORTS[kind])()
+    getattr(trained.files, EXPORTS[kind])()
     assert str(path) in dialog_text(trained)
 
 
@@ -84,7 +84,7 @@ def test_a_png_that_cannot_be_made_is_reported_not_ignored(trained, monkeypatch,
     path = tmp_path / "plots.png"
     choose(monkeypatch, path)
     monkeypatch.setattr(QImage, "save", lambda *args: False)
-    trained._ask_export_png()
+    trained.files.ask_export_png()
     assert str(path) in dialog_text(trained) and not path.exists()
 
 
@@ -110,10 +110,16 @@ def bad_model_files(folder, good):
         paths[name].write_bytes(content)
     paths["weights.npy"] = folder / "weights.npy"
     np.save(paths["weights.npy"], np.zeros((784, 10), np.float32))
+    if hasattr(os, "mkfifo"):  # a stalled network share: opening it used to freeze the window
+        paths["stalled.npz"] = folder / "stalled.npz"
+        os.mkfifo(paths["stalled.npz"])
+    if os.path.exists("/dev/zero"):  # endless: reading it used to grow without bound
+        paths["zeros.npz"] = folder / "zeros.npz"
+        paths["zeros.npz"].symlink_to("/dev/zero")
     return paths
 
 
-def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(view, monkeypatch,
+def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(qtbot, view, monkeypatch,
                                                                              tmp_path):
     current = Network(NetworkSpec(input_size=784, hidden=(HiddenLayer(8),)))
     view.hub.set_network(current, "the current one")
@@ -121,7 +127,8 @@ def test_every_bad_model_file_gives_one_dialog_naming_it_and_the_model_stays(vie
     spec_before = view.builder.spec()
     for name, path in bad_model_files(tmp_path, good).items():
         choose(monkeypatch, path, "getOpenFileName")
-        view._ask_load()
+        with qtbot.waitSignal(view.model_runner.failed, timeout=TIMEOUT):
+            view.files._ask_load()  # read in a job: the window stays free
         text = dialog_text(view)
         assert str(path) in text and "allow_pickle" not in text and ".tmp" not in text, name
         assert view.hub.network is current and view.builder.spec() == spec_before, name
@@ -157,7 +164,7 @@ def test_saving_the_model_on_a_full_disk_names_the_chosen_file(trained, monkeypa
     path.write_bytes(b"the model saved before")
     choose(monkeypatch, path)
     monkeypatch.setattr(os, "replace", full_disk)
-    trained._ask_save()
+    trained.files._ask_save()
     text = dialog_text(trained)
     assert str(path) in text and "No space left" in text and ".tmp" not in text
     assert path.read_bytes() == b"the model saved before"
@@ -181,6 +188,18 @@ def test_an_export_to_a_read_only_folder_names_the_file(trained, monkeypatch, tm
     path = tmp_path / f"chosen.{kind}"
     choose(monkeypatch, path)
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
-    getattr(trained, EXPORTS[kind])()
+    getattr(trained.files, EXPORTS[kind])()
     text = dialog_text(trained)
     assert str(path) in text and "Permission denied" in text and not path.exists()
+
+
+def test_load_model_reads_in_a_job_and_shows_the_network(qtbot, view, monkeypatch, tmp_path):
+    path = Network(NetworkSpec(input_size=784, hidden=(HiddenLayer(6), HiddenLayer(5)))).save(tmp_path / "m.npz")
+    steps = []
+    view.model_runner.progressed.connect(lambda done, total, text: steps.append((done, total, text)))
+    choose(monkeypatch, path, "getOpenFileName")
+    with qtbot.waitSignal(view.model_runner.succeeded, timeout=TIMEOUT):
+        view.files._ask_load()
+    assert view.hub.network.spec.describe() == "784-6(relu)-5(relu)-10"
+    assert view.builder.spec().hidden == (HiddenLayer(6), HiddenLayer(5))
+    assert steps[-1] == (3, 3, "Loading m.npz: layer 3 of 3")

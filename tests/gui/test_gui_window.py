@@ -46,16 +46,25 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     window = open_window(qtbot, synthetic_dir, settings)
 
     class Panel(QLabel):
-        """A panel as they all are: it takes the state it shows in its constructor."""
+        """A panel as they all are: it takes the state it shows in its constructor, and it keeps
+        the panels' protocol (``shutdown``)."""
 
         def __init__(self, hub):
             super().__init__("new")
             self.datasets = [hub.dataset] if hub.dataset is not None else []
             hub.dataset_changed.connect(self.datasets.append)
+            self.shut = []
 
+        def shutdown(self, timeout_ms: int = 5000) -> bool:
+            self.shut.append(timeout_ms)
+            return True
+
+    with pytest.raises(TypeError, match="not a panel"):
+        window.add_panel("draw", "Draw", QLabel("no shutdown"), "draw", "Ctrl+4")
     panel = Panel(window.datasets)
+    old_draw = window.draw_view
     old = window.add_panel("draw", "Draw", panel, "draw", "Ctrl+4")
-    assert old is not None and window.panel("draw") is panel
+    assert old is old_draw and window.panel("draw") is panel
     assert window.navigator.keys().index("draw") == 3
     assert panel.datasets == [window.dataset]
     extra = Panel(window.datasets)
@@ -63,6 +72,8 @@ def test_add_panel_replaces_in_place_and_a_panel_takes_its_state(qtbot, settings
     assert window.navigator.keys()[-1] == "extra"
     window.show_panel("extra")
     assert window.current_panel() is extra
+    assert window.add_panel("extra", "Extra", Panel(window.datasets)) is extra and extra.shut == [1500]
+    assert window.shutdown(1000) and panel.shut == [0]  # every panel is stopped on closing
 
 
 def test_settings_remember_the_source_and_geometry(qtbot, settings, synthetic_dir):
@@ -250,7 +261,8 @@ def test_the_inside_panel_sets_up_the_vanishing_gradient_comparison_and_follows_
     inside.show_tab("dynamics")
     qtbot.mouseClick(inside.findChild(QPushButton, "preset_five-sigmoid"), Qt.LeftButton)
     assert window.navigator.current_key() == "training"
-    assert window.training_view.builder.preset_name() == "five-sigmoid"
+    assert window.draft.preset_name == "five-sigmoid"  # through the draft, not into the builder
+    assert window.training_view.builder.preset_selector.currentData() == "five-sigmoid"
     window.draw_view.show_image(window.dataset.test_images[0])
     qtbot.waitUntil(lambda: inside.saliency_view.image() is not None, timeout=5000)
     window.close()
@@ -261,7 +273,8 @@ def test_ctrl_enter_starts_training_right_after_ctrl_3_but_not_from_another_pane
     window = open_window(qtbot, synthetic_dir, settings)
     qtbot.waitExposed(window)
     window.activateWindow()
-    session = window.training_view.session
+    session = window.training  # the window makes the session; the panel shows it
+    assert window.training_view.session is session
     window.show_panel("draw")
     window.navigator.sidebar.setFocus()
     qtbot.keyClick(window.navigator.sidebar, Qt.Key_Return, Qt.ControlModifier)
@@ -281,3 +294,53 @@ def test_the_first_window_takes_a_small_screen_whole_and_most_of_a_large_one():
     assert first_size(QSize(1920, 1040)) == QSize(1766, 956)
     assert first_size(QSize(3840, 2100)) == QSize(1800, 1150)
     assert first_size(None) == QSize(1280, 760)
+
+
+def garbage_geometries():
+    """Geometry blobs Qt accepts that make no usable window: its magic and 12 random bytes (a
+    1x1 window), and a real one moved far off every screen."""
+    import random
+
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QMainWindow
+    probe = QMainWindow()
+    probe.resize(900, 600)
+    magic = bytes(probe.saveGeometry())[:6]
+    probe.move(20000, 20000)
+    off_screen = probe.saveGeometry()
+    probe.deleteLater()
+    rng = random.Random(0)
+    blobs = [QByteArray(magic + bytes(rng.randrange(256) for _ in range(12))) for _ in range(40)]
+    accepted = [b for b in blobs if QMainWindow().restoreGeometry(b)]
+    return [*accepted[:3], off_screen]
+
+
+def test_a_garbage_geometry_gives_a_usable_window_on_the_screen(qtbot, settings, synthetic_dir):
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.settings import MIN_WINDOW_SIZE
+    screen = QApplication.primaryScreen().availableGeometry()
+    blobs = garbage_geometries()
+    assert len(blobs) == 4  # Qt took each of them
+    for blob in blobs:
+        settings.setValue("window/geometry", blob)
+        window = open_window(qtbot, synthetic_dir, settings)
+        size = window.size()
+        assert size.width() >= min(MIN_WINDOW_SIZE.width(), screen.width()), size
+        assert size.height() >= min(MIN_WINDOW_SIZE.height(), screen.height()), size
+        assert screen.intersects(window.geometry()), window.geometry()
+        window.close()
+
+
+def test_usable_geometry_wants_a_real_size_and_the_top_edge_on_a_screen():
+    from PySide6.QtCore import QRect
+
+    from mnist_gui.settings import usable_geometry
+    screens = [QRect(0, 0, 1920, 1080), QRect(1920, 0, 1280, 720)]
+    assert usable_geometry(QRect(100, 50, 1200, 800), screens)
+    assert usable_geometry(QRect(2000, 10, 1000, 600), screens)  # on the second screen
+    assert not usable_geometry(QRect(1, 25, 296, 126), screens)  # what 12 random bytes gave
+    assert not usable_geometry(QRect(5000, 3000, 1200, 800), screens)  # off every screen
+    assert not usable_geometry(QRect(100, -700, 1200, 800), screens)  # title bar above the screen
+    assert usable_geometry(QRect(0, 0, 500, 380), [QRect(0, 0, 500, 380)])  # a screen smaller than the minimum
+    assert not usable_geometry(QRect(100, 50, 1200, 800), [])

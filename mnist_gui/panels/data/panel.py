@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from functools import partial
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.panels.data.browser import DatasetBrowser
 from mnist_gui.panels.data.class_counts import ClassCounts
 from mnist_gui.panels.data.source_banner import SourceBanner
+from mnist_gui.state.data_source import DOWNLOAD_FAILED, DOWNLOADING, MISSING, DataSource, SourceNotice
 from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, describe
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.pixel_view import PixelView
@@ -34,19 +34,29 @@ ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT, ZOOM_STEP = 20, 160, 52, 8
 class DataPanel(QWidget):
     """Thumbnails of a whole split on the left, the selected image large on the right.
 
-    Never loads files: it shows the DatasetHub's dataset. User intent about the data source
-    (download, choose a folder, offline digits) goes out through the banner's signals; an image
-    to look inside the network with goes to the ``focus`` (an ImageFocus) if one is given.
+    Never loads files: it shows the DatasetHub's dataset. Given the ``source`` (a DataSource),
+    its banner says what the source's notice says (MNIST missing, downloading, a failed
+    download) and its buttons ask the source to download or use the offline digits;
+    ``choose_folder_requested`` asks the window for a folder dialog. An image to look inside the
+    network with goes to the ``focus`` (an ImageFocus) if one is given.
     """
 
     image_shown = Signal(str, int)  # split, index into it (-1 for none)
+    choose_folder_requested = Signal()
 
-    def __init__(self, datasets, focus=None, parent=None):
+    def __init__(self, datasets, focus=None, source: DataSource | None = None, parent=None):
         super().__init__(parent)
         self.datasets = datasets
         self.focus = focus  # an ImageFocus: "Open in Inside" sends images there (none: no such action)
+        self.source = source
         self._dataset = None
         self.banner = SourceBanner(self)
+        self.banner.choose_folder_requested.connect(self.choose_folder_requested)
+        if source is not None:
+            self.banner.download_requested.connect(source.download)
+            self.banner.offline_requested.connect(source.use_offline)
+            source.notice_changed.connect(self._on_notice_changed)
+            self._on_notice_changed(source.notice)
         self.browser = DatasetBrowser(self)
         self.detail = PixelView(self)
         self.detail.set_placeholder("Click an image on the left to see it here, pixel by pixel.")
@@ -166,6 +176,22 @@ class DataPanel(QWidget):
         self._fill_label_filter(dataset.class_names)
         self._show_split(self.split_selector.currentText())
 
+    def _on_notice_changed(self, notice: SourceNotice):
+        """The banner says what the data source has to say, or hides."""
+        if notice.kind == MISSING:
+            self.banner.show_missing(showing_offline=True, problem=notice.problem)
+        elif notice.kind == DOWNLOADING:
+            self.banner.show_downloading(notice.name, "11 MB")
+        elif notice.kind == DOWNLOAD_FAILED:
+            self.banner.show_download_failed(notice.key, notice.name, notice.reason, notice.showing,
+                                             offer_offline=notice.offer_offline)
+        else:
+            self.banner.hide()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """The panel runs no job and no timer: nothing to stop."""
+        return True
+
     def set_zoom(self, size: int):
         self.zoom.setValue(min(max(int(size), ZOOM_MIN), ZOOM_MAX))
 
@@ -201,8 +227,7 @@ class DataPanel(QWidget):
         self.browser.thumbnails().set_split(images, labels, self._dataset.class_names)
         self.browser.thumbnails().set_label_filter(self.current_label())
         self.goto_index.setRange(0, max(0, len(labels) - 1))
-        self.counts.set_counts(np.bincount(labels, minlength=self._dataset.n_classes),
-                               self._dataset.class_names)
+        self.counts.set_counts(self._dataset.class_counts(split), self._dataset.class_names)
         self._after_rows_changed()
 
     def _on_filter_changed(self, _index: int):

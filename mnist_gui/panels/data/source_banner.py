@@ -58,9 +58,10 @@ class SourceBanner(QFrame):
     def message(self) -> str:
         return self._message.text()
 
-    def show_missing(self, showing_offline: bool):
-        """Nothing was found on this computer."""
-        text = "<b>No MNIST on this computer yet.</b> "
+    def show_missing(self, showing_offline: bool, problem: str = ""):
+        """Nothing was found on this computer, or ``problem``: what is wrong with the folder the
+        user named (in $MNIST_DATA_DIR), said instead."""
+        text = f"<b>{_escape(problem)}.</b> " if problem else "<b>No MNIST on this computer yet.</b> "
         if showing_offline:
             text += ("Meanwhile you are looking at the 1,797 small 8×8 digits built into the app. ")
         text += "Download MNIST once (11 MB), or choose a folder that already has the files."

@@ -14,21 +14,15 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from engine.archive import READ_ERRORS, open_archive, read_into, read_npy_header
 from engine.atomic import write_atomically
 
 STORE_SIDE = 112      # drawings are kept at 112x112: small, and enough for any network's size
 MAX_DRAWINGS = 10_000  # 125 MB of drawings; a class saves a few hundred
-NPY_HEADER_MAX = 64 * 1024
-CHUNK = 1 << 20  # bytes read at a time: zipfile would otherwise build one bytes object of it all
-# What a damaged or hostile archive can raise from zipfile, zlib or numpy's .npy header parser.
-READ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, SyntaxError, RecursionError,
-               RuntimeError, NotImplementedError, OverflowError, MemoryError, zipfile.BadZipFile,
-               zlib.error)
 
 
 class DrawingsFileError(ValueError):
@@ -38,7 +32,7 @@ class DrawingsFileError(ValueError):
 def read_drawings(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """(images (n, 112, 112) uint8, labels (n,) uint8) from ``path``; DrawingsFileError if bad."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_archive(path, DrawingsFileError) as archive:
             labels = _read_member(archive, "labels", lambda shape: len(shape) == 1
                                   and shape[0] <= MAX_DRAWINGS, "(n,) with n at most "
                                   f"{MAX_DRAWINGS:,}")
@@ -60,7 +54,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, shape_ok, wanted: str) -> 
     except KeyError:
         raise DrawingsFileError(f"it has no {name}") from None
     with archive.open(info) as member:
-        shape, dtype = _npy_header(member, name)
+        shape, dtype = read_npy_header(member, f"its {name}", DrawingsFileError, "a drawings file")
         if dtype != np.uint8:
             raise DrawingsFileError(f"its {name} should be bytes (uint8), found {dtype}")
         if not shape_ok(shape):
@@ -69,30 +63,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, shape_ok, wanted: str) -> 
         if stored != int(np.prod(shape, dtype=object)):
             raise DrawingsFileError(f"its {name} take {stored:,} bytes in the archive for "
                                     f"{int(np.prod(shape, dtype=object)):,} values")
-        values = np.empty(shape, dtype=np.uint8)
-        buffer = memoryview(values).cast("B") if values.size else memoryview(b"")
-        got = 0
-        while got < values.size:
-            n = member.readinto(buffer[got:got + CHUNK])
-            if not n:
-                raise DrawingsFileError(f"its {name} are truncated")
-            got += n
-        if member.read(1):
-            raise DrawingsFileError(f"its {name} hold more bytes than their header declares")
-    return values
-
-
-def _npy_header(member, name: str) -> tuple[tuple[int, ...], np.dtype]:
-    """(shape, dtype) of a ``.npy`` header; refuses Fortran order (the store never writes it)."""
-    version = np.lib.format.read_magic(member)
-    read = {(1, 0): np.lib.format.read_array_header_1_0,
-            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-    if read is None:
-        raise DrawingsFileError(f"its {name} have an unknown .npy version {version}")
-    shape, fortran, dtype = read(member, max_header_size=NPY_HEADER_MAX)
-    if fortran and len(shape) > 1:
-        raise DrawingsFileError(f"its {name} are in Fortran order, which mnist-gui never writes")
-    return tuple(shape), dtype
+        return read_into(member, np.empty(shape, dtype=np.uint8), f"its {name}", DrawingsFileError)
 
 
 def set_aside(path: Path) -> Path:

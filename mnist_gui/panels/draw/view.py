@@ -28,6 +28,7 @@ from mnist_gui.panels.draw.my_drawings import (
     score_drawings,
 )
 from mnist_gui.panels.draw.prediction import PredictionView
+from mnist_gui.state.drawing import Drawing
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -81,22 +82,23 @@ def square_side(n_inputs: int) -> int | None:
 
 
 class DrawView(QWidget):
-    """``DrawView(datasets, hub)``: reads ``hub.network`` whenever the drawing or the network changes.
+    """``DrawView(datasets, hub, drawing)``: reads ``hub.network`` whenever the drawing or the network changes.
 
     The second opinion is the DatasetHub's mean-digit classifier, fitted once per dataset.
 
-    ``drawing_changed(image)`` sends a copy of the network's input for the current drawing,
-    (size, size) uint8, or None when the canvas is empty (the Evaluate panel shows the hidden
-    layers' activations for it).
+    The network's input for the current drawing, (size, size) uint8, or None when the canvas is
+    empty, goes to ``drawing`` (a ``state.drawing.Drawing``; the Evaluate and Inside panels show
+    what the network makes of it). Without one the panel keeps its own.
     """
 
-    drawing_changed = Signal(object)
     baseline_ready = Signal()
 
-    def __init__(self, datasets, hub, parent: QWidget | None = None, drawings_path=None):
+    def __init__(self, datasets, hub, drawing: Drawing | None = None, parent: QWidget | None = None,
+                 drawings_path=None):
         super().__init__(parent)
         self.setObjectName("drawView")
         self.datasets, self.hub = datasets, hub
+        self.drawing = drawing if drawing is not None else Drawing(self)
         self._dataset = None
         self._baseline = None
         self._framing = None  # the dataset's, measured once per dataset
@@ -284,20 +286,19 @@ class DrawView(QWidget):
             if had_reading:  # the drawing was saved or cleared: the next one gets a suggestion
                 self._label_chosen = False
             self.prediction.clear()
-            if had_reading:
-                self.drawing_changed.emit(None)
+            self.drawing.set_image(None)
             return
         self._reading = read_drawing(self.canvas.ink(), self.framing(), self.hub.network,
                                      self._baseline)
         if self._reading.pre.empty:  # an image with no ink, or ink below the threshold
             self._reading = None
             self.prediction.clear("There is no ink on the canvas to read.")
-            self.drawing_changed.emit(None)
+            self.drawing.set_image(None)
             return
         self.prediction.show_answer(self._reading.pre, self._reading.probabilities,
                                     self._reading.baseline_class, self._detail())
         self._suggest_label()
-        self.drawing_changed.emit(self._reading.pre.image.copy())
+        self.drawing.set_image(self._reading.pre.image)
 
     def _suggest_label(self):
         """"This is a" follows the network's answer (else the baseline's) until the user picks."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.evaluation import cell_indices, worst_confusion
 from mnist_gui.panels.evaluate.open_inside import gallery_of_test_images
 from mnist_gui.widgets.image_gallery import RIGHT, WRONG
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -310,11 +311,8 @@ class ConfusionView(QWidget):
         """Show ``evaluation``'s confusion matrix; keep the chosen cell, or pick the worst mistake."""
         self._evaluation, self._images, self._names = evaluation, images, tuple(names)
         self.matrix.set_confusion(evaluation.confusion, self._names)
-        cell = self.matrix.selected()
-        if cell is None:
-            off = evaluation.confusion * (1 - np.eye(len(evaluation.confusion), dtype=np.int64))
-            cell = np.unravel_index(int(np.argmax(off)), off.shape)
-        self.show_cell(int(cell[0]), int(cell[1]))
+        cell = self.matrix.selected() or worst_confusion(evaluation.confusion)
+        self.show_cell(*cell)
 
     def show_cell(self, true: int, predicted: int):
         """Select a cell and show its images: the test images of ``true`` called ``predicted``."""
@@ -322,9 +320,7 @@ class ConfusionView(QWidget):
         if ev is None:
             return
         self.matrix.set_selected((true, predicted))
-        indices = np.flatnonzero((ev.true == true) & (ev.predicted == predicted))
-        if true != predicted:  # the most confident mistakes first, as in the mistakes gallery
-            indices = indices[np.argsort(-ev.top_probs[indices, 0], kind="stable")]
+        indices = cell_indices(ev, true, predicted)  # a mistake cell: the most confident first
         self.cell_images.set_items(self._images, indices, ev.true[indices],
                                    ev.top_classes[indices], ev.top_probs[indices], self._names)
         self.cell_images.set_placeholder("No test image in this cell.")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
@@ -13,48 +11,52 @@ from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
+from mnist_gui.state.drawing import Drawing
+from mnist_gui.state.evaluation import TestEvaluation
 from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
-from mnist_gui.workers.worker import TaskRunner
 
-BUSY_RATIO = 19  # after an evaluation of T seconds, the next waits 19 T: a twentieth of the time at most
 NO_NETWORK = ("No network yet. Train one on the Network and training panel, or load one with "
               "File > Load model: its test results will appear here.")
 
 
 class EvaluateView(QWidget):
-    """``EvaluateView(datasets, hub)``: re-evaluates in a worker thread when the network or dataset changes.
+    """``EvaluateView(datasets, hub, focus, evaluation, drawing)``: shows the test-set evaluation.
 
+    ``evaluation`` (a ``state.evaluation.TestEvaluation``; without one the panel keeps its own)
+    scores the hub's network in a worker thread while this panel is on screen.
     ``open_in_browser(split, index)`` and ``open_on_canvas(image)`` ask the main window to show
     an image in the Data panel or on the Draw panel's canvas; ``evaluated(Evaluation)`` fires
-    when new results are shown. Given an ImageFocus (``focus``), a mistake can be opened in Inside.
+    when new results are shown. Given an ImageFocus (``focus``), a mistake can be opened in
+    Inside; given a Drawing (``drawing``), the hidden activations of the user's drawing are shown.
     """
 
     open_in_browser = Signal(str, int)
     open_on_canvas = Signal(object)
     evaluated = Signal(object)
 
-    def __init__(self, datasets, hub, focus=None, parent: QWidget | None = None):
+    def __init__(self, datasets, hub, focus=None, evaluation: TestEvaluation | None = None,
+                 drawing: Drawing | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("evaluateView")
         self.datasets, self.hub = datasets, hub
         self.focus = focus  # an ImageFocus, where "Open in Inside" on a mistake sends it
-        self._dataset = None
+        self._own_evaluation = evaluation is None
+        if evaluation is None:
+            evaluation = TestEvaluation(datasets, hub, evaluate_job, self)
+        self.test_evaluation = evaluation
+        self.drawing = drawing if drawing is not None else Drawing(self)
         self._evaluation: Evaluation | None = None
-        self._stale = True  # the results shown are not those of the current network and dataset
-        self.runner = TaskRunner(self)
-        self._started_at = 0.0          # when the job under way (or the last one) started
-        self._next_allowed = 0.0        # no new evaluation before this (time.monotonic())
-        self._later = QTimer(self, singleShot=True)
-        self._later.timeout.connect(self._refresh_if_stale)
-        self.runner.succeeded.connect(self._on_evaluated)
-        self.runner.failed.connect(self._on_evaluation_failed)
         self._build()
-        hub.network_changed.connect(self._on_network_changed)
-        datasets.dataset_changed.connect(self._on_dataset_changed)
-        self._dataset = datasets.dataset
-        self._on_network_changed(hub.network)
+        e = self.test_evaluation
+        e.started.connect(self._on_evaluation_started)
+        e.evaluated.connect(self._on_evaluated)
+        e.failed.connect(self._on_evaluation_failed)
+        self.drawing.changed.connect(self._on_drawing_changed)
+        self._on_drawing_changed(self.drawing.image)
+        if e.result is not None:
+            self._on_evaluated(e.result)
 
     def _on_evaluation_failed(self, error):
         self._show_message(f"The test images could not be evaluated: {error}")
@@ -70,8 +72,8 @@ class EvaluateView(QWidget):
         self.busy.setRange(0, 0)
         self.busy.setToolTip("Reading the test images in the background")
         self.busy.hide()
-        self.runner.busy.connect(self.busy.show)
-        self.runner.idle.connect(self.busy.hide)
+        self.test_evaluation.busy.connect(self.busy.show)
+        self.test_evaluation.idle.connect(self.busy.hide)
         self.confusion = ConfusionView(self.focus)
         self.mistakes = MistakesView(self.focus)
         self.weights = WeightsView()
@@ -93,74 +95,39 @@ class EvaluateView(QWidget):
 
     # --- state in ---------------------------------------------------------------------------
 
-    def _on_dataset_changed(self, dataset):
-        self._dataset = dataset
-        self._refresh_when_visible()
-
-    def set_drawing(self, image):
+    def _on_drawing_changed(self, image):
         """The network input of the Draw panel's drawing (or None): shows the hidden activations."""
         self.weights.set_drawing(image)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        self._later.stop()
-        return self.runner.shutdown(timeout_ms)
+        """Stop evaluating for this panel: its own evaluation's job ends, a shared one stops watching."""
+        self.test_evaluation.set_watched(False)
+        return self.test_evaluation.shutdown(timeout_ms) if self._own_evaluation else True
 
     def evaluation(self) -> Evaluation | None:
         """The results shown, or None."""
         return self._evaluation
 
     def is_busy(self) -> bool:
-        return self.runner.is_busy()
-
-    # --- reactions --------------------------------------------------------------------------
-
-    def _on_network_changed(self, network):
-        self._refresh_when_visible()
-
-    def _refresh_when_visible(self):
-        """Evaluate now if the panel is on screen, else when it is next shown.
-
-        During training the network changes every epoch; evaluating 10,000 test images each time
-        for a hidden panel would take CPU from the training, so a hidden panel only remembers.
-        """
-        self._stale = True
-        if not self.isVisible():
-            return
-        wait = self._next_allowed - time.monotonic()
-        if wait <= 0 or self.runner.is_busy():  # a job under way is replaced at once, as before
-            self._refresh()
-        elif not self._later.isActive():
-            self._later.start(int(1000 * wait) + 1)
-
-    def _refresh_if_stale(self):
-        if self._stale and self.isVisible():
-            self._refresh()
-
-    def _refresh(self):
-        self._later.stop()
-        self._stale = False
-        self._started_at = time.monotonic()
-        self._start()
+        return self.test_evaluation.is_busy()
 
     def showEvent(self, event):
         super().showEvent(event)
-        if self._stale:
-            self._refresh()
+        self.test_evaluation.set_watched(True)
 
-    def _start(self):
-        network, dataset = self.hub.network, self._dataset
+    def hideEvent(self, event):
+        super().hideEvent(event)
+        self.test_evaluation.set_watched(False)
+
+    # --- reactions --------------------------------------------------------------------------
+
+    def _on_evaluation_started(self, network, dataset):
         self.weights.set_network(network)
-        if network is None:
-            self.runner.cancel()
-            self._show_message(NO_NETWORK)
-            return
-        copy = network.copy()  # the worker gets its own weights
-        self.runner.start(lambda job: evaluate_job(copy, dataset, job))
-        problem = self._problem(network, dataset)
+        problem = NO_NETWORK if network is None else self._problem(network, dataset)
         if problem:
             self._show_message(problem)
-            return
-        self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
+        else:
+            self.summary.setText(f"Reading the {len(dataset.test_labels):,} test images…")
 
     def _problem(self, network, dataset) -> str:
         """Why ``network`` cannot be scored on ``dataset``'s test images ("" if it can)."""
@@ -183,18 +150,12 @@ class EvaluateView(QWidget):
         self.mistakes.clear(text)
 
     def _on_evaluated(self, result: EvaluateResult):
-        # while networks keep coming (every epoch of a run), evaluating takes at most a twentieth
-        # of the time: the training beside it keeps >= 90 % of its speed (bench_gui_training.py)
-        took = time.monotonic() - self._started_at
-        self._next_allowed = time.monotonic() + BUSY_RATIO * took
         dataset, evaluation = result.dataset, result.evaluation
-        if dataset is not self._dataset:
-            return
         self.weights.set_mosaics(result.mosaics)
         if evaluation is None:
             return
         self._evaluation = evaluation
-        names = self._class_names(len(evaluation.confusion))
+        names = self._class_names(dataset, len(evaluation.confusion))
         n = len(evaluation.true)
         wrong = int(np.count_nonzero(evaluation.predicted != evaluation.true))
         self.accuracy.setText(f"{evaluation.accuracy:.2%}")
@@ -206,6 +167,7 @@ class EvaluateView(QWidget):
         self.mistakes.set_evaluation(evaluation, dataset.test_images, names)
         self.evaluated.emit(evaluation)
 
-    def _class_names(self, n: int) -> tuple[str, ...]:
-        names = self._dataset.class_names
+    @staticmethod
+    def _class_names(dataset, n: int) -> tuple[str, ...]:
+        names = dataset.class_names
         return tuple(names) if len(names) == n else tuple(str(c) for c in range(n))

@@ -31,12 +31,6 @@ TOP_UNITS = 8          # units outlined on the weight grid: the most active for 
 HIGHLIGHT = QColor(255, 196, 0)
 
 
-def hidden_activations(network, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """(activation name, values (units,)) of every hidden layer for one (h, w) uint8 image."""
-    outputs = network.activations(image[None])[:-1]  # the last one is the logits
-    return [(layer.activation, values[0]) for layer, values in zip(network.spec.hidden, outputs)]
-
-
 class WeightGrid(QWidget):
     """The mosaic, scaled with square pixels; hover names a unit; some units may be outlined.
     ``unit_clicked(j)`` when tile j is clicked."""
@@ -359,7 +353,8 @@ class WeightsView(QWidget):
                 if net is not None else "")
             self.grid.set_outlined([])
             return
-        layers = hidden_activations(net, image)
+        outputs = net.activations(image[None])[:-1]  # the engine's forward pass; the last is the logits
+        layers = [(layer.activation, values[0]) for layer, values in zip(net.spec.hidden, outputs)]
         self.input_tile.set_image(gray_image(image))
         self.activations.set_layers(layers)
         if not layers:

@@ -9,7 +9,6 @@ step's input and the image the saliency view looks at.
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
@@ -19,6 +18,7 @@ from mnist_gui.panels.inside.embedding_view import EmbeddingView
 from mnist_gui.panels.inside.parts import apply_palette
 from mnist_gui.panels.inside.saliency_view import SaliencyView
 from mnist_gui.panels.inside.step_view import StepView
+from mnist_gui.state.drawing import Drawing
 from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.workers.worker import TaskRunner, shutdown_all
 
@@ -26,8 +26,8 @@ TABS = ("step", "dynamics", "embedding", "saliency")
 
 
 class InsideView(QWidget):
-    """The panel (objectName ``insideView``). ``set_drawing(image)`` takes the Draw panel's drawing;
-    ``focus`` (an ImageFocus, optional) brings images opened on other panels.
+    """The panel (objectName ``insideView``). ``drawing`` (a ``state.drawing.Drawing``, optional)
+    brings the Draw panel's drawing; ``focus`` (an ImageFocus, optional) images opened on other panels.
 
     ``preset_requested(name)`` asks for an engine preset in the network builder (wired by the
     main window).
@@ -35,10 +35,11 @@ class InsideView(QWidget):
 
     preset_requested = Signal(str)
 
-    def __init__(self, datasets, hub, runs, focus=None, parent: QWidget | None = None):
+    def __init__(self, datasets, hub, runs, focus=None, drawing: Drawing | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insideView")
-        self._drawing: np.ndarray | None = None
+        self.drawing = drawing if drawing is not None else Drawing(self)
         self._looking_at_opened = False  # the saliency view shows an opened image, not the drawing
         self.step_view = StepView(datasets, hub, runs)
         self.dynamics_view = DynamicsView(runs)
@@ -61,6 +62,9 @@ class InsideView(QWidget):
         datasets.dataset_changed.connect(self._on_dataset_changed)
         if focus is not None:
             focus.opened.connect(self._on_image_opened)
+        self.drawing.changed.connect(self._on_drawing_changed)
+        if self.drawing.image is not None:
+            self._on_drawing_changed(self.drawing.image)
 
     def _apply_palette(self):
         for plot in self.findChildren(pg.PlotWidget):
@@ -75,19 +79,16 @@ class InsideView(QWidget):
         """Show one of the views: "step", "dynamics", "embedding" or "saliency"."""
         self.tabs.setCurrentIndex(TABS.index(key))
 
-    def set_drawing(self, image: np.ndarray | None) -> None:
+    def _on_drawing_changed(self, image) -> None:
         """The Draw panel's drawing as the network reads it ((h, w) uint8), or None.
 
-        The saliency view looks at the latest of the drawing and an opened image: the Draw panel
-        sends its drawing again with every new network, which must not replace an opened image.
+        The saliency view looks at the latest of the drawing and an opened image: a new drawing
+        replaces an opened image (the Drawing announces only drawings that changed).
         """
-        new = not _same(image, self._drawing)
-        self._drawing = image
         self.step_view.set_drawing(image)
         self.embedding_view.set_drawing(image)
-        if new or not self._looking_at_opened:
-            self._looking_at_opened = False
-            self.saliency_view.set_image(image, "the drawing")
+        self._looking_at_opened = False
+        self.saliency_view.set_image(image, "the drawing")
 
     def _on_image_opened(self, focused) -> None:
         """An image opened with "Open in Inside" (a FocusedImage): the step and the saliency take it."""
@@ -100,7 +101,7 @@ class InsideView(QWidget):
     def _on_dataset_changed(self, _dataset) -> None:
         if self._looking_at_opened:  # the opened image belonged to the old dataset
             self._looking_at_opened = False
-            self.saliency_view.set_image(self._drawing, "the drawing")
+            self.saliency_view.set_image(self.drawing.image, "the drawing")
 
     def runners(self) -> list[TaskRunner]:
         return [self.step_view.runner, self.embedding_view.runner, self.saliency_view.runner]
@@ -108,14 +109,8 @@ class InsideView(QWidget):
     def is_busy(self) -> bool:
         return any(runner.is_busy() for runner in self.runners())
 
-    def stop_timers(self) -> None:
-        self.dynamics_view.stop_timers()
-
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the redraw timer and every job; True if all ended within ``timeout_ms``."""
-        self.stop_timers()
+        self.dynamics_view.stop_timers()
         return shutdown_all(self.runners(), timeout_ms)
 
-
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    return a is b or (a is not None and b is not None and np.array_equal(a, b))

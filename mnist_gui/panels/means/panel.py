@@ -72,6 +72,10 @@ class MeansPanel(QWidget):
 
     # --- building ---------------------------------------------------------------------------
 
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """The panel runs no job and no timer of its own (the DatasetHub fits the baseline)."""
+        return True
     def _build(self):
         """Two columns: means and baseline on the left, difference and examples on the right."""
         left = QVBoxLayout()

@@ -1,12 +1,11 @@
-"""The network builder form: presets, layers and training settings, turned into an engine NetworkSpec and TrainConfig.
+"""The network builder form: presets, layers and training settings, the view of a DraftSettings.
 
-The engine decides what is valid: every check builds the engine's own ``NetworkSpec`` or
-``TrainConfig`` and shows its ``ValueError`` message under the field that caused it.
+The draft (``mnist_gui/state/draft.py``) holds the values and asks the engine what is valid; the
+form shows them, sends every edit back, and shows the engine's ``ValueError`` message under the
+field that caused it.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
@@ -23,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.initialisers import SCALE_MEANING
-from engine.memory import check_training_fits, estimate_training
+from engine.memory import estimate_training
 from engine.network import NetworkSpec
 from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.state.draft import DraftSettings
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.number_fields import ExactSpinBox, LogSpinBox
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -39,13 +39,6 @@ INIT_NAMES = {"he": "He (normal, for ReLU)", "xavier": "Xavier / Glorot (uniform
 LOSS_NAMES = {"cross_entropy": "Softmax cross-entropy", "mse": "Mean squared error (of the softmax)"}
 OPTIMISER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov momentum", "adam": "Adam"}
 SCHEDULE_NAMES = {"constant": "Constant", "step": "Step decay", "cosine": "Cosine decay"}
-#: Which TrainConfig fields each field of the form checks, built alone with the defaults.
-TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("optimiser",),
-                "lr": ("lr",), "momentum": ("momentum",), "beta1": ("beta1",), "beta2": ("beta2",),
-                "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
-                "validation": ("validation_fraction",), "seed": ("seed",)}
-NETWORK_CHECKS = {"layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
-
 
 def _row(*widgets: tuple[QWidget, int]) -> QWidget:
     """One form field made of several widgets side by side, each with its stretch factor."""
@@ -76,91 +69,66 @@ def _select(combo: QComboBox, key) -> None:
 
 
 class NetworkBuilder(QWidget):
-    """The form. ``spec()`` and ``config()`` return exactly what the fields show.
+    """The form of a ``DraftSettings`` (its own if none is given): ``spec()`` and ``config()``
+    return exactly what the fields show.
 
-    ``changed`` is emitted after every edit; ``validity_changed(message)`` when the first problem
-    changes ("" once everything can work).
+    ``changed`` is emitted after every change of the draft; ``validity_changed(message)`` when
+    the first problem changes ("" once everything can work).
     """
 
     changed = Signal()
     validity_changed = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, draft: DraftSettings | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("networkBuilder")
-        self._input_size, self._classes, self._n_train = 784, 10, 55_000
-        self._image_shape: tuple[int, int] | None = (28, 28)
+        self.draft = draft if draft is not None else DraftSettings(self)
         self._errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
         self._forms: dict[str, QFormLayout] = {}
-        self._problem = ""
-        # settings the form has no field for yet, kept as the preset or loaded model has them
-        self._input_scaling, self._augment = "unit", False
+        self._shown_shape = None  # the data shape the preset titles and layer labels show
         self._filling = False
         self._build()
-        self._update_data_labels()
         self._update_scale_tip()
-        self.set_preset("default")
+        self.draft.filled.connect(self._on_draft_filled)
+        self.draft.changed.connect(self._on_draft_changed)
+        self.draft.changed.connect(self.changed)
+        self.draft.validity_changed.connect(self.validity_changed)
+        self._on_draft_filled()
 
-    # --- public API -------------------------------------------------------------------------
+    # --- public API: the draft's ------------------------------------------------------------
 
     def spec(self) -> NetworkSpec:
         """The network the fields describe; ValueError (the engine's message) if it cannot work."""
-        return NetworkSpec(**self._network_values())
+        return self.draft.spec()
 
     def config(self) -> TrainConfig:
         """The training settings the fields describe; ValueError if they cannot work."""
-        return TrainConfig(**self._train_values())
+        return self.draft.config()
 
     def problem(self) -> str:
         """The first reason the settings cannot work, or "" if they can."""
-        return self._problem
+        return self.draft.problem()
 
     def preset_name(self) -> str:
-        return self.preset_selector.currentData()
+        return self.draft.preset_name
 
     def is_modified(self) -> bool:
         """True if the fields differ from the selected preset."""
-        chosen = PRESETS[self.preset_name()].for_data(self._input_size, self._classes)
-        try:
-            return (self.spec(), self.config()) != (chosen.network, chosen.training)
-        except ValueError:
-            return True
+        return self.draft.is_modified()
 
     def set_preset(self, name: str) -> None:
         """Fill every field from the engine preset ``name`` (sized for the current data)."""
-        chosen = PRESETS[name].for_data(self._input_size, self._classes)
-        self._filling = True
-        _select(self.preset_selector, name)
-        self._filling = False
-        self.set_spec(chosen.network, chosen.training)
+        self.draft.set_preset(name)
 
     def set_spec(self, spec: NetworkSpec, config: TrainConfig | None = None) -> None:
         """Show ``spec`` (and ``config`` if given) in the fields, e.g. from a loaded model."""
-        self._filling = True
-        self._input_scaling = spec.input_scaling
-        self._augment = config.augment if config is not None else self._augment
-        try:
-            self.layers.set_layers(spec.hidden)
-            _select(self.init_combo, spec.init)
-            self.init_scale.set_exact(spec.init_scale or 0.0)
-            _select(self.loss_combo, spec.loss)
-            self.seed_spin.setValue(spec.seed)
-            if config is not None:
-                self._fill_config(config)
-        finally:
-            self._filling = False
-        self._on_edit()
+        self.draft.set_spec(spec, config)
 
     def set_data_shape(self, input_size: int, classes: int, n_train: int,
                        image_shape: tuple[int, int] | None = None) -> None:
         """The dataset's image size, classes and training images: the input and output layers."""
-        self._input_size, self._classes, self._n_train = input_size, classes, n_train
-        self._image_shape = image_shape
-        self._update_data_labels()
-        for i, preset in enumerate(PRESETS.values()):  # titles name the layers: 64-... for 8x8
-            self.preset_selector.setItemText(i, preset.for_data(input_size, classes).title)
-        self._on_edit()
+        self.draft.set_data_shape(input_size, classes, n_train, image_shape)
 
     def field(self, key: str) -> QWidget:
         """The widget of a field by its key ("lr", "momentum", "batch", ...)."""
@@ -346,12 +314,14 @@ class NetworkBuilder(QWidget):
     # --- reading and filling ----------------------------------------------------------------
 
     def _network_values(self) -> dict:
+        """The network fields as the form shows them (``DraftSettings.network_values`` keys)."""
         scale = self.init_scale.exact_value()
-        return dict(input_size=self._input_size, hidden=self.layers.layers(), classes=self._classes,
-                    loss=self.loss_combo.currentData(), init=self.init_combo.currentData(),
-                    init_scale=scale or None, seed=self.seed_spin.value(), input_scaling=self._input_scaling)
+        return dict(hidden=self.layers.layers(), loss=self.loss_combo.currentData(),
+                    init=self.init_combo.currentData(), init_scale=scale or None,
+                    seed=self.seed_spin.value())
 
     def _train_values(self) -> dict:
+        """The training fields as the form shows them (``DraftSettings.train_values`` keys)."""
         return dict(
             epochs=self.epochs_spin.value(),
             batch_size=None if self.full_batch.isChecked() else self.batch_spin.value(),
@@ -360,81 +330,73 @@ class NetworkBuilder(QWidget):
             beta2=self.beta2_spin.exact_value(), weight_decay=self.l2_spin.exact_value(),
             schedule=self.schedule_combo.currentData(), step_every=self.step_every_spin.value(),
             step_gamma=self.step_gamma_spin.exact_value(),
-            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value(),
-            augment=self._augment)
+            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value())
 
-    def _fill_config(self, config: TrainConfig):
-        self.epochs_spin.setValue(config.epochs)
-        self.full_batch.setChecked(config.batch_size is None)
-        if config.batch_size is not None:
-            self.batch_spin.setValue(config.batch_size)
-        _select(self.optimiser_combo, config.optimiser)
-        self.lr_spin.set_exact(config.lr)
-        self.momentum_spin.set_exact(config.momentum)
-        self.beta1_spin.set_exact(config.beta1)
-        self.beta2_spin.set_exact(config.beta2)
-        self.l2_spin.set_exact(config.weight_decay)
-        _select(self.schedule_combo, config.schedule)
-        self.step_every_spin.setValue(config.step_every)
-        self.step_gamma_spin.set_exact(config.step_gamma)
-        self.validation_spin.set_exact(config.validation_fraction)
-        self.seed_spin.setValue(config.seed)
+    def _fill_network(self, network: dict):
+        self.layers.set_layers(network["hidden"])
+        _select(self.init_combo, network["init"])
+        self.init_scale.set_exact(network["init_scale"] or 0.0)
+        _select(self.loss_combo, network["loss"])
+        self.seed_spin.setValue(network["seed"])
+
+    def _fill_training(self, config: dict):
+        self.epochs_spin.setValue(config["epochs"])
+        self.full_batch.setChecked(config["batch_size"] is None)
+        if config["batch_size"] is not None:
+            self.batch_spin.setValue(config["batch_size"])
+        _select(self.optimiser_combo, config["optimiser"])
+        self.lr_spin.set_exact(config["lr"])
+        self.momentum_spin.set_exact(config["momentum"])
+        self.beta1_spin.set_exact(config["beta1"])
+        self.beta2_spin.set_exact(config["beta2"])
+        self.l2_spin.set_exact(config["weight_decay"])
+        _select(self.schedule_combo, config["schedule"])
+        self.step_every_spin.setValue(config["step_every"])
+        self.step_gamma_spin.set_exact(config["step_gamma"])
+        self.validation_spin.set_exact(config["validation_fraction"])
+        self.seed_spin.setValue(config["seed"])
 
     # --- reacting ---------------------------------------------------------------------------
 
     def _on_preset_chosen(self):
         if not self._filling:
-            self.set_preset(self.preset_selector.currentData())
+            self.draft.set_preset(self.preset_selector.currentData())
+
+    def _on_draft_filled(self):
+        """Show every value of the draft, then hand back what the fields hold (a spin box rounds)."""
+        self._filling = True
+        try:
+            _select(self.preset_selector, self.draft.preset_name)
+            self._fill_network(self.draft.network_values())
+            self._fill_training(self.draft.train_values())
+        finally:
+            self._filling = False
+        self._on_edit()
 
     def _on_edit(self, *_):
         if self._filling:
             return
         self._update_enabled()
-        errors = self._check()
+        self.draft.edit(self._network_values(), self._train_values())
+
+    def _on_draft_changed(self):
+        if self.draft.data_shape != self._shown_shape:
+            self._show_data_shape()
+        errors = self.draft.errors()
         for key, label in self._errors.items():
             label.setText(errors.get(key, ""))
             self._set_row_visible(label, key in errors)
-        problem = next(iter(errors.values()), "")
+        problem = self.draft.problem()
         self.problem_label.setText(f"Cannot start: {problem}" if problem else "")
         self.problem_label.setVisible(bool(problem))
         self._update_summary()
-        self.modified_label.setVisible(self.is_modified())
-        self.preset_description.setText(
-            PRESETS[self.preset_name()].for_data(self._input_size, self._classes).told())
-        was, self._problem = self._problem, problem
-        self.changed.emit()
-        if problem != was:
-            self.validity_changed.emit(problem)
+        self.modified_label.setVisible(self.draft.is_modified())
+        self.preset_description.setText(self.draft.preset().told())
 
     def _set_row_visible(self, label: QLabel, visible: bool):
         for form in self._forms.values():
             if form.indexOf(label) >= 0:
                 form.setRowVisible(label, visible)
-
-    def _check(self) -> dict[str, str]:
-        """{field key: the engine's message} for every field that cannot work."""
-        errors = {}
-        values = self._train_values()
-        for key, names in TRAIN_CHECKS.items():
-            _collect(errors, key, TrainConfig, {n: values[n] for n in names})
-        values = self._network_values()
-        for key, names in NETWORK_CHECKS.items():
-            _collect(errors, key, NetworkSpec, {n: values[n] for n in names})
-        fraction = self.validation_spin.exact_value()
-        if "validation" not in errors and round(self._n_train * fraction) >= self._n_train:
-            errors["validation"] = (f"the validation split leaves no images to train on "
-                                    f"({self._n_train:,} training images)")
-        if not errors:
-            try:
-                spec, config = self.spec(), self.config()
-            except ValueError as exc:
-                errors["optimiser"] = str(exc)
-                return errors
-            try:  # the engine refuses, before allocating, what this machine cannot hold
-                check_training_fits(spec, config, self._n_train)
-            except ValueError as exc:
-                errors["memory"] = str(exc)
-        return errors
 
     def _update_enabled(self):
         optimiser = self.optimiser_combo.currentData()
@@ -450,30 +412,23 @@ class NetworkBuilder(QWidget):
         meaning, default = SCALE_MEANING[self.init_combo.currentData()]
         self.init_scale.setToolTip(f"The {meaning} of the initialiser; \"default\" is {default:g}")
 
-    def _update_data_labels(self):
-        shape = f" ({self._image_shape[0]}×{self._image_shape[1]})" if self._image_shape else ""
-        self.input_label.setText(f"{self._input_size:,} pixels{shape}, from the dataset")
-        self.output_label.setText(f"{self._classes} classes (softmax), from the dataset")
+    def _show_data_shape(self):
+        """The input and output layers, and the preset titles (they name the layers: 64-... for 8x8)."""
+        self._shown_shape = self.draft.data_shape
+        input_size, classes, _, image_shape = self._shown_shape
+        shape = f" ({image_shape[0]}×{image_shape[1]})" if image_shape else ""
+        self.input_label.setText(f"{input_size:,} pixels{shape}, from the dataset")
+        self.output_label.setText(f"{classes} classes (softmax), from the dataset")
+        for i, preset in enumerate(PRESETS.values()):
+            self.preset_selector.setItemText(i, preset.for_data(input_size, classes).title)
 
     def _update_summary(self):
-        values = self._network_values()
         try:
-            spec = NetworkSpec(**values)
+            spec = self.draft.spec()
         except ValueError:
             self.parameter_count.setText("Parameters: —")
             return
         self.parameter_count.setText(f"{spec.n_params:,} parameters")
         self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden])
-        try:
-            config = replace(TrainConfig(), **{k: v for k, v in self._train_values().items()
-                                               if k in ("batch_size", "optimiser", "weight_decay")})
-        except ValueError:
-            config = TrainConfig()
-        self.memory_label.setText(f"Memory ≈ {estimate_training(spec, config, self._n_train).describe()}")
-
-
-def _collect(errors: dict, key: str, cls, values: dict) -> None:
-    try:
-        cls(**values)
-    except ValueError as exc:
-        errors[key] = str(exc)
+        estimate = estimate_training(spec, self.draft.memory_config(), self.draft.data_shape[2])
+        self.memory_label.setText(f"Memory ≈ {estimate.describe()}")

@@ -190,9 +190,8 @@ class ExperimentDialog(QDialog):
         if not path:
             return
         try:
-            with open(path, encoding="utf-8") as f:
-                self._loaded = Experiment.from_json(f.read(1_000_000))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self._loaded = Experiment.read(path)
+        except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "The experiment could not be opened", f"{path}: {exc}")
             return
         self.choice.setCurrentText(OWN)

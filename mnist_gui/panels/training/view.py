@@ -1,72 +1,70 @@
 """The "Network and training" panel: build a network, train it in a worker thread, watch the live plots.
 
-``TrainingView(datasets, hub, runs)`` assembles the builder, the control bar, the plots and the
-runs list around a TrainingSession (the state machine of training, on the one worker). It keeps
-no training maths and no run state: the engine trains, the session keeps the runs, this view shows.
+``TrainingView(datasets, hub, session=session, draft=draft)`` assembles the builder (the form
+of the DraftSettings), the control bar, the plots and the runs list around a TrainingSession
+(the state machine of training, on the one worker). It keeps no training maths and no run state:
+the engine trains, the session keeps the runs, the draft the next run's settings, this view shows.
 """
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QScrollArea,
-    QSplitter,
-    QSplitterHandle,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.memory import check_training_fits
-from engine.network import Network
+from mnist_gui.panels.training.arrangement import BuilderScroll, GripHandle, GripSplitter, SideBySideOrTabs
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
 from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentResults
-from mnist_gui.panels.training.lr_finder import LRFinderDialog
+from mnist_gui.panels.training.files import PanelFiles
+from mnist_gui.panels.training.finder import LearningRateFinder
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
-from mnist_gui.state.runs import RunRecord, RunsModel, write_csv
+from mnist_gui.state.draft import DraftSettings
+from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.state.training import IDLE, TrainingSession
-from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.workers.training import BatchProgress
-from mnist_gui.workers.worker import TaskRunner
 
-MODEL_FILTER = "Models saved by mnist-gui (*.npz)"
+__all__ = ["GripHandle", "TrainingView"]
 
 
-class TrainingView(QWidget):
+class TrainingView(SideBySideOrTabs, QWidget):
     """The panel: trains on the DatasetHub's dataset; stop it with ``shutdown(timeout_ms)``.
 
-    ``file_actions()`` are the Save model / Load model actions for the File menu;
-    ``status_widget()`` is a label for the status bar (samples/s and time left while training).
+    ``session`` (a TrainingSession) and ``draft`` (a DraftSettings) are the state it shows and
+    sends intent to; without them (a panel on its own, in a test) it makes its own, on ``runs``.
+
+    ``file_actions()`` are the Save model / Load model actions for the File menu (``files``, a
+    PanelFiles, saves, loads and exports); ``status_widget()`` is a label for the status bar
+    (samples/s and time left while training). It lays out side by side or in tabs
+    (``arrangement.py``); the learning-rate finder is ``finder`` (``finder.py``).
     """
 
     status_changed = Signal(str)   # the status-bar text: speed and time left, or "" when idle
 
-    def __init__(self, datasets, hub, runs: RunsModel | None = None, parent=None):
+    def __init__(self, datasets, hub, runs: RunsModel | None = None, *,
+                 session: TrainingSession | None = None, draft: DraftSettings | None = None, parent=None):
         super().__init__(parent)
         self.datasets, self.hub = datasets, hub
-        self.runs_model = runs if runs is not None else RunsModel(self)
+        if session is None:
+            session = TrainingSession(runs if runs is not None else RunsModel(self), hub, self)
+        self._own_session = session.parent() is self
+        self.session, self.runs_model = session, session.runs
+        self.draft = draft if draft is not None else DraftSettings(self)
         self._dataset = None
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
-        self._errors = WarningSlot(self, "fileErrorDialog")
-        self.session = TrainingSession(self.runs_model, hub, self)
-        self.lr_runner = TaskRunner(self, "lr-finder")
+        self.finder = LearningRateFinder(self)
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
-        self.lr_dialog: LRFinderDialog | None = None
         self._build()
-        self._build_actions()
+        self.files = PanelFiles(self, hub, self.session, self.draft, self.plots, lambda: self._dataset,
+                                self._hint)
+        self.save_action, self.load_action = self.files.save_action, self.files.load_action
         self._connect()
-        self._on_validity(self.builder.problem())
+        self._on_validity(self.draft.problem())
         self._show_ready()
         datasets.dataset_changed.connect(self._on_dataset_changed)
         datasets.baseline_changed.connect(self._on_baseline_changed)
@@ -77,7 +75,7 @@ class TrainingView(QWidget):
     # --- building ---------------------------------------------------------------------------
 
     def _build(self):
-        self.builder = NetworkBuilder()
+        self.builder = NetworkBuilder(self.draft)
         self.builder_scroll = BuilderScroll(self.builder)
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
@@ -109,80 +107,6 @@ class TrainingView(QWidget):
         layout.addWidget(self.splitter)
         layout.addWidget(self.tabs)
 
-    # --- side by side, or in two tabs when the panel is too narrow (zoom, small screen) ------
-
-    def is_tabbed(self) -> bool:
-        """True while the settings and the plots are two tabs (the panel is narrower than both)."""
-        return not self.tabs.isHidden()
-
-    def side_by_side_width(self) -> int:
-        """The least width that shows the settings beside the plots."""
-        margins = self.layout().contentsMargins()
-        return (_least_width(self.builder_scroll) + self.splitter.handleWidth()
-                + _least_width(self.training_column) + margins.left() + margins.right())
-
-    def minimumSizeHint(self) -> QSize:
-        """As narrow as the tabs can be: below the side-by-side width the panel turns into tabs."""
-        hint = super().minimumSizeHint()
-        if self.is_tabbed():
-            return hint
-        margins = self.layout().contentsMargins()
-        tabbed = (max(_least_width(self.builder_scroll), _least_width(self.training_column))
-                  + margins.left() + margins.right() + 8)  # 8: the tab page's frame
-        return QSize(min(hint.width(), tabbed), hint.height())
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._arrange()
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.LayoutRequest:  # a minimum width changed (zoom, a new run)
-            self._arrange()
-        return super().event(event)
-
-    def _arrange(self):
-        tabbed = self.width() < self.side_by_side_width()
-        if tabbed != self.is_tabbed():
-            self._place_in_tabs() if tabbed else self._place_side_by_side()
-
-    def _place_in_tabs(self):
-        if self.splitter.isVisible():  # the shares as shown (dragged, maybe), for coming back
-            self._splitter_sizes = self.splitter.sizes()
-        self.splitter.hide()
-        self.tabs.addTab(self.builder_scroll, "Network and settings")
-        self.tabs.addTab(self.training_column, "Training and plots")
-        self.tabs.setTabToolTip(0, "The layers and the training settings (beside the plots when "
-                                   "the window is wide enough)")
-        self.tabs.setTabToolTip(1, "Start, Step and Stop, the live plots and the runs")
-        self.tabs.setCurrentIndex(1)  # a presentation watches the plots
-        self.tabs.show()
-
-    def _place_side_by_side(self):
-        while self.tabs.count():
-            self.tabs.removeTab(0)
-        self.tabs.hide()
-        for index, widget in enumerate((self.builder_scroll, self.training_column)):
-            self.splitter.insertWidget(index, widget)
-            widget.show()
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes(self._splitter_sizes)
-        self.splitter.show()
-
-    def _build_actions(self):
-        self.save_action = QAction("&Save model…", self, objectName="saveModelAction")
-        self.save_action.setShortcut(QKeySequence.Save)
-        self.save_action.setStatusTip("Write the trained network (its layers and weights) to a .npz file")
-        self.save_action.setToolTip(self.save_action.statusTip())
-        self.save_action.triggered.connect(self._ask_save)
-        self.load_action = QAction("&Load model…", self, objectName="loadModelAction")
-        self.load_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.load_action.setStatusTip("Read a network saved by mnist-gui or mnist-train: evaluate "
-                                      "it and draw on it at once")
-        self.load_action.setToolTip(self.load_action.statusTip())
-        self.load_action.triggered.connect(self._ask_load)
-        self.addActions([self.save_action, self.load_action])  # shortcuts work in the panel too
-        self._update_actions()
-
     def _connect(self):
         s, ctl = self.session, self.controls
         s.progressed.connect(self._on_progress)
@@ -199,22 +123,16 @@ class TrainingView(QWidget):
         ctl.lr_finder_requested.connect(self.find_learning_rate)
         s.experiment_progressed.connect(self._on_experiment_progressed)
         s.experiment_finished.connect(self._on_experiment_finished)
-        self.lr_runner.progressed.connect(self._on_lr_progress)
-        self.lr_runner.succeeded.connect(self._on_lr_found)
-        self.lr_runner.failed.connect(self._on_lr_failed)
-        self.builder.validity_changed.connect(self._on_validity)
-        self.builder.changed.connect(self._on_builder_changed)
+        self.finder.use_requested.connect(self.draft.set_lr)
+        self.draft.validity_changed.connect(self._on_validity)
+        self.draft.changed.connect(self._on_draft_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.runs_list.use_network_requested.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
-        self.runs_list.export_csv_requested.connect(self._ask_export_csv)
-        self.runs_list.export_png_requested.connect(self._ask_export_png)
-        self.hub.network_changed.connect(self._update_actions)
-
-    def _on_lr_failed(self, error):
-        if self.lr_dialog:
-            self.lr_dialog.show_failure(str(error))
+        self.runs_list.export_csv_requested.connect(self.files.ask_export_csv)
+        self.runs_list.export_png_requested.connect(self.files.ask_export_png)
+        self.hub.network_changed.connect(self._on_network_changed)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -252,10 +170,16 @@ class TrainingView(QWidget):
         """Train on ``dataset`` from now on (a run in progress is stopped first)."""
         self.stop()
         self._dataset = dataset
-        self.builder.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
-                                    dataset.image_shape)
-        self._on_validity(self.builder.problem())
+        self.draft.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
+                                  dataset.image_shape)
+        self._on_validity(self.draft.problem())
         self._show_ready()
+
+    def _on_network_changed(self, _network) -> None:
+        """A run's final network shown (chosen here, or a session opened): its row is selected."""
+        run = self.hub.run
+        if run is not None and run in self.runs_list.runs() and self.runs_list.selected_run() is not run:
+            self.runs_list.select_run(run)
 
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
@@ -265,14 +189,14 @@ class TrainingView(QWidget):
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
         if self.session.is_busy() or self._start_problem():
             return None
-        spec, config = self.builder.spec(), self.builder.config()
+        spec, config = self.draft.spec(), self.draft.config()
         try:  # the memory free now, which may be less than when the settings were checked
             check_training_fits(spec, config, len(self._dataset.train_labels))
         except ValueError as exc:
             self.controls.show_banner(f"<b>The run cannot start.</b> {exc}")
             return None
-        name = "Run {n} · " + self.builder.preset_name().replace("{", "(").replace("}", ")") + (
-            " (modified)" if self.builder.is_modified() else "")
+        name = "Run {n} · " + self.draft.preset_name.replace("{", "(").replace("}", ")") + (
+            " (modified)" if self.draft.is_modified() else "")
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
@@ -307,9 +231,10 @@ class TrainingView(QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training (and a learning-rate test) and wait for their threads. True if all ended."""
-        ok = self.session.shutdown(timeout_ms)
-        return self.lr_runner.shutdown(timeout_ms) and ok
+        """Stop a learning-rate test (and training, if the session is the panel's own) and wait
+        for their threads. True if all ended."""
+        ok = self.session.shutdown(timeout_ms) if self._own_session else True
+        return self.finder.shutdown(timeout_ms) and ok
 
     # --- experiments and the learning-rate finder -----------------------------------------------
 
@@ -328,30 +253,20 @@ class TrainingView(QWidget):
         """Run the range test on a copy of the builder's network; the dialog shows the curve."""
         if self.session.is_busy() or self._start_problem():
             return
-        from engine.lr_finder import find_learning_rate
-        spec, config, d = self.builder.spec(), self.builder.config(), self._dataset
-        images, labels = d.train_images, d.train_labels
+        self.finder.start(self.draft.spec(), self.draft.config(), self._dataset)
 
-        def job(worker):
-            return find_learning_rate(Network(spec), config, images, labels, check=worker.check,
-                                      progress=lambda done, total: worker.progress(done, total))
+    @property
+    def lr_runner(self):
+        """The learning-rate finder's TaskRunner."""
+        return self.finder.runner
 
-        if self.lr_dialog is None:
-            self.lr_dialog = LRFinderDialog(self)
-            self.lr_dialog.use_requested.connect(self.builder.lr_spin.set_exact)
-        self.lr_dialog.show()
-        self.lr_runner.start(job)
-
-    def _on_lr_progress(self, done: int, total: int, _text: str):
-        if self.lr_dialog is not None:
-            self.lr_dialog.show_progress(done, total)
-
-    def _on_lr_found(self, result):
-        if self.lr_dialog is not None:
-            self.lr_dialog.show_result(result)
+    @property
+    def lr_dialog(self):
+        """The learning-rate finder's dialog (None until first used)."""
+        return self.finder.dialog
 
     def _ask_experiment(self):
-        dialog = ExperimentDialog(self.builder.spec(), self.builder.config(), self)
+        dialog = ExperimentDialog(self.draft.spec(), self.draft.config(), self)
         if dialog.exec():
             self.start_experiment(dialog.experiment())
 
@@ -375,46 +290,35 @@ class TrainingView(QWidget):
         A run in progress or without a network (diverged, or stopped before its first epoch)
         changes nothing: the hub keeps what it shows.
         """
-        if run.status.active or run.network is None or self.hub.network is run.network:
-            return
-        self.hub.set_network(run.network, f"{run.name} ({len(run.epochs)} epochs)")
-        self._hint(f"<b>{run.name}</b> is now the model in the Draw and Evaluate panels.")
+        if self.hub.network is not run.network and self.hub.show_run(run):
+            self._hint(f"<b>{run.name}</b> is now the model in the Draw and Evaluate panels.")
 
     def remove_run(self, run: RunRecord) -> None:
         """Forget a finished run: its row, its curves and its network."""
         self.runs_model.remove(run)
 
-    def save_model(self, path) -> Path:
-        """Write the current network (the last trained or loaded one) to ``path`` (.npz)."""
-        network = self.hub.network
-        if network is None:
-            raise ValueError("There is no trained model to save yet: train one first.")
-        return network.save(path)
+    def save_model(self, path):
+        """Write the current network to ``path`` (.npz): ``PanelFiles.save_model``."""
+        return self.files.save_model(path)
 
-    def load_model(self, path) -> Network:
-        """Read a saved network, show its layers in the builder and make it current everywhere."""
-        if self.session.is_busy():
-            raise ValueError("Stop the training run before loading a model.")
-        network = Network.load(path)
-        d, spec = self._dataset, network.spec
-        if d is not None and (spec.input_size, spec.classes) != (d.input_size, d.n_classes):
-            raise ValueError(f"{Path(path).name} takes {spec.input_size} pixels and {spec.classes} "
-                             f"classes, but {d.name} has {d.input_size} pixels and {d.n_classes} "
-                             "classes. Load a matching dataset first.")
-        self.builder.set_spec(spec)
-        self.hub.set_network(network, Path(path).name)
-        self._hint(f"Loaded <b>{Path(path).name}</b>: {spec.describe()}, {network.n_params:,} "
-                   "parameters. Evaluate it or draw on it now, or press Start to train a new one "
-                   "with these layers.")
-        return network
+    def load_model(self, path):
+        """Read a saved network and make it current everywhere: ``PanelFiles.load_model``."""
+        return self.files.load_model(path)
 
-    def export_csv(self, path) -> Path:
-        """Every curve of every run of the session as one CSV (run, series, epoch, value)."""
-        return write_csv(path, self.runs_model.runs())
+    @property
+    def model_runner(self):
+        """The job that reads a model for Load model (``PanelFiles.model_runner``)."""
+        return self.files.model_runner
 
-    def export_png(self, path, scale: float | None = None) -> Path:
-        """The two plots alone, at slide resolution (``TrainingPlots.export_png``)."""
-        return self.plots.export_png(path, scale)
+    def export_csv(self, path):
+        return self.files.export_csv(path)
+
+    def export_png(self, path, scale: float | None = None):
+        return self.files.export_png(path, scale)
+
+    def error_dialog(self) -> QMessageBox | None:
+        """The dialog of the last failed save, load or export, while it is shown."""
+        return self.files.error_dialog()
 
     # --- training events --------------------------------------------------------------------
 
@@ -431,7 +335,6 @@ class TrainingView(QWidget):
     @Slot(str)
     def _on_state_changed(self, state: str):
         self.controls.set_state(state)
-        self._update_actions()
         if state == IDLE:
             self._set_status("")
 
@@ -481,12 +384,12 @@ class TrainingView(QWidget):
     def _start_problem(self) -> str:
         if self._dataset is None:
             return "no dataset is loaded yet"
-        return self.builder.problem()
+        return self.draft.problem()
 
     def _on_validity(self, _problem: str = ""):
         self.controls.block_start(self._start_problem())
 
-    def _on_builder_changed(self):
+    def _on_draft_changed(self):
         if self.state == IDLE and not self.controls.banner.isVisible():
             self._show_ready()
 
@@ -494,113 +397,20 @@ class TrainingView(QWidget):
         if self._dataset is None:
             self._hint("Load a dataset (Data panel or File menu) to train a network.")
             return
-        problem = self.builder.problem()
+        problem = self.draft.problem()
         if problem:
             self._hint(f"Fix the settings first: {problem}")
             return
-        d, c = self._dataset, self.builder.config()
+        d, c = self._dataset, self.draft.config()
         n_val = round(len(d.train_labels) * c.validation_fraction)
-        self._hint(f"Ready: a {self.builder.spec().n_params:,}-parameter network on {d.name} "
+        self._hint(f"Ready: a {self.draft.spec().n_params:,}-parameter network on {d.name} "
                    f"({len(d.train_labels) - n_val:,} training and {n_val:,} validation images). "
                    "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
 
-    def _on_baseline(self, result):
-        dataset, accuracy = result
-        if dataset is self._dataset:
-            self._baseline = accuracy
-            self.plots.set_baseline(accuracy)
-
     def _accept_suggestion(self):
         if self._suggested_lr is not None:
-            self.builder.lr_spin.set_exact(self._suggested_lr)
+            self.draft.set_lr(self._suggested_lr)
         self.controls.hide_banner()
 
     def _use_settings(self, run: RunRecord):
-        self.builder.set_spec(run.spec, run.config)
-
-    def _update_actions(self, *_):
-        self.save_action.setEnabled(self.hub.network is not None)
-        self.load_action.setEnabled(not self.session.is_busy())
-
-    # --- dialogs ----------------------------------------------------------------------------
-
-    def _ask_save(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save the model", "model.npz", MODEL_FILTER)
-        if path:
-            self._guard("The model could not be saved", path, lambda: self.save_model(path))
-
-    def _ask_load(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load a model", "", MODEL_FILTER)
-        if path:
-            self._guard("The model could not be loaded", path, lambda: self.load_model(path))
-
-    def _ask_export_csv(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export the curves", "runs.csv", "CSV (*.csv)")
-        if path:
-            self._guard("The curves could not be exported", path, lambda: self.export_csv(path))
-
-    def _ask_export_png(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save the plots", "training.png", "PNG (*.png)")
-        if path:
-            self._guard("The plots could not be saved", path, lambda: self.export_png(path))
-
-    def _guard(self, title: str, path: str, action):
-        """Run ``action``; if it fails, one dialog names the file the user chose and says why."""
-        try:
-            action()
-        except (OSError, ValueError) as exc:
-            self._show_error(title, path, str(exc) or type(exc).__name__)
-
-    def _show_error(self, title: str, path: str, reason: str):
-        """A non-blocking warning (objectName ``fileErrorDialog``), one at a time."""
-        self._errors.show(title, reason if str(path) in reason else f"{path}: {reason}")
-
-    def error_dialog(self) -> QMessageBox | None:
-        """The dialog of the last failed save, load or export, while it is shown."""
-        return self._errors.dialog
-
-
-class BuilderScroll(QScrollArea):
-    """The settings form, scrolling up and down but never sideways: at least as wide as the form."""
-
-    def __init__(self, builder: QWidget, parent: QWidget | None = None):
-        super().__init__(parent, objectName="builderScroll")
-        self.setWidget(builder)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        width = (self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-                 + 2 * self.frameWidth())
-        return QSize(width, hint.height())
-
-
-def _least_width(widget: QWidget) -> int:
-    """How narrow a layout lets ``widget`` be (its minimum size, else its minimum size hint)."""
-    return widget.minimumWidth() or widget.minimumSizeHint().width()
-
-
-class GripHandle(QSplitterHandle):
-    """A splitter handle that shows it can be dragged: a row of dots across its middle."""
-
-    def paintEvent(self, event):
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(self.palette().color(QPalette.PlaceholderText))
-        centre = QPointF(self.rect().center())
-        for step in range(-3, 4):
-            offset = QPointF(0, 6 * step) if self.orientation() == Qt.Horizontal else QPointF(6 * step, 0)
-            painter.drawEllipse(centre + offset, 1.5, 1.5)
-        painter.end()
-
-
-class GripSplitter(QSplitter):
-    """A QSplitter whose handles are visible (dots) and say what dragging them does."""
-
-    def createHandle(self) -> QSplitterHandle:
-        handle = GripHandle(self.orientation(), self)
-        side = "height" if self.orientation() == Qt.Vertical else "width"
-        handle.setToolTip(f"Drag to share the {side} between the parts on either side")
-        return handle
+        self.draft.set_spec(run.spec, run.config)

@@ -1,0 +1,121 @@
+"""How the training panel lays out: the settings beside the plots, or two tabs when it is too narrow.
+
+``SideBySideOrTabs`` is mixed into the panel (it needs the panel's own size events);
+``BuilderScroll`` and ``GripSplitter`` are the pieces it arranges.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QScrollArea, QSplitter, QSplitterHandle, QWidget
+
+
+class SideBySideOrTabs:
+    """For a QWidget with ``builder_scroll`` and ``training_column`` (the two sides), ``splitter``
+    (a horizontal QSplitter) and ``tabs`` (a QTabWidget), both in its layout: shows the sides in
+    the splitter when the widget is wide enough, else as two tabs. Call ``_place_side_by_side()``
+    once the four are made, with ``_splitter_sizes`` set."""
+
+    def is_tabbed(self) -> bool:
+        """True while the settings and the plots are two tabs (the panel is narrower than both)."""
+        return not self.tabs.isHidden()
+
+    def side_by_side_width(self) -> int:
+        """The least width that shows the settings beside the plots."""
+        margins = self.layout().contentsMargins()
+        return (least_width(self.builder_scroll) + self.splitter.handleWidth()
+                + least_width(self.training_column) + margins.left() + margins.right())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the tabs can be: below the side-by-side width the panel turns into tabs."""
+        hint = super().minimumSizeHint()
+        if self.is_tabbed():
+            return hint
+        margins = self.layout().contentsMargins()
+        tabbed = (max(least_width(self.builder_scroll), least_width(self.training_column))
+                  + margins.left() + margins.right() + 8)  # 8: the tab page's frame
+        return QSize(min(hint.width(), tabbed), hint.height())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._arrange()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest:  # a minimum width changed (zoom, a new run)
+            self._arrange()
+        return super().event(event)
+
+    def _arrange(self):
+        tabbed = self.width() < self.side_by_side_width()
+        if tabbed != self.is_tabbed():
+            self._place_in_tabs() if tabbed else self._place_side_by_side()
+
+    def _place_in_tabs(self):
+        if self.splitter.isVisible():  # the shares as shown (dragged, maybe), for coming back
+            self._splitter_sizes = self.splitter.sizes()
+        self.splitter.hide()
+        self.tabs.addTab(self.builder_scroll, "Network and settings")
+        self.tabs.addTab(self.training_column, "Training and plots")
+        self.tabs.setTabToolTip(0, "The layers and the training settings (beside the plots when "
+                                   "the window is wide enough)")
+        self.tabs.setTabToolTip(1, "Start, Step and Stop, the live plots and the runs")
+        self.tabs.setCurrentIndex(1)  # a presentation watches the plots
+        self.tabs.show()
+
+    def _place_side_by_side(self):
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        self.tabs.hide()
+        for index, widget in enumerate((self.builder_scroll, self.training_column)):
+            self.splitter.insertWidget(index, widget)
+            widget.show()
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes(self._splitter_sizes)
+        self.splitter.show()
+
+
+class BuilderScroll(QScrollArea):
+    """The settings form, scrolling up and down but never sideways: at least as wide as the form."""
+
+    def __init__(self, builder: QWidget, parent: QWidget | None = None):
+        super().__init__(parent, objectName="builderScroll")
+        self.setWidget(builder)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        width = (self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(width, hint.height())
+
+
+def least_width(widget: QWidget) -> int:
+    """How narrow a layout lets ``widget`` be (its minimum size, else its minimum size hint)."""
+    return widget.minimumWidth() or widget.minimumSizeHint().width()
+
+
+class GripHandle(QSplitterHandle):
+    """A splitter handle that shows it can be dragged: a row of dots across its middle."""
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(self.palette().color(QPalette.PlaceholderText))
+        centre = QPointF(self.rect().center())
+        for step in range(-3, 4):
+            offset = QPointF(0, 6 * step) if self.orientation() == Qt.Horizontal else QPointF(6 * step, 0)
+            painter.drawEllipse(centre + offset, 1.5, 1.5)
+        painter.end()
+
+
+class GripSplitter(QSplitter):
+    """A QSplitter whose handles are visible (dots) and say what dragging them does."""
+
+    def createHandle(self) -> QSplitterHandle:
+        handle = GripHandle(self.orientation(), self)
+        side = "height" if self.orientation() == Qt.Vertical else "width"
+        handle.setToolTip(f"Drag to share the {side} between the parts on either side")
+        return handle
