@@ -129,7 +129,7 @@ def close_while_training(view, window) -> float:
     start = time.perf_counter()
     window.close()
     seconds = time.perf_counter() - start
-    if any(thread.isRunning() for thread in threads):
+    if any(thread.is_alive() for thread in threads):
         raise RuntimeError("a training thread is still running after the window closed")
     return 1000 * seconds
 

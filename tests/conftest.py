@@ -1,7 +1,10 @@
-"""Shared fixtures: Qt offscreen, the real MNIST folder (or a skip), and a guard against leaked threads."""
+"""Shared fixtures: Qt offscreen, the real MNIST folder (or a skip), guards against leaked threads
+and against a hung test."""
 
+import faulthandler
 import gc
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -10,12 +13,30 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 DATA_ENV = "MNIST_DATA_DIR"
+HANG_ENV = "MNIST_TEST_HANG_SECONDS"
+HANG_SECONDS = 120  # no test comes near it; 0 in $MNIST_TEST_HANG_SECONDS turns the guard off
+_stderr = None  # the terminal's stderr, kept before pytest captures it
 
 
 def pytest_configure(config):
-    """Before any test imports a widget: the binding's work-arounds, as ``mnist-gui`` applies them."""
+    """Before any test imports a widget: the binding's work-arounds, as ``mnist-gui`` applies them;
+    a copy of the terminal's stderr for ``no_hung_test`` (pytest captures fd 2 during tests)."""
+    global _stderr
     from mnist_gui.qt_fixes import apply
     apply()
+    _stderr = os.fdopen(os.dup(sys.stderr.fileno()), "w")
+
+
+@pytest.fixture(autouse=True)
+def no_hung_test():
+    """A test (with its fixtures) that runs for more than HANG_SECONDS is taken for a deadlock:
+    every thread's stack goes to the terminal and the session ends with exit code 1, instead of
+    blocking CI for good. faulthandler's own thread needs no GIL, which a deadlock may hold."""
+    seconds = float(os.environ.get(HANG_ENV, HANG_SECONDS))
+    if seconds > 0:
+        faulthandler.dump_traceback_later(seconds, exit=True, file=_stderr)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="session")

@@ -43,9 +43,9 @@ def shoot(path: Path) -> None:
     subprocess.run(["import", "-window", "root", str(path)], check=True)
 
 
-def train(window, epochs: int) -> None:
+def train(window, epochs: int, name: str = "default") -> None:
     view = window.training_view
-    chosen = preset("default")
+    chosen = preset(name)
     view.builder.set_spec(chosen.network, replace(chosen.training, epochs=epochs))
     window.show_panel("training")
     loop = QEventLoop()
@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--theme", default="light", choices=("light", "dark"))
     parser.add_argument("--zoom", type=float, default=1.0)
     parser.add_argument("--panels", default="data,means,training,draw,evaluate,inside")
+    parser.add_argument("--preset", default="default", help="the preset trained (e.g. lenet for a CNN)")
     args = parser.parse_args()
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
@@ -98,11 +99,17 @@ def main() -> None:
         window.presentation.set_zoom(args.zoom)
         window.set_dataset(load_folder(os.environ["MNIST_DATA_DIR"]))
         wait(2)
-        train(window, args.epochs)
+        train(window, args.epochs, args.preset)
         for key in args.panels.split(","):
             if key == "draw":  # a digit drawn with the mouse, so the shot shows a reading
                 draw_a_two(window.draw_view.canvas)
             window.show_panel(key)
+            if key == "evaluate":
+                tabs = window.evaluate_view.tabs
+                for i, tab in enumerate(("confusion", "mistakes", "weights")):
+                    tabs.setCurrentIndex(i)
+                    shoot(args.out / f"evaluate_{tab}.png")
+                continue
             if key != "inside":
                 shoot(args.out / f"{key}.png")
                 continue

@@ -29,7 +29,7 @@ TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("
                 "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
                 "validation": ("validation_fraction",), "seed": ("seed",)}
 NETWORK_CHECKS = {"layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
-NETWORK_FIELDS = ("hidden", "loss", "init", "init_scale", "seed")  # the network fields the form shows
+NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed")  # the network fields the form shows
 TRAIN_FIELDS = ("epochs", "batch_size", "optimiser", "lr", "momentum", "beta1", "beta2", "weight_decay",
                 "schedule", "step_every", "step_gamma", "validation_fraction", "seed")  # the training ones
 HIDDEN_TRAIN_FIELDS = ("augment", "test_every_epoch")  # settings the form has no field for
@@ -91,8 +91,12 @@ class DraftSettings(QObject):
         return self._problem
 
     def preset(self):
-        """The chosen engine preset, sized for the dataset (an ``engine.presets`` preset)."""
-        return PRESETS[self._preset].for_data(self._input_size, self._classes)
+        """The chosen engine preset, sized for the dataset (an ``engine.presets`` preset); as it is
+        when its convolutions do not fit the dataset's images (the layers' error then says why)."""
+        try:
+            return PRESETS[self._preset].for_data(self._input_size, self._classes)
+        except ValueError:
+            return PRESETS[self._preset]
 
     def is_modified(self) -> bool:
         """True if the draft differs from the chosen preset."""
@@ -176,7 +180,11 @@ class DraftSettings(QObject):
         if errors:
             return errors
         try:
-            spec, config = self.spec(), self.config()
+            spec = self.spec()
+        except ValueError as exc:  # the layers do not fit the dataset's images, say
+            return {"layers": str(exc)}
+        try:
+            config = self.config()
         except ValueError as exc:
             return {"optimiser": str(exc)}
         try:  # the engine refuses, before allocating, what this machine cannot hold

@@ -48,7 +48,10 @@ def grid_shape(n: int) -> tuple[int, int]:
 
 
 def first_layer_tiles(network, shape: tuple[int, int]) -> np.ndarray:
-    """(n_units, h, w) float32: column j of the first Dense layer's W, as an image."""
+    """(n_units, h, w) float32: column j of the first Dense layer's W as an image, or for a CNN
+    filter j of the first convolution (its one input channel: the image)."""
+    if network.conv_layers:
+        return np.ascontiguousarray(network.conv_layers[0].W[:, 0], dtype=np.float32)
     weights = network.dense_layers[0].W
     return np.ascontiguousarray(weights.T.reshape(weights.shape[1], *shape), dtype=np.float32)
 
@@ -78,7 +81,10 @@ def weight_mosaics(network, shape: tuple[int, int] | None) -> WeightMosaics | No
 
 
 def tile_shape(network, image_shape: tuple[int, int] | None) -> tuple[int, int] | None:
-    """The image shape of a first-layer unit: the dataset's if it fits, else square, else None."""
+    """The image shape of a first-layer unit: the dataset's if it fits, else square, else None;
+    a CNN's first filter (k, k)."""
+    if network.conv_layers:
+        return tuple(network.conv_layers[0].W.shape[2:])
     n_in = network.spec.input_size
     if image_shape is not None and image_shape[0] * image_shape[1] == n_in:
         return tuple(image_shape)

@@ -1,4 +1,4 @@
-"""The one way the app runs slow work off the GUI thread: a QObject worker moved to a QThread.
+"""The one way the app runs slow work off the GUI thread: a job in a plain Python thread.
 
 A job is a plain function ``fn(job) -> result``, or a generator function ``fn(job)`` whose
 yields are partial results (a training run yields its throttled reports). The job reports
@@ -6,28 +6,37 @@ through ``job`` (``progress``, ``send_partial``) and is stopped or held between 
 raises ``Cancelled`` once a stop was asked for, and between two yields of a generator the worker
 itself holds while the job is paused. Only copies of arrays and plain values go in and come out.
 
-Why the worker goes back to the GUI thread before it is deleted: destroying a Python-subclassed
-QObject takes Qt's connection mutex and then needs the GIL. Done in a worker thread, that can
-deadlock against the GUI thread, which holds the GIL while it waits for the same mutex in any
-``connect`` (Qt shares these mutexes between unrelated objects; seen with PySide6 6.12). So
-``Worker.run`` ends by pushing the worker back to the GUI thread, and the runner drops it there:
-no Python QObject of ours is ever destroyed outside the GUI thread.
+Why the job's thread never calls Qt: Qt guards signal-slot connections with a pool of mutexes
+shared by unrelated objects (picked by address). With PySide6 6.12 the GUI thread, disconnecting
+a signal of a Python QObject (a dropped receiver, a removed plot item), runs PySide's
+``disconnectNotify`` lookup with the sender's and the receiver's mutexes held, and that lookup
+waits for the GIL. A worker thread that held the GIL and waited for one of those mutexes, as
+``QObject::moveToThread`` does, never got it: both threads hung for good (seen in gdb; reproduced
+by ``tests/gui/test_gui_worker.py``). Emitting, connecting or destroying a connected QObject wait
+for such a mutex with the GIL released in 6.12, but which call releases it is PySide's choice, per
+function and per version. So the job runs in a ``threading.Thread`` and calls nothing of Qt: a
+``Worker`` is a plain object whose news (progress, partial results, the end) goes into a
+``queue.SimpleQueue``, and its ``TaskRunner`` takes it out on the GUI thread every ``POLL_MS``
+while a job is alive and emits the signals there. The two threads share no Qt lock at all.
 """
 
 from __future__ import annotations
 
 import inspect
+import queue
 import threading
 import time
 from collections.abc import Callable
 
-import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.download import DownloadCancelled
 
 PROGRESS_INTERVAL = 0.05  # seconds: at most about 20 progress signals a second
 HOLD_POLL = 0.05          # seconds between looks at the stop flag while a job is held
+POLL_MS = 10              # how often the GUI thread takes the news of a running job
+END_JOIN = 0.5            # seconds the GUI waits for a thread whose job is over to return
+ENDS = ("succeeded", "failed", "was_cancelled")  # a job's last news but "finished"
 
 
 class Cancelled(Exception):
@@ -38,29 +47,23 @@ class Cancelled(Exception):
 CANCELLATIONS = (Cancelled, DownloadCancelled)
 
 
-class Worker(QObject):
-    """Runs one job in its own thread and reports back through signals; also the job's handle.
+class Worker:
+    """One job's handle: what the job calls to report and to be stopped, and what it reports.
 
-    Every signal carries the job's id so that the receiver can drop news from a job it has
-    since replaced, without relying on ``sender()``. ``request_stop``, ``pause`` and ``resume``
-    are thread-safe flag changes (a queued slot would never arrive while ``run`` loops).
+    Not a QObject, on purpose (see the module docstring): the job's thread holds it, and nothing
+    it does there may touch Qt. ``request_stop``, ``pause`` and ``resume`` are thread-safe flag
+    changes. The news the job sends waits in a queue until its runner takes it on the GUI thread.
     """
 
-    progressed = Signal(int, int, int, str)  # job id, done, total (-1 if unknown), what is happening
-    partial = Signal(int, object)            # job id, an intermediate result (or a generator's yield)
-    held = Signal(int)                       # job id: the job is paused between two steps
-    succeeded = Signal(int, object)          # job id, the job's return value
-    failed = Signal(int, object)             # job id, the exception the job raised
-    was_cancelled = Signal(int)
-    finished = Signal()                      # always last, whatever happened
-
     def __init__(self, fn: Callable[[Worker], object], job_id: int = 0):
-        super().__init__()
         self._fn = fn
         self._id = job_id
         self._stop = threading.Event()
         self._running = threading.Event()   # set while not paused
         self._running.set()
+        self._ended = threading.Event()     # set once the job's last news is in the queue
+        self._news: queue.SimpleQueue = queue.SimpleQueue()
+        self._told_all = False              # its last news has been taken (GUI thread)
         self._last_progress = 0.0
         self.holds = 0                      # how many times the job was held so far
 
@@ -68,7 +71,7 @@ class Worker(QObject):
     def job_id(self) -> int:
         return self._id
 
-    # --- the job's side (worker thread) -----------------------------------------------------
+    # --- the job's side (its thread) --------------------------------------------------------
 
     def cancelled(self) -> bool:
         """True once a stop was requested; the job polls it between steps."""
@@ -80,24 +83,27 @@ class Worker(QObject):
             raise Cancelled()
 
     def progress(self, done: int, total: int, text: str = ""):
-        """Report progress, throttled at the source to about 20 signals a second."""
+        """Report progress, throttled at the source to about 20 reports a second."""
         now = time.monotonic()
         if done == total or now - self._last_progress >= PROGRESS_INTERVAL:
             self._last_progress = now
-            self.progressed.emit(self._id, int(done), int(total), text)
+            self._send("progressed", int(done), int(total), text)
 
     def send_partial(self, result: object):
         """Hand an intermediate result to the GUI (for example the first half of a computation)."""
-        self.partial.emit(self._id, result)
+        self._send("partial", result)
 
     def hold_if_paused(self):
-        """Wait here while the job is paused (``held`` is emitted once); raise if stopped."""
+        """Wait here while the job is paused (``held`` is sent once); raise if stopped."""
         if not self._running.is_set() and not self._stop.is_set():
             self.holds += 1
-            self.held.emit(self._id)
+            self._send("held")
             while not self._running.wait(HOLD_POLL) and not self._stop.is_set():
                 pass
         self.check()
+
+    def _send(self, kind: str, *args):
+        self._news.put((kind, args))
 
     # --- the GUI's side (thread-safe) -------------------------------------------------------
 
@@ -116,25 +122,42 @@ class Worker(QObject):
     def is_paused(self) -> bool:
         return not self._running.is_set()
 
-    # --- the worker thread ------------------------------------------------------------------
+    def ended(self) -> bool:
+        """True once the job has returned, failed or given up (its news may still be queued)."""
+        return self._ended.is_set()
 
-    @Slot()
+    def take_news(self) -> tuple[str, tuple] | None:
+        """The oldest news not yet taken, as ``(kind, args)``, or None (GUI thread)."""
+        try:
+            news = self._news.get_nowait()
+        except queue.Empty:
+            return None
+        self._told_all = news[0] == "finished"
+        return news
+
+    def told_all(self) -> bool:
+        """True once its last news (``finished``) has been taken."""
+        return self._told_all
+
+    # --- the job's thread -------------------------------------------------------------------
+
     def run(self):
+        """Run the job to its end; the last news is always ``finished``."""
         try:
             result = self._fn(self)
             if inspect.isgenerator(result):  # a generator job (however it was wrapped)
                 result = self._run_generator(result)
             self.check()
-        except Exception as error:
+        except Exception as error:  # every failure goes back to the GUI as news
             if isinstance(error, CANCELLATIONS) or (self.cancelled() and _caused_by_cancel(error)):
-                self.was_cancelled.emit(self._id)
+                self._send("was_cancelled")
             else:
-                self.failed.emit(self._id, error)
+                self._send("failed", error)
         else:
-            self.succeeded.emit(self._id, result)
+            self._send("succeeded", result)
         finally:
-            self.moveToThread(QCoreApplication.instance().thread())  # see the module docstring
-            self.finished.emit()
+            self._send("finished")
+            self._ended.set()
 
     def _run_generator(self, steps):
         """Send each yield to the GUI; between yields honour pause and stop. Returns its return value.
@@ -148,7 +171,7 @@ class Worker(QObject):
             except StopIteration as end:
                 return end.value
             if value is not None:
-                self.partial.emit(self._id, value)
+                self._send("partial", value)
 
 
 def _caused_by_cancel(error: BaseException) -> bool:
@@ -162,36 +185,20 @@ def _caused_by_cancel(error: BaseException) -> bool:
     return False
 
 
-def thread_for(worker: Worker, name: str = "") -> QThread:
-    """A new, not yet started QThread that runs ``worker.run`` and then ends.
+def thread_for(worker: Worker, name: str = "") -> threading.Thread:
+    """A new, not yet started thread that runs ``worker.run`` and then ends.
 
-    ``started`` -> ``worker.run``; the worker's ``finished`` -> ``thread.quit``, connected directly
-    (quit is thread-safe, and a queued call would wait for a GUI thread that may itself be waiting
-    for this thread in a shutdown); ``deleteLater`` on the thread, which lives in the GUI thread.
-    The worker is not deleted here: it moves itself back to the GUI thread and its owner drops it.
+    Not a daemon: a job still running when the tests end fails them (tests/conftest.py), and the
+    app waits for such jobs, then leaves without them (``wait_for_orphans``, ``app.main``).
     """
-    thread = QThread()
-    thread.setObjectName(name or "job")
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit, Qt.DirectConnection)
-    thread.finished.connect(thread.deleteLater)
-    return thread
+    return threading.Thread(target=worker.run, name=f"{name or 'job'}-{worker.job_id}")
 
 
-def alive(obj: QObject) -> bool:
-    """False once Qt has deleted the C++ object behind ``obj`` (``deleteLater`` ran).
-
-    Reads only the Python wrapper's flag, never the C++ object, so it is safe to ask about an
-    object that another thread may be deleting.
-    """
-    return shiboken6.isValid(obj)
-
-
-#: Threads still running when their owner was shut down (a job that ignored Stop for longer
-#: than the owner could wait). Kept here so that no QThread is destroyed while it runs; the
-#: app waits for them after its window has closed (``wait_for_orphans``).
-_ORPHANS: list[tuple[QThread, Worker]] = []
+#: Jobs still running when their owner was shut down (a job that ignored Stop for longer than
+#: the owner could wait). Kept here so that their workers, and what their jobs hold, are let go
+#: on the GUI thread once they have ended; the app waits for them after its window has closed
+#: (``wait_for_orphans``).
+_ORPHANS: list[tuple[threading.Thread, Worker]] = []
 
 
 def wait_for_orphans(timeout_ms: int) -> bool:
@@ -199,19 +206,20 @@ def wait_for_orphans(timeout_ms: int) -> bool:
     global _ORPHANS
     deadline = time.monotonic() + timeout_ms / 1000
     for thread, _ in _ORPHANS:
-        left = max(0, int((deadline - time.monotonic()) * 1000))
-        if alive(thread) and thread.isRunning() and not thread.wait(left):
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
             return False
     _ORPHANS = []
     return True
 
 
 class TaskRunner(QObject):
-    """Starts jobs in worker threads and relays the current job's signals to the GUI thread.
+    """Starts jobs in their own threads and relays the current job's news as signals.
 
-    Each job gets a fresh QThread (a job stuck in a blocking call never delays the next one).
+    Each job gets a fresh thread (a job stuck in a blocking call never delays the next one).
     Starting a new job asks the previous one to stop; news from it, if any still arrives, is
-    dropped. ``pause``/``resume``/``stop`` act on the current job.
+    dropped. ``pause``/``resume``/``stop`` act on the current job. A timer on the GUI thread
+    takes the jobs' news while any job is alive, so every signal is emitted on the GUI thread.
     """
 
     progressed = Signal(int, int, str)  # done, total (-1 if unknown), text
@@ -226,9 +234,12 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, name: str = ""):
         super().__init__(parent)
         self._name = name
-        self._threads: list[tuple[QThread, Worker]] = []  # kept until each thread has ended
+        self._threads: list[tuple[threading.Thread, Worker]] = []  # kept until each has ended
         self._next_id = 1
         self._current: Worker | None = None
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.setObjectName(f"{name or 'job'}News")
+        self._poll.timeout.connect(self._take_news)
 
     def is_busy(self) -> bool:
         return self._current is not None
@@ -241,20 +252,13 @@ class TaskRunner(QObject):
     def start(self, fn: Callable[[Worker], object]) -> Worker:
         """Run ``fn(worker)`` in a new thread, asking the job that was running to stop."""
         self._stop_current()
-        self._prune()
         worker = Worker(fn, self._next_id)
         self._next_id += 1
         thread = thread_for(worker, self._name)
-        thread.finished.connect(self._prune)
-        worker.progressed.connect(self._on_progressed)
-        worker.partial.connect(self._on_partial)
-        worker.held.connect(self._on_held)
-        worker.succeeded.connect(self._on_succeeded)
-        worker.failed.connect(self._on_failed)
-        worker.was_cancelled.connect(self._on_was_cancelled)
         self._threads.append((thread, worker))
         self._current = worker
         thread.start()
+        self._poll.start()
         self.busy.emit()
         return worker
 
@@ -281,8 +285,7 @@ class TaskRunner(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Ask every job to stop and wait for the threads, ``timeout_ms`` in all.
 
-        True if all ended in time. Threads still running are handed to ``_ORPHANS`` rather than
-        destroyed under the job (which would abort the process).
+        True if all ended in time. Threads still running are handed to ``_ORPHANS``.
         """
         return shutdown_all([self], timeout_ms)
 
@@ -294,12 +297,12 @@ class TaskRunner(QObject):
     def _wait(self, deadline: float) -> bool:
         """Wait for this runner's threads until ``deadline``; orphan those still running."""
         for thread, _ in self._threads:
-            left = max(0, int((deadline - time.monotonic()) * 1000))
-            if alive(thread) and thread.isRunning():
-                thread.wait(left)
-        running = [(t, w) for t, w in self._threads if alive(t) and t.isRunning()]
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._take_news()  # none is current any more: this only drops their news
+        running = [(t, w) for t, w in self._threads if t.is_alive()]
         _ORPHANS.extend(running)
         self._threads = []
+        self._poll.stop()
         return not running
 
     def _stop_current(self):
@@ -307,10 +310,30 @@ class TaskRunner(QObject):
             self._current.request_stop()
         self._current = None
 
-    @Slot()
-    def _prune(self):
-        """Drop the (thread, worker) pairs whose thread has ended: in the GUI thread, always."""
-        self._threads = [(t, w) for t, w in self._threads if alive(t) and not t.isFinished()]
+    def _take_news(self):
+        """Relay every job's news in order, then let go of the jobs that have ended (GUI thread).
+
+        A job's end (``succeeded``, ``failed``, ``was_cancelled``) is relayed once its thread has
+        returned. A slot connected to a relayed signal may start or shut down jobs, or run the event
+        loop (this again, nested): so the list is copied, and each piece of news is taken once.
+        """
+        for thread, worker in list(self._threads):
+            while (news := worker.take_news()) is not None:
+                kind, args = news
+                if kind in ENDS:
+                    thread.join(END_JOIN)  # the job is over: only its thread's return is left
+                if kind != "finished":
+                    self._relay(worker.job_id, kind, args)
+        self._threads = [(t, w) for t, w in self._threads if t.is_alive() or not w.told_all()]
+        if not self._threads:
+            self._poll.stop()
+
+    def _relay(self, job_id: int, kind: str, args: tuple):
+        if kind in ENDS:
+            if self._finish(job_id):
+                getattr(self, kind).emit(*args)
+        elif self._is_current(job_id):
+            getattr(self, kind).emit(*args)  # progressed, partial, held
 
     def _is_current(self, job_id: int) -> bool:
         return self._current is not None and self._current.job_id == job_id
@@ -322,36 +345,6 @@ class TaskRunner(QObject):
         self._current = None
         self.idle.emit()
         return True
-
-    @Slot(int, int, int, str)
-    def _on_progressed(self, job_id, done, total, text):
-        if self._is_current(job_id):
-            self.progressed.emit(done, total, text)
-
-    @Slot(int, object)
-    def _on_partial(self, job_id, result):
-        if self._is_current(job_id):
-            self.partial.emit(result)
-
-    @Slot(int)
-    def _on_held(self, job_id):
-        if self._is_current(job_id):
-            self.held.emit()
-
-    @Slot(int, object)
-    def _on_succeeded(self, job_id, result):
-        if self._finish(job_id):
-            self.succeeded.emit(result)
-
-    @Slot(int, object)
-    def _on_failed(self, job_id, error):
-        if self._finish(job_id):
-            self.failed.emit(error)
-
-    @Slot(int)
-    def _on_was_cancelled(self, job_id):
-        if self._finish(job_id):
-            self.was_cancelled.emit()
 
 
 def shutdown_all(runners: list[TaskRunner], timeout_ms: int) -> bool:

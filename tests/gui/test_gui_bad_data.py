@@ -106,7 +106,7 @@ def test_cancel_takes_effect_at_once_on_a_silent_server_and_says_cancelled(
         window.status.cancel_button.click()
         assert window.status.currentMessage().startswith("Download cancelled")
         assert not window.status.cancel_button.isVisible()
-        qtbot.waitUntil(lambda: job.thread() is window.loader.thread(), timeout=5000)  # the job ended
+        qtbot.waitUntil(job.ended, timeout=5000)
     assert time.monotonic() - start < 10  # the cancel ended it, not the 30 s socket timeout
     assert failures == [] and not window.data_panel.banner.isVisible()
     assert "cancelled" in window.status.currentMessage().lower()

@@ -149,6 +149,26 @@ def test_the_weight_tiles_are_the_first_layer_weights(qtbot, view, hub, network,
     np.testing.assert_array_equal(view.weights.tiles(), other.dense_layers[0].W.T.reshape(10, 28, 28))
 
 
+def test_a_cnn_shows_its_first_filters_and_outlines_the_strongest_for_the_drawing(qtbot, view, hub, synthetic):
+    from engine.presets import preset
+    net = Network(preset("lenet").network)
+    evaluated(qtbot, view, hub, net, synthetic)
+    np.testing.assert_array_equal(view.weights.tiles(), net.conv_layers[0].W[:, 0])  # 6 filters of 5x5
+    assert "First convolution: 6 filters" in view.weights.heading.text()
+    image = synthetic.test_images[0]
+    view.drawing.set_image(image)
+    strength = net.feature_maps(image[None])[0][1][0].mean(axis=(1, 2))
+    assert view.weights.grid._outlined == [int(j) for j in np.argsort(-strength)[:2] if strength[j] > 0]
+    maps = view.weights.feature_maps
+    assert maps.isVisibleTo(view.weights)
+    assert maps.captions() == ["conv 1 (6 filters 5x5)", "pool 1 (2x2)", "conv 2 (16 filters 5x5)", "pool 2 (2x2)"]
+    from mnist_gui.panels.evaluate.weights import feature_mosaic
+    first = net.feature_maps(image[None])[0][1][0]  # (6, 28, 28): a grid of 2 rows of 3
+    mosaic = feature_mosaic(first)
+    assert mosaic.shape == (2 * 28 + 1, 3 * 28 + 2)
+    np.testing.assert_allclose(mosaic[29:, 29:57], first[4] / max(first[4].max(), 1e-30), rtol=1e-6)
+
+
 def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, synthetic):
     net = Network(NetworkSpec(hidden=(HiddenLayer(12), HiddenLayer(6, "tanh"))))
     hub.set_network(net, "two layers")

@@ -242,7 +242,7 @@ def test_closing_the_window_while_training_stops_the_thread(qtbot, settings, tmp
         view.start()
     thread = view.session.runner._threads[0][0]
     window.close()  # returns once the worker has stopped (benchmarks/bench_gui_training.py times it)
-    assert not thread.isRunning()
+    assert not thread.is_alive()
 
 
 def test_a_diverging_run_stops_and_suggests_a_smaller_learning_rate(qtbot, view):

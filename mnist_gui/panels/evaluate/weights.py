@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.widgets.color_bar import ColorBar
+from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.image_tile import ImageTile, note
-from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
+from mnist_gui.widgets.imaging import diverging_rgb, gray_image, heat_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
@@ -29,6 +30,11 @@ from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_sha
 INPUT_SIDE = 120       # logical pixels of the drawing beside the activations, at the normal text size
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
 HIGHLIGHT = QColor(255, 196, 0)
+DRAWING_NOTE = ("Each cell is a hidden unit; the brighter, the more active. The outlined tiles on the left "
+                "are the first layer's most active units.")
+CNN_DRAWING_NOTE = ("Each filter slides over the drawing and lights up its feature map where it finds its "
+                    "stroke; pooling keeps the strongest of each 2x2 patch. Then the dense layers' units: "
+                    "the brighter, the more active. The outlined filters on the left are the most active.")
 
 
 class WeightGrid(QWidget):
@@ -250,6 +256,12 @@ class WeightsView(QWidget):
         self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()
         self.activations.setObjectName("activationsView")
+        self.feature_maps = ImageStrip(columns=4, max_cell=220)
+        self.feature_maps.setObjectName("featureMapsView")
+        self.feature_maps.setToolTip("A CNN's feature maps for your drawing: for each convolution and "
+                                     "pooling layer, every channel's map (bright: the filter found its "
+                                     "pattern there), each scaled to its own peak")
+        self.feature_maps.hide()
         self._build()
         self.set_network(None)
 
@@ -264,9 +276,10 @@ class WeightsView(QWidget):
         left.addLayout(legend)
         right = QVBoxLayout()
         right.addWidget(QLabel("<b>For your drawing</b> (from the Draw panel)"))
-        right.addWidget(note("Each cell is a hidden unit; the brighter, the more active. The "
-                             "outlined tiles on the left are the first layer's most active units."))
+        self.drawing_note = note(DRAWING_NOTE)
+        right.addWidget(self.drawing_note)
         right.addWidget(self.input_tile, 0, Qt.AlignLeft)
+        right.addWidget(self.feature_maps, 1)
         right.addWidget(self.activations, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -320,6 +333,10 @@ class WeightsView(QWidget):
 
     def _heading(self, n_units: int) -> str:
         h, w = self._tiles.shape[1:]
+        if self._network.spec.features:
+            return (f"<b>First convolution: {n_units:,} filters.</b> Each tile is one filter's {h * w} "
+                    f"weights, drawn as a {h}×{w} image: the stroke it looks for, slid over every "
+                    "place of the digit. Click a tile to enlarge it.")
         hidden = bool(self._network.spec.hidden)
         what = "hidden unit" if hidden else "output (one per class: there is no hidden layer)"
         shown = f" (the first {MAX_TILES:,} shown)" if n_units > MAX_TILES else ""
@@ -337,14 +354,32 @@ class WeightsView(QWidget):
 
     def _describe_unit(self, j: int) -> str:
         tile = self._tiles[j]
-        text = f"Unit {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
+        what = "Filter" if self._network is not None and self._network.spec.features else "Unit"
+        text = f"{what} {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
         layers = self.activations.layers()
-        if layers and self._network is not None and self._network.spec.hidden:
+        if what == "Unit" and layers and self._network is not None and self._network.spec.hidden:
             text += f"\nIts activation for your drawing: {layers[0][1][j]:.3f}"
         return text
 
+    def _show_feature_maps(self, net, image):
+        """A CNN's feature maps of the drawing, one mosaic per layer (the engine's ``feature_maps``)."""
+        cnn = net is not None and bool(net.spec.features)
+        self.feature_maps.setVisible(cnn)
+        self.drawing_note.setText(CNN_DRAWING_NOTE if cnn else DRAWING_NOTE)
+        if not cnn or image is None or image.size != net.spec.input_size:
+            self.feature_maps.set_items([])
+            self.feature_maps.set_placeholder("Draw a digit on the Draw panel to see its feature maps." if cnn else "")
+            return
+        items = []
+        for name, maps in net.feature_maps(image[None]):
+            c, h, w = maps.shape[1:]
+            items.append((heat_image(feature_mosaic(maps[0]), 1.0), name,
+                          f"{name}: {c} maps of {h}×{w}, each scaled to its own peak"))
+        self.feature_maps.set_items(items)
+
     def _show_activations(self):
         net, image = self._network, self._drawing
+        self._show_feature_maps(net, image)
         if net is None or image is None or image.size != net.spec.input_size:
             self.input_tile.set_image(None)
             self.activations.set_layers([])
@@ -359,7 +394,32 @@ class WeightsView(QWidget):
         self.activations.set_layers(layers)
         if not layers:
             self.activations.set_placeholder("This network has no hidden layer.")
-        self.grid.set_outlined([] if not layers else
-                               [int(j) for j in np.argsort(-layers[0][1])[:TOP_UNITS]
-                                if layers[0][1][j] > 0])
+        self.grid.set_outlined(_most_active(net, image, layers))
         self.activations.updateGeometry()
+
+
+def _most_active(network, image: np.ndarray, layers) -> list[int]:
+    """The tiles to outline: the first hidden layer's most active units for the drawing, or for a
+    CNN the first convolution's filters with the strongest feature maps (their mean activation)."""
+    if network.spec.features:  # a few filters only: outlining most of them would say nothing
+        strength = network.feature_maps(image[None])[0][1][0].mean(axis=(1, 2))
+        return [int(j) for j in np.argsort(-strength)[:max(1, len(strength) // 3)] if strength[j] > 0]
+    if layers:
+        strength = layers[0][1]
+    else:
+        return []
+    return [int(j) for j in np.argsort(-strength)[:TOP_UNITS] if strength[j] > 0]
+
+
+def feature_mosaic(maps: np.ndarray) -> np.ndarray:
+    """Feature maps (c, h, w) on a near-square grid, each scaled to its own peak: (H, W) in 0..1,
+    with a gap of ``GAP`` pixels between maps."""
+    c, h, w = maps.shape
+    rows, cols = grid_shape(c)
+    peaks = maps.reshape(c, -1).max(axis=1)
+    scaled = maps / np.where(peaks > 0, peaks, 1.0)[:, None, None]
+    out = np.zeros((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), dtype=np.float32)
+    for k in range(c):
+        r, q = divmod(k, cols)
+        out[r * (h + GAP):r * (h + GAP) + h, q * (w + GAP):q * (w + GAP) + w] = scaled[k]
+    return out

@@ -420,7 +420,7 @@ class NetworkBuilder(QWidget):
         self.input_label.setText(f"{input_size:,} pixels{shape}, from the dataset")
         self.output_label.setText(f"{classes} classes (softmax), from the dataset")
         for i, preset in enumerate(PRESETS.values()):
-            self.preset_selector.setItemText(i, preset.for_data(input_size, classes).title)
+            self.preset_selector.setItemText(i, _title(preset, input_size, classes))
 
     def _update_summary(self):
         try:
@@ -432,3 +432,11 @@ class NetworkBuilder(QWidget):
         self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden])
         estimate = estimate_training(spec, self.draft.memory_config(), self.draft.data_shape[2])
         self.memory_label.setText(f"Memory ≈ {estimate.describe()}")
+
+
+def _title(preset, input_size: int, classes: int) -> str:
+    """The preset's title for the dataset's sizes, or as it is when its layers do not fit the images."""
+    try:
+        return preset.for_data(input_size, classes).title
+    except ValueError:
+        return preset.title
