@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -142,6 +143,11 @@ class MainWindow(QMainWindow):
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
+        self.model_status = QLabel("Model: none yet", objectName="modelStatus")
+        self.model_status.setToolTip("The network that Draw, Evaluate and Inside use: the run "
+                                     "training now, or the one chosen with 'Use its network'")
+        self.status.addPermanentWidget(self.model_status)
+        self.hub.network_changed.connect(self._on_model_changed)
         self.evaluate_view.open_in_browser.connect(self.open_in_browser)
         self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
         self.inside_view.preset_requested.connect(self.use_preset)
@@ -355,6 +361,10 @@ class MainWindow(QMainWindow):
     def _on_notice_changed(self, notice):
         if notice.kind == DOWNLOAD_FAILED:  # the banner on the Data panel says why, and the ways out
             self.show_panel("data")
+
+    def _on_model_changed(self, network):
+        self.model_status.setText(f"Model: {self.hub.description or 'none yet'}"
+                                  if network is not None else "Model: none yet")
 
     # --- sessions ---------------------------------------------------------------------------
 

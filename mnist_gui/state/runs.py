@@ -18,9 +18,17 @@ from engine.run_comparison import find_repeats
 from engine.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
-#: Run colours, one per run in turn: mid-tone hues that read on white and on near-black plots.
-RUN_COLOURS = ("#3b82f6", "#f97316", "#22c55e", "#e11d48", "#a855f7", "#14b8a6", "#db2777",
-               "#ca8a04", "#64748b", "#0ea5e9")
+#: Run colours, colour-blind safe: Okabe-Ito's hues (its black and its yellow, which fade into a
+#: dark or a white plot, left out) then four of Paul Tol's "muted" (rose, olive, teal, purple),
+#: ordered so the hues next to each other differ most. Every visible run gets one no other
+#: visible run has; beyond ten visible runs, darker then lighter shades of them (``run_colour``).
+RUN_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#cc6677",
+               "#999933", "#44aa99", "#aa4499")
+SHADES = (1.0, 0.65, 1.35)  # the palette, then darker, then lighter
+#: A batch loss above this (over four times a blind guess's ln 10 = 2.3), or one that is not
+#: finite, marks the run as blowing up: said and drawn while it trains, before the engine ends it.
+BLOWUP_LOSS = 10.0
+RECOVERED_LOSS = 2.0  # ...unless its training loss came back under this (below a blind guess)
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
@@ -30,6 +38,18 @@ CSV_FIELDS = ("run", "series", "epoch", "value")
 #: costs about 10 ms, which 1,000 runs turned into seconds of a frozen window.
 SHOWN_AT_OPEN = 20
 _BLOCK = 256  # the smoothed loss is computed this many points at a time (beta^-256 fits a float64)
+
+
+def run_colour(index: int) -> str:
+    """The ``index``-th run colour: ``RUN_COLOURS`` in turn, then their shades (30 in all, then again)."""
+    base = RUN_COLOURS[index % len(RUN_COLOURS)]
+    factor = SHADES[(index // len(RUN_COLOURS)) % len(SHADES)]
+    rgb = [int(base[i:i + 2], 16) for i in (1, 3, 5)]
+    if factor < 1:
+        rgb = [round(c * factor) for c in rgb]
+    elif factor > 1:
+        rgb = [round(c + (255 - c) * (factor - 1)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
 def short_name(run: RunRecord) -> str:
@@ -126,10 +146,30 @@ class RunRecord:
     smooth: GrowingSeries = field(default_factory=GrowingSeries)
     dynamics: StatisticsHistory = field(default_factory=StatisticsHistory)
     dynamics_x: list[float] = field(default_factory=list)
+    blowup: tuple[float, float] | None = None  # (epochs, loss) where the loss first blew up
     _average: float = 0.0
 
+    @property
+    def diverging(self) -> bool:
+        """The run ended diverged, or its loss blew up (above ``BLOWUP_LOSS`` or not finite) and
+        its last epoch's training loss is not back under ``RECOVERED_LOSS`` (a run at chance, as
+        a learning rate of 10 leaves it, diverged even if the engine trained it to the end)."""
+        if self.status == RunState.DIVERGED:
+            return True
+        last = self.last_epoch
+        return self.blowup is not None and (last is None or not last.train_loss < RECOVERED_LOSS)
+
+    def _note_blowup(self, x: np.ndarray, losses: np.ndarray) -> None:
+        wild = ~np.isfinite(losses) | (losses > BLOWUP_LOSS)
+        if self.blowup is None and wild.any():
+            first = int(np.argmax(wild))
+            self.blowup = float(x[first]), float(losses[first])
+
     def add_batch_loss(self, x: float, loss: float) -> None:
-        """One aggregated batch report at ``x`` epochs; updates the bias-corrected moving average."""
+        """One aggregated batch report at ``x`` epochs; updates the bias-corrected moving average.
+        A loss that is not finite is not plotted, but marks where the run blew up."""
+        if self.blowup is None and not (loss <= BLOWUP_LOSS):  # NaN too
+            self.blowup = float(x), float(loss)
         if not np.isfinite(loss):
             return
         self._average = SMOOTHING * self._average + (1 - SMOOTHING) * loss
@@ -140,6 +180,7 @@ class RunRecord:
         """Many batch reports at once: the same curves as ``add_batch_loss`` one by one, computed
         in NumPy (a session's runs are replayed so)."""
         x, losses = np.asarray(x, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+        self._note_blowup(x, losses)
         keep = np.isfinite(losses)
         if not keep.all():
             x, losses = x[keep], losses[keep]
@@ -205,7 +246,7 @@ class RunRecord:
         """A run read from a session file: its curves replayed, so the smoothed loss is the same;
         its texts cut to ``MAX_NAME`` and ``MAX_NOTE`` characters."""
         run = cls(number, bounded(data.name, MAX_NAME), data.spec, data.config,
-                  bounded(data.dataset_name, MAX_NAME), RUN_COLOURS[(number - 1) % len(RUN_COLOURS)],
+                  bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
                   group=bounded(data.group, MAX_NAME))
@@ -304,11 +345,12 @@ class RunsModel(QObject):
 
     def new_run(self, name: str, spec: NetworkSpec, config: TrainConfig,
                 dataset_name: str = "") -> RunRecord:
-        """Add a run in state STARTING, numbered and coloured in turn."""
+        """Add a run in state STARTING, numbered in turn, in the first colour no shown run has."""
         n = self._next_number
         self._next_number += 1
         run = RunRecord(n, bounded(name.format(n=n), MAX_NAME), spec, config, bounded(dataset_name, MAX_NAME),
-                        RUN_COLOURS[(n - 1) % len(RUN_COLOURS)])
+                        run_colour(n - 1))
+        self._give_colour(run, fresh=True)
         self._runs.append(run)
         self.run_added.emit(run)
         return run
@@ -343,8 +385,18 @@ class RunsModel(QObject):
         self.run_changed.emit(run)
 
     def set_visible(self, run: RunRecord, visible: bool) -> None:
+        if visible and not run.visible:
+            self._give_colour(run)
         run.visible = visible
         self.run_changed.emit(run)
+
+    def _give_colour(self, run: RunRecord, fresh: bool = False) -> None:
+        """Keep ``run``'s colour unless another visible run has it (or it is ``fresh``, a new
+        run): then the first colour no visible run has, so after "Clear plots" runs start again
+        from the palette's first colours."""
+        taken = {r.colour for r in self._runs if r.visible and r is not run}
+        if fresh or run.colour in taken:
+            run.colour = next(c for c in map(run_colour, range(len(taken) + 1)) if c not in taken)
 
     def replace_all(self, runs_data) -> list[RunRecord]:
         """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's).
@@ -370,7 +422,10 @@ class RunsModel(QObject):
             self._next_number += 1
         for run in added[:-SHOWN_AT_OPEN]:
             run.visible = False
-        self._runs.extend(added)
+        for run in added:
+            if run.visible:
+                self._give_colour(run)
+            self._runs.append(run)
         if added:
             self.runs_added.emit(added)
         return added

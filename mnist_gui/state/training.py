@@ -165,7 +165,7 @@ class TrainingSession(QObject):
         elif isinstance(report, EpochReport):
             e = report.event
             self.runs.add_epoch(run, e, report.network)
-            self.hub.set_network(report.network, f"the network after epoch {e.epoch} of {e.epochs}")
+            self.hub.set_network(report.network, f"{run.name}, after epoch {e.epoch} of {e.epochs}")
             self.epoch_ended.emit(e)
         elif isinstance(report, RunReport):
             self._end(report)
@@ -187,8 +187,8 @@ class TrainingSession(QObject):
         self.runs.finish(run, end, report.network)
         if report.network is not None:
             done, total = end.epochs_completed, run.config.epochs
-            what = (f"the trained network, {done} epoch{'s' * (done != 1)}" if end.reason == "completed"
-                    else f"the network stopped after epoch {done} of {total}")
+            what = (f"{run.name}, trained {done} epoch{'s' * (done != 1)}" if end.reason == "completed"
+                    else f"{run.name}, stopped after epoch {done} of {total}")
             self.hub.set_network(report.network, what)
         self.state_changed.emit(self.state)  # idle, or running on between two runs of an experiment
         self.run_ended.emit(end)

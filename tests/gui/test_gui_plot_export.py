@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QSplitter
 
 from engine.network import NetworkSpec
@@ -62,9 +62,11 @@ def x_high(plots) -> float:
 # --- the export -------------------------------------------------------------------------------
 
 
-def test_an_exported_png_is_the_plots_alone_at_the_scale(plots, tmp_path):
+def test_an_exported_png_is_the_plots_and_their_run_legend_at_the_scale(plots, tmp_path):
     area = plots.plots_rect()
-    assert area.width() > 800 and area.height() == plots.loss_plot.height()
+    legend = plots.run_legend.geometry()
+    assert legend.top() > plots.loss_plot.geometry().bottom()  # under the plots
+    assert area.width() > 800 and area.bottom() == legend.bottom()
     assert area.height() < plots.height()  # the log-scale and framing row is left out
     image = QImage(str(plots.export_png(tmp_path / "plots.png", scale=2)))
     assert (image.width(), image.height()) == (2 * area.width(), 2 * area.height())
@@ -73,6 +75,21 @@ def test_an_exported_png_is_the_plots_alone_at_the_scale(plots, tmp_path):
     assert default >= 2 and area.width() * default >= 1920  # wide enough for a full-HD slide
     image = QImage(str(plots.export_png(tmp_path / "slide.png")))
     assert image.width() == round(area.width() * default) >= 1920
+
+
+def test_the_exported_picture_names_each_shown_run_in_its_colour(plots, model):
+    first, second = model.runs()
+    assert plots.run_legend.texts() == ["Run 1", "Run 2"]
+    image = plots.render_image(1)
+    top = plots.run_legend.geometry().top() - plots.plots_rect().top()
+    legend = {QColor(image.pixel(x, y)).name() for y in range(top, image.height())
+              for x in range(image.width())}
+    assert {first.colour, second.colour} <= legend  # the legend's lines, in the runs' colours
+    model.set_visible(first, False)
+    assert plots.run_legend.texts() == ["Run 2"]
+    model.set_visible(first, True)
+    plots.set_baseline(0.8)
+    assert plots.run_legend.texts()[-1] == "mean-digit baseline 80.0 %"
 
 
 def test_nothing_is_cut_off_at_the_edges_of_an_export(plots):

@@ -81,7 +81,9 @@ def test_a_session_round_trips_every_curve_and_weight(qtbot, window, tmp_path):
     # the last run with a network is shown (through the model hub) and its row selected
     assert window.hub.network is opened[-1].network and window.hub.run is opened[-1]
     assert view.runs_list.selected_run() is opened[-1]
-    view.runs_list.select_run(opened[0])
+    view.runs_list.select_run(opened[0])  # selecting alone keeps the model...
+    assert window.hub.network is opened[-1].network
+    view.runs_list.use_network(opened[0])  # ..."Use its network" changes it
     assert window.hub.network is opened[0].network
 
 
@@ -145,7 +147,7 @@ def test_the_canvas_reads_with_the_selected_runs_network(qtbot, window):
     first, second = _train(qtbot, view, 1), _train(qtbot, view, 2)
     window.draw_view.show_image(window.dataset.test_images[0])
     for run in (first, second, first):
-        view.runs_list.select_run(run)
+        view.runs_list.use_network(run)
         qtbot.waitUntil(lambda: window.draw_view.reading() is not None, timeout=TIMEOUT)
         reading = window.draw_view.reading()
         expected = run.network.predict_proba(reading.pre.image[None])[0]

@@ -158,7 +158,7 @@ def test_a_short_run_reports_its_epochs_in_order_and_plots_one_point_each(qtbot,
     assert len(curves.test_acc.getData()[0]) == 1
     assert len(run.raw) >= 3 and np.all(np.diff(run.raw.x()) > 0)
     assert run.status == "completed" and run.test_accuracy is not None
-    assert view.hub.network is not None and "trained network, 3 epochs" in view.hub.description
+    assert view.hub.network is not None and "trained 3 epochs" in view.hub.description
     assert view.runs_list.table.item(0, 3).text() == "3 / 3"
     assert view.controls.progress.value() == view.controls.progress.maximum()
 
@@ -402,18 +402,29 @@ def test_keyboard_starts_pauses_and_stops_a_run(qtbot, view):
     assert blocker.args[0].status == "stopped"
 
 
-def test_selecting_a_run_makes_its_network_the_model(qtbot, view):
+def test_selecting_a_run_keeps_the_model_and_use_its_network_changes_it(qtbot, view):
     configure(view, epochs=1)
     first = run_to_end(qtbot, view)
     configure(view, epochs=2)
     second = run_to_end(qtbot, view)
     assert first.network is not None and second.network is not None
     assert view.hub.network is second.network  # the last run trained is shown
-    view.runs_list.select_run(first)
+    view.runs_list.table.setFocus()
+    with qtbot.assertNotEmitted(view.hub.network_changed):
+        qtbot.keyClick(view.runs_list.table, Qt.Key_Up)  # moving through the list only selects
+    assert view.runs_list.selected_run() is first and view.hub.network is second.network
+    with qtbot.waitSignal(view.hub.network_changed):
+        view.runs_list.network_button.click()
     assert view.hub.network is first.network and first.name in view.hub.description
     images = view.datasets.dataset.test_images[:20]
     np.testing.assert_array_equal(view.hub.network.predict(images), first.network.predict(images))
-    view.runs_list.select_run(second)
+    view.runs_list.select_run(second)  # a double-click on a figure of its row uses it too
+    table = view.runs_list.table
+    view.show()
+    qtbot.waitExposed(view)
+    cell = table.visualItemRect(table.item(1, 2)).center()
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=cell)  # Qt needs the press before
+    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=cell)
     assert view.hub.network is second.network
     view.remove_run(first)
     assert first.network is None  # removing a run frees its network

@@ -202,7 +202,9 @@ def test_zoom_and_presentation_mode_scale_labels_and_plots_and_are_remembered(qt
     axis = plot.getPlotItem().getAxis("bottom")
     label_size, tick_size = label.font().pointSizeF(), axis.style["tickFont"]
     tick_size = tick_size.pointSizeF() if tick_size is not None else plot.font().pointSizeF()
-    baseline = window.training_view.plots.baseline.label.textItem  # text drawn inside a plot
+    legend = window.training_view.plots.run_legend  # the runs and the baseline, under the plots
+    legend.show_runs([], 0.8)
+    baseline = legend.entries[0]
     baseline_size = baseline.font().pointSizeF()
     window.zoom_in_action.trigger()
     assert label.font().pointSizeF() == pytest.approx(label_size * 1.15, rel=0.01)

@@ -192,7 +192,8 @@ def test_hover_box_fits_a_small_plot_at_presentation_zoom(qtbot):
     plots = TrainingPlots(runs)
     qtbot.addWidget(plots)
     apply_zoom(plots, PRESENTING_ZOOM)
-    plots.resize(700, 300)
+    legend = plots.run_legend.heightForWidth(700) + plots.layout().spacing()  # under the plots
+    plots.resize(700, 300 + legend)
     plots.show()
     qtbot.waitExposed(plots)
     hover = plots._hover[1]

@@ -6,11 +6,12 @@ a run that repeats an earlier one is drawn dashed with smaller markers, so both 
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from mnist_gui.state.runs import RunRecord
+from mnist_gui.state.runs import RunRecord, short_name
 
 
 def pen(colour: str, width: float = 2, style=Qt.SolidLine, alpha: int = 255):
@@ -40,6 +41,23 @@ class RunCurves:
         self.test_acc = _curve(accuracy_plot, None, symbol="star", colour=c, size=18)
         self.items = (self.raw, self.smooth, self.train_loss, self.val_loss, self.train_acc,
                       self.val_acc, self.test_acc)
+        self._loss_plot, self._name, self.blowup = loss_plot, short_name(run), None
+        self._apply_style()
+
+    def set_colour(self, colour: str) -> None:
+        """Draw the run in ``colour`` (it changes when a hidden run is shown again and its colour
+        was given to another shown run meanwhile)."""
+        if colour == self.colour:
+            return
+        self.colour = colour
+        self.raw.setPen(pen(colour, 1, alpha=70))
+        for item, hollow in ((self.train_loss, True), (self.val_loss, False), (self.train_acc, True),
+                             (self.val_acc, False), (self.test_acc, False)):
+            item.setSymbolPen(pg.mkPen(colour, width=1.5))
+            item.setSymbolBrush((0, 0, 0, 0) if hollow else colour)
+        if self.blowup is not None:
+            self.blowup.setPen(pen(colour, 2, Qt.DashLine))
+            self.blowup.label.setColor(colour)
         self._apply_style()
 
     def set_repeat(self, repeat: bool) -> None:
@@ -70,6 +88,26 @@ class RunCurves:
     def update_batches(self, run: RunRecord):
         self.raw.setData(run.raw.x(), run.raw.y())
         self.smooth.setData(run.smooth.x(), run.smooth.y())
+        if run.blowup is not None and self.blowup is None:
+            self._mark_blowup(run)
+
+    def _mark_blowup(self, run: RunRecord):
+        """A dashed line in the run's colour where its loss blew up, labelled, drawn as soon as
+        it happens: the loss itself has run off the top of the plot (or is not a number)."""
+        x, loss = run.blowup
+        what = "not a number" if not np.isfinite(loss) else f"{loss:.3g}"
+        self.blowup = pg.InfiniteLine(
+            pos=x, angle=90, movable=False, pen=pen(self.colour, 2, Qt.DashLine),
+            label=f"{self._name} diverged", labelOpts=dict(position=0.85, color=self.colour,
+                                                           anchors=[(0, 0.5), (0, 0.5)]))
+        self.blowup.setToolTip(f"{run.name}: the loss blew up here (it became {what}), so the "
+                               "run diverged. A smaller learning rate takes smaller, safer steps.")
+        font = self._loss_plot.getAxis("bottom").style.get("tickFont")
+        if font is not None:  # as large as the axis numbers, zoomed or not
+            self.blowup.label.setFont(font)
+        self._loss_plot.addItem(self.blowup, ignoreBounds=True)
+        self.blowup.setVisible(self.smooth.isVisible())
+        self.items = (*self.items, self.blowup)
 
     def update_epochs(self, run: RunRecord):
         self.train_loss.setData(*run.epoch_series("train_loss"))
@@ -90,7 +128,7 @@ class RunCurves:
             item.setVisible(visible)
 
     def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
-        for item in self.items:
+        for item in self.items:  # the blow-up line is in the loss plot's items
             (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +33,13 @@ EXAMPLES = {"depth": "1, 2, 3", "activation": "sigmoid, tanh, relu", "lr": "0.00
             "optimiser": "sgd, momentum, adam", "hidden_units": "16, 64, 256",
             "train_size": "1000, 10000, 55000", "epochs": "1, 3, 10",
             "depth_activation": "1:sigmoid, 3:sigmoid, 3:relu"}
+
+
+def swatch(colour: str, size: int = 14) -> QIcon:
+    """A square of ``colour``: a run's colour on the plots, beside its name in a table."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
 
 
 def parse_values(text: str) -> tuple:
@@ -194,13 +201,17 @@ class ExperimentDialog(QDialog):
 
 
 class ExperimentResults(QTableWidget):
-    """One row per run of an experiment: its label, final test accuracy, time and size; the best in bold."""
+    """One row per run of an experiment: its colour swatch and label, final test accuracy (or
+    "diverged"), time and size; the best in bold."""
 
     COLUMNS = ("Run", "Test accuracy", "Training time", "Parameters")
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, runs_model=None, parent: QWidget | None = None):
+        """``runs_model`` (a RunsModel): its run changes (a colour, a name) are shown here too."""
         super().__init__(0, len(self.COLUMNS), parent)
         self.setObjectName("experimentResults")
+        if runs_model is not None:
+            runs_model.run_changed.connect(self._on_run_changed)
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.verticalHeader().hide()
         self.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -215,10 +226,17 @@ class ExperimentResults(QTableWidget):
         best = max((a for a in accuracies if a is not None), default=None)
         for row, run in enumerate(self._runs):
             acc = run.test_accuracy
-            texts = (run.name.split(" · ", 1)[-1], "—" if acc is None else f"{100 * acc:.2f} %",
-                     f"{run.train_seconds:.1f} s", f"{run.spec.n_params:,}")
+            result = "diverged" if run.diverging else "—" if acc is None else f"{100 * acc:.2f} %"
+            texts = (run.name.split(" · ", 1)[-1], result, f"{run.train_seconds:.1f} s",
+                     f"{run.spec.n_params:,}")
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setIcon(swatch(run.colour))
+                    item.setToolTip(f"{run.name}: {run.settings_text()}")
+                elif column == 1 and run.diverging:
+                    item.setToolTip(run.message or "The loss blew up: training diverged. A smaller "
+                                    "learning rate takes smaller, safer steps.")
                 if column:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if acc is not None and acc == best:
@@ -231,6 +249,10 @@ class ExperimentResults(QTableWidget):
 
     def runs(self) -> list:
         return list(self._runs)
+
+    def _on_run_changed(self, run) -> None:
+        if any(r is run for r in self._runs):  # a colour or a name changed
+            self.show_runs(self._runs)
 
     def best_row(self) -> int:
         accuracies = [(-1 if r.test_accuracy is None else r.test_accuracy) for r in self._runs]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QWidget
 
 from engine.atomic import write_bytes_atomically
@@ -21,19 +21,26 @@ SCREEN_DOTS_PER_METRE = 3780  # 96 dpi
 
 
 class PlotsPicture:
-    """``PlotsPicture(widget, plots, hovers)``: pictures of ``plots`` (PlotWidgets inside ``widget``)
-    with the ``hovers`` (their read-outs) hidden while drawing."""
+    """``PlotsPicture(widget, plots, hovers, legend)``: pictures of ``plots`` (PlotWidgets inside
+    ``widget``) and of the run ``legend`` under them (a widget, when it is shown), with the
+    ``hovers`` (their read-outs) hidden while drawing."""
 
-    def __init__(self, widget: QWidget, plots: tuple[pg.PlotWidget, ...], hovers):
-        self.widget, self.plots, self.hovers = widget, plots, hovers
+    def __init__(self, widget: QWidget, plots: tuple[pg.PlotWidget, ...], hovers,
+                 legend: QWidget | None = None):
+        self.widget, self.plots, self.hovers, self.legend = widget, plots, hovers, legend
 
     def rect(self) -> QRect:
-        """Where the plots are drawn in the widget: what an exported picture shows."""
+        """Where the plots (and the run legend) are drawn in the widget: what a picture shows."""
         self.widget.layout().activate()  # a panel never shown has its plots laid out too
         rect = _area(self.widget, self.plots[0])
         for plot in self.plots[1:]:
             rect = rect.united(_area(self.widget, plot))
+        if self._legend_shown():
+            rect = rect.united(self.legend.geometry())
         return rect
+
+    def _legend_shown(self) -> bool:
+        return self.legend is not None and not self.legend.isHidden()
 
     def scale(self) -> float:
         """Pixels per screen pixel of an exported picture: 2, or more for a 1920-pixel-wide slide."""
@@ -54,6 +61,10 @@ class PlotsPicture:
                 for plot in self.plots:
                     target = QRectF(_area(self.widget, plot).translated(-rect.topLeft()))
                     plot.render(painter, target, plot.viewport().rect(), Qt.IgnoreAspectRatio)
+                if self._legend_shown():
+                    self.legend.layout().activate()
+                    self.legend.render(painter, self.legend.geometry().topLeft() - rect.topLeft(),
+                                       QRegion(), QWidget.RenderFlag.DrawChildren)
             finally:
                 painter.end()
         image.setDotsPerMeterX(round(SCREEN_DOTS_PER_METRE * scale))  # after drawing: text sizes

@@ -7,19 +7,21 @@ Which runs repeat which is the engine's ``run_comparison``, kept by the runs mod
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QImage
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.glossary import tip
 from mnist_gui.panels.training.curves import RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
 from mnist_gui.panels.training.hover import Hover
-from mnist_gui.panels.training.ranges import RangeKeeper, accuracy_range, loss_range, run_extent
-from mnist_gui.state.runs import RunRecord, RunsModel
+from mnist_gui.panels.training.ranges import ACCURACY_TOP, RangeKeeper, accuracy_range, loss_range, run_extent
+from mnist_gui.state.runs import RunRecord, RunsModel, short_name
+from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 
@@ -28,6 +30,64 @@ RIGHT_MARGIN = 12  # pixels between a plot's axes box and its right edge
 TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while the network is "
                  "still improving, so at epoch 1 training can look worse than validation, which "
                  "is measured at the end of the epoch.")
+
+
+def legend_names(runs: list[RunRecord]) -> list[str]:
+    """What the legend calls each run, short and never two alike: 'Run 3', a name given by hand,
+    or for an experiment's run what it varied ('lr 0.1'); the whole name where two would read the
+    same, and its number too where even whole names are alike."""
+    names = [run.name.split(" · ", 1)[-1] if run.group else short_name(run) for run in runs]
+    for better in ([run.name for run in runs], [f"{run.name} (#{run.number})" for run in runs]):
+        seen = [n for n in names]
+        names = [b if seen.count(n) > 1 else n for n, b in zip(seen, better)]
+    return names
+
+
+class RunLegend(QWidget):
+    """Under both plots, the runs they show: a line in the run's colour and its name (short, never
+    cut, never two alike: ``legend_names``; the whole name and settings in its tooltip), one entry
+    per shown run, wrapping onto more rows; then the mean-digit baseline's dotted line.
+
+    One legend for both plots (the line styles, train dashed and validation solid, are in each
+    plot's own legend); the picture for slides draws it too.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("runLegend")
+        self._layout = FlowLayout(self)
+        self.setContentsMargins(8, 2, 8, 6)  # off the edges of an exported picture
+        self.entries: list[QLabel] = []
+        self.setToolTip("The runs on the plots, each in its colour: tick or untick them in the "
+                        "runs list")
+
+    def show_runs(self, runs: list[RunRecord], baseline: float | None) -> None:
+        for label in self.entries:
+            self._layout.removeWidget(label)
+            label.deleteLater()
+        self.entries = []
+        for run, name in zip(runs, legend_names(runs)):
+            self._add(f"<span style='color:{run.colour}; font-weight:bold'>━━━</span>&nbsp;"
+                      f"{html.escape(name)}", f"{run.name}: {run.settings_text()}")
+        if baseline is not None:
+            self._add(f"<span style='color:#888888'>┅┅┅</span>&nbsp;mean-digit baseline "
+                      f"{100 * baseline:.1f} %", "Test accuracy of the mean-digit classifier: "
+                      "each image goes to the class whose mean digit is closest")
+        self.setVisible(bool(self.entries))
+        self.updateGeometry()
+
+    def _add(self, text: str, tooltip: str) -> None:
+        label = QLabel(text, self)
+        label.setTextFormat(Qt.RichText)
+        label.setToolTip(tooltip)
+        self._layout.addWidget(label)
+        self.entries.append(label)
+
+    def texts(self) -> list[str]:
+        """The entries as plain text: 'Run 1', 'lr 0.1', 'mean-digit baseline 84.2 %'."""
+        return [label.text().split("&nbsp;", 1)[1].replace("&amp;", "&").replace("&lt;", "<")
+                .replace("&gt;", ">").replace("&quot;", '"').replace("&#x27;", "'")
+                for label in self.entries]
 
 
 class TrainingPlots(QWidget):
@@ -41,14 +101,14 @@ class TrainingPlots(QWidget):
         self._selected: RunRecord | None = None
         self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
-        self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=100.5)
+        self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=ACCURACY_TOP)
         self._baseline_value: float | None = None
         self._ranges = (RangeKeeper(self.loss_plot, self.fit),
                         RangeKeeper(self.accuracy_plot, self.fit))
-        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=pen("#888888", 2, Qt.DotLine),
-                                        label="", labelOpts=dict(position=0.02, color="#888888",
-                                                                 anchors=[(0, 1), (0, 1)]))
+        # the baseline is named in the legend, not by a label on the line (it covered curves)
+        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=pen("#888888", 2, Qt.DotLine))
         self.baseline.setVisible(False)
+        self._legend_key = None
         self.accuracy_plot.addItem(self.baseline, ignoreBounds=True)
         self.log_scale = QCheckBox("Log scale", objectName="logScale")
         self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements "
@@ -61,9 +121,11 @@ class TrainingPlots(QWidget):
             "long run (untick it in the table) frames the others too.")
         self.frame_selected.toggled.connect(self._refit)
         self._legends()
+        self.run_legend = RunLegend()
         self._hover = [Hover(self, self.loss_plot, "loss"),
                        Hover(self, self.accuracy_plot, "accuracy")]
-        self.picture = PlotsPicture(self, (self.loss_plot, self.accuracy_plot), self._hover)
+        self.picture = PlotsPicture(self, (self.loss_plot, self.accuracy_plot), self._hover,
+                                    self.run_legend)
         self._layout()
         self.apply_palette()
         self._model = runs
@@ -130,6 +192,15 @@ class TrainingPlots(QWidget):
                 legend.items[-1][0].setToolTip(tooltip)
             plot.legend = legend
 
+    def _update_legends(self):
+        """The run legend: one entry per shown run, its name whole in its colour, and the
+        mean-digit baseline; remade only when they change."""
+        runs = self.visible_runs()
+        key = (tuple((r.number, r.name, r.colour) for r in runs), self._baseline_value)
+        if key != self._legend_key:
+            self._legend_key = key
+            self.run_legend.show_runs(runs, self._baseline_value)
+
     def _fit_legends(self):
         """As many legend columns as the plot's width holds: one row when it can."""
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -159,6 +230,7 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
+        layout.addWidget(self.run_legend)
         self.caption = note("Training is averaged over each epoch while the network improves: "
                             "at epoch 1 it can trail validation.")
         self.caption.setObjectName("trainingCaption")
@@ -198,6 +270,7 @@ class TrainingPlots(QWidget):
             self._runs[run.number] = run
             self._update_curves(run)
         self._mark_repeats()
+        self._update_legends()
         self.fit()
 
     def _update_curves(self, run: RunRecord):
@@ -209,6 +282,7 @@ class TrainingPlots(QWidget):
                 return
             curves = self._curves[run.number] = RunCurves(run, self.loss_plot.getPlotItem(),
                                                            self.accuracy_plot.getPlotItem())
+        curves.set_colour(run.colour)
         curves.update_batches(run)
         curves.update_epochs(run)
         curves.set_visible(run.visible)
@@ -228,6 +302,7 @@ class TrainingPlots(QWidget):
         if run.number in self._runs:
             self._update_curves(run)
         self._mark_repeats()
+        self._update_legends()
         self.fit()
 
     def _on_run_removed(self, run: RunRecord):
@@ -243,6 +318,7 @@ class TrainingPlots(QWidget):
             if curves is not None:
                 curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
         self._mark_repeats()
+        self._update_legends()
         self.fit()
 
     def _mark_repeats(self):
@@ -295,7 +371,7 @@ class TrainingPlots(QWidget):
         self.baseline.setVisible(accuracy is not None)
         if accuracy is not None:
             self.baseline.setValue(100 * accuracy)
-            self.baseline.label.setFormat(f"mean-digit baseline {100 * accuracy:.1f} %")
+        self._update_legends()
         self.fit()
 
     def set_log_scale(self, on: bool):

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from mnist_gui.state.runs import RunRecord
 
 LOSS_CAP = 5.0  # about twice the loss of a blind guess among 10 classes (ln 10 = 2.3)
+ACCURACY_TOP = 104.0  # the accuracy plot's top: the 100 % tick with room above it for the markers
 NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
@@ -60,7 +61,8 @@ def _settled(run: RunRecord) -> np.ndarray:
 
 
 def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
-    """y range of the accuracy plot, in percent: from a multiple of 10 well below everything to 100."""
+    """y range of the accuracy plot, in percent: from a multiple of 10 well below everything to
+    ``ACCURACY_TOP``, so the 100 % tick shows and a curve near 100 % is not on the top edge."""
     values = [100 * a for run in runs for n in ("train_accuracy", "val_accuracy")
               for a in run.epoch_series(n)[1]]
     values += [100 * run.test_accuracy for run in runs if run.test_accuracy is not None]
@@ -68,7 +70,7 @@ def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float
         values.append(100 * baseline)
     low = min(values, default=80.0)
     # 8 points of room below the lowest value, so the lowest curve is not on the axis
-    return float(max(0, math.floor((low - 8) / 10) * 10)), 100.5
+    return float(max(0, math.floor((low - 8) / 10) * 10)), ACCURACY_TOP
 
 
 class RangeKeeper:

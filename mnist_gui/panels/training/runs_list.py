@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,11 +21,12 @@ from PySide6.QtWidgets import (
 from engine.run_comparison import same_settings
 from mnist_gui.glossary import tip
 from mnist_gui.state.runs import RunRecord, RunsModel, short_name
+from mnist_gui.widgets.flow_layout import FlowLayout
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
            "Time", "Samples/s", "Network", "Training")
 COLUMN_TIPS = (
-    "Tick to overlay this run on the plots",
+    "Tick to overlay this run on the plots, in the colour of its swatch",
     "Double-click to rename",
     "How the run ended (or that it is still going); 'repeats Run 1': the same run as Run 1 again",
     "Epochs trained of those asked for",
@@ -49,6 +51,14 @@ STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one
                "failed": "failed"}
 
 
+def status_text(run: RunRecord) -> str:
+    """'running', 'completed', 'diverged!', and 'diverging!' for a run whose loss blew up
+    (a run that ended at chance after its loss blew up: 'diverged!')."""
+    if run.diverging:
+        return "diverging!" if run.status.active else STATUS_TEXT["diverged"]
+    return STATUS_TEXT.get(run.status, str(run.status))
+
+
 def _percent(value) -> str:
     return "—" if value is None else f"{100 * value:.2f} %"
 
@@ -65,7 +75,7 @@ def row_texts(run: RunRecord) -> list[str]:
     batches = "full batch" if c.batch_size is None else f"batch {c.batch_size}"
     rate = run.samples_per_second
     return [
-        "", run.name, STATUS_TEXT.get(run.status, str(run.status)),
+        "", run.name, status_text(run),
         f"{len(run.epochs)} / {c.epochs}",
         "—" if last is None else f"{last.train_loss:.4f}",
         _percent(None if last is None else last.val_accuracy),
@@ -78,11 +88,17 @@ def row_texts(run: RunRecord) -> list[str]:
 
 
 class RunsList(QWidget):
-    """A table with one row per run and buttons to use, remove and export runs."""
+    """A table with one row per run and buttons to use, show, hide, remove and export runs.
+
+    Rows are selected with Shift and Ctrl as in a file list: Show, Hide and Remove act on every
+    selected run. Selecting a row only selects it: "Use its network" (or a double-click outside
+    the name) makes the run's network the model of the other panels, ``use_network_requested``.
+    """
 
     visibility_changed = Signal(object)   # RunRecord
     renamed = Signal(object)              # RunRecord
     use_settings_requested = Signal(object)
+    use_network_requested = Signal(object)  # RunRecord: the user asked for its network
     remove_requested = Signal(object)
     export_csv_requested = Signal()
     export_png_requested = Signal()
@@ -93,6 +109,12 @@ class RunsList(QWidget):
         self._model = runs
         self._runs: list[RunRecord] = []  # the rows, in order
         self._updating = False
+        self._collapsed: set[str] = set()  # experiments whose rows are folded away
+        self._groups_key = None
+        self.groups = QWidget(objectName="runGroups")  # one fold button per experiment
+        self._groups_layout = FlowLayout(self.groups)
+        self.group_buttons: dict[str, QToolButton] = {}
+        self.groups.hide()
         self.table = QTableWidget(0, len(COLUMNS), objectName="runsList")
         self.table.setToolTip("Every run of this session. Tick runs to compare them on the plots; "
                               "double-click a name to rename it.")
@@ -100,56 +122,172 @@ class RunsList(QWidget):
         for i, text in enumerate(COLUMN_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(text)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.table.verticalHeader().hide()
         self._size_columns()
         self.table.setMinimumHeight(self._table_height(2))
         self.table.itemChanged.connect(self._on_item_changed)
+        self.table.itemDoubleClicked.connect(self._on_double_clicked)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self._build_buttons()
         runs.run_added.connect(self._on_run_added)
         runs.runs_added.connect(self._on_runs_added)
         runs.run_changed.connect(self._on_run_changed)
+        runs.batches_added.connect(self._on_batches_added)
         runs.run_removed.connect(self._on_run_removed)
         runs.runs_removed.connect(self._on_runs_removed)
         self._on_runs_added(runs.runs())
 
     def _build_buttons(self):
+        self.network_button = QPushButton("Use its network", objectName="useRunNetwork")
+        self.network_button.setToolTip("Make the selected run's network the model that Draw, "
+                                       "Evaluate and Inside use (double-clicking its row does too); "
+                                       "the status bar says which run it is")
+        self.network_button.clicked.connect(self._on_network_clicked)
         self.use_button = QPushButton("Use its settings", objectName="useRunSettings")
         self.use_button.setToolTip("Copy the selected run's network and training settings into "
                                    "the builder, to change one thing and run again")
         self.use_button.clicked.connect(self._on_use_clicked)
         self.remove_button = QPushButton("Remove", objectName="removeRun")
-        self.remove_button.setToolTip("Forget the selected run (not while it is training)")
+        self.remove_button.setToolTip("Forget the selected runs (not one that is training); "
+                                      "Shift- or Ctrl-click rows to select several")
         self.remove_button.clicked.connect(self._on_remove_clicked)
-        self.csv_button = QPushButton("Export curves (CSV)…", objectName="exportCsv")
+        self.show_action = self._action("Show selected", "showRuns", "Draw the selected runs "
+                                        "on the plots (Shift- or Ctrl-click rows to select several)",
+                                        lambda: self._show_only(self.selected_runs(), keep=True))
+        self.hide_action = self._action("Hide selected", "hideRuns", "Take the selected runs off "
+                                        "the plots; they stay in the list",
+                                        lambda: self._set_shown(self.selected_runs(), False))
+        self.experiment_action = self._action("Show only this experiment", "showExperiment",
+                                              "Draw only the runs of the selected run's experiment "
+                                              "(a run of its own: only that run)",
+                                              self._on_experiment_clicked)
+        self.show_all_action = self._action("Show all", "showAllRuns", "Draw every run on the plots",
+                                            lambda: self._set_shown(self._runs, True))
+        self.clear_action = self._action("Clear plots", "clearPlots", "Take every run off the plots; "
+                                         "the runs stay in the list and in the session (tick them "
+                                         "to show them again)", lambda: self._set_shown(self._runs, False))
+        self.plots_button = QPushButton("Plots", objectName="plotsMenu")
+        self.plots_button.setToolTip("Which runs the plots show: the selected ones, one experiment's, "
+                                     "all or none (right-click the table for the same)")
+        menu = QMenu(self.plots_button)
+        menu.addActions([self.show_action, self.hide_action, self.experiment_action])
+        menu.addSeparator()
+        menu.addActions([self.show_all_action, self.clear_action])
+        self.plots_button.setMenu(menu)
+        self.table.setContextMenuPolicy(Qt.ActionsContextMenu)
+        self.table.addActions([self.show_action, self.hide_action, self.experiment_action,
+                               self.show_all_action, self.clear_action])
+        self.csv_button = QPushButton("Export CSV…", objectName="exportCsv")
         self.csv_button.setToolTip("Write every curve of every run to a CSV file "
                                    "(run, series, epoch, value)")
         self.csv_button.clicked.connect(self.export_csv_requested)
-        self.png_button = QPushButton("Save plots (PNG)…", objectName="exportPng")
+        self.png_button = QPushButton("Save PNG…", objectName="exportPng")
         self.png_button.setToolTip("Save the loss and accuracy plots as they are shown, without the "
                                    "buttons or the hover read-out, as a sharp PNG image for slides "
                                    "(at least 1920 pixels wide)")
         self.png_button.clicked.connect(self.export_png_requested)
-        buttons = QHBoxLayout()
-        for button in (self.use_button, self.remove_button):
+        buttons = FlowLayout()
+        for button in (self.network_button, self.use_button, self.remove_button, self.plots_button,
+                       self.csv_button, self.png_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.csv_button)
-        buttons.addWidget(self.png_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.groups)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self._update_buttons()
 
+    def _action(self, text: str, name: str, tooltip: str, slot) -> QAction:
+        action = QAction(text, self, objectName=name, toolTip=tooltip, statusTip=tooltip)
+        action.triggered.connect(slot)
+        return action
+
     def _on_use_clicked(self):
         self._emit_for_selected(self.use_settings_requested)
 
+    def _on_network_clicked(self):
+        self._emit_for_selected(self.use_network_requested)
+
+    def _on_double_clicked(self, item: QTableWidgetItem):
+        if item.column() not in (0, NAME_COLUMN):  # the name is renamed, the box ticked
+            self.use_network_requested.emit(self._runs[item.row()])
+
     def _on_remove_clicked(self):
-        self._emit_for_selected(self.remove_requested)
+        for run in self.selected_runs():
+            self.remove_requested.emit(run)
+
+    def _on_experiment_clicked(self):
+        run = self.selected_run()
+        if run is not None:
+            self._show_only([r for r in self._runs if r is run or (run.group and r.group == run.group)])
+
+    # --- experiments: the runs they made, folded or not --------------------------------------
+
+    def _update_groups(self):
+        """A fold button per experiment of the session, in order ('▾ learning rate (4 runs)'):
+        clicking it hides or shows that experiment's rows. Remade only when the groups change."""
+        counts: dict[str, int] = {}
+        for run in self._runs:
+            if run.group:
+                counts[run.group] = counts.get(run.group, 0) + 1
+        key = tuple(counts.items())
+        if key == self._groups_key:
+            return
+        self._groups_key = key
+        for button in self.group_buttons.values():
+            self._groups_layout.removeWidget(button)
+            button.deleteLater()
+        self.group_buttons = {}
+        self._collapsed &= set(counts)
+        for name, n in counts.items():
+            button = QToolButton(self.groups, objectName="runGroup", checkable=True,
+                                 autoRaise=True)
+            button.setChecked(name not in self._collapsed)
+            button.setToolTip(f"The {n} runs of the experiment '{name}': click to fold them out "
+                              "of the table or back (their curves stay as they are)")
+            button.toggled.connect(lambda expanded, name=name: self.set_collapsed(name, not expanded))
+            self._groups_layout.addWidget(button)
+            self.group_buttons[name] = button
+            self._label_group(name)
+        self.groups.setVisible(bool(counts))
+        self._fold_rows()
+
+    def _label_group(self, name: str):
+        n = self._groups_key and dict(self._groups_key).get(name, 0)
+        arrow = "▸" if name in self._collapsed else "▾"
+        self.group_buttons[name].setText(f"{arrow} {name} ({n} run{'s' * (n != 1)})")
+
+    def set_collapsed(self, group: str, collapsed: bool) -> None:
+        """Fold ``group``'s rows out of the table (or back), as its button does."""
+        (self._collapsed.add if collapsed else self._collapsed.discard)(group)
+        button = self.group_buttons.get(group)
+        if button is not None:
+            button.blockSignals(True)
+            button.setChecked(not collapsed)
+            button.blockSignals(False)
+            self._label_group(group)
+        self._fold_rows()
+
+    def _fold_rows(self):
+        for row, run in enumerate(self._runs):
+            hidden = bool(run.group) and run.group in self._collapsed
+            if self.table.isRowHidden(row) != hidden:
+                self.table.setRowHidden(row, hidden)
+
+    def _set_shown(self, runs: list[RunRecord], visible: bool):
+        for run in list(runs):
+            if run.visible != visible:
+                self.set_visible(run, visible)
+
+    def _show_only(self, runs: list[RunRecord], keep: bool = False):
+        """Show ``runs``; the others are hidden unless ``keep``."""
+        wanted = {id(run) for run in runs}
+        if not keep:
+            self._set_shown([r for r in self._runs if id(r) not in wanted], False)
+        self._set_shown(runs, True)
 
     def _size_columns(self):
         """The name takes the room left (a long one is cut with '…', whole in its tooltip); the
@@ -158,7 +296,8 @@ class RunsList(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.Stretch)
         header.setStretchLastSection(False)
-        self.table.setTextElideMode(Qt.ElideRight)
+        # cut in the middle: 'Run 3 · lr…0.01' keeps the number and the end that tell runs apart
+        self.table.setTextElideMode(Qt.ElideMiddle)
         self.table.setWordWrap(False)  # one line, cut with '…' (it wrapped into a second line)
 
     def _name_room(self) -> int:
@@ -222,7 +361,8 @@ class RunsList(QWidget):
         self.table.setUpdatesEnabled(True)
         self._updating = False
         self._show_repeats()
-        self.table.selectRow(len(self._runs) - 1)
+        self._select_only(len(self._runs) - 1)
+        self._update_groups()
         self._update_buttons()
         self._fit_columns()
 
@@ -243,18 +383,31 @@ class RunsList(QWidget):
         self._updating = True
         self._fill_row(self._runs.index(run), run)
         self._updating = False
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
         self._fit_columns()
 
+    def _on_batches_added(self, run: RunRecord):
+        """Say 'diverging!' as soon as the run's loss blows up, not at its next epoch."""
+        if run.diverging and run in self._runs:
+            item = self.table.item(self._runs.index(run), 2)
+            if item.text() != status_text(run):
+                self._show_repeats()
+
     def _fill_row(self, row: int, run: RunRecord):
-        self.table.item(row, 0).setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
+        show = self.table.item(row, 0)
+        show.setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
+        if show.data(Qt.UserRole) != run.colour:  # a run shown again may get another colour
+            show.setIcon(_swatch(run.colour))
+            show.setData(Qt.UserRole, run.colour)
         for column, text in enumerate(row_texts(run)):
             if column:
                 self.table.item(row, column).setText(text)
         for column in SETTINGS_COLUMNS:
             self.table.item(row, column).setToolTip(run.settings_text())
-        self.table.item(row, NAME_COLUMN).setToolTip(f"<b>{html.escape(run.name)}</b><br>"
+        group = f"Experiment: {html.escape(run.group)}<br>" if run.group else ""
+        self.table.item(row, NAME_COLUMN).setToolTip(f"<b>{html.escape(run.name)}</b><br>{group}"
                                                      f"{html.escape(run.settings_text())}<br>"
                                                      "Double-click to rename")
 
@@ -262,6 +415,7 @@ class RunsList(QWidget):
         row = self._runs.index(run)
         self.table.removeRow(row)
         self._runs.pop(row)
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
 
@@ -274,6 +428,7 @@ class RunsList(QWidget):
             if id(self._runs[row]) in gone:
                 self.table.removeRow(row)
                 self._runs.pop(row)
+        self._update_groups()
         self._show_repeats()
         self._update_buttons()
 
@@ -283,7 +438,7 @@ class RunsList(QWidget):
         self._updating = True
         originals = self._model.repeats()
         for row, run in enumerate(self._runs):
-            status = STATUS_TEXT.get(run.status, str(run.status))
+            status = status_text(run)
             tooltip = run.message or status
             original = originals.get(run.number)
             if original is not None:  # "completed" goes without saying (the epochs column)
@@ -296,10 +451,17 @@ class RunsList(QWidget):
         self._updating = False
 
     def selected_run(self) -> RunRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows or rows[0].row() >= len(self._runs):  # mid-insert or mid-removal
-            return None
-        return self._runs[rows[0].row()]
+        """The current row's run if it is selected, else the first selected (None if none)."""
+        runs = self.selected_runs()
+        current = self.table.currentRow()
+        if 0 <= current < len(self._runs) and self._runs[current] in runs:
+            return self._runs[current]
+        return runs[0] if runs else None
+
+    def selected_runs(self) -> list[RunRecord]:
+        """Every selected run, in the table's order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self._runs[row] for row in rows if row < len(self._runs)]  # not mid-insert
 
     def set_visible(self, run: RunRecord, visible: bool):
         """Show or hide a run's curves, as ticking its box does."""
@@ -333,8 +495,19 @@ class RunsList(QWidget):
             signal.emit(run)
 
     def select_run(self, run: RunRecord) -> None:
-        """Select ``run``'s row, as a click on it does."""
-        self.table.selectRow(self._runs.index(run))
+        """Select ``run``'s row alone, as a click on it does."""
+        self._select_only(self._runs.index(run))
+
+    def _select_only(self, row: int) -> None:
+        """Make ``row`` the current row and the only one selected (``selectRow`` adds it to the
+        selection when several rows may be selected)."""
+        flags = QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+        self.table.selectionModel().setCurrentIndex(self.table.model().index(row, 0), flags)
+
+    def use_network(self, run: RunRecord) -> None:
+        """Select ``run`` and ask for its network, as "Use its network" does."""
+        self.select_run(run)
+        self.use_network_requested.emit(run)
 
     def _on_selection_changed(self):
         run = self.selected_run()
@@ -342,10 +515,17 @@ class RunsList(QWidget):
             self.run_selected.emit(run)
 
     def _update_buttons(self):
-        run = self.selected_run()
+        run, runs = self.selected_run(), self.selected_runs()
         self.use_button.setEnabled(run is not None)
-        busy = run is not None and run.status.active
-        self.remove_button.setEnabled(run is not None and not busy)
+        self.network_button.setEnabled(run is not None and run.network is not None
+                                       and not run.status.active)
+        self.remove_button.setEnabled(any(not r.status.active for r in runs))
+        self.show_action.setEnabled(any(not r.visible for r in runs))
+        self.hide_action.setEnabled(any(r.visible for r in runs))
+        self.experiment_action.setEnabled(run is not None)
+        self.show_all_action.setEnabled(any(not r.visible for r in self._runs))
+        self.clear_action.setEnabled(any(r.visible for r in self._runs))
+        self.plots_button.setEnabled(bool(self._runs))
         self.csv_button.setEnabled(bool(self._runs))
 
 
