@@ -44,6 +44,11 @@ class SideBySideOrTabs:
     def event(self, event) -> bool:
         if event.type() == QEvent.LayoutRequest:  # a minimum width changed (zoom, a new run)
             self._arrange()
+        elif event.type() == QEvent.FontChange and self.is_tabbed():
+            # zoomed: the side in a hidden tab keeps the size hints its layouts cached at the old
+            # zoom (a hidden widget's geometry is not updated), so lay the two sides out side by
+            # side again and let the next layout pass decide on fresh hints
+            self._place_side_by_side()
         return super().event(event)
 
     def _arrange(self):
