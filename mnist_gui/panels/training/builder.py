@@ -192,7 +192,7 @@ class NetworkBuilder(QWidget):
         self.input_label = WrappedLabel(objectName="inputLayer")
         form.addRow("Input", self.input_label)
         self.conv_layers = ConvEditor()
-        self._add(form, "features", "Convolutional layers", self.conv_layers,
+        self._add(form, "features", "Convolutions", self.conv_layers,
                   "Convolutions and max-pooling that see the image, input side first; none is a "
                   "multi-layer perceptron")
         self.layers = LayersEditor()
