@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,20 +18,18 @@ from PySide6.QtWidgets import (
 )
 
 from engine.network import MAX_CHANNELS, MAX_KERNEL, ConvLayer, PoolLayer
-from mnist_gui.panels.training.layers_editor import ACTIVATION_NAMES, ACTIVATION_TIPS
+from mnist_gui.panels.training.layers_editor import ACTIVATION_NAMES, ACTIVATION_TIPS, LayerList
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 MAX_FEATURE_LAYERS = 8
 
 
-class ConvEditor(QWidget):
+class ConvEditor(LayerList):
     """One row per convolution or pooling layer (input side first); zero rows is an MLP.
 
     A row keeps what it has no field for (a convolution's stride, a layer's dropout), as the
     hidden-layers editor keeps a layer's dropout.
     """
-
-    changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -74,19 +72,6 @@ class ConvEditor(QWidget):
 
     def add_pool(self) -> None:
         self._append(PoolLayer(2))
-
-    def remove_layer(self, index: int) -> None:
-        del self._layers[index]
-        self._rebuild()
-        self.changed.emit()
-
-    def move_layer(self, index: int, offset: int) -> None:
-        """Swap layer ``index`` with its neighbour ``index + offset`` (-1: towards the input)."""
-        other = index + offset
-        if 0 <= other < len(self._layers):
-            self._layers[index], self._layers[other] = self._layers[other], self._layers[index]
-            self._rebuild()
-            self.changed.emit()
 
     def row_spins(self, index: int) -> list[QSpinBox]:
         """The spin boxes of row ``index``: channels, kernel, padding (a convolution) or size (pooling)."""

@@ -68,10 +68,34 @@ def _typed_number(text: str) -> int:
     return int(digits) if digits.isdigit() else -1
 
 
-class LayersEditor(QWidget):
-    """One row per hidden layer (input side first); zero rows is softmax regression."""
+class LayerList(QWidget):
+    """A list of layers edited as rows: remove one, or move it one place (the editors' shared part).
+
+    Subclasses keep ``_layers`` and rebuild their rows in ``_rebuild``; ``changed`` after each edit.
+    """
 
     changed = Signal()
+    _layers: list
+
+    def _rebuild(self) -> None:
+        raise NotImplementedError
+
+    def remove_layer(self, index: int) -> None:
+        del self._layers[index]
+        self._rebuild()
+        self.changed.emit()
+
+    def move_layer(self, index: int, offset: int) -> None:
+        """Swap layer ``index`` with its neighbour ``index + offset`` (-1: towards the input)."""
+        other = index + offset
+        if 0 <= other < len(self._layers):
+            self._layers[index], self._layers[other] = self._layers[other], self._layers[index]
+            self._rebuild()
+            self.changed.emit()
+
+
+class LayersEditor(LayerList):
+    """One row per hidden layer (input side first); zero rows is softmax regression."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -108,19 +132,6 @@ class LayersEditor(QWidget):
         self._layers.append(HiddenLayer(last.units, last.activation))
         self._rebuild()
         self.changed.emit()
-
-    def remove_layer(self, index: int) -> None:
-        del self._layers[index]
-        self._rebuild()
-        self.changed.emit()
-
-    def move_layer(self, index: int, offset: int) -> None:
-        """Swap layer ``index`` with its neighbour ``index + offset`` (-1: towards the input)."""
-        other = index + offset
-        if 0 <= other < len(self._layers):
-            self._layers[index], self._layers[other] = self._layers[other], self._layers[index]
-            self._rebuild()
-            self.changed.emit()
 
     def row_widgets(self, index: int) -> tuple[QSpinBox, QComboBox]:
         """The units spin box and activation combo of row ``index`` (for tests and automation)."""
