@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.layers import Layer
+from .layers import Layer, WeightedLayer
 
 
 def conv_output_shape(in_shape, out_channels: int, kernel_size: tuple[int, int], stride: int = 1,
@@ -40,7 +40,7 @@ def pool_output_shape(in_shape, size: int) -> tuple[int, int, int]:
     return c, h // size, w // size
 
 
-class Conv2D(Layer):
+class Conv2D(WeightedLayer):
     """2-D convolution (cross-correlation, as in every deep-learning library) with a bias per output channel.
 
     x : (N, C, H, W),  W : (F, C, kh, kw),  b : (F,),  y : (N, F, oh, ow)
@@ -81,14 +81,6 @@ class Conv2D(Layer):
     @property
     def kernel_size(self) -> tuple[int, int]:
         return self.W.shape[2], self.W.shape[3]
-
-    @property
-    def params(self):
-        return {"W": self.W, "b": self.b}
-
-    @property
-    def grads(self):
-        return {"W": self.dW, "b": self.db}
 
     def output_shape(self, in_shape) -> tuple[int, int, int]:
         """(F, oh, ow) for an input image of (C, H, W); ValueError when it cannot be convolved."""

@@ -44,7 +44,24 @@ class Layer:
         return {}
 
 
-class Dense(Layer):
+class WeightedLayer(Layer):
+    """A layer with weights ``W`` and biases ``b``, and after ``backward`` their gradients ``dW``, ``db``."""
+
+    W: np.ndarray
+    b: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
+
+    @property
+    def params(self):
+        return {"W": self.W, "b": self.b}
+
+    @property
+    def grads(self):
+        return {"W": self.dW, "b": self.db}
+
+
+class Dense(WeightedLayer):
     """Affine layer ``y = x W + b``.
 
     x : (batch_size, n_in), W : (n_in, n_out), b : (n_out,), y : (batch_size, n_out).
@@ -74,14 +91,6 @@ class Dense(Layer):
     @property
     def n_out(self) -> int:
         return self.W.shape[1]
-
-    @property
-    def params(self):
-        return {"W": self.W, "b": self.b}
-
-    @property
-    def grads(self):
-        return {"W": self.dW, "b": self.db}
 
     def infer(self, x):
         return x @ self.W + self.b
