@@ -241,16 +241,15 @@ def test_the_jobs_thread_has_ended_when_its_result_arrives(qtbot, runner):
 # for the GIL; the job's thread held the GIL and waited for one of those mutexes (in
 # QObject::moveToThread). The mutexes are a pool of 131 picked by address (qobject.cpp,
 # signalSlotLock), so in the test suite the GUI thread hit one of the job's only by chance, once in
-# a run. This script makes it near certain: as each job ends, the GUI thread disconnects, again and
-# again, a signal of a Python QObject that shares its mutex with the job's own QObject (the worker
-# in the old design, else the runner), by connection handle and by dropping a connected receiver,
-# and drops a Python QObject with a connection. Its Python disconnectNotify holds the mutexes a
-# little longer, with the GIL released as PySide does. The old design (the worker moved back to
-# the GUI thread at the end of its run) failed it in 40 runs of 40: 26 hung in moveToThread, the
-# other 14 aborted at exit (PySide's "bool_dealloc", after emits from worker threads); superqt's
-# pattern (a worker never moved, emitting from its thread) never hung and aborted in 20 of 20.
-# A hang prints every thread's stack and exits with 1 after 20 s; a pass takes about 2 s.
-HANG_JOBS = 60
+# a run. This script makes it all but certain: as each job ends, the GUI thread disconnects, again
+# and again, a signal of a Python QObject that shares its mutex with the job's own QObject (the
+# worker in the old design, else the runner), by connection handle and by dropping a connected
+# receiver, and drops a Python QObject with a connection. Its Python disconnectNotify holds the
+# mutexes a little longer, with the GIL released as PySide does. The old design (the worker moved
+# back to the GUI thread at the end of its run) hung in moveToThread in 20 runs of 20 (with 60
+# jobs: in 55 of 80). A hang prints every thread's stack and exits with 1 after 20 s; a pass takes
+# about 4 s.
+HANG_JOBS = 150
 HANG_SCRIPT = r"""
 import faulthandler, os, sys, threading, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -266,8 +265,8 @@ HOLD, BURST = 0.002, 10
 go = None  # the event the job waiting for the current burst is waiting for
 
 
-def mutex_of(obj):
-    return shiboken6.getCppPointer(obj)[0] % POOL
+def mutex_of(obj):  # qobject.cpp: signalSlotLock(o), uint(quintptr(o)) % 131
+    return (shiboken6.getCppPointer(obj)[0] & 0xFFFFFFFF) % POOL
 
 
 class Sender(QObject):
@@ -306,10 +305,14 @@ def job(worker, i, arrived, go):
     return i
 
 
-def burst(target, runner):
+def burst(target, runner, ready):
+    # disconnect, BURST times, a signal of the Sender that shares target's mutex (by handle or
+    # by dropping the receiver), ready set in the first disconnectNotify; then drop a Sender
+    global go
     mine = {mutex_of(o) for o in (target, runner) if isinstance(o, QObject)}
     sender = senders[mutex_of(target)]
     receiver = receivers[next(i for i in range(POOL) if i not in mine)]
+    go = ready
     for k in range(BURST):
         if k % 2:
             QObject.disconnect(sender.fired.connect(receiver.slot))
@@ -317,6 +320,7 @@ def burst(target, runner):
             plain = Plain()
             sender.fired.connect(plain.slot)
             del plain  # PySide disconnects the dead receiver
+    go = None
     dropped = Sender()
     dropped.fired.connect(receiver.slot)
     del dropped  # a Python QObject with a connection, destroyed
@@ -340,9 +344,7 @@ while len(finished) < JOBS:
             started += 1
     for runner, (arrived, ready, target) in list(waiting.items()):
         if arrived.is_set():
-            go = ready
-            burst(target, runner)
-            go = None
+            burst(target, runner, ready)
             del waiting[runner]
     app.processEvents()
 assert shutdown_all(runners, 5000)
