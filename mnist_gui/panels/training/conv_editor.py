@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,15 +108,7 @@ class ConvEditor(LayerList):
                                         f"Layer {i + 1}: the side of each pooling window (its stride "
                                         "too): 2 halves the height and width"), 1)
             layout.addStretch(2)
-        for text, tip, slot, enabled in (
-                ("↑", "Move this layer towards the input", partial(self.move_layer, i, -1), i > 0),
-                ("↓", "Move this layer towards the output",
-                 partial(self.move_layer, i, 1), i < len(self._layers) - 1),
-                ("✕", "Remove this layer", partial(self.remove_layer, i), True)):
-            button = QToolButton(text=text, toolTip=tip, enabled=enabled)
-            button.setAccessibleName(tip)
-            button.clicked.connect(slot)
-            layout.addWidget(button)
+        self._add_row_buttons(layout, i)
         return row
 
     def _conv_fields(self, layout: QHBoxLayout, i: int, layer: ConvLayer) -> None:

@@ -93,6 +93,18 @@ class LayerList(QWidget):
             self._rebuild()
             self.changed.emit()
 
+    def _add_row_buttons(self, layout, i: int) -> None:
+        """Row ``i``'s buttons: move it towards the input or the output, remove it."""
+        for text, tip, slot, enabled in (
+                ("↑", "Move this layer towards the input", partial(self.move_layer, i, -1), i > 0),
+                ("↓", "Move this layer towards the output",
+                 partial(self.move_layer, i, 1), i < len(self._layers) - 1),
+                ("✕", "Remove this layer", partial(self.remove_layer, i), True)):
+            button = QToolButton(text=text, toolTip=tip, enabled=enabled)
+            button.setAccessibleName(tip)
+            button.clicked.connect(slot)
+            layout.addWidget(button)
+
 
 class LayersEditor(LayerList):
     """One row per hidden layer (input side first); zero rows is softmax regression."""
@@ -171,15 +183,7 @@ class LayersEditor(LayerList):
         layout.addWidget(QLabel(f"{i + 1}."))
         layout.addWidget(units, 1)
         layout.addWidget(act, 2)
-        for text, tip, slot, enabled in (
-                ("↑", "Move this layer towards the input", partial(self.move_layer, i, -1), i > 0),
-                ("↓", "Move this layer towards the output",
-                 partial(self.move_layer, i, 1), i < len(self._layers) - 1),
-                ("✕", "Remove this layer", partial(self.remove_layer, i), True)):
-            button = QToolButton(text=text, toolTip=tip, enabled=enabled)
-            button.setAccessibleName(tip)
-            button.clicked.connect(slot)
-            layout.addWidget(button)
+        self._add_row_buttons(layout, i)
         return row
 
     def _on_units_changed(self, i: int, units: int):
