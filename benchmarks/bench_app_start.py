@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     loaded = statistics.median(t for _, t in starts)
     print(f"start-up over {args.starts} launches (median): window shown {shown:.2f} s after launch "
           f"(target < 2 s), MNIST in it {loaded:.2f} s after launch")
-    from engine.sources import load_folder
+    from engine.files.sources import load_folder
     loads = []
     for _ in range(5):
         start = time.perf_counter()

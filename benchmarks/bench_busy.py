@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import preset
-from engine.sources import load_folder
 from engine.training import EpochEnd, Trainer
 
 BUSY_LOOP = "while True: pass"

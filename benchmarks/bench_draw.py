@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtWidgets import QApplication
 
 from engine.baseline import MeanDigitClassifier
+from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import preset
-from engine.sources import load_folder
 
 
 def main(argv=None) -> int:

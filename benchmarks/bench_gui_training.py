@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import preset
-from engine.sources import load_folder
 from engine.training import EpochEnd, Trainer
 
 TICK_MS = 5

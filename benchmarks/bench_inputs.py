@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from engine.dataset import as_inputs
-from engine.sources import load_folder
+from engine.files.sources import load_folder
 
 
 def per_batch(images, order, batch, buf):

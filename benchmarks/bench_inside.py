@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from engine.dataset import as_inputs
+from engine.files.sources import load_folder
 from engine.gradient_check import check_gradients
 from engine.inspection import hidden_activations
 from engine.layer_statistics import layer_statistics, weight_snapshot
@@ -21,7 +22,6 @@ from engine.network import Network
 from engine.presets import preset
 from engine.projection import balanced_sample, hidden_map, locate, pixel_map, principal_components
 from engine.saliency import input_gradient, nudge
-from engine.sources import load_folder
 from engine.step_trace import trace_step
 
 

@@ -29,8 +29,8 @@ import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from engine.files.session_file import RunData, load_session, save_session
 from engine.network import HiddenLayer, Network, NetworkSpec
-from engine.session_file import RunData, load_session, save_session
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
 EPOCHS, POINTS = 10, 200

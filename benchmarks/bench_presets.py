@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.augmentation import affine
+from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import PRESETS, preset
-from engine.sources import load_folder
 from engine.training import RunEnd, Trainer, evaluate
 
 #: preset -> (figure, threshold, most seconds of training)

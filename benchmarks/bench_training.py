@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
+from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import preset
-from engine.sources import load_folder
 from engine.training import EpochEnd, RunEnd, Trainer
 
 TARGET = 0.97  # the validation accuracy for "time to accuracy"

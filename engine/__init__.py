@@ -1,11 +1,14 @@
-"""The mnist-gui engine: a small NumPy library for feed-forward networks, MNIST data and training.
+"""The mnist-gui engine: a small NumPy library for feed-forward and convolutional networks.
 
-Pure NumPy: importing it never imports Qt. Modules are named after the maths: ``layers``,
-``losses``, ``initialisers``, ``optimisers``, ``schedules``, ``network``, ``training``, and for the
-data ``dataset``, ``idx``, ``csv_table``, ``sources``, ``download`` (over ``http_stream``); plus
-``presets``, ``baseline`` (the mean-digit classifier), ``preprocessing`` (drawings to MNIST
-format), ``model_file`` (saving and loading networks), ``memory`` (estimates, and refusing what
-cannot fit) and ``atomic`` (files written whole or not at all).
+Pure NumPy: importing it never imports Qt. Modules are named after the maths and read in this
+order: ``layers`` and ``convolution``, ``losses``, ``initialisers``, ``optimisers``, ``schedules``,
+``network``, ``training``; then what a lesson computes from a network (``evaluation``, ``baseline``
+(the mean-digit classifier), ``inspection``, ``step_trace``, ``filter_trace``, ``saliency``,
+``projection``, ``layer_statistics``, ``gradient_check``, ``lr_finder``, ``translation``), and
+``experiments`` and ``presets``. ``dataset`` and ``preprocessing`` hold images in memory.
+
+Where data comes from and goes to is in the :mod:`engine.files` package: the IDX and CSV formats,
+data sources and downloads, model and session files, atomic writes and untrusted archives.
 """
 
 from engine.version import __version__  # noqa: F401  (from the package metadata)

@@ -11,16 +11,16 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from . import __version__
-from .atomic import check_writable
-from .download import MNIST, DownloadError, download
 from .experiments import EXPERIMENTS, Experiment, RunFinished, RunStarted, run_experiment
+from .files.atomic import check_writable
+from .files.download import MNIST, DownloadError, download
+from .files.session_file import save_session
+from .files.sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .initialisers import INITIALISERS
 from .memory import check_training_fits
 from .network import ConvLayer, HiddenLayer, Network, PoolLayer
 from .optimisers import OPTIMISERS
 from .presets import PRESETS, preset
-from .session_file import save_session
-from .sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .training import EpochEnd, RunEnd, Trainer
 from .translation import accuracy_by_shift
 

@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from .archive import read_text_file
-from .json_fields import check_keys, is_int, is_number, train_config_from_dict
+from .files.archive import read_text_file
+from .files.json_fields import check_keys, is_int, is_number, train_config_from_dict
+from .files.session_file import RunData
 from .layers import ACTIVATIONS
 from .memory import check_training_fits
 from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from .optimisers import OPTIMISERS
 from .presets import PRESETS
-from .session_file import RunData
 from .training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
 
 FORMAT = "mnist-gui experiment"

@@ -19,11 +19,11 @@ import numpy as np
 from .choices import choose
 from .convolution import Conv2D, Flatten, MaxPool2D, Unflatten
 from .dataset import INPUT_SCALINGS, scale_pixels
+from .files.model_file import load_network, save_network
 from .initialisers import INITIALISERS, initialise
 from .layers import ACTIVATIONS, Activation, Dense, Dropout, activation
 from .losses import LOSSES, loss_function, softmax
 from .memory import inference_chunk
-from .model_file import load_network, save_network
 from .optimisers import Parameter
 
 MAX_UNITS = 4096
@@ -587,13 +587,13 @@ class Network:
                                     [layer.b for layer in self.weighted_layers], self.dtype)
 
     def save(self, path) -> Path:
-        """Write the spec (JSON) and weights to one .npz, atomically; see :mod:`engine.model_file`."""
+        """Write the spec (JSON) and weights to one .npz, atomically; see :mod:`engine.files.model_file`."""
         return save_network(self, path)
 
     @classmethod
     def load(cls, path) -> Network:
         """Read a network written by ``save``; one ValueError naming the file for any bad file,
-        found in bounded memory and time (see :mod:`engine.model_file`)."""
+        found in bounded memory and time (see :mod:`engine.files.model_file`)."""
         return load_network(path, cls)
 
     def __repr__(self):

@@ -17,7 +17,7 @@ from mnist_gui.theme import THEMES, apply_theme
 from mnist_gui.workers.worker import wait_for_orphans
 
 # After the window has gone: how long jobs may take to stop before the process ends without them.
-# A download stops within about a second of being asked (engine.http_stream); a load blocked on a
+# A download stops within about a second of being asked (engine.files.http_stream); a load blocked on a
 # stalled network share or one long training step cannot be interrupted, and nothing they would
 # still do is worth keeping a closed app alive for.
 ORPHAN_WAIT_MS = 2_000

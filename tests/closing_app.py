@@ -45,14 +45,14 @@ def stuck_download(window, entered: threading.Event):
 
 
 def stuck_folder(window, entered: threading.Event, folder: str):
-    import engine.sources
+    import engine.files.sources
 
     def load_folder(*_args, **_kwargs):
         entered.set()
         time.sleep(STUCK_SECONDS["folder"])
         raise OSError("the share never answered")
 
-    engine.sources.load_folder = load_folder
+    engine.files.sources.load_folder = load_folder
     window.open_folder(folder)
 
 

@@ -55,7 +55,7 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
     """The real MNIST Dataset, loaded once per test session."""
-    from engine.sources import load_folder
+    from engine.files.sources import load_folder
     return load_folder(mnist_dir)
 
 

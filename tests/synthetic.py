@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.dataset import Dataset
-from engine.idx import write_idx
-from engine.sources import IDX_FILES
+from engine.files.idx import write_idx
+from engine.files.sources import IDX_FILES
 
 
 def make_split(n: int, shape: tuple[int, int] = (28, 28), n_classes: int = 10,

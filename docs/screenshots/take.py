@@ -28,8 +28,8 @@ import itertools
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from engine.files.sources import load_folder
 from engine.presets import preset
-from engine.sources import load_folder
 
 
 def wait(seconds: float) -> None:

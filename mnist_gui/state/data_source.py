@@ -134,8 +134,8 @@ class DataSource(QObject):
             self.error.emit("The dataset could not be loaded", message)
 
     def _on_download_failed(self, message: str):
-        from engine.download import REMOTES
-        from engine.sources import OFFLINE_NAME
+        from engine.files.download import REMOTES
+        from engine.files.sources import OFFLINE_NAME
         key = self.loader.last_download_key or "mnist"
         dataset = self.datasets.dataset
         showing = dataset.name if dataset is not None else None

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.atomic import write_atomically
+from engine.files.atomic import write_atomically
+from engine.files.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import NetworkSpec
 from engine.run_comparison import find_repeats
-from engine.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
 #: Run colours, colour-blind safe: Okabe-Ito's hues (its black and its yellow, which fade into a
@@ -236,7 +236,7 @@ class RunRecord:
 
     def to_data(self):
         """The run as the engine's ``RunData`` (what a session file holds). Ended runs only."""
-        from engine.session_file import RunData
+        from engine.files.session_file import RunData
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
                        tuple(self.epochs), self.end, self.network)
@@ -445,7 +445,7 @@ class RunsModel(QObject):
 
     def save(self, path) -> Path:
         """Every ended run, with its settings, curves and network, in one session file."""
-        from engine.session_file import save_session
+        from engine.files.session_file import save_session
         ended = [run.to_data() for run in self._runs if not run.status.active]
         if not ended:
             raise ValueError("There is no finished run to save yet: train one first.")
@@ -454,7 +454,7 @@ class RunsModel(QObject):
     def open(self, path) -> list[RunRecord]:
         """Replace the runs by a session file's. The file is read and checked whole first, so a
         bad file (ValueError naming it) leaves the current runs as they are."""
-        from engine.session_file import load_session
+        from engine.files.session_file import load_session
         if self.active is not None:
             raise ValueError("Stop the training run before opening a session.")
         return self.replace_all(load_session(path))

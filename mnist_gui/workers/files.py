@@ -13,7 +13,7 @@ from mnist_gui.workers.worker import TaskRunner, Worker
 
 def read_session_job(path: str, job: Worker) -> list:
     """The RunData of the session file ``path`` (SessionFileError naming it if it is bad)."""
-    from engine.session_file import load_session
+    from engine.files.session_file import load_session
     name = Path(path).name
     job.progress(0, -1, f"Opening {name}…")
 
@@ -26,7 +26,7 @@ def read_session_job(path: str, job: Worker) -> list:
 
 def read_model_job(path: str, job: Worker):
     """The Network in the model file ``path`` (ModelFileError naming it if it is bad)."""
-    from engine.model_file import load_network
+    from engine.files.model_file import load_network
     from engine.network import Network
     name = Path(path).name
     job.progress(0, -1, f"Loading {name}…")

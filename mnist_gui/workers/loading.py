@@ -49,7 +49,7 @@ class JobError(Exception):
 # --- the jobs (run in the worker thread) ------------------------------------------------------
 
 def load_folder_job(folder: str, job: Worker) -> Loaded:
-    from engine.sources import DatasetError, load_folder
+    from engine.files.sources import DatasetError, load_folder
     job.progress(0, -1, f"Loading {folder}…")
     try:
         return Loaded(load_folder(folder), str(folder))
@@ -58,14 +58,14 @@ def load_folder_job(folder: str, job: Worker) -> Loaded:
 
 
 def offline_job(job: Worker) -> Loaded:
-    from engine.sources import load_offline_digits
+    from engine.files.sources import load_offline_digits
     job.progress(0, -1, "Loading the built-in digits…")
     return Loaded(load_offline_digits(), OFFLINE)
 
 
 def download_job(key: str, mirrors, job: Worker) -> Loaded:
-    from engine.download import REMOTES, DownloadCancelled, DownloadError, download
-    from engine.sources import DatasetError, load_folder
+    from engine.files.download import REMOTES, DownloadCancelled, DownloadError, download
+    from engine.files.sources import DatasetError, load_folder
     remote = REMOTES[key]
     try:
         folder = download(remote, mirrors=mirrors, cancelled=job.cancelled,
@@ -80,7 +80,7 @@ def download_job(key: str, mirrors, job: Worker) -> Loaded:
 
 def startup_job(data_dir: str | None, last_source: str, job: Worker) -> Loaded:
     """The folder given, else the last source, else the cache or $MNIST_DATA_DIR, else offline digits."""
-    from engine.sources import DataDirError, DatasetError, load_offline_digits, locate
+    from engine.files.sources import DataDirError, DatasetError, load_offline_digits, locate
     errors, notes = [], []
     if data_dir:
         try:
@@ -108,7 +108,7 @@ def startup_job(data_dir: str | None, last_source: str, job: Worker) -> Loaded:
 
 def load_source(source: str, job: Worker) -> Loaded:
     """Load what ``source`` (as stored in the settings) points at, without downloading."""
-    from engine.sources import find_cached, load_folder
+    from engine.files.sources import find_cached, load_folder
     if source == OFFLINE:
         return offline_job(job)
     if source.startswith(REMOTE_PREFIX):
@@ -123,7 +123,7 @@ def load_source(source: str, job: Worker) -> Loaded:
 def _named(dataset, key: str):
     """The dataset with the remote's name and, for Fashion-MNIST, its class names."""
     from engine.dataset import FASHION_NAMES
-    from engine.download import REMOTES
+    from engine.files.download import REMOTES
     names = FASHION_NAMES if key == "fashion-mnist" else dataset.class_names
     return dataclasses.replace(dataset, name=REMOTES[key].name, class_names=names)
 

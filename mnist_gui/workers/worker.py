@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.download import DownloadCancelled
+from engine.files.download import DownloadCancelled
 
 PROGRESS_INTERVAL = 0.05  # seconds: at most about 20 progress signals a second
 HOLD_POLL = 0.05          # seconds between looks at the stop flag while a job is held

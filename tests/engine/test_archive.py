@@ -1,4 +1,4 @@
-"""Untrusted files (engine.archive): what a fuzzed .npy header raises is caught by every reader;
+"""Untrusted files (engine.files.archive): what a fuzzed .npy header raises is caught by every reader;
 members are inflated only as far as a valid file needs, whatever their zip entry declares; and
 anything but a regular file (a FIFO, /dev/zero) is refused before a byte is read."""
 
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from bombs import measure
 
-from engine import archive, model_file, session_file
-from engine.archive import read_text_file
-from engine.model_file import ModelFileError
+from engine.files import archive, model_file, session_file
+from engine.files.archive import read_text_file
+from engine.files.model_file import ModelFileError
+from engine.files.session_file import RunData, SessionFileError, load_session, save_session
 from engine.network import Network, NetworkSpec
-from engine.session_file import RunData, SessionFileError, load_session, save_session
 from engine.training import TrainConfig
 
 SPEC = NetworkSpec(input_size=64, hidden=[(16, "tanh")], seed=4)

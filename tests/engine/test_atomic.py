@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from engine.atomic import check_writable, current_umask, file_mode, temporary_stem, write_atomically
+from engine.files.atomic import check_writable, current_umask, file_mode, temporary_stem, write_atomically
 
 
 def test_writes_whole_files_with_the_umask_permissions(tmp_path):

@@ -170,7 +170,7 @@ def tiny_experiment(tmp_path, name="tiny lrs") -> str:
 
 
 def test_experiment_runs_every_configuration_and_writes_a_session(capsys, data_dir, tmp_path, monkeypatch):
-    from engine.session_file import load_session
+    from engine.files.session_file import load_session
     monkeypatch.chdir(tmp_path)
     code, out, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path))
     assert code == 0, err
@@ -189,7 +189,7 @@ def test_experiment_runs_every_configuration_and_writes_a_session(capsys, data_d
 
 
 def test_experiment_json_summary_and_session_out(capsys, data_dir, tmp_path):
-    from engine.session_file import load_session
+    from engine.files.session_file import load_session
     target = tmp_path / "out.npz"
     code, out, err = _run(capsys, "--data", str(data_dir), "--experiment", tiny_experiment(tmp_path),
                           "--session-out", str(target), "--json")

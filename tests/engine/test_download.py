@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import download as dl
-from engine.download import (
+from engine.files import download as dl
+from engine.files.download import (
     FASHION_MNIST,
     MNIST,
     REMOTES,
@@ -22,7 +22,7 @@ from engine.download import (
     RemoteFile,
     download,
 )
-from engine.sources import IDX_FILES, find_cached, find_idx_files, load_folder
+from engine.files.sources import IDX_FILES, find_cached, find_idx_files, load_folder
 
 from synthetic import make_dataset, make_idx_folder
 
@@ -325,7 +325,7 @@ def test_real_mnist_verifies_against_published_hashes(server, mnist_dir, tmp_pat
 def test_hashes_while_streaming_without_holding_the_file(server, tmp_path):
     from bombs import measure
 
-    from engine.idx import idx_bytes
+    from engine.files.idx import idx_bytes
     images = np.random.default_rng(1).integers(0, 256, size=(4000, 28, 28), dtype=np.uint8)
     content = idx_bytes(images)  # 3.1 MB that gzip cannot shrink
     data = gzip.compress(content, compresslevel=1)

@@ -10,7 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from test_download import PROXY_VARS, sha256
 
-from engine.download import DownloadCancelled, DownloadError, RemoteDataset, RemoteFile, download, remove_stale_parts
+from engine.files.download import (
+    DownloadCancelled,
+    DownloadError,
+    RemoteDataset,
+    RemoteFile,
+    download,
+    remove_stale_parts,
+)
 
 MAX_SERVE_SECONDS = 30  # no handler runs longer, whatever the client does (they stop at teardown)
 # A limit, not the server, ended the download: far less than the server would have lasted, and a
@@ -142,7 +149,7 @@ def test_downloads_clean_stale_parts_and_follow_the_umask(tmp_path, monkeypatch)
 
         import numpy as np
 
-        from engine.idx import idx_bytes
+        from engine.files.idx import idx_bytes
         content = idx_bytes(np.arange(10, dtype=np.uint8))
         remote = RemoteDataset("y", "Y", (RemoteFile("y.gz", sha256(content)),), ())
         url = MirrorServer(httpd).add_mirror("m", {"y.gz": gzip.compress(content)})

@@ -6,12 +6,13 @@ import sys
 
 import engine
 
-ENGINE_MODULES = ["engine"] + [f"engine.{m.name}" for m in pkgutil.iter_modules(engine.__path__)]
+ENGINE_MODULES = ["engine"] + [m.name for m in pkgutil.walk_packages(engine.__path__, "engine.")]
 
 
 def test_every_engine_module_is_listed():
     for name in ("engine.network", "engine.training", "engine.step_trace", "engine.saliency",
-                 "engine.threads", "engine.cli"):
+                 "engine.threads", "engine.cli", "engine.files.idx",
+                 "engine.files.session_file"):
         assert name in ENGINE_MODULES
 
 

@@ -15,8 +15,8 @@ from engine.experiments import (
     run_configuration,
     run_experiment,
 )
+from engine.files.session_file import load_session, save_session
 from engine.network import HiddenLayer, NetworkSpec
-from engine.session_file import load_session, save_session
 from engine.training import BatchEnd, EpochEnd, RunEnd, TrainConfig
 
 from synthetic import make_dataset

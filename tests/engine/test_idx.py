@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from bombs import QUICK_SECONDS, measure, write_gzip_bomb
 
-from engine import idx
-from engine.idx import IdxError, read_idx, read_idx_bytes, write_idx
+from engine.files import idx
+from engine.files.idx import IdxError, read_idx, read_idx_bytes, write_idx
 
 DTYPES = ["u1", "i1", ">i2", ">i4", ">f4", ">f8"]
 

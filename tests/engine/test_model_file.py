@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from bombs import QUICK_SECONDS, measure
 
-from engine.model_file import ModelFileError
+from engine.files.model_file import ModelFileError
 from engine.network import Network, NetworkSpec
 
 SPEC = NetworkSpec(input_size=64, hidden=[(16, "tanh")], seed=4)

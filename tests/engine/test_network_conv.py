@@ -8,11 +8,11 @@ import pytest
 
 import engine.memory
 from engine.experiments import Configuration, run_configuration
+from engine.files.session_file import load_session, save_session
 from engine.gradient_check import check_gradients
 from engine.memory import estimate_training, inference_chunk
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
 from engine.presets import preset
-from engine.session_file import load_session, save_session
 from engine.step_trace import trace_step
 from engine.training import TrainConfig, Trainer
 

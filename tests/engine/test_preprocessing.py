@@ -215,8 +215,8 @@ def test_measure_framing_finds_the_box_and_centre_of_a_dataset():
 
 
 def test_the_offline_digits_fill_their_frame_and_mnist_keeps_its_recipe():
+    from engine.files.sources import load_offline_digits
     from engine.preprocessing import default_framing, measure_framing
-    from engine.sources import load_offline_digits
     framing = measure_framing(load_offline_digits().train_images)
     assert (framing.size, framing.box) == (8, 8)
     assert default_framing(28).box == 20 and default_framing(28).centre == (14, 14)

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
+from engine.files.session_file import RunData
 from engine.network import NetworkSpec
 from engine.run_comparison import find_repeats, repeated_run, same_curves, same_settings
-from engine.session_file import RunData
 from engine.training import EpochEnd, TrainConfig
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from bombs import QUICK_SECONDS, measure
 
+from engine.files.session_file import RunData, SessionFileError, load_session, save_session
 from engine.network import Network, NetworkSpec
-from engine.session_file import RunData, SessionFileError, load_session, save_session
 from engine.training import EpochEnd, RunEnd, TrainConfig, Trainer
 
 from synthetic import make_dataset
@@ -268,7 +268,7 @@ def test_long_texts_are_cut_where_the_session_is_read(tmp_path):
     """A 1 MB run name froze the app for 17 s: names and notes are bounded for the CLI and the app alike."""
     from dataclasses import replace
 
-    from engine.session_file import MAX_NAME, MAX_NOTE
+    from engine.files.session_file import MAX_NAME, MAX_NOTE
     long = replace(trained_run("x" * 1_000_000), message="m" * 100_000, group="g" * 5_000)
     (read,) = load_session(save_session(tmp_path / "long.session.npz", [long]))
     assert len(read.name) == len(read.group) == MAX_NAME and read.name.endswith("…")

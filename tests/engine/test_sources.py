@@ -11,10 +11,18 @@ import numpy as np
 import pytest
 from bombs import QUICK_SECONDS, measure, write_gzip_bomb
 
-from engine import sources
 from engine.dataset import DIGIT_NAMES, FASHION_NAMES
-from engine.idx import write_idx
-from engine.sources import DatasetError, cache_dir, find_cached, load_csv, load_folder, load_offline_digits, locate
+from engine.files import sources
+from engine.files.idx import write_idx
+from engine.files.sources import (
+    DatasetError,
+    cache_dir,
+    find_cached,
+    load_csv,
+    load_folder,
+    load_offline_digits,
+    locate,
+)
 
 from synthetic import make_csv_folder, make_dataset, make_idx_folder, make_split, write_csv
 
@@ -366,7 +374,7 @@ def test_csv_bad_field_is_quoted_briefly(tmp_path):
 
 
 def test_csv_rows_over_several_blocks_keep_their_line_numbers(tmp_path, monkeypatch):
-    from engine import csv_table
+    from engine.files import csv_table
     monkeypatch.setattr(csv_table, "BLOCK_BYTES", 64)  # many blocks, cut mid-line
     images, labels = make_split(30, (3, 3))
     write_csv(tmp_path / "a.csv", images, labels, header=True)
@@ -443,7 +451,7 @@ def test_full_mnist_as_csv_loads_in_well_under_600_mb(mnist, tmp_path):
             stop = start + 5_000
             f.write(csv_bytes(mnist.train_labels[start:stop], mnist.train_images[start:stop]))
     # VmHWM: the child's own peak (ru_maxrss can carry the forking parent's peak over on Linux)
-    script = ("import re, sys, time; from engine.sources import load_csv; t = time.time(); "
+    script = ("import re, sys, time; from engine.files.sources import load_csv; t = time.time(); "
               "images, labels = load_csv(sys.argv[1]); seconds = time.time() - t; "
               "peak = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read())[1]; "
               "print(images.shape, peak, seconds)")

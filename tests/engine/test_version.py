@@ -9,7 +9,7 @@ from importlib import metadata
 import pytest
 
 from engine import version
-from engine.download import USER_AGENT
+from engine.files.download import USER_AGENT
 
 ROOT = version.PYPROJECT.parent
 

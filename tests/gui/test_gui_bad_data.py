@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from engine.idx import write_idx
-from engine.sources import CACHE_ENV, DATA_DIR_ENV
+from engine.files.idx import write_idx
+from engine.files.sources import CACHE_ENV, DATA_DIR_ENV
 
 from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder

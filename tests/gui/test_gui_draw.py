@@ -319,8 +319,8 @@ def test_probabilities_are_shown_to_a_tenth_of_a_percent():
 
 
 def test_the_offline_canvas_image_matches_the_offline_digits_ink_extent(qtbot, view, datasets):
+    from engine.files.sources import load_offline_digits
     from engine.preprocessing import measure_framing
-    from engine.sources import load_offline_digits
     digits = load_offline_digits()
     datasets.set_dataset(digits)
     framing = measure_framing(digits.train_images)

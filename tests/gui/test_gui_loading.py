@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from engine.sources import CACHE_ENV, DATA_DIR_ENV
+from engine.files.sources import CACHE_ENV, DATA_DIR_ENV
 
 from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder

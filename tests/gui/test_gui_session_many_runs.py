@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
+from engine.files.session_file import RunData, save_session
 from engine.network import HiddenLayer, NetworkSpec
-from engine.session_file import RunData, save_session
 from engine.training import EpochEnd, RunEnd, TrainConfig
 from mnist_gui.panels.inside.dynamics_view import DynamicsView
 from mnist_gui.panels.training.plots import TrainingPlots

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.experiments import Axis, Experiment
-from engine.session_file import load_session
+from engine.files.session_file import load_session
 
 from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder
@@ -200,19 +200,19 @@ def test_cancel_drops_a_slow_session_and_keeps_the_runs(qtbot, window, tmp_path,
     """A read that hangs (a stalled share): Cancel frees the window at once, the runs stay."""
     import threading
 
-    import engine.session_file
+    import engine.files.session_file
     view = window.training_view
     run = _train(qtbot, view)
     path = window.save_session(tmp_path / "slow.session.npz")
     entered, release = threading.Event(), threading.Event()
-    build = engine.session_file._build_run
+    build = engine.files.session_file._build_run
 
     def slow_build(*args):
         entered.set()
         release.wait(TIMEOUT / 1000)
         return build(*args)
 
-    monkeypatch.setattr(engine.session_file, "_build_run", slow_build)
+    monkeypatch.setattr(engine.files.session_file, "_build_run", slow_build)
     with qtbot.waitSignal(window.session_reader.cancelled, timeout=TIMEOUT):
         window.open_session_in_background(path)
         qtbot.waitUntil(entered.is_set, timeout=TIMEOUT)

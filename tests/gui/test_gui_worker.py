@@ -164,7 +164,7 @@ def test_cancellation_is_known_by_its_type_not_its_name(qtbot, runner):
     assert isinstance(blocker.args[0], CancelledByTheUser)
 
     def download(worker):
-        from engine.download import DownloadCancelled
+        from engine.files.download import DownloadCancelled
         raise DownloadCancelled("stopped by the user")
 
     with qtbot.waitSignal(runner.was_cancelled, timeout=5000):

@@ -15,7 +15,7 @@ from mnist_gui.widgets.wrapped_label import WrappedLabel
 class SourceBanner(QFrame):
     """Says in plain words what happened and offers: download, choose a folder, use the offline digits."""
 
-    download_requested = Signal(str)   # a key of engine.download.REMOTES
+    download_requested = Signal(str)   # a key of engine.files.download.REMOTES
     choose_folder_requested = Signal()
     offline_requested = Signal()
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.archive import READ_ERRORS, open_archive, read_into, read_npy_header
-from engine.atomic import write_atomically
+from engine.files.archive import READ_ERRORS, open_archive, read_into, read_npy_header
+from engine.files.atomic import write_atomically
 
 STORE_SIDE = 112      # drawings are kept at 112x112: small, and enough for any network's size
 MAX_DRAWINGS = 10_000  # 125 MB of drawings; a class saves a few hundred

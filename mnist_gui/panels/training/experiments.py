@@ -178,7 +178,7 @@ class ExperimentDialog(QDialog):
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", "experiment.json", "JSON (*.json)")
         if path:
-            from engine.atomic import write_bytes_atomically
+            from engine.files.atomic import write_bytes_atomically
             try:
                 write_bytes_atomically(path, text.encode("utf-8"))
             except OSError as exc:

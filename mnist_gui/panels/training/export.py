@@ -13,7 +13,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QWidget
 
-from engine.atomic import write_bytes_atomically
+from engine.files.atomic import write_bytes_atomically
 
 EXPORT_SCALE = 2.0  # an exported picture has at least twice the pixels of the plots on screen...
 SLIDE_WIDTH = 1920  # ...and at least the width of a full-HD slide

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.atomic import file_mode
-from engine.http_stream import Limits, TransferCancelled, TransferFailed, stream
-from engine.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
-from engine.sources import cache_dir
+from engine.files.atomic import file_mode
+from engine.files.http_stream import Limits, TransferCancelled, TransferFailed, stream
+from engine.files.idx import GZIP_MAGIC, MAX_IDX_BYTES, IdxError, parse_header
+from engine.files.sources import cache_dir
 from engine.version import __version__
 
 CHUNK_SIZE = 64 * 1024
@@ -160,7 +160,7 @@ def download(remote: RemoteDataset, dest: str | os.PathLike | None = None, *,
     nothing is read back whole. Files already in ``dest`` that verify are not downloaded again;
     ones that do not verify are deleted first, and so are ``.part`` files older than
     :data:`STALE_PART_SECONDS` left by interrupted downloads. Afterwards
-    ``engine.sources.load_folder(dest)`` works.
+    ``engine.files.sources.load_folder(dest)`` works.
 
     Parameters
     ----------

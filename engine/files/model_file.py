@@ -8,7 +8,7 @@ holding the NetworkSpec's JSON) and one float array per parameter, ``dense0.W`` 
 Reading trusts nothing in the file: only the members the spec needs are opened; each member's
 declared size, shape and dtype are checked from its zip entry and ``.npy`` header before any
 value is read, and then inflated a chunk at a time, never past what that header needs (see
-:mod:`engine.archive`, which also refuses anything but a regular file); the network's memory is
+:mod:`engine.files.archive`, which also refuses anything but a regular file); the network's memory is
 checked before it is built; and every fault, whatever it is, becomes one ValueError naming the file.
 """
 
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..memory import check_fits, estimate_network
 from . import archive as untrusted
 from .archive import READ_ERRORS, describe_error, read_into
 from .atomic import write_atomically
-from .memory import check_fits, estimate_network
 
 #: A spec is a few hundred characters (about 40 per hidden layer); 4 bytes each in the file.
 MAX_SPEC_BYTES = 1 << 20
@@ -65,7 +65,7 @@ def load_network(path: str | os.PathLike, network_class, progress=None):
         Whatever is wrong: unreadable, not a zip, truncated, a spec of the wrong form or types,
         weights of the wrong shape or type, not finite, or a network too big for this machine.
     """
-    from .network import NetworkSpec, bias_size
+    from ..network import NetworkSpec, bias_size
 
     path = Path(path)
     try:
@@ -157,5 +157,5 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
 
 
 def read_npy_header(member, name: str, kind: str = "a model file") -> tuple[tuple[int, ...], np.dtype]:
-    """(shape, dtype) from a ``.npy`` header (:func:`engine.archive.read_npy_header`)."""
+    """(shape, dtype) from a ``.npy`` header (:func:`engine.files.archive.read_npy_header`)."""
     return untrusted.read_npy_header(member, name, ModelFileError, kind)

@@ -1,6 +1,6 @@
 """Where datasets come from: a folder of IDX or CSV files, the download cache, the built-in digits.
 
-Nothing here touches the network; :mod:`engine.download` fills the cache that :func:`find_cached`
+Nothing here touches the network; :mod:`engine.files.download` fills the cache that :func:`find_cached`
 and :func:`locate` look in.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.csv_table import CsvError, parse_csv_stream, read_csv_file
 from engine.dataset import DIGIT_NAMES, FASHION_NAMES, Dataset
-from engine.idx import IdxError, read_idx
+from engine.files.csv_table import CsvError, parse_csv_stream, read_csv_file
+from engine.files.idx import IdxError, read_idx
 
 DATA_DIR_ENV = "MNIST_DATA_DIR"
 CACHE_ENV = "MNIST_GUI_CACHE"

@@ -281,5 +281,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; see :func:`engine.atomic.write_atomically`."""
+    """Write ``data`` to ``path`` atomically; see :func:`engine.files.atomic.write_atomically`."""
     write_bytes_atomically(path, data)

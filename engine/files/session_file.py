@@ -16,7 +16,7 @@ without being read; the JSON is bounded in size and every value's type is checke
 shape and dtype come from its ``.npy`` header and are checked, with the memory all of them need,
 before any value is read; a member (the JSON too) that inflates far more than a real one does is
 refused, and each is inflated a chunk at a time, never past what its header needs, whatever its
-zip entry declares (:mod:`engine.archive`); and every fault becomes one ValueError whose message
+zip entry declares (:mod:`engine.files.archive`); and every fault becomes one ValueError whose message
 starts with the path.
 """
 
@@ -31,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..memory import MemoryEstimate, check_fits, estimate_network
+from ..network import Network, NetworkSpec, bias_size
+from ..training import EpochEnd, RunEnd, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
-from .memory import MemoryEstimate, check_fits, estimate_network
 from .model_file import read_float_values
-from .network import Network, NetworkSpec, bias_size
-from .training import EpochEnd, RunEnd, TrainConfig
 
 MAX_NAME = 200   # characters kept of a run's name, its experiment's (group) and its dataset's
 MAX_NOTE = 2000  # characters kept of a run's message ("Trained 10 epochs.", why it diverged or failed)

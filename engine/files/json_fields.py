@@ -56,5 +56,5 @@ def typed_fields(cls, d, what: str, skip=frozenset(), required: bool = True) -> 
 def train_config_from_dict(d):
     """A TrainConfig from its ``to_dict`` form (missing fields take their defaults), every value's
     type checked; ValueError for anything else."""
-    from .training import TrainConfig
+    from ..training import TrainConfig
     return TrainConfig(**typed_fields(TrainConfig, d, "training settings", required=False))
