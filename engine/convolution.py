@@ -76,7 +76,8 @@ class Conv2D(WeightedLayer):
         self.b = np.zeros(out_channels, dtype=self.dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self._cols = self._x_shape = None
+        self._cols: np.ndarray | None = None
+        self._x_shape: tuple[int, ...] | None = None
 
     @property
     def kernel_size(self) -> tuple[int, int]:
@@ -101,7 +102,8 @@ class Conv2D(WeightedLayer):
         g = self._grad_rows(grad_out)
         self._params_from(g)
         w_mat = self.W.reshape(len(self.W), -1)
-        return self._col2im(np.matmul(w_mat.T, g, out=self._buffer("grad_cols", self._cols.shape)))
+        grad_cols = self._buffer("grad_cols", self._remembered(self._cols).shape)
+        return self._col2im(np.matmul(w_mat.T, g, out=grad_cols))
 
     def backward_params(self, grad_out):
         """Only dL/dW and dL/db: what the first layer needs, since nothing consumes dL/dx there."""
@@ -147,12 +149,12 @@ class Conv2D(WeightedLayer):
 
     def _params_from(self, g):
         """dL/dW_mat = G X_col^T,  dL/db = row sums of G."""
-        np.matmul(g, self._cols.T, out=self.dW.reshape(len(self.dW), -1))
+        np.matmul(g, self._remembered(self._cols).T, out=self.dW.reshape(len(self.dW), -1))
         np.sum(g, axis=1, out=self.db)
 
     def _col2im(self, grad_cols):
         """dL/dx: every window's gradient added back at its place, one whole-batch add per kernel offset."""
-        n, c, h, w = self._x_shape
+        n, c, h, w = self._remembered(self._x_shape)
         p, s, (kh, kw) = self.padding, self.stride, self.kernel_size
         _, oh, ow = self.output_shape((c, h, w))
         grad_pad = self._buffer("grad_pad", (n, c, h + 2 * p, w + 2 * p))
@@ -183,7 +185,8 @@ class MaxPool2D(Layer):
         if size < 1:
             raise ValueError(f"MaxPool2D needs size >= 1, got {size}")
         self.size = size
-        self._argmax = self._x_shape = None
+        self._argmax: np.ndarray | None = None
+        self._x_shape: tuple[int, ...] | None = None
 
     def output_shape(self, in_shape) -> tuple[int, int, int]:
         return pool_output_shape(in_shape, self.size)
@@ -217,11 +220,12 @@ class MaxPool2D(Layer):
         return y
 
     def backward(self, grad_out):
-        grad_in = self._buffer("grad_in", self._x_shape)
+        grad_in = self._buffer("grad_in", self._remembered(self._x_shape))
         if grad_in.shape[2] % self.size or grad_in.shape[3] % self.size:
             grad_in.fill(0)  # the dropped remainder gets no gradient
+        argmax = self._remembered(self._argmax)
         for index, view in enumerate(self._offsets(grad_in)):
-            np.multiply(grad_out, self._argmax == index, out=view)
+            np.multiply(grad_out, argmax == index, out=view)
         return grad_in
 
     def _index_buffer(self, shape):
@@ -237,6 +241,10 @@ class MaxPool2D(Layer):
 class Flatten(Layer):
     """(N, C, H, W) -> (N, C H W), in PyTorch's order (channel, then row, then column)."""
 
+    def __init__(self, dtype=np.float32):
+        super().__init__(dtype)
+        self._x_shape: tuple[int, ...] | None = None
+
     def infer(self, x):
         return x.reshape(len(x), -1)
 
@@ -245,7 +253,7 @@ class Flatten(Layer):
         return x.reshape(len(x), -1)  # a copy only when x is a channels-last view
 
     def backward(self, grad_out):
-        return grad_out.reshape(self._x_shape)
+        return grad_out.reshape(self._remembered(self._x_shape))
 
     def __repr__(self):
         return "Flatten()"

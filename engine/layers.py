@@ -14,9 +14,13 @@ size, so a training step allocates nothing; copy an output if you need to keep i
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from .choices import choose
+
+T = TypeVar("T")
 
 
 class Layer:
@@ -32,6 +36,12 @@ class Layer:
         if buf is None or buf.shape != shape:
             buf = self._buffers[name] = np.empty(shape, dtype=self.dtype)
         return buf
+
+    def _remembered(self, value: T | None) -> T:
+        """What ``forward`` kept for ``backward``; RuntimeError if there was no ``forward`` yet."""
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward pass first")
+        return value
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -82,7 +92,7 @@ class Dense(WeightedLayer):
         self.b = np.zeros(n_out, dtype=self.dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
-        self._x = None
+        self._x: np.ndarray | None = None
 
     @property
     def n_in(self) -> int:
@@ -109,7 +119,7 @@ class Dense(WeightedLayer):
 
     def backward_params(self, grad_out):
         """Only dL/dW and dL/db: what the first layer needs, since nothing consumes dL/dx there."""
-        np.matmul(self._x.T, grad_out, out=self.dW)
+        np.matmul(self._remembered(self._x).T, grad_out, out=self.dW)
         np.sum(grad_out, axis=0, out=self.db)
 
     def __repr__(self):
@@ -123,7 +133,7 @@ class Activation(Layer):
 
     def __init__(self, dtype=np.float32):
         super().__init__(dtype)
-        self._y = None
+        self._y: np.ndarray | None = None
 
     def _apply(self, x, out):
         raise NotImplementedError
@@ -140,7 +150,7 @@ class Activation(Layer):
         return self._y
 
     def backward(self, grad_out):
-        return self._grad_from_output(self._y, grad_out, self._buffer("grad_in", grad_out.shape))
+        return self._grad_from_output(self._remembered(self._y), grad_out, self._buffer("grad_in", grad_out.shape))
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -249,7 +259,7 @@ class Dropout(Layer):
         if not 0 <= rate < 1:
             raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
         self.rate, self.rng = rate, rng
-        self.mask = None
+        self.mask: np.ndarray | None = None
 
     def infer(self, x):
         return x
@@ -262,7 +272,7 @@ class Dropout(Layer):
         return np.multiply(x, mask, out=self._buffer("y", x.shape))
 
     def backward(self, grad_out):
-        return np.multiply(grad_out, self.mask, out=self._buffer("grad_in", grad_out.shape))
+        return np.multiply(grad_out, self._remembered(self.mask), out=self._buffer("grad_in", grad_out.shape))
 
     def __repr__(self):
         return f"Dropout(rate={self.rate:g})"

@@ -373,7 +373,8 @@ class _Batches:
         self._order_images = np.empty((len(indices), images.shape[1]), dtype=np.uint8)
         self._inputs = np.empty((batch_size, images.shape[1]), dtype=np.float32)
         self._full = None
-        self._augment = self._shape = None
+        self._augment: Augmentation | None = None
+        self._shape: tuple[int, ...] = ()
 
     def augment(self, augmentation, image_shape) -> None:
         """Transform every batch with ``augmentation`` (images of ``image_shape``) before scaling it."""

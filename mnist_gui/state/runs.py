@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.files.atomic import write_atomically
 from engine.files.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
-from engine.network import NetworkSpec
+from engine.network import Network, NetworkSpec
 from engine.run_comparison import find_repeats
 from engine.training import EpochEnd, RunEnd, TrainConfig
 
@@ -140,7 +140,7 @@ class RunRecord:
     message: str = ""
     epochs: list[EpochEnd] = field(default_factory=list)
     end: RunEnd | None = None
-    network: object = None
+    network: Network | None = None
     group: str = ""  # the experiment the run belongs to ("" if none)
     raw: GrowingSeries = field(default_factory=GrowingSeries)
     smooth: GrowingSeries = field(default_factory=GrowingSeries)

@@ -48,7 +48,7 @@ class TrainingSession(QObject):
         super().__init__(parent)
         self.runs, self.hub = runs, hub
         self.runner = TaskRunner(self, "training")
-        self._job: TrainingJob | None = None
+        self._job: TrainingJob | ExperimentJob | None = None
         self._run: RunRecord | None = None
         self._last_step = 0
         self._experiment: tuple[str, list[RunRecord]] | None = None  # its name and runs so far
@@ -109,7 +109,8 @@ class TrainingSession(QObject):
         return problems
 
     def pause(self) -> None:
-        if self.state in (RunState.RUNNING, RunState.STEPPING):
+        """Hold the run after the current batch (not between two runs of an experiment: no run to hold)."""
+        if self._run is not None and self.state in (RunState.RUNNING, RunState.STEPPING):
             self.runner.pause()
             self._set(RunState.PAUSED)
 
@@ -119,8 +120,8 @@ class TrainingSession(QObject):
             self._set(RunState.RUNNING)
 
     def step_epoch(self) -> None:
-        """Train to the end of the current epoch, then hold."""
-        if self.state in (RunState.RUNNING, RunState.PAUSED):
+        """Train to the end of the current epoch, then hold (only with a run in progress)."""
+        if self._job is not None and self._run is not None and self.state in (RunState.RUNNING, RunState.PAUSED):
             self._job.step_epoch()
             self.runner.resume()
             self._set(RunState.STEPPING)
@@ -142,6 +143,8 @@ class TrainingSession(QObject):
     # --- reports (GUI thread) ---------------------------------------------------------------
 
     def _set(self, state: RunState) -> None:
+        """The run in progress takes ``state`` (callers check there is one)."""
+        assert self._run is not None
         self.runs.set_state(self._run, state)
         self.state_changed.emit(self.state)
 
@@ -154,7 +157,7 @@ class TrainingSession(QObject):
         if run is None:
             return
         if isinstance(report, RunFailed):
-            self._run_failed(report.message)
+            self._run_failed(run, report.message)
             return
         if isinstance(report, BatchProgress):
             self._last_step = report.step
@@ -168,19 +171,20 @@ class TrainingSession(QObject):
             self.hub.set_network(report.network, f"{run.name}, after epoch {e.epoch} of {e.epochs}")
             self.epoch_ended.emit(e)
         elif isinstance(report, RunReport):
-            self._end(report)
+            self._end(run, report)
 
     def _on_next_run(self, report: NextRun):
         c = report.configuration
         run = self.runs.new_run(f"{report.group} · {c.label}", c.spec, c.config, self._dataset_name)
         run.group = report.group
-        self._experiment[1].append(run)
+        if self._experiment is not None:
+            self._experiment[1].append(run)
         self._run, self._last_step = run, 0
         self._set(RunState.RUNNING)
         self.experiment_progressed.emit(report.index + 1, report.count, c.label)
 
-    def _end(self, report: RunReport):
-        run, end = self._run, report.end
+    def _end(self, run: RunRecord, report: RunReport):
+        end = report.end
         self._run = None
         if self._experiment is None:
             self._job = None
@@ -194,9 +198,9 @@ class TrainingSession(QObject):
         self.run_ended.emit(end)
         self.run_finished.emit(run)
 
-    def _run_failed(self, message: str) -> None:
+    def _run_failed(self, run: RunRecord, message: str) -> None:
         """The current run could not be trained; an experiment goes on with its next run."""
-        run, self._run = self._run, None
+        self._run = None
         if self._experiment is None:
             self._job = None
         self.runs.set_state(run, RunState.FAILED, message)

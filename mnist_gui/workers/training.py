@@ -279,7 +279,7 @@ class NextRun:
     index: int
     count: int
     group: str
-    configuration: object
+    configuration: Configuration
 
 
 class ExperimentJob:

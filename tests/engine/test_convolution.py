@@ -174,3 +174,11 @@ def test_float32_is_the_default_and_buffers_are_reused():
     assert y1.dtype == np.float32 and conv.W.dtype == np.float32
     y2 = conv.forward(x * 2)
     assert np.shares_memory(y1, y2)
+
+
+@pytest.mark.parametrize("layer", [lambda: Conv2D(1, 2, 3), lambda: MaxPool2D(2), Flatten, ReLU],
+                         ids=["conv", "pool", "flatten", "relu"])
+def test_backward_before_any_forward_says_so(layer):
+    """backward needs what forward remembered: without a forward it says why, not 'None has no .T'."""
+    with pytest.raises(RuntimeError, match="backward needs a forward pass first"):
+        layer().backward(np.zeros((1, 2, 2, 2), dtype=np.float32))

@@ -130,3 +130,10 @@ def test_dropout_is_seeded_and_draws_a_new_mask_per_batch():
 def test_dropout_refuses_rates_outside_0_to_1(rate):
     with pytest.raises(ValueError, match="dropout rate must be in"):
         Dropout(rate, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("layer", [lambda: Dense(3, 2), lambda: Dropout(0.5, np.random.default_rng(0)), Sigmoid],
+                         ids=["dense", "dropout", "sigmoid"])
+def test_backward_before_any_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match="backward needs a forward pass first"):
+        layer().backward(np.zeros((1, 2), dtype=np.float32))

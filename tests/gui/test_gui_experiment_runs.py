@@ -89,3 +89,22 @@ def test_stopping_a_time_limited_run_is_a_stop_not_a_completion():
         if getattr(event, "step", 0) == 5:
             run.stop()
     assert run.result.status == "stopped" and run.result.end.epochs_completed == 0
+
+
+def test_pause_and_step_between_two_runs_of_an_experiment_are_ignored(qtbot, session):
+    """Between one run's end and the next run's start (the job builds the next run) the session is
+    "running" with no run in progress: Pause and Step there used to set the state of no run (an
+    AttributeError in the slot, found by mypy's check_untyped_defs). Now they wait for a run."""
+    experiment = Experiment("between", "two rates", SPEC, CONFIG, (Axis("lr", (0.05, 0.2)),))
+    seen = []
+
+    def press_pause_and_step(run):
+        seen.append((session.current_run, session.state))
+        session.pause()
+        session.step_epoch()
+
+    session.run_finished.connect(press_pause_and_step)
+    _, runs = run_in_app(qtbot, session, experiment)
+    assert seen[0] == (None, "running")
+    assert [r.status for r in runs] == ["completed", "completed"]
+    assert [len(r.epochs) for r in runs] == [3, 3]
