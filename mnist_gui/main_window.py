@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         self.add_panel("means", "Mean digits", self.means_panel, "means", "Ctrl+2",
                        "The average digit of each class and the simplest classifier")
         self.training_view = TrainingView(self.datasets, self.hub, session=self.training, draft=self.draft)
-        self.draw_view = DrawView(self.datasets, self.hub, self.drawing)
+        self.draw_view = DrawView(self.datasets, self.hub, self.drawing, focus=self.focus)
         self.evaluate_view = EvaluateView(self.datasets, self.hub, self.focus, self.evaluation, self.drawing)
         self.add_panel("training", "Network and training", self.training_view, "network", "Ctrl+3",
                        "Build a network, train it and watch it learn")
@@ -138,8 +138,9 @@ class MainWindow(QMainWindow):
         self.navigator.show_panel("data")
 
     def _connect_model_panels(self):
-        """Model files in the File menu; evaluate -> browser or canvas; an opened image -> the
-        Inside panel. (The drawing reaches Evaluate and Inside through ``drawing``.)"""
+        """Model files in the File menu; an image sent to the browser, the canvas or Inside brings
+        that panel to the front (the panels themselves listen to ``focus``, and the drawing reaches
+        Evaluate and Inside through ``drawing``)."""
         for action in self.training_view.file_actions():
             self.file_menu.insertAction(self._model_separator, action)
         self.status.addPermanentWidget(self.training_view.status_widget())
@@ -148,28 +149,24 @@ class MainWindow(QMainWindow):
                                      "training now, or the one chosen with 'Use its network'")
         self.status.addPermanentWidget(self.model_status)
         self.hub.network_changed.connect(self._on_model_changed)
-        self.evaluate_view.open_in_browser.connect(self.open_in_browser)
-        self.evaluate_view.open_on_canvas.connect(self.open_on_canvas)
         self.inside_view.preset_requested.connect(self.use_preset)
         self.focus.opened.connect(self._on_image_opened)
+        self.focus.browse_requested.connect(self._on_browse_requested)
+        self.focus.canvas_requested.connect(self._on_canvas_requested)
 
     def _on_image_opened(self, _image):
         self.show_panel("inside")
+
+    def _on_browse_requested(self, _split, _index):
+        self.show_panel("data")
+
+    def _on_canvas_requested(self, _image):
+        self.show_panel("draw")
 
     def use_preset(self, name: str):
         """Make an engine preset the next run's settings and show the builder, ready to Start."""
         self.draft.set_preset(name)
         self.show_panel("training")
-
-    def open_in_browser(self, split: str, index: int):
-        """Show image ``index`` of ``split`` ("train"/"test") in the Data panel."""
-        self.show_panel("data")
-        self.data_panel.show_image(split, index)
-
-    def open_on_canvas(self, image):
-        """Put a dataset image on the Draw panel's canvas, where the network reads it."""
-        self.show_panel("draw")
-        self.draw_view.show_image(image)
 
     def add_panel(self, key: str, title: str, widget: QWidget, icon=None, shortcut: str | None = None,
                   tooltip: str = "") -> QWidget | None:

@@ -1,7 +1,13 @@
-"""The image opened for a closer look: one panel opens a dataset image, another (Inside) looks at it.
+"""Where an image goes when a panel sends it to another: Inside, the data browser or the canvas.
 
-Panels never import each other, so the Data browser and Evaluate's mistakes do not call the
-Inside panel: they ``open`` an image here, and whoever looks at images connects to ``opened``.
+Panels never import each other, and the window does not call them for one another: the Data
+browser and Evaluate's galleries send the intent here, and the panel that shows it listens.
+
+- ``open(image, ...)``: look inside the network with it; ``opened(FocusedImage)`` (Inside).
+- ``show_in_browser(split, index)``: ``browse_requested(split, index)`` (the Data panel).
+- ``put_on_canvas(image)``: ``canvas_requested(image)`` (the Draw panel).
+
+The window listens as well, only to bring the panel that shows the image to the front.
 """
 
 from __future__ import annotations
@@ -47,9 +53,11 @@ def describe(split: str, index: int, true_name: str, read_as: str | None = None)
 
 
 class ImageFocus(QObject):
-    """Where panels send an image to be looked at closely; ``opened(FocusedImage)`` fires for each."""
+    """Where panels send an image for another panel: ``opened``, ``browse_requested``, ``canvas_requested``."""
 
-    opened = Signal(object)  # FocusedImage
+    opened = Signal(object)             # FocusedImage, to look inside the network with
+    browse_requested = Signal(str, int)  # split ("train" or "test"), index into it
+    canvas_requested = Signal(object)    # (h, w) uint8, read-only copy, for the drawing canvas
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -68,3 +76,17 @@ class ImageFocus(QObject):
         self._current = focused
         self.opened.emit(focused)
         return focused
+
+    def show_in_browser(self, split: str, index: int) -> None:
+        """Ask for image ``index`` of ``split`` ("train" or "test") in the data browser."""
+        if split not in SPLIT_NAMES:
+            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_NAMES)}")
+        self.browse_requested.emit(split, int(index))
+
+    def put_on_canvas(self, image: np.ndarray) -> None:
+        """Ask for a copy of ``image`` ((h, w) uint8) on the drawing canvas, read like a drawing."""
+        copy = np.array(image, dtype=np.uint8, copy=True)
+        if copy.ndim != 2:
+            raise ValueError(f"an image for the canvas is (h, w), not {copy.shape}")
+        copy.setflags(write=False)
+        self.canvas_requested.emit(copy)

@@ -12,6 +12,7 @@ from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.panels.evaluate.view import EvaluateView
 from mnist_gui.state.drawing import Drawing
 from mnist_gui.state.evaluation import TestEvaluation
+from mnist_gui.state.focus import ImageFocus
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.workers.evaluation import evaluate_job
 
@@ -123,15 +124,16 @@ def test_the_mistakes_are_sorted_by_confidence(qtbot, view, hub, network, synthe
     assert f"{len(wrong):,}</b> of 300" in view.mistakes.summary.text() and result is not None
 
 
-def test_an_image_opens_in_the_browser_or_on_the_canvas(qtbot, view, hub, network, synthetic):
+def test_an_image_goes_to_the_browser_or_the_canvas_through_the_focus(qtbot, view, hub, network, synthetic):
     evaluated(qtbot, view, hub, network, synthetic)
     gallery = view.mistakes.gallery
     first = int(gallery.indices()[0])
     gallery.view.setCurrentIndex(gallery.model.index(0))
-    with qtbot.waitSignal(view.open_on_canvas) as opened:
+    with qtbot.waitSignal(view.focus.canvas_requested) as opened:
         qtbot.mouseClick(gallery.canvas_button, Qt.LeftButton)
     np.testing.assert_array_equal(opened.args[0], synthetic.test_images[first])
-    with qtbot.waitSignal(view.open_in_browser) as browsed:
+    assert not opened.args[0].flags.writeable  # a copy no listener can change for another
+    with qtbot.waitSignal(view.focus.browse_requested) as browsed:
         qtbot.mouseClick(gallery.browser_button, Qt.LeftButton)
     assert browsed.args == ["test", first]
 
@@ -218,14 +220,14 @@ def test_confusion_matrix_counts_pairs():
 
 
 def test_draw_and_evaluate_work_together(qtbot, hub, network, synthetic, tmp_path, datasets):
-    """The wiring the main window does: one Drawing for both (drawing -> activations), gallery -> canvas."""
-    drawing = Drawing()
-    draw = DrawView(datasets, hub, drawing, drawings_path=tmp_path / "d.npz")
-    view = EvaluateView(datasets, hub, drawing=drawing)
+    """The state the main window shares: one Drawing (drawing -> activations), one ImageFocus
+    (gallery -> canvas); the two panels know nothing of each other."""
+    drawing, focus = Drawing(), ImageFocus()
+    draw = DrawView(datasets, hub, drawing, drawings_path=tmp_path / "d.npz", focus=focus)
+    view = EvaluateView(datasets, hub, focus, drawing=drawing)
     for widget in (draw, view):
         qtbot.addWidget(widget)
         widget.show()
-    view.open_on_canvas.connect(draw.show_image)
     evaluated(qtbot, view, hub, network, synthetic)
     gallery = view.confusion.cell_images
     gallery.view.setCurrentIndex(gallery.model.index(0))

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from mnist_gui.panels.data import DataPanel
+from mnist_gui.panels.draw.view import DrawView
 from mnist_gui.panels.evaluate.view import EvaluateView
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.state.focus import FocusedImage, ImageFocus, describe
@@ -100,6 +101,42 @@ def test_a_focused_image_is_a_read_only_copy_with_what_it_is(qtbot, focus):
     assert describe("test", 56, "4", "9") == "test image 56: a 4 read as 9"
     with pytest.raises(ValueError):
         FocusedImage(np.zeros((2, 28, 28), np.uint8), None, "a stack")
+
+
+def test_the_browser_and_the_canvas_are_asked_for_through_the_focus(qtbot, focus):
+    image = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    with qtbot.waitSignal(focus.canvas_requested) as asked:
+        focus.put_on_canvas(image)
+    image[0, 0] = 99
+    assert asked.args[0][0, 0] == 0 and not asked.args[0].flags.writeable
+    with qtbot.waitSignal(focus.browse_requested) as browsed:
+        focus.show_in_browser("test", np.int64(12))
+    assert browsed.args == ["test", 12]
+    with qtbot.assertNotEmitted(focus.opened):  # only "Open in Inside" opens an image for Inside
+        focus.show_in_browser("train", 3)
+    assert focus.current is None
+    with pytest.raises(ValueError, match="unknown split 'validation'"):
+        focus.show_in_browser("validation", 3)
+    with pytest.raises(ValueError):
+        focus.put_on_canvas(np.zeros((2, 8, 8), np.uint8))
+
+
+def test_the_data_panel_shows_the_image_the_focus_is_asked_for(qtbot, data, data_panel, focus):
+    focus.show_in_browser("test", 41)
+    assert data_panel.current_split() == "test" and data_panel.browser.selected_image() == 41
+    focus.show_in_browser("train", 7)
+    assert data_panel.current_split() == "train" and data_panel.browser.selected_image() == 7
+
+
+def test_the_draw_panel_reads_the_image_the_focus_puts_on_the_canvas(qtbot, datasets, hub, data, focus, tmp_path):
+    draw = DrawView(datasets, hub, drawings_path=tmp_path / "d.npz", focus=focus)
+    qtbot.addWidget(draw)
+    assert draw.canvas.is_empty()
+    focus.put_on_canvas(data.test_images[4])
+    np.testing.assert_array_equal(draw.canvas.render_ink(28), data.test_images[4])  # the very image
+    draw.read_now()
+    assert draw.reading() is not None and draw.drawing.image is not None
+    assert draw.shutdown(5000)
 
 
 def test_open_in_inside_from_the_data_browser_menu_traces_that_very_image(qtbot, data, data_panel, inside):

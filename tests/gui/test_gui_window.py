@@ -137,13 +137,16 @@ def test_model_panels_share_one_network_and_the_file_menu_saves_it(qtbot, settin
 
 
 def test_evaluate_opens_images_in_the_browser_and_on_the_canvas(qtbot, settings, synthetic_dir):
+    """What Evaluate's galleries ask (through the shared ImageFocus) is shown by the Data and Draw
+    panels, and the window brings that panel to the front."""
     window = open_window(qtbot, synthetic_dir, settings)
-    window.evaluate_view.open_in_browser.emit("test", 7)
+    assert window.evaluate_view.focus is window.focus
+    window.focus.show_in_browser("test", 7)
     assert window.navigator.current_key() == "data"
     assert window.data_panel.current_split() == "test"
     assert window.data_panel.browser.selected_image() == 7
     image = window.dataset.test_images[7]
-    window.evaluate_view.open_on_canvas.emit(image)
+    window.focus.put_on_canvas(image)
     assert window.navigator.current_key() == "draw"
     assert not window.draw_view.canvas.is_empty()
 

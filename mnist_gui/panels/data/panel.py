@@ -37,8 +37,9 @@ class DataPanel(QWidget):
     Never loads files: it shows the DatasetHub's dataset. Given the ``source`` (a DataSource),
     its banner says what the source's notice says (MNIST missing, downloading, a failed
     download) and its buttons ask the source to download or use the offline digits;
-    ``choose_folder_requested`` asks the window for a folder dialog. An image to look inside the
-    network with goes to the ``focus`` (an ImageFocus) if one is given.
+    ``choose_folder_requested`` asks the window for a folder dialog. Given an ImageFocus
+    (``focus``), an image to look inside the network with goes there, and an image another panel
+    asks for (``browse_requested``) is selected here.
     """
 
     image_shown = Signal(str, int)  # split, index into it (-1 for none)
@@ -70,6 +71,7 @@ class DataPanel(QWidget):
         self.set_zoom(ZOOM_DEFAULT)
         if focus is not None:
             self._offer_open_in_inside()
+            focus.browse_requested.connect(self._on_browse_requested)
 
     def _build_controls(self):
         self.split_selector = QComboBox(objectName="splitSelector")
@@ -210,6 +212,9 @@ class DataPanel(QWidget):
             return False
         self.split_selector.setCurrentText(split)
         return self.go_to(image_index)
+
+    def _on_browse_requested(self, split: str, image_index: int) -> None:
+        self.show_image(split, image_index)
 
     def current_split(self) -> str:
         return self.split_selector.currentText()

@@ -29,6 +29,7 @@ from mnist_gui.panels.draw.my_drawings import (
 )
 from mnist_gui.panels.draw.prediction import PredictionView
 from mnist_gui.state.drawing import Drawing
+from mnist_gui.state.focus import ImageFocus
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -88,13 +89,14 @@ class DrawView(QWidget):
 
     The network's input for the current drawing, (size, size) uint8, or None when the canvas is
     empty, goes to ``drawing`` (a ``state.drawing.Drawing``; the Evaluate and Inside panels show
-    what the network makes of it). Without one the panel keeps its own.
+    what the network makes of it). Without one the panel keeps its own. Given an ImageFocus
+    (``focus``), a dataset image another panel sends there (``canvas_requested``) goes on the canvas.
     """
 
     baseline_ready = Signal()
 
     def __init__(self, datasets, hub, drawing: Drawing | None = None, parent: QWidget | None = None,
-                 drawings_path=None):
+                 drawings_path=None, focus: ImageFocus | None = None):
         super().__init__(parent)
         self.setObjectName("drawView")
         self.datasets, self.hub = datasets, hub
@@ -110,6 +112,8 @@ class DrawView(QWidget):
         self._build()
         self._connect()
         self._on_network_changed(hub.network)
+        if focus is not None:
+            focus.canvas_requested.connect(self.show_image)
 
     # --- building ---------------------------------------------------------------------------
 

@@ -259,9 +259,6 @@ def _percent(fraction: float) -> str:
 class ConfusionView(QWidget):
     """The matrix with a counts / row-percentages switch, and the images of the clicked cell."""
 
-    open_in_browser = Signal(str, int)
-    open_on_canvas = Signal(object)
-
     def __init__(self, focus=None, parent: QWidget | None = None):
         super().__init__(parent)
         self._evaluation = self._images = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.evaluation import ranked_mistakes
@@ -13,9 +12,6 @@ from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 class MistakesView(QWidget):
     """Every misclassified test image, most confident first, filterable by true class."""
-
-    open_in_browser = Signal(str, int)
-    open_on_canvas = Signal(object)
 
     def __init__(self, focus=None, parent: QWidget | None = None):
         super().__init__(parent)

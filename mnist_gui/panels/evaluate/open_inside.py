@@ -1,22 +1,23 @@
-"""The galleries of test images in Evaluate (mistakes, a confusion-matrix cell): their "show in the
-browser" and "open on the canvas" relayed by the view that holds them, and "Open in Inside", which
-sends the image, its true class and the network's answer to the ImageFocus."""
+"""The galleries of test images in Evaluate (mistakes, a confusion-matrix cell) send their images to
+the ImageFocus: "Show in the data browser", "Open on the drawing canvas", and "Open in Inside" with
+the image's true class and the network's answer. The Data, Draw and Inside panels listen there."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, describe
+from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, ImageFocus, describe
 from mnist_gui.widgets.image_gallery import ImageGallery
 
 
-def gallery_of_test_images(owner: QWidget, object_name: str, focus, button_name: str) -> ImageGallery:
-    """A gallery whose requests ``owner`` relays (its ``open_in_browser`` and ``open_on_canvas``
-    signals), with "Open in Inside" as ``owner.open_inside_button`` when there is a ``focus``."""
+def gallery_of_test_images(owner: QWidget, object_name: str, focus: ImageFocus | None,
+                           button_name: str) -> ImageGallery:
+    """A gallery whose images go to ``focus`` (browser, canvas, and "Open in Inside" as
+    ``owner.open_inside_button``); without a focus they go nowhere (a view on its own)."""
     gallery = ImageGallery(object_name)
-    gallery.open_in_browser.connect(owner.open_in_browser)
-    gallery.open_on_canvas.connect(owner.open_on_canvas)
     if focus is not None:
+        gallery.open_in_browser.connect(focus.show_in_browser)
+        gallery.open_on_canvas.connect(focus.put_on_canvas)
         owner.open_inside_button = offer_open_in_inside(gallery, focus, button_name)
     return gallery
 

@@ -13,6 +13,7 @@ from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.weights import WeightsView
 from mnist_gui.state.drawing import Drawing
 from mnist_gui.state.evaluation import TestEvaluation
+from mnist_gui.state.focus import ImageFocus
 from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import EvaluateResult, evaluate_job
@@ -26,14 +27,12 @@ class EvaluateView(QWidget):
 
     ``evaluation`` (a ``state.evaluation.TestEvaluation``; without one the panel keeps its own)
     scores the hub's network in a worker thread while this panel is on screen.
-    ``open_in_browser(split, index)`` and ``open_on_canvas(image)`` ask the main window to show
-    an image in the Data panel or on the Draw panel's canvas; ``evaluated(Evaluation)`` fires
-    when new results are shown. Given an ImageFocus (``focus``), a mistake can be opened in
-    Inside; given a Drawing (``drawing``), the hidden activations of the user's drawing are shown.
+    ``evaluated(Evaluation)`` fires when new results are shown. A test image of the galleries goes
+    to the ImageFocus (``focus``; without one the panel keeps its own): to the Data panel's browser,
+    the Draw panel's canvas or Inside. Given a Drawing (``drawing``), the hidden activations of the
+    user's drawing are shown.
     """
 
-    open_in_browser = Signal(str, int)
-    open_on_canvas = Signal(object)
     evaluated = Signal(object)
 
     def __init__(self, datasets, hub, focus=None, evaluation: TestEvaluation | None = None,
@@ -41,7 +40,7 @@ class EvaluateView(QWidget):
         super().__init__(parent)
         self.setObjectName("evaluateView")
         self.datasets, self.hub = datasets, hub
-        self.focus = focus  # an ImageFocus, where "Open in Inside" on a mistake sends it
+        self.focus = focus if focus is not None else ImageFocus(self)  # where its galleries send images
         self._own_evaluation = evaluation is None
         if evaluation is None:
             evaluation = TestEvaluation(datasets, hub, evaluate_job, self)
@@ -77,9 +76,6 @@ class EvaluateView(QWidget):
         self.confusion = ConfusionView(self.focus)
         self.mistakes = MistakesView(self.focus)
         self.weights = WeightsView()
-        for view in (self.confusion, self.mistakes):
-            view.open_in_browser.connect(self.open_in_browser)
-            view.open_on_canvas.connect(self.open_on_canvas)
         self.tabs = QTabWidget(objectName="evaluateTabs")
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.mistakes, "Mistakes")
