@@ -15,9 +15,16 @@ Who applies it: ``mnist_gui.app.main`` (the ``mnist-gui`` command), ``tests/conf
 test session), and the benchmarks and screenshot script that build widgets themselves. Nothing is
 applied by importing a module.
 
-Upstream: no report of this bug was found in the PySide issue archives searched (GitHub mirrors;
-bugreports.qt.io, the PYSIDE-nnnn tracker, was not reachable). Whoever finds or files one should
-cite it here; the probe is the test that it is gone.
+Upstream: no PYSIDE-nnnn report of this bug has been found. Searched (December 2026): GitHub
+issues and pull requests, stored web pages and code for "none_dealloc", "bool_dealloc", "refcount",
+"Py_None", shiboken and PySide 6.11/6.12, and the changelogs of PySide 6.10.0 to 6.12.0 (none
+mentions it); bugreports.qt.io itself was not reachable. Two things found fit it: another project's
+code records the same loss with PySide6 6.11.0 (aarch64 wheels: "every void Qt method decrefs
+None/True/False; none_dealloc after 17-20 minutes") and tops the counts up from a timer; and
+vllm-project/vllm#49950 describes the likely mechanism for any abi3 (stable-ABI) extension built
+against 3.12+ headers, where None is immortal, and loaded by an older interpreter. PySide6's
+wheels are abi3 (``QtCore.abi3.so``), and the bug shows only on 3.11. Whoever finds or files the
+PYSIDE report should cite it here; the probe is the test that it is gone.
 """
 
 from __future__ import annotations
