@@ -3,39 +3,19 @@ hover read-out), runs of different lengths framed one at a time, and reruns that
 each other. Runs are made up (no training), so these tests take well under a second each."""
 
 from contextlib import nullcontext
-from dataclasses import replace
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QSplitter
 
-from engine.network import NetworkSpec
-from engine.presets import PRESETS
-from engine.training import EpochEnd, RunEnd
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.panels.training.view import GripHandle, TrainingView
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
 
-
-def add_run(model: RunsModel, epochs: int, rate: float = 1.0, seed: int = 0, lr: float = 0.1):
-    """A completed run of ``epochs`` epochs whose loss falls at ``rate`` (its figures depend on
-    ``rate`` only: two runs of the same rate have the same curves, whatever their settings)."""
-    config = replace(PRESETS["default"].training, epochs=epochs, seed=seed, lr=lr)
-    run = model.new_run("Run {n} · made up", NetworkSpec(), config, "digits")
-    for i in range(epochs * 10):
-        run.add_batch_loss(i / 10, 0.05 + 2.2 * np.exp(-3 * rate * i / 10))
-    for e in range(1, epochs + 1):
-        loss = 0.05 + 0.4 * np.exp(-rate * e / 3)
-        run.add_epoch(EpochEnd(e, epochs, loss, 1 - loss / 2, 1.1 * loss, 1 - loss / 1.8, None, None,
-                               1.0, 1000.0, 0.1))
-    run.finish(RunEnd("completed", f"Trained {epochs} epochs.", epochs, 1.0, 1000.0, 0.1, 0.97,
-                      tuple(run.epochs)))
-    model.run_changed.emit(run)
-    return run
+from gui import made_up_run
 
 
 @pytest.fixture
@@ -47,8 +27,8 @@ def model():
 def plots(qtbot, model):
     plots = TrainingPlots(model)
     qtbot.addWidget(plots)
-    add_run(model, 10)
-    add_run(model, 100, rate=0.2)
+    made_up_run(model, 10)
+    made_up_run(model, 100, rate=0.2)
     plots.resize(900, 400)
     plots.show()
     qtbot.waitExposed(plots)
@@ -119,7 +99,7 @@ def test_the_hover_read_out_is_never_in_an_export_and_comes_back_after(plots, mo
 def test_a_panel_never_shown_exports_both_plots_side_by_side(qtbot, model, tmp_path):
     plots = TrainingPlots(model)
     qtbot.addWidget(plots)
-    add_run(model, 5)
+    made_up_run(model, 5)
     area = plots.plots_rect()
     loss, accuracy = plots.loss_plot.geometry(), plots.accuracy_plot.geometry()
     assert loss.right() < accuracy.left() and area.width() >= loss.width() + accuracy.width()
@@ -161,7 +141,7 @@ def test_hiding_the_long_run_frames_the_short_one(plots, model):
 
 def test_the_runs_table_selection_frames_the_run_in_the_panel(qtbot, datasets):
     model = RunsModel()
-    short, long = add_run(model, 10), add_run(model, 100, rate=0.2)
+    short, long = made_up_run(model, 10), made_up_run(model, 100, rate=0.2)
     view = TrainingView(datasets, ModelHub(), model)
     qtbot.addWidget(view)
     view.plots.frame_selected.setChecked(True)
@@ -200,10 +180,10 @@ def test_a_rerun_is_drawn_dashed_over_the_run_it_repeats_and_the_table_says_why(
     plots, table = TrainingPlots(model), RunsList(model)
     qtbot.addWidget(plots)
     qtbot.addWidget(table)
-    first = add_run(model, 5)
-    again = add_run(model, 5)                    # the same settings and seed: the same run
-    other_seed = add_run(model, 5, rate=2.0, seed=1)
-    same_curves = add_run(model, 5, lr=0.2)      # other settings, the same figures
+    first = made_up_run(model, 5)
+    again = made_up_run(model, 5)                    # the same settings and seed: the same run
+    other_seed = made_up_run(model, 5, rate=2.0, seed=1)
+    same_curves = made_up_run(model, 5, lr=0.2)      # other settings, the same figures
     repeats = [plots.curves(run).repeat for run in model.runs()]
     assert repeats == [False, True, False, True]
     assert plots.curves(again).val_loss.opts["pen"].style() == Qt.DashLine

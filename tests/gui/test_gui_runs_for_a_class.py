@@ -10,26 +10,12 @@ from PySide6.QtCore import Qt
 
 from engine.network import NetworkSpec
 from engine.presets import PRESETS
-from engine.training import EpochEnd, RunEnd
+from engine.training import RunEnd
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.state.runs import RUN_COLOURS, RunsModel, run_colour
 
-
-def add_run(model: RunsModel, epochs: int = 3, group: str = "", name: str = "Run {n} · made up"):
-    config = replace(PRESETS["default"].training, epochs=epochs)
-    run = model.new_run(name, NetworkSpec(), config, "digits")
-    run.group = group
-    for i in range(epochs * 10):
-        run.add_batch_loss(i / 10, 0.05 + 2.2 * np.exp(-3 * i / 10))
-    for e in range(1, epochs + 1):
-        loss = 0.05 + 0.4 * np.exp(-e / 3)
-        run.add_epoch(EpochEnd(e, epochs, loss, 1 - loss / 2, 1.1 * loss, 1 - loss / 1.8, None, None,
-                               1.0, 1000.0, 0.1))
-    run.finish(RunEnd("completed", f"Trained {epochs} epochs.", epochs, 1.0, 1000.0, 0.1, 0.97,
-                      tuple(run.epochs)))
-    model.run_changed.emit(run)
-    return run
+from gui import made_up_run
 
 
 @pytest.fixture
@@ -50,14 +36,14 @@ def test_the_palette_has_ten_colours_and_shades_beyond():
 
 
 def test_no_two_shown_runs_share_a_colour_even_past_ten_or_after_hiding(model):
-    runs = [add_run(model) for _ in range(12)]
+    runs = [made_up_run(model) for _ in range(12)]
     assert len(set(shown_colours(model))) == 12
     assert [r.colour for r in runs[:10]] == list(RUN_COLOURS)  # the palette in its order first
     model.set_visible(runs[0], False)
     model.set_visible(runs[0], True)  # its colour went to nobody meanwhile: it keeps it
     assert runs[0].colour == RUN_COLOURS[0]
     model.set_visible(runs[0], False)
-    late = add_run(model)  # the first colour free: the hidden run's
+    late = made_up_run(model)  # the first colour free: the hidden run's
     assert late.colour == RUN_COLOURS[0]
     model.set_visible(runs[0], True)
     assert len(set(shown_colours(model))) == 13
@@ -65,7 +51,7 @@ def test_no_two_shown_runs_share_a_colour_even_past_ten_or_after_hiding(model):
     for run in runs[2:]:
         model.set_visible(run, False)
     for _ in range(5):
-        add_run(model)
+        made_up_run(model)
     model.set_visible(runs[1], True)  # its colour is taken now: it gets a free one
     assert len(set(shown_colours(model))) == len(shown_colours(model))
 
@@ -74,9 +60,9 @@ def test_the_runs_list_swatch_and_the_curves_follow_a_new_colour(qtbot, model):
     plots, table = TrainingPlots(model), RunsList(model)
     qtbot.addWidget(plots)
     qtbot.addWidget(table)
-    first = add_run(model)
+    first = made_up_run(model)
     model.set_visible(first, False)
-    second = add_run(model)  # the first free colour: the hidden run's
+    second = made_up_run(model)  # the first free colour: the hidden run's
     assert second.colour == first.colour == RUN_COLOURS[0]
     model.set_visible(first, True)  # shown again: the next free colour, in the list and the plots
     assert first.colour == RUN_COLOURS[1]
@@ -97,7 +83,7 @@ def listed(qtbot, model):
     runs_list.resize(700, 400)
     runs_list.show()
     qtbot.waitExposed(runs_list)
-    runs = [add_run(model, group="learning rate" if i < 3 else "") for i in range(5)]
+    runs = [made_up_run(model, group="learning rate" if i < 3 else "") for i in range(5)]
     return plots, runs_list, runs
 
 
@@ -152,7 +138,7 @@ def test_runs_are_grouped_by_their_experiment_and_fold(qtbot, model, listed):
     assert button.text().startswith("▸") and plots.visible_runs() == runs
     button.click()
     assert not any(runs_list.table.isRowHidden(row) for row in range(5))
-    later = add_run(model, group="depth")
+    later = made_up_run(model, group="depth")
     assert list(runs_list.group_buttons) == ["learning rate", "depth"]
     runs_list.set_collapsed("depth", True)
     assert runs_list.table.isRowHidden(5) and not runs_list.group_buttons["depth"].isChecked()
@@ -162,11 +148,11 @@ def test_runs_are_grouped_by_their_experiment_and_fold(qtbot, model, listed):
 
 def test_legend_names_are_short_and_never_two_alike(model):
     from mnist_gui.panels.training.plots import legend_names
-    plain = add_run(model)
-    lr = [add_run(model, group="learning rate", name=f"learning rate · lr {v}") for v in (0.1, 1)]
-    again = add_run(model, group="learning rate", name="learning rate · lr 0.1")  # run twice
+    plain = made_up_run(model)
+    lr = [made_up_run(model, group="learning rate", name=f"learning rate · lr {v}") for v in (0.1, 1)]
+    again = made_up_run(model, group="learning rate", name="learning rate · lr 0.1")  # run twice
     model.rename(plain, "baseline")
-    twin = add_run(model)
+    twin = made_up_run(model)
     model.rename(twin, "baseline")
     assert legend_names([plain, *lr]) == ["baseline", "lr 0.1", "lr 1"]
     names = legend_names([plain, *lr, again, twin])
@@ -188,7 +174,7 @@ def test_the_accuracy_axis_has_a_100_percent_tick_with_room_above(qtbot, model):
     plots.resize(900, 400)
     plots.show()
     qtbot.waitExposed(plots)
-    add_run(model)
+    made_up_run(model)
     plots.set_baseline(0.82)
     low, high = plots.accuracy_plot.getPlotItem().vb.viewRange()[1]
     assert high >= 103  # curves near 100 % are not on the top edge
@@ -207,7 +193,7 @@ def test_a_blowing_up_loss_is_said_and_drawn_before_the_run_ends(qtbot, model):
     plots, runs_list, results = TrainingPlots(model), RunsList(model), ExperimentResults(model)
     for widget in (plots, runs_list, results):
         qtbot.addWidget(widget)
-    calm = add_run(model)
+    calm = made_up_run(model)
     config = replace(PRESETS["default"].training, epochs=3, lr=10.0)
     wild = model.new_run("Run {n} · lr 10", NetworkSpec(), config, "digits")
     model.set_state(wild, RunState.RUNNING)
@@ -233,7 +219,7 @@ def test_a_blowing_up_loss_is_said_and_drawn_before_the_run_ends(qtbot, model):
 
 def test_a_run_at_chance_after_its_loss_blew_up_diverged_and_one_that_recovered_did_not(model):
     from mnist_gui.panels.training.runs_list import status_text
-    stuck, recovered = add_run(model), add_run(model)
+    stuck, recovered = made_up_run(model), made_up_run(model)
     for run in (stuck, recovered):
         run.blowup = (0.1, 50.0)
     stuck.epochs[-1] = replace(stuck.epochs[-1], train_loss=2.31)
@@ -242,6 +228,6 @@ def test_a_run_at_chance_after_its_loss_blew_up_diverged_and_one_that_recovered_
 
 
 def test_a_non_finite_first_loss_marks_the_blow_up_too(model):
-    run = add_run(model)
+    run = made_up_run(model)
     run.add_batch_losses(np.array([3.1, 3.2]), np.array([1.0, np.inf]))
     assert run.blowup == (3.2, np.inf)
