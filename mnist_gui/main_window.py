@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
             apply_zoom(self, self.presentation.zoom)
         self._restore_geometry()
         if load:
-            QTimer.singleShot(0, lambda: self._start_up(data_dir))
+            QTimer.singleShot(0, partial(self._start_up, data_dir))
 
     # --- assembling -------------------------------------------------------------------------
 
