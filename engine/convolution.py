@@ -106,13 +106,13 @@ class Conv2D(WeightedLayer):
         return conv_output_shape(in_shape, self.W.shape[0], self.kernel_size, self.stride, self.padding)
 
     def infer(self, x):
-        padded = self._pad(x, np.zeros(self._padded_shape(x), dtype=self.dtype))
+        padded = self._pad(x, lambda x: np.zeros(self._padded_shape(x), dtype=self.dtype))
         cols = self._im2col(padded, np.empty(self._cols_shape(x), dtype=self.dtype))
         return self._convolve(x, cols, np.empty((len(self.W), cols.shape[1]), dtype=self.dtype))
 
     def forward(self, x):
         self._x_shape = x.shape
-        padded = self._pad(x, self._padded_buffer(x))
+        padded = self._pad(x, self._padded_buffer)
         self._cols = self._im2col(padded, self._buffer("cols", self._cols_shape(x)))
         return self._convolve(x, self._cols, self._buffer("y", (len(self.W), self._cols.shape[1])))
 
@@ -149,13 +149,14 @@ class Conv2D(WeightedLayer):
             padded = self._buffers["x_pad"] = np.zeros(shape, dtype=self.dtype)
         return padded
 
-    def _pad(self, x, padded):
+    def _pad(self, x, make_buffer):
         """x in the batch-innermost layout with ``padding`` zeros on each side of height and width,
-        written into ``padded`` (whose border is zero); x itself when it is laid out so already."""
+        written into ``make_buffer(x)`` (whose border is zero); x itself when it is laid out so already."""
         p, (_, _, h, w) = self.padding, x.shape
         x_t = batch_last(x)
         if p == 0 and x_t.flags.c_contiguous and x_t.dtype == self.dtype:
             return x_t  # the output of a pooling layer or another convolution: no copy
+        padded = make_buffer(x)
         padded[:, p:p + h, p:p + w] = x_t
         return padded
 
