@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def torch_model(spec):
         channels = shape[0]
     layers.append(nn.Flatten())
     sizes = spec.layer_sizes
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(pairwise(sizes)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(spec.hidden):
             layers.append(acts[spec.hidden[i].activation]())
