@@ -4,9 +4,14 @@ Images are (batch, channels, height, width), PyTorch's layout; the layers have t
 ``engine.layers`` (``infer``, ``forward``, ``backward``) and reuse their output buffers between batches
 of one size. The element-wise activations of ``engine.layers`` work on these shapes unchanged.
 
-Memory layout: a convolution computes its output as (out_channels, batch, oh, ow), because that is what
-the one matrix product of im2col gives without a copy; it returns that array as a (batch, out_channels,
-oh, ow) view (a transpose of strides, not of data). Every layer here accepts any strides.
+Memory layout: batch innermost. Convolution and pooling keep their images in memory as (channels,
+height, width, batch) and return them as (batch, channels, height, width) views (a transpose of
+strides, not of data). In that layout a window's shift is a shift of whole rows of ``width x batch``
+values, so the copies of im2col, the adds of col2im and the comparisons of pooling run over long
+contiguous stretches, and the one matrix product of a convolution writes its output in that layout
+without a copy. The activations keep the layout they are given (``Layer._buffer_like``). Only the
+first convolution (from flat input rows) and ``Flatten`` (to rows for the dense layers) transpose
+data. Every layer here accepts any strides.
 """
 
 from __future__ import annotations
@@ -15,6 +20,17 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .layers import Layer, WeightedLayer
+
+
+def batch_last(x):
+    """The (C, H, W, N) memory of an (N, C, H, W) image batch: a view, contiguous when ``x`` came from
+    a layer of this module."""
+    return x.transpose(1, 2, 3, 0)
+
+
+def batch_first(x):
+    """The (N, C, H, W) view of a (C, H, W, N) array (the inverse of :func:`batch_last`)."""
+    return x.transpose(3, 0, 1, 2)
 
 
 def conv_output_shape(in_shape, out_channels: int, kernel_size: tuple[int, int], stride: int = 1,
@@ -48,14 +64,15 @@ class Conv2D(WeightedLayer):
         y[n, f, i, j] = b[f] + sum_{c, p, q} W[f, c, p, q] x_pad[n, c, s i + p, s j + q]
 
     with s the stride and x_pad the input with ``padding`` zeros on every side. By im2col, the windows
-    become the columns of a matrix X_col (C kh kw, N oh ow), and the convolution is one product:
+    become the columns of a matrix X_col (C kh kw, oh ow N), and the convolution is one product:
 
-        Y = W_mat X_col + b,    W_mat = W reshaped to (F, C kh kw),    Y : (F, N oh ow)
+        Y = W_mat X_col + b,    W_mat = W reshaped to (F, C kh kw),    Y : (F, oh ow N)
 
-    Backprop with G = dL/dY (F, N oh ow):  dL/dW_mat = G X_col^T,  dL/db = row sums of G,
-    dL/dX_col = W_mat^T G, and dL/dx adds each window's column of dL/dX_col back where it came from
-    (col2im). Y is returned as the (N, F, oh, ow) view of its (F, N, oh, ow) memory: rows of pixels stay
-    contiguous, so the next layer reads it fast, and no transpose is copied.
+    Row (c, p, q) of X_col is the padded input of channel c shifted by (p, q): in the batch-innermost
+    layout, a copy of oh stretches of ow N contiguous values. Backprop with G = dL/dY (F, oh ow N):
+    dL/dW_mat = G X_col^T,  dL/db = row sums of G,  dL/dX_col = W_mat^T G, and dL/dx adds each row of
+    dL/dX_col back at its shift (col2im: kh kw whole-batch adds of shifted slices, no ``np.add.at``).
+    Y is returned as the (N, F, oh, ow) view of its (F, oh, ow, N) memory.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, *, stride: int = 1, padding: int = 0,
@@ -90,12 +107,14 @@ class Conv2D(WeightedLayer):
         return conv_output_shape(in_shape, self.W.shape[0], self.kernel_size, self.stride, self.padding)
 
     def infer(self, x):
-        cols = self._im2col(x, np.empty(self._cols_shape(x), dtype=self.dtype))
+        padded = self._pad(x, lambda x: np.zeros(self._padded_shape(x), dtype=self.dtype))
+        cols = self._im2col(padded, np.empty(self._cols_shape(x), dtype=self.dtype))
         return self._convolve(x, cols, np.empty((len(self.W), cols.shape[1]), dtype=self.dtype))
 
     def forward(self, x):
         self._x_shape = x.shape
-        self._cols = self._im2col(x, self._buffer("cols", self._cols_shape(x)))
+        padded = self._pad(x, self._padded_buffer)
+        self._cols = self._im2col(padded, self._buffer("cols", self._cols_shape(x)))
         return self._convolve(x, self._cols, self._buffer("y", (len(self.W), self._cols.shape[1])))
 
     def backward(self, grad_out):
@@ -110,41 +129,55 @@ class Conv2D(WeightedLayer):
         self._params_from(self._grad_rows(grad_out))
 
     def _convolve(self, x, cols, y):
-        """Y = W_mat X_col + b into ``y`` (F, N oh ow), returned as the (N, F, oh, ow) view."""
+        """Y = W_mat X_col + b into ``y`` (F, oh ow N), returned as the (N, F, oh, ow) view."""
         f, oh, ow = self.output_shape(x.shape[1:])
         np.matmul(self.W.reshape(f, -1), cols, out=y)
         y += self.b[:, None]
-        return y.reshape(f, len(x), oh, ow).transpose(1, 0, 2, 3)
+        return batch_first(y.reshape(f, oh, ow, len(x)))
 
     def _cols_shape(self, x) -> tuple[int, int]:
         _, oh, ow = self.output_shape(x.shape[1:])
-        return self.W[0].size, len(x) * oh * ow
+        return self.W[0].size, oh * ow * len(x)
 
-    def _im2col(self, x, cols):
-        """X_col (C kh kw, N oh ow), written into ``cols``: column (n, i, j) is the window under output (i, j)."""
-        n, c = x.shape[:2]
-        _, oh, ow = self.output_shape(x.shape[1:])
-        (kh, kw), s = self.kernel_size, self.stride
-        windows = sliding_window_view(self._pad(x), (kh, kw), axis=(2, 3))[:, :, ::s, ::s][:, :, :oh, :ow]
-        np.copyto(cols.reshape(c, kh, kw, n, oh, ow), windows.transpose(1, 4, 5, 0, 2, 3))
-        return cols
-
-    def _pad(self, x):
-        """x with ``padding`` zeros on each side of height and width (x itself when padding is 0)."""
-        p = self.padding
-        if p == 0:
-            return x
+    def _padded_shape(self, x) -> tuple[int, int, int, int]:
         n, c, h, w = x.shape
+        return c, h + 2 * self.padding, w + 2 * self.padding, n
+
+    def _padded_buffer(self, x):
+        """The (C, H + 2p, W + 2p, N) buffer for the padded input; its border is zeroed once, when made."""
+        shape = self._padded_shape(x)
         padded = self._buffers.get("x_pad")
-        if padded is None or padded.shape != (n, c, h + 2 * p, w + 2 * p):
-            padded = self._buffers["x_pad"] = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=self.dtype)
-        padded[:, :, p:p + h, p:p + w] = x  # the border stays zero from the allocation
+        if padded is None or padded.shape != shape:
+            padded = self._buffers["x_pad"] = np.zeros(shape, dtype=self.dtype)
         return padded
 
+    def _pad(self, x, make_buffer):
+        """x in the batch-innermost layout with ``padding`` zeros on each side of height and width,
+        written into ``make_buffer(x)`` (whose border is zero); x itself when it is laid out so already."""
+        p, (_, _, h, w) = self.padding, x.shape
+        x_t = batch_last(x)
+        if p == 0 and x_t.flags.c_contiguous and x_t.dtype == self.dtype:
+            return x_t  # the output of a pooling layer or another convolution: no copy
+        padded = make_buffer(x)
+        padded[:, p:p + h, p:p + w] = x_t
+        return padded
+
+    def _im2col(self, padded, cols):
+        """X_col (C kh kw, oh ow N) of the padded input (C, H', W', N), written into ``cols``."""
+        (kh, kw), s = self.kernel_size, self.stride
+        c, n = padded.shape[0], padded.shape[3]
+        oh, ow = (padded.shape[1] - kh) // s + 1, (padded.shape[2] - kw) // s + 1
+        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))[:, ::s, ::s]  # (C, oh, ow, N, kh, kw)
+        np.copyto(cols.reshape(c, kh, kw, oh, ow, n), windows.transpose(0, 4, 5, 1, 2, 3))
+        return cols
+
     def _grad_rows(self, grad_out):
-        """G = dL/dY as (F, N oh ow): free when grad_out is the view ``forward`` returned, else one copy."""
-        g = self._buffer("g", (grad_out.shape[1], grad_out.shape[0], *grad_out.shape[2:]))
-        np.copyto(g, grad_out.transpose(1, 0, 2, 3))
+        """G = dL/dY as (F, oh ow N): free when grad_out is in the batch-innermost layout, else one copy."""
+        g = batch_last(grad_out)
+        if not g.flags.c_contiguous or g.dtype != self.dtype:
+            g_copy = self._buffer("g", g.shape)
+            np.copyto(g_copy, g)
+            g = g_copy
         return g.reshape(len(g), -1)
 
     def _params_from(self, g):
@@ -153,17 +186,17 @@ class Conv2D(WeightedLayer):
         np.sum(g, axis=1, out=self.db)
 
     def _col2im(self, grad_cols):
-        """dL/dx: every window's gradient added back at its place, one whole-batch add per kernel offset."""
+        """dL/dx: each row (c, p, q) of dL/dX_col added back at its shift, one whole-batch add per (p, q)."""
         n, c, h, w = self._remembered(self._x_shape)
         p, s, (kh, kw) = self.padding, self.stride, self.kernel_size
         _, oh, ow = self.output_shape((c, h, w))
-        grad_pad = self._buffer("grad_pad", (n, c, h + 2 * p, w + 2 * p))
+        grad_pad = self._buffer("grad_pad", (c, h + 2 * p, w + 2 * p, n))
         grad_pad.fill(0)
-        windows = grad_cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)  # (kh, kw, n, c, oh, ow)
+        rows = grad_cols.reshape(c, kh, kw, oh, ow, n)
         for i in range(kh):
             for j in range(kw):
-                grad_pad[:, :, i:i + s * oh:s, j:j + s * ow:s] += windows[i, j]
-        return grad_pad[:, :, p:p + h, p:p + w]
+                grad_pad[:, i:i + s * oh:s, j:j + s * ow:s] += rows[:, i, j]
+        return batch_first(grad_pad[:, p:p + h, p:p + w])
 
     def __repr__(self):
         f, c, kh, kw = self.W.shape
@@ -176,8 +209,11 @@ class MaxPool2D(Layer):
     x : (N, C, H, W) -> y : (N, C, H // size, W // size),   y[n, c, i, j] = max_{p, q} x[n, c, size i + p, size j + q]
 
     Backprop: dL/dx is dL/dy at the maximum of each window (the first one in row-major order on a tie,
-    as PyTorch) and 0 elsewhere, including the dropped remainder. ``forward`` keeps, per output pixel,
-    the index p size + q of the maximum (one byte each), not a mask of the input.
+    as PyTorch) and 0 elsewhere, including the dropped remainder. The input, as (C, H, W, N) memory, is
+    viewed as (C, oh, size, ow, size, N): offset (p, q) of every window is the slice [:, :, p, :, q],
+    whole rows of ow N values a stride apart. ``forward`` keeps, per output pixel, where the maximum was
+    (one byte each), never a mask of the input. Size 2, the common case, is a tournament: the larger of
+    each pair in the top and the bottom row, then the larger of those two (three comparisons in all).
     """
 
     def __init__(self, size: int, dtype=np.float32):
@@ -185,48 +221,98 @@ class MaxPool2D(Layer):
         if size < 1:
             raise ValueError(f"MaxPool2D needs size >= 1, got {size}")
         self.size = size
-        self._argmax: np.ndarray | None = None
+        # the winners: an index per output pixel, or for size 2 three boolean arrays (the tournament)
+        self._argmax: np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._x_shape: tuple[int, ...] | None = None
 
     def output_shape(self, in_shape) -> tuple[int, int, int]:
         return pool_output_shape(in_shape, self.size)
 
+    def _windows(self, x):
+        """x (N, C, H, W) as (C, oh, size, ow, size, N): window (i, j)'s offset (p, q) at [:, i, p, j, q]."""
+        k, (c, oh, ow) = self.size, self.output_shape(x.shape[1:])
+        return batch_last(x)[:, :k * oh, :k * ow].reshape(c, oh, k, ow, k, len(x))
+
     def _offsets(self, x):
-        """The size^2 strided views x[:, :, p::size, q::size], each (N, C, oh, ow), in row-major order."""
-        k, (_, oh, ow) = self.size, self.output_shape(x.shape[1:])
-        return [x[:, :, p:p + k * oh:k, q:q + k * ow:k] for p in range(k) for q in range(k)]
+        """The size^2 views of the window offsets (p, q), each (C, oh, ow, N), in row-major order."""
+        windows = self._windows(x)
+        return [windows[:, :, p, :, q] for p in range(self.size) for q in range(self.size)]
 
     def infer(self, x):
         views = self._offsets(x)
         y = views[0].copy()
         for v in views[1:]:
             np.maximum(y, v, out=y)
-        return y
+        return batch_first(y)
 
     def forward(self, x):
         self._x_shape = x.shape
-        views = self._offsets(x)
-        y = self._buffer("y", (len(x), *self.output_shape(x.shape[1:])))
+        c, oh, ow = self.output_shape(x.shape[1:])
+        y = self._buffer("y", (c, oh, ow, len(x)))
+        if self.size == 2:
+            self._pairs_forward(self._offsets(x), y)
+        else:
+            self._argmax_forward(self._offsets(x), y)
+        return batch_first(y)
+
+    def _bools(self, name, shape):
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape, dtype=bool)
+        return buf
+
+    def _pairs_forward(self, views, y):
+        """Size 2: y = max(max(a, b), max(c, d)) for the offsets a b / c d; remembers which won each match."""
+        a, b, c, d = views
+        right_top, right_bottom, bottom = (self._bools(name, y.shape) for name in ("b>a", "d>c", "cd>ab"))
+        top = self._buffer("top", y.shape)
+        np.greater(b, a, out=right_top)  # strict: a tie goes to the first, as in PyTorch
+        np.maximum(a, b, out=top)
+        np.greater(d, c, out=right_bottom)
+        np.maximum(c, d, out=y)
+        np.greater(y, top, out=bottom)
+        np.maximum(top, y, out=y)
+        self._argmax = (right_top, right_bottom, bottom)
+
+    def _argmax_forward(self, views, y):
+        """Any size: the running maximum over the offsets, and the index p size + q of the winner."""
         argmax = self._argmax = self._index_buffer(y.shape)
+        better = self._bools("better", y.shape)
         np.copyto(y, views[0])
         argmax.fill(0)
-        better = self._buffers.get("better")
-        if better is None or better.shape != y.shape:
-            better = self._buffers["better"] = np.empty(y.shape, dtype=bool)
         for index, v in enumerate(views[1:], start=1):
             np.greater(v, y, out=better)
             np.maximum(y, v, out=y)  # v where better: faster than copyto(..., where=better)
             np.copyto(argmax, index, where=better)
-        return y
 
     def backward(self, grad_out):
-        grad_in = self._buffer("grad_in", self._remembered(self._x_shape))
-        if grad_in.shape[2] % self.size or grad_in.shape[3] % self.size:
+        n, c, h, w = self._remembered(self._x_shape)
+        grad_in = self._buffer("grad_in", (c, h, w, n))
+        if h % self.size or w % self.size:
             grad_in.fill(0)  # the dropped remainder gets no gradient
-        argmax = self._remembered(self._argmax)
-        for index, view in enumerate(self._offsets(grad_in)):
-            np.multiply(grad_out, argmax == index, out=view)
-        return grad_in
+        views = self._offsets(batch_first(grad_in))
+        g = batch_last(grad_out)
+        if self.size == 2:
+            self._pairs_backward(g, views)
+        else:
+            argmax = self._remembered(self._argmax)
+            assert isinstance(argmax, np.ndarray)  # any other size: the winner's index
+            for index, view in enumerate(views):
+                np.multiply(g, argmax == index, out=view)
+        return batch_first(grad_in)
+
+    def _pairs_backward(self, g, views):
+        """Size 2: dL/dy to the bottom or the top row, then to the right or the left of that pair."""
+        a, b, c, d = views
+        winners = self._remembered(self._argmax)
+        assert isinstance(winners, tuple)  # size 2: the tournament's three arrays
+        right_top, right_bottom, bottom = winners
+        np.multiply(g, bottom, out=c)  # all of g goes to the bottom pair where it won, else none
+        np.subtract(g, c, out=a)  # g - g = 0 or g - 0 = g exactly: the rest goes to the top pair
+        np.multiply(a, right_top, out=b)
+        np.subtract(a, b, out=a)
+        np.multiply(c, right_bottom, out=d)
+        np.subtract(c, d, out=c)
 
     def _index_buffer(self, shape):
         buf = self._buffers.get("argmax")

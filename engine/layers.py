@@ -23,6 +23,12 @@ from .choices import choose
 T = TypeVar("T")
 
 
+def _axis_order(x: np.ndarray) -> tuple[int, ...]:
+    """x's axes (those longer than 1) from the largest stride to the smallest: its layout in memory."""
+    axes = [axis for axis in range(x.ndim) if x.shape[axis] > 1]
+    return tuple(sorted(axes, key=lambda axis: -abs(x.strides[axis])))
+
+
 class Layer:
     """Base class: buffer handling shared by all layers."""
 
@@ -37,6 +43,14 @@ class Layer:
             buf = self._buffers[name] = np.empty(shape, dtype=self.dtype)
         return buf
 
+    def _buffer_like(self, name: str, x: np.ndarray) -> np.ndarray:
+        """A reusable array of x's shape laid out in memory like x (its axes in the same order of
+        strides), so that element-wise work on the two runs in memory order: a convolution's
+        (N, C, H, W) view of (C, H, W, N) memory stays that."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != x.shape or _axis_order(buf) != _axis_order(x):
+            buf = self._buffers[name] = np.empty_like(x, dtype=self.dtype)
+        return buf
     def _remembered(self, value: T | None) -> T:
         """What ``forward`` kept for ``backward``; RuntimeError if there was no ``forward`` yet."""
         if value is None:
@@ -146,11 +160,12 @@ class Activation(Layer):
         return self._apply(x, np.empty_like(x))
 
     def forward(self, x):
-        self._y = self._apply(x, self._buffer("y", x.shape))
+        self._y = self._apply(x, self._buffer_like("y", x))
         return self._y
 
     def backward(self, grad_out):
-        return self._grad_from_output(self._remembered(self._y), grad_out, self._buffer("grad_in", grad_out.shape))
+        y = self._remembered(self._y)
+        return self._grad_from_output(y, grad_out, self._buffer_like("grad_in", y))
 
     def __repr__(self):
         return f"{type(self).__name__}()"

@@ -4,13 +4,20 @@ Estimates count the large NumPy arrays (float32: 4 bytes a value) and ignore Pyt
 objects. Training a network of P parameters on batches of B images, with layer sizes s_0..s_L:
 
     parameters   (2 + k) P 4          weights, their gradients, k optimiser arrays per parameter
-    activations  3 B (s_0 + ... + s_L) 4   outputs, activations and their gradients for a batch
-                 + 2 B (c_1 + ... + c_K) 4   a CNN's im2col matrices and their gradients
+    activations  3 B (s_0 + d_1 + ... + d_L) 4   inputs, dense outputs, activations and gradients
+                 + B f 4                     a CNN's buffers per image, layer by layer (below)
     data         n_train s_0 (1 byte shuffled copy; + 4 for full batch, converted once)
                  + m (2 max(s) + max(c)) 4 for evaluation in chunks of m images (m <= 10,000)
 
-where s_i counts every layer's outputs per image (a convolution's maps, c h w values), c_j the
-values of convolution j's im2col matrix per image (h' w' c k k), k is 1 for SGD (a scratch array),
+where s_0 is the inputs per image, d_i the units of dense layer i, s every layer's outputs per
+image (a convolution's maps, c h w values), c the values of a convolution's im2col matrix per
+image (h' w' c k k), and f what the layers of a convolutional part keep per image in a training
+step (``feature_buffer_sizes``): a convolution with input (c, h, w) and output maps m, its im2col
+matrix and its gradient (2 c_j), its output and its activation's output and gradient (3 m), its
+padded input (c (h + 2p) (w + 2p), also when the input must be re-laid out) and, but for the
+first, that input's gradient; a pooling layer its output, a scratch array of the same size, 3
+bytes a value for where each maximum was, and its input's gradient; dropout 3 m; the flattened
+rows once more. k is 1 for SGD (a scratch array),
 2 for (Nesterov) momentum, 3 for Adam, plus 1 with L2 weight decay. Holding a network (loading,
 inference) needs weights and gradients, plus the stored copy while a file is read.
 """
@@ -89,9 +96,33 @@ def estimate_training(spec, config, n_train: int) -> MemoryEstimate:
     data = n_train * spec.input_size * (1 + (FLOAT_BYTES if full_batch else 0))
     chunk = min(EVALUATION_CHUNK, n_train, inference_chunk(spec))
     data += chunk * (2 * max(sizes) + max(columns, default=0)) * FLOAT_BYTES
-    per_image = 3 * sum(sizes) + 2 * sum(columns)  # outputs, gradients and masks; columns and their gradients
+    dense = 3 * (spec.input_size + sum(spec.layer_sizes[1:]))  # outputs, activations, gradients
     return MemoryEstimate(parameters=(2 + arrays) * spec.n_params * FLOAT_BYTES,
-                          activations=batch * per_image * FLOAT_BYTES, data=data)
+                          activations=batch * (dense + sum(feature_buffer_sizes(spec))) * FLOAT_BYTES,
+                          data=data)
+
+
+def feature_buffer_sizes(spec) -> list[int]:
+    """Values per image (4 bytes each) that each layer of ``spec.features`` keeps in a training step,
+    as the module docstring counts them, and last the flattened rows; [] for an MLP."""
+    if not spec.features:
+        return []
+    sizes, shape = [], spec.image_shape
+    for index, (layer, out) in enumerate(zip(spec.features, spec.feature_shapes)):
+        c, h, w = shape
+        maps = out[0] * out[1] * out[2]
+        if hasattr(layer, "kernel"):  # a ConvLayer
+            columns = out[1] * out[2] * c * layer.kernel ** 2
+            padded = c * (h + 2 * layer.padding) * (w + 2 * layer.padding)
+            needs_pad = index == 0 or layer.padding > 0
+            sizes.append(2 * columns + 3 * maps + padded * needs_pad + padded * (index > 0))
+        else:  # a PoolLayer: output, scratch, 3 bytes of winners per output, input gradient
+            sizes.append(2 * maps + -(-3 * maps // FLOAT_BYTES) + c * h * w)
+        if layer.dropout:
+            sizes[-1] += 3 * maps
+        shape = out
+    sizes.append(spec.flat_size)
+    return sizes
 
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 
 import numpy as np
 
@@ -232,12 +233,13 @@ class Trainer:
         BLAS threads: as many as ``blas_threads`` if given, else chosen by timing (``ThreadTuner``).
         """
         fixed = None if self._blas_threads is None else [self._blas_threads]
-        with ThreadTuner(fixed) as threads:
-            yield from self._run(threads)
+        optimiser = self.config.make_optimiser()
+        with ThreadTuner(fixed) as threads:  # it times each step to choose the count
+            yield from self._run(optimiser, threads.timed(partial(_train_step, self.network, optimiser)))
 
-    def _run(self, threads: ThreadTuner):
-        cfg, net = self.config, self.network
-        optimiser = cfg.make_optimiser()
+    def _run(self, optimiser, train_step):
+        """The loop over epochs and batches; ``train_step(x, y)`` -> (loss, logits) is one step."""
+        cfg = self.config
         schedule = make_schedule(cfg.schedule, cfg.epochs, cfg.step_every, cfg.step_gamma)
         batches = self._batches()
         history: list[EpochEnd] = []
@@ -251,14 +253,10 @@ class Trainer:
                     yield self._end("stopped", "Stopped.", history, clock.total)
                     return
                 optimiser.lr = cfg.lr * schedule(epoch - 1 + (b - 1) / batches.n_batches)
-                threads.start_batch()
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss, logits = net.loss_and_gradients(x, y)  # forward, loss, backward
+                loss, logits = train_step(x, y)  # forward, loss, backward, optimiser step
                 if not math.isfinite(loss):
                     yield self._end("diverged", _diverged_message(loss, epoch, b, cfg.lr), history, clock.total)
                     return
-                optimiser.step(net.parameters)
-                threads.end_batch()
                 stats.add(loss, logits, y)
                 step += 1
                 with clock.excluded():  # the consumer's time between two batches is not training
@@ -292,6 +290,19 @@ class Trainer:
         seen = self.n_train * len(history)
         return RunEnd(reason, message, len(history), train_seconds,
                       seen / train_seconds if train_seconds else 0.0, test_loss, test_acc, tuple(history))
+
+
+def _train_step(network: Network, optimiser, x, y) -> tuple[float, np.ndarray]:
+    """One step of gradient descent: forward, loss, backward, the optimiser's update. Returns (loss,
+    logits), logits a buffer; a loss that is not finite returns at once (the weights stay as they were)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        logits = network.forward(x)
+        loss, grad_logits = network.loss(logits, y)
+        if not math.isfinite(loss):
+            return loss, logits
+        network.backward(grad_logits)
+    optimiser.step(network.parameters)
+    return loss, logits
 
 
 def _diverged_message(loss, epoch, batch, lr) -> str:

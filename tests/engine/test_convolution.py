@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.convolution import Conv2D, Flatten, MaxPool2D, Unflatten, conv_output_shape, pool_output_shape
+from engine.convolution import Conv2D, Flatten, MaxPool2D, Unflatten, batch_last, conv_output_shape, pool_output_shape
 from engine.layers import ReLU
 
 from gradcheck import assert_close, numerical_gradient
@@ -12,7 +12,8 @@ RNG = np.random.default_rng(21)
 
 # (in_channels, out_channels, kernel, stride, padding, height, width)
 CONV_CASES = [(1, 2, 3, 1, 0, 5, 6), (2, 3, 3, 1, 1, 4, 5), (3, 2, 5, 1, 2, 5, 4),
-              (2, 4, 3, 2, 0, 7, 6), (1, 3, 2, 2, 1, 5, 5), (3, 1, (2, 3), 1, 0, 4, 6)]
+              (2, 4, 3, 2, 0, 7, 6), (1, 3, 2, 2, 1, 5, 5), (3, 1, (2, 3), 1, 0, 4, 6),
+              (2, 3, (3, 5), 2, 2, 7, 9), (1, 2, 4, 3, 1, 9, 8)]
 
 
 def _conv(c, f, k, s, p):
@@ -94,7 +95,7 @@ def test_impossible_shapes_raise_value_errors_that_say_why():
     assert Conv2D(1, 2, 5, padding=1).output_shape((1, 3, 3)) == (2, 1, 1)  # fits once padded
 
 
-@pytest.mark.parametrize("size, h, w", [(2, 6, 8), (2, 7, 5), (3, 7, 9), (1, 3, 4)])
+@pytest.mark.parametrize("size, h, w", [(2, 6, 8), (2, 7, 5), (2, 5, 9), (3, 7, 9), (1, 3, 4)])
 def test_maxpool_backward_matches_finite_differences(size, h, w):
     pool = MaxPool2D(size, dtype=np.float64)
     x = RNG.normal(size=(2, 3, h, w))  # random values: no ties, so the maximum is differentiable
@@ -182,3 +183,52 @@ def test_backward_before_any_forward_says_so(layer):
     """backward needs what forward remembered: without a forward it says why, not 'None has no .T'."""
     with pytest.raises(RuntimeError, match="backward needs a forward pass first"):
         layer().backward(np.zeros((1, 2, 2, 2), dtype=np.float32))
+def _first_argmax_pool_gradient(x, size, g):
+    """Reference dL/dx of max pooling: each window's dL/dy to its first maximum in row-major order."""
+    n, c, h, w = x.shape
+    oh, ow = h // size, w // size
+    windows = x[:, :, :oh * size, :ow * size].reshape(n, c, oh, size, ow, size).transpose(0, 1, 2, 4, 3, 5)
+    first = windows.reshape(n, c, oh, ow, size * size).argmax(axis=-1)  # argmax takes the first maximum
+    grad = np.zeros_like(x)
+    for index in range(size * size):
+        p, q = divmod(index, size)
+        grad[:, :, p:oh * size:size, q:ow * size:size] = g * (first == index)
+    return grad
+
+
+@pytest.mark.parametrize("size, h, w", [(2, 6, 8), (2, 7, 5), (3, 7, 9)])
+def test_maxpool_gives_each_window_gradient_to_its_first_maximum_when_values_tie(size, h, w):
+    # values 0 and 1 only: most windows tie, some fully (as after a ReLU), in every arrangement
+    pool = MaxPool2D(size, dtype=np.float64)
+    x = RNG.integers(0, 2, size=(4, 3, h, w)).astype(np.float64)
+    g = RNG.normal(size=(4, 3, h // size, w // size))
+    y = pool.forward(x)
+    np.testing.assert_array_equal(y, x[:, :, :h // size * size, :w // size * size]
+                                  .reshape(4, 3, h // size, size, w // size, size).max(axis=(3, 5)))
+    np.testing.assert_array_equal(pool.backward(g), _first_argmax_pool_gradient(x, size, g))
+
+
+def test_layers_pass_the_batch_innermost_layout_on_without_copies():
+    conv1, relu, pool, conv2 = Conv2D(1, 3, 3, padding=1), ReLU(), MaxPool2D(2), Conv2D(3, 4, 3)
+    x = RNG.random((5, 1, 8, 8), dtype=np.float32)
+    y1 = conv1.forward(x)
+    h = pool.forward(relu.forward(y1))
+    y2 = conv2.forward(h)
+    for out in (y1, relu.forward(y1), h, y2):
+        assert batch_last(out).flags.c_contiguous  # (C, H, W, N) memory, seen as (N, C, H, W)
+    np.testing.assert_allclose(y2, conv2.infer(np.ascontiguousarray(h)), rtol=1e-6)
+    # the gradients flow back in the same layout, and equal those of contiguous inputs
+    g = RNG.random(y2.shape, dtype=np.float32)
+    grad_h = conv2.backward(g)
+    fresh = Conv2D(3, 4, 3, weights=conv2.W)
+    fresh.forward(np.ascontiguousarray(h))
+    np.testing.assert_allclose(grad_h, fresh.backward(np.ascontiguousarray(g)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(conv2.dW, fresh.dW, rtol=1e-5)
+
+
+def test_conv_accepts_inputs_of_any_strides_and_dtype():
+    layer = _conv(2, 3, 3, 2, 1)
+    x = RNG.normal(size=(3, 2, 7, 6))
+    strided = np.asfortranarray(x)[:, :, ::-1][:, :, ::-1]  # same values, other strides
+    np.testing.assert_allclose(layer.forward(strided), layer.infer(x), rtol=1e-12)
+    np.testing.assert_allclose(layer.infer(x.astype(np.float32)), layer.infer(x), rtol=1e-5, atol=1e-6)

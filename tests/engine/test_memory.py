@@ -51,3 +51,32 @@ def test_network_estimate_and_the_machine():
     available = available_memory()
     assert available is None or available > 10e6
     assert format_bytes(12_345_678) == "12.3 MB" and format_bytes(2_500_000_000) == "2.50 GB"
+
+
+def _training_buffer_bytes(spec, batch: int) -> int:
+    """Bytes of the arrays a network's layers keep after one training step (each array once)."""
+    import numpy as np
+
+    from engine.network import Network
+
+    network = Network(spec)
+    x = np.random.default_rng(0).random((batch, spec.input_size), dtype=np.float32)
+    network.loss_and_gradients(x, np.arange(batch) % spec.classes)
+    arrays = {id(a): a.nbytes for layer in network.layers for a in layer._buffers.values()}
+    return sum(arrays.values())
+
+
+@pytest.mark.parametrize("name", ["lenet", "cnn", "padded-strided", "pool-3-dropout"])
+def test_the_estimate_covers_the_buffers_a_cnn_step_really_keeps_and_not_many_more(name):
+    from engine.network import ConvLayer, HiddenLayer, PoolLayer
+    from engine.presets import preset
+
+    specs = {"lenet": preset("lenet").network, "cnn": preset("cnn").network,
+             "padded-strided": NetworkSpec(input_size=144, hidden=[HiddenLayer(7, "tanh")], features=(
+                 ConvLayer(3, 3, padding=1), PoolLayer(2), ConvLayer(4, 3, stride=2, activation="tanh"))),
+             "pool-3-dropout": NetworkSpec(input_size=784, hidden=[HiddenLayer(10, "relu")], features=(
+                 ConvLayer(16, 7, padding=3, dropout=0.2), PoolLayer(3), ConvLayer(8, 5, padding=2, stride=2)))}
+    spec, batch = specs[name], 32
+    kept = _training_buffer_bytes(spec, batch)
+    estimated = estimate_training(spec, TrainConfig(batch_size=batch), 1000).activations
+    assert kept <= estimated <= 1.5 * kept  # im2col matrices, padded inputs and pooling scratch included

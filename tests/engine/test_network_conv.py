@@ -99,8 +99,13 @@ def test_memory_counts_feature_maps_and_im2col_matrices_and_refuses_a_cnn_that_c
     assert estimate_training(wide, config, 1000).total > 20 * estimate_training(mlp, config, 1000).total
     assert inference_chunk(wide) < inference_chunk(mlp) == 10_000
     monkeypatch.setattr(engine.memory, "available_memory", lambda: 50_000_000)
-    with pytest.raises(ValueError, match=r"needs about .* of memory, but this machine has 50.0 MB"):
+    started = []
+    monkeypatch.setattr(Trainer, "run", lambda self: started.append(self) or iter(()))
+    with pytest.raises(ValueError, match=r"needs about .* of memory, but this machine has 50.0 MB") as refused:
         run_configuration(Configuration("wide", wide, config), make_dataset(60, 20, shape=(12, 12)))
+    figure = estimate_training(wide, config, 60).describe()  # the figure, im2col matrices included
+    assert figure in str(refused.value) and "activations per batch" in figure
+    assert not started  # refused before training began
 
 
 def test_a_cnn_learns_a_small_problem():

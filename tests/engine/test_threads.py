@@ -125,6 +125,8 @@ def test_one_candidate_is_used_throughout_and_bad_settings_are_refused():
         ThreadTuner([1, 2], rounds=0)
     with pytest.raises(ValueError, match="period <= max_period"):
         ThreadTuner([1, 2], period=10, max_period=5)
+    with pytest.raises(ValueError, match="warmup >= 0"):
+        ThreadTuner([1, 2], warmup=-1)
 
 
 def test_the_real_blas_count_is_restored():
@@ -167,3 +169,48 @@ def test_the_tuner_controls_the_count_even_after_another_live_thread_set_it():
     finally:
         finish.set()
         other.join()
+
+
+def test_timed_wraps_a_step_as_one_batch_and_returns_what_it_returns():
+    blas = FakeBlas()
+    with _tuner(blas, chunk=0.01, rounds=1, period=60, warmup=0) as tuner:
+        seconds = {1: 0.001, 2: 0.004}
+
+        def step(x, *, scale):
+            tuner.clock.now += seconds[tuner.threads]
+            return x * scale
+
+        step = tuner.timed(step)
+        assert [step(i, scale=10) for i in range(15)] == [10 * i for i in range(15)]
+        assert tuner.choices == [1]
+        assert tuner._tallies[1].batches == 10 and tuner._tallies[2].batches == 3  # 0.01 s of each
+
+
+def test_the_first_batch_allocates_buffers_and_is_not_held_against_its_count():
+    def run(tuner):  # the first batch takes 50 ms at any count, then 1 ms on one thread, 3 on two
+        with tuner:
+            step = tuner.timed(lambda first: setattr(tuner.clock, "now", tuner.clock.now + (
+                0.05 if first else {1: 0.001, 2: 0.003}[tuner.threads])))
+            for b in range(20):
+                step(b == 0)
+        return tuner.choices
+
+    assert run(_tuner(FakeBlas(), chunk=0.01, rounds=1, period=60)) == [1]  # warmup=1, the default
+    assert run(_tuner(FakeBlas(), chunk=0.01, rounds=1, period=60, warmup=0)) == [2]  # misled
+
+
+def test_a_conv_net_whose_two_thread_batches_stall_costs_one_slow_batch_per_probe():
+    """LeNet at batch 128 on a loaded machine: 25 ms a batch on one thread; on two, most batches 2 to 5
+    times slower and one in four 20 to 50 times (the skinny products of 6 and 16 filters)."""
+    blas = FakeBlas()
+    two_threads = itertools.cycle([0.06, 0.12, 0.5, 0.08, 1.2, 0.05])
+    with _tuner(blas, chunk=0.1, rounds=3, period=10) as tuner:
+        _train(tuner, {1: 0.025, 2: two_threads}, batches=1 + 5 + 1)  # warm-up, a turn of 1, one of 2
+        assert tuner.choices == [1] and blas.history == [2, 1, 2, 1]  # decided after one round
+        t0 = tuner.clock.now
+        _train(tuner, {1: 0.025, 2: two_threads}, batches=4000)  # 100 s of training
+        probes = len(tuner.choices)
+        assert set(tuner.choices) == {1}
+        assert blas.history.count(2) == 1 + probes  # on entry, then one 2-thread turn per probe ...
+        assert probes <= 5  # ... and probes spaced out: 10, 20, 40, 80 s
+    assert tuner.clock.now - t0 < 100 * 1.02 + 1.2 * probes  # under 2 % spent on probing, slow batch aside
