@@ -27,8 +27,7 @@ def shown(b: NetworkBuilder) -> dict:
     """What the new fields show, in the engine's terms."""
     return dict(input_scaling=b.scaling_combo.currentData(),
                 dropout=[b.layers.row_dropout(i).exact_value() for i in range(len(b.layers.layers()))],
-                augment=b.augment_check.isChecked(), augment_shift=b.shift_spin.exact_value(),
-                augment_rotation=b.rotation_spin.exact_value(), augment_scale=b.zoom_spin.exact_value(),
+                augment=b.augment_check.isChecked(), **b.augmentation.values(),
                 train_size=b.train_size_spin.value(), test_every_epoch=b.test_every_check.isChecked())
 
 
@@ -58,9 +57,9 @@ def test_the_textbook_presets_raw_pixels_show_and_switching_to_0_1_is_a_modifica
 EDITS = {
     "dropout": (lambda b: b.layers.row_dropout(0).setValue(30), lambda s, c: s.hidden[0].dropout == 0.3),
     "augment": (lambda b: b.augment_check.setChecked(True), lambda s, c: c.augment),
-    "shift": (lambda b: b.shift_spin.setValue(3.5), lambda s, c: c.augment_shift == 3.5),
-    "rotation": (lambda b: b.rotation_spin.setValue(20), lambda s, c: c.augment_rotation == 20),
-    "scale": (lambda b: b.zoom_spin.setValue(15), lambda s, c: c.augment_scale == pytest.approx(0.15)),
+    "shift": (lambda b: b.augmentation.shift.setValue(3.5), lambda s, c: c.augment_shift == 3.5),
+    "rotation": (lambda b: b.augmentation.rotation.setValue(20), lambda s, c: c.augment_rotation == 20),
+    "scale": (lambda b: b.augmentation.scale.setValue(15), lambda s, c: c.augment_scale == pytest.approx(0.15)),
     "train size": (lambda b: b.train_size_spin.setValue(5000), lambda s, c: c.train_size == 5000),
     "test every epoch": (lambda b: b.test_every_check.setChecked(True), lambda s, c: c.test_every_epoch),
     "scaling": (lambda b: b.scaling_combo.setCurrentIndex(2), lambda s, c: s.input_scaling == "standardised"),
@@ -81,9 +80,9 @@ def test_editing_a_new_field_after_a_preset_reaches_the_draft_and_marks_it_modif
 
 def test_the_amounts_are_greyed_without_augmentation(builder):
     builder.set_preset("default")
-    assert not builder.shift_spin.isEnabled() and not builder.zoom_spin.isEnabled()
+    assert not builder.augmentation.shift.isEnabled() and not builder.augmentation.scale.isEnabled()
     builder.set_preset("best")
-    assert builder.shift_spin.isEnabled() and builder.rotation_spin.isEnabled()
+    assert builder.augmentation.shift.isEnabled() and builder.augmentation.rotation.isEnabled()
 
 
 def test_a_runs_settings_fill_the_fields_the_form_had_none_for(builder):
@@ -91,7 +90,7 @@ def test_a_runs_settings_fill_the_fields_the_form_had_none_for(builder):
     config = type(best.training)(**dict(best.training.to_dict(), augment_shift=3.0, train_size=12_000,
                                         test_every_epoch=True))
     builder.set_spec(best.network, config)
-    assert builder.shift_spin.exact_value() == 3.0 and builder.train_size_spin.value() == 12_000
+    assert builder.augmentation.shift.exact_value() == 3.0 and builder.train_size_spin.value() == 12_000
     assert builder.train_size_spin.text() == "12,000 images" and builder.test_every_check.isChecked()
     assert builder.config() == config and builder.spec() == best.network
     builder.lr_spin.set_exact(0.02)  # another edit keeps them
@@ -119,8 +118,9 @@ def test_the_run_trains_with_what_the_builder_shows(qtbot, datasets, settings):
     b.layers.row_dropout(0).setValue(25)
     b.scaling_combo.setCurrentIndex(b.scaling_combo.findData("standardised"))
     b.augment_check.setChecked(True)
-    b.rotation_spin.setValue(5)
+    b.augmentation.rotation.setValue(5)
     b.train_size_spin.setValue(100)
+    assert "(92 training and 8 validation images)" in view.controls.hint.text()  # 100, 1/12 held out
     with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT) as finished:
         view.controls.start_button.click()
     run = finished.args[0]
@@ -169,7 +169,9 @@ def test_the_units_limit_shows_under_its_row_in_view_and_in_the_summary(qtbot, s
     qtbot.waitUntil(lambda: _inside_viewport(scroll, label))
     # the summary counts what the message says, and says so beside the count
     assert b.spec().hidden[4].units == MAX_UNITS and f"{b.spec().n_params:,}" in b.parameter_count.text()
-    assert b.limit_note.isVisibleTo(b) and "9,999 becomes 4,096" in b.limit_note.text()
+    assert b.limit_note.isVisibleTo(b)
+    assert b.limit_note.text() == ("Counted with 4,096 units in layer 5, not the 9,999 typed "
+                                   "(the most a layer may have).")
     units.lineEdit().selectAll()
     qtbot.keyClicks(units.lineEdit(), "999")
     assert b.spec().hidden[4].units == 999 and not b.limit_note.isVisibleTo(b)

@@ -28,8 +28,14 @@ from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.conv_editor import ConvEditor
-from mnist_gui.panels.training.data_section import SCALING_NAMES, FoldingSection, scaling_tip
-from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.panels.training.data_section import (
+    SCALING_NAMES,
+    AugmentationAmounts,
+    FoldingSection,
+    TrainingSetSpinBox,
+    scaling_tip,
+)
+from mnist_gui.panels.training.layers_editor import LayersEditor, units_limit_note
 from mnist_gui.panels.training.shape_table import ShapeTable
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.widgets.image_tile import note
@@ -314,47 +320,30 @@ class NetworkBuilder(QWidget):
         self._add(form, "scaling", "Input scaling", self.scaling_combo,
                   "How the pixel values 0 to 255 become the network's inputs:\n"
                   + "\n".join(f"• {scaling_tip(key)}" for key in SCALING_NAMES))
-        self.train_size_spin = QSpinBox(objectName="trainSizeSpin", minimum=1, maximum=self.draft.data_shape[2],
-                                        singleStep=1000, suffix=" images")
-        self.train_size_spin.setGroupSeparatorShown(True)
+        self.train_size_spin = TrainingSetSpinBox(objectName="trainSizeSpin", maximum=self.draft.data_shape[2])
         self._add(form, "train_size", "Training set", self.train_size_spin,
                   "How many of the dataset's training images a run takes (chosen with the seed, before "
                   "the validation split); the most is all of them. Fewer images: faster epochs, and "
                   "over-fitting to watch")
-        self._build_augmentation(form)
+        self.augment_check = QCheckBox("Shift, turn and scale the digits", objectName="augmentCheck")
+        self.augment_check.setToolTip("Train on randomly moved, turned and resized copies of each batch, "
+                                      "new ones every epoch ('best' and 'cnn' do); validation and test "
+                                      "digits stay as they are")
+        form.addRow("Augmentation", self.augment_check)
+        self.augmentation = AugmentationAmounts()
+        self._add(form, "augment", "Amounts", self.augmentation,
+                  "How far augmentation goes: shift, turn, scale (each drawn at random per digit)")
         self.test_every_check = QCheckBox("Test every epoch", objectName="testEveryEpoch")
         self.test_every_check.setToolTip("Also measure the test set after every epoch (a test curve "
                                          "in the plots; slower), else only at the end of the run")
         form.addRow("Test set", self.test_every_check)
         self.scaling_combo.currentIndexChanged.connect(self._on_edit)
         self.train_size_spin.valueChanged.connect(self._on_edit)
-        self.test_every_check.toggled.connect(self._on_edit)
-        return self.data_section
-
-    def _build_augmentation(self, form: QFormLayout):
-        self.augment_check = QCheckBox("Shift, turn and scale the digits", objectName="augmentCheck")
-        self.augment_check.setToolTip("Train on randomly moved, turned and resized copies of each batch, "
-                                      "new ones every epoch ('best' and 'cnn' do); validation and test "
-                                      "digits stay as they are")
-        form.addRow("Augmentation", self.augment_check)
-        self.shift_spin = ExactSpinBox(objectName="augmentShift", decimals=1, minimum=0.0, maximum=99.9,
-                                       singleStep=0.5, prefix="± ", suffix=" px")
-        self.shift_spin.setToolTip("Augmentation: moves each digit by up to this many pixels left or "
-                                   "right and up or down (2 by default)")
-        self.rotation_spin = ExactSpinBox(objectName="augmentRotation", decimals=1, minimum=0.0,
-                                          maximum=179.9, singleStep=5.0, prefix="± ", suffix=" °")
-        self.rotation_spin.setToolTip("Augmentation: turns each digit by up to this many degrees "
-                                      "either way (10 by default)")
-        self.zoom_spin = ExactSpinBox(objectName="augmentScale", scale=100.0, decimals=1, minimum=0.0,
-                                      maximum=99.9, singleStep=5.0, prefix="± ", suffix=" %")
-        self.zoom_spin.setToolTip("Augmentation: makes each digit up to this much larger or smaller "
-                                  "(10 % by default)")
-        self._add(form, "augment", "Amounts",
-                  _row((self.shift_spin, 1), (self.rotation_spin, 1), (self.zoom_spin, 1)),
-                  "How far augmentation goes: shift, turn, scale (each drawn at random per digit)")
-        self.augment_check.toggled.connect(self._on_edit)
-        for spin in (self.shift_spin, self.rotation_spin, self.zoom_spin):
+        for check in (self.augment_check, self.test_every_check):
+            check.toggled.connect(self._on_edit)
+        for spin in self.augmentation.spins():
             spin.valueChanged.connect(self._on_edit)
+        return self.data_section
 
     def _build_summary(self) -> QGroupBox:
         box = QGroupBox("Summary")
@@ -403,13 +392,7 @@ class NetworkBuilder(QWidget):
             step_gamma=self.step_gamma_spin.exact_value(),
             validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value(),
             test_every_epoch=self.test_every_check.isChecked(), augment=self.augment_check.isChecked(),
-            augment_shift=self.shift_spin.exact_value(), augment_rotation=self.rotation_spin.exact_value(),
-            augment_scale=self.zoom_spin.exact_value(), train_size=self._train_size())
-
-    def _train_size(self) -> int | None:
-        """The training-set size shown; None (all the images) at its maximum."""
-        size = self.train_size_spin.value()
-        return None if size >= self.train_size_spin.maximum() else size
+            train_size=self.train_size_spin.size(), **self.augmentation.values())
 
     def _fill_network(self, network: dict):
         self.conv_layers.set_layers(network["features"])
@@ -438,16 +421,8 @@ class NetworkBuilder(QWidget):
         self.seed_spin.setValue(config["seed"])
         self.test_every_check.setChecked(config["test_every_epoch"])
         self.augment_check.setChecked(config["augment"])
-        self.shift_spin.set_exact(config["augment_shift"])
-        self.rotation_spin.set_exact(config["augment_rotation"])
-        self.zoom_spin.set_exact(config["augment_scale"])
-        self._show_train_size(config["train_size"])
-
-    def _show_train_size(self, size: int | None):
-        """The training-set size in its field: the dataset's count for all of them (or fewer)."""
-        most = self.train_size_spin.maximum()
-        self.train_size_spin.setValue(most if size is None else min(size, most))
-        self.train_size_spin.setSuffix(" images (all)" if self.train_size_spin.value() >= most else " images")
+        self.augmentation.fill(config)
+        self.train_size_spin.show_size(config["train_size"])
 
     # --- reacting ---------------------------------------------------------------------------
 
@@ -472,10 +447,10 @@ class NetworkBuilder(QWidget):
         self._update_enabled()
         self.draft.edit(self._network_values(), self._train_values())
 
-    def _on_units_limit(self, message: str):
+    def _on_units_limit(self, layer: int, typed: int):
         """The summary counts the limit, not the number typed: it says so beside the count."""
-        self.limit_note.setText(message)
-        self.limit_note.setVisible(bool(message))
+        self.limit_note.setText(units_limit_note(layer, typed) if layer else "")
+        self.limit_note.setVisible(bool(layer))
 
     def _on_draft_changed(self):
         if self.draft.data_shape != self._shown_shape:
@@ -505,10 +480,7 @@ class NetworkBuilder(QWidget):
         self.step_every_spin.setEnabled(step)
         self.step_gamma_spin.setEnabled(step)
         self.batch_spin.setEnabled(not self.full_batch.isChecked())
-        for spin in (self.shift_spin, self.rotation_spin, self.zoom_spin):
-            spin.setEnabled(self.augment_check.isChecked())
-        most = self.train_size_spin.maximum()
-        self.train_size_spin.setSuffix(" images (all)" if self.train_size_spin.value() >= most else " images")
+        self.augmentation.setEnabled(self.augment_check.isChecked())
 
     def _update_scale_tip(self):
         meaning, default = SCALE_MEANING[self.init_combo.currentData()]
@@ -521,12 +493,8 @@ class NetworkBuilder(QWidget):
         shape = f" ({image_shape[0]}×{image_shape[1]})" if image_shape else ""
         self.input_label.setText(f"{input_size:,} pixels{shape}, from the dataset")
         self.output_label.setText(f"{classes} classes (softmax), from the dataset")
-        self.train_size_spin.blockSignals(True)  # the draft keeps its size; the field shows what it can
-        try:
-            self.train_size_spin.setMaximum(self._shown_shape[2])
-            self._show_train_size(self.draft.train_values()["train_size"])
-        finally:
-            self.train_size_spin.blockSignals(False)
+        # the draft keeps its size; the field shows as many as the dataset has
+        self.train_size_spin.show_size(self.draft.train_values()["train_size"], self._shown_shape[2])
         for i, preset in enumerate(PRESETS.values()):
             self.preset_selector.setItemText(i, _title(preset, input_size, classes))
 

@@ -45,7 +45,13 @@ LIMIT_STYLE = "color: #e0453a; font-weight: bold;"  # the builder's error colour
 def units_limit_message(layer: int, typed: int) -> str:
     """What the editor says when ``typed`` units are asked of hidden layer ``layer`` (from 1)."""
     return (f"Layer {layer}: at most {MAX_UNITS:,} units per layer (memory and speed), "
-            f"so {typed:,} becomes {MAX_UNITS:,} (as the summary shows).")
+            f"so {typed:,} becomes {MAX_UNITS:,}.")
+
+
+def units_limit_note(layer: int, typed: int) -> str:
+    """What the builder's summary says while it counts the limit for hidden layer ``layer``."""
+    return (f"Counted with {MAX_UNITS:,} units in layer {layer}, not the {typed:,} typed "
+            "(the most a layer may have).")
 
 
 class UnitsSpinBox(QSpinBox):
@@ -112,10 +118,11 @@ class LayerList(QWidget):
 class LayersEditor(LayerList):
     """One row per hidden layer (input side first); zero rows is softmax regression.
 
-    ``limit_changed(message)`` when the units-limit message appears, changes or goes ("").
+    ``limit_changed(layer, typed)`` when the units-limit message appears or changes (layer from 1,
+    the number typed), or goes ((0, 0)).
     """
 
-    limit_changed = Signal(str)
+    limit_changed = Signal(int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -166,7 +173,7 @@ class LayersEditor(LayerList):
 
     def _rebuild(self) -> None:
         self._rows.removeWidget(self.limit_label)
-        self._show_limit("")  # it named a row by number
+        self._show_limit(0, 0)  # it named a row by number
         while self._rows.count():
             old = self._rows.takeAt(0).widget()
             old.hide()
@@ -234,18 +241,20 @@ class LayersEditor(LayerList):
         if over:
             self._rows.removeWidget(self.limit_label)
             self._rows.insertWidget(i + 1, self.limit_label)
-        self._show_limit(units_limit_message(i + 1, typed) if over else "")
+        self._show_limit(i + 1 if over else 0, typed if over else 0)
         if over:
             self._edit(i, units=MAX_UNITS)
         elif typed >= 1:  # back under the limit: the spin box keeps its value, so it may not say so
             self._edit(i, units=typed)
 
-    def _show_limit(self, message: str) -> None:
+    def _show_limit(self, layer: int, typed: int) -> None:
+        """The message for ``typed`` units in ``layer`` (from 1) under its row; none for layer 0."""
+        message = units_limit_message(layer, typed) if layer else ""
         if message == self.limit_message():
             return
         self.limit_label.setText(message)
         self.limit_label.setVisible(bool(message))
-        self.limit_changed.emit(message)
+        self.limit_changed.emit(layer, typed)
         if message:
             QTimer.singleShot(0, self, self._reveal_limit)  # once the layout has made room for it
 
