@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QScrollArea
 
-from engine.network import MAX_UNITS, HiddenLayer
+from engine.network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from engine.presets import PRESETS
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.view import TrainingView
@@ -180,3 +180,12 @@ def test_the_units_limit_shows_under_its_row_in_view_and_in_the_summary(qtbot, s
 def _inside_viewport(scroll: QScrollArea, widget) -> bool:
     top = widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
     return top >= 0 and top + widget.height() <= scroll.viewport().height()
+
+
+def test_a_model_files_scaling_and_dropout_fill_the_fields(builder, tmp_path):
+    spec = NetworkSpec(hidden=(HiddenLayer(64, "tanh", 0.4),), input_scaling="standardised", seed=3)
+    loaded = Network.load(Network(spec).save(tmp_path / "model.npz"))
+    builder.set_spec(loaded.spec)  # what opening a model file does
+    assert builder.scaling_combo.currentText() == "standardised"
+    assert builder.layers.row_dropout(0).text() == "drop 40 %"
+    assert builder.spec() == spec

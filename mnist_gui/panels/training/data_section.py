@@ -26,7 +26,7 @@ from mnist_gui.widgets.number_fields import ExactSpinBox
 
 SCALING_NAMES = {"unit": "0-1 (pixel / 255)", "raw": "raw 0-255", "standardised": "standardised"}
 SCALING_MEANINGS = {
-    "unit": "each input is the pixel value divided by 255, from 0 (white paper) to 1 (full ink): the usual choice",
+    "unit": "each input is the pixel value divided by 255, from 0 (no ink) to 1 (full ink): the usual choice",
     "raw": "each input is the pixel value as stored, 0 to 255: large inputs, so small weights (as the "
            "classic textbook derivation used)",
     "standardised": "each input is (pixel - 33.3) / 78.6, the mean and standard deviation of MNIST's "
