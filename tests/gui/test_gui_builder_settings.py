@@ -27,6 +27,8 @@ def shown(b: NetworkBuilder) -> dict:
     """What the new fields show, in the engine's terms."""
     return dict(input_scaling=b.scaling_combo.currentData(),
                 dropout=[b.layers.row_dropout(i).exact_value() for i in range(len(b.layers.layers()))],
+                feature_dropout=[b.conv_layers.row_dropout(i).exact_value()
+                                 for i in range(len(b.conv_layers.layers()))],
                 augment=b.augment_check.isChecked(), **b.augmentation.values(),
                 train_size=b.train_size_spin.value(), test_every_epoch=b.test_every_check.isChecked())
 
@@ -38,6 +40,7 @@ def test_choosing_a_preset_shows_every_one_of_its_settings(builder, name):
     config = preset.training
     assert shown(builder) == dict(
         input_scaling=preset.network.input_scaling, dropout=[h.dropout for h in preset.network.hidden],
+        feature_dropout=[layer.dropout for layer in preset.network.features],
         augment=config.augment, augment_shift=config.augment_shift, augment_rotation=config.augment_rotation,
         augment_scale=config.augment_scale, train_size=55_000, test_every_epoch=config.test_every_epoch)
     assert builder.train_size_spin.text() == "55,000 images (all)"
@@ -56,6 +59,7 @@ def test_the_textbook_presets_raw_pixels_show_and_switching_to_0_1_is_a_modifica
 
 EDITS = {
     "dropout": (lambda b: b.layers.row_dropout(0).setValue(30), lambda s, c: s.hidden[0].dropout == 0.3),
+    "conv dropout": (lambda b: b.conv_layers.row_dropout(0).setValue(10), lambda s, c: s.features[0].dropout == 0.1),
     "augment": (lambda b: b.augment_check.setChecked(True), lambda s, c: c.augment),
     "shift": (lambda b: b.augmentation.shift.setValue(3.5), lambda s, c: c.augment_shift == 3.5),
     "rotation": (lambda b: b.augmentation.rotation.setValue(20), lambda s, c: c.augment_rotation == 20),
@@ -68,13 +72,13 @@ EDITS = {
 
 @pytest.mark.parametrize("edit", list(EDITS))
 def test_editing_a_new_field_after_a_preset_reaches_the_draft_and_marks_it_modified(builder, edit):
-    builder.set_preset("default")
+    builder.set_preset("lenet")
     assert not builder.is_modified()
     change, holds = EDITS[edit]
     change(builder)
     assert holds(builder.spec(), builder.config()) and builder.is_modified()
     assert builder.modified_label.isVisibleTo(builder)
-    builder.set_preset("default")  # choosing the preset again undoes it, visibly
+    builder.set_preset("lenet")  # choosing the preset again undoes it, visibly
     assert not builder.is_modified() and not holds(builder.spec(), builder.config())
 
 

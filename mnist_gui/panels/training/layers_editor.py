@@ -54,6 +54,16 @@ def units_limit_note(layer: int, typed: int) -> str:
             "(the most a layer may have).")
 
 
+def dropout_spin(name: str, dropout: float, tip: str) -> ExactSpinBox:
+    """A layer's dropout, in percent ("no dropout" at 0), the same in both layer editors."""
+    spin = ExactSpinBox(objectName=name, scale=100.0, decimals=0, minimum=0.0, maximum=MAX_DROPOUT * 100,
+                        singleStep=5.0, suffix=" %", prefix="drop ")
+    spin.setSpecialValueText("no dropout")
+    spin.set_exact(dropout)
+    spin.setToolTip(tip)
+    return spin
+
+
 class UnitsSpinBox(QSpinBox):
     """A QSpinBox that keeps a typed number above its maximum on screen (a plain one drops the
     last digit without a word: 5000 became 500); it is brought down to the maximum on Enter."""
@@ -212,14 +222,11 @@ class LayersEditor(LayerList):
         return row
 
     def _dropout_spin(self, i: int, layer: HiddenLayer) -> ExactSpinBox:
-        spin = ExactSpinBox(objectName=f"layerDropout{i}", scale=100.0, decimals=0, minimum=0.0,
-                            maximum=MAX_DROPOUT * 100, singleStep=5.0, suffix=" %", prefix="drop ")
-        spin.setSpecialValueText("no dropout")
-        spin.set_exact(layer.dropout)
-        spin.setToolTip(f"Dropout after hidden layer {i + 1}: the share of its outputs set to zero "
-                        "in each training step (the others scaled up to make up for it), so no unit "
-                        "can rely on another; never while testing. 20 to 50 % fights over-fitting "
-                        "('best' uses 20 %, 'cnn' 50 %); 0 is none")
+        spin = dropout_spin(f"layerDropout{i}", layer.dropout,
+                            f"Dropout after hidden layer {i + 1}: the share of its outputs set to zero "
+                            "in each training step (the others scaled up to make up for it), so no unit "
+                            "can rely on another; never while testing. 20 to 50 % fights over-fitting "
+                            "('best' uses 20 %, 'cnn' 50 %); 0 is none")
         spin.valueChanged.connect(partial(self._on_dropout_changed, i))
         return spin
 
