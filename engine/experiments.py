@@ -330,7 +330,7 @@ class ConfiguredRun:
         self.configuration = configuration
         self.spec, self.config = sized(configuration.spec, dataset), configuration.config
         images, labels = training_subset(dataset.train_images, dataset.train_labels,
-                                         configuration.train_size, self.config.seed)
+                                         _train_size(configuration), self.config.seed)
         check_training_fits(self.spec, self.config, len(labels))
         self.network = Network(self.spec)
         self.trainer = Trainer(self.network, self.config, images, labels,
@@ -409,7 +409,8 @@ def unrunnable(configurations, dataset) -> list[tuple[str, str]]:
     problems = []
     for c in configurations:
         try:
-            n = len(dataset.train_labels) if c.train_size is None else min(c.train_size, len(dataset.train_labels))
+            size = _train_size(c)
+            n = len(dataset.train_labels) if size is None else min(size, len(dataset.train_labels))
             check_training_fits(sized(c.spec, dataset), c.config, n)
         except ValueError as err:
             problems.append((c.label, str(err)))
@@ -451,6 +452,11 @@ def failed_run(configuration: Configuration, dataset, error: BaseException) -> R
 def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
     """``spec`` with the dataset's input size and number of classes."""
     return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
+
+
+def _train_size(configuration: Configuration) -> int | None:
+    """The training images a run takes: the experiment's size if it sets one, else its config's."""
+    return configuration.config.train_size if configuration.train_size is None else configuration.train_size
 
 
 def training_subset(images: np.ndarray, labels: np.ndarray, size: int | None, seed: int):

@@ -75,6 +75,7 @@ PRESETS = {p.name: p for p in (
         "(one to two minutes here; the source reports 94.2% after 3,500 steps). Why raw pixels work: "
         "with weights of 0.01 they give each hidden unit an input of tens, so from the first step the "
         "200 units are 200 different on/off features of the image. Switch the input scaling to 0-1 "
+        "(the builder's Data and regularisation section) "
         "and every unit starts at sigmoid(about 0) = 0.5, all nearly alike, and the first layer's "
         "gradient is 255 times smaller: the loss rises for 9 steps while the too-large steps of the "
         "output layer overshoot, and after 100 steps the network is still at 78%.",

@@ -33,8 +33,12 @@ class TrainConfig:
     validation_fraction : share of the training set held out (seeded) to measure generalisation.
     schedule : ``"constant"``, ``"step"`` (x ``step_gamma`` every ``step_every`` epochs) or ``"cosine"``.
     test_every_epoch : also measure the test set after every epoch (else only at the end).
-    augment : train on randomly shifted, rotated and scaled copies of each batch (``Augmentation()``:
-        up to 2 pixels, 10 degrees, 10%), new ones every epoch; validation and test images stay as they are.
+    augment : train on randomly shifted, rotated and scaled copies of each batch, new ones every
+        epoch; validation and test images stay as they are.
+    augment_shift, augment_rotation, augment_scale : how far augmentation goes (``Augmentation``):
+        up to 2 pixels, 10 degrees and 10% by default.
+    train_size : train on this many images of the training set (chosen with the seed, before the
+        validation split); None on all of them.
     """
 
     epochs: int = 10
@@ -52,6 +56,10 @@ class TrainConfig:
     seed: int = 0
     test_every_epoch: bool = False
     augment: bool = False
+    augment_shift: float = 2.0
+    augment_rotation: float = 10.0
+    augment_scale: float = 0.1
+    train_size: int | None = None
 
     def __post_init__(self):
         self.validate()
@@ -73,6 +81,13 @@ class TrainConfig:
         Momentum(self.lr, self.momentum, weight_decay=self.weight_decay)
         Adam(self.lr, self.beta1, self.beta2, weight_decay=self.weight_decay)
         make_schedule(self.schedule, self.epochs, self.step_every, self.step_gamma)
+        self.augmentation()
+        if self.train_size is not None:
+            check_integer(self.train_size, "training-set size", 1, 10**8)
+
+    def augmentation(self) -> Augmentation:
+        """The random changes ``augment`` applies (checked even when it is off)."""
+        return Augmentation(self.augment_shift, self.augment_rotation, self.augment_scale)
 
     def make_optimiser(self):
         if self.optimiser == "sgd":
@@ -87,6 +102,7 @@ class TrainConfig:
         batches = "full batch" if self.batch_size is None else f"batches of {self.batch_size}"
         decay = f", L2 {self.weight_decay:g}" if self.weight_decay else ""
         decay += ", augmented" if self.augment else ""
+        decay += f", {self.train_size:,} training images" if self.train_size is not None else ""
         return (f"{self.optimiser} lr {self.lr:g} ({self.schedule}){decay}, {batches}, "
                 f"{self.epochs} epochs, {self.validation_fraction:.0%} validation, seed {self.seed}")
 
@@ -270,7 +286,7 @@ class Trainer:
         batches = _Batches(self._images, self._labels, self._train_idx, self.batch_size, self._rng,
                            self.network.inputs)
         if self.config.augment:
-            batches.augment(Augmentation(), _two_d(self._image_shape))
+            batches.augment(self.config.augmentation(), _two_d(self._image_shape))
         return batches
 
     def _epoch_end(self, epoch, stats, seconds, lr) -> EpochEnd:

@@ -1,10 +1,10 @@
 """The settings being drafted for the next run: the network builder's form, as state.
 
-``DraftSettings`` holds what the builder shows (the preset chosen, the layers, every training
-setting), the settings the form has no field for (the input scaling, augmentation, testing every
-epoch: kept as the preset, the loaded model or the run they came from has them), and the
-dataset's shape, which sizes the input and output layers. The engine decides what is valid:
-``errors()`` are the engine's own ``ValueError`` messages, per field of the form.
+``DraftSettings`` holds what the builder shows (the preset chosen, the layers with their dropout,
+the input scaling, every training setting with augmentation and the training-set size) and the
+dataset's shape, which sizes the input and output layers. Every field of ``NetworkSpec`` and
+``TrainConfig`` but the two the dataset decides (input size, classes) is a field of the form. The
+engine decides what is valid: ``errors()`` are the engine's own ``ValueError`` messages, per field.
 
 Whoever fills the draft (a preset chosen in the Inside panel, a loaded model, a run's
 settings, the learning-rate finder's suggestion) calls its methods; the builder listens to
@@ -27,13 +27,18 @@ from engine.training import TrainConfig
 TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("optimiser",),
                 "lr": ("lr",), "momentum": ("momentum",), "beta1": ("beta1",), "beta2": ("beta2",),
                 "l2": ("weight_decay",), "schedule": ("schedule", "step_every", "step_gamma"),
-                "validation": ("validation_fraction",), "seed": ("seed",)}
+                "validation": ("validation_fraction",), "seed": ("seed",),
+                "augment": ("augment", "augment_shift", "augment_rotation", "augment_scale"),
+                "train_size": ("train_size",)}
 NETWORK_CHECKS = {"features": ("features", "input_size"),  # the convolutions must fit the dataset's images
-                  "layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",)}
-NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed")  # the network fields the form shows
+                  "layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",),
+                  "scaling": ("input_scaling",)}
+#: The network fields the form shows (all but input_size and classes, which the dataset decides).
+NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed", "input_scaling")
+#: The training fields the form shows: all of TrainConfig's.
 TRAIN_FIELDS = ("epochs", "batch_size", "optimiser", "lr", "momentum", "beta1", "beta2", "weight_decay",
-                "schedule", "step_every", "step_gamma", "validation_fraction", "seed")  # the training ones
-HIDDEN_TRAIN_FIELDS = ("augment", "test_every_epoch")  # settings the form has no field for
+                "schedule", "step_every", "step_gamma", "validation_fraction", "seed", "test_every_epoch",
+                "augment", "augment_shift", "augment_rotation", "augment_scale", "train_size")
 
 
 class DraftSettings(QObject):
@@ -50,8 +55,6 @@ class DraftSettings(QObject):
         self._preset = "default"
         self._network: dict = {}
         self._training: dict = {}
-        self._input_scaling = "unit"
-        self._hidden_training: dict = {}
         self._errors: dict[str, str] = {}
         self._problem = ""
         self.set_preset("default")
@@ -67,7 +70,7 @@ class DraftSettings(QObject):
         return TrainConfig(**self._config_values())
 
     def network_values(self) -> dict:
-        """The network fields the form shows: hidden, loss, init, init_scale, seed."""
+        """The network fields the form shows (``NETWORK_FIELDS``)."""
         return dict(self._network)
 
     def train_values(self) -> dict:
@@ -82,6 +85,11 @@ class DraftSettings(QObject):
     def data_shape(self) -> tuple[int, int, int, tuple[int, int] | None]:
         """(input size, classes, training images, image shape) of the dataset trained on."""
         return self._input_size, self._classes, self._n_train, self._image_shape
+
+    def train_images(self) -> int:
+        """How many training images a run takes: the training-set size, or all the dataset has."""
+        size = self._training["train_size"]
+        return self._n_train if size is None else min(size, self._n_train)
 
     def errors(self) -> dict[str, str]:
         """{field key: the engine's message} for every field that cannot work ("memory" too)."""
@@ -119,11 +127,9 @@ class DraftSettings(QObject):
 
     def set_spec(self, spec: NetworkSpec, config: TrainConfig | None = None) -> None:
         """The network of ``spec`` (and the settings of ``config`` if given), e.g. of a loaded model."""
-        self._input_scaling = spec.input_scaling
         self._network = {name: getattr(spec, name) for name in NETWORK_FIELDS}
         if config is not None:
             self._training = {name: getattr(config, name) for name in TRAIN_FIELDS}
-            self._hidden_training = {name: getattr(config, name) for name in HIDDEN_TRAIN_FIELDS}
             self._network["seed"] = config.seed  # the form has one seed for both
         elif not self._training:
             self._training = {name: getattr(TrainConfig(), name) for name in TRAIN_FIELDS}
@@ -153,11 +159,10 @@ class DraftSettings(QObject):
     # --- checking ---------------------------------------------------------------------------
 
     def _spec_values(self) -> dict:
-        return dict(self._network, input_size=self._input_size, classes=self._classes,
-                    input_scaling=self._input_scaling)
+        return dict(self._network, input_size=self._input_size, classes=self._classes)
 
     def _config_values(self) -> dict:
-        return dict(self._training, **self._hidden_training)
+        return dict(self._training)
 
     def _update(self) -> None:
         self._errors = self._check()
@@ -174,10 +179,9 @@ class DraftSettings(QObject):
         values = self._spec_values()
         for key, names in NETWORK_CHECKS.items():
             _collect(errors, key, NetworkSpec, {n: values[n] for n in names})
-        fraction = self._training["validation_fraction"]
-        if "validation" not in errors and round(self._n_train * fraction) >= self._n_train:
-            errors["validation"] = (f"the validation split leaves no images to train on "
-                                    f"({self._n_train:,} training images)")
+        fraction, n = self._training["validation_fraction"], self.train_images()
+        if not {"validation", "train_size"} & set(errors) and round(n * fraction) >= n:
+            errors["validation"] = f"the validation split leaves no images to train on ({n:,} training images)"
         if errors:
             return errors
         try:
@@ -189,7 +193,7 @@ class DraftSettings(QObject):
         except ValueError as exc:
             return {"optimiser": str(exc)}
         try:  # the engine refuses, before allocating, what this machine cannot hold
-            check_training_fits(spec, config, self._n_train)
+            check_training_fits(spec, config, self.train_images())
         except ValueError as exc:
             errors["memory"] = str(exc)
         return errors

@@ -20,24 +20,36 @@ def builder(qtbot, draft):
     return b
 
 
-def test_a_preset_set_on_the_draft_fills_the_form_with_its_hidden_settings(qtbot, draft, builder):
+def test_a_preset_set_on_the_draft_fills_the_form_with_every_setting(qtbot, draft, builder):
     chosen = PRESETS["textbook"].for_data(784, 10)
     with qtbot.waitSignal(draft.filled):
         draft.set_preset("textbook")
     assert builder.preset_selector.currentData() == "textbook"
     assert tuple(builder.layers.layers()) == tuple(chosen.network.hidden)
     assert builder.full_batch.isChecked() == (chosen.training.batch_size is None)
+    assert builder.scaling_combo.currentData() == "raw"  # a field now, no longer kept out of sight
     assert draft.spec() == chosen.network and draft.config() == chosen.training
     assert not draft.is_modified() and not builder.modified_label.isVisibleTo(builder)
     builder.epochs_spin.setValue(chosen.training.epochs + 1)  # an edit in the form reaches the draft
     assert draft.config().epochs == chosen.training.epochs + 1 and draft.is_modified()
-    assert draft.spec().input_scaling == "raw"  # the field the form does not have is kept
+    assert draft.spec().input_scaling == "raw"
 
 
-def test_augmentation_the_form_has_no_field_for_is_kept_from_a_runs_settings(qtbot, draft, builder):
+def test_the_draft_keeps_no_setting_out_of_the_form():
+    """Every NetworkSpec and TrainConfig field is a field of the form, but the dataset's two."""
+    from dataclasses import fields
+
+    from engine.network import NetworkSpec
+    from engine.training import TrainConfig
+    from mnist_gui.state.draft import NETWORK_FIELDS, TRAIN_FIELDS
+    assert set(NETWORK_FIELDS) == {f.name for f in fields(NetworkSpec)} - {"input_size", "classes"}
+    assert set(TRAIN_FIELDS) == {f.name for f in fields(TrainConfig)}
+
+
+def test_augmentation_from_a_runs_settings_shows_and_is_kept(qtbot, draft, builder):
     best = PRESETS["best"].for_data(784, 10)
     draft.set_spec(best.network, best.training)
-    assert draft.config().augment is True
+    assert draft.config().augment is True and builder.augment_check.isChecked()
     builder.lr_spin.set_exact(0.02)
     assert draft.config().augment is True and draft.config().lr == 0.02
 

@@ -1,4 +1,4 @@
-"""The network builder form: presets, layers and training settings, the view of a DraftSettings.
+"""The network builder form: presets, layers, training settings, data and regularisation: a DraftSettings' view.
 
 The draft (``mnist_gui/state/draft.py``) holds the values and asks the engine what is valid; the
 form shows them, sends every edit back, and shows the engine's ``ValueError`` message under the
@@ -7,7 +7,7 @@ field that caused it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,7 +28,14 @@ from engine.presets import PRESETS
 from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.conv_editor import ConvEditor
-from mnist_gui.panels.training.layers_editor import LayersEditor
+from mnist_gui.panels.training.data_section import (
+    SCALING_NAMES,
+    AugmentationAmounts,
+    FoldingSection,
+    TrainingSetSpinBox,
+    scaling_tip,
+)
+from mnist_gui.panels.training.layers_editor import LayersEditor, units_limit_note
 from mnist_gui.panels.training.shape_table import ShapeTable
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.widgets.image_tile import note
@@ -147,6 +154,7 @@ class NetworkBuilder(QWidget):
         layout.addWidget(self._build_summary())
         layout.addWidget(self._build_network())
         layout.addWidget(self._build_training())
+        layout.addWidget(self._build_data())
         layout.addStretch(1)
 
     def _build_preset(self) -> QGroupBox:
@@ -196,6 +204,7 @@ class NetworkBuilder(QWidget):
                   "Convolutions and max-pooling that see the image, input side first; none is a "
                   "multi-layer perceptron")
         self.layers = LayersEditor()
+        self.layers.limit_changed.connect(self._on_units_limit)
         self._add(form, "layers", "Hidden layers", self.layers,
                   "The hidden layers, input side first. Zero layers is softmax regression.")
         self.output_label = WrappedLabel(objectName="outputLayer")
@@ -299,6 +308,43 @@ class NetworkBuilder(QWidget):
         self.batch_spin.valueChanged.connect(self._on_edit)
         self.full_batch.toggled.connect(self._on_edit)
 
+    def _build_data(self) -> FoldingSection:
+        self.data_section = FoldingSection(
+            "Data and regularisation", "data",
+            "Input scaling, training-set size, augmentation and testing: click to show or fold them "
+            "(dropout is per layer, in Hidden layers)")
+        form = self._forms["data"] = self.data_section.form
+        self.scaling_combo = _combo(SCALING_NAMES, "scalingCombo")
+        for i, key in enumerate(SCALING_NAMES):
+            self.scaling_combo.setItemData(i, scaling_tip(key), Qt.ToolTipRole)
+        self._add(form, "scaling", "Input scaling", self.scaling_combo,
+                  "How the pixel values 0 to 255 become the network's inputs:\n"
+                  + "\n".join(f"• {scaling_tip(key)}" for key in SCALING_NAMES))
+        self.train_size_spin = TrainingSetSpinBox(objectName="trainSizeSpin", maximum=self.draft.data_shape[2])
+        self._add(form, "train_size", "Training set", self.train_size_spin,
+                  "How many of the dataset's training images a run takes (chosen with the seed, before "
+                  "the validation split); the most is all of them. Fewer images: faster epochs, and "
+                  "over-fitting to watch")
+        self.augment_check = QCheckBox("Shift, turn and scale the digits", objectName="augmentCheck")
+        self.augment_check.setToolTip("Train on randomly moved, turned and resized copies of each batch, "
+                                      "new ones every epoch ('best' and 'cnn' do); validation and test "
+                                      "digits stay as they are")
+        form.addRow("Augmentation", self.augment_check)
+        self.augmentation = AugmentationAmounts()
+        self._add(form, "augment", "Amounts", self.augmentation,
+                  "How far augmentation goes: shift, turn, scale (each drawn at random per digit)")
+        self.test_every_check = QCheckBox("Test every epoch", objectName="testEveryEpoch")
+        self.test_every_check.setToolTip("Also measure the test set after every epoch (a test curve "
+                                         "in the plots; slower), else only at the end of the run")
+        form.addRow("Test set", self.test_every_check)
+        self.scaling_combo.currentIndexChanged.connect(self._on_edit)
+        self.train_size_spin.valueChanged.connect(self._on_edit)
+        for check in (self.augment_check, self.test_every_check):
+            check.toggled.connect(self._on_edit)
+        for spin in self.augmentation.spins():
+            spin.valueChanged.connect(self._on_edit)
+        return self.data_section
+
     def _build_summary(self) -> QGroupBox:
         box = QGroupBox("Summary")
         self.parameter_count = QLabel(objectName="parameterCount")
@@ -312,8 +358,14 @@ class NetworkBuilder(QWidget):
         self.architecture = ArchitectureView()
         self.problem_label = WrappedLabel(objectName="builderProblem")
         self.problem_label.setStyleSheet(ERROR_STYLE)
+        self.limit_note = WrappedLabel(objectName="summaryUnitsLimit")
+        self.limit_note.setStyleSheet(ERROR_STYLE)
+        self.limit_note.setToolTip("The network counted here has the most units a layer may have, "
+                                   "not the number typed")
+        self.limit_note.hide()
         layout = QVBoxLayout(box)
         layout.addWidget(self.parameter_count)
+        layout.addWidget(self.limit_note)
         layout.addWidget(self.memory_label)
         layout.addWidget(self.architecture)
         layout.addWidget(self.problem_label)
@@ -326,7 +378,7 @@ class NetworkBuilder(QWidget):
         scale = self.init_scale.exact_value()
         return dict(features=self.conv_layers.layers(), hidden=self.layers.layers(), loss=self.loss_combo.currentData(),
                     init=self.init_combo.currentData(), init_scale=scale or None,
-                    seed=self.seed_spin.value())
+                    seed=self.seed_spin.value(), input_scaling=self.scaling_combo.currentData())
 
     def _train_values(self) -> dict:
         """The training fields as the form shows them (``DraftSettings.train_values`` keys)."""
@@ -338,7 +390,9 @@ class NetworkBuilder(QWidget):
             beta2=self.beta2_spin.exact_value(), weight_decay=self.l2_spin.exact_value(),
             schedule=self.schedule_combo.currentData(), step_every=self.step_every_spin.value(),
             step_gamma=self.step_gamma_spin.exact_value(),
-            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value())
+            validation_fraction=self.validation_spin.exact_value(), seed=self.seed_spin.value(),
+            test_every_epoch=self.test_every_check.isChecked(), augment=self.augment_check.isChecked(),
+            train_size=self.train_size_spin.size(), **self.augmentation.values())
 
     def _fill_network(self, network: dict):
         self.conv_layers.set_layers(network["features"])
@@ -347,6 +401,7 @@ class NetworkBuilder(QWidget):
         self.init_scale.set_exact(network["init_scale"] or 0.0)
         _select(self.loss_combo, network["loss"])
         self.seed_spin.setValue(network["seed"])
+        _select(self.scaling_combo, network["input_scaling"])
 
     def _fill_training(self, config: dict):
         self.epochs_spin.setValue(config["epochs"])
@@ -364,6 +419,10 @@ class NetworkBuilder(QWidget):
         self.step_gamma_spin.set_exact(config["step_gamma"])
         self.validation_spin.set_exact(config["validation_fraction"])
         self.seed_spin.setValue(config["seed"])
+        self.test_every_check.setChecked(config["test_every_epoch"])
+        self.augment_check.setChecked(config["augment"])
+        self.augmentation.fill(config)
+        self.train_size_spin.show_size(config["train_size"])
 
     # --- reacting ---------------------------------------------------------------------------
 
@@ -387,6 +446,11 @@ class NetworkBuilder(QWidget):
             return
         self._update_enabled()
         self.draft.edit(self._network_values(), self._train_values())
+
+    def _on_units_limit(self, layer: int, typed: int):
+        """The summary counts the limit, not the number typed: it says so beside the count."""
+        self.limit_note.setText(units_limit_note(layer, typed) if layer else "")
+        self.limit_note.setVisible(bool(layer))
 
     def _on_draft_changed(self):
         if self.draft.data_shape != self._shown_shape:
@@ -416,6 +480,7 @@ class NetworkBuilder(QWidget):
         self.step_every_spin.setEnabled(step)
         self.step_gamma_spin.setEnabled(step)
         self.batch_spin.setEnabled(not self.full_batch.isChecked())
+        self.augmentation.setEnabled(self.augment_check.isChecked())
 
     def _update_scale_tip(self):
         meaning, default = SCALE_MEANING[self.init_combo.currentData()]
@@ -428,6 +493,8 @@ class NetworkBuilder(QWidget):
         shape = f" ({image_shape[0]}×{image_shape[1]})" if image_shape else ""
         self.input_label.setText(f"{input_size:,} pixels{shape}, from the dataset")
         self.output_label.setText(f"{classes} classes (softmax), from the dataset")
+        # the draft keeps its size; the field shows as many as the dataset has
+        self.train_size_spin.show_size(self.draft.train_values()["train_size"], self._shown_shape[2])
         for i, preset in enumerate(PRESETS.values()):
             self.preset_selector.setItemText(i, _title(preset, input_size, classes))
 
@@ -441,7 +508,7 @@ class NetworkBuilder(QWidget):
         self.shape_table.set_rows(layer_table(spec))
         self.parameter_count.setText(f"{spec.n_params:,} parameters")
         self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden], _maps(spec))
-        estimate = estimate_training(spec, self.draft.memory_config(), self.draft.data_shape[2])
+        estimate = estimate_training(spec, self.draft.memory_config(), self.draft.train_images())
         self.memory_label.setText(f"Memory ≈ {estimate.describe()}")
 
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.network import MAX_CHANNELS, MAX_KERNEL, ConvLayer, PoolLayer
-from mnist_gui.panels.training.layers_editor import ACTIVATION_NAMES, ACTIVATION_TIPS, LayerList
+from mnist_gui.panels.training.layers_editor import ACTIVATION_NAMES, ACTIVATION_TIPS, LayerList, dropout_spin
+from mnist_gui.widgets.number_fields import ExactSpinBox
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 MAX_FEATURE_LAYERS = 8
@@ -26,8 +27,8 @@ MAX_FEATURE_LAYERS = 8
 class ConvEditor(LayerList):
     """One row per convolution or pooling layer (input side first); zero rows is an MLP.
 
-    A row keeps what it has no field for (a convolution's stride, a layer's dropout), as the
-    hidden-layers editor keeps a layer's dropout.
+    A row keeps what it has no field for (a convolution's stride); its dropout is a field, as in
+    the hidden-layers editor.
     """
 
     def __init__(self, parent=None):
@@ -76,6 +77,10 @@ class ConvEditor(LayerList):
         """The spin boxes of row ``index``: channels, kernel, padding (a convolution) or size (pooling)."""
         return self._rows.itemAt(index).widget().findChildren(QSpinBox)
 
+    def row_dropout(self, index: int) -> ExactSpinBox:
+        """The dropout field of row ``index``, in percent."""
+        return self._rows.itemAt(index).widget().findChild(ExactSpinBox)
+
     def row_activation(self, index: int) -> QComboBox:
         return self._rows.itemAt(index).widget().findChild(QComboBox)
 
@@ -106,8 +111,9 @@ class ConvEditor(LayerList):
         else:
             layout.addWidget(self._spin(f"poolSize{i}", i, "size", 1, MAX_KERNEL, layer.size, "max-pool ",
                                         f"Layer {i + 1}: the side of each pooling window (its stride "
-                                        "too): 2 halves the height and width"), 1)
-            layout.addStretch(2)
+                                        "too): 2 halves the height and width"), 2)
+            layout.addStretch(4)  # a convolution's kernel, padding and activation: dropouts line up
+        layout.addWidget(self._dropout(i, layer), 1)
         self._add_row_buttons(layout, i)
         return row
 
@@ -131,6 +137,17 @@ class ConvEditor(LayerList):
         act.setToolTip(f"Activation of layer {i + 1}: what is done to each value of its feature maps")
         act.currentIndexChanged.connect(partial(self._on_activation_chosen, i))
         layout.addWidget(act, 2)
+
+    def _dropout(self, i: int, layer: ConvLayer | PoolLayer) -> ExactSpinBox:
+        spin = dropout_spin(f"convDropout{i}", layer.dropout,
+                            f"Dropout after layer {i + 1}: the share of its feature-map values set to "
+                            "zero in each training step, never while testing ('cnn' drops 25 % after "
+                            "its last pooling); 0 is none")
+        spin.valueChanged.connect(partial(self._on_dropout_changed, i, spin))
+        return spin
+
+    def _on_dropout_changed(self, i: int, spin: ExactSpinBox, _shown: float) -> None:
+        self._edit(i, "dropout", spin.exact_value())
 
     def _spin(self, name: str, i: int, field: str, low: int, high: int, value: int, prefix: str,
               tip: str) -> QSpinBox:

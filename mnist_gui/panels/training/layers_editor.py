@@ -1,10 +1,10 @@
-"""The hidden-layer rows of the network builder: add, remove and reorder layers, set units and activation."""
+"""The hidden-layer rows of the network builder: add, remove and reorder layers, set units, activation, dropout."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.network import MAX_UNITS, HiddenLayer
+from mnist_gui.widgets.number_fields import ExactSpinBox
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 ACTIVATION_NAMES = {
@@ -36,6 +38,7 @@ ACTIVATION_TIPS = {
     "identity": "no activation: stacked linear layers are still one linear map",
 }
 MAX_LAYERS = 8
+MAX_DROPOUT = 0.95  # the engine takes [0, 1); dropping more than 95% leaves nearly nothing to learn from
 LIMIT_STYLE = "color: #e0453a; font-weight: bold;"  # the builder's error colour, on light and dark
 
 
@@ -43,6 +46,22 @@ def units_limit_message(layer: int, typed: int) -> str:
     """What the editor says when ``typed`` units are asked of hidden layer ``layer`` (from 1)."""
     return (f"Layer {layer}: at most {MAX_UNITS:,} units per layer (memory and speed), "
             f"so {typed:,} becomes {MAX_UNITS:,}.")
+
+
+def units_limit_note(layer: int, typed: int) -> str:
+    """What the builder's summary says while it counts the limit for hidden layer ``layer``."""
+    return (f"Counted with {MAX_UNITS:,} units in layer {layer}, not the {typed:,} typed "
+            "(the most a layer may have).")
+
+
+def dropout_spin(name: str, dropout: float, tip: str) -> ExactSpinBox:
+    """A layer's dropout, in percent ("no dropout" at 0), the same in both layer editors."""
+    spin = ExactSpinBox(objectName=name, scale=100.0, decimals=0, minimum=0.0, maximum=MAX_DROPOUT * 100,
+                        singleStep=5.0, suffix=" %", prefix="drop ")
+    spin.setSpecialValueText("no dropout")
+    spin.set_exact(dropout)
+    spin.setToolTip(tip)
+    return spin
 
 
 class UnitsSpinBox(QSpinBox):
@@ -107,7 +126,13 @@ class LayerList(QWidget):
 
 
 class LayersEditor(LayerList):
-    """One row per hidden layer (input side first); zero rows is softmax regression."""
+    """One row per hidden layer (input side first); zero rows is softmax regression.
+
+    ``limit_changed(layer, typed)`` when the units-limit message appears or changes (layer from 1,
+    the number typed), or goes ((0, 0)).
+    """
+
+    limit_changed = Signal(int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -126,7 +151,6 @@ class LayersEditor(LayerList):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._rows)
-        layout.addWidget(self.limit_label)
         layout.addWidget(self._empty)
         layout.addWidget(self.add_button)
         self._rebuild()
@@ -147,17 +171,27 @@ class LayersEditor(LayerList):
 
     def row_widgets(self, index: int) -> tuple[QSpinBox, QComboBox]:
         """The units spin box and activation combo of row ``index`` (for tests and automation)."""
-        row = self._rows.itemAt(index).widget()
-        return row.findChild(QSpinBox), row.findChild(QComboBox)
+        row = self._row_widget(index)
+        return row.findChild(UnitsSpinBox), row.findChild(QComboBox)
+
+    def row_dropout(self, index: int) -> ExactSpinBox:
+        """The dropout field of row ``index``, in percent."""
+        return self._row_widget(index).findChild(ExactSpinBox)
+
+    def _row_widget(self, index: int) -> QWidget:
+        return self.findChild(QWidget, f"layerRow{index}")
 
     def _rebuild(self) -> None:
-        self.limit_label.hide()  # it named a row by number
+        self._rows.removeWidget(self.limit_label)
+        self._show_limit(0, 0)  # it named a row by number
         while self._rows.count():
             old = self._rows.takeAt(0).widget()
             old.hide()
+            old.setObjectName("")  # deleted later: row_widgets must not find it
             old.deleteLater()
         for i, layer in enumerate(self._layers):
             self._rows.addWidget(self._row(i, layer))
+        self._rows.addWidget(self.limit_label)
         self._empty.setVisible(not self._layers)
         self.add_button.setEnabled(len(self._layers) < MAX_LAYERS)
 
@@ -181,32 +215,72 @@ class LayersEditor(LayerList):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel(f"{i + 1}."))
-        layout.addWidget(units, 1)
-        layout.addWidget(act, 2)
+        layout.addWidget(units, 2)
+        layout.addWidget(act, 3)
+        layout.addWidget(self._dropout_spin(i, layer), 2)
         self._add_row_buttons(layout, i)
         return row
 
+    def _dropout_spin(self, i: int, layer: HiddenLayer) -> ExactSpinBox:
+        spin = dropout_spin(f"layerDropout{i}", layer.dropout,
+                            f"Dropout after hidden layer {i + 1}: the share of its outputs set to zero "
+                            "in each training step (the others scaled up to make up for it), so no unit "
+                            "can rely on another; never while testing. 20 to 50 % fights over-fitting "
+                            "('best' uses 20 %, 'cnn' 50 %); 0 is none")
+        spin.valueChanged.connect(partial(self._on_dropout_changed, i))
+        return spin
+
     def _on_units_changed(self, i: int, units: int):
         self._edit(i, units=units)
+
+    def _on_dropout_changed(self, i: int, _shown: float):
+        self._edit(i, dropout=self.row_dropout(i).exact_value())
 
     def _on_activation_chosen(self, i: int, index: int):
         if index >= 0:  # every row's combo lists ACTIVATION_NAMES in its order
             self._edit(i, activation=list(ACTIVATION_NAMES)[index])
 
     def _on_units_typed(self, i: int, text: str) -> None:
-        """Say so at once when the number typed is over the limit; quiet again when it is not."""
+        """Say so at once, right under the row, when the number typed is over the limit, and count
+        the limit in the network (the summary then shows what the message says); quiet when it is not."""
         typed = _typed_number(text)
         over = typed > MAX_UNITS
         if over:
-            self.limit_label.setText(units_limit_message(i + 1, typed))
-        self.limit_label.setVisible(over)
+            self._rows.removeWidget(self.limit_label)
+            self._rows.insertWidget(i + 1, self.limit_label)
+        self._show_limit(i + 1 if over else 0, typed if over else 0)
+        if over:
+            self._edit(i, units=MAX_UNITS)
+        elif typed >= 1:  # back under the limit: the spin box keeps its value, so it may not say so
+            self._edit(i, units=typed)
+
+    def _show_limit(self, layer: int, typed: int) -> None:
+        """The message for ``typed`` units in ``layer`` (from 1) under its row; none for layer 0."""
+        message = units_limit_message(layer, typed) if layer else ""
+        if message == self.limit_message():
+            return
+        self.limit_label.setText(message)
+        self.limit_label.setVisible(bool(message))
+        self.limit_changed.emit(layer, typed)
+        if message:
+            QTimer.singleShot(0, self, self._reveal_limit)  # once the layout has made room for it
+
+    def _reveal_limit(self) -> None:
+        """Scroll the builder so the message shows, however far down the form the row is."""
+        scroll = self.parent()
+        while scroll is not None and not isinstance(scroll, QScrollArea):
+            scroll = scroll.parent()
+        if scroll is not None and self.limit_label.isVisible():
+            scroll.ensureWidgetVisible(self.limit_label, 0, 8)
 
     def limit_message(self) -> str:
-        """The units-limit message shown under the rows ("" when none is)."""
+        """The units-limit message shown under the row typed in ("" when none is)."""
         return self.limit_label.text() if not self.limit_label.isHidden() else ""
 
     def _edit(self, i: int, **change) -> None:
         old = self._layers[i]
-        self._layers[i] = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation),
-                                      old.dropout)
-        self.changed.emit()
+        new = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation),
+                          change.get("dropout", old.dropout))
+        if new != old:
+            self._layers[i] = new
+            self.changed.emit()

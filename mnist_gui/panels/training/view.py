@@ -401,10 +401,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if problem:
             self._hint(f"Fix the settings first: {problem}")
             return
-        d, c = self._dataset, self.draft.config()
-        n_val = round(len(d.train_labels) * c.validation_fraction)
+        d, c, n = self._dataset, self.draft.config(), self.draft.train_images()  # the training-set size
+        n_val = round(n * c.validation_fraction)
         self._hint(f"Ready: a {self.draft.spec().n_params:,}-parameter network on {d.name} "
-                   f"({len(d.train_labels) - n_val:,} training and {n_val:,} validation images). "
+                   f"({n - n_val:,} training and {n_val:,} validation images). "
                    "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
 
     def _accept_suggestion(self):
