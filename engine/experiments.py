@@ -525,7 +525,8 @@ class _Timeline:
         """Measure the network now; the next point is due at the next multiple of ``interval``."""
         val_loss = val_accuracy = None
         if len(self.sample[1]):
-            val_loss, val_accuracy = evaluate(self.network, *self.sample)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging network's points are inf/NaN
+                val_loss, val_accuracy = evaluate(self.network, *self.sample)
         train_loss = self._loss_sum / self._count if self._count else None
         self.points.append(TimePoint(seconds, images, epochs, train_loss, val_loss, val_accuracy))
         self._due = (math.floor(seconds / self.interval) + 1) * self.interval
