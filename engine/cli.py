@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -11,7 +12,16 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from . import __version__
-from .experiments import EXPERIMENTS, Experiment, RunFinished, RunStarted, run_experiment
+from .experiments import (
+    EXPERIMENTS,
+    POINT_IMAGES,
+    Experiment,
+    RunFinished,
+    RunStarted,
+    epochs_trained,
+    images_seen,
+    run_experiment,
+)
 from .files.atomic import check_writable
 from .files.download import MNIST, DownloadError, download
 from .files.session_file import save_session
@@ -262,14 +272,21 @@ def run_experiment_command(args, out) -> dict:
     save_session(session, runs)
     shifted = shift_tests(experiment, runs, data)
     if not args.json:
-        print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
-        if shifted:
-            print(f"\n{shift_table(shifted)}", file=out)
+        _print_tables(experiment, runs, shifted, session, out)
     return {"experiment": experiment.name, "dataset": data.name, "session": str(session),
             "runs": [_run_summary(r) for r in runs], "reason": "completed",
             **({"shift_test": {name: [float(a) for a in c.accuracy] for name, c in shifted.items()}}
                if shifted else {}),
             "message": f"Ran {len(runs)} configurations of {experiment.name}.", "test_accuracy": None}
+
+
+def _print_tables(experiment: Experiment, runs, shifted: dict, session, out) -> None:
+    """The results table; by the second for an experiment at equal time; the shift test's."""
+    print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
+    if experiment.time_limit is not None:
+        print(f"\n{time_table(runs, experiment.time_limit)}", file=out)
+    if shifted:
+        print(f"\n{shift_table(shifted)}", file=out)
 
 
 def shift_tests(experiment: Experiment, runs, data) -> dict:
@@ -303,16 +320,35 @@ def load_experiment(text: str) -> Experiment:
 
 
 def results_table(runs) -> str:
-    """The runs as an aligned table: label, status, test accuracy, training time, parameters."""
+    """The runs as an aligned table: label, status, test accuracy, training time, epochs and
+    images seen (an equal-time run may not end an epoch), parameters."""
     best = max((r for r in runs if _accuracy(r) is not None), key=_accuracy, default=None)
     width = max([len("run"), *(len(r.name) for r in runs)])
-    lines = [f"{'run':<{width}}  {'status':<9}  {'test acc':>8}  {'time':>8}  {'parameters':>10}"]
+    lines = [f"{'run':<{width}}  {'status':<9}  {'test acc':>8}  {'time':>8}  {'epochs':>7}  {'images':>11}  "
+             f"{'parameters':>10}"]
     for r in runs:
         acc = "—" if _accuracy(r) is None else f"{_accuracy(r):.2%}"
         seconds = r.end.train_seconds if r.end else 0.0
         mark = "  <- best" if r is best else ""
-        lines.append(f"{r.name:<{width}}  {r.status:<9}  {acc:>8}  {seconds:>6.1f} s  {r.spec.n_params:>10,}{mark}")
+        epochs, images = epochs_trained(r.points, r.epochs), images_seen(r.points, r.end)
+        lines.append(f"{r.name:<{width}}  {r.status:<9}  {acc:>8}  {seconds:>6.1f} s  {epochs:>7.2f}  "
+                     f"{images:>11,}  {r.spec.n_params:>10,}{mark}")
     return "\n".join(lines)
+
+
+def time_table(runs, limit: float) -> str:
+    """Validation accuracy (on the TimePoints' sample) after 0, 1, 2, ... seconds of training,
+    for an experiment at equal time: the last point measured by then."""
+    marks = list(range(0, math.floor(limit) + 1))
+    width = max([len("run"), *(len(r.name) for r in runs)])
+    head = f"{'run':<{width}}  " + "  ".join(f"{t} s".rjust(6) for t in marks)
+    rows = [f"{r.name:<{width}}  " + "  ".join(_accuracy_by(r, t).rjust(6) for t in marks) for r in runs]
+    return "\n".join([f"Validation accuracy after each second of training ({POINT_IMAGES} images):", head, *rows])
+
+
+def _accuracy_by(run, seconds: float) -> str:
+    measured = [p for p in run.points if p.seconds <= seconds + 0.05 and p.val_accuracy is not None]
+    return f"{measured[-1].val_accuracy:.1%}" if measured else "—"
 
 
 def _accuracy(run):
@@ -329,7 +365,8 @@ def _run_summary(run) -> dict:
     return {"label": run.name, "status": run.status, "message": run.message,
             "test_accuracy": _accuracy(run), "test_loss": None if run.end is None else run.end.test_loss,
             "train_seconds": None if run.end is None else run.end.train_seconds,
-            "epochs_completed": len(run.epochs), "parameters": run.spec.n_params,
+            "epochs_completed": len(run.epochs), "epochs_trained": epochs_trained(run.points, run.epochs),
+            "images_seen": images_seen(run.points, run.end), "parameters": run.spec.n_params,
             "network": run.spec.to_dict(), "training": run.config.to_dict()}
 
 

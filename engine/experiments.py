@@ -25,7 +25,7 @@ from .memory import check_training_fits
 from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from .optimisers import OPTIMISERS
 from .presets import PRESETS
-from .training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
+from .training import BatchEnd, EpochEnd, RunEnd, TimePoint, TrainConfig, Trainer, evaluate
 
 FORMAT = "mnist-gui experiment"
 VERSION = 1
@@ -35,6 +35,8 @@ POINTS_PER_EPOCH = 100  # batch-loss points kept per epoch: batches are averaged
 DEFAULT_UNITS = 100  # the width of the layers a depth setting adds to a network without any
 MAX_DESIGN_BYTES = 1 << 20  # a design file is a few hundred bytes; the app and mnist-train read this much
 MAX_SHIFT = 8  # pixels: the largest shift a shift test may ask for
+POINT_SECONDS = 1.0  # seconds of training between two time points (``TimePoint``)
+POINT_IMAGES = 500  # validation images a time point is measured on: LeNet takes about 0.1 s
 
 #: What an axis may vary.
 SETTINGS = frozenset({"depth_activation", "depth", "activation", "lr", "batch_size", "init", "optimiser",
@@ -323,6 +325,10 @@ class ConfiguredRun:
     ``time_limit`` it stops after that many seconds of training (batches only: no evaluation, nor the
     time the consumer of the events takes between two of them, so pauses do not count either), and
     such a run counts as completed. ``stop()`` (any thread) ends it after the current batch, "stopped".
+    ``events()`` also yields ``TimePoint``s: one before the first batch, one after the batch that
+    passes each further ``POINT_SECONDS`` of training, and one before the RunEnd, each measured on
+    ``POINT_IMAGES`` validation images (outside the training time), so that runs can be compared
+    by time and by images seen, even one that never ends an epoch.
     After the RunEnd, ``result`` is the run's RunData (with the final network unless it diverged).
     """
 
@@ -337,6 +343,7 @@ class ConfiguredRun:
                                dataset.test_images, dataset.test_labels)
         self.dataset_name = dataset.name
         self.curve = _Curve()
+        self.timeline = _Timeline(self.network, self.trainer.validation_sample(POINT_IMAGES), POINT_SECONDS)
         self.trained = 0.0  # seconds of training so far
         self.result: RunData | None = None
         self._time_is_up = False
@@ -346,30 +353,44 @@ class ConfiguredRun:
         self.trainer.stop()
 
     def events(self):
-        """The trainer's events, the RunEnd of a run that reached its time limit made "completed"."""
-        events, limit = self.trainer.run(), self.configuration.time_limit
+        """The trainer's events and the TimePoints, the RunEnd of a run that reached its time
+        limit made "completed"."""
+        events = self.trainer.run()
         history = []
         try:
+            yield self._point()
             while True:
                 t0 = time.perf_counter()
                 event = next(events)
                 elapsed = time.perf_counter() - t0
                 if isinstance(event, BatchEnd):
-                    self.trained += elapsed
-                    size = self.trainer.batch_size
-                    self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
-                    if limit is not None and self.trained >= limit and not self._time_is_up:
-                        self._time_is_up = True
-                        self.trainer.stop()
+                    self._on_batch(event, elapsed)
                 elif isinstance(event, EpochEnd):
                     history.append(event)
                 elif isinstance(event, RunEnd):
-                    event = self._finish(event, history)
-                    yield event
+                    if self.timeline.pending:
+                        yield self._point()
+                    yield self._finish(event, history)
                     return
                 yield event
+                if isinstance(event, BatchEnd) and self.timeline.due(self.trained):
+                    yield self._point()
         finally:
             events.close()
+
+    def _on_batch(self, event: BatchEnd, elapsed: float) -> None:
+        """Count the batch's time, images and loss; stop at the time limit."""
+        self.trained += elapsed
+        size = self.trainer.batch_size
+        self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
+        self.timeline.add(event.loss)
+        limit = self.configuration.time_limit
+        if limit is not None and self.trained >= limit and not self._time_is_up:
+            self._time_is_up = True
+            self.trainer.stop()
+
+    def _point(self) -> TimePoint:
+        return self.timeline.point(self.trained, self.curve.images, self.curve.last_x)
 
     def _finish(self, end: RunEnd, history) -> RunEnd:
         if self._time_is_up and end.reason == "stopped":
@@ -378,7 +399,8 @@ class ConfiguredRun:
         self.result = RunData(self.configuration.label, self.spec, self.config, dataset_name=self.dataset_name,
                               status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
                               epochs=tuple(history), end=end,
-                              network=None if end.reason == "diverged" else self.network)
+                              network=None if end.reason == "diverged" else self.network,
+                              points=tuple(self.timeline.points))
         return end
 
 
@@ -479,6 +501,56 @@ def _time_limited(end: RunEnd, limit: float | None, trained: float, curve: _Curv
     message = f"Trained for the time limit of {limit:g} s: {curve.last_x:.2f} epochs, {curve.images:,} images."
     return replace(end, reason="completed", message=message, train_seconds=trained,
                    samples_per_second=curve.images / trained if trained else 0.0)
+
+
+class _Timeline:
+    """A run's TimePoints: validation loss and accuracy on a fixed sample, by training time.
+
+    A point is due when the training time reaches the next multiple of ``interval`` seconds;
+    ``train_loss`` is the mean of the batch losses since the previous point.
+    """
+
+    def __init__(self, network, sample: tuple[np.ndarray, np.ndarray], interval: float):
+        self.network, self.sample, self.interval = network, sample, interval
+        self.points: list[TimePoint] = []
+        self._due, self._loss_sum, self._count = 0.0, 0.0, 0
+
+    @property
+    def pending(self) -> bool:
+        """Batches were trained since the last point."""
+        return self._count > 0
+
+    def add(self, loss: float) -> None:
+        self._loss_sum += loss
+        self._count += 1
+
+    def due(self, seconds: float) -> bool:
+        return seconds >= self._due
+
+    def point(self, seconds: float, images: int, epochs: float) -> TimePoint:
+        """Measure the network now; the next point is due at the next multiple of ``interval``."""
+        val_loss = val_accuracy = None
+        if len(self.sample[1]):
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging network's points are inf/NaN
+                val_loss, val_accuracy = evaluate(self.network, *self.sample)
+        train_loss = self._loss_sum / self._count if self._count else None
+        self.points.append(TimePoint(seconds, images, epochs, train_loss, val_loss, val_accuracy))
+        self._due = (math.floor(seconds / self.interval) + 1) * self.interval
+        self._loss_sum, self._count = 0.0, 0
+        return self.points[-1]
+
+
+def images_seen(points, end: RunEnd | None) -> int:
+    """Training images a run saw: its last TimePoint's count, else what its RunEnd says."""
+    if points:
+        return points[-1].images
+    return 0 if end is None else round(end.samples_per_second * end.train_seconds)
+
+
+def epochs_trained(points, epochs) -> float:
+    """How far a run got, in epochs (2.5 after two and a half): its last TimePoint's position,
+    else its number of EpochEnds."""
+    return points[-1].epochs if points else float(len(epochs))
 
 
 class _Curve:

@@ -152,6 +152,26 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class TimePoint:
+    """A measurement by training time, not by epoch (``engine.experiments.ConfiguredRun`` sends one
+    before the first batch and then about every second of training, so a run that never ends an
+    epoch still has a curve).
+
+    seconds : training time so far (as ``EpochEnd.seconds``: no evaluation, no pauses).
+    images : training images seen so far; epochs : the position in epochs (2.5: half way through
+    the third). train_loss : mean batch loss since the previous point (None for the first).
+    val_loss, val_accuracy : on a bounded sample of the validation split (None without one).
+    """
+
+    seconds: float
+    images: int
+    epochs: float
+    train_loss: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+
+
+@dataclass(frozen=True)
 class RunEnd:
     """The last event. reason: ``"completed"``, ``"stopped"`` (asked to) or ``"diverged"`` (NaN/inf loss)."""
 
@@ -213,6 +233,12 @@ class Trainer:
     @property
     def n_validation(self) -> int:
         return len(self._val_idx)
+
+    def validation_sample(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(images (k, pixels), labels (k,)): at most ``n`` images of the validation split (the
+        split is a seeded random choice, so its first ``n`` are one too)."""
+        chosen = self._val_idx[:n]
+        return self._images[chosen], self._labels[chosen]
 
     @property
     def batch_size(self) -> int:

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .projection import balanced_sample
+
+SAMPLE_IMAGES = 1000  # test digits the app's shift test uses: LeNet reads 17 x 1,000 in about 7 s
+
 #: The directions a digit is moved in, (dx, dy): right, left, down, up.
 DIRECTIONS = ((1, 0), (-1, 0), (0, 1), (0, -1))
 
@@ -61,3 +65,12 @@ def accuracy_by_shift(network, images: np.ndarray, labels: np.ndarray, max_shift
         moves = [(0, 0)] if s == 0 else [(s * dx, s * dy) for dx, dy in DIRECTIONS]
         accuracy.append(np.mean([np.mean(network.predict(shift(images, dx, dy)) == labels) for dx, dy in moves]))
     return ShiftCurve(np.arange(max_shift + 1), np.array(accuracy))
+
+
+def shift_sample(images: np.ndarray, labels: np.ndarray, n: int = SAMPLE_IMAGES) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels): about ``n`` of the test digits, every class equally (seeded: always the
+    same ones), all of them if there are fewer; a shift test on them costs 4 max_shift + 1 passes."""
+    if len(labels) <= n:
+        return np.asarray(images), np.asarray(labels)
+    chosen = balanced_sample(labels, n, np.random.default_rng(0))
+    return images[chosen], labels[chosen]

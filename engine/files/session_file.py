@@ -33,7 +33,7 @@ import numpy as np
 
 from ..memory import MemoryEstimate, check_fits, estimate_network
 from ..network import Network, NetworkSpec, bias_size
-from ..training import EpochEnd, RunEnd, TrainConfig
+from ..training import EpochEnd, RunEnd, TimePoint, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
@@ -74,6 +74,7 @@ class RunData:
     epochs : one EpochEnd per epoch trained.
     end : how the run ended (None if it never reached its end, e.g. it failed).
     network : the final network (None if there is none, e.g. it diverged).
+    points : the run's ``TimePoint``s, by training time (not written to session files yet).
     """
 
     name: str
@@ -88,6 +89,7 @@ class RunData:
     epochs: tuple[EpochEnd, ...] = ()
     end: RunEnd | None = None
     network: Network | None = None
+    points: tuple[TimePoint, ...] = ()
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from engine.experiments import epochs_trained, images_seen
 from engine.files.atomic import write_atomically
 from engine.files.session_file import MAX_NAME, MAX_NOTE, bounded
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import Network, NetworkSpec
 from engine.run_comparison import find_repeats
-from engine.training import EpochEnd, RunEnd, TrainConfig
+from engine.training import EpochEnd, RunEnd, TimePoint, TrainConfig
 
 #: Run colours, colour-blind safe: Okabe-Ito's hues (its black and its yellow, which fade into a
 #: dark or a white plot, left out) then four of Paul Tol's "muted" (rose, olive, teal, purple),
@@ -31,6 +32,8 @@ BLOWUP_LOSS = 10.0
 RECOVERED_LOSS = 2.0  # ...unless its training loss came back under this (below a blind guess)
 SMOOTHING = 0.8  # weight of the past in the smoothed batch loss (an exponential moving average)
 CSV_FIELDS = ("run", "series", "epoch", "value")
+#: What the training plots' x axis may measure: the field of a ``TimePoint`` each reads.
+X_AXES = ("epochs", "seconds", "images")
 #: Text fields are cut to these many characters where they come in (a session file, a rename):
 #: a name of a megabyte froze the window for 17 s as the table and the plots measured it.
 #: A session of more runs than this opens with only its last ones on the plots (the others are
@@ -127,6 +130,8 @@ class RunRecord:
     epoch ends or when the run diverged.
     dynamics : per-layer statistics over the run (gradient norms, update ratios, histograms),
     one row per throttled measurement; ``dynamics_x`` the rows' positions in epochs.
+    points : the engine's ``TimePoint``s (by training time, about one a second); time_limit : the
+    seconds of training it was given (an experiment at equal time), None if none.
     """
 
     number: int
@@ -147,6 +152,8 @@ class RunRecord:
     dynamics: StatisticsHistory = field(default_factory=StatisticsHistory)
     dynamics_x: list[float] = field(default_factory=list)
     blowup: tuple[float, float] | None = None  # (epochs, loss) where the loss first blew up
+    points: list[TimePoint] = field(default_factory=list)
+    time_limit: float | None = None
     _average: float = 0.0
 
     @property
@@ -225,7 +232,56 @@ class RunRecord:
 
     @property
     def train_seconds(self) -> float:
-        return sum(e.seconds for e in self.epochs)
+        """Seconds of training: the RunEnd's, else the last TimePoint's, else the epochs'."""
+        if self.end is not None:
+            return self.end.train_seconds
+        return self.points[-1].seconds if self.points else sum(e.seconds for e in self.epochs)
+
+    @property
+    def images_seen(self) -> int:
+        return images_seen(self.points, self.end)
+
+    @property
+    def epochs_trained(self) -> float:
+        """How far the run got, in epochs (0.04 for a run that never ended one)."""
+        return epochs_trained(self.points, self.epochs)
+
+    def along(self, x: np.ndarray, axis: str) -> np.ndarray:
+        """Positions ``x`` in epochs as the ``axis`` ("epochs", "seconds", "images") measures them,
+        read off the run's TimePoints (straight lines between two; the epochs' seconds for a run
+        that has none, as one read from a session file)."""
+        x = np.asarray(x, dtype=np.float64)
+        if axis == "epochs":
+            return x
+        known_x, known = self._timeline(axis)
+        if len(known_x) < 2:
+            return np.zeros_like(x)
+        return np.interp(x, known_x, known)  # beyond the last point: the last value
+
+    def epochs_at(self, value: float, axis: str) -> float:
+        """The position in epochs where the run was at ``value`` of ``axis`` (``along`` undone)."""
+        if axis == "epochs":
+            return float(value)
+        known_x, known = self._timeline(axis)
+        return float(np.interp(value, known, known_x)) if len(known_x) >= 2 else 0.0
+
+    def _timeline(self, axis: str) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in epochs, values of ``axis``) the run is known at."""
+        if self.points:
+            return (np.array([p.epochs for p in self.points]),
+                    np.array([float(getattr(p, axis)) for p in self.points]))
+        seconds = np.cumsum([0.0, *(e.seconds for e in self.epochs)])
+        per_epoch = [e.samples_per_second * e.seconds for e in self.epochs]
+        values = seconds if axis == "seconds" else np.cumsum([0.0, *per_epoch])
+        return np.arange(len(self.epochs) + 1, dtype=np.float64), values
+
+    def point_series(self, name: str, axis: str) -> tuple[np.ndarray, np.ndarray]:
+        """(x on ``axis``, values) of a TimePoint field ("val_accuracy", ...), None skipped."""
+        pairs = [(float(getattr(p, axis)), getattr(p, name)) for p in self.points if getattr(p, name) is not None]
+        if not pairs:
+            return np.empty(0), np.empty(0)
+        x, y = zip(*pairs)
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     @property
     def samples_per_second(self) -> float | None:
@@ -239,7 +295,7 @@ class RunRecord:
         from engine.files.session_file import RunData
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
-                       tuple(self.epochs), self.end, self.network)
+                       tuple(self.epochs), self.end, self.network, tuple(self.points))
 
     @classmethod
     def from_data(cls, number: int, data) -> RunRecord:
@@ -249,7 +305,7 @@ class RunRecord:
                   bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
-                  group=bounded(data.group, MAX_NAME))
+                  group=bounded(data.group, MAX_NAME), points=list(data.points))
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
@@ -311,7 +367,7 @@ class RunsModel(QObject):
     Only the GUI thread changes it. A run made here is announced by ``run_added``; the runs of a
     session by one ``runs_added`` (and the ones they replace by one ``runs_removed``), so the views
     take them in one pass. ``changed`` covers the status, name, visibility, epochs and
-    end of a run; ``batches_added`` the (throttled) batch losses, which only the plots redraw;
+    end of a run; ``batches_added`` the (throttled) batch losses and the time points, which only the plots redraw;
     ``dynamics_added`` the (throttled) per-layer statistics of the training dynamics.
     """
 
@@ -344,12 +400,14 @@ class RunsModel(QObject):
         return next((r for r in self._runs if r.status.active), None)
 
     def new_run(self, name: str, spec: NetworkSpec, config: TrainConfig,
-                dataset_name: str = "") -> RunRecord:
-        """Add a run in state STARTING, numbered in turn, in the first colour no shown run has."""
+                dataset_name: str = "", time_limit: float | None = None, group: str = "") -> RunRecord:
+        """Add a run in state STARTING, numbered in turn, in the first colour no shown run has
+        (``time_limit``: the seconds of training it is given, None to train its epochs; ``group``:
+        its experiment's name, set before ``run_added`` so that the views name it by its label)."""
         n = self._next_number
         self._next_number += 1
         run = RunRecord(n, bounded(name.format(n=n), MAX_NAME), spec, config, bounded(dataset_name, MAX_NAME),
-                        run_colour(n - 1))
+                        run_colour(n - 1), group=bounded(group, MAX_NAME), time_limit=time_limit)
         self._give_colour(run, fresh=True)
         self._runs.append(run)
         self.run_added.emit(run)
@@ -363,6 +421,11 @@ class RunsModel(QObject):
 
     def add_batches(self, run: RunRecord, x: float, loss: float) -> None:
         run.add_batch_loss(x, loss)
+        self.batches_added.emit(run)
+
+    def add_point(self, run: RunRecord, point: TimePoint) -> None:
+        """One TimePoint of the run; announced with ``batches_added`` (only the plots draw it)."""
+        run.points.append(point)
         self.batches_added.emit(run)
 
     def add_dynamics(self, run: RunRecord, step: int, x: float, statistics: NetworkStatistics) -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.experiments import Configuration, sized, unrunnable
+from engine.training import TimePoint
 from mnist_gui.state.runs import RunRecord, RunsModel, RunState
 from mnist_gui.workers.training import (
     BatchProgress,
@@ -163,6 +164,8 @@ class TrainingSession(QObject):
             self._last_step = report.step
             self.runs.add_batches(run, report.x, report.loss)
             self.progressed.emit(report)
+        elif isinstance(report, TimePoint):
+            self.runs.add_point(run, report)
         elif isinstance(report, DynamicsReport):
             self.runs.add_dynamics(run, report.step, report.x, report.statistics)
         elif isinstance(report, EpochReport):
@@ -175,8 +178,8 @@ class TrainingSession(QObject):
 
     def _on_next_run(self, report: NextRun):
         c = report.configuration
-        run = self.runs.new_run(f"{report.group} · {c.label}", c.spec, c.config, self._dataset_name)
-        run.group = report.group
+        run = self.runs.new_run(f"{report.group} · {c.label}", c.spec, c.config, self._dataset_name,
+                                c.time_limit, report.group)
         if self._experiment is not None:
             self._experiment[1].append(run)
         self._run, self._last_step = run, 0

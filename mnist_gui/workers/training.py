@@ -3,12 +3,13 @@
 ``TrainingJob(configuration, dataset)`` (an ``engine.experiments.Configuration``) is handed to
 ``TaskRunner.start``. It yields a step boundary (None) after every batch, where the worker honours
 pause and stop, and real reports only at the source's pace: a ``BatchProgress`` at most every
-``REPORT_INTERVAL`` seconds, a ``DynamicsReport`` (per-layer statistics on a fixed sample) about
-every ``DYNAMICS_INTERVAL`` seconds and after every epoch, an ``EpochReport`` after every epoch and
-one ``RunReport`` last. Reports carry plain numbers, frozen dataclasses and a *copy* of the network; the GUI thread
-puts them into the runs model and the model hub. Stop (``TrainingJob.stop``) ends the run
-gracefully after the current batch, so a stopped run keeps its network; the worker's own stop
-(closing the window) just abandons it.
+``REPORT_INTERVAL`` seconds, the engine's ``TimePoint``s (about one a second of training), a
+``DynamicsReport`` (per-layer statistics on a fixed sample) about every ``DYNAMICS_INTERVAL``
+seconds and after every epoch, an ``EpochReport`` after every epoch and one ``RunReport`` last.
+Reports carry plain numbers, frozen dataclasses and a *copy* of the network; the GUI thread puts
+them into the runs model and the model hub. Stop (``TrainingJob.stop``) ends the run gracefully
+after the current batch, so a stopped run keeps its network; the worker's own stop (closing the
+window) just abandons it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from engine.experiments import Configuration, ConfiguredRun
 from engine.layer_statistics import LayerBins, NetworkStatistics, layer_statistics, weight_snapshot
 from engine.network import Network
 from engine.projection import balanced_sample
-from engine.training import BatchEnd, EpochEnd, RunEnd
+from engine.training import BatchEnd, EpochEnd, RunEnd, TimePoint
 
 REPORT_INTERVAL = 0.1  # seconds between batch reports: 10 a second (the cap is about 20)
 DYNAMICS_INTERVAL = 0.5  # seconds between two measurements of the training dynamics
@@ -212,6 +213,8 @@ class TrainingJob:
             yield self._on_batch(event, job)
         elif kind is EpochEnd:
             yield from self._on_epoch(event, network, job)
+        elif kind is TimePoint:  # plain numbers, measured by the engine: relayed as they are
+            yield event
         elif kind is RunEnd:
             yield from self._flush()
             yield self._on_end(event, network)

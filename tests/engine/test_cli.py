@@ -157,13 +157,13 @@ def test_missing_data_dir_from_the_environment_is_an_error(capsys, monkeypatch, 
 
 # --- experiments ------------------------------------------------------------------------------
 
-def tiny_experiment(tmp_path, name="tiny lrs") -> str:
+def tiny_experiment(tmp_path, name="tiny lrs", time_limit=None) -> str:
     from engine.experiments import Axis, Experiment
     from engine.network import NetworkSpec
     from engine.training import TrainConfig
     e = Experiment(name, "three learning rates", NetworkSpec(hidden=[(16, "relu")]),
-                   TrainConfig(epochs=2, batch_size=20, optimiser="sgd", lr=0.1),
-                   (Axis("lr", [0.01, 0.1, 0.5]),), train_size=150)
+                   TrainConfig(epochs=2 if time_limit is None else 100_000, batch_size=20, optimiser="sgd", lr=0.1),
+                   (Axis("lr", [0.01, 0.1, 0.5]),), train_size=150, time_limit=time_limit)
     path = tmp_path / "tiny.json"
     path.write_text(e.to_json())
     return str(path)
@@ -186,6 +186,26 @@ def test_experiment_runs_every_configuration_and_writes_a_session(capsys, data_d
     assert all(r.group == "tiny lrs" and r.network is not None and len(r.epochs) == 2 for r in runs)
     for run, line in zip(runs, table[1:]):
         assert f"{run.end.test_accuracy:.2%}" in line and f"{run.spec.n_params:,}" in line
+        # 2 epochs of the 138 images the validation split leaves
+        assert line.split()[6:8] == ["2.00", "276"] and f"{run.end.train_seconds:.1f} s" in line
+
+
+def test_an_experiment_at_equal_time_prints_real_seconds_images_and_accuracy_by_the_second(capsys, data_dir,
+                                                                                          tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "--data", str(data_dir), "--experiment",
+                          tiny_experiment(tmp_path, time_limit=1.0))
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("run "))
+    for line in lines[header + 1:header + 4]:
+        cells = line.split()
+        seconds, epochs, images = float(cells[4]), float(cells[6]), int(cells[7].replace(",", ""))
+        assert seconds == pytest.approx(1.0, abs=0.5) and abs(images - epochs * 138) <= 20  # within a batch
+    at = lines.index("Validation accuracy after each second of training (500 images):")
+    assert lines[at + 1].split() == ["run", "0", "s", "1", "s"]
+    assert [line.split()[:2] for line in lines[at + 2:at + 5]] == [["lr", "0.01"], ["lr", "0.1"], ["lr", "0.5"]]
+    assert all(line.count("%") == 2 for line in lines[at + 2:at + 5])
 
 
 def test_experiment_json_summary_and_session_out(capsys, data_dir, tmp_path):

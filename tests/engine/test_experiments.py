@@ -1,23 +1,29 @@
 """Experiments: the grid of configurations, their JSON form, and running them into session runs."""
 
+import itertools
 import json
+import time
 
 import numpy as np
 import pytest
 
+import engine.experiments as experiments
 from engine.experiments import (
     EXPERIMENTS,
     Axis,
     Configuration,
+    ConfiguredRun,
     Experiment,
     RunFinished,
     RunStarted,
+    epochs_trained,
+    images_seen,
     run_configuration,
     run_experiment,
 )
 from engine.files.session_file import load_session, save_session
 from engine.network import HiddenLayer, NetworkSpec
-from engine.training import BatchEnd, EpochEnd, RunEnd, TrainConfig
+from engine.training import BatchEnd, EpochEnd, RunEnd, TimePoint, TrainConfig, evaluate
 
 from synthetic import make_dataset
 
@@ -132,7 +138,7 @@ def test_an_experiment_of_three_tiny_runs(data, tmp_path):
         assert r.end.history == r.epochs
     assert sum(isinstance(ev, RunStarted) for ev in events) == 3
     assert [ev.run for ev in events if isinstance(ev, RunFinished)] == runs
-    assert {type(ev) for ev in events} == {RunStarted, BatchEnd, EpochEnd, RunEnd, RunFinished}
+    assert {type(ev) for ev in events} == {RunStarted, TimePoint, BatchEnd, EpochEnd, RunEnd, RunFinished}
     # the 100 images of train_size: 92 after the validation split, in batches of 20
     assert sum(isinstance(ev, BatchEnd) for ev in events) == 3 * 2 * 5
     back = load_session(save_session(tmp_path / "s.npz", runs))
@@ -194,3 +200,65 @@ def test_one_design_reader_and_one_limit_for_the_app_and_the_cli(tmp_path):
         Experiment.read(path)
     with pytest.raises(ValueError, match="it is a folder, not a regular file"):
         Experiment.read(tmp_path)
+
+
+def test_time_points_before_training_then_by_the_second_and_at_the_end(data, monkeypatch):
+    monkeypatch.setattr(experiments, "POINT_SECONDS", 0.002)
+    run = ConfiguredRun(Configuration("p", BASE_SPEC, TrainConfig(epochs=3, batch_size=1), train_size=100), data)
+    sample = run.trainer.validation_sample(experiments.POINT_IMAGES)
+    untrained = evaluate(run.network, *sample)
+    events = list(run.events())
+    points = [e for e in events if isinstance(e, TimePoint)]
+    first, last = points[0], points[-1]
+    assert events[0] is first and (first.seconds, first.images, first.epochs, first.train_loss) == (0, 0, 0, None)
+    assert (first.val_loss, first.val_accuracy) == untrained  # the untrained network, on the sample
+    assert len(sample[1]) == run.trainer.n_validation == 8
+    after = events[events.index(last):]  # the last point: after the last batch
+    assert isinstance(events[-1], RunEnd) and not any(isinstance(e, BatchEnd) for e in after)
+    assert (last.images, last.epochs) == (3 * 92, 3.0)
+    assert (last.val_loss, last.val_accuracy) == evaluate(run.network, *sample)  # the final network
+    assert run.result.points == tuple(points) and images_seen(points, None) == 3 * 92
+    # one point as each further interval of training passes (not after every batch)
+    seconds = [p.seconds for p in points]
+    assert seconds == sorted(seconds) and len(points) < sum(isinstance(e, BatchEnd) for e in events)
+    for a, b in itertools.pairwise(points[1:-1]):
+        assert int(b.seconds / 0.002) > int(a.seconds / 0.002)
+    # train_loss: the mean of the batch losses since the previous point
+    losses, mean = [], []
+    for e in events[1:]:
+        if isinstance(e, BatchEnd):
+            losses.append(e.loss)
+        elif isinstance(e, TimePoint):
+            mean.append(np.mean(losses))
+            losses = []
+    np.testing.assert_allclose([p.train_loss for p in points[1:]], mean)
+
+
+def test_an_equal_time_run_that_ends_no_epoch_has_real_time_figures(monkeypatch):
+    """The single-image run of the batch-size lesson: no epoch in its time, yet points, seconds and
+    images; measuring the points is not training time."""
+    big = make_dataset(n_train=3000, n_test=40, shape=(8, 8))
+    measuring = []
+
+    def slow_evaluate(network, images, labels):
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 0.02:  # measuring costs time; it must not count as training
+            pass
+        measuring.append(0.02)
+        return evaluate(network, images, labels)
+
+    monkeypatch.setattr(experiments, "POINT_SECONDS", 0.05)
+    monkeypatch.setattr(experiments, "evaluate", slow_evaluate)
+    c = Configuration("single", BASE_SPEC, TrainConfig(epochs=100_000, batch_size=1, lr=0.01),
+                      time_limit=0.3)
+    t0 = time.perf_counter()
+    run = run_configuration(c, big)
+    wall = time.perf_counter() - t0
+    points = run.points
+    assert run.status == "completed" and len(points) >= 0.3 / 0.05
+    assert points[-1].seconds == run.end.train_seconds and 0.3 <= run.end.train_seconds < 0.3 + 0.2
+    images = points[-1].images
+    assert images_seen(points, run.end) == images_seen((), run.end) == images  # the RunEnd says it too
+    assert epochs_trained(points, run.epochs) == points[-1].epochs == pytest.approx(points[-1].images / 2750)
+    assert f"{points[-1].images:,} images" in run.message
+    assert wall >= run.end.train_seconds + 0.9 * sum(measuring) and sum(measuring) >= 0.12

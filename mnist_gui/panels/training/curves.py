@@ -1,7 +1,9 @@
 """The plot items of one run on the training plots: batch loss, epoch figures, test accuracy.
 
 Each run's items are made once and then only fed by ``setData`` (pyqtgraph's scrollingPlots way);
-a run that repeats an earlier one is drawn dashed with smaller markers, so both show.
+a run that repeats an earlier one is drawn dashed with smaller markers, so both show. The x axis
+measures epochs, seconds of training or images seen (``set_axis``); on the last two the validation
+curves are the run's time points (about one a second), so a run that never ends an epoch shows too.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class RunCurves:
 
     def __init__(self, run: RunRecord, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
         c = run.colour
-        self.colour, self.repeat, self._epochs = c, False, 0
+        self.colour, self.repeat, self._epochs, self.axis = c, False, 0, "epochs"
         self.raw = _curve(loss_plot, pen(c, 1, alpha=70))
         self.smooth = _curve(loss_plot, None)
         # training: thin, dashed, pale, hollow circles; validation: thick, solid, filled squares
@@ -85,11 +87,23 @@ class RunCurves:
         for item in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
             item.setSymbolSize(size)
 
+    def set_axis(self, run: RunRecord, axis: str) -> None:
+        """Measure x in "epochs", "seconds" (of training) or "images" (seen), and redraw."""
+        if axis != self.axis:
+            self.axis = axis
+            if self.blowup is not None:
+                self.blowup.setPos(float(run.along([run.blowup[0]], axis)[0]))
+            self.update_batches(run)
+            self.update_epochs(run)
+
     def update_batches(self, run: RunRecord):
-        self.raw.setData(run.raw.x(), run.raw.y())
-        self.smooth.setData(run.smooth.x(), run.smooth.y())
+        """The batch loss (and, by time, the validation points: they come with the batches)."""
+        self.raw.setData(run.along(run.raw.x(), self.axis), run.raw.y())
+        self.smooth.setData(run.along(run.smooth.x(), self.axis), run.smooth.y())
         if run.blowup is not None and self.blowup is None:
             self._mark_blowup(run)
+        if self.axis != "epochs":
+            self._update_validation(run)
 
     def _mark_blowup(self, run: RunRecord):
         """A dashed line in the run's colour where its loss blew up, labelled, drawn as soon as
@@ -97,7 +111,7 @@ class RunCurves:
         x, loss = run.blowup
         what = "not a number" if not np.isfinite(loss) else f"{loss:.3g}"
         self.blowup = pg.InfiniteLine(
-            pos=x, angle=90, movable=False, pen=pen(self.colour, 2, Qt.DashLine),
+            pos=float(run.along([x], self.axis)[0]), angle=90, movable=False, pen=pen(self.colour, 2, Qt.DashLine),
             label=f"{self._name} diverged", labelOpts=dict(position=0.85, color=self.colour,
                                                            anchors=[(0, 0.5), (0, 0.5)]))
         self.blowup.setToolTip(f"{run.name}: the loss blew up here (it became {what}), so the "
@@ -110,18 +124,26 @@ class RunCurves:
         self.items = (*self.items, self.blowup)
 
     def update_epochs(self, run: RunRecord):
-        self.train_loss.setData(*run.epoch_series("train_loss"))
-        self.val_loss.setData(*run.epoch_series("val_loss"))
+        """The epochs' figures (validation: the time points' on a time axis), the test star at the end."""
+        x, y = run.epoch_series("train_loss")
+        self.train_loss.setData(run.along(x, self.axis), y)
         x, y = run.epoch_series("train_accuracy")
-        self.train_acc.setData(x, 100 * y)
-        x, y = run.epoch_series("val_accuracy")
-        self.val_acc.setData(x, 100 * y)
-        self._epochs = len(run.epochs)
-        self._size_markers()
+        self.train_acc.setData(run.along(x, self.axis), 100 * y)
+        self._update_validation(run)
         if run.test_accuracy is not None:
-            self.test_acc.setData([max(len(run.epochs), 0.0)], [100 * run.test_accuracy])
+            self.test_acc.setData([end_position(run, self.axis)], [100 * run.test_accuracy])
         else:
             self.test_acc.setData([], [])
+
+    def _update_validation(self, run: RunRecord):
+        if self.axis == "epochs":
+            loss, accuracy = run.epoch_series("val_loss"), run.epoch_series("val_accuracy")
+        else:
+            loss, accuracy = run.point_series("val_loss", self.axis), run.point_series("val_accuracy", self.axis)
+        self.val_loss.setData(*loss)
+        self.val_acc.setData(accuracy[0], 100 * accuracy[1])
+        self._epochs = max(len(run.epochs), len(loss[0]))
+        self._size_markers()
 
     def set_visible(self, visible: bool):
         for item in self.items:
@@ -130,6 +152,15 @@ class RunCurves:
     def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
         for item in self.items:  # the blow-up line is in the loss plot's items
             (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
+
+
+def end_position(run: RunRecord, axis: str) -> float:
+    """Where a run ended on ``axis``: its epochs (2.5 after two and a half), seconds or images."""
+    if axis == "seconds":
+        return run.train_seconds
+    if axis == "images":
+        return float(run.images_seen)
+    return max(float(len(run.epochs)), run.epochs_trained)
 
 
 def marker_size(n_points: int) -> float:

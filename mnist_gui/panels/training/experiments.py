@@ -202,9 +202,10 @@ class ExperimentDialog(QDialog):
 
 class ExperimentResults(QTableWidget):
     """One row per run of an experiment: its colour swatch and label, final test accuracy (or
-    "diverged"), time and size; the best in bold."""
+    "diverged"), training time, how far it got (epochs, images seen: an equal-time run may not end
+    an epoch) and size; the best in bold."""
 
-    COLUMNS = ("Run", "Test accuracy", "Training time", "Parameters")
+    COLUMNS = ("Run", "Test accuracy", "Training time", "Epochs", "Images seen", "Parameters")
 
     def __init__(self, runs_model=None, parent: QWidget | None = None):
         """``runs_model`` (a RunsModel): its run changes (a colour, a name) are shown here too."""
@@ -228,7 +229,7 @@ class ExperimentResults(QTableWidget):
             acc = run.test_accuracy
             result = "diverged" if run.diverging else "—" if acc is None else f"{100 * acc:.2f} %"
             texts = (run.name.split(" · ", 1)[-1], result, f"{run.train_seconds:.1f} s",
-                     f"{run.spec.n_params:,}")
+                     _epochs_text(run.epochs_trained), f"{run.images_seen:,}", f"{run.spec.n_params:,}")
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column == 0:
@@ -257,3 +258,8 @@ class ExperimentResults(QTableWidget):
     def best_row(self) -> int:
         accuracies = [(-1 if r.test_accuracy is None else r.test_accuracy) for r in self._runs]
         return max(range(len(accuracies)), key=accuracies.__getitem__) if accuracies else -1
+
+
+def _epochs_text(epochs: float) -> str:
+    """'3' for whole epochs, '0.04' for a part of one."""
+    return f"{epochs:.0f}" if float(epochs).is_integer() else f"{epochs:.2f}"

@@ -115,20 +115,33 @@ class Hover:
     def text(self, x: float, compact: bool = False) -> str:
         """'epoch 3' and, per visible run, its name and its figures ('train 0.123, val. 0.145')
         on the next line; ``compact``: both on one line, the name shortened ('Run 2')."""
-        lines = [f"<b>epoch {max(1, round(x))}</b>" if x >= 0.5 else f"<b>epoch {x:.2f}</b>"]
+        axis = self.plots.axis
+        lines = [f"<b>{where(x, axis)}</b>"]
         for run in self.plots.visible_runs():
-            part = describe_at(run, x, self.kind)
+            part = describe_at(run, x, self.kind, axis)
             if part:
                 name, gap = (short_name(run), " ") if compact else (run.name, "<br>&nbsp;&nbsp;")
                 lines.append(f"<b style='color:{run.colour}'>{html.escape(name)}</b>{gap}{part}")
         return "<br>".join(lines)
 
 
-def describe_at(run: RunRecord, x: float, kind: str) -> str:
-    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss).
+def where(x: float, axis: str) -> str:
+    """The read-out's heading: 'epoch 3', 'epoch 0.25', '12.5 s', '4,500 images'."""
+    if axis == "seconds":
+        return f"{max(x, 0.0):.1f} s"
+    if axis == "images":
+        return f"{max(round(x), 0):,} images"
+    return f"epoch {max(1, round(x))}" if x >= 0.5 else f"epoch {x:.2f}"
+
+
+def describe_at(run: RunRecord, x: float, kind: str, axis: str = "epochs") -> str:
+    """The run's figures at the epoch nearest ``x`` (and the batch loss near ``x`` for loss);
+    on a time ``axis``, at the time point nearest ``x``.
 
     Nothing past where the run got to: a 10-epoch run says nothing at epoch 50.
     """
+    if axis != "epochs":
+        return _describe_by_time(run, x, kind, axis)
     parts = []
     if kind == "loss" and len(run.smooth) and x <= run.smooth.x()[-1] + 0.5:
         i = min(int(np.searchsorted(run.smooth.x(), x)), len(run.smooth) - 1)
@@ -144,6 +157,31 @@ def describe_at(run: RunRecord, x: float, kind: str) -> str:
             if e.val_accuracy is not None:
                 parts.append(f"val. {100 * e.val_accuracy:.2f}")
     if kind == "accuracy" and run.test_accuracy is not None and round(x) <= len(run.epochs):
+        parts.append(f"test {100 * run.test_accuracy:.2f}")
+    if kind == "accuracy" and parts:
+        parts[-1] += " %"
+    return " · ".join(parts)
+
+
+def _describe_by_time(run: RunRecord, x: float, kind: str, axis: str) -> str:
+    """The batch loss there and the nearest time point's validation figure; the test accuracy
+    near the end. Nothing past where the run got to."""
+    if not run.points:
+        return ""
+    end = float(getattr(run.points[-1], axis))
+    if x > end * 1.05 + (0.5 if axis == "seconds" else 0):
+        return ""
+    parts = []
+    if kind == "loss" and len(run.smooth):
+        at = run.epochs_at(x, axis)
+        i = min(int(np.searchsorted(run.smooth.x(), at)), len(run.smooth) - 1)
+        parts.append(f"batch {run.smooth.y()[i]:.3f}")
+    name = "val_loss" if kind == "loss" else "val_accuracy"
+    xs, values = run.point_series(name, axis)
+    if len(xs):
+        value = values[int(np.argmin(np.abs(xs - x)))]
+        parts.append(f"val. {value:.3f}" if kind == "loss" else f"val. {100 * value:.2f}")
+    if kind == "accuracy" and run.test_accuracy is not None and x >= 0.9 * end:
         parts.append(f"test {100 * run.test_accuracy:.2f}")
     if kind == "accuracy" and parts:
         parts[-1] += " %"

@@ -13,13 +13,20 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QImage
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.glossary import tip
 from mnist_gui.panels.training.curves import RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
 from mnist_gui.panels.training.hover import Hover
-from mnist_gui.panels.training.ranges import ACCURACY_TOP, RangeKeeper, accuracy_range, loss_range, run_extent
+from mnist_gui.panels.training.ranges import (
+    ACCURACY_TOP,
+    RangeKeeper,
+    accuracy_range,
+    loss_range,
+    nice_ceiling,
+    run_extent,
+)
 from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.image_tile import note
@@ -27,6 +34,15 @@ from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
 RIGHT_MARGIN = 12  # pixels between a plot's axes box and its right edge
+#: The x axis choices: (what the combo says, the axis's label, RunRecord's axis name).
+X_AXES = (("epochs", "epoch", "epochs"), ("seconds", "seconds of training", "seconds"),
+          ("images seen", "images seen", "images"))
+X_AXIS_TIP = ("What the x axis measures. Epochs: passes over the training set. Seconds: training time "
+              "(no evaluation, no pauses), the fair way to compare runs at equal time. Images seen: "
+              "how much data the network has learned from, whatever the batch size. On seconds and "
+              "images the validation curves are measured about every second of training on 500 "
+              "validation images, so a run that never finishes an epoch still shows. An experiment "
+              "at equal time starts on seconds.")
 TRAINING_LAGS = ("Training accuracy and loss are averaged over each epoch while the network is "
                  "still improving, so at epoch 1 training can look worse than validation, which "
                  "is measured at the end of the epoch.")
@@ -120,6 +136,12 @@ class TrainingPlots(QWidget):
             "run: compare a 10-epoch run with the first 10 epochs of a 100-epoch run. Hiding the "
             "long run (untick it in the table) frames the others too.")
         self.frame_selected.toggled.connect(self._refit)
+        self.x_axis = QComboBox(objectName="xAxis")
+        for text, _label, axis in X_AXES:
+            self.x_axis.addItem(text, axis)
+        self.x_axis.setToolTip(X_AXIS_TIP)
+        self.x_axis.currentIndexChanged.connect(self._on_x_axis_changed)
+        self._auto_axis = "epochs"  # the axis last chosen for the user (a choice of theirs is kept)
         self._legends()
         self.run_legend = RunLegend()
         self._hover = [Hover(self, self.loss_plot, "loss"),
@@ -236,6 +258,7 @@ class TrainingPlots(QWidget):
         self.caption.setObjectName("trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
         row = QHBoxLayout()
+        row.addWidget(self.x_axis)
         row.addWidget(self.log_scale)
         row.addWidget(self.frame_selected)
         row.addWidget(self.caption, 1)
@@ -258,7 +281,31 @@ class TrainingPlots(QWidget):
     # --- runs -------------------------------------------------------------------------------
 
     def _on_run_added(self, run: RunRecord):
+        """A new run: on seconds if it trains for a time (an experiment at equal time), else on
+        epochs, unless the user chose the axis since it was last chosen for them."""
+        if run.status.active and self.axis == self._auto_axis:
+            self._auto_axis = "seconds" if run.time_limit is not None else "epochs"
+            self.set_x_axis(self._auto_axis)
         self._on_runs_added([run])
+
+    @property
+    def axis(self) -> str:
+        """What x measures: "epochs", "seconds" (of training) or "images" (seen)."""
+        return self.x_axis.currentData()
+
+    def set_x_axis(self, axis: str) -> None:
+        self.x_axis.setCurrentIndex(self.x_axis.findData(axis))
+
+    def _on_x_axis_changed(self, _index: int) -> None:
+        axis = self.axis
+        label = next(label for _text, label, a in X_AXES if a == axis)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getPlotItem().setLabel("bottom", label, **LABEL_STYLE)
+            plot.getPlotItem().getAxis("bottom").setToolTip(tip("epoch") if axis == "epochs" else X_AXIS_TIP)
+        self.hide_hover()
+        for number, curves in self._curves.items():
+            curves.set_axis(self._runs[number], axis)
+        self._refit()
 
     def _on_runs_added(self, runs: list[RunRecord]):
         """Take the runs in; a shown run's curves are made now, a hidden run's when first shown
@@ -283,6 +330,7 @@ class TrainingPlots(QWidget):
             curves = self._curves[run.number] = RunCurves(run, self.loss_plot.getPlotItem(),
                                                            self.accuracy_plot.getPlotItem())
         curves.set_colour(run.colour)
+        curves.set_axis(run, self.axis)
         curves.update_batches(run)
         curves.update_epochs(run)
         curves.set_visible(run.visible)
@@ -350,13 +398,17 @@ class TrainingPlots(QWidget):
     def fit(self):
         """Frame the visible runs: x over the length of the framed runs (a running run's planned
         epochs), y over the values of every shown run."""
-        runs = self.visible_runs()
-        x_high = max((run_extent(run) for run in self.framed_runs()), default=1.0)
-        x_high = max(1.0, x_high)
-        x_range = (0.0, x_high + max(0.4, 0.06 * x_high))  # room for the last marker and test star
+        runs, axis = self.visible_runs(), self.axis
+        x_high = max((run_extent(run, axis) for run in self.framed_runs()), default=1.0)
+        if axis == "epochs":
+            x_high = max(1.0, x_high)
+            x_range = (0.0, x_high + max(0.4, 0.06 * x_high))  # room for the last marker and test star
+        else:
+            x_high = nice_ceiling(x_high) if x_high > 0 else 1.0
+            x_range = (0.0, 1.06 * x_high)
         loss, accuracy = self._ranges
-        loss.apply(x_range, loss_range(runs, self.log_scale.isChecked()))
-        accuracy.apply(x_range, accuracy_range(runs, self._baseline_value))
+        loss.apply(x_range, loss_range(runs, self.log_scale.isChecked(), axis))
+        accuracy.apply(x_range, accuracy_range(runs, self._baseline_value, axis))
 
     def curves(self, run: RunRecord) -> RunCurves | None:
         """The run's plot items, None for a run never shown yet (its curves are made when it is)."""

@@ -26,15 +26,16 @@ def nice_ceiling(value: float) -> float:
     return 10.0 ** (exponent + 1)
 
 
-def loss_range(runs: list[RunRecord], log: bool) -> tuple[float, float]:
+def loss_range(runs: list[RunRecord], log: bool, axis: str = "epochs") -> tuple[float, float]:
     """y range of the loss plot: 0 to a round number above what matters (or whole decades in log).
 
     What matters is the per-epoch losses and the smoothed batch loss after the first half epoch:
     the first batches' loss (about 2.3 for 10 classes) would squash every later change flat, so
-    it is left above the top of the plot.
+    it is left above the top of the plot. On a time ``axis`` the validation loss is the time
+    points' (from the second on: the first is the untrained network's).
     """
     per_run = [np.concatenate(arrays) for arrays in (
-        [a for a in (_settled(run), *[run.epoch_series(n)[1] for n in ("train_loss", "val_loss")])
+        [a for a in (_settled(run), run.epoch_series("train_loss")[1], _validation(run, "val_loss", axis))
          if len(a)] for run in runs) if arrays]
     per_run = [d[np.isfinite(d)] for d in per_run]
     per_run = [d for d in per_run if len(d)]
@@ -60,11 +61,17 @@ def _settled(run: RunRecord) -> np.ndarray:
     return later if len(later) else y
 
 
-def accuracy_range(runs: list[RunRecord], baseline: float | None) -> tuple[float, float]:
+def _validation(run: RunRecord, name: str, axis: str) -> np.ndarray:
+    """The validation figures the plots draw on ``axis``: per epoch, or the time points' (but the first)."""
+    return run.epoch_series(name)[1] if axis == "epochs" else run.point_series(name, axis)[1][1:]
+
+
+def accuracy_range(runs: list[RunRecord], baseline: float | None, axis: str = "epochs") -> tuple[float, float]:
     """y range of the accuracy plot, in percent: from a multiple of 10 well below everything to
     ``ACCURACY_TOP``, so the 100 % tick shows and a curve near 100 % is not on the top edge."""
-    values = [100 * a for run in runs for n in ("train_accuracy", "val_accuracy")
-              for a in run.epoch_series(n)[1]]
+    values = [100 * a for run in runs for a in run.epoch_series("train_accuracy")[1]]
+    values += [100 * a for run in runs for a in (run.epoch_series("val_accuracy") if axis == "epochs"
+                                                 else run.point_series("val_accuracy", axis))[1]]
     values += [100 * run.test_accuracy for run in runs if run.test_accuracy is not None]
     if baseline is not None:
         values.append(100 * baseline)
@@ -109,9 +116,20 @@ class RangeKeeper:
             self.item.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
 
 
-def run_extent(run: RunRecord) -> float:
-    """How far along x a run goes: its planned epochs while it trains, else what it trained."""
-    if run.status.active:
-        return float(run.config.epochs)
-    last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
-    return max(float(len(run.epochs)), last_batch)
+def run_extent(run: RunRecord, axis: str = "epochs") -> float:
+    """How far along x a run goes: its planned length while it trains (its epochs, its time
+    limit, or on a time axis what it will take at its pace so far), else what it trained."""
+    if axis == "epochs":
+        if run.status.active:
+            return float(run.config.epochs)
+        last_batch = float(run.raw.x()[-1]) if len(run.raw) else 0.0
+        return max(float(len(run.epochs)), last_batch)
+    if not run.points:
+        return float(run.along([run.config.epochs if run.status.active else len(run.epochs)], axis)[0])
+    last = run.points[-1]
+    done = float(getattr(last, axis))
+    if not run.status.active:
+        return done
+    if run.time_limit is not None:  # the seconds are planned; the images at the pace so far
+        return run.time_limit if axis == "seconds" else done * run.time_limit / max(last.seconds, 1e-9)
+    return done * run.config.epochs / last.epochs if last.epochs > 0 else done

@@ -23,6 +23,7 @@ from mnist_gui.panels.training.files import PanelFiles
 from mnist_gui.panels.training.finder import LearningRateFinder
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.runs_list import RunsList
+from mnist_gui.panels.training.shift_plot import ShiftPlot
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.state.training import IDLE, TrainingSession
@@ -81,13 +82,21 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
         self.results = ExperimentResults(self.runs_model)
-        self.results.hide()
+        self.shift_plot = ShiftPlot()  # beside the results, for an experiment with a shift test
+        self.shift_plot.hide()
+        self.outcome = QWidget(objectName="experimentOutcome")
+        outcome = QHBoxLayout(self.outcome)
+        outcome.setContentsMargins(0, 0, 0, 0)
+        outcome.addWidget(self.results, 3)
+        outcome.addWidget(self.shift_plot, 2)
+        self.outcome.hide()
+        self._shift_test = 0  # pixels: the shift test of the experiment under way (0: none)
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
-        right = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
+        right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
         right.addWidget(self.plots)
         right.addWidget(self.runs_list)
-        right.addWidget(self.results)
+        right.addWidget(self.outcome)
         right.setHandleWidth(9)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
@@ -234,6 +243,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         """Stop a learning-rate test (and training, if the session is the panel's own) and wait
         for their threads. True if all ended."""
         ok = self.session.shutdown(timeout_ms) if self._own_session else True
+        ok = self.shift_plot.shutdown(timeout_ms) and ok
         return self.finder.shutdown(timeout_ms) and ok
 
     # --- experiments and the learning-rate finder -----------------------------------------------
@@ -244,6 +254,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
             return
         self.controls.hide_banner()
         configurations = experiment.configurations()
+        self._shift_test = experiment.shift_test
         problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
         cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
         self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
@@ -277,11 +288,17 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _on_experiment_finished(self, name: str, runs: list):
         self.results.show_runs(runs)
-        self.results.setVisible(bool(runs))
+        if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
+            total = sum(self.plots_splitter.sizes())
+            self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
+        self.outcome.setVisible(bool(runs))
+        shifted = self._dataset is not None and self.shift_plot.test(runs, self._shift_test, self._dataset)
+        self.shift_plot.setVisible(shifted)
         best = self.results.best_row()
         if best >= 0:
             run = runs[best]
-            self._hint(f"Experiment <b>{name}</b> done: {len(runs)} runs. The best is "
+            count = f"{len(runs)} run{'s' * (len(runs) != 1)}"
+            self._hint(f"Experiment <b>{name}</b> done: {count}. The best is "
                        f"<b>{run.name}</b> ({100 * (run.test_accuracy or 0):.2f} % test accuracy).")
 
     def use_run(self, run: RunRecord) -> None:
