@@ -39,7 +39,7 @@ from mnist_gui.state.runs import RunsModel
 from mnist_gui.state.training import TrainingSession
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.panel_area import PanelArea
-from mnist_gui.widgets.status_bar import DataStatusBar
+from mnist_gui.widgets.status_bar import SAVED_MESSAGE_MS, DataStatusBar, saved_text
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
 from mnist_gui.widgets.zoom import apply_zoom
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
                                      "training now, or the one chosen with 'Use its network'")
         self.status.addPermanentWidget(self.model_status)
         self.hub.network_changed.connect(self._on_model_changed)
+        self.training_view.saved.connect(self._on_saved)
         self.inside_view.preset_requested.connect(self.use_preset)
         self.focus.opened.connect(self._on_image_opened)
         self.focus.browse_requested.connect(self._on_browse_requested)
@@ -366,14 +367,26 @@ class MainWindow(QMainWindow):
     # --- sessions ---------------------------------------------------------------------------
 
     def save_session(self, path) -> Path:
-        """Write every finished run to ``path`` (a .npz session file). ValueError/OSError on failure."""
-        return self.runs.save(path)
+        """Write every finished run to ``path`` (a .npz session file), with what is shown of them
+        (ticked runs, results tables, the model); the status bar says so. ValueError/OSError on failure."""
+        written = self.runs.save(path, model=self.hub.run)
+        n, tables = sum(not run.status.active for run in self.runs), len(self.runs.results())
+        what = f"the session ({n:,} run{'s' * (n != 1)}" + (
+            f", {tables} results table{'s' * (tables != 1)})" if tables else ")")
+        self._on_saved(saved_text(what, written))
+        return written
+
+    def _on_saved(self, text: str):
+        self.status.showMessage(text, SAVED_MESSAGE_MS)
 
     def open_session(self, path) -> list:
-        """Replace the runs by those of the session file ``path``; ValueError (naming the file) if
-        it is not a good one, and then nothing changes. The last run with a network is shown.
+        """Replace the runs by those of the session file ``path``, shown as they were saved;
+        ValueError (naming the file) if it is not a good one, and then nothing changes.
         (File > Open session reads in the background instead: :meth:`open_session_in_background`.)"""
-        return self._show_session(path, self.runs.open(path))
+        from engine.files.session_file import read_session
+        if self.runs.active is not None:
+            raise ValueError("Stop the training run before opening a session.")
+        return self._show_session(path, *self.runs.take_session(read_session(path)))
 
     def open_session_in_background(self, path):
         """Read the session file ``path`` in a job, with progress and Cancel in the status bar; its
@@ -383,16 +396,18 @@ class MainWindow(QMainWindow):
             raise ValueError("Stop the training run before opening a session.")
         self.session_reader.open(path)
 
-    def _on_session_read(self, path: str, runs_data: list):
+    def _on_session_read(self, path: str, session):
         if self.runs.active is not None:  # a run was started while the file was read
             self._session_errors.show("The session could not be opened", f"{path}: a run is training; "
                                       "stop it and open the session again.", "The runs you had are still here.")
             return
-        self._show_session(path, self.runs.replace_all(runs_data))
+        self._show_session(path, *self.runs.take_session(session))
 
-    def _show_session(self, path, runs: list) -> list:
+    def _show_session(self, path, runs: list, model=None) -> list:
+        """The model is the run that was when the session was saved; in a session that does not
+        say (an older file, or the model was a loaded file), the last run with a network."""
         with_network = [run for run in runs if run.network is not None]
-        if with_network:
+        if not (model is not None and self.hub.show_run(model)) and with_network:
             self.hub.show_run(with_network[-1])
         hidden = sum(not run.visible for run in runs)  # a long session shows its last runs only
         self.status.showMessage(f"Opened {Path(path).name}: {len(runs):,} run(s)" + (

@@ -6,7 +6,9 @@ A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` membe
   "version": 1, "runs": [...]}``; each run holds its name, group, dataset name, status, message,
   network spec, training config, per-epoch figures (``EpochEnd`` fields), its end (``RunEnd``
   without the history, which is the epochs unless said otherwise), the number of batch-loss points
-  and, if it has a network, that network's spec and dtype;
+  and, if it has a network, that network's spec and dtype; and, optionally (files written before
+  it lack it), ``"view"``: what the class saw, ``{"shown": [bool per run], "model": run index or
+  null, "results": [{"name": experiment, "runs": [run index, ...]}, ...]}`` (:class:`SessionView`);
 - ``run{i}.batch_x`` and ``run{i}.batch_loss``: (n,) float64, the batch-loss curve;
 - ``run{i}.dense{j}.W`` (n_in, n_out) and ``run{i}.dense{j}.b`` (n_out,): the network's weights
   (and a convolutional network's ``run{i}.conv{j}.W`` (out, in, k, k) and ``run{i}.conv{j}.b`` (out,)).
@@ -107,8 +109,59 @@ class RunData:
         object.__setattr__(self, "epochs", tuple(self.epochs))
 
 
-def save_session(path: str | os.PathLike, runs: Sequence[RunData]) -> Path:
-    """Write ``runs`` to ``path`` (.npz), atomically; OSError naming ``path`` if it cannot be written."""
+@dataclass(frozen=True)
+class SessionView:
+    """What the class saw when a session was saved; runs are named by their index in the file.
+
+    shown : (n_runs,) bools, the runs ticked on the plots; None if the file does not say (one
+        written before views were saved): the app chooses.
+    model : the index of the run whose network Draw, Evaluate and Inside used, or None.
+    results : the experiments' results tables, oldest first: (experiment name, the indices of
+        its runs in the table's order).
+    """
+
+    shown: tuple[bool, ...] | None = None
+    model: int | None = None
+    results: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def __post_init__(self):
+        if self.shown is not None:
+            object.__setattr__(self, "shown", tuple(bool(v) for v in self.shown))
+        object.__setattr__(self, "results", tuple((name, tuple(int(i) for i in runs))
+                                                  for name, runs in self.results))
+
+    def check(self, n_runs: int) -> None:
+        """ValueError unless every run index is one of ``n_runs`` runs and ``shown`` has one per run."""
+        if self.shown is not None and len(self.shown) != n_runs:
+            raise ValueError(f"the view shows or hides {len(self.shown):,} runs, but the session has {n_runs:,}")
+        if self.model is not None and not (is_int(self.model) and 0 <= self.model < n_runs):
+            raise ValueError(f"the view's model must be a run 0 to {n_runs - 1}, got {self.model!r:.40}")
+        if len(self.results) > MAX_RUNS:
+            raise ValueError(f"the view has {len(self.results):,} results tables; at most {MAX_RUNS:,}")
+        for name, runs in self.results:
+            if not isinstance(name, str):
+                raise ValueError(f"a results table's name must be text, got {name!r:.40}")
+            if not all(0 <= i < n_runs for i in runs) or len(set(runs)) != len(runs):
+                raise ValueError(f"the results table {name!r:.40} must name each of its runs once, "
+                                 f"as a run 0 to {n_runs - 1}")
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """A session file's content: its runs, and what the class saw (``view``)."""
+
+    runs: list[RunData]
+    view: SessionView = SessionView()
+
+
+def save_session(path: str | os.PathLike, runs: Sequence[RunData], view: SessionView | None = None) -> Path:
+    """Write ``runs`` (and ``view``, what was shown of them) to ``path`` (.npz), atomically.
+
+    ValueError if ``view`` names runs that are not there; OSError naming ``path`` if it cannot be
+    written.
+    """
+    if view is not None:
+        view.check(len(runs))
     arrays = {}
     described = []
     for i, run in enumerate(runs):
@@ -118,7 +171,10 @@ def save_session(path: str | os.PathLike, runs: Sequence[RunData]) -> Path:
         if run.network is not None:
             for p in run.network.parameters:
                 arrays[f"run{i}.{p.name}"] = p.value
-    text = json.dumps({"format": FORMAT, "version": VERSION, "runs": described})
+    top = {"format": FORMAT, "version": VERSION, "runs": described}
+    if view is not None:
+        top["view"] = _view_to_json(view)
+    text = json.dumps(top)
     arrays["session"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return write_atomically(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]  # stub: **arrays as allow_pickle
 
@@ -140,9 +196,20 @@ def _run_to_json(run: RunData) -> dict:
             "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network}
 
 
+def _view_to_json(view: SessionView) -> dict:
+    return {"shown": None if view.shown is None else list(view.shown), "model": view.model,
+            "results": [{"name": name, "runs": list(runs)} for name, runs in view.results]}
+
+
 def load_session(path: str | os.PathLike, progress: Callable[[int, int], object] | None = None
                  ) -> list[RunData]:
-    """The runs of a session written by :func:`save_session`.
+    """The runs of a session written by :func:`save_session` (:func:`read_session`'s runs)."""
+    return read_session(path, progress).runs
+
+
+def read_session(path: str | os.PathLike, progress: Callable[[int, int], object] | None = None
+                 ) -> Session:
+    """The runs of a session written by :func:`save_session`, and what was shown of them.
 
     ``progress(done, total)``, if given, is called after each run is read; whatever it raises
     (a cancellation) ends the reading and propagates.
@@ -157,7 +224,9 @@ def load_session(path: str | os.PathLike, progress: Callable[[int, int], object]
     path = Path(path)
     try:
         with open_archive(path, SessionFileError) as archive:
-            plans = [_parse_run(i, d) for i, d in enumerate(_read_json(archive))]
+            described, view = _read_json(archive)
+            plans = [_parse_run(i, d) for i, d in enumerate(described)]
+            view = _parse_view(view, len(plans))
             _check_members(archive, plans)
             _check_memory(plans)
             runs = []
@@ -165,7 +234,7 @@ def load_session(path: str | os.PathLike, progress: Callable[[int, int], object]
                 runs.append(_build_run(archive, i, plan))
                 if progress is not None:
                     progress(i + 1, len(plans))
-            return runs
+            return Session(runs, view)
     except SessionFileError as err:
         raise SessionFileError(f"{path}: {err}") from err
     except READ_ERRORS as err:
@@ -175,8 +244,9 @@ def load_session(path: str | os.PathLike, progress: Callable[[int, int], object]
 
 # --- the JSON ---------------------------------------------------------------------------------
 
-def _read_json(archive: zipfile.ZipFile) -> list:
-    """The list of run objects, from the ``session`` member, its format and version checked."""
+def _read_json(archive: zipfile.ZipFile) -> tuple[list, object]:
+    """The list of run objects and the view (None if there is none), from the ``session``
+    member, its format and version checked."""
     info = _member(archive, "session")
     bound = check_inflation(info, MAX_JSON_BYTES, JSON_EXPANSION, FREE_BYTES, "its description",
                             "a session's description never compresses that well", SessionFileError)
@@ -205,7 +275,42 @@ def _read_json(archive: zipfile.ZipFile) -> list:
         raise SessionFileError("its list of runs is missing")
     if len(runs) > MAX_RUNS:
         raise SessionFileError(f"it has {len(runs):,} runs; a session holds at most {MAX_RUNS:,}")
-    return runs
+    return runs, top.get("view")
+
+
+VIEW_KEYS = {"shown", "model", "results"}
+
+
+def _parse_view(d, n_runs: int) -> SessionView:
+    """The view's JSON (None: a file written before views were), each value's type checked."""
+    if d is None:
+        return SessionView()
+    try:
+        check_keys(d, VIEW_KEYS, "the view")
+        shown = d.get("shown")
+        if shown is not None and not (isinstance(shown, list) and all(isinstance(v, bool) for v in shown)):
+            raise SessionFileError("the view's shown runs must be a list of true or false")
+        tables = d.get("results", [])
+        if not isinstance(tables, list) or len(tables) > MAX_RUNS:
+            raise SessionFileError(f"the view's results tables must be a list of at most {MAX_RUNS:,}")
+        results = tuple(_results_table(t) for t in tables)
+        view = SessionView(None if shown is None else tuple(shown), d.get("model"), results)
+        view.check(n_runs)
+    except SessionFileError:
+        raise
+    except ValueError as err:
+        raise SessionFileError(f"{err}") from None
+    return view
+
+
+def _results_table(d) -> tuple[str, tuple[int, ...]]:
+    check_keys(d, {"name", "runs"}, "a results table", required={"name", "runs"})
+    if not isinstance(d["name"], str):
+        raise SessionFileError(f"a results table's name should be str, got {d['name']!r:.40}")
+    runs = d["runs"]
+    if not isinstance(runs, list) or len(runs) > MAX_RUNS or not all(is_int(i) for i in runs):
+        raise SessionFileError(f"a results table's runs must be a list of at most {MAX_RUNS:,} run numbers")
+    return bounded(d["name"], MAX_NAME), tuple(runs)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.experiments import epochs_trained, images_seen
 from engine.files.atomic import write_atomically
-from engine.files.session_file import MAX_NAME, MAX_NOTE, bounded
+from engine.files.session_file import MAX_NAME, MAX_NOTE, Session, SessionView, bounded
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import Network, NetworkSpec
 from engine.run_comparison import find_repeats
@@ -223,6 +223,11 @@ class RunRecord:
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     @property
+    def has_curves(self) -> bool:
+        """The run has something to plot: a batch loss or an epoch."""
+        return len(self.raw) > 0 or bool(self.epochs)
+
+    @property
     def last_epoch(self) -> EpochEnd | None:
         return self.epochs[-1] if self.epochs else None
 
@@ -368,7 +373,9 @@ class RunsModel(QObject):
     session by one ``runs_added`` (and the ones they replace by one ``runs_removed``), so the views
     take them in one pass. ``changed`` covers the status, name, visibility, epochs and
     end of a run; ``batches_added`` the (throttled) batch losses and the time points, which only the plots redraw;
-    ``dynamics_added`` the (throttled) per-layer statistics of the training dynamics.
+    ``dynamics_added`` the (throttled) per-layer statistics of the training dynamics;
+    ``results_changed`` the experiments' results tables (``results()``: one added, a run
+    removed from one, a session's opened).
     """
 
     run_added = Signal(object)      # RunRecord
@@ -378,10 +385,12 @@ class RunsModel(QObject):
     run_removed = Signal(object)    # RunRecord
     runs_added = Signal(list)       # [RunRecord]: many at once (a session opened), in order
     runs_removed = Signal(list)     # [RunRecord]: many at once (the runs a session replaces)
+    results_changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._runs: list[RunRecord] = []
+        self._results: list[tuple[str, list[RunRecord]]] = []
         self._next_number = 1
         self._repeats: dict[bool, tuple] = {}
 
@@ -461,8 +470,9 @@ class RunsModel(QObject):
         if fresh or run.colour in taken:
             run.colour = next(c for c in map(run_colour, range(len(taken) + 1)) if c not in taken)
 
-    def replace_all(self, runs_data) -> list[RunRecord]:
-        """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's).
+    def replace_all(self, runs_data, view: SessionView | None = None) -> list[RunRecord]:
+        """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's),
+        shown as ``view`` says (which runs are ticked, the results tables; ``add_runs``).
 
         Refused (RuntimeError) while a run is in progress.
         """
@@ -474,24 +484,59 @@ class RunsModel(QObject):
         if removed:
             self.runs_removed.emit(removed)
         self._next_number = 1
-        return self.add_runs(runs_data)
+        had_results, self._results = bool(self._results), []
+        added = self.add_runs(runs_data, view)
+        if had_results and not self._results:
+            self.results_changed.emit()
+        return added
 
-    def add_runs(self, runs_data) -> list[RunRecord]:
+    def add_runs(self, runs_data, view: SessionView | None = None) -> list[RunRecord]:
         """Add ended runs (engine ``RunData``) after the others, numbered in turn, with one
-        ``runs_added``. Of more than ``SHOWN_AT_OPEN``, only the last so many are shown."""
+        ``runs_added``. ``view.shown`` says which are ticked; without it, of more than
+        ``SHOWN_AT_OPEN`` only the last so many are. ``view.results`` become results tables."""
+        view = view or SessionView()
         added = []
         for data in runs_data:
             added.append(RunRecord.from_data(self._next_number, data))
             self._next_number += 1
-        for run in added[:-SHOWN_AT_OPEN]:
-            run.visible = False
+        if view.shown is not None and len(view.shown) == len(added):
+            for run, shown in zip(added, view.shown):
+                run.visible = shown
+        else:
+            for run in added[:-SHOWN_AT_OPEN]:
+                run.visible = False
         for run in added:
             if run.visible:
                 self._give_colour(run)
             self._runs.append(run)
         if added:
             self.runs_added.emit(added)
+        tables = [(name, [added[i] for i in runs if i < len(added)]) for name, runs in view.results]
+        if any(runs for _, runs in tables):
+            self._results.extend((name, runs) for name, runs in tables if runs)
+            self.results_changed.emit()
         return added
+
+    def results(self) -> list[tuple[str, list[RunRecord]]]:
+        """The experiments' results tables, oldest first: (experiment name, its runs in order)."""
+        return [(name, list(runs)) for name, runs in self._results]
+
+    def add_results(self, name: str, runs: list[RunRecord]) -> None:
+        """An experiment's results table: ``runs`` (of this model), in the table's order."""
+        runs = [run for run in runs if run in self._runs]
+        if runs:
+            self._results.append((bounded(name, MAX_NAME), runs))
+            self.results_changed.emit()
+
+    def view(self, runs: list[RunRecord], model: RunRecord | None = None) -> SessionView:
+        """What is shown of ``runs`` (which are ticked, the results tables, which run is the
+        ``model``), by index into ``runs``, as a session file keeps it."""
+        index = {id(run): i for i, run in enumerate(runs)}
+        tables = tuple((name, tuple(index[id(r)] for r in table if id(r) in index))
+                       for name, table in self._results)
+        return SessionView(shown=tuple(run.visible for run in runs),
+                           model=None if model is None else index.get(id(model)),
+                           results=tuple(t for t in tables if t[1]))
 
     def repeats(self, visible_only: bool = False) -> dict[int, RunRecord]:
         """{run number: the earlier run it repeats}, among every run or the shown ones only.
@@ -506,21 +551,31 @@ class RunsModel(QObject):
             cached = self._repeats[visible_only] = (key, repeats_among(runs))
         return cached[1]
 
-    def save(self, path) -> Path:
-        """Every ended run, with its settings, curves and network, in one session file."""
+    def save(self, path, model: RunRecord | None = None) -> Path:
+        """Every ended run, with its settings, curves and network, in one session file, and what
+        is shown of them (``view``): which are ticked, the results tables, which run is the
+        ``model`` (the one whose network the other panels use, if it is one of them)."""
         from engine.files.session_file import save_session
-        ended = [run.to_data() for run in self._runs if not run.status.active]
+        ended = [run for run in self._runs if not run.status.active]
         if not ended:
             raise ValueError("There is no finished run to save yet: train one first.")
-        return save_session(path, ended)
+        return save_session(path, [run.to_data() for run in ended], self.view(ended, model))
 
     def open(self, path) -> list[RunRecord]:
-        """Replace the runs by a session file's. The file is read and checked whole first, so a
-        bad file (ValueError naming it) leaves the current runs as they are."""
-        from engine.files.session_file import load_session
+        """Replace the runs by a session file's, shown as they were saved (``take_session``).
+        The file is read and checked whole first, so a bad file (ValueError naming it) leaves
+        the current runs as they are."""
+        from engine.files.session_file import read_session
         if self.active is not None:
             raise ValueError("Stop the training run before opening a session.")
-        return self.replace_all(load_session(path))
+        return self.take_session(read_session(path))[0]
+
+    def take_session(self, session: Session) -> tuple[list[RunRecord], RunRecord | None]:
+        """Replace the runs by ``session``'s (an engine ``Session``, read by a job), shown as they
+        were saved; (the runs, the run that was the model or None)."""
+        runs = self.replace_all(session.runs, session.view)
+        model = session.view.model
+        return runs, runs[model] if model is not None and model < len(runs) else None
 
     def remove(self, run: RunRecord) -> bool:
         """Forget an ended run (its curves and its network). False for the run in progress."""
@@ -529,4 +584,8 @@ class RunsModel(QObject):
         self._runs.remove(run)
         run.network = None
         self.run_removed.emit(run)
+        tables = [(name, [r for r in runs if r is not run]) for name, runs in self._results]
+        if any(len(a[1]) != len(b[1]) for a, b in zip(tables, self._results)):
+            self._results = [(name, runs) for name, runs in tables if runs]
+            self.results_changed.emit()
         return True

@@ -242,6 +242,7 @@ class TrainingSession(QObject):
         if self._experiment is not None:
             name, runs = self._experiment
             self._experiment = None
+            self.runs.add_results(name, runs)  # its results table, kept in the session
             self.experiment_finished.emit(name, runs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
@@ -10,6 +12,16 @@ def describe(dataset) -> str:
     """'MNIST · /path · 60,000 train + 10,000 test images'."""
     return (f"{dataset.name} · {dataset.source or 'unknown source'} · "
             f"{len(dataset.train_labels):,} train + {len(dataset.test_labels):,} test images")
+
+
+SAVED_MESSAGE_MS = 10_000  # how long "Saved ... to ..." stays in the status bar
+
+
+def saved_text(what: str, path) -> str:
+    """'Saved the plots of 2 runs to training.png in /home/ann': the file's name first, so a long
+    folder is what the status bar cuts, not the name."""
+    path = Path(path).absolute()
+    return f"Saved {what} to {path.name} in {path.parent}"
 
 
 class DataStatusBar(QStatusBar):

@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Signal
 from mnist_gui.workers.worker import TaskRunner, Worker
 
 
-def read_session_job(path: str, job: Worker) -> list:
-    """The RunData of the session file ``path`` (SessionFileError naming it if it is bad)."""
-    from engine.files.session_file import load_session
+def read_session_job(path: str, job: Worker):
+    """The engine ``Session`` in the file ``path`` (SessionFileError naming it if it is bad)."""
+    from engine.files.session_file import read_session
     name = Path(path).name
     job.progress(0, -1, f"Opening {name}…")
 
@@ -21,7 +21,7 @@ def read_session_job(path: str, job: Worker) -> list:
         job.check()  # Cancel: the reading stops here, between two runs
         job.progress(done, total, f"Opening {name}: run {done} of {total}")
 
-    return load_session(path, progress=step)
+    return read_session(path, progress=step)
 
 
 def read_model_job(path: str, job: Worker):
@@ -41,8 +41,8 @@ def read_model_job(path: str, job: Worker):
 class SessionReader(QObject):
     """Reads one session file at a time in a worker thread; Cancel (or a newer file) drops it.
 
-    ``read`` (path, list of RunData) arrives in the GUI thread, ``failed`` (path, message) names
-    the file and the fault.
+    ``read`` (path, the engine ``Session``: its runs and view) arrives in the GUI thread,
+    ``failed`` (path, message) names the file and the fault.
     """
 
     read = Signal(str, object)

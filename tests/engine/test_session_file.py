@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 from bombs import QUICK_SECONDS, measure
 
-from engine.files.session_file import RunData, SessionFileError, load_session, save_session
+from engine.files.session_file import (
+    RunData,
+    SessionFileError,
+    SessionView,
+    load_session,
+    read_session,
+    save_session,
+)
 from engine.network import Network, NetworkSpec
 from engine.training import EpochEnd, RunEnd, TrainConfig, Trainer
 
@@ -273,3 +280,74 @@ def test_long_texts_are_cut_where_the_session_is_read(tmp_path):
     (read,) = load_session(save_session(tmp_path / "long.session.npz", [long]))
     assert len(read.name) == len(read.group) == MAX_NAME and read.name.endswith("…")
     assert len(read.message) == MAX_NOTE and read.message.startswith("mmm")
+
+
+# --- what the class saw: the view --------------------------------------------------------------
+
+VIEW = SessionView(shown=(False, True, True), model=1, results=(("depth", (1, 0)), ("lr · ünï", (2,))))
+
+
+def test_the_view_round_trips_with_the_runs(runs, tmp_path):
+    back = read_session(save_session(tmp_path / "view.npz", runs, VIEW))
+    assert back.view == VIEW
+    assert [r.name for r in back.runs] == [r.name for r in runs]
+    assert load_session(tmp_path / "view.npz")[1].name == runs[1].name  # the runs alone, as before
+
+
+def test_a_file_without_a_view_still_opens_and_says_nothing_of_it(session):
+    """Files written before views were saved (the module's session has none): the app chooses."""
+    back = read_session(session)
+    assert back.view == SessionView() and back.view.shown is None and back.view.model is None
+    assert "view" not in description(members(session))
+
+
+def test_a_file_with_a_view_opens_in_a_reader_that_ignores_it(runs, tmp_path):
+    """The view is beside the runs, not in them: each run's JSON keeps exactly its old keys."""
+    doc = description(members(save_session(tmp_path / "v.npz", runs, VIEW)))
+    assert all(set(run) == set(description(members(save_session(tmp_path / "o.npz", runs)))["runs"][0])
+               for run in doc["runs"])
+    assert doc["view"] == {"shown": [False, True, True], "model": 1,
+                           "results": [{"name": "depth", "runs": [1, 0]}, {"name": "lr · ünï", "runs": [2]}]}
+
+
+@pytest.mark.parametrize("view, problem", [
+    (SessionView(shown=(True,)), "shows or hides 1 runs, but the session has 3"),
+    (SessionView(model=3), "model must be a run 0 to 2"),
+    (SessionView(results=(("depth", (0, 0)),)), "must name each of its runs once"),
+    (SessionView(results=(("depth", (5,)),)), "must name each of its runs once"),
+])
+def test_save_refuses_a_view_of_runs_that_are_not_there(runs, tmp_path, view, problem):
+    with pytest.raises(ValueError, match=problem):
+        save_session(tmp_path / "bad.npz", runs, view)
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def with_view(doc, view):
+    return {**doc, "view": view}
+
+
+@pytest.mark.parametrize("view, problem", [
+    ("all", "the view must be an object"),
+    ({"colours": []}, "the view has unknown fields: colours"),
+    ({"shown": [True, 1, False]}, "shown runs must be a list of true or false"),
+    ({"shown": [True]}, "shows or hides 1 runs, but the session has 3"),
+    ({"model": True}, "model must be a run 0 to 2"),
+    ({"model": 7}, "model must be a run 0 to 2"),
+    ({"model": "1"}, "model must be a run 0 to 2"),
+    ({"results": {}}, "results tables must be a list"),
+    ({"results": [{"name": "a", "runs": [0]}] * 1001}, "results tables must be a list of at most 1,000"),
+    ({"results": [{"name": 3, "runs": [0]}]}, "a results table's name should be str"),
+    ({"results": [{"name": "a"}]}, "a results table lacks runs"),
+    ({"results": [{"name": "a", "runs": [0.5]}]}, "runs must be a list of at most"),
+    ({"results": [{"name": "a", "runs": [0, 9]}]}, "must name each of its runs once"),
+])
+def test_a_tampered_view_is_refused(session, tmp_path, view, problem):
+    arrays = members(session)
+    assert_refused(rewrite(tmp_path / "bad.npz", arrays, with_view(description(arrays), view)), problem)
+
+
+def test_a_long_results_name_is_cut_where_the_session_is_read(session, tmp_path):
+    arrays = members(session)
+    doc = with_view(description(arrays), {"results": [{"name": "x" * 10_000, "runs": [0]}]})
+    (name, runs), = read_session(rewrite(tmp_path / "long.npz", arrays, doc)).view.results
+    assert len(name) == 200 and name.endswith("…") and runs == (0,)

@@ -160,7 +160,7 @@ def test_a_cnn_shows_its_first_filters_and_outlines_the_strongest_for_the_drawin
     image = synthetic.test_images[0]
     view.drawing.set_image(image)
     strength = net.feature_maps(image[None])[0][1][0].mean(axis=(1, 2))
-    assert view.weights.grid._outlined == [int(j) for j in np.argsort(-strength)[:2] if strength[j] > 0]
+    assert view.weights.grid.outlined() == [int(j) for j in np.argsort(-strength)[:2] if strength[j] > 0]
     maps = view.weights.feature_maps
     assert maps.isVisibleTo(view.weights)
     assert maps.captions() == ["conv 1 (6 filters 5x5)", "pool 1 (2x2)", "conv 2 (16 filters 5x5)", "pool 2 (2x2)"]
@@ -169,6 +169,33 @@ def test_a_cnn_shows_its_first_filters_and_outlines_the_strongest_for_the_drawin
     mosaic = feature_mosaic(first)
     assert mosaic.shape == (2 * 28 + 1, 3 * 28 + 2)
     np.testing.assert_allclose(mosaic[29:, 29:57], first[4] / max(first[4].max(), 1e-30), rtol=1e-6)
+
+
+def test_the_most_active_units_are_outlined_on_the_first_visit(qtbot, hub, datasets, synthetic):
+    """A drawing already there when the panel first evaluates a network: its units are outlined
+    once the weights' mosaic arrives from the job (they were only after a redraw)."""
+    from PySide6.QtGui import QImage
+    drawing = Drawing()
+    image = synthetic.test_images[0]
+    drawing.set_image(image)
+    net = Network(NetworkSpec(hidden=(HiddenLayer(24),), seed=3))
+    hub.set_network(net, "drawn on first")
+    view = EvaluateView(datasets, hub, drawing=drawing)
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.tabs.setCurrentWidget(view.weights)
+    with qtbot.waitSignal(view.test_evaluation.evaluated, timeout=TIMEOUT):
+        datasets.set_dataset(synthetic)
+        view.show()  # the first visit: the panel starts watching, the job makes the mosaics
+    strength = net.activations(image[None])[0][0]
+    expected = [int(j) for j in np.argsort(-strength)[:8] if strength[j] > 0]
+    assert len(expected) >= 2 and view.weights.grid.outlined() == expected
+    grid = view.weights.grid
+    picture = QImage(grid.size(), QImage.Format_RGB32)
+    grid.render(picture)
+    centre = grid.tile_rect(expected[0]).adjusted(-1, -1, 1, 1).topLeft().toPoint()
+    assert picture.pixelColor(centre).name() == "#ffc400"  # the outline, drawn
+    assert view.shutdown(5000)
 
 
 def test_the_activations_of_every_hidden_layer_for_a_drawing(qtbot, view, hub, synthetic):

@@ -64,8 +64,14 @@ class WeightGrid(QWidget):
         self.update()
 
     def set_outlined(self, units: list[int]):
-        self._outlined = [u for u in units if u < self._n]
+        """Outline ``units``: those the mosaic has, now or once it arrives (the drawing is read
+        as soon as the network is, its weights' mosaic comes later from a job)."""
+        self._outlined = list(units)
         self.update()
+
+    def outlined(self) -> list[int]:
+        """The units outlined on the tiles shown."""
+        return [u for u in self._outlined if u < self._n]
 
     def set_placeholder(self, text: str):
         self._placeholder = text
@@ -102,7 +108,7 @@ class WeightGrid(QWidget):
             return
         painter.drawImage(self._target(), self._image)
         painter.setPen(QPen(HIGHLIGHT, 2))
-        for j in self._outlined:
+        for j in self.outlined():
             painter.drawRect(self.tile_rect(j).adjusted(-1, -1, 1, 1))
         painter.end()
 

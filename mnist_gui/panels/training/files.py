@@ -1,7 +1,8 @@
 """The training panel's files: Save model / Load model (the File menu's), and the curves and plots exported.
 
 ``PanelFiles(panel, hub, session, draft, plots)`` owns the two actions and the dialogs; a failed
-save, load or export shows one non-blocking warning naming the file the user chose.
+save, load or export shows one non-blocking warning naming the file the user chose, a good one
+says so in ``saved`` (for the status bar), naming the file.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine.network import Network
 from mnist_gui.state.runs import write_csv
+from mnist_gui.widgets.status_bar import saved_text
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.workers.files import read_model_job
 from mnist_gui.workers.worker import TaskRunner
@@ -27,8 +29,11 @@ class PanelFiles(QObject):
     """Model files and exports of the training panel ``panel`` (the dialogs' parent).
 
     ``dataset()`` gives the dataset trained on (None before one loads); ``hint(html)`` says in the
-    panel what happened.
+    panel what happened. ``saved(text)``: a file was written ("Saved the plots to training.png
+    in /home/ann"), after every save or export.
     """
+
+    saved = Signal(str)
 
     def __init__(self, panel: QWidget, hub, session, draft, plots, dataset: Callable[[], object],
                  hint: Callable[[str], None]):
@@ -70,7 +75,9 @@ class PanelFiles(QObject):
         network = self.hub.network
         if network is None:
             raise ValueError("There is no trained model to save yet: train one first.")
-        return network.save(path)
+        written = network.save(path)
+        self._say_saved(f"the model ({self.hub.description or network.spec.describe()})", written)
+        return written
 
     def load_model(self, path) -> Network:
         """Read a saved network, make its layers the draft's and make it current everywhere.
@@ -110,11 +117,24 @@ class PanelFiles(QObject):
 
     def export_csv(self, path) -> Path:
         """Every curve of every run of the session as one CSV (run, series, epoch, value)."""
-        return write_csv(path, self.session.runs.runs())
+        runs = self.session.runs.runs()
+        written = write_csv(path, runs)
+        self._say_saved(f"the curves of {_count(len(runs), 'run')}", written)
+        return written
 
     def export_png(self, path, scale: float | None = None) -> Path:
-        """The two plots alone, at slide resolution (``TrainingPlots.export_png``)."""
-        return self.plots.export_png(path, scale)
+        """The two plots alone, at slide resolution (``TrainingPlots.export_png``); ValueError
+        while they show no run (the picture would be empty)."""
+        shown = [run for run in self.session.runs.runs() if run.visible and run.has_curves]
+        if not shown:
+            raise ValueError("The plots show no run yet: train one, or tick one in the runs list, "
+                             "then save the plots.")
+        written = self.plots.export_png(path, scale)
+        self._say_saved(f"the plots of {_count(len(shown), 'run')}", written)
+        return written
+
+    def _say_saved(self, what: str, path: Path) -> None:
+        self.saved.emit(saved_text(what, path))
 
     # --- dialogs ----------------------------------------------------------------------------
 
@@ -153,3 +173,7 @@ class PanelFiles(QObject):
 
 def _raise(error: Exception):
     raise error
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' * (n != 1)}"

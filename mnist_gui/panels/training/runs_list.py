@@ -51,6 +51,12 @@ STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one
                "failed": "failed"}
 
 
+PNG_TIP = ("Save the loss and accuracy plots as they are shown, without the buttons or the hover "
+           "read-out, as a sharp PNG image for slides (at least 1920 pixels wide)")
+PNG_NOTHING_TIP = ("Nothing to save yet: the plots show no run. Train a run, or tick one in the "
+                   "Show column, and its curves can be saved as a picture.")
+
+
 def status_text(run: RunRecord) -> str:
     """'running', 'completed', 'diverged!', and 'diverging!' for a run whose loss blew up
     (a run that ended at chance after its loss blew up: 'diverged!')."""
@@ -185,9 +191,7 @@ class RunsList(QWidget):
                                    "(run, series, epoch, value)")
         self.csv_button.clicked.connect(self.export_csv_requested)
         self.png_button = QPushButton("Save PNG…", objectName="exportPng")
-        self.png_button.setToolTip("Save the loss and accuracy plots as they are shown, without the "
-                                   "buttons or the hover read-out, as a sharp PNG image for slides "
-                                   "(at least 1920 pixels wide)")
+        self.png_button.setToolTip(PNG_TIP)
         self.png_button.clicked.connect(self.export_png_requested)
         buttons = FlowLayout()
         for button in (self.network_button, self.use_button, self.remove_button, self.plots_button,
@@ -389,7 +393,10 @@ class RunsList(QWidget):
         self._fit_columns()
 
     def _on_batches_added(self, run: RunRecord):
-        """Say 'diverging!' as soon as the run's loss blows up, not at its next epoch."""
+        """Say 'diverging!' as soon as the run's loss blows up, not at its next epoch; the
+        plots can be saved from the first batch loss of a shown run."""
+        if not self.png_button.isEnabled() and run.visible:
+            self._update_png_button()
         if run.diverging and run in self._runs:
             item = self.table.item(self._runs.index(run), 2)
             if item.text() != status_text(run):
@@ -527,6 +534,13 @@ class RunsList(QWidget):
         self.clear_action.setEnabled(any(r.visible for r in self._runs))
         self.plots_button.setEnabled(bool(self._runs))
         self.csv_button.setEnabled(bool(self._runs))
+        self._update_png_button()
+
+    def _update_png_button(self):
+        """Save PNG only while the plots show a curve; its tooltip says why not otherwise."""
+        plotted = any(run.visible and run.has_curves for run in self._runs)
+        self.png_button.setEnabled(plotted)
+        self.png_button.setToolTip(PNG_TIP if plotted else PNG_NOTHING_TIP)
 
 
 def repeat_text(run: RunRecord, original: RunRecord) -> str:

@@ -45,6 +45,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
     """
 
     status_changed = Signal(str)   # the status-bar text: speed and time left, or "" when idle
+    saved = Signal(str)            # a file was saved or exported: "Saved the plots to training.png in /home/ann"
 
     def __init__(self, datasets, hub, runs: RunsModel | None = None, *,
                  session: TrainingSession | None = None, draft: DraftSettings | None = None, parent=None):
@@ -64,6 +65,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.files = PanelFiles(self, hub, self.session, self.draft, self.plots, lambda: self._dataset,
                                 self._hint)
         self.save_action, self.load_action = self.files.save_action, self.files.load_action
+        self.files.saved.connect(self.saved)
         self._connect()
         self._on_validity(self.draft.problem())
         self._show_ready()
@@ -132,6 +134,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         ctl.lr_finder_requested.connect(self.find_learning_rate)
         s.experiment_progressed.connect(self._on_experiment_progressed)
         s.experiment_finished.connect(self._on_experiment_finished)
+        self.runs_model.results_changed.connect(self._on_results_changed)
+        self._on_results_changed()
         self.finder.use_requested.connect(self.draft.set_lr)
         self.draft.validity_changed.connect(self._on_validity)
         self.draft.changed.connect(self._on_draft_changed)
@@ -286,7 +290,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
                    f"<b>{label}</b>.")
 
-    def _on_experiment_finished(self, name: str, runs: list):
+    def _on_results_changed(self):
+        """The latest experiment's results table (the session keeps every one), or none."""
+        tables = self.runs_model.results()
+        runs = tables[-1][1] if tables else []
         self.results.show_runs(runs)
         if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
             total = sum(self.plots_splitter.sizes())
@@ -294,6 +301,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.outcome.setVisible(bool(runs))
         shifted = self._dataset is not None and self.shift_plot.test(runs, self._shift_test, self._dataset)
         self.shift_plot.setVisible(shifted)
+
+    def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
         if best >= 0:
             run = runs[best]

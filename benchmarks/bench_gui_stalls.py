@@ -1,0 +1,227 @@
+"""The longest GUI-thread stall while the default preset trains, with each tab of Evaluate and Inside on screen.
+
+Runs offscreen. Builds the real main window, loads real MNIST and, in each round, shows each tab
+of the Evaluate panel (confusion matrix, mistakes, what it learned) and of the Inside panel (one
+step, training dynamics, hidden space, saliency) in turn, training the preset from the window
+with that tab on screen (the order of the tabs turns round by round, so a busy minute on the
+machine does not always fall on the same one); each run is removed once measured, so every run
+trains in the same session (the runs piling up would slow the plots' redraws instead). A 5 ms
+QTimer on the GUI thread records the longest
+gap between its ticks: how long the window could not respond; and the GUI thread's CPU time between
+two ticks, the part of a stall the app's own work makes (on a shared machine most of a long gap
+can be other processes' turn on the CPU, or the training thread holding the GIL). The panels' slots and paint events
+are timed too, so the longest stall is given a likely culprit (the longest call of a timed
+function during that run). Medians over the rounds, with the worst round, per tab.
+
+    MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_gui_stalls.py [--rounds 5] [--epochs 1]
+        [--tabs evaluate:confusion,inside:saliency]
+
+Target: longest stall <= 50 ms with any tab on screen (the median over the rounds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import statistics
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_gui_inside import Costs
+from bench_gui_training import StallMeter, prepare, wait
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+EVALUATE_TABS = ("confusion", "mistakes", "weights")  # in the order of the panel's tabs
+INSIDE_TABS = ("step", "dynamics", "embedding", "saliency")
+ALL_TABS = tuple(f"evaluate:{t}" for t in EVALUATE_TABS) + tuple(f"inside:{t}" for t in INSIDE_TABS)
+SLOTS = Costs()  # the GUI-thread functions timed, to name the likely culprit of a stall
+
+
+def instrument():
+    """Time the slots and paint events of the panels on screen (and of their peers)."""
+    import pyqtgraph as pg
+
+    from mnist_gui.panels.draw.view import DrawView
+    from mnist_gui.panels.evaluate.confusion import ConfusionMatrix, ConfusionView
+    from mnist_gui.panels.evaluate.mistakes import MistakesView
+    from mnist_gui.panels.evaluate.view import EvaluateView
+    from mnist_gui.panels.evaluate.weights import WeightsView
+    from mnist_gui.panels.inside.dynamics_view import DynamicsView
+    from mnist_gui.panels.inside.embedding_view import EmbeddingView
+    from mnist_gui.panels.inside.saliency_view import SaliencyView
+    from mnist_gui.panels.inside.step_view import StepView
+    from mnist_gui.panels.training.plots import TrainingPlots
+    from mnist_gui.panels.training.runs_list import RunsList
+    targets = [(pg.GraphicsView, "paintEvent"), (ConfusionMatrix, "paintEvent"),
+               (EvaluateView, "_on_evaluated"), (EvaluateView, "_on_evaluation_started"),
+               (ConfusionView, "set_evaluation"), (MistakesView, "set_evaluation"),
+               (WeightsView, "set_network"), (WeightsView, "set_mosaics"), (WeightsView, "set_drawing"),
+               (DynamicsView, "refresh"), (DynamicsView, "_on_dynamics_added"),
+               (EmbeddingView, "_on_maps"), (EmbeddingView, "refresh"),
+               (StepView, "_on_result"), (StepView, "refresh"),
+               (SaliencyView, "_on_result"), (SaliencyView, "refresh"),
+               (DrawView, "_on_network_changed"), (RunsList, "_on_run_changed"),
+               (TrainingPlots, "_on_run_changed"), (TrainingPlots, "_on_batches_added")]
+    for owner, name in targets:
+        if hasattr(owner, name):
+            SLOTS.wrap(owner, name)
+
+
+class StallWatch(StallMeter):
+    """The heartbeat, and a thread that samples the GUI thread's Python stack every 2 ms while a
+    tick is late (over ``LATE_MS``): the frames seen most during the longest stall name its cause,
+    whatever function it is in (the timed slots only catch the functions listed)."""
+
+    LATE_MS = 15
+
+    def __init__(self):
+        super().__init__()
+        self._gui = threading.get_ident()
+        self._beat = time.perf_counter()
+        self._samples: dict[float, collections.Counter] = {}
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._cpu: float | None = None
+        self.longest_cpu = 0.0  # ms of GUI-thread CPU between two ticks: the stall the code makes
+
+    def start(self):
+        self._cpu, self.longest_cpu = None, 0.0
+        self._samples = {}
+        self._beat = time.perf_counter()
+        self._running = True
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        super().start()
+
+    def stop(self):
+        super().stop()
+        self._running = False
+        if self._thread is not None:
+            self._thread.join()
+
+    def _tick(self):
+        super()._tick()
+        self._beat = time.perf_counter()
+        cpu = time.thread_time()
+        if self._cpu is not None:
+            self.longest_cpu = max(self.longest_cpu, 1000 * (cpu - self._cpu))
+        self._cpu = cpu
+
+    def _watch(self):
+        while self._running:
+            time.sleep(0.002)
+            beat = self._beat
+            if time.perf_counter() - beat > self.LATE_MS / 1000:
+                frame = sys._current_frames().get(self._gui)
+                if frame is not None:
+                    self._samples.setdefault(beat, collections.Counter())[_where(frame)] += 1
+
+    def culprit(self) -> str:
+        """The stack seen most during the stall with the most samples, or '' if none was late."""
+        if not self._samples:
+            return ""
+        counts = max(self._samples.values(), key=lambda c: sum(c.values()))
+        seen = "; ".join(f"{where} ({n})" for where, n in counts.most_common(3))
+        return f"{seen} [of {sum(counts.values())} samples]"
+
+
+def _where(frame) -> str:
+    """The innermost frames of the app (and of pyqtgraph or NumPy under them), innermost last."""
+    stack = traceback.extract_stack(frame)
+    ours = [f for f in stack if "mnist_gui" in f.filename or "engine" in f.filename]
+    tail = [f"{Path(f.filename).stem}.{f.name}:{f.lineno}" for f in ours[-3:]]
+    if stack and stack[-1] not in ours:
+        tail.append(f"{Path(stack[-1].filename).stem}.{stack[-1].name}")
+    return " > ".join(tail) or "(no Python frame: Qt itself)"
+
+
+def show(window, tab: str) -> None:
+    panel, key = tab.split(":")
+    window.show_panel(panel)
+    if panel == "inside":
+        window.inside_view.show_tab(key)
+    else:
+        window.evaluate_view.tabs.setCurrentIndex(EVALUATE_TABS.index(key))
+
+
+def train_once(window, meter: StallWatch, spec, config) -> tuple[float, float, str]:
+    """(longest stall in ms, the most GUI-thread CPU between two ticks in ms, the likely culprit)
+    of one run started from the window."""
+    view = window.training_view
+    view.builder.set_spec(spec, config)
+    session = view.session
+    done = []
+    loop = QEventLoop()
+    session.run_finished.connect(done.append)
+    session.run_finished.connect(loop.quit)
+    SLOTS.reset()
+    meter.start()
+    QTimer.singleShot(0, view.start)  # what Start does, whichever panel is shown
+    loop.exec()
+    meter.stop()
+    session.run_finished.disconnect(done.append)
+    session.run_finished.disconnect(loop.quit)
+    if done[0].status != "completed":
+        raise RuntimeError(f"the in-app run ended: {done[0].status} {done[0].message}")
+    view.remove_run(done[0])  # each tab's run starts from the same session: one run, the one training
+    return meter.longest, meter.longest_cpu, (
+        f"{SLOTS.longest_name} {1000 * SLOTS.longest:.0f} ms, {1000 * SLOTS.longest_cpu:.0f} ms CPU; "
+        f"GUI thread seen in the longest late stretch: {meter.culprit() or 'never late'}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--tabs", default=",".join(ALL_TABS), help="panel:tab, comma-separated")
+    args = parser.parse_args(argv)
+    tabs = args.tabs.split(",")
+    prepared = prepare(args.preset, args.epochs)
+    if prepared is None:
+        return 2
+    app, data, spec, config = prepared
+    instrument()
+    from mnist_gui.main_window import MainWindow
+    settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_stalls_{os.getpid()}.ini"
+    window = MainWindow(settings=QSettings(str(settings), QSettings.IniFormat), load=False)
+    window.resize(1400, 900)
+    window.show()
+    window.set_dataset(data)
+    wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline)
+    meter = StallWatch()
+    print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
+          f"{args.rounds} rounds of {len(tabs)} tabs")
+    stalls: dict[str, list[float]] = {tab: [] for tab in tabs}
+    cpus: dict[str, list[float]] = {tab: [] for tab in tabs}
+    for r in range(args.rounds):
+        shift = r % len(tabs)
+        for tab in tabs[shift:] + tabs[:shift]:
+            show(window, tab)
+            wait(app, 1.0)  # the tab's own first drawing is not a training stall
+            stall, cpu, culprit = train_once(window, meter, spec, config)
+            stalls[tab].append(stall)
+            cpus[tab].append(cpu)
+            print(f"round {r + 1}, {tab}: longest GUI stall {stall:.1f} ms, {cpu:.1f} ms of it GUI-thread "
+                  f"CPU (longest timed call: {culprit})", flush=True)
+            wait(app, 1.0)  # let the panels finish reacting to the last network
+    print(f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print("median longest stall per tab (target <= 50 ms), worst round in brackets; then the most "
+          "GUI-thread CPU between two ticks (what the app's own work costs, whatever the machine's load):")
+    for tab in tabs:
+        print(f"  {tab:20s} {statistics.median(stalls[tab]):6.1f} ms  ({max(stalls[tab]):6.1f} ms)   "
+              f"CPU {statistics.median(cpus[tab]):6.1f} ms  ({max(cpus[tab]):6.1f} ms)")
+    window.close()
+    settings.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
