@@ -92,6 +92,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
         right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
+        self.plots_splitter = right  # the plots keep their share of the height (arrangement.py)
         self.training_column = QWidget(objectName="trainingColumn")
         column_layout = QVBoxLayout(self.training_column)
         column_layout.setContentsMargins(0, 0, 0, 0)
@@ -101,6 +102,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.tabs = QTabWidget(objectName="trainingTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.hide()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self._splitter_sizes = [self.builder.sizeHint().width() + 24, 1000]
         self._place_side_by_side()
         layout = QHBoxLayout(self)
@@ -135,6 +137,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.hub.network_changed.connect(self._on_network_changed)
 
     # --- public API -------------------------------------------------------------------------
+
+    def plot_height(self) -> int:
+        """The height of the smaller of the two plots, in pixels."""
+        return min(self.plots.loss_plot.height(), self.plots.accuracy_plot.height())
 
     def file_actions(self) -> list[QAction]:
         """[Save model, Load model] for the main window's File menu."""
