@@ -3,6 +3,7 @@ share of the panel (the lesson), the settings move aside, and at zoom 1 nothing 
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
@@ -72,3 +73,113 @@ def test_at_zoom_1_the_settings_stay_beside_the_plots(qtbot, window):
     view = presenting_training(qtbot, window, (1280, 720), zoom=1.0)
     assert not view.is_tabbed() and view.builder_scroll.isVisible()
     assert min(plot_heights(view)) >= view.height() / 3
+
+
+# --- dialogs follow the zoom and fit the screen ---------------------------------------------------
+
+
+def open_dialogs(window):
+    """Start here, Experiment, the learning-rate finder and a warning, as the app opens them."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QWidget
+
+    from mnist_gui.panels.training.experiments import ExperimentDialog
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    window.findChild(QAction, "startHereAction").trigger()
+    draft = window.draft
+    experiment, finder = ExperimentDialog(draft.spec(), draft.config(), window), LRFinderDialog(window)
+    experiment.show()
+    finder.show()
+    window.show_error("A warning", "Something could not be read.")
+    return [window.findChild(QWidget, "startHereDialog"), experiment, finder, window.error_dialog()]
+
+
+def on_screen(widget) -> bool:
+    """The widget (a dialog's OK button, say) lies within its screen's available area."""
+    from PySide6.QtCore import QRect
+    rect = QRect(widget.mapToGlobal(widget.rect().topLeft()), widget.size())
+    return widget.screen().availableGeometry().contains(rect)
+
+
+@pytest.mark.parametrize("zoom", [1.0, PRESENTING_ZOOM])
+def test_every_dialog_follows_the_zoom_and_fits_the_screen(qtbot, window, zoom):
+    from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+    presenting_training(qtbot, window, (1280, 720), zoom=zoom)
+    points = QApplication.font().pointSizeF()
+    dialogs = open_dialogs(window)
+    for dialog in dialogs:
+        qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+        assert dialog.font().pointSizeF() == pytest.approx(points * zoom, rel=0.02), dialog.objectName()
+        assert on_screen(dialog), (dialog.objectName(), dialog.geometry())
+        buttons = dialog.findChildren(QDialogButtonBox) or dialog.findChildren(QPushButton)
+        assert buttons and all(on_screen(b) for b in buttons if b.isVisible()), dialog.objectName()
+    start_here = dialogs[0]  # the long text scrolls inside a dialog that fits (the offscreen screen is 800 high)
+    if zoom > 1:
+        assert start_here.browser.verticalScrollBar().maximum() > 0
+    for dialog in dialogs:
+        dialog.close()
+
+
+def test_a_dialog_sized_in_code_grows_with_the_zoom(qtbot, window):
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    presenting_training(qtbot, window, (1280, 720), zoom=1.05)  # 756 px: within the 800 px offscreen screen
+    finder = LRFinderDialog(window)
+    finder.show()
+    qtbot.waitUntil(finder.isVisible, timeout=TIMEOUT)
+    assert finder.width() == pytest.approx(720 * 1.05, abs=2)
+    finder.close()
+
+
+# --- Help > Start here --------------------------------------------------------------------------
+
+
+def test_the_tour_names_every_panel_in_the_sidebar_and_the_experiments_and_presets(qtbot, window):
+    from mnist_gui.glossary import TOUR, start_here_html
+    toured = [title.split(" (Ctrl+")[0] for title, _ in TOUR]
+    sidebar = [window.navigator.sidebar.item(row).text() for row in range(window.navigator.sidebar.count())]
+    assert toured == sidebar  # every panel, in the sidebar's order
+    for key, (title, _) in zip(window.navigator.keys(), TOUR):  # with the shortcut that shows it
+        assert title.endswith(f"({window._panel_actions[key].shortcut().toString()})")
+    text = start_here_html().lower()
+    assert "experiment" in text and "preset" in text and "five panels" not in text
+
+
+def test_the_window_title_names_the_app_once(qtbot, window):
+    from mnist_gui.about import APP_NAME
+    title = window.windowTitle()  # Qt adds the display name to a title that does not end with it
+    assert title.endswith(APP_NAME) and title.count(APP_NAME) == 1
+
+
+# --- numbers in texts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "digits", "text"), [
+    (4.065e-05, 3, "0.00004"), (0.8581, 3, "0.858"), (2.302585, 3, "2.3"), (55000, 3, "55,000"),
+    (0.0, 4, "0"), (3.2e-07, 2, "3.2 × 10⁻⁷"), (float("nan"), 3, "not a number"), (-0.00004, 3, "-0.00004"),
+    (0.0001234, 3, "0.00012"), (123.456, 3, "123"), (0.031623, 2, "0.032")])
+def test_numbers_read_as_a_class_reads_them(value, digits, text):
+    from mnist_gui.widgets.number_text import readable, rounded
+    assert readable(value, digits) == text
+    if "×" not in text and text != "not a number":
+        assert rounded(value, digits) == float(text.replace(",", ""))
+
+
+def test_a_learning_rate_field_shows_plain_decimals_and_keeps_its_value(qtbot):
+    from mnist_gui.widgets.number_fields import LogSpinBox
+    field = LogSpinBox()
+    qtbot.addWidget(field)
+    field.set_exact(4.065e-05)
+    assert field.text() == "0.00004065" and field.exact_value() == 4.065e-05
+
+
+def test_the_finder_suggests_the_rate_it_says(qtbot):
+    from types import SimpleNamespace
+
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    dialog = LRFinderDialog()
+    qtbot.addWidget(dialog)
+    lrs = np.logspace(-6, 0, 50)
+    dialog.show_result(SimpleNamespace(lrs=lrs, losses=np.ones(50), smoothed=np.ones(50), suggestion=4.065e-05,
+                                       stopped_early=False, reason=""))
+    assert dialog.use_button.text() == "Use learning rate 0.00004"
+    assert dialog.suggestion() == 0.00004

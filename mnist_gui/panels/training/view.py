@@ -26,6 +26,7 @@ from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.state.training import IDLE, TrainingSession
+from mnist_gui.widgets.number_text import readable, rounded
 from mnist_gui.workers.training import BatchProgress
 
 __all__ = ["GripHandle", "TrainingView"]
@@ -358,9 +359,9 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if end is None:  # failed: _on_failed says why
             return
         if end.reason == "diverged" and not run.group:  # an experiment's runs may diverge on purpose
-            lr = run.config.lr / 10
+            lr = rounded(run.config.lr / 10)  # the rate the banner says
             self.controls.show_banner(f"<b>Training diverged.</b> {end.message} A smaller learning "
-                                      "rate takes smaller, safer steps.", f"Use learning rate {lr:g}")
+                                      "rate takes smaller, safer steps.", f"Use learning rate {readable(lr)}")
             self._suggested_lr = lr
         self._hint(self._end_text(run))
 
