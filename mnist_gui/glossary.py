@@ -23,12 +23,18 @@ TOUR = (
      "one number per pixel (784 for MNIST's 28×28), from 0 (paper) to 255 (ink)."),
     ("Mean digits (Ctrl+2)", "The average image of each class, and the simplest classifier: call "
      "an image whatever average it is closest to (82 % right on MNIST): the score to beat."),
-    ("Network and training (Ctrl+3)", "Build a network (or pick a preset) and press Start. Watch "
-     "the loss fall and the accuracy rise, epoch after epoch; compare runs side by side."),
+    ("Network and training (Ctrl+3)", "Build a network, or pick a <b>preset</b> (a ready-made "
+     "network and its settings, such as the textbook one or LeNet), and press Start. Watch the loss "
+     "fall and the accuracy rise, epoch after epoch; compare runs side by side. <b>Experiment…</b> "
+     "runs a classic lesson in one click (deeper networks, learning rates, batch sizes, more "
+     "training images), every run overlaid on the plots, with a results table."),
     ("Draw (Ctrl+4)", "Draw a digit with the mouse: it is prepared the way MNIST's digits were, "
      "and the network says what it reads, with its probabilities."),
     ("Evaluate (Ctrl+5)", "Where the network goes wrong (the confusion matrix and its worst "
      "mistakes) and what its first layer learned to look for."),
+    ("Inside the network (Ctrl+6)", "One gradient step in slow motion (forward, the loss, backward, "
+     "the update) with Next or a presenter's clicker, the gradients of every layer while it trains, "
+     "the hidden space the network sorts the digits in, and which pixels made it decide."),
 )
 
 
@@ -41,7 +47,7 @@ def start_here_html() -> str:
     steps = "".join(f"<li><b>{title}</b>: {text}</li>" for title, text in TOUR)
     words = "".join(f"<dt><b>{w.capitalize()}</b></dt><dd>{t}</dd>" for w, t in GLOSSARY.items())
     return ("<h2>Start here</h2><p>The app walks through how a neural network learns, one panel "
-            "at a time. A first lesson takes the panels in order:</p>"
+            f"at a time. A first lesson takes its {len(TOUR)} panels in order:</p>"
             f"<ol>{steps}</ol><h3>Words you will meet</h3><dl>{words}</dl>"
             "<p>These explanations also appear as tooltips where the words are used. "
             "View &gt; Presentation mode (F5) makes everything larger for a projector.</p>")

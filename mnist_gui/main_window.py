@@ -37,6 +37,7 @@ from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.presentation import Presentation
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.state.training import TrainingSession
+from mnist_gui.widgets.dialogs import DialogFit, TextDialog
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.panel_area import PanelArea
 from mnist_gui.widgets.status_bar import SAVED_MESSAGE_MS, DataStatusBar, saved_text
@@ -69,7 +70,9 @@ class MainWindow(QMainWindow):
                  mirrors: list[str] | None = None, load: bool = True,
                  download_if_missing: bool = True, close_timeout_ms: int = SHUTDOWN_TIMEOUT_MS):
         super().__init__()
-        self.setWindowTitle("MNIST GUI: how a neural network learns")
+        # ends with the app's name: the title bar then adds no second one (Qt adds the display
+        # name, "— MNIST GUI", to a title that does not end with it)
+        self.setWindowTitle(f"How a neural network learns — {about.APP_NAME}")
         self.setWindowIcon(app_icon())
         self._closing = False
         self._close_timeout_ms = close_timeout_ms
@@ -87,6 +90,8 @@ class MainWindow(QMainWindow):
         self.status.dataset_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self._wheel_guard = WheelGuard(self)
         QApplication.instance().installEventFilter(self._wheel_guard)
+        self._dialog_fit = DialogFit(self.presentation.zoom, self)  # every dialog: the zoom, on the screen
+        QApplication.instance().installEventFilter(self._dialog_fit)
         self.datasets = DatasetHub(self)
         self.source = DataSource(self.datasets, self.settings, mirrors, download_if_missing, self)
         self.loader = self.source.loader
@@ -248,7 +253,7 @@ class MainWindow(QMainWindow):
                      "Fill the screen (for a projector)")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Start here", self.show_start_here, QKeySequence.HelpContents,
-                     "A short tour of the five panels and the words they use (F1)"
+                     "A short tour of the panels and the words they use (F1)"
                      ).setObjectName("startHereAction")
         self._action(help_menu, "&About MNIST GUI", self.show_about, None, "Versions and credits")
 
@@ -279,6 +284,7 @@ class MainWindow(QMainWindow):
     def _on_presentation_changed(self, zoom: float, presenting: bool):
         self.presentation_action.setChecked(presenting)
         self.settings.set_presentation(zoom, presenting)
+        self._dialog_fit.set_zoom(zoom)
         apply_zoom(self, zoom)
 
     def _action(self, menu, text, slot, shortcut, tip) -> QAction:
@@ -441,10 +447,8 @@ class MainWindow(QMainWindow):
     # --- window -----------------------------------------------------------------------------
 
     def show_start_here(self):
-        box = QMessageBox(QMessageBox.Information, "Start here", glossary.start_here_html(),
-                          QMessageBox.Ok, self)
+        box = TextDialog("Start here", glossary.start_here_html(), self)
         box.setObjectName("startHereDialog")
-        box.setTextFormat(Qt.RichText)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 

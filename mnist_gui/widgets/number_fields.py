@@ -7,6 +7,8 @@ import math
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox
 
+from mnist_gui.widgets.number_text import exact
+
 STEPS_125 = (1.0, 2.0, 5.0)
 
 
@@ -49,7 +51,7 @@ class LogSpinBox(ExactSpinBox):
         self.setAccelerated(False)
 
     def textFromValue(self, value: float) -> str:
-        return f"{value:g}"
+        return exact(value)  # 0.00004065, never 4.065e-05 (and never rounded: the value stays)
 
     def valueFromText(self, text: str) -> float:
         text = text.strip()

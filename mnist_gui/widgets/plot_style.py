@@ -29,9 +29,26 @@ class DecadeAxis(pg.AxisItem):
     pyqtgraph labels the 2..9 ticks between decades when the axis has room by its reckoning, which
     assumes even spacing: on a log scale 0.7, 0.8 and 0.9 then print over each other. The ticks
     stay, unlabelled; on a linear scale it is a plain AxisItem.
+
+    A side axis's label longer than the axis ("accuracy (%)" on a short zoomed plot) wraps onto
+    more lines instead of running past the plot.
     """
 
     _label_between = False  # the last range held no whole decade: pyqtgraph's ticks, all labelled
+
+    def resizeEvent(self, ev=None):
+        if self.label is not None and self.orientation in ("left", "right"):
+            self._fit_label(self.size().height())
+        super().resizeEvent(ev)
+
+    def _fit_label(self, length: float) -> None:
+        """Wrap the label at ``length`` pixels if it is longer; the axis widens for its lines."""
+        lines = self.label.boundingRect().height()
+        self.label.setTextWidth(-1)
+        if self.label.boundingRect().width() > length > 0:
+            self.label.setTextWidth(length)
+        if self.label.boundingRect().height() != lines:
+            self._updateWidth()
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         """Whole decades, those on the range's edges too (a range of whole decades then labels both

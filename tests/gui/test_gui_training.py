@@ -268,7 +268,7 @@ def test_a_run_that_overflows_at_learning_rate_1e6_ends_diverged_not_failed(qtbo
     assert not run.dynamics.latest.finite  # measured, with its infinities, on the way
     banner = view.controls.banner_text.text()
     assert "Training diverged" in banner and "try 100000" in banner
-    assert view.controls.suggestion_button.text() == "Use learning rate 100000"
+    assert view.controls.suggestion_button.text() == "Use learning rate 100,000"
 
 
 def test_the_finder_dialog_offers_no_rate_when_its_curve_is_empty(qtbot, data):

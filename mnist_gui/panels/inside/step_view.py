@@ -32,6 +32,7 @@ from mnist_gui.panels.inside.parts import LazyView, title_label
 from mnist_gui.panels.inside.step_stages import STAGES
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
+from mnist_gui.widgets.number_text import readable
 from mnist_gui.widgets.panel_area import fit_current_page
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.inside import CheckResult, TraceResult, check_job, trace_job
@@ -375,8 +376,8 @@ class StepView(LazyView):
         self.summary.setText(
             f"Learning this image as <b>{self._name(trace.label)}</b>. The network now says "
             f"<b>{self._name(trace.prediction)}</b> ({trace.probabilities[trace.prediction]:.0%}); "
-            f"loss {trace.loss:.4g}, after the step {trace.new_loss:.4g} "
-            f"({'down' if change < 0 else 'up'} {abs(change):.3g}).<br>{trace.optimiser}")
+            f"loss {readable(trace.loss, 4)}, after the step {readable(trace.new_loss, 4)} "
+            f"({'down' if change < 0 else 'up'} {readable(abs(change))}).<br>{trace.optimiser}")
         self.apply_button.setEnabled(self.runs.active is None)
         self.check_button.setEnabled(True)
         self.traced.emit(trace)

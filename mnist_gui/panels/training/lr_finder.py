@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from mnist_gui.widgets.number_text import readable, rounded
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -62,7 +63,8 @@ class LRFinderDialog(QDialog):
         self.raw.setData(lrs, np.asarray(result.losses, dtype=float))
         self.curve.setData(lrs, np.asarray(result.smoothed, dtype=float))
         self._frame(result)
-        self._suggestion = _finite_rate(result.suggestion)
+        rate = _finite_rate(result.suggestion)  # said as a class reads it (0.00004), and used as said
+        self._suggestion = None if rate is None else rounded(rate, 2)
         end = " (it stopped early: the loss blew up)" if result.stopped_early and len(lrs) else ""
         if self._suggestion is None:  # never "Use learning rate nan": the builder would refuse to start
             self.marker.setVisible(False)
@@ -73,11 +75,11 @@ class LRFinderDialog(QDialog):
             return
         self.marker.setValue(np.log10(self._suggestion))
         self.marker.setVisible(True)
-        self.use_button.setText(f"Use learning rate {self._suggestion:.3g}")
+        self.use_button.setText(f"Use learning rate {readable(self._suggestion, 2)}")
         self.use_button.setEnabled(True)
         self.text.setText(
             f"The loss falls while the rate is useful, then rises as steps overshoot{end}. "
-            f"Suggested: <b>{self._suggestion:.3g}</b>. {result.reason} "
+            f"Suggested: <b>{readable(self._suggestion, 2)}</b>. {result.reason} "
             "The network itself was not changed.")
 
     def _frame(self, result) -> None:

@@ -27,6 +27,7 @@ from mnist_gui.panels.training.shift_plot import ShiftPlot
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.state.training import IDLE, TrainingSession
+from mnist_gui.widgets.number_text import readable, rounded
 from mnist_gui.workers.training import BatchProgress
 
 __all__ = ["GripHandle", "TrainingView"]
@@ -103,6 +104,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
         right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
+        self.plots_splitter = right  # the plots keep their share of the height (arrangement.py)
         self.training_column = QWidget(objectName="trainingColumn")
         column_layout = QVBoxLayout(self.training_column)
         column_layout.setContentsMargins(0, 0, 0, 0)
@@ -112,6 +114,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.tabs = QTabWidget(objectName="trainingTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.hide()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self._splitter_sizes = [self.builder.sizeHint().width() + 24, 1000]
         self._place_side_by_side()
         layout = QHBoxLayout(self)
@@ -148,6 +151,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.hub.network_changed.connect(self._on_network_changed)
 
     # --- public API -------------------------------------------------------------------------
+
+    def plot_height(self) -> int:
+        """The height of the smaller of the two plots, in pixels."""
+        return min(self.plots.loss_plot.height(), self.plots.accuracy_plot.height())
 
     def file_actions(self) -> list[QAction]:
         """[Save model, Load model] for the main window's File menu."""
@@ -378,9 +385,9 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if end is None:  # failed: _on_failed says why
             return
         if end.reason == "diverged" and not run.group:  # an experiment's runs may diverge on purpose
-            lr = run.config.lr / 10
+            lr = rounded(run.config.lr / 10)  # the rate the banner says
             self.controls.show_banner(f"<b>Training diverged.</b> {end.message} A smaller learning "
-                                      "rate takes smaller, safer steps.", f"Use learning rate {lr:g}")
+                                      "rate takes smaller, safer steps.", f"Use learning rate {readable(lr)}")
             self._suggested_lr = lr
         self._hint(self._end_text(run))
 

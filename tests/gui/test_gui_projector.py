@@ -1,0 +1,185 @@
+"""A projector at 1280x720 and 1920x1080 (issue 22): in presentation mode the plots get their
+share of the panel (the lesson), the settings move aside, and at zoom 1 nothing changes."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from engine.network import NetworkSpec
+from engine.presets import PRESETS
+from engine.training import EpochEnd, RunEnd
+from mnist_gui.state.presentation import PRESENTING_ZOOM
+
+from gui import TIMEOUT, open_window
+from synthetic import make_idx_folder
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    return open_window(qtbot, make_idx_folder(tmp_path / "synthetic"), settings)
+
+
+def add_run(runs, epochs: int = 3):
+    """A finished run made up (no training), so the legend under the plots has its rows."""
+    run = runs.new_run("Run {n} · made up", NetworkSpec(), replace(PRESETS["default"].training, epochs=epochs),
+                       "digits")
+    for e in range(1, epochs + 1):
+        run.add_batch_loss(e - 0.5, 1.0 / e)
+        run.add_epoch(EpochEnd(e, epochs, 0.5 / e, 0.9, 0.6 / e, 0.88, None, None, 1.0, 1000.0, 0.1))
+    run.finish(RunEnd("completed", "done", epochs, 1.0, 1000.0, 0.1, 0.9, tuple(run.epochs)))
+    runs.run_changed.emit(run)
+    return run
+
+
+def presenting_training(qtbot, window, size, zoom=PRESENTING_ZOOM):
+    window.resize(*size)
+    if zoom == PRESENTING_ZOOM:
+        window.presentation.set_presenting(True)
+    else:
+        window.presentation.set_zoom(zoom)
+    window.show_panel("training")
+    QApplication.processEvents()
+    return window.training_view
+
+
+def plot_heights(view) -> list[int]:
+    return [view.plots.loss_plot.height(), view.plots.accuracy_plot.height()]
+
+
+@pytest.mark.parametrize("n_runs", [1, 10])
+def test_presenting_at_1280x720_each_plot_gets_a_third_of_the_panel(qtbot, window, n_runs):
+    for _ in range(n_runs):  # ten runs: the legend under the plots takes two rows
+        add_run(window.runs)
+    view = presenting_training(qtbot, window, (1280, 720))
+    assert view.is_tabbed()
+    qtbot.waitUntil(lambda: min(plot_heights(view)) >= view.height() / 3, timeout=TIMEOUT)
+    assert view.runs_list.isVisible() and view.runs_list.height() >= view.runs_list.minimumSizeHint().height()
+    axis = view.plots.accuracy_plot.getPlotItem().getAxis("left")  # "accuracy (%)" fits beside its plot
+    assert axis.label.boundingRect().width() <= axis.height()
+
+
+def test_presenting_at_1920x1080_the_plots_have_the_width_and_the_settings_a_tab(qtbot, window):
+    view = presenting_training(qtbot, window, (1920, 1080))
+    qtbot.waitUntil(view.is_tabbed, timeout=TIMEOUT)  # beside the settings the plots had 63 %
+    assert view.plots.width() > 0.9 * view.width()
+    assert min(plot_heights(view)) >= view.height() / 3
+    view.tabs.setCurrentWidget(view.builder_scroll)  # the settings are one click away
+    assert view.builder_scroll.isVisible()
+
+
+def test_at_zoom_1_the_settings_stay_beside_the_plots(qtbot, window):
+    view = presenting_training(qtbot, window, (1280, 720), zoom=1.0)
+    assert not view.is_tabbed() and view.builder_scroll.isVisible()
+    assert min(plot_heights(view)) >= view.height() / 3
+
+
+# --- dialogs follow the zoom and fit the screen ---------------------------------------------------
+
+
+def open_dialogs(window):
+    """Start here, Experiment, the learning-rate finder and a warning, as the app opens them."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QWidget
+
+    from mnist_gui.panels.training.experiments import ExperimentDialog
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    window.findChild(QAction, "startHereAction").trigger()
+    draft = window.draft
+    experiment, finder = ExperimentDialog(draft.spec(), draft.config(), window), LRFinderDialog(window)
+    experiment.show()
+    finder.show()
+    window.show_error("A warning", "Something could not be read.")
+    return [window.findChild(QWidget, "startHereDialog"), experiment, finder, window.error_dialog()]
+
+
+def on_screen(widget) -> bool:
+    """The widget (a dialog's OK button, say) lies within its screen's available area."""
+    from PySide6.QtCore import QRect
+    rect = QRect(widget.mapToGlobal(widget.rect().topLeft()), widget.size())
+    return widget.screen().availableGeometry().contains(rect)
+
+
+@pytest.mark.parametrize("zoom", [1.0, PRESENTING_ZOOM])
+def test_every_dialog_follows_the_zoom_and_fits_the_screen(qtbot, window, zoom):
+    from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+    presenting_training(qtbot, window, (1280, 720), zoom=zoom)
+    points = QApplication.font().pointSizeF()
+    dialogs = open_dialogs(window)
+    for dialog in dialogs:
+        qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+        assert dialog.font().pointSizeF() == pytest.approx(points * zoom, rel=0.02), dialog.objectName()
+        assert on_screen(dialog), (dialog.objectName(), dialog.geometry())
+        buttons = dialog.findChildren(QDialogButtonBox) or dialog.findChildren(QPushButton)
+        assert buttons and all(on_screen(b) for b in buttons if b.isVisible()), dialog.objectName()
+    start_here = dialogs[0]  # the long text scrolls inside a dialog that fits (the offscreen screen is 800 high)
+    if zoom > 1:
+        assert start_here.browser.verticalScrollBar().maximum() > 0
+    for dialog in dialogs:
+        dialog.close()
+
+
+def test_a_dialog_sized_in_code_grows_with_the_zoom(qtbot, window):
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    presenting_training(qtbot, window, (1280, 720), zoom=1.05)  # 756 px: within the 800 px offscreen screen
+    finder = LRFinderDialog(window)
+    finder.show()
+    qtbot.waitUntil(finder.isVisible, timeout=TIMEOUT)
+    assert finder.width() == pytest.approx(720 * 1.05, abs=2)
+    finder.close()
+
+
+# --- Help > Start here --------------------------------------------------------------------------
+
+
+def test_the_tour_names_every_panel_in_the_sidebar_and_the_experiments_and_presets(qtbot, window):
+    from mnist_gui.glossary import TOUR, start_here_html
+    toured = [title.split(" (Ctrl+")[0] for title, _ in TOUR]
+    sidebar = [window.navigator.sidebar.item(row).text() for row in range(window.navigator.sidebar.count())]
+    assert toured == sidebar  # every panel, in the sidebar's order
+    for key, (title, _) in zip(window.navigator.keys(), TOUR):  # with the shortcut that shows it
+        assert title.endswith(f"({window._panel_actions[key].shortcut().toString()})")
+    text = start_here_html().lower()
+    assert "experiment" in text and "preset" in text and "five panels" not in text
+
+
+def test_the_window_title_names_the_app_once(qtbot, window):
+    from mnist_gui.about import APP_NAME
+    title = window.windowTitle()  # Qt adds the display name to a title that does not end with it
+    assert title.endswith(APP_NAME) and title.count(APP_NAME) == 1
+
+
+# --- numbers in texts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "digits", "text"), [
+    (4.065e-05, 3, "0.00004"), (0.8581, 3, "0.858"), (2.302585, 3, "2.3"), (55000, 3, "55,000"),
+    (0.0, 4, "0"), (3.2e-07, 2, "3.2 × 10⁻⁷"), (float("nan"), 3, "not a number"), (-0.00004, 3, "-0.00004"),
+    (0.0001234, 3, "0.00012"), (123.456, 3, "123"), (0.031623, 2, "0.032")])
+def test_numbers_read_as_a_class_reads_them(value, digits, text):
+    from mnist_gui.widgets.number_text import readable, rounded
+    assert readable(value, digits) == text
+    if "×" not in text and text != "not a number":
+        assert rounded(value, digits) == float(text.replace(",", ""))
+
+
+def test_a_learning_rate_field_shows_plain_decimals_and_keeps_its_value(qtbot):
+    from mnist_gui.widgets.number_fields import LogSpinBox
+    field = LogSpinBox()
+    qtbot.addWidget(field)
+    field.set_exact(4.065e-05)
+    assert field.text() == "0.00004065" and field.exact_value() == 4.065e-05
+
+
+def test_the_finder_suggests_the_rate_it_says(qtbot):
+    from types import SimpleNamespace
+
+    from mnist_gui.panels.training.lr_finder import LRFinderDialog
+    dialog = LRFinderDialog()
+    qtbot.addWidget(dialog)
+    lrs = np.logspace(-6, 0, 50)
+    dialog.show_result(SimpleNamespace(lrs=lrs, losses=np.ones(50), smoothed=np.ones(50), suggestion=4.065e-05,
+                                       stopped_early=False, reason=""))
+    assert dialog.use_button.text() == "Use learning rate 0.00004"
+    assert dialog.suggestion() == 0.00004
