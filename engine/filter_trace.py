@@ -70,6 +70,17 @@ class FilterTrace:
         """h' w': how many places the window takes."""
         return self.z.size
 
+    @property
+    def gradient_mismatch(self) -> float:
+        """max |sum of the weighted windows - backprop's dL/dw|: rounding only (about 1e-17 in float64)."""
+        return float(np.max(np.abs(self.weight_gradient - self.backprop_gradient)))
+
+    @property
+    def largest_gradient(self) -> tuple[int, int]:
+        """(u, v) of the weight with the largest |dL/dw|."""
+        u, v = np.unravel_index(int(np.argmax(np.abs(self.backprop_gradient))), self.backprop_gradient.shape)
+        return int(u), int(v)
+
     def position(self, n: int) -> tuple[int, int]:
         """(i, j) of the n-th window in reading order (row by row), n = 0 .. n_positions - 1."""
         if not 0 <= n < self.n_positions:

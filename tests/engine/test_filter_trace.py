@@ -68,6 +68,9 @@ def test_the_weighted_windows_sum_to_what_backprop_computed(padding, stride):
     np.testing.assert_allclose(trace.gradient_so_far(trace.n_positions), trace.backprop_gradient,
                                rtol=1e-9, atol=1e-14)
     assert trace.bias_gradient == pytest.approx(trace.backprop_bias_gradient, rel=1e-9)
+    assert trace.gradient_mismatch < 1e-12
+    u, v = trace.largest_gradient
+    assert abs(trace.backprop_gradient[u, v]) == np.max(np.abs(trace.backprop_gradient))
     # after n positions: exactly the first n weighted windows, in reading order
     n = 5
     by_hand = sum(trace.contribution(*trace.position(m)) for m in range(n))
