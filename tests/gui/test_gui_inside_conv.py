@@ -66,7 +66,7 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     assert page.weights.texts()[0] == f"{expected.weights[0, 0]:.2f}".replace("-", "−")
     formula = page.formula.text()
     assert f"z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
-    assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula
+    assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula  # Σ w·x, then + b
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])

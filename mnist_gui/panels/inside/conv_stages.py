@@ -30,7 +30,6 @@ from engine.filter_trace import FilterTrace
 from mnist_gui.panels.inside.parts import SquareTile
 from mnist_gui.panels.inside.step_stages import StagePage, mono
 from mnist_gui.widgets.feature_maps import FeatureMapStrip
-from mnist_gui.widgets.flow_layout import FlowLayout
 from mnist_gui.widgets.imaging import diverging_rgb, heat_rgb, rgb_image
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -203,7 +202,7 @@ class WindowTile(SquareTile):
 
     def __init__(self, parent: QWidget | None = None, largest: int = 260):
         super().__init__(parent, largest)
-        self.setMinimumSize(120, 120)
+        self.setMinimumSize(90, 90)
         self._window: tuple[int, int, int] | None = None
 
     def set_window(self, image: QImage | None, window: tuple[int, int, int] | None) -> None:
@@ -243,7 +242,7 @@ class NumberGrid(QWidget):
         self._colours: np.ndarray | None = None
         self._texts: list[str] = []
         self._factor = ""
-        self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
 
     def set_title(self, title: str) -> None:
         self._title = title
@@ -275,7 +274,7 @@ class NumberGrid(QWidget):
 
     def _cell(self) -> QSize:
         metrics = self.fontMetrics()
-        return QSize(metrics.horizontalAdvance("−0.00") + 8, metrics.height() + 6)
+        return QSize(metrics.horizontalAdvance("−0.00") + 6, metrics.height() + 4)
 
     def _title_height(self) -> int:
         return self.fontMetrics().height() + 4
@@ -287,7 +286,8 @@ class NumberGrid(QWidget):
         return QSize(width + 2, k * cell.height() + self._title_height() + 2)
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        """Down to 60 % of the size it asks for: the numbers are then drawn smaller."""
+        return self.sizeHint() * 0.6
 
     def changeEvent(self, event):
         super().changeEvent(event)
@@ -304,8 +304,14 @@ class NumberGrid(QWidget):
             painter.end()
             return
         k_rows, k_cols = self._values.shape
-        cell = self._cell()
-        top = self._title_height()
+        full, top = self._cell(), self._title_height()
+        fit = min(1.0, (self.width() - 2) / (k_cols * full.width()),
+                  (self.height() - top - 2) / (k_rows * full.height()))
+        cell = QSize(int(full.width() * fit), int(full.height() * fit))
+        if fit < 1:  # squeezed: smaller numbers in smaller cells
+            font = QFont(self.font())
+            font.setPointSizeF(max(5.0, font.pointSizeF() * fit))
+            painter.setFont(font)
         for r in range(k_rows):
             for c in range(k_cols):
                 rect = QRectF(1 + c * cell.width(), top + r * cell.height(), cell.width(), cell.height())
@@ -398,19 +404,29 @@ class _SlidePage(StagePage):
         raise NotImplementedError
 
 
+def _row(*widgets) -> QHBoxLayout:
+    """Number grids and the operators between them, in one row that squeezes the grids first."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
+    row.addStretch(0)
+    return row
+
+
 def _operator(text: str) -> QLabel:
     label = QLabel(text, alignment=Qt.AlignCenter)
     font = QFont(label.font())
-    font.setPointSizeF(font.pointSizeF() * 1.6)
+    font.setPointSizeF(font.pointSizeF() * 1.3)
     label.setFont(font)
     return label
 
 
 class ConvForwardPage(_SlidePage):
     TITLE = "Forward: one filter slides over the digit"
-    NOTE = ("The filter's k×k weights meet one k×k window of the image: each pixel times its weight, all "
-            "added up, plus the filter's bias, gives z; a = f(z) is one pixel of its feature map. Slid over "
-            "every position, it fills the map in: bright where the window looks like the filter.")
+    NOTE = ("The filter's weights meet one window of the image: each pixel times its weight, added up, plus "
+            "the bias, gives z; a = f(z) is one pixel of the feature map. Slid over every position, the "
+            "filter fills its map in.")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -434,9 +450,7 @@ class ConvForwardPage(_SlidePage):
             box.addWidget(QLabel(caption, alignment=Qt.AlignCenter))
             box.addWidget(tile, 1)
             tiles.addLayout(box)
-        grids = FlowLayout()
-        for widget in (self.weights, _operator("×"), self.patch, _operator("="), self.products):
-            grids.addWidget(widget)
+        grids = _row(self.weights, _operator("×"), self.patch, _operator("="), self.products)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tiles, 1)
@@ -454,7 +468,6 @@ class ConvForwardPage(_SlidePage):
         self.products.set_values(trace.products(i, j))
         total = trace.weighted_sum(i, j)
         self.formula.setText(
-            f"Σ w·x = {_signed(total)} (the {k * k} products added up)<br>"
             f"z[{i}, {j}] = Σ w·x + b = {_signed(total)} + ({_signed(trace.bias)}) = {_signed(trace.z[i, j])}<br>"
             f"a[{i}, {j}] = {trace.activation}(z) = {_signed(trace.a[i, j])}")
 
@@ -485,9 +498,9 @@ class FeatureMapsPage(StagePage):
 
 class ConvBackwardPage(_SlidePage):
     TITLE = "Backward: where a filter's dL/dW comes from"
-    NOTE = ("Every position of the feature map has an error δ = dL/dz there (red: the loss wants it lower, "
-            "blue: higher). The filter's gradient is each window weighted by its position's error, all "
-            "added up: dL/dW = Σ δ[i, j] · window(i, j). Slide to the end: the sum is what backprop computed.")
+    NOTE = ("δ = dL/dz is what the loss wants of each pixel of the map (red: lower, blue: higher). The "
+            "filter's gradient is every window weighted by its δ, added up: dL/dW = Σ δ[i, j] · window(i, j); "
+            "at the end the sum is backprop's.")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -513,10 +526,11 @@ class ConvBackwardPage(_SlidePage):
             box.addWidget(QLabel(caption, alignment=Qt.AlignCenter))
             box.addWidget(tile, 1)
             tiles.addLayout(box)
-        grids = FlowLayout()
-        for widget in (self.patch, self.scale, self.contribution, _operator("→"), self.so_far, _operator("vs"),
-                       self.backprop):
-            grids.addWidget(widget)
+        weighted = QVBoxLayout()  # this position's window, times its error
+        for widget in (self.patch, self.scale, self.contribution):
+            weighted.addWidget(widget, 0 if widget is self.scale else 1)
+        tiles.addLayout(weighted)
+        grids = _row(self.so_far, _operator("vs"), self.backprop)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tiles, 1)
@@ -529,7 +543,7 @@ class ConvBackwardPage(_SlidePage):
         self.delta_tile.set_window(map_image(trace.delta, trace.delta), (i, j, 1))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.patch.set_values(trace.window(i, j), "gray", (float(trace.image.min()), float(trace.image.max())))
-        self.scale.setText(f"× δ = {_signed(trace.delta[i, j], 3)}")
+        self.scale.setText(f"× δ[{i}, {j}] = {_signed(trace.delta[i, j], 3)}")
         limit = float(np.max(np.abs(trace.backprop_gradient)))
         self.contribution.set_values(trace.contribution(i, j))
         self.so_far.set_title(f"Σ of {n + 1} of {trace.n_positions}")
