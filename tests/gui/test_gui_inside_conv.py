@@ -49,7 +49,8 @@ def test_a_cnn_step_walks_through_the_filter_the_maps_and_the_filters_gradient(c
     step = cnn_view.step_view
     titles = [page.TITLE for page in step.stage_pages]
     assert titles[0].startswith("Forward: one filter slides") and titles[1] == "Forward: every feature map"
-    assert titles.index("Backward: where a filter's dL/dW comes from") == titles.index("Backward: each layer's delta") + 1
+    backward = titles.index("Backward: where a filter's dL/dW comes from")
+    assert backward == titles.index("Backward: each layer's delta") + 1
     assert step.stage == 0 and step.position.text() == f"stage 1 of {len(titles)}"
 
 
@@ -65,12 +66,12 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     np.testing.assert_allclose(step.slide.trace.weights, expected.weights, rtol=1e-6)
     assert page.weights.texts()[0] == f"{expected.weights[0, 0]:.2f}".replace("-", "−")
     formula = page.formula.text()
-    assert f"z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
+    assert "z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
     assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula  # Σ w·x, then + b
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
-    assert "position (1, 2): 31 of 784" == page.controls.where.text()
+    assert page.controls.where.text() == "position (1, 2): 31 of 784"
 
 
 def test_play_slides_the_window_and_stops_when_hidden(qtbot, cnn_view):
