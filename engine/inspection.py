@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .convolution import Conv2D
 from .layers import Activation, Dense
 from .network import ConvLayer, Network, feature_names
 
@@ -78,8 +79,26 @@ def layer_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.
     a is z (the logits: the loss applies the softmax). A CNN's dense part starts from its flattened
     features (``Network.flat_features``).
     """
+    return _dense_outputs(network, network.flat_features(x))
+
+
+def weighted_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(z, a) per weighted layer (``Network.weighted_layers``), input side first, in one pass: each
+    convolution's maps before and after its activation, (n, channels, h, w), then ``layer_outputs``."""
+    stages, z = [], None
+    for layer in network.feature_part:
+        x = layer.infer(x)
+        if isinstance(layer, Conv2D):
+            z = x
+        elif isinstance(layer, Activation) and z is not None:
+            stages.append((z, x))
+            z = None
+    return stages + _dense_outputs(network, x)
+
+
+def _dense_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``layer_outputs`` from the dense part's input x (n, flat_size)."""
     stages = []
-    x = network.flat_features(x)
     for layer in network.dense_part:  # Dense, activation[, dropout], ..., Dense: the output has no activation
         x = layer.infer(x)
         if isinstance(layer, Dense):

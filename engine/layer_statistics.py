@@ -1,12 +1,14 @@
 """Training dynamics per layer: gradient norms, update ratios, histograms, dead and saturated units.
 
-Measured on a network right after a training step (its Dense layers still hold the batch's dW) and
+Every layer with weights counts: a CNN's convolutions (input side first), then the Dense layers.
+Measured on a network right after a training step (its layers still hold the batch's dW) and
 on a fixed small sample of inputs, and returned as plain numbers and small arrays, cheap to send to
 another thread. Over time they show how learning flows through the depth of a network:
 
     gradient norm      ||dL/dW_l||  (vanishing gradients: it shrinks layer by layer towards the input)
     update ratio       ||W_l(now) - W_l(before)|| / ||W_l(before)||  (healthy: around 1e-3 per step)
-    dead ReLU          a unit whose activation is 0 for every input of the sample
+    dead ReLU          a unit whose activation is 0 for every input of the sample (a convolution's
+                       unit is a filter: dead if its map is 0 everywhere on every input)
     saturated value    a sigmoid/tanh activation where f'(z) < 10% of its maximum (learning stalls)
 
 Histograms use fixed bin edges (``LayerBins``), chosen once and passed back in, so that rows
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .inspection import input_rows, layer_names, layer_outputs
-from .network import Network
+from .inspection import input_rows, weighted_layer_names, weighted_outputs
+from .network import ConvLayer, Network
 
 #: A sigmoid or tanh value counts as saturated where f'(z) is below this share of its maximum.
 SATURATION = 0.1
@@ -36,7 +38,7 @@ WIDEST = 1e37
 
 @dataclass(frozen=True, eq=False)
 class LayerBins:
-    """Fixed histogram bin edges per Dense layer: weight_edges[l] and activation_edges[l], each (bins + 1,).
+    """Fixed histogram bin edges per weighted layer: weight_edges[l] and activation_edges[l], each (bins + 1,).
 
     Values outside the edges are counted in the first or last bin.
     """
@@ -47,14 +49,16 @@ class LayerBins:
 
 @dataclass(frozen=True, eq=False)
 class LayerStatistics:
-    """One Dense layer and its activation, at one moment of training.
+    """One weighted layer (a convolution or a Dense layer) and its activation, at one moment of training.
 
-    name : ``"hidden 1 (relu)"``, ..., ``"output"``; activation : its f, ``"identity"`` for the logits.
+    name : ``"conv 1 (6 filters 5x5)"``, ``"hidden 1 (relu)"``, ..., ``"output"``; activation : its f,
+    ``"identity"`` for the logits.
     gradient_norm : ||dL/dW||_F of the last step; gradient_rms : the same per weight, / sqrt(size).
     weight_norm : ||W||_F now.
     update_ratio : ||W - W_before|| / ||W_before|| (or lr ||dW|| / ||W||); NaN if neither was given.
     weight_histogram, activation_histogram : (bins,) int64 counts (activations: sample x units values).
-    dead_fraction : share of units never active on the sample (ReLU and leaky ReLU; else None).
+    dead_fraction : share of units (a convolution's filters) never active on the sample (ReLU and
+        leaky ReLU; else None).
     saturated_fraction : share of sample x unit activations in the flat zone (sigmoid, tanh; else None).
     non_finite_weights, non_finite_activations : how many of W's and of the activations' values are
         inf or NaN (0 unless the run diverges).
@@ -83,7 +87,7 @@ class LayerStatistics:
 
 @dataclass(frozen=True, eq=False)
 class NetworkStatistics:
-    """Every Dense layer's statistics, input side first, and the bins their histograms used."""
+    """Every weighted layer's statistics, input side first, and the bins their histograms used."""
 
     layers: tuple[LayerStatistics, ...]
     bins: LayerBins
@@ -110,30 +114,31 @@ class NetworkStatistics:
 
 def layer_statistics(network: Network, sample: np.ndarray, bins: LayerBins | None = None,
                      weights_before=None, lr: float | None = None) -> NetworkStatistics:
-    """Statistics of every Dense layer of ``network`` (read only) on a fixed ``sample``.
+    """Statistics of every weighted layer of ``network`` (read only) on a fixed ``sample``: a CNN's
+    convolutions, then its Dense layers.
 
     sample : (n, h, w) uint8 images or (n, input_size) inputs; a few hundred are plenty.
     bins : from an earlier call's ``.bins`` so histograms stack; None chooses them (``choose_bins``).
-    weights_before : each Dense layer's W at an earlier moment (``weight_snapshot``), for the
+    weights_before : each weighted layer's W at an earlier moment (``weight_snapshot``), for the
         update ratio over the steps since; else ``lr`` gives lr ||dW|| / ||W|| (plain SGD's step).
     """
     x = input_rows(network, sample)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: shown, not warned
-        return _statistics(network, layer_outputs(network, x), bins, weights_before, lr)
+        return _statistics(network, weighted_outputs(network, x), bins, weights_before, lr)
 
 
 def _statistics(network: Network, outputs, bins, weights_before, lr) -> NetworkStatistics:
     if bins is None:
         bins = _choose_bins(network, outputs)
-    dense = network.dense_layers
-    if len(bins.weight_edges) != len(dense):
-        raise ValueError(f"bins are for {len(bins.weight_edges)} layers, the network has {len(dense)}")
-    if weights_before is not None and len(weights_before) != len(dense):
+    weighted = network.weighted_layers
+    if len(bins.weight_edges) != len(weighted):
+        raise ValueError(f"bins are for {len(bins.weight_edges)} layers, the network has {len(weighted)}")
+    if weights_before is not None and len(weights_before) != len(weighted):
         raise ValueError(f"weights_before has {len(weights_before)} arrays, the network has "
-                         f"{len(dense)} Dense layers")
-    functions = [h.activation for h in network.spec.hidden] + ["identity"]
+                         f"{len(weighted)} weighted layers")
     stats = []
-    for i, (layer, name, f, (_, a)) in enumerate(zip(dense, layer_names(network), functions, outputs)):
+    for i, (layer, name, f, (_, a)) in enumerate(zip(weighted, weighted_layer_names(network),
+                                                     _functions(network), outputs)):
         before = None if weights_before is None else weights_before[i]
         stats.append(LayerStatistics(
             name=name, activation=f, gradient_norm=_norm(layer.dW),
@@ -141,15 +146,27 @@ def _statistics(network: Network, outputs, bins, weights_before, lr) -> NetworkS
             update_ratio=_update_ratio(layer, before, lr),
             weight_histogram=histogram(layer.W, bins.weight_edges[i]),
             activation_histogram=histogram(a, bins.activation_edges[i]),
-            dead_fraction=dead_fraction(a) if f in ("relu", "leaky_relu") else None,
+            dead_fraction=dead_fraction(_by_unit(a)) if f in ("relu", "leaky_relu") else None,
             saturated_fraction=saturated_fraction(a, f) if f in ("sigmoid", "tanh") else None,
             non_finite_weights=_non_finite(layer.W), non_finite_activations=_non_finite(a)))
     return NetworkStatistics(tuple(stats), bins)
 
 
+def _functions(network: Network) -> list[str]:
+    """Each weighted layer's activation f, input side first (``"identity"`` for the logits)."""
+    convs = [layer.activation for layer in network.spec.features if isinstance(layer, ConvLayer)]
+    return convs + [h.activation for h in network.spec.hidden] + ["identity"]
+
+
+def _by_unit(a: np.ndarray) -> np.ndarray:
+    """Activations as (values, units): a Dense layer's (n, units) as they are, a convolution's maps
+    (n, filters, h, w) as (n h w, filters), every position of a filter's map one value of that unit."""
+    return a if a.ndim == 2 else a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
+
+
 def weight_snapshot(network: Network) -> tuple[np.ndarray, ...]:
-    """Copies of every Dense layer's W: pass them later as ``weights_before``."""
-    return tuple(layer.W.copy() for layer in network.dense_layers)
+    """Copies of every weighted layer's W: pass them later as ``weights_before``."""
+    return tuple(layer.W.copy() for layer in network.weighted_layers)
 
 
 def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
@@ -160,17 +177,16 @@ def choose_bins(network: Network, sample: np.ndarray, n_bins: int = 40, headroom
     """
     x = input_rows(network, sample)
     with np.errstate(over="ignore", invalid="ignore"):
-        return _choose_bins(network, layer_outputs(network, x), n_bins, headroom)
+        return _choose_bins(network, weighted_outputs(network, x), n_bins, headroom)
 
 
 def _choose_bins(network: Network, outputs, n_bins: int = 40, headroom: float = 2.0) -> LayerBins:
     if n_bins < 1 or not headroom >= 1:
         raise ValueError(f"need n_bins >= 1 and headroom >= 1, got {n_bins} and {headroom}")
-    functions = [h.activation for h in network.spec.hidden] + ["identity"]
     weight_edges = tuple(np.linspace(-r, r, n_bins + 1) for r in
-                         (_round_up(headroom * _largest(layer.W)) for layer in network.dense_layers))
+                         (_round_up(headroom * _largest(layer.W)) for layer in network.weighted_layers))
     activation_edges = tuple(np.linspace(*_activation_range(f, a, headroom), n_bins + 1)
-                             for f, (_, a) in zip(functions, outputs))
+                             for f, (_, a) in zip(_functions(network), outputs))
     return LayerBins(weight_edges, activation_edges)
 
 

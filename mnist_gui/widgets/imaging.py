@@ -56,10 +56,15 @@ HEAT_ANCHORS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9],
                         dtype=np.float32)
 
 
-def heat_image(values: np.ndarray, vmax: float) -> QImage:
-    """A float (h, w) array mapped from 0..vmax to black-purple-orange-yellow."""
+def heat_rgb(values: np.ndarray, vmax: float) -> np.ndarray:
+    """(h, w, 3) uint8 colours of a float (h, w) array from 0..vmax: black-purple-orange-yellow."""
     vmax = float(vmax) if vmax > 0 else 1.0
     t = np.clip(np.asarray(values, dtype=np.float32) / vmax, 0, 1) * (len(HEAT_ANCHORS) - 1)
     stops = np.arange(len(HEAT_ANCHORS))
     rgb = np.stack([np.interp(t, stops, HEAT_ANCHORS[:, c]) for c in range(3)], axis=-1)
-    return rgb_image(np.rint(rgb).astype(np.uint8))
+    return np.rint(rgb).astype(np.uint8)
+
+
+def heat_image(values: np.ndarray, vmax: float) -> QImage:
+    """A float (h, w) array mapped from 0..vmax to black-purple-orange-yellow."""
+    return rgb_image(heat_rgb(values, vmax))

@@ -9,6 +9,7 @@ curves itself; those are scaled from their remembered sizes too.
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
@@ -22,12 +23,29 @@ def apply_zoom(root: QWidget, zoom: float) -> None:
     """Scale the fonts of ``root`` and every widget under it, and every plot among them."""
     widgets = [root, *root.findChildren(QWidget)]
     for widget in widgets:  # every size is read before any is changed: children inherit fonts
-        if widget.property(BASE_SIZE) is None and widget.font().pointSizeF() > 0:
-            widget.setProperty(BASE_SIZE, widget.font().pointSizeF())
+        if widget.property(BASE_SIZE) is None:
+            base = _unzoomed_size(widget)
+            if base is not None:
+                widget.setProperty(BASE_SIZE, base)
     for widget in widgets:
         _scale_font(widget, zoom)
         if isinstance(widget, pg.PlotWidget):
             zoom_plot(widget, zoom)
+
+
+def _unzoomed_size(widget: QWidget) -> float | None:
+    """The point size ``widget``'s font has at zoom 1 (None for a font sized in pixels).
+
+    A widget made after a zoom (a row added when a result arrives) inherits its parent's font,
+    already zoomed: its size at zoom 1 is its parent's, not the one it has now, or the next zoom
+    would scale it twice. A font of its own (a bold heading) is taken as it is.
+    """
+    parent = widget.parentWidget()
+    if parent is not None and not widget.isWindow() and not widget.testAttribute(Qt.WA_SetFont):
+        base = parent.property(BASE_SIZE)
+        return float(base) if base is not None else _unzoomed_size(parent)
+    size = widget.font().pointSizeF()
+    return size if size > 0 else None
 
 
 def _scale_font(widget: QWidget, zoom: float) -> None:

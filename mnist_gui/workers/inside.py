@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.filter_trace import FilterTrace, trace_filters
 from engine.gradient_check import GradientCheck, check_gradients
 from engine.projection import EmbeddingMap, balanced_sample, hidden_map, locate, pixel_map
 from engine.saliency import Nudge, Saliency, input_gradient, nudge
@@ -22,10 +23,16 @@ MAP_SEED = 0       # the same sample every time, so successive maps can be align
 
 @dataclass(frozen=True, eq=False)
 class TraceResult:
-    """A traced step of ``network`` (the hub's network it was traced on, not a copy)."""
+    """A traced step of ``network`` (the hub's network it was traced on, not a copy).
+
+    filters : for a CNN, every first-layer filter slid over the image (``trace_filters``), else ().
+    feature_maps : for a CNN, (name, maps (c, h, w)) after each convolution and pooling layer, else [].
+    """
 
     network: object
     trace: StepTrace
+    filters: tuple[FilterTrace, ...] = ()
+    feature_maps: tuple[tuple[str, np.ndarray], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,9 +42,16 @@ class CheckResult:
 
 
 def trace_job(network, image: np.ndarray, label: int, config, lr: float | None, job) -> TraceResult:
-    """One step traced on a copy: ``trace_step`` never changes the network it is given."""
+    """One step traced on a copy: ``trace_step`` never changes the network it is given. For a CNN,
+    its first convolution's filters traced too, and the feature maps of the image."""
     job.check()
-    return TraceResult(network, trace_step(network, image, label, config, lr=lr))
+    trace = trace_step(network, image, label, config, lr=lr)
+    if not network.spec.features:
+        return TraceResult(network, trace)
+    job.check()
+    maps = tuple((name, m[0].copy()) for name, m in network.feature_maps(image[None]))
+    filters = trace_filters(network, image, label) if network.conv_layers else ()
+    return TraceResult(network, trace, filters, maps)
 
 
 def check_job(network, image: np.ndarray, label: int, job) -> CheckResult:

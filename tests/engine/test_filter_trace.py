@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.filter_trace import trace_filter
+from engine.filter_trace import trace_filter, trace_filters
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
 
 RNG = np.random.default_rng(5)
@@ -37,3 +37,56 @@ def test_a_network_without_convolution_has_no_filter_to_trace():
     net = Network(NetworkSpec(input_size=100, features=(ConvLayer(2, 3),)))
     with pytest.raises(ValueError, match="filter must be 0 to 1, got 2"):
         trace_filter(net, IMAGE, 1, index=2)
+
+
+def _lenet_like(padding=2, stride=1):
+    spec = NetworkSpec(input_size=100, hidden=(HiddenLayer(5, "tanh"),), seed=3, input_scaling="standardised",
+                       features=(ConvLayer(4, 3, padding=padding, stride=stride), PoolLayer(2), ConvLayer(2, 3)))
+    return Network(spec, np.float64)
+
+
+def test_every_filter_at_once_is_each_filter_on_its_own():
+    net = _lenet_like()
+    traces = trace_filters(net, IMAGE, label=7)
+    assert [t.index for t in traces] == [0, 1, 2, 3]
+    one = trace_filter(net, IMAGE, label=7, index=3)
+    np.testing.assert_array_equal(traces[3].a, one.a)
+    np.testing.assert_array_equal(traces[3].weight_gradient, one.weight_gradient)
+    assert traces[3].loss == one.loss and traces[3].bias == pytest.approx(float(net.conv_layers[0].b[3]))
+
+
+@pytest.mark.parametrize("padding, stride", [(2, 1), (2, 2)])
+def test_the_weighted_windows_sum_to_what_backprop_computed(padding, stride):
+    """dL/dw = sum over positions of delta[i, j] x window(i, j): the sum the view shows filling in
+    against the network's own im2col backward pass (and an independent backward of a copy)."""
+    net = _lenet_like(padding, stride)
+    trace = trace_filter(net, IMAGE, label=2, index=1)
+    twin = net.copy()
+    twin.loss_and_gradients(twin.inputs(IMAGE[None]), np.array([2]))
+    np.testing.assert_allclose(trace.backprop_gradient, twin.conv_layers[0].dW[1, 0], rtol=1e-10, atol=1e-14)
+    assert trace.backprop_bias_gradient == pytest.approx(twin.conv_layers[0].db[1], rel=1e-10)
+    np.testing.assert_allclose(trace.gradient_so_far(trace.n_positions), trace.backprop_gradient,
+                               rtol=1e-9, atol=1e-14)
+    assert trace.bias_gradient == pytest.approx(trace.backprop_bias_gradient, rel=1e-9)
+    assert trace.gradient_mismatch < 1e-12
+    u, v = trace.largest_gradient
+    assert abs(trace.backprop_gradient[u, v]) == np.max(np.abs(trace.backprop_gradient))
+    # after n positions: exactly the first n weighted windows, in reading order
+    n = 5
+    by_hand = sum(trace.contribution(*trace.position(m)) for m in range(n))
+    np.testing.assert_allclose(trace.gradient_so_far(n), by_hand, rtol=1e-12)
+    np.testing.assert_array_equal(trace.gradient_so_far(0), np.zeros((3, 3)))
+
+
+def test_positions_run_in_reading_order_and_the_map_fills_in():
+    trace = trace_filter(_lenet_like(padding=0), IMAGE, label=0, index=0)
+    assert trace.z.shape == (8, 8) and trace.n_positions == 64
+    assert trace.position(0) == (0, 0) and trace.position(9) == (1, 1) and trace.position(63) == (7, 7)
+    with pytest.raises(ValueError, match="position must be 0 to 63, got 64"):
+        trace.position(64)
+    i, j = trace.position(10)
+    assert trace.weighted_sum(i, j) + trace.bias == pytest.approx(trace.z[i, j])
+    assert trace.activation == "relu" and trace.a[i, j] == pytest.approx(max(trace.z[i, j], 0.0))
+    half = trace.map_so_far(10)
+    assert np.isnan(half).sum() == 54 and half[1, 1] == trace.a[1, 1] and np.isnan(half[1, 2])
+    np.testing.assert_array_equal(trace.map_so_far(64), trace.a)

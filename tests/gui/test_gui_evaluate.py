@@ -164,7 +164,7 @@ def test_a_cnn_shows_its_first_filters_and_outlines_the_strongest_for_the_drawin
     maps = view.weights.feature_maps
     assert maps.isVisibleTo(view.weights)
     assert maps.captions() == ["conv 1 (6 filters 5x5)", "pool 1 (2x2)", "conv 2 (16 filters 5x5)", "pool 2 (2x2)"]
-    from mnist_gui.panels.evaluate.weights import feature_mosaic
+    from mnist_gui.widgets.feature_maps import feature_mosaic
     first = net.feature_maps(image[None])[0][1][0]  # (6, 28, 28): a grid of 2 rows of 3
     mosaic = feature_mosaic(first)
     assert mosaic.shape == (2 * 28 + 1, 3 * 28 + 2)

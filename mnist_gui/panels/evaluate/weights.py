@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.widgets.color_bar import ColorBar
-from mnist_gui.widgets.image_strip import ImageStrip
+from mnist_gui.widgets.feature_maps import FeatureMapStrip
 from mnist_gui.widgets.image_tile import ImageTile, note
-from mnist_gui.widgets.imaging import diverging_rgb, gray_image, heat_image, rgb_image, scaled_gray_image
+from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
@@ -262,7 +262,7 @@ class WeightsView(QWidget):
         self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()
         self.activations.setObjectName("activationsView")
-        self.feature_maps = ImageStrip(columns=4, max_cell=220)
+        self.feature_maps = FeatureMapStrip(columns=4, max_cell=220)
         self.feature_maps.setObjectName("featureMapsView")
         self.feature_maps.setToolTip("A CNN's feature maps for your drawing: for each convolution and "
                                      "pooling layer, every channel's map (bright: the filter found its "
@@ -376,12 +376,7 @@ class WeightsView(QWidget):
             self.feature_maps.set_items([])
             self.feature_maps.set_placeholder("Draw a digit on the Draw panel to see its feature maps." if cnn else "")
             return
-        items = []
-        for name, maps in net.feature_maps(image[None]):
-            c, h, w = maps.shape[1:]
-            items.append((heat_image(feature_mosaic(maps[0]), 1.0), name,
-                          f"{name}: {c} maps of {h}×{w}, each scaled to its own peak"))
-        self.feature_maps.set_items(items)
+        self.feature_maps.set_maps([(name, maps[0]) for name, maps in net.feature_maps(image[None])])
 
     def _show_activations(self):
         net, image = self._network, self._drawing
@@ -415,17 +410,3 @@ def _most_active(network, image: np.ndarray, layers) -> list[int]:
     else:
         return []
     return [int(j) for j in np.argsort(-strength)[:TOP_UNITS] if strength[j] > 0]
-
-
-def feature_mosaic(maps: np.ndarray) -> np.ndarray:
-    """Feature maps (c, h, w) on a near-square grid, each scaled to its own peak: (H, W) in 0..1,
-    with a gap of ``GAP`` pixels between maps."""
-    c, h, w = maps.shape
-    rows, cols = grid_shape(c)
-    peaks = maps.reshape(c, -1).max(axis=1)
-    scaled = maps / np.where(peaks > 0, peaks, 1.0)[:, None, None]
-    out = np.zeros((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), dtype=np.float32)
-    for k in range(c):
-        r, q = divmod(k, cols)
-        out[r * (h + GAP):r * (h + GAP) + h, q * (w + GAP):q * (w + GAP) + w] = scaled[k]
-    return out

@@ -13,7 +13,16 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
@@ -43,7 +52,20 @@ def _plot(name: str, title: str, y_label: str, log_y: bool) -> pg.PlotWidget:
     item.getAxis("left").enableAutoSIPrefix(False)
     item.addLegend(offset=(-5, 5), labelTextSize="8pt")
     plot.setMinimumHeight(160)
+    cache_axes(plot)
     return plot
+
+
+def cache_axes(plot: pg.PlotWidget) -> None:
+    """Paint each axis (its ticks, labels and grid lines) from a pixmap until it changes.
+
+    A live update changes a curve, not the axes (``_frame`` keeps their ranges), yet every repaint
+    replayed all four axes' pictures, 80 % of a repaint: 32 ms for the four plots, 7 ms cached
+    (offscreen, this machine). The axis invalidates its pixmap itself when its range, ticks, font
+    or pen change.
+    """
+    for name in ("left", "bottom", "right", "top"):
+        plot.getPlotItem().getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
 class DynamicsView(LazyView):
@@ -105,6 +127,9 @@ class DynamicsView(LazyView):
         self.units_plot = _plot("deadUnitsPlot", "Dead ReLU units / saturated sigmoid-tanh values",
                                 "share", False)
         self.units_plot.setYRange(0, 1)
+        self.units_plot.setToolTip("The share of a ReLU layer's units never active on 256 test images (a "
+                                   "convolution's units are its filters: a map that stays 0 everywhere), or "
+                                   "of a sigmoid or tanh layer's values in its flat zone")
         grid = QGridLayout()
         grid.addWidget(self.gradient_plot, 0, 0)
         grid.addWidget(self.ratio_plot, 0, 1)
@@ -143,6 +168,7 @@ class DynamicsView(LazyView):
         self.histogram_image.setColorMap(pg.colormap.get("inferno"))
         self.histogram_view.addItem(self.histogram_image)
         self.histogram_view.setMinimumHeight(160)
+        cache_axes(self.histogram_view)
         row = QHBoxLayout()
         row.addWidget(self.layer_chooser)
         row.addWidget(self.kind_chooser)

@@ -28,7 +28,7 @@ from mnist_gui.widgets.imaging import diverging_image
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 
-def _mono(label: QLabel, scale: float = 1.15) -> QLabel:
+def mono(label: QLabel, scale: float = 1.15) -> QLabel:
     font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
     font.setPointSizeF(QFont(label.font()).pointSizeF() * scale)
     label.setFont(font)
@@ -114,7 +114,7 @@ class OutputPage(StagePage):
         self.bars = ProbabilityBars(height=200)
         self.bars.setObjectName("stepProbabilities")
         self.bars.setToolTip("The network's probability for each class; the class to learn is outlined")
-        self.formula = _mono(WrappedLabel(objectName="lossFormula"), 1.5)
+        self.formula = mono(WrappedLabel(objectName="lossFormula"), 1.5)
         self.formula.setToolTip("Cross-entropy: minus the log of the right class's probability")
         layout = QVBoxLayout(self)
         layout.addWidget(self.bars, 1)
@@ -230,7 +230,7 @@ class UpdatePage(StagePage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.text = _mono(WrappedLabel(objectName="updateFormula"), 1.3)
+        self.text = mono(WrappedLabel(objectName="updateFormula"), 1.3)
         self.text.setToolTip("before − lr × gradient → after, for the largest gradient of each layer")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
@@ -259,7 +259,7 @@ class ResultPage(StagePage):
         self.bars = ProbabilityBars(height=200)
         self.bars.setObjectName("stepNewProbabilities")
         self.bars.setToolTip("Probabilities before (grey) and after (blue) the step")
-        self.verdict = _mono(WrappedLabel(objectName="stepVerdict"), 1.4)
+        self.verdict = mono(WrappedLabel(objectName="stepVerdict"), 1.4)
         layout = QVBoxLayout(self)
         layout.addWidget(self.bars, 1)
         layout.addWidget(self.verdict)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from engine.step_trace import StepTrace, updated_network
 from engine.training import TrainConfig
+from mnist_gui.panels.inside.conv_stages import ConvBackwardPage, ConvForwardPage, FeatureMapsPage, FilterSlide
 from mnist_gui.panels.inside.parts import LazyView, title_label
-from mnist_gui.panels.inside.step_stages import STAGES
+from mnist_gui.panels.inside.step_stages import STAGES, DeltaPage
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.number_text import readable
@@ -168,9 +169,16 @@ class StepView(LazyView):
         self.stage_note = note("")
         self.stage_note.setObjectName("stepStageNote")
         self.pages = QStackedWidget(objectName="stepStages")
-        self.stage_pages = [stage() for stage in STAGES]
-        for page in self.stage_pages:
+        self.slide = FilterSlide(self)  # the filter and window the convolution pages show
+        self.conv_forward, self.conv_backward = ConvForwardPage(), ConvBackwardPage()
+        self.feature_maps_page = FeatureMapsPage()
+        self._dense_stages = [stage() for stage in STAGES]
+        self._conv_stages = self._with_convolution(self._dense_stages)
+        self.stage_pages = self._dense_stages  # the sequence walked: a CNN's has the convolution pages
+        for page in self._conv_stages:
             self.pages.addWidget(page)
+        for page in (self.conv_forward, self.conv_backward):
+            page.set_slide(self.slide)
         fit_current_page(self.pages)  # the tallest stage no longer makes the first ones scroll
         self.back_button = QPushButton("◀ Back", objectName="stepBack")
         self.back_button.setToolTip("The previous stage (Left or Page Up)")
@@ -192,20 +200,29 @@ class StepView(LazyView):
         self._show_stage(0)
         return column
 
+    def _with_convolution(self, dense: list) -> list:
+        """A CNN's stages: the filter sliding and the feature maps before the dense forward pass,
+        where the filter's gradient comes from after the dense deltas."""
+        at = next(i for i, page in enumerate(dense) if isinstance(page, DeltaPage)) + 1
+        return [self.conv_forward, self.feature_maps_page, *dense[:at], self.conv_backward, *dense[at:]]
+
     def _connect_keys(self):
         # Right/Left, and Page Down/Up which is what a presenter's clicker sends (not Space: it
-        # presses the focused button)
+        # presses the focused button). Window-wide while the step is on screen (Qt ignores the
+        # shortcuts of a hidden widget): the clicker works as soon as the panel shows, whatever has
+        # the focus, and Page Down no longer reaches the scroll area around the panel.
         for keys, slot in (((Qt.Key_Right, Qt.Key_PageDown), self.next),
                            ((Qt.Key_Left, Qt.Key_PageUp), self.back)):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self, slot)
-                shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+                shortcut.setContext(Qt.WindowShortcut)
 
     # --- stages -----------------------------------------------------------------------------
 
     @property
     def stage(self) -> int:
-        return self.pages.currentIndex()
+        page = self.pages.currentWidget()
+        return self.stage_pages.index(page) if page in self.stage_pages else 0
 
     def next(self):
         self._show_stage(min(self.stage + 1, len(self.stage_pages) - 1))
@@ -214,8 +231,8 @@ class StepView(LazyView):
         self._show_stage(max(self.stage - 1, 0))
 
     def _show_stage(self, i: int):
-        self.pages.setCurrentIndex(i)
         page = self.stage_pages[i]
+        self.pages.setCurrentWidget(page)
         self.stage_title.setText(f"{i + 1}. {page.TITLE}")
         self.stage_note.setText(page.NOTE)
         self.position.setText(f"stage {i + 1} of {len(self.stage_pages)}")
@@ -240,7 +257,7 @@ class StepView(LazyView):
             self.label.addItem(str(name), k)
         for combo in (self.label, self.class_filter):
             combo.blockSignals(False)
-        for page in self.stage_pages:
+        for page in self._conv_stages:
             page.set_class_names(names)
         self._on_image_chosen()
 
@@ -337,6 +354,7 @@ class StepView(LazyView):
         if problem:
             self._trace = None
             self.runner.cancel()
+            self._set_convolution((), ())
             self.summary.setText(problem)
             return
         label, config, lr = self.label.currentData(), self._config(), self.lr.value()
@@ -367,9 +385,20 @@ class StepView(LazyView):
         elif isinstance(result, CheckResult):
             self._show_check(result)
 
+    def _set_convolution(self, filters, feature_maps) -> None:
+        """The filters' traces and the feature maps of a CNN's step (none: the dense stages only)."""
+        sequence = self._conv_stages if filters else self._dense_stages
+        if sequence is not self.stage_pages:
+            shown, at_start = self.pages.currentWidget(), self.stage == 0
+            self.stage_pages = sequence
+            self._show_stage(sequence.index(shown) if shown in sequence and not at_start else 0)
+        self.slide.set_traces(filters)
+        self.feature_maps_page.set_maps(list(feature_maps))
+
     def _show_trace(self, result: TraceResult):
         trace = self._trace = result.trace
         self._traced_network = result.network
+        self._set_convolution(result.filters, result.feature_maps)
         for page in self.stage_pages:
             page.show_trace(trace)
         change = trace.loss_change
@@ -427,5 +456,10 @@ class StepView(LazyView):
         self.check_button.setEnabled(True)
         self.checked.emit(check)
 
+    def stop_timers(self) -> None:
+        """Stop the sliding window's Play timer."""
+        self.slide.stop()
+
     def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self.stop_timers()
         return self.runner.shutdown(timeout_ms)

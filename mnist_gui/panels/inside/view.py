@@ -110,7 +110,8 @@ class InsideView(QWidget):
         return any(runner.is_busy() for runner in self.runners())
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the redraw timer and every job; True if all ended within ``timeout_ms``."""
+        """Stop the redraw and Play timers and every job; True if all ended within ``timeout_ms``."""
         self.dynamics_view.stop_timers()
+        self.step_view.stop_timers()
         return shutdown_all(self.runners(), timeout_ms)
 

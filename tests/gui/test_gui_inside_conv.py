@@ -1,0 +1,118 @@
+"""Inside for a CNN: the step's filter slides over the digit with the engine's numbers (``FilterTrace``),
+the feature maps of the image, and the filter's dL/dW built from the weighted windows."""
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor
+
+from engine.filter_trace import trace_filter
+from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer, feature_names
+from mnist_gui.panels.inside import InsideView
+from mnist_gui.panels.inside.conv_stages import NO_CONV, NOT_YET
+from mnist_gui.state.model_hub import ModelHub
+from mnist_gui.state.runs import RunsModel
+
+from synthetic import make_dataset
+
+TIMEOUT = 20000
+SPEC = NetworkSpec(features=(ConvLayer(3, 5, padding=2), PoolLayer(2), ConvLayer(4, 3), PoolLayer(2)),
+                   hidden=(HiddenLayer(12),), seed=4)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset(n_train=60, n_test=40)
+
+
+@pytest.fixture
+def cnn_view(qtbot, datasets, data):
+    datasets.set_dataset(data)
+    hub = ModelHub()
+    hub.set_network(Network(SPEC), "a small CNN")
+    view = InsideView(datasets, hub, RunsModel())
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    step = view.step_view
+    step.show_training_image(3)
+    qtbot.waitUntil(lambda: step.slide.trace is not None and not step.runner.is_busy(), timeout=TIMEOUT)
+    yield view
+    assert view.shutdown(5000)
+
+
+def _expected(view, data, index):
+    return trace_filter(view.step_view.hub.network, data.train_images[3], int(data.train_labels[3]), index)
+
+
+def test_a_cnn_step_walks_through_the_filter_the_maps_and_the_filters_gradient(cnn_view):
+    step = cnn_view.step_view
+    titles = [page.TITLE for page in step.stage_pages]
+    assert titles[0].startswith("Forward: one filter slides") and titles[1] == "Forward: every feature map"
+    backward = titles.index("Backward: where a filter's dL/dW comes from")
+    assert backward == titles.index("Backward: each layer's delta") + 1
+    assert step.stage == 0 and step.position.text() == f"stage 1 of {len(titles)}"
+
+
+def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qtbot, cnn_view, data):
+    step = cnn_view.step_view
+    page = step.conv_forward
+    page.controls.filter.setValue(2)  # filter 2 of 3 (0-based 1)
+    step.slide.set_position(30)  # row 1, column 2 of the 28x28 map
+    expected = _expected(cnn_view, data, 1)
+    i, j = expected.position(30)
+    assert (i, j) == (1, 2)
+    assert page.input_tile.window() == (1, 2, 5)
+    np.testing.assert_allclose(step.slide.trace.weights, expected.weights, rtol=1e-6)
+    assert page.weights.texts()[0] == f"{expected.weights[0, 0]:.2f}".replace("-", "−")
+    formula = page.formula.text()
+    assert "z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
+    assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula  # Σ w·x, then + b
+    image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
+    assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
+    assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
+    assert page.controls.where.text() == "position (1, 2): 31 of 784"
+
+
+def test_play_slides_the_window_and_stops_when_hidden(qtbot, cnn_view):
+    step = cnn_view.step_view
+    controls = step.conv_forward.controls
+    controls.speed.setCurrentIndex(controls.speed.count() - 1)  # the fastest
+    step.slide.set_position(0)
+    controls.play_button.click()
+    assert controls.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: step.slide.position >= 5, timeout=TIMEOUT)
+    step.next()  # the page is hidden: the window stops
+    assert not step.slide.playing and not step.slide.timer.isActive()
+    at = step.slide.position
+    qtbot.wait(100)
+    assert step.slide.position == at
+
+
+def test_the_backward_page_sums_the_weighted_windows_to_backprops_gradient(qtbot, cnn_view, data):
+    step = cnn_view.step_view
+    page = step.conv_backward
+    expected = _expected(cnn_view, data, 0)
+    step.slide.set_position(9)
+    np.testing.assert_allclose(step.slide.trace.gradient_so_far(10), expected.gradient_so_far(10), rtol=1e-6)
+    assert page.so_far.title().startswith("Σ of 10 of 784")
+    step.slide.set_position(expected.n_positions - 1)
+    assert page.so_far.texts() == page.backprop.texts()  # the sum of all windows is backprop's dL/dW
+    u, v = expected.largest_gradient
+    formula = page.formula.text()
+    assert f"{expected.backprop_gradient[u, v]:+.6g}".replace("-", "−")[:6] in formula
+    assert "Σ of the weighted windows = " in formula and "backprop" in formula
+
+
+def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
+    strip = cnn_view.step_view.feature_maps_page.maps
+    assert strip.captions() == feature_names(SPEC)
+
+
+def test_an_mlp_has_no_convolution_stages_and_the_pages_say_why(qtbot, cnn_view):
+    step = cnn_view.step_view
+    step.hub.set_network(Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1)), "an MLP")
+    qtbot.waitUntil(lambda: step.slide.trace is None and not step.runner.is_busy()
+                    and step.trace() is not None and not step.trace().spec.features, timeout=TIMEOUT)
+    assert step.conv_forward not in step.stage_pages and len(step.stage_pages) == 7
+    assert step.conv_forward.problem.text() == NO_CONV and step.conv_forward.problem.isVisibleTo(step.conv_forward)

@@ -1,0 +1,73 @@
+"""Inside in front of a class: presentation mode's zoom scales each label once, however often the
+panel is revisited, and a presenter's clicker steps the slow-motion trace as soon as the panel shows."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from engine.network import HiddenLayer, Network, NetworkSpec
+from mnist_gui.state.presentation import PRESENTING_ZOOM
+from mnist_gui.widgets.panel_area import PanelArea
+
+from gui import open_window
+from synthetic import make_idx_folder
+
+TIMEOUT = 20000
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path):
+    window = open_window(qtbot, make_idx_folder(tmp_path / "synthetic"), settings)
+    window.resize(1280, 720)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.hub.set_network(Network(NetworkSpec(hidden=(HiddenLayer(16),), seed=1)), "a small MLP")
+    return window
+
+
+def _press(qtbot, key, modifier=Qt.NoModifier):
+    """A key as the user types it: to whatever has the focus."""
+    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), key, modifier)
+
+
+def _shown_trace(qtbot, step):
+    qtbot.waitUntil(lambda: step.trace() is not None and not step.runner.is_busy(), timeout=TIMEOUT)
+
+
+def test_a_label_made_after_the_zoom_is_scaled_once_after_revisiting_the_panel(qtbot, window):
+    window.presentation.set_presenting(True)
+    base = QApplication.font().pointSizeF()
+    _press(qtbot, Qt.Key_6, Qt.ControlModifier)
+    step = window.inside_view.step_view
+    _shown_trace(qtbot, step)  # the layer rows ("hidden 1 (relu)") are made now, inside the zoomed panel
+    for key in (Qt.Key_1, Qt.Key_6, Qt.Key_2, Qt.Key_6):  # away and back, twice: each time zoomed again
+        _press(qtbot, key, Qt.ControlModifier)
+    name = step.findChild(QLabel, "stripLayer0")
+    assert "hidden 1" in name.text()
+    assert name.font().pointSizeF() == pytest.approx(base * PRESENTING_ZOOM, rel=0.02)
+    assert name.font().pointSizeF() == pytest.approx(step.stage_note.font().pointSizeF(), rel=0.02)
+    window.presentation.set_presenting(False)
+    assert name.font().pointSizeF() == pytest.approx(base, rel=0.02)
+
+
+def test_the_clicker_steps_the_trace_as_soon_as_the_panel_shows_and_never_scrolls_it(qtbot, window):
+    window.resize(1000, 440)  # a small projector, zoomed: the panel is taller than the window
+    window.presentation.set_presenting(True)
+    _press(qtbot, Qt.Key_6, Qt.ControlModifier)
+    step = window.inside_view.step_view
+    _shown_trace(qtbot, step)
+    area = next(a for a in window.findChildren(PanelArea) if a.panel() is window.inside_view)
+    scroll = area.verticalScrollBar()
+    qtbot.waitUntil(lambda: scroll.maximum() > 0)  # there is something PageDown could scroll
+    assert step.stage == 0
+    _press(qtbot, Qt.Key_PageDown)
+    assert step.stage == 1 and scroll.value() == 0
+    _press(qtbot, Qt.Key_Right)
+    _press(qtbot, Qt.Key_PageDown)
+    assert step.stage == 3 and scroll.value() == 0
+    _press(qtbot, Qt.Key_PageUp)
+    _press(qtbot, Qt.Key_Left)
+    assert step.stage == 1 and scroll.value() == 0
+    _press(qtbot, Qt.Key_1, Qt.ControlModifier)  # on another panel the keys are that panel's
+    _press(qtbot, Qt.Key_PageDown)
+    assert step.stage == 1
