@@ -107,3 +107,37 @@ def test_the_file_is_written_whole_in_utf8(tmp_path):
 def test_percent_of_missing_figures_is_a_dash():
     assert percent(None) == percent(float("nan")) == "–"
     assert percent(0.5) == "50.00 %"
+
+
+def test_paired_bars_are_as_wide_as_their_figures():
+    from engine.report import PairedBars
+
+    bars = PairedBars("Network vs baseline", ("5", "1"), (0.95, 0.99), (0.686, float("nan")), "network", "baseline")
+    text = report_html(lesson(bars=(bars,)))
+    widths = re.findall(r'class="(first|second)" style="width: ([\d.]+)%"', text)
+    assert widths == [("first", "95.0"), ("second", "68.6"), ("first", "99.0"), ("second", "0")]
+    assert "68.60 %" in Parsed(text).text and "–" in Parsed(text).text
+
+
+def test_runs_are_summarised_from_the_engines_settings_and_history():
+    from engine.evaluation import compare_per_class
+    from engine.network import NetworkSpec
+    from engine.report import comparison_bars, run_section, runs_table
+    from engine.training import EpochEnd, RunEnd, TrainConfig
+
+    history = [EpochEnd(e, 2, 0.5 / e, 0.8 + 0.05 * e, 0.3, 0.85 + 0.05 * e, None, None, 1.5, 1000.0, 1e-3)
+               for e in (1, 2)]
+    end = RunEnd("completed", "", 2, 3.0, 1000.0, 0.25, 0.93, tuple(history))
+    run = run_section("Run 1", NetworkSpec(), TrainConfig(epochs=2, lr=0.01), history, end, "MNIST")
+    values = dict(run.settings) | dict(run.figures)
+    assert values["Network"] == "784-128(relu)-10" and values["Learning rate"] == "0.01"
+    assert values["Dataset"] == "MNIST" and values["Parameters"] == "101,770"
+    assert values["Validation accuracy"] == "95.00 %" and values["Test accuracy"] == "93.00 %"
+    assert values["Training time"] == "3.0 s" and values["Ended"] == "completed"
+    table = runs_table([run, run_section("Run 2", NetworkSpec(hidden=()), TrainConfig(), [])])
+    assert table.rows[0] == ("Run 1", "784-128(relu)-10", "2", "90.00 %", "95.00 %", "93.00 %", "3.0 s")
+    assert table.rows[1][:3] == ("Run 2", "784-10", "0") and table.rows[1][3] == "–"
+    comparison = compare_per_class(np.array([[9, 1], [0, 10]]), np.array([[5, 5], [1, 9]]))
+    bars = comparison_bars(comparison, ("zero", "one"))
+    assert bars.first == (0.9, 1.0) and bars.second == (0.5, 0.9)
+    assert "most on zero (+40.0 points)" in bars.caption and "least on one (+10.0 points)" in bars.caption
