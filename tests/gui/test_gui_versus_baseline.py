@@ -64,7 +64,7 @@ def test_the_tab_shows_the_engine_figures_per_class(qtbot, view, datasets, synth
         cells = [tab.table.item(c, k).text() for k in range(5)]
         assert cells[0] == synthetic.class_names[c]
         assert cells[2] == f"{100 * expected_net[c]:.1f} %" and cells[3] == f"{100 * expected_base[c]:.1f} %"
-        assert cells[4] == f"{100 * (expected_net[c] - expected_base[c]):+.1f} points"
+        assert cells[4] == f"{100 * (expected_net[c] - expected_base[c]):+.1f}"
     best = int(np.argmax(expected_net - expected_base))
     assert f"most on {synthetic.class_names[best]}" in tab.summary.text()
 

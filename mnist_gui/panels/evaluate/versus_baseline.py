@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.baseline import network_vs_baseline
 from engine.evaluation import ClassComparison
@@ -16,7 +25,7 @@ from mnist_gui.widgets.wrapped_label import WrappedLabel
 NETWORK_COLOUR = "#0072b2"   # Okabe-Ito blue, as the first run's colour
 BASELINE_COLOUR = "#e69f00"  # Okabe-Ito orange
 BAR_WIDTH = 0.38
-HEADER = ("Class", "Test images", "Network", "Baseline", "Gain")
+HEADER = ("Class", "Images", "Network", "Baseline", "Gain (points)")
 WAITING = "Waiting for the network's test results and the mean-digit baseline…"
 
 
@@ -39,6 +48,10 @@ class VersusBaselineView(QWidget):
 
     def _build(self):
         self.summary = WrappedLabel(WAITING, objectName="versusBaselineSummary")
+        # the key above the plot, not a legend inside it: bars reach the top and the bottom
+        self.key = QLabel(objectName="versusBaselineKey", textFormat=Qt.RichText)
+        self.key.setText(f'<span style="color: {NETWORK_COLOUR}">■</span> network (left bar) &nbsp; '
+                         f'<span style="color: {BASELINE_COLOUR}">■</span> mean-digit baseline (right bar)')
         self.plot = pg.PlotWidget(objectName="versusBaselinePlot")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
@@ -47,24 +60,27 @@ class VersusBaselineView(QWidget):
         item.setLabel("left", "test accuracy (%)")
         item.setLabel("bottom", "class")
         item.showGrid(y=True, alpha=0.25)
-        item.addLegend(offset=(-10, -10))  # bottom right, over the bars' feet, never their tops
         self.network_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=NETWORK_COLOUR,
                                             pen=pg.mkPen(NETWORK_COLOUR), name="network")
         self.baseline_bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOUR,
                                              pen=pg.mkPen(BASELINE_COLOUR), name="mean-digit baseline")
-        item.addItem(self.network_bars)
-        item.addItem(self.baseline_bars)
+        for bars in (self.network_bars, self.baseline_bars):  # in the view box, not the plot's curves,
+            item.getViewBox().addItem(bars)  # which zooming re-pens (setPen: curves only)
         self.table = QTableWidget(0, len(HEADER), objectName="versusBaselineTable")
         self.table.setHorizontalHeaderLabels(HEADER)
         self.table.verticalHeader().hide()
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.AdjustToContents)
+        self.table.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Expanding)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.NoSelection)
+        self.table.horizontalHeaderItem(1).setToolTip("Test images of the class")
         self.table.horizontalHeaderItem(4).setToolTip("Network minus baseline, in percentage points")
         row = QHBoxLayout()
-        row.addWidget(self.plot, 3)
-        row.addWidget(self.table, 2)
+        row.addWidget(self.plot, 1)
+        row.addWidget(self.table)  # as wide as its columns: the plot takes the rest
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.key)
         layout.addLayout(row, 1)
         follow_palette(self.plot, self.palette())
 
@@ -115,7 +131,7 @@ class VersusBaselineView(QWidget):
         self.baseline_bars.setOpts(x=x + BAR_WIDTH / 2, height=100 * np.nan_to_num(comparison.baseline))
         self.plot.getAxis("bottom").setTicks([list(zip(x, self._names))])
         self.plot.setXRange(-0.6, len(x) - 0.4, padding=0)
-        self.plot.setYRange(0, 100, padding=0.02)
+        self.plot.setYRange(-1, 104, padding=0)  # room for the tick labels of 0 and 100
         self.summary.setText(self._sentence(comparison))
         self._fill_table(comparison)
 
@@ -132,7 +148,8 @@ class VersusBaselineView(QWidget):
     def _fill_table(self, comparison: ClassComparison):
         self.table.setRowCount(len(comparison.network))
         for row, (c, n, net, base, gain) in enumerate(comparison.rows()):
-            cells = (self._names[c], f"{n:,}", _percent(net), _percent(base), _points(gain))
+            cells = (self._names[c], f"{n:,}", _percent(net), _percent(base),
+                     f"{100 * gain:+.1f}" if np.isfinite(gain) else "–")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignVCenter | (Qt.AlignLeft if column == 0 else Qt.AlignRight))
