@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.dataset import Dataset
-from engine.evaluation import confusion_matrix, per_class_accuracy
+from engine.evaluation import ClassComparison, compare_per_class, confusion_matrix, per_class_accuracy
 
 METRICS = ("l1", "l2")
 
@@ -251,3 +251,9 @@ def _check_images_labels(images, labels) -> tuple[np.ndarray, np.ndarray]:
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integers, got {labels.dtype}")
     return images, labels.astype(np.int64)
+
+
+def network_vs_baseline(network_confusion: np.ndarray, report: BaselineReport) -> ClassComparison:
+    """Per class, a network's test accuracy (from its confusion matrix) beside this baseline's:
+    where learning beat pixel averaging, and by how much (``engine.evaluation.compare_per_class``)."""
+    return compare_per_class(network_confusion, report.confusion)

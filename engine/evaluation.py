@@ -106,3 +106,52 @@ def worst_confusion(confusion: np.ndarray) -> tuple[int, int]:
     off = np.asarray(confusion, dtype=np.int64) * (1 - np.eye(len(confusion), dtype=np.int64))
     true, predicted = np.unravel_index(int(np.argmax(off)), off.shape)
     return int(true), int(predicted)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassComparison:
+    """Two classifiers' accuracy on each class of one test split, side by side.
+
+    network, baseline : (C,) accuracy of each true class, ``C[c, c] / sum_p C[c, p]`` (nan for a
+    class without test images); network_right, baseline_right : (C,) int64, images of each class
+    read correctly; n_images : (C,) int64, test images of each class (the same for both).
+    gain : (C,) ``network - baseline``, in accuracy (0.25 is 25 percentage points).
+    """
+
+    network: np.ndarray
+    baseline: np.ndarray
+    network_right: np.ndarray
+    baseline_right: np.ndarray
+    n_images: np.ndarray
+
+    @property
+    def gain(self) -> np.ndarray:
+        return self.network - self.baseline
+
+    def most_gained(self) -> int:
+        """The class where learning beat pixel averaging by most (the first such, on a tie)."""
+        return int(np.nanargmax(self.gain))
+
+    def least_gained(self) -> int:
+        """The class where the network's lead over the baseline is smallest (or negative)."""
+        return int(np.nanargmin(self.gain))
+
+    def rows(self) -> list[tuple[int, int, float, float, float]]:
+        """(class, test images, network accuracy, baseline accuracy, gain) per class, for tables."""
+        return [(c, int(n), float(a), float(b), float(a - b))
+                for c, (n, a, b) in enumerate(zip(self.n_images, self.network, self.baseline))]
+
+
+def compare_per_class(network_confusion: np.ndarray, baseline_confusion: np.ndarray) -> ClassComparison:
+    """Each class's accuracy for a network beside the nearest-mean baseline's, from their confusion
+    matrices (C, C) on the same test split; ValueError if they are not of one split (other shapes,
+    or other numbers of images per class)."""
+    net, base = np.asarray(network_confusion, np.int64), np.asarray(baseline_confusion, np.int64)
+    if net.shape != base.shape or net.ndim != 2 or net.shape[0] != net.shape[1]:
+        raise ValueError(f"need two square confusion matrices of one shape, got {net.shape} and {base.shape}")
+    counts = net.sum(axis=1)
+    if not np.array_equal(counts, base.sum(axis=1)):
+        raise ValueError("the two confusion matrices count different test images per class: "
+                         "they are not of the same test split")
+    return ClassComparison(per_class_accuracy(net), per_class_accuracy(base), np.diag(net).copy(),
+                           np.diag(base).copy(), counts)

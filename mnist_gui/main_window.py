@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.files.onnx_export import export_onnx
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
 from mnist_gui.panels import Panel
@@ -26,6 +27,7 @@ from mnist_gui.panels.evaluate import EvaluateView
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.means import MeansPanel
 from mnist_gui.panels.training import TrainingView
+from mnist_gui.report import ReportWriter
 from mnist_gui.settings import AppSettings, usable_geometry
 from mnist_gui.state.data_source import DOWNLOAD_FAILED, DataSource
 from mnist_gui.state.dataset_hub import DatasetHub
@@ -51,6 +53,8 @@ from mnist_gui.workers.worker import TaskRunner, shutdown_all
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 SMALL_SCREEN_WIDTH = 1600  # below it, the window first opens as large as the screen allows
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
+ONNX_FILTER = "ONNX models, for Netron and other runtimes (*.onnx)"
+REPORT_FILTER = "Web pages, readable offline (*.html)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
 
 
@@ -78,6 +82,7 @@ class MainWindow(QMainWindow):
         self._close_timeout_ms = close_timeout_ms
         self._errors = WarningSlot(self, "datasetErrorDialog")
         self._session_errors = WarningSlot(self, "sessionErrorDialog")
+        self._export_errors = WarningSlot(self, "exportErrorDialog")
         self._panel_actions: dict[str, QAction] = {}
         self.settings = AppSettings(settings)
         self.presentation = Presentation(*self.settings.presentation(), parent=self)
@@ -104,6 +109,9 @@ class MainWindow(QMainWindow):
         self.drawing = Drawing(self)
         self.evaluation = TestEvaluation(self.datasets, self.hub, evaluate_job, self)
         self.focus = ImageFocus(self)
+        self.report_writer = ReportWriter(self)
+        self.report_writer.written.connect(self._on_report_written)
+        self.report_writer.failed.connect(partial(self._export_errors.show, "The lesson report could not be written"))
         self._build_menus()
         self._add_default_panels()
         self._connect_loader()
@@ -245,6 +253,13 @@ class MainWindow(QMainWindow):
             "Restore the runs of a saved session (from the app or mnist-train --experiment)")
         self.open_session_action.setObjectName("openSessionAction")
         file_menu.addSeparator()
+        self.export_onnx_action = self._action(
+            file_menu, "Export network to O&NNX…", self._ask_export_onnx, None,
+            "Save the current network as an ONNX model, to open in Netron or run elsewhere")
+        self.export_onnx_action.setEnabled(False)
+        self._action(file_menu, "Export &lesson report…", self._ask_export_report, None,
+                     "One web page of the lesson's runs, results and plots, readable offline")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Close the app")
         self.view_menu = self.menuBar().addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
@@ -369,6 +384,7 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self, network):
         self.model_status.setText(f"Model: {self.hub.description or 'none yet'}"
                                   if network is not None else "Model: none yet")
+        self.export_onnx_action.setEnabled(network is not None)
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -430,6 +446,43 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
         if path:
             self._guard("The session could not be opened", lambda: self.open_session_in_background(path))
+
+    # --- exports ----------------------------------------------------------------------------
+
+    def export_onnx(self, path) -> Path:
+        """Write the current network to ``path`` as ONNX (atomically). ValueError without a
+        network, ImportError (saying what to install) without the onnx package, OSError."""
+        network, dataset = self.hub.network, self.datasets.dataset
+        if network is None:
+            raise ValueError("There is no network to export yet: train one or load a model first.")
+        names = dataset.class_names if dataset is not None else ()
+        written = export_onnx(network, path, tuple(names) if len(names) == network.spec.classes else None)
+        self.status.showMessage(f"Exported {self.hub.description or 'the network'} to {written.name}: "
+                                "open it in Netron to see its graph", 10000)
+        return written
+
+    def export_report(self, path) -> None:
+        """Write the lesson report to ``path``: gathered now, built and written in a job."""
+        self.report_writer.write(path, self.runs, self.datasets, self.hub, self.evaluation)
+        self.status.showMessage(f"Writing the lesson report {Path(path).name}…")
+
+    def _on_report_written(self, path: str):
+        self.status.showMessage(f"Wrote the lesson report {Path(path).name}: open it in any web browser, "
+                                "no internet needed", 10000)
+
+    def _ask_export_onnx(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export the network to ONNX", "network.onnx", ONNX_FILTER)
+        if path:
+            try:
+                self.export_onnx(path)
+            except (OSError, ValueError, ImportError) as exc:
+                self._export_errors.show("The network could not be exported", str(exc))
+
+    def _ask_export_report(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export the lesson report", "lesson-report.html",
+                                              REPORT_FILTER)
+        if path:
+            self.export_report(path)
 
     def _guard(self, title: str, action):
         try:

@@ -181,3 +181,18 @@ def test_mean_digit_accuracy_on_real_mnist(mnist, metric, reference):
     assert report.n_test == 10_000 and report.confusion.sum() == 10_000
     assert abs(report.accuracy - reference) <= 1e-4
     assert report.per_class_accuracy.min() > 0.2
+
+
+@pytest.mark.real_data
+def test_the_baseline_ranges_from_69_percent_on_5_to_96_percent_on_1(mnist):
+    # The figures the Evaluate panel's "Network vs baseline" tab puts beside the network's.
+    from engine.baseline import network_vs_baseline
+
+    report = evaluate_baseline(mnist, "l2")
+    per_class = report.per_class_accuracy
+    assert (int(np.argmin(per_class)), int(np.argmax(per_class))) == (5, 1)
+    assert round(per_class[5], 2) == 0.69 and round(per_class[1], 2) == 0.96
+    perfect = np.diag(report.confusion.sum(axis=1))  # a network that reads every digit right
+    comparison = network_vs_baseline(perfect, report)
+    np.testing.assert_allclose(comparison.gain, 1 - per_class)
+    assert comparison.most_gained() == 5

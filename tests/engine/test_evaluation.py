@@ -58,3 +58,36 @@ def test_class_counts_of_each_split_include_empty_classes():
     np.testing.assert_array_equal(data.class_counts("test"), [0, 2, 0, 0])
     with pytest.raises(ValueError, match="split must be"):
         data.class_counts("validation")
+
+
+def test_compare_per_class_puts_both_accuracies_side_by_side():
+    from engine.evaluation import compare_per_class
+
+    network = np.array([[9, 1, 0], [0, 5, 0], [2, 0, 2]])   # 90 %, 100 %, 50 %
+    baseline = np.array([[6, 2, 2], [1, 4, 0], [0, 1, 3]])  # 60 %, 80 %, 75 %
+    comparison = compare_per_class(network, baseline)
+    np.testing.assert_allclose(comparison.network, [0.9, 1.0, 0.5])
+    np.testing.assert_allclose(comparison.baseline, [0.6, 0.8, 0.75])
+    np.testing.assert_allclose(comparison.gain, [0.3, 0.2, -0.25])
+    np.testing.assert_array_equal(comparison.network_right, [9, 5, 2])
+    np.testing.assert_array_equal(comparison.baseline_right, [6, 4, 3])
+    np.testing.assert_array_equal(comparison.n_images, [10, 5, 4])
+    assert (comparison.most_gained(), comparison.least_gained()) == (0, 2)
+    assert comparison.rows()[2] == (2, 4, 0.5, 0.75, -0.25)
+
+
+def test_compare_per_class_refuses_matrices_of_different_test_splits():
+    from engine.evaluation import compare_per_class
+
+    with pytest.raises(ValueError, match="same test split"):
+        compare_per_class(np.eye(3, dtype=int), 2 * np.eye(3, dtype=int))
+    with pytest.raises(ValueError, match="square confusion matrices"):
+        compare_per_class(np.eye(3, dtype=int), np.eye(2, dtype=int))
+
+
+def test_a_class_without_test_images_compares_as_nan_and_is_skipped_by_the_extremes():
+    from engine.evaluation import compare_per_class
+
+    comparison = compare_per_class(np.array([[3, 1], [0, 0]]), np.array([[2, 2], [0, 0]]))
+    assert np.isnan(comparison.network[1]) and np.isnan(comparison.gain[1])
+    assert comparison.most_gained() == comparison.least_gained() == 0

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVB
 from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
+from mnist_gui.panels.evaluate.versus_baseline import VersusBaselineView
 from mnist_gui.panels.evaluate.weights import WeightsView
 from mnist_gui.state.drawing import Drawing
 from mnist_gui.state.evaluation import TestEvaluation
@@ -80,6 +81,8 @@ class EvaluateView(QWidget):
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.mistakes, "Mistakes")
         self.tabs.addTab(self.weights, "What it learned")
+        self.versus_baseline = VersusBaselineView(self.datasets, self.test_evaluation)
+        self.tabs.addTab(self.versus_baseline, "Network vs baseline")
         fit_current_page(self.tabs)
         header = QHBoxLayout()
         header.addWidget(self.accuracy)
