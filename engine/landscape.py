@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .choices import choose
+
 Direction = list[np.ndarray]
 
 
@@ -158,3 +160,89 @@ def _loss_and_accuracy(network, x: np.ndarray, labels: np.ndarray) -> tuple[floa
         return float("inf"), float(np.mean(np.argmax(np.nan_to_num(logits), axis=1) == labels))
     loss, _ = network.loss(logits.astype(np.float64), labels)
     return float(loss), float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+DIRECTIONS = {
+    "random": "two random directions, normalised filter by filter (compare two networks' minima)",
+    "path": "the two principal directions of the training path (see where training went)",
+}
+
+
+@dataclass(frozen=True)
+class LandscapeSettings:
+    """What to compute: which ``directions`` (a key of ``DIRECTIONS``), the grid of ``points`` x
+    ``points`` over [-span, span]^2 (None: 1 for random directions, the path's extent for its own),
+    on ``images`` test images (a class-balanced sample), directions seeded by ``seed``."""
+
+    directions: str = "random"
+    span: float | None = None
+    points: int = 21
+    images: int = 1000
+    seed: int = 0
+
+    def __post_init__(self):
+        choose(self.directions, DIRECTIONS, "directions")
+        if not 3 <= self.points <= 101:
+            raise ValueError(f"points must be 3 to 101 per side, got {self.points}")
+        if self.span is not None and not 0 < self.span <= 100:
+            raise ValueError(f"span must be more than 0 and at most 100, got {self.span}")
+        if not 10 <= self.images <= 10_000:
+            raise ValueError(f"images must be 10 to 10,000, got {self.images}")
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A computed landscape: the surface, and the training path on it (or None without one).
+
+    path : (T, 2) coordinates of the path's points, start first, the end at (0, 0); path_steps (T,)
+    their optimiser steps; explained : for path directions, the share of the path's variance each
+    explains (2,), else None.
+    """
+
+    settings: LandscapeSettings
+    surface: Surface
+    path: np.ndarray | None = None
+    path_steps: tuple[int, ...] = ()
+    explained: np.ndarray | None = None
+
+
+def compute_landscape(network, images, labels, settings: LandscapeSettings,
+                      path: Sequence[Direction] = (), path_steps: Sequence[int] = (),
+                      check=None, progress=None) -> Landscape:
+    """The landscape around ``network`` (changed while this runs, put back at the end: pass a copy).
+
+    images, labels : the test set; a class-balanced sample of ``settings.images`` is used.
+    path : the training path's points (e.g. ``Snapshot.parameters()``), ending at ``network``;
+        required for path directions, projected on the plane for either kind.
+    check : called between rows, may raise to cancel; progress(done, total) after each row.
+    """
+    from .projection import balanced_sample
+
+    rng = np.random.default_rng(settings.seed)
+    chosen = balanced_sample(labels, settings.images, np.random.default_rng([settings.seed, 7]))
+    images, labels = images[chosen], labels[chosen]
+    centre = weights_of(network)
+    explained = None
+    if settings.directions == "path":
+        delta, eta, explained = path_directions(path, centre)
+    else:
+        delta, eta = filter_normalised_direction(network, rng), filter_normalised_direction(network, rng)
+    coords = project_path(path, centre, delta, eta) if len(path) else None
+    span = settings.span or _span_for(coords, settings.directions)
+    grid = np.linspace(-span, span, settings.points)
+    loss, accuracy = np.empty((len(grid), len(grid))), np.empty((len(grid), len(grid)))
+    for j, row, acc in surface_rows(network, images, labels, delta, eta, grid, grid):
+        loss[j], accuracy[j] = row, acc
+        if progress is not None:
+            progress(j + 1, len(grid))
+        if check is not None:
+            check()
+    return Landscape(settings, Surface(grid, grid.copy(), loss, accuracy), coords,
+                     tuple(int(s) for s in path_steps), explained)
+
+
+def _span_for(coords: np.ndarray | None, directions: str) -> float:
+    """The half-width of a grid that shows the whole path with a margin (1 for random directions)."""
+    if directions != "path" or coords is None or not np.isfinite(coords).all():
+        return 1.0
+    return float(max(np.abs(coords).max() * 1.15, 1e-3))

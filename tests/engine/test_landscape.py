@@ -105,3 +105,43 @@ def test_a_straight_path_spans_no_plane(network):
     path = [[c + a * x for c, x in zip(centre, u)] for a in (2.0, 1.0, 0.0)]
     with pytest.raises(ValueError, match="spans no plane"):
         path_directions(path, centre)
+
+
+def test_a_landscape_with_its_path_ends_at_the_origin_and_reports_progress():
+    from engine.landscape import LandscapeSettings, compute_landscape
+    from engine.replay import Recorder
+    from engine.training import BatchEnd, TrainConfig, Trainer
+
+    images, labels = _data(240)
+    network = Network(MLP)
+    recorder = Recorder(network)
+    recorder.offer(0, 0.0)
+    step = 0
+    for event in Trainer(network, TrainConfig(epochs=2, batch_size=16, lr=0.01), images, labels).run():
+        if isinstance(event, BatchEnd):
+            step = event.step
+            recorder.offer(step, event.epoch)
+    recorder.finish(step, 2.0)
+    path = [s.parameters() for s in recorder.snapshots]
+    done = []
+    landscape = compute_landscape(network, images, labels,
+                                  LandscapeSettings("path", points=5, images=60),
+                                  path, [s.step for s in recorder.snapshots],
+                                  progress=lambda d, t: done.append((d, t)))
+    assert done == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert landscape.path.shape == (len(path), 2)
+    np.testing.assert_allclose(landscape.path[-1], [0, 0], atol=1e-6)
+    span = landscape.surface.alphas[-1]
+    assert np.abs(landscape.path).max() < span  # the whole path is on the grid
+    assert landscape.explained[0] > 0.5
+    sample_loss = landscape.surface.at_origin()
+    assert np.isfinite(sample_loss) and sample_loss < landscape.surface.loss.max()
+
+
+def test_bad_settings_are_refused_with_what_is_valid():
+    from engine.landscape import LandscapeSettings
+
+    with pytest.raises(ValueError, match="choose one of random, path"):
+        LandscapeSettings("sideways")
+    with pytest.raises(ValueError, match="points must be 3 to 101"):
+        LandscapeSettings(points=2)
