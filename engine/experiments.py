@@ -25,6 +25,7 @@ from .memory import check_training_fits
 from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from .optimisers import OPTIMISERS
 from .presets import PRESETS
+from .replay import Recorder, Snapshot
 from .training import BatchEnd, EpochEnd, RunEnd, TrainConfig, Trainer
 
 FORMAT = "mnist-gui experiment"
@@ -333,6 +334,8 @@ class ConfiguredRun:
                                          configuration.train_size, self.config.seed)
         check_training_fits(self.spec, self.config, len(labels))
         self.network = Network(self.spec)
+        self.replay = _recorder(self.network)  # the network at log-spaced steps (engine.replay)
+        self.steps = 0  # optimiser steps taken
         self.trainer = Trainer(self.network, self.config, images, labels,
                                dataset.test_images, dataset.test_labels)
         self.dataset_name = dataset.name
@@ -355,6 +358,9 @@ class ConfiguredRun:
                 event = next(events)
                 elapsed = time.perf_counter() - t0
                 if isinstance(event, BatchEnd):
+                    self.steps = event.step
+                    if self.replay is not None:
+                        self.replay.offer(event.step, event.epoch - 1 + event.batch / event.n_batches)
                     self.trained += elapsed
                     size = self.trainer.batch_size
                     self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
@@ -375,11 +381,27 @@ class ConfiguredRun:
         if self._time_is_up and end.reason == "stopped":
             end = _time_limited(end, self.configuration.time_limit, self.trained, self.curve)
         x, loss = self.curve.arrays()
+        snapshots: tuple[Snapshot, ...] = ()
+        if self.replay is not None and end.reason != "diverged":
+            self.replay.finish(self.steps, end.epochs_completed)
+            snapshots = tuple(self.replay.snapshots)
         self.result = RunData(self.configuration.label, self.spec, self.config, dataset_name=self.dataset_name,
                               status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
                               epochs=tuple(history), end=end,
-                              network=None if end.reason == "diverged" else self.network)
+                              network=None if end.reason == "diverged" else self.network,
+                              snapshots=snapshots)
         return end
+
+
+def _recorder(network: Network) -> Recorder | None:
+    """A replay recorder of ``network`` from its initial weights, or None if even three snapshots
+    would not fit its budget (a huge network: it trains, without replay)."""
+    try:
+        recorder = Recorder(network)
+    except ValueError:
+        return None
+    recorder.offer(0, 0.0)
+    return recorder
 
 
 def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:

@@ -82,8 +82,9 @@ class Recorder:
 
     def _keep(self, step: int, epoch: float, dtype) -> None:
         layers = self.network.weighted_layers
-        snapshot = Snapshot(step, float(epoch), tuple(layer.W.astype(dtype) for layer in layers),
-                            tuple(layer.b.astype(dtype) for layer in layers))
+        with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up run: inf in float16
+            snapshot = Snapshot(step, float(epoch), tuple(layer.W.astype(dtype) for layer in layers),
+                                tuple(layer.b.astype(dtype) for layer in layers))
         while self.snapshots and self.nbytes + snapshot.nbytes > self.max_bytes:
             self._thin()
         self.snapshots.append(snapshot)

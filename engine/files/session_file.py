@@ -33,6 +33,7 @@ import numpy as np
 
 from ..memory import MemoryEstimate, check_fits, estimate_network
 from ..network import Network, NetworkSpec, bias_size
+from ..replay import Snapshot
 from ..training import EpochEnd, RunEnd, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
@@ -74,6 +75,8 @@ class RunData:
     epochs : one EpochEnd per epoch trained.
     end : how the run ended (None if it never reached its end, e.g. it failed).
     network : the final network (None if there is none, e.g. it diverged).
+    snapshots : the network at log-spaced steps of the run (``engine.replay``), the last one the
+        final network; empty for a run without replay (e.g. from an older session file).
     """
 
     name: str
@@ -88,6 +91,7 @@ class RunData:
     epochs: tuple[EpochEnd, ...] = ()
     end: RunEnd | None = None
     network: Network | None = None
+    snapshots: tuple[Snapshot, ...] = ()
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -127,6 +127,8 @@ class RunRecord:
     epoch ends or when the run diverged.
     dynamics : per-layer statistics over the run (gradient norms, update ratios, histograms),
     one row per throttled measurement; ``dynamics_x`` the rows' positions in epochs.
+    snapshots : the network at log-spaced steps (``engine.replay.Snapshot``), for replay and the
+    loss landscape's path; empty for a run without them.
     """
 
     number: int
@@ -147,6 +149,7 @@ class RunRecord:
     dynamics: StatisticsHistory = field(default_factory=StatisticsHistory)
     dynamics_x: list[float] = field(default_factory=list)
     blowup: tuple[float, float] | None = None  # (epochs, loss) where the loss first blew up
+    snapshots: tuple = ()
     _average: float = 0.0
 
     @property
@@ -239,7 +242,7 @@ class RunRecord:
         from engine.files.session_file import RunData
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
-                       tuple(self.epochs), self.end, self.network)
+                       tuple(self.epochs), self.end, self.network, tuple(self.snapshots))
 
     @classmethod
     def from_data(cls, number: int, data) -> RunRecord:
@@ -249,7 +252,7 @@ class RunRecord:
                   bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
-                  group=bounded(data.group, MAX_NAME))
+                  group=bounded(data.group, MAX_NAME), snapshots=tuple(data.snapshots))
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
@@ -375,9 +378,10 @@ class RunsModel(QObject):
             run.network = network
         self.run_changed.emit(run)
 
-    def finish(self, run: RunRecord, end: RunEnd, network=None) -> None:
+    def finish(self, run: RunRecord, end: RunEnd, network=None, snapshots=()) -> None:
         run.finish(end)
         run.network = network if end.reason != "diverged" else None
+        run.snapshots = tuple(snapshots) if run.network is not None else ()
         self.run_changed.emit(run)
 
     def rename(self, run: RunRecord, name: str) -> None:
@@ -407,7 +411,7 @@ class RunsModel(QObject):
             raise RuntimeError("Stop the training run first.")
         removed, self._runs = self._runs, []
         for run in removed:
-            run.network = None
+            run.network, run.snapshots = None, ()
         if removed:
             self.runs_removed.emit(removed)
         self._next_number = 1
@@ -464,6 +468,6 @@ class RunsModel(QObject):
         if run.status.active or run not in self._runs:
             return False
         self._runs.remove(run)
-        run.network = None
+        run.network, run.snapshots = None, ()
         self.run_removed.emit(run)
         return True

@@ -36,7 +36,7 @@ def test_steps_are_log_spaced_and_the_last_is_the_final_network():
     network, recorder, _, (images, _) = _train()
     steps = [s.step for s in recorder.snapshots]
     assert steps[:7] == [0, 1, 2, 3, 4, 5, 6]
-    assert all(b >= max(a + 1, 1.2 * a) for a, b in itertools.pairwise(steps))
+    assert all(b >= max(a + 1, 1.2 * a) for a, b in itertools.pairwise(steps[1:-1])), steps
     assert steps[-1] == 3 * 14  # 3 epochs of 14 batches (220 training images, 20 held out)
     final = network_at(SPEC, recorder.snapshots[-1])
     np.testing.assert_array_equal(final.logits(images), network.logits(images))
