@@ -236,7 +236,10 @@ class LandscapeDialog(QDialog):
         for plot, (name, landscape) in zip(self.plots, results):
             plot.setVisible(True)
             plot.show_landscape(name, landscape, levels)
-        self.text.setText(_summary(results))
+        low, high = (10 ** v for v in levels)
+        self.text.setText(f"{_summary(results)} Colours: the loss from {low:.3g} (dark) to "
+                          f"{high:.3g} (yellow), the same scale for every plot; a contour line at "
+                          "every step of the same ratio. Hover to read a point.")
 
     def show_failure(self, message: str) -> None:
         self.set_running(False)
