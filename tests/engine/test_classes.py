@@ -1,0 +1,48 @@
+"""A subset of the classes (engine.classes): the right images kept, labels renumbered by their place
+in the choice, names kept, the baseline and a network train on it as on any dataset; bad choices
+refused with what is valid."""
+
+import numpy as np
+import pytest
+
+from engine.baseline import MeanDigitClassifier
+from engine.classes import check_classes, dataset_with_classes, parse_classes, subset_classes
+from tests.synthetic import make_dataset
+
+
+def test_the_images_of_the_chosen_classes_are_kept_and_renumbered():
+    labels = np.array([0, 3, 7, 3, 9, 7, 1], dtype=np.uint8)
+    images = np.arange(len(labels), dtype=np.uint8)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    kept, new = subset_classes(images, labels, (3, 7))
+    assert kept[:, 0, 0].tolist() == [1, 2, 3, 5]
+    assert new.tolist() == [0, 1, 0, 1] and new.dtype == np.uint8
+
+
+def test_a_dataset_of_two_classes_is_named_and_sized_as_such():
+    dataset = make_dataset(200, 100)
+    two = dataset_with_classes(dataset, [7, 3])
+    assert two.class_names == ("3", "7") and two.name == "Synthetic · 3 and 7"
+    assert len(two.train_labels) == np.isin(dataset.train_labels, (3, 7)).sum()
+    np.testing.assert_array_equal(two.test_images, dataset.test_images[np.isin(dataset.test_labels, (3, 7))])
+    assert set(two.test_labels.tolist()) == {0, 1}
+    baseline = MeanDigitClassifier().fit(two.train_images, two.train_labels, 2)
+    assert np.mean(baseline.predict(two.test_images) == two.test_labels) == 1.0  # blocks: easy
+
+
+@pytest.mark.parametrize(("classes", "message"), [
+    ([3], "at least 2 classes"),
+    ([3, 3], "each class may be chosen once"),
+    ([3, 12], "classes must be 0 to 9"),
+    ([3.5, 7], "whole numbers"),
+    (["a", 1], "whole numbers"),
+])
+def test_bad_choices_are_refused_with_what_is_valid(classes, message):
+    with pytest.raises(ValueError, match=message):
+        check_classes(classes, 10)
+
+
+def test_classes_are_read_from_text():
+    assert parse_classes("7,3") == (3, 7)
+    assert parse_classes(" 0 1 2 ") == (0, 1, 2)
+    with pytest.raises(ValueError, match=r"e\.g\. 3,7"):
+        parse_classes("3-7")
