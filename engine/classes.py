@@ -71,3 +71,20 @@ def describe(names: Sequence[str]) -> str:
     """'3 and 7', '0, 1 and 2'."""
     names = list(names)
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def as_network_sees(dataset: Dataset, spec) -> Dataset:
+    """The dataset as a network of ``spec`` sees it: only the classes of ``spec.class_labels``
+    (relabelled 0..k-1), or the dataset itself for a network of every class. Every view that
+    scores a network on a dataset (evaluation, the landscape, ablation, Inside) goes through this."""
+    if not spec.class_labels:
+        return dataset
+    return dataset_with_classes(dataset, spec.class_labels)
+
+
+def with_classes(spec, classes: Sequence[int] | None, n_classes: int = 10):
+    """``spec`` choosing ``classes`` (checked; None or all of them: every class), its outputs sized to them."""
+    if classes is None or len(set(classes)) == n_classes:
+        return replace(spec, class_labels=(), classes=n_classes)
+    chosen = check_classes(classes, n_classes)
+    return replace(spec, class_labels=chosen, classes=len(chosen))

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .classes import as_network_sees
 from .files.archive import read_text_file
 from .files.json_fields import check_keys, is_int, is_number, train_config_from_dict
 from .files.session_file import RunData
@@ -330,6 +331,7 @@ class ConfiguredRun:
     def __init__(self, configuration: Configuration, dataset):
         self.configuration = configuration
         self.spec, self.config = sized(configuration.spec, dataset), configuration.config
+        dataset = as_network_sees(dataset, self.spec)  # only its classes, relabelled 0..k-1
         images, labels = training_subset(dataset.train_images, dataset.train_labels,
                                          configuration.train_size, self.config.seed)
         check_training_fits(self.spec, self.config, len(labels))
@@ -431,8 +433,9 @@ def unrunnable(configurations, dataset) -> list[tuple[str, str]]:
     problems = []
     for c in configurations:
         try:
-            n = len(dataset.train_labels) if c.train_size is None else min(c.train_size, len(dataset.train_labels))
-            check_training_fits(sized(c.spec, dataset), c.config, n)
+            seen = as_network_sees(dataset, c.spec)
+            n = len(seen.train_labels) if c.train_size is None else min(c.train_size, len(seen.train_labels))
+            check_training_fits(sized(c.spec, seen), c.config, n)
         except ValueError as err:
             problems.append((c.label, str(err)))
     return problems
@@ -471,8 +474,10 @@ def failed_run(configuration: Configuration, dataset, error: BaseException) -> R
 
 
 def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
-    """``spec`` with the dataset's input size and number of classes."""
-    return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
+    """``spec`` with the dataset's input size and number of classes (of its chosen classes, if
+    ``spec.class_labels`` chooses some)."""
+    classes = len(spec.class_labels) if spec.class_labels else dataset.n_classes
+    return replace(spec, input_size=dataset.input_size, classes=classes)
 
 
 def training_subset(images: np.ndarray, labels: np.ndarray, size: int | None, seed: int):

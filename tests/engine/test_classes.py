@@ -46,3 +46,48 @@ def test_classes_are_read_from_text():
     assert parse_classes(" 0 1 2 ") == (0, 1, 2)
     with pytest.raises(ValueError, match=r"e\.g\. 3,7"):
         parse_classes("3-7")
+
+
+def test_a_network_of_two_classes_trains_through_the_one_runner_and_keeps_them_in_its_file(tmp_path):
+    from engine.classes import with_classes
+    from engine.experiments import Configuration, run_configuration
+    from engine.network import HiddenLayer, Network, NetworkSpec
+    from engine.training import TrainConfig
+
+    dataset = make_dataset(400, 200, shape=(12, 12))
+    spec = with_classes(NetworkSpec(input_size=144, hidden=(HiddenLayer(8, "relu"),)), [2, 5])
+    assert spec.classes == 2 and spec.class_labels == (2, 5)
+    run = run_configuration(Configuration("2 vs 5", spec, TrainConfig(epochs=3, batch_size=16, lr=0.01)), dataset)
+    assert run.network.spec.class_labels == (2, 5) and run.network.spec.classes == 2
+    assert run.end.test_accuracy > 0.9
+    assert len(run.end.history) == 3
+    path = run.network.save(tmp_path / "two.npz")
+    assert Network.load(path).spec.class_labels == (2, 5)
+    assert "class_labels" not in NetworkSpec().to_dict()  # every class: the JSON as before
+
+
+def test_a_spec_whose_classes_disagree_with_its_outputs_is_refused():
+    from engine.network import NetworkSpec
+
+    with pytest.raises(ValueError, match="2 classes chosen"):
+        NetworkSpec(classes=10, class_labels=(3, 7))
+    with pytest.raises(ValueError, match="increasing order"):
+        NetworkSpec(classes=2, class_labels=[7, 3])
+
+
+def test_mnist_train_takes_classes_and_prints_the_baseline_beside(capsys):
+    import io
+
+    from engine.cli import build_parser, run
+
+    args = build_parser().parse_args(["--data", "offline", "--classes", "3,7", "--epochs", "2",
+                                      "--layers", "16:relu"])
+    out = io.StringIO()
+    summary = run(args, out)
+    assert summary["network"]["class_labels"] == [3, 7] and summary["network"]["classes"] == 2
+    assert 0.5 < summary["baseline_accuracy"] <= 1.0
+    assert "the nearest-mean baseline on the same classes gets" in out.getvalue()
+    bad = build_parser().parse_args(["--data", "offline", "--classes", "3"])
+    from engine.cli import CliError
+    with pytest.raises(CliError, match="--classes: choose at least 2 classes"):
+        run(bad, io.StringIO())
