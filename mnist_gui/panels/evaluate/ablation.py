@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.ablation import KnockOut, LayerOutputs, accuracy_by_class, knock_out_curve, layer_outputs, unit_importance
+from engine.classes import as_network_sees
 from engine.projection import balanced_sample
 from mnist_gui.widgets.plot_style import follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -200,6 +201,8 @@ class AblationView(QWidget):
 
     def set_network(self, network, dataset) -> None:
         """Measure ``network`` on ``dataset``'s test images when this tab is next on screen."""
+        if network is not None and dataset is not None:
+            dataset = as_network_sees(dataset, network.spec)  # a 3-vs-7 network: those images
         self._network, self._dataset = network, dataset
         self.result, self.off = None, set()
         self.layer.blockSignals(True)

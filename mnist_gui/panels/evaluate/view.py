@@ -155,7 +155,7 @@ class EvaluateView(QWidget):
         self.mistakes.clear(text)
 
     def _on_evaluated(self, result: EvaluateResult):
-        dataset, evaluation = result.dataset, result.evaluation
+        dataset, evaluation = result.test_set or result.dataset, result.evaluation
         self.weights.set_mosaics(result.mosaics)
         if evaluation is None:
             return

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.classes import as_network_sees
 from engine.landscape import DIRECTIONS, Landscape, LandscapeSettings
 from mnist_gui.widgets.plot_style import follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -291,7 +292,6 @@ class LossLandscape(QObject):
         self.runner = TaskRunner(self, "landscape")
         self.dialog: LandscapeDialog | None = None
         self._subjects: list = []
-        self._test: tuple = ((), ())
         self.runner.progressed.connect(self._on_progress)
         self.runner.succeeded.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
@@ -305,10 +305,12 @@ class LossLandscape(QObject):
             self.dialog = LandscapeDialog(self._parent)
             self.dialog.compute_requested.connect(self.compute)
             self.dialog.cancel_requested.connect(self.runner.cancel)
-        self._subjects = [(r.name, r.network, tuple(getattr(r, "snapshots", ()))) for r in runs]
-        self._test = (dataset.test_images, dataset.test_labels)
-        self.dialog.set_subjects([name for name, _, _ in self._subjects],
-                                 [len(s) for _, _, s in self._subjects])
+        self._subjects = []
+        for r in runs:
+            seen = as_network_sees(dataset, r.network.spec)  # a 3-vs-7 network: those test images
+            self._subjects.append((r.name, r.network, tuple(getattr(r, "snapshots", ())),
+                                   seen.test_images, seen.test_labels))
+        self.dialog.set_subjects([s[0] for s in self._subjects], [len(s[2]) for s in self._subjects])
         self.dialog.show()
         self.dialog.raise_()
 
@@ -316,7 +318,7 @@ class LossLandscape(QObject):
         if not self._subjects or self.dialog is None:
             return
         self.dialog.set_running(True)
-        self.runner.start(landscape_job(self._subjects, *self._test, settings))
+        self.runner.start(landscape_job(self._subjects, settings))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         return self.runner.shutdown(timeout_ms)
