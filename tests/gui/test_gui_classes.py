@@ -49,3 +49,4 @@ def test_draw_names_the_outputs_after_the_networks_classes(qtbot, datasets, data
     datasets.set_dataset(dataset)
     hub.set_network(network, "3 vs 7")
     assert view._class_names() == ("3", "7")
+    assert view.shutdown(5000)
