@@ -11,7 +11,11 @@ import sys
 from dataclasses import asdict, replace
 from typing import Any
 
+import numpy as np
+
 from . import __version__
+from .baseline import MeanDigitClassifier
+from .classes import as_network_sees, parse_classes, with_classes
 from .experiments import (
     EXPERIMENTS,
     POINT_IMAGES,
@@ -56,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "('none' for softmax regression); convolutional layers first: conv:CHANNELSxKERNEL "
                         "(with p1 for padding 1, s2 for stride 2, :tanh for another activation) and "
                         "pool:SIZE, e.g. conv:6x5p2,pool:2,conv:16x5,pool:2,120:relu,84:relu")
+    p.add_argument("--classes", metavar="LIST",
+                   help="train on these classes only, e.g. 3,7 (is it a 3 or a 7?); default: all")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", metavar="N", help="images per step, or 'full' for full-batch")
     p.add_argument("--optimizer", choices=sorted(OPTIMISERS))
@@ -133,9 +139,12 @@ def configure(args, input_size: int, classes: int):
     if args.lr is not None:
         train_changes["lr"] = args.lr
     try:
-        return replace(chosen.network, **net_changes), replace(chosen.training, **train_changes)
+        spec = replace(chosen.network, **net_changes)
+        if getattr(args, "classes", None):
+            spec = with_classes(spec, parse_classes(args.classes, classes), classes)
+        return spec, replace(chosen.training, **train_changes)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(f"--classes: {exc}" if "class" in str(exc) else str(exc)) from None
 
 
 def _batch_size(text: str) -> int | None:
@@ -184,6 +193,7 @@ def run(args, out=None) -> dict:
             raise CliError(f"--save: {exc}") from None
     data = load_data(args)
     spec, config = configure(args, data.input_size, data.n_classes)
+    data = as_network_sees(data, spec)  # only the chosen classes, relabelled 0..k-1
     try:
         check_training_fits(spec, config, len(data.train_labels))
     except ValueError as exc:
@@ -193,16 +203,35 @@ def run(args, out=None) -> dict:
     if not args.json:
         print(f"{data.name}: {len(data.train_labels):,} training and {len(data.test_labels):,} test "
               f"images from {data.source}\n{net!r}\n{config.describe()}", file=out)
+    end = _train(trainer, None if args.json else out)
+    if args.save and end.reason != "diverged":
+        net.save(args.save)
+    summary = _summary(data, net, config, end, args.save)
+    if spec.class_labels:  # a subset of the classes: the baseline on the same ones beside
+        _add_baseline(summary, data, None if args.json else out)
+    return summary
+
+
+def _train(trainer: Trainer, out) -> RunEnd:
+    """Run ``trainer`` to its end, printing a line per epoch to ``out`` unless it is None."""
     end = None
     for event in trainer.run():
-        if isinstance(event, EpochEnd) and not args.json:
+        if isinstance(event, EpochEnd) and out is not None:
             print(_epoch_line(event), file=out, flush=True)
         elif isinstance(event, RunEnd):
             end = event
     assert end is not None  # the trainer always ends with a RunEnd
-    if args.save and end.reason != "diverged":
-        net.save(args.save)
-    return _summary(data, net, config, end, args.save)
+    return end
+
+
+def _add_baseline(summary: dict, data, out) -> None:
+    """The nearest-mean (L2) classifier's test accuracy on ``data`` (fitted on its training
+    images) into ``summary``, and printed beside the network's to ``out`` unless it is None."""
+    baseline = MeanDigitClassifier().fit(data.train_images, data.train_labels, data.n_classes)
+    summary["baseline_accuracy"] = accuracy = float(np.mean(baseline.predict(data.test_images) == data.test_labels))
+    if out is not None:
+        print(f"{data.name}: test accuracy {summary['test_accuracy']:.2%}; the nearest-mean baseline on "
+              f"the same classes gets {accuracy:.2%}", file=out)
 
 
 def _epoch_line(e: EpochEnd) -> str:

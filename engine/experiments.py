@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .classes import as_network_sees
 from .files.archive import read_text_file
 from .files.json_fields import check_keys, is_int, is_number, train_config_from_dict
 from .files.session_file import RunData
@@ -25,6 +26,7 @@ from .memory import check_training_fits
 from .network import MAX_UNITS, HiddenLayer, Network, NetworkSpec
 from .optimisers import OPTIMISERS
 from .presets import PRESETS
+from .replay import Recorder, Snapshot
 from .training import BatchEnd, EpochEnd, RunEnd, TimePoint, TrainConfig, Trainer, evaluate
 
 FORMAT = "mnist-gui experiment"
@@ -335,10 +337,13 @@ class ConfiguredRun:
     def __init__(self, configuration: Configuration, dataset):
         self.configuration = configuration
         self.spec, self.config = sized(configuration.spec, dataset), configuration.config
+        dataset = as_network_sees(dataset, self.spec)  # only its classes, relabelled 0..k-1
         images, labels = training_subset(dataset.train_images, dataset.train_labels,
                                          _train_size(configuration), self.config.seed)
         check_training_fits(self.spec, self.config, len(labels))
         self.network = Network(self.spec)
+        self.replay = _recorder(self.network)  # the network at log-spaced steps (engine.replay)
+        self.steps = 0  # optimiser steps taken
         self.trainer = Trainer(self.network, self.config, images, labels,
                                dataset.test_images, dataset.test_labels)
         self.dataset_name = dataset.name
@@ -380,6 +385,9 @@ class ConfiguredRun:
 
     def _on_batch(self, event: BatchEnd, elapsed: float) -> None:
         """Count the batch's time, images and loss; stop at the time limit."""
+        self.steps = event.step
+        if self.replay is not None:
+            self.replay.offer(event.step, event.epoch - 1 + event.batch / event.n_batches)
         self.trained += elapsed
         size = self.trainer.batch_size
         self.curve.add(event, min(size, self.trainer.n_train - (event.batch - 1) * size))
@@ -396,12 +404,27 @@ class ConfiguredRun:
         if self._time_is_up and end.reason == "stopped":
             end = _time_limited(end, self.configuration.time_limit, self.trained, self.curve)
         x, loss = self.curve.arrays()
+        snapshots: tuple[Snapshot, ...] = ()
+        if self.replay is not None and end.reason != "diverged":
+            self.replay.finish(self.steps, end.epochs_completed)
+            snapshots = tuple(self.replay.snapshots)
         self.result = RunData(self.configuration.label, self.spec, self.config, dataset_name=self.dataset_name,
                               status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
                               epochs=tuple(history), end=end,
                               network=None if end.reason == "diverged" else self.network,
-                              points=tuple(self.timeline.points))
+                              points=tuple(self.timeline.points), snapshots=snapshots)
         return end
+
+
+def _recorder(network: Network) -> Recorder | None:
+    """A replay recorder of ``network`` from its initial weights, or None if even three snapshots
+    would not fit its budget (a huge network: it trains, without replay)."""
+    try:
+        recorder = Recorder(network)
+    except ValueError:
+        return None
+    recorder.offer(0, 0.0)
+    return recorder
 
 
 def run_configuration(configuration: Configuration, dataset, *, check=None, on_event=None) -> RunData:
@@ -431,9 +454,10 @@ def unrunnable(configurations, dataset) -> list[tuple[str, str]]:
     problems = []
     for c in configurations:
         try:
+            seen = as_network_sees(dataset, c.spec)
             size = _train_size(c)
-            n = len(dataset.train_labels) if size is None else min(size, len(dataset.train_labels))
-            check_training_fits(sized(c.spec, dataset), c.config, n)
+            n = len(seen.train_labels) if size is None else min(size, len(seen.train_labels))
+            check_training_fits(sized(c.spec, seen), c.config, n)
         except ValueError as err:
             problems.append((c.label, str(err)))
     return problems
@@ -472,8 +496,10 @@ def failed_run(configuration: Configuration, dataset, error: BaseException) -> R
 
 
 def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
-    """``spec`` with the dataset's input size and number of classes."""
-    return replace(spec, input_size=dataset.input_size, classes=dataset.n_classes)
+    """``spec`` with the dataset's input size and number of classes (of its chosen classes, if
+    ``spec.class_labels`` chooses some)."""
+    classes = len(spec.class_labels) if spec.class_labels else dataset.n_classes
+    return replace(spec, input_size=dataset.input_size, classes=classes)
 
 
 def _train_size(configuration: Configuration) -> int | None:

@@ -117,6 +117,8 @@ class NetworkSpec:
     seed : seeds the initial weights (and, on their own stream, the dropout masks).
     input_scaling : how pixels 0..255 become inputs: ``"unit"`` (x / 255, in 0..1), ``"raw"``
         (0..255 as they are) or ``"standardised"`` (zero mean, unit variance over MNIST's pixels).
+    class_labels : the dataset's classes the outputs stand for, in order ((3, 7): output 0 is a 3,
+        output 1 a 7; ``engine.classes``); empty for every class of the dataset, 0..classes-1.
     """
 
     input_size: int = 784
@@ -128,8 +130,10 @@ class NetworkSpec:
     init_scale: float | None = None
     seed: int = 0
     input_scaling: str = "unit"
+    class_labels: tuple[int, ...] = ()
 
     def __post_init__(self):
+        object.__setattr__(self, "class_labels", _class_labels(self.class_labels))
         object.__setattr__(self, "hidden", _hidden_layers(self.hidden))
         object.__setattr__(self, "features", _feature_layers(self.features))
         self.validate()
@@ -158,6 +162,9 @@ class NetworkSpec:
                                   or not (math.isfinite(scale) and scale > 0)):
             raise ValueError(f"initialiser scale must be a number > 0, got {scale!r}")
         choose(self.input_scaling, INPUT_SCALINGS, "input scaling")
+        if self.class_labels and len(self.class_labels) != self.classes:
+            raise ValueError(f"{len(self.class_labels)} classes chosen ({', '.join(map(str, self.class_labels))}) "
+                             f"but {self.classes} outputs")
 
     def _validate_features(self) -> None:
         for i, layer in enumerate(self.features, 1):
@@ -259,6 +266,10 @@ class NetworkSpec:
                          for layer in self.features]
         if not d["features"]:  # a multi-layer perceptron's JSON as before convolutions existed
             del d["features"]
+        if d["class_labels"]:
+            d["class_labels"] = list(self.class_labels)
+        else:  # every class: the JSON as before class subsets existed
+            del d["class_labels"]
         return d
 
     def to_json(self) -> str:
@@ -291,6 +302,19 @@ def check_integer(value, what: str, low: int, high: int) -> None:
         raise ValueError(f"{what} must be a whole number, got {value!r}")
     if not low <= int(value) <= high:
         raise ValueError(f"{what} must be {low} to {high}, got {value}")
+
+
+def _class_labels(items) -> tuple[int, ...]:
+    """A spec's ``class_labels`` from a tuple or a JSON list: distinct whole numbers, increasing."""
+    if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
+        raise ValueError(f"class_labels must be a list of classes, got {items!r:.40}")
+    labels = tuple(items)
+    for c in labels:
+        if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= int(c) < MAX_UNITS:
+            raise ValueError(f"class_labels must be whole numbers 0 to {MAX_UNITS - 1}, got {c!r:.40}")
+    if labels and (len(labels) < 2 or any(a >= b for a, b in itertools.pairwise(labels))):
+        raise ValueError(f"class_labels must be 2 or more different classes in increasing order, got {list(labels)}")
+    return tuple(int(c) for c in labels)
 
 
 def _hidden_layers(items) -> tuple[HiddenLayer, ...]:

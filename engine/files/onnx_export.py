@@ -142,7 +142,7 @@ class _GraphBuilder:
         if factor != 1:
             self._node("Mul", "input_scaling_factor", self._weight("input_scaling.factor", np.float32(factor)))
 
-    def _reshape(self, shape: tuple[int, int, int]) -> None:
+    def _reshape(self, shape: tuple[int, ...]) -> None:
         """(N, c h w) -> (N, c, h, w): flat rows as the images the convolutions see."""
         target = self._constant("unflatten.shape", np.array([-1, *shape], dtype=np.int64))
         self._node("Reshape", "unflatten", target)

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..memory import MemoryEstimate, check_fits, estimate_network
 from ..network import Network, NetworkSpec, bias_size
+from ..replay import Snapshot
 from ..training import EpochEnd, RunEnd, TimePoint, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
@@ -77,6 +78,8 @@ class RunData:
     end : how the run ended (None if it never reached its end, e.g. it failed).
     network : the final network (None if there is none, e.g. it diverged).
     points : the run's ``TimePoint``s, by training time (not written to session files yet).
+    snapshots : the network at log-spaced steps of the run (``engine.replay``), the last one the
+        final network; empty for a run without replay (e.g. from an older session file).
     """
 
     name: str
@@ -92,6 +95,7 @@ class RunData:
     end: RunEnd | None = None
     network: Network | None = None
     points: tuple[TimePoint, ...] = ()
+    snapshots: tuple[Snapshot, ...] = ()
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -132,6 +132,8 @@ class RunRecord:
     one row per throttled measurement; ``dynamics_x`` the rows' positions in epochs.
     points : the engine's ``TimePoint``s (by training time, about one a second); time_limit : the
     seconds of training it was given (an experiment at equal time), None if none.
+    snapshots : the network at log-spaced steps (``engine.replay.Snapshot``), for replay and the
+    loss landscape's path; empty for a run without them.
     """
 
     number: int
@@ -154,6 +156,7 @@ class RunRecord:
     blowup: tuple[float, float] | None = None  # (epochs, loss) where the loss first blew up
     points: list[TimePoint] = field(default_factory=list)
     time_limit: float | None = None
+    snapshots: tuple = ()
     _average: float = 0.0
 
     @property
@@ -300,7 +303,8 @@ class RunRecord:
         from engine.files.session_file import RunData
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
-                       tuple(self.epochs), self.end, self.network, tuple(self.points))
+                       tuple(self.epochs), self.end, self.network, tuple(self.points),
+                       tuple(self.snapshots))
 
     @classmethod
     def from_data(cls, number: int, data) -> RunRecord:
@@ -310,7 +314,8 @@ class RunRecord:
                   bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
-                  group=bounded(data.group, MAX_NAME), points=list(data.points))
+                  group=bounded(data.group, MAX_NAME), points=list(data.points),
+                  snapshots=tuple(data.snapshots))
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
@@ -447,9 +452,10 @@ class RunsModel(QObject):
             run.network = network
         self.run_changed.emit(run)
 
-    def finish(self, run: RunRecord, end: RunEnd, network=None) -> None:
+    def finish(self, run: RunRecord, end: RunEnd, network=None, snapshots=()) -> None:
         run.finish(end)
         run.network = network if end.reason != "diverged" else None
+        run.snapshots = tuple(snapshots) if run.network is not None else ()
         self.run_changed.emit(run)
 
     def rename(self, run: RunRecord, name: str) -> None:
@@ -480,7 +486,7 @@ class RunsModel(QObject):
             raise RuntimeError("Stop the training run first.")
         removed, self._runs = self._runs, []
         for run in removed:
-            run.network = None
+            run.network, run.snapshots = None, ()
         if removed:
             self.runs_removed.emit(removed)
         self._next_number = 1
@@ -582,7 +588,7 @@ class RunsModel(QObject):
         if run.status.active or run not in self._runs:
             return False
         self._runs.remove(run)
-        run.network = None
+        run.network, run.snapshots = None, ()
         self.run_removed.emit(run)
         tables = [(name, [r for r in runs if r is not run]) for name, runs in self._results]
         if any(len(a[1]) != len(b[1]) for a, b in zip(tables, self._results)):

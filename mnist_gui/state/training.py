@@ -191,12 +191,12 @@ class TrainingSession(QObject):
         self._run = None
         if self._experiment is None:
             self._job = None
-        self.runs.finish(run, end, report.network)
+        self.runs.finish(run, end, report.network, report.snapshots)
         if report.network is not None:
             done, total = end.epochs_completed, run.config.epochs
             what = (f"{run.name}, trained {done} epoch{'s' * (done != 1)}" if end.reason == "completed"
                     else f"{run.name}, stopped after epoch {done} of {total}")
-            self.hub.set_network(report.network, what)
+            self.hub.set_network(report.network, what, run)
         self.state_changed.emit(self.state)  # idle, or running on between two runs of an experiment
         self.run_ended.emit(end)
         self.run_finished.emit(run)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.classes import as_network_sees
 from engine.evaluation import Evaluation, evaluate_network
 from mnist_gui.widgets.imaging import diverging_rgb
 
@@ -35,10 +36,14 @@ class WeightMosaics:
 
 @dataclass(frozen=True, eq=False)
 class EvaluateResult:
+    """The network scored on ``dataset``: ``test_set`` is that dataset as the network sees it
+    (a 3-vs-7 network: the 3s and 7s, relabelled 0 and 1; else the dataset itself)."""
+
     dataset: object
     network: object
     evaluation: Evaluation | None
     mosaics: WeightMosaics | None
+    test_set: object = None
 
 
 def grid_shape(n: int) -> tuple[int, int]:
@@ -96,12 +101,13 @@ def evaluate_job(network, dataset, job) -> EvaluateResult:
     """Mosaics first (quick), then the test images, checking for cancellation between chunks."""
     shape = tile_shape(network, None if dataset is None else dataset.image_shape)
     mosaics = weight_mosaics(network, shape)
-    evaluation = None
+    evaluation, seen = None, dataset
     if dataset is not None and len(dataset.test_labels) and \
             network.spec.input_size == dataset.input_size:
+        seen = as_network_sees(dataset, network.spec)  # a 3-vs-7 network: its classes' images
+
         def step(done, total):
             job.check()
             job.progress(done, total, "Reading the test images")
-        evaluation = evaluate_network(network, dataset.test_images, dataset.test_labels,
-                                      dataset.n_classes, step)
-    return EvaluateResult(dataset, network, evaluation, mosaics)
+        evaluation = evaluate_network(network, seen.test_images, seen.test_labels, seen.n_classes, step)
+    return EvaluateResult(dataset, network, evaluation, mosaics, seen)

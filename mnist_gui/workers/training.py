@@ -77,10 +77,12 @@ class EpochReport:
 
 @dataclass(frozen=True, eq=False)
 class RunReport:
-    """The run ended: why, its final figures, and a copy of the network (None if it diverged)."""
+    """The run ended: why, its final figures, a copy of the network (None if it diverged) and the
+    network at log-spaced steps of the run (``engine.replay.Snapshot``s, never changed once made)."""
 
     end: RunEnd
     network: Network | None
+    snapshots: tuple = ()
 
 
 class _Window:
@@ -265,7 +267,9 @@ class TrainingJob:
 
     def _on_end(self, event: RunEnd, network: Network) -> RunReport:
         kept = event.reason != "diverged" and event.epochs_completed > 0
-        return RunReport(event, network.copy() if kept else None)
+        result = self._run.result if self._run is not None else None
+        snapshots = result.snapshots if kept and result is not None else ()
+        return RunReport(event, network.copy() if kept else None, snapshots)
 
 
 @dataclass(frozen=True)

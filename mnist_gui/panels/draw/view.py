@@ -270,6 +270,9 @@ class DrawView(QWidget):
     def _class_names(self) -> tuple[str, ...]:
         network = self.hub.network
         names = self._dataset.class_names if self._dataset is not None else tuple("0123456789")
+        labels = network.spec.class_labels if network is not None else ()
+        if labels and max(labels) < len(names):  # a network of some classes: theirs, in order
+            return tuple(names[c] for c in labels)
         if network is not None and network.spec.classes != len(names):
             return tuple(str(c) for c in range(network.spec.classes))
         return tuple(names)

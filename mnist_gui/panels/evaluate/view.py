@@ -8,6 +8,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
 from engine.evaluation import Evaluation
+from mnist_gui.panels.evaluate.ablation import AblationView
 from mnist_gui.panels.evaluate.confusion import ConfusionView
 from mnist_gui.panels.evaluate.mistakes import MistakesView
 from mnist_gui.panels.evaluate.versus_baseline import VersusBaselineView
@@ -77,12 +78,14 @@ class EvaluateView(QWidget):
         self.confusion = ConfusionView(self.focus)
         self.mistakes = MistakesView(self.focus)
         self.weights = WeightsView()
+        self.ablation = AblationView()
         self.tabs = QTabWidget(objectName="evaluateTabs")
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.mistakes, "Mistakes")
         self.tabs.addTab(self.weights, "What it learned")
         self.versus_baseline = VersusBaselineView(self.datasets, self.test_evaluation)
         self.tabs.addTab(self.versus_baseline, "Network vs baseline")
+        self.tabs.addTab(self.ablation, "Switch units off")
         fit_current_page(self.tabs)
         header = QHBoxLayout()
         header.addWidget(self.accuracy)
@@ -101,7 +104,8 @@ class EvaluateView(QWidget):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop evaluating for this panel: its own evaluation's job ends, a shared one stops watching."""
         self.test_evaluation.set_watched(False)
-        return self.test_evaluation.shutdown(timeout_ms) if self._own_evaluation else True
+        ablation = self.ablation.shutdown(timeout_ms)
+        return (self.test_evaluation.shutdown(timeout_ms) if self._own_evaluation else True) and ablation
 
     def evaluation(self) -> Evaluation | None:
         """The results shown, or None."""
@@ -123,6 +127,7 @@ class EvaluateView(QWidget):
     def _on_evaluation_started(self, network, dataset):
         self.weights.set_network(network)
         problem = NO_NETWORK if network is None else self._problem(network, dataset)
+        self.ablation.set_network(None if problem else network, dataset)
         if problem:
             self._show_message(problem)
         else:
@@ -149,7 +154,7 @@ class EvaluateView(QWidget):
         self.mistakes.clear(text)
 
     def _on_evaluated(self, result: EvaluateResult):
-        dataset, evaluation = result.dataset, result.evaluation
+        dataset, evaluation = result.test_set or result.dataset, result.evaluation
         self.weights.set_mosaics(result.mosaics)
         if evaluation is None:
             return

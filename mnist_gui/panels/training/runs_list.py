@@ -109,6 +109,7 @@ class RunsList(QWidget):
     export_csv_requested = Signal()
     export_png_requested = Signal()
     run_selected = Signal(object)         # RunRecord: the user picked this row
+    landscape_requested = Signal(object)  # [RunRecord]: one or two ended runs with a network
 
     def __init__(self, runs: RunsModel, parent=None):
         super().__init__(parent)
@@ -175,6 +176,10 @@ class RunsList(QWidget):
         self.clear_action = self._action("Clear plots", "clearPlots", "Take every run off the plots; "
                                          "the runs stay in the list and in the session (tick them "
                                          "to show them again)", lambda: self._set_shown(self._runs, False))
+        self.landscape_action = self._action(
+            "Loss landscape of selected…", "landscapeRuns", "The loss around the selected run's "
+            "network on a slice through its weights, with the path training took; select two runs "
+            "to compare their minima side by side", self._on_landscape_clicked)
         self.plots_button = QPushButton("Plots", objectName="plotsMenu")
         self.plots_button.setToolTip("Which runs the plots show: the selected ones, one experiment's, "
                                      "all or none (right-click the table for the same)")
@@ -182,10 +187,12 @@ class RunsList(QWidget):
         menu.addActions([self.show_action, self.hide_action, self.experiment_action])
         menu.addSeparator()
         menu.addActions([self.show_all_action, self.clear_action])
+        menu.addSeparator()
+        menu.addAction(self.landscape_action)
         self.plots_button.setMenu(menu)
         self.table.setContextMenuPolicy(Qt.ActionsContextMenu)
         self.table.addActions([self.show_action, self.hide_action, self.experiment_action,
-                               self.show_all_action, self.clear_action])
+                               self.show_all_action, self.clear_action, self.landscape_action])
         self.csv_button = QPushButton("Export CSV…", objectName="exportCsv")
         self.csv_button.setToolTip("Write every curve of every run to a CSV file "
                                    "(run, series, epoch, value)")
@@ -222,6 +229,16 @@ class RunsList(QWidget):
     def _on_remove_clicked(self):
         for run in self.selected_runs():
             self.remove_requested.emit(run)
+
+    def _on_landscape_clicked(self):
+        runs = self._landscape_runs()
+        if runs:
+            self.landscape_requested.emit(runs)
+
+    def _landscape_runs(self) -> list[RunRecord]:
+        """The selected ended runs that have a network, if there are one or two of them."""
+        runs = [r for r in self.selected_runs() if r.network is not None and not r.status.active]
+        return runs if 1 <= len(runs) <= 2 else []
 
     def _on_experiment_clicked(self):
         run = self.selected_run()
@@ -532,6 +549,7 @@ class RunsList(QWidget):
         self.experiment_action.setEnabled(run is not None)
         self.show_all_action.setEnabled(any(not r.visible for r in self._runs))
         self.clear_action.setEnabled(any(r.visible for r in self._runs))
+        self.landscape_action.setEnabled(bool(self._landscape_runs()))
         self.plots_button.setEnabled(bool(self._runs))
         self.csv_button.setEnabled(bool(self._runs))
         self._update_png_button()

@@ -21,7 +21,9 @@ from mnist_gui.panels.training.controls import TrainingControls, format_duration
 from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentResults
 from mnist_gui.panels.training.files import PanelFiles
 from mnist_gui.panels.training.finder import LearningRateFinder
+from mnist_gui.panels.training.landscape import LossLandscape
 from mnist_gui.panels.training.plots import TrainingPlots
+from mnist_gui.panels.training.replay import ReplayBar
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.panels.training.shift_plot import ShiftPlot
 from mnist_gui.state.draft import DraftSettings
@@ -61,6 +63,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._baseline: float | None = None
         self._suggested_lr: float | None = None
         self.finder = LearningRateFinder(self)
+        self.landscape = LossLandscape(self)
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
         self._build()
         self.files = PanelFiles(self, hub, self.session, self.draft, self.plots, lambda: self._dataset,
@@ -110,6 +113,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.addWidget(self.controls)
         column_layout.addWidget(right, 1)
+        self.replay_bar = ReplayBar(self.hub)
+        column_layout.addWidget(self.replay_bar)
         self.splitter = QSplitter(Qt.Horizontal, objectName="builderSplitter")
         self.tabs = QTabWidget(objectName="trainingTabs")
         self.tabs.setDocumentMode(True)
@@ -148,6 +153,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.runs_list.remove_requested.connect(self.remove_run)
         self.runs_list.export_csv_requested.connect(self.files.ask_export_csv)
         self.runs_list.export_png_requested.connect(self.files.ask_export_png)
+        self.runs_list.landscape_requested.connect(self.show_landscape)
         self.hub.network_changed.connect(self._on_network_changed)
 
     # --- public API -------------------------------------------------------------------------
@@ -255,7 +261,9 @@ class TrainingView(SideBySideOrTabs, QWidget):
         for their threads. True if all ended."""
         ok = self.session.shutdown(timeout_ms) if self._own_session else True
         ok = self.shift_plot.shutdown(timeout_ms) and ok
-        return self.finder.shutdown(timeout_ms) and ok
+        self.replay_bar.shutdown()
+        finder_ok = self.finder.shutdown(timeout_ms)
+        return self.landscape.shutdown(timeout_ms) and finder_ok and ok
 
     # --- experiments and the learning-rate finder -----------------------------------------------
 
@@ -276,6 +284,13 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if self.session.is_busy() or self._start_problem():
             return
         self.finder.start(self.draft.spec(), self.draft.config(), self._dataset)
+
+    def show_landscape(self, runs) -> None:
+        """The loss-landscape dialog for one or two ended runs (computed when the user asks)."""
+        if self._dataset is not None and len(self._dataset.test_labels):
+            self.landscape.open(runs, self._dataset)
+        else:
+            self._hint("The loss landscape is measured on test images: this dataset has none.")
 
     @property
     def lr_runner(self):

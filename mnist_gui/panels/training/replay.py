@@ -1,0 +1,137 @@
+"""Replay: a timeline under the runs list that shows the model run's network as it was at any kept step.
+
+The run keeps its network at log-spaced steps (``engine.replay``); dragging the slider (or Play)
+puts that snapshot into the model hub, so Draw, Evaluate, Inside and What it learned all show the
+network of that moment. The slider's end is the final network again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+from engine.replay import network_at
+
+PLAY_INTERVAL_MS = 700  # a snapshot every 0.7 s: time for the views to redraw and a class to see it
+
+
+class ReplayBar(QWidget):
+    """The model run's snapshots on a slider, Play/Pause and End; hidden when the model has none.
+
+    hub : the ModelHub. Only a run's own networks are offered (``hub.run`` with ``snapshots``).
+    """
+
+    def __init__(self, hub, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("replayBar")
+        self.hub = hub
+        self._run = None
+        self._setting = False  # the hub's change is our own
+        self.title = QLabel("Replay", objectName="replayTitle")
+        self.title.setToolTip("The network kept at log-spaced steps of its run (more steps early, "
+                              "when it learns fastest): drag to show it as it was in every panel")
+        self.slider = QSlider(Qt.Horizontal, objectName="replaySlider")
+        self.slider.setToolTip(self.title.toolTip())
+        self.slider.setPageStep(1)
+        self.slider.valueChanged.connect(self._on_moved)
+        self.play_button = QPushButton("Play", objectName="replayPlay", checkable=True)
+        self.play_button.setToolTip("Step through the run's snapshots from its first step to its end")
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.end_button = QPushButton("End", objectName="replayEnd")
+        self.end_button.setToolTip("Back to the run's final network")
+        self.end_button.clicked.connect(self.go_to_end)
+        self.where = QLabel(objectName="replayWhere")
+        self.timer = QTimer(self, interval=PLAY_INTERVAL_MS, objectName="replayTimer")
+        self.timer.timeout.connect(self._advance)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.where)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.end_button)
+        hub.network_changed.connect(self._on_network_changed)
+        self._on_network_changed(hub.network)
+
+    @property
+    def run(self):
+        """The run being replayed (None when the model has no snapshots)."""
+        return self._run
+
+    def _on_network_changed(self, _network) -> None:
+        if self._setting:
+            return
+        run = self.hub.run
+        snapshots = getattr(run, "snapshots", ()) if run is not None else ()
+        self.stop()
+        if len(snapshots) < 2 or run.network is None:
+            self._run = None
+            self.setVisible(False)
+            return
+        self._run = run
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(snapshots) - 1)
+        self.slider.setValue(len(snapshots) - 1)
+        self.slider.blockSignals(False)
+        self._label(len(snapshots) - 1)
+        self.setVisible(True)
+
+    def _on_moved(self, index: int) -> None:
+        run = self._run
+        if run is None:
+            return
+        last = len(run.snapshots) - 1
+        if index >= last:
+            network = run.network
+            description = f"{run.name} ({len(run.epochs)} epochs)"
+        else:
+            snapshot = run.snapshots[index]
+            network = network_at(run.network.spec, snapshot, run.network.dtype)
+            description = f"{run.name} at step {snapshot.step:,} (epoch {snapshot.epoch:.2f})"
+        self._setting = True
+        try:
+            self.hub.set_network(network, description, run)
+        finally:
+            self._setting = False
+        self._label(index)
+
+    def _label(self, index: int) -> None:
+        s = self._run.snapshots[index]
+        end = " · the end" if index == len(self._run.snapshots) - 1 else ""
+        self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}{end}")
+
+    def go_to(self, index: int) -> None:
+        self.slider.setValue(index)
+
+    def go_to_end(self) -> None:
+        self.stop()
+        self.slider.setValue(self.slider.maximum())
+
+    def _on_play_toggled(self, playing: bool) -> None:
+        if not playing:
+            self.timer.stop()
+            return
+        if self.slider.value() >= self.slider.maximum():
+            self.slider.setValue(0)
+        self.timer.start()
+        self.play_button.setText("Pause")
+
+    def _advance(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.stop()
+            return
+        self.slider.setValue(self.slider.value() + 1)
+        if self.slider.value() >= self.slider.maximum():
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop playing (the timer too)."""
+        self.timer.stop()
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(False)
+        self.play_button.blockSignals(False)
+        self.play_button.setText("Play")
+
+    def shutdown(self, timeout_ms: int = 0) -> bool:
+        self.stop()
+        return True

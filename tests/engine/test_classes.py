@@ -1,0 +1,93 @@
+"""A subset of the classes (engine.classes): the right images kept, labels renumbered by their place
+in the choice, names kept, the baseline and a network train on it as on any dataset; bad choices
+refused with what is valid."""
+
+import numpy as np
+import pytest
+
+from engine.baseline import MeanDigitClassifier
+from engine.classes import check_classes, dataset_with_classes, parse_classes, subset_classes
+from tests.synthetic import make_dataset
+
+
+def test_the_images_of_the_chosen_classes_are_kept_and_renumbered():
+    labels = np.array([0, 3, 7, 3, 9, 7, 1], dtype=np.uint8)
+    images = np.arange(len(labels), dtype=np.uint8)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    kept, new = subset_classes(images, labels, (3, 7))
+    assert kept[:, 0, 0].tolist() == [1, 2, 3, 5]
+    assert new.tolist() == [0, 1, 0, 1] and new.dtype == np.uint8
+
+
+def test_a_dataset_of_two_classes_is_named_and_sized_as_such():
+    dataset = make_dataset(200, 100)
+    two = dataset_with_classes(dataset, [7, 3])
+    assert two.class_names == ("3", "7") and two.name == "Synthetic · 3 and 7"
+    assert len(two.train_labels) == np.isin(dataset.train_labels, (3, 7)).sum()
+    np.testing.assert_array_equal(two.test_images, dataset.test_images[np.isin(dataset.test_labels, (3, 7))])
+    assert set(two.test_labels.tolist()) == {0, 1}
+    baseline = MeanDigitClassifier().fit(two.train_images, two.train_labels, 2)
+    assert np.mean(baseline.predict(two.test_images) == two.test_labels) == 1.0  # blocks: easy
+
+
+@pytest.mark.parametrize(("classes", "message"), [
+    ([3], "at least 2 classes"),
+    ([3, 3], "each class may be chosen once"),
+    ([3, 12], "classes must be 0 to 9"),
+    ([3.5, 7], "whole numbers"),
+    (["a", 1], "whole numbers"),
+])
+def test_bad_choices_are_refused_with_what_is_valid(classes, message):
+    with pytest.raises(ValueError, match=message):
+        check_classes(classes, 10)
+
+
+def test_classes_are_read_from_text():
+    assert parse_classes("7,3") == (3, 7)
+    assert parse_classes(" 0 1 2 ") == (0, 1, 2)
+    with pytest.raises(ValueError, match=r"e\.g\. 3,7"):
+        parse_classes("3-7")
+
+
+def test_a_network_of_two_classes_trains_through_the_one_runner_and_keeps_them_in_its_file(tmp_path):
+    from engine.classes import with_classes
+    from engine.experiments import Configuration, run_configuration
+    from engine.network import HiddenLayer, Network, NetworkSpec
+    from engine.training import TrainConfig
+
+    dataset = make_dataset(400, 200, shape=(12, 12))
+    spec = with_classes(NetworkSpec(input_size=144, hidden=(HiddenLayer(8, "relu"),)), [2, 5])
+    assert spec.classes == 2 and spec.class_labels == (2, 5)
+    run = run_configuration(Configuration("2 vs 5", spec, TrainConfig(epochs=3, batch_size=16, lr=0.01)), dataset)
+    assert run.network.spec.class_labels == (2, 5) and run.network.spec.classes == 2
+    assert run.end.test_accuracy > 0.9
+    assert len(run.end.history) == 3
+    path = run.network.save(tmp_path / "two.npz")
+    assert Network.load(path).spec.class_labels == (2, 5)
+    assert "class_labels" not in NetworkSpec().to_dict()  # every class: the JSON as before
+
+
+def test_a_spec_whose_classes_disagree_with_its_outputs_is_refused():
+    from engine.network import NetworkSpec
+
+    with pytest.raises(ValueError, match="2 classes chosen"):
+        NetworkSpec(classes=10, class_labels=(3, 7))
+    with pytest.raises(ValueError, match="increasing order"):
+        NetworkSpec(classes=2, class_labels=[7, 3])
+
+
+def test_mnist_train_takes_classes_and_prints_the_baseline_beside(capsys):
+    import io
+
+    from engine.cli import build_parser, run
+
+    args = build_parser().parse_args(["--data", "offline", "--classes", "3,7", "--epochs", "2",
+                                      "--layers", "16:relu"])
+    out = io.StringIO()
+    summary = run(args, out)
+    assert summary["network"]["class_labels"] == [3, 7] and summary["network"]["classes"] == 2
+    assert 0.5 < summary["baseline_accuracy"] <= 1.0
+    assert "the nearest-mean baseline on the same classes gets" in out.getvalue()
+    bad = build_parser().parse_args(["--data", "offline", "--classes", "3"])
+    from engine.cli import CliError
+    with pytest.raises(CliError, match="--classes: choose at least 2 classes"):
+        run(bad, io.StringIO())

@@ -1,0 +1,75 @@
+"""Replay of a run (engine.replay): snapshots at log-spaced steps within a memory budget, the last one
+the final network exactly, and replaying a snapshot gives the network as it was at that step."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
+from engine.replay import Recorder, nearest, network_at
+from engine.training import BatchEnd, TrainConfig, Trainer
+from tests.synthetic import make_split
+
+SPEC = NetworkSpec(input_size=144, hidden=(HiddenLayer(8, "relu"),), seed=2,
+                   features=(ConvLayer(2, 3, padding=1), PoolLayer(2)))
+
+
+def _train(recorder_bytes=2**20, epochs=3):
+    images, labels = make_split(240, shape=(12, 12), rng=np.random.default_rng(0))
+    network = Network(SPEC)
+    recorder = Recorder(network, max_bytes=recorder_bytes)
+    recorder.offer(0, 0.0)
+    kept_copies = {0: network.copy()}
+    trainer = Trainer(network, TrainConfig(epochs=epochs, batch_size=16, lr=0.01), images, labels)
+    step = 0
+    for event in trainer.run():
+        if isinstance(event, BatchEnd):
+            step = event.step
+            if recorder.offer(step, event.epoch - 1 + event.batch / event.n_batches):
+                kept_copies[step] = network.copy()
+    recorder.finish(step, float(epochs))
+    return network, recorder, kept_copies, (images, labels)
+
+
+def test_steps_are_log_spaced_and_the_last_is_the_final_network():
+    network, recorder, _, (images, _) = _train()
+    steps = [s.step for s in recorder.snapshots]
+    assert steps[:7] == [0, 1, 2, 3, 4, 5, 6]
+    assert all(b >= max(a + 1, 1.2 * a) for a, b in itertools.pairwise(steps[1:-1])), steps
+    assert steps[-1] == 3 * 14  # 3 epochs of 14 batches (220 training images, 20 held out)
+    final = network_at(SPEC, recorder.snapshots[-1])
+    np.testing.assert_array_equal(final.logits(images), network.logits(images))
+
+
+def test_a_snapshot_replays_the_network_of_its_step_to_float16_precision():
+    _, recorder, copies, (images, _) = _train()
+    for snapshot in recorder.snapshots[:-1]:
+        replayed = network_at(SPEC, snapshot)
+        want = copies[snapshot.step].predict_proba(images)
+        np.testing.assert_allclose(replayed.predict_proba(images), want, atol=5e-3)
+
+
+def test_the_budget_is_kept_by_thinning_and_the_history_stays_covered():
+    _network, recorder, _, _ = _train(recorder_bytes=6 * _snapshot_bytes(), epochs=6)
+    assert recorder.nbytes <= 6 * _snapshot_bytes() + _snapshot_bytes()  # the last is float32
+    steps = [s.step for s in recorder.snapshots]
+    assert steps[0] == 0 and steps[-1] == 6 * 14 and len(steps) >= 3
+    assert steps == sorted(steps)
+
+
+def test_a_network_too_big_for_the_budget_is_refused_with_the_figure():
+    with pytest.raises(ValueError, match="MiB allowed"):
+        Recorder(Network(SPEC), max_bytes=100)
+
+
+def test_nearest_finds_the_closest_snapshot():
+    _, recorder, _, _ = _train()
+    steps = [s.step for s in recorder.snapshots]
+    assert steps[6:8] == [6, 8]
+    assert steps[nearest(recorder.snapshots, 7.2)] == 8
+    assert steps[nearest(recorder.snapshots, 6.9)] == 6
+
+
+def _snapshot_bytes():
+    return sum(layer.W.size + layer.b.size for layer in Network(SPEC).weighted_layers) * 2
