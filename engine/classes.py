@@ -22,12 +22,9 @@ MIN_CLASSES = 2
 def check_classes(classes: Sequence[int], n_classes: int) -> tuple[int, ...]:
     """``classes`` as a sorted tuple once they are 2 or more distinct classes of 0..n_classes-1;
     ValueError saying what is valid otherwise."""
-    try:
-        chosen = tuple(sorted({int(c) for c in classes}))
-    except (TypeError, ValueError):
-        raise ValueError(f"classes must be whole numbers 0 to {n_classes - 1}, got {classes!r:.40}") from None
     if any(not isinstance(c, (int, np.integer)) or isinstance(c, bool) for c in classes):
         raise ValueError(f"classes must be whole numbers 0 to {n_classes - 1}, got {classes!r:.40}")
+    chosen = tuple(sorted({int(c) for c in classes}))
     if len(chosen) != len(list(classes)):
         raise ValueError(f"each class may be chosen once, got {list(classes)}")
     if len(chosen) < MIN_CLASSES:

@@ -11,10 +11,8 @@ import sys
 from dataclasses import asdict, replace
 from typing import Any
 
-import numpy as np
-
 from . import __version__
-from .baseline import MeanDigitClassifier
+from .baseline import evaluate_baseline
 from .classes import as_network_sees, parse_classes, with_classes
 from .experiments import (
     EXPERIMENTS,
@@ -227,8 +225,7 @@ def _train(trainer: Trainer, out) -> RunEnd:
 def _add_baseline(summary: dict, data, out) -> None:
     """The nearest-mean (L2) classifier's test accuracy on ``data`` (fitted on its training
     images) into ``summary``, and printed beside the network's to ``out`` unless it is None."""
-    baseline = MeanDigitClassifier().fit(data.train_images, data.train_labels, data.n_classes)
-    summary["baseline_accuracy"] = accuracy = float(np.mean(baseline.predict(data.test_images) == data.test_labels))
+    summary["baseline_accuracy"] = accuracy = evaluate_baseline(data).accuracy
     if out is not None:
         print(f"{data.name}: test accuracy {summary['test_accuracy']:.2%}; the nearest-mean baseline on "
               f"the same classes gets {accuracy:.2%}", file=out)

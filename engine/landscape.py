@@ -136,13 +136,21 @@ def surface_rows(network, images: np.ndarray, labels: np.ndarray, delta: Directi
         _set_weights(network, centre, delta, eta, 0.0, 0.0)
 
 
-def loss_surface(network, images, labels, delta: Direction, eta: Direction, alphas, betas) -> Surface:
-    """The whole surface f(alpha, beta) on the grid alphas x betas (see ``surface_rows``)."""
+def loss_surface(network, images, labels, delta: Direction, eta: Direction, alphas, betas,
+                 check=None, progress=None) -> Surface:
+    """The whole surface f(alpha, beta) on the grid alphas x betas (see ``surface_rows``).
+
+    progress(done, total) is called after each row, then check(), which may raise to cancel.
+    """
     alphas, betas = np.asarray(alphas, dtype=np.float64), np.asarray(betas, dtype=np.float64)
     loss = np.empty((len(betas), len(alphas)))
     accuracy = np.empty_like(loss)
     for j, row, acc in surface_rows(network, images, labels, delta, eta, alphas, betas):
         loss[j], accuracy[j] = row, acc
+        if progress is not None:
+            progress(j + 1, len(betas))
+        if check is not None:
+            check()
     return Surface(alphas, betas, loss, accuracy)
 
 
@@ -230,15 +238,8 @@ def compute_landscape(network, images, labels, settings: LandscapeSettings,
     coords = project_path(path, centre, delta, eta) if len(path) else None
     span = settings.span or _span_for(coords, settings.directions)
     grid = np.linspace(-span, span, settings.points)
-    loss, accuracy = np.empty((len(grid), len(grid))), np.empty((len(grid), len(grid)))
-    for j, row, acc in surface_rows(network, images, labels, delta, eta, grid, grid):
-        loss[j], accuracy[j] = row, acc
-        if progress is not None:
-            progress(j + 1, len(grid))
-        if check is not None:
-            check()
-    return Landscape(settings, Surface(grid, grid.copy(), loss, accuracy), coords,
-                     tuple(int(s) for s in path_steps), explained)
+    surface = loss_surface(network, images, labels, delta, eta, grid, grid.copy(), check, progress)
+    return Landscape(settings, surface, coords, tuple(int(s) for s in path_steps), explained)
 
 
 def _span_for(coords: np.ndarray | None, directions: str) -> float:

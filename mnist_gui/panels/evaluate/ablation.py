@@ -285,7 +285,6 @@ class AblationView(QWidget):
         self.figures.setText(f"{len(self.off)} of {units} units off: accuracy {self._base[0]:.1%} "
                              f"→ <b>{accuracy:.1%}</b>. Bars: <span style='color:{ON_COLOUR}'>■</span> "
                              f"all units on, <span style='color:{OFF_COLOUR}'>■</span> with the units off")
-        self.accuracy_now = accuracy
 
     def _switch_off_most_important(self) -> None:
         if self.result is not None:
