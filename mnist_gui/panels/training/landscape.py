@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from engine.classes import as_network_sees
 from engine.landscape import DIRECTIONS, Landscape, LandscapeSettings
+from mnist_gui.widgets.dialogs import fit_zoomed
 from mnist_gui.widgets.job_dialog import DialogJob, JobDialog
 from mnist_gui.widgets.plot_style import follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -218,6 +219,7 @@ class LandscapeDialog(JobDialog):
         for plot, (name, landscape) in zip(self.plots, results):
             plot.setVisible(True)
             plot.show_landscape(name, landscape, levels)
+            fit_zoomed(self, plot)  # made (and titled) after the dialog was zoomed
         low, high = (10 ** v for v in levels)
         self.text.setText(f"{_summary(results)} Colours: the loss from {low:.3g} (dark) to "
                           f"{high:.3g} (yellow), the same scale for every plot; a contour line at "
