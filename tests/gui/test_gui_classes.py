@@ -107,3 +107,55 @@ def test_a_run_of_the_classes_typed_trains_on_them(qtbot, datasets, settings):
     assert run.spec.class_labels == (3, 7) and run.network.spec.classes == 2
     assert (run.spec, run.config) == (b.spec(), b.config())
     assert view.shutdown(5000)
+
+
+def test_an_experiment_over_classes_shows_the_baseline_on_each_runs_classes(qtbot, datasets, settings):
+    from engine.baseline import evaluate_baseline
+    from engine.classes import dataset_with_classes
+    from engine.experiments import Experiment
+    from engine.training import TrainConfig
+    from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentResults
+    from mnist_gui.panels.training.view import TrainingView
+
+    data = make_dataset(300, 120, seed=2)
+    view = TrainingView(datasets, ModelHub())
+    qtbot.addWidget(view)
+    datasets.set_dataset(data)
+    qtbot.waitUntil(lambda: datasets.baseline is not None, timeout=20000)  # the fitted means
+    dialog = ExperimentDialog(view.draft.spec(), TrainConfig(epochs=1, batch_size=32), view)
+    qtbot.addWidget(dialog)
+    dialog.choice.setCurrentText("Design your own…")
+    dialog.setting1.setCurrentIndex(dialog.setting1.findData("classes"))
+    dialog.values1.setText("3 7, 0 1 2, all")
+    experiment = dialog.experiment()
+    assert [c.spec.class_labels for c in experiment.configurations()] == [(3, 7), (0, 1, 2), ()]
+    experiment = Experiment(experiment.name, "", NetworkSpec(hidden=(HiddenLayer(8),)), experiment.config,
+                            experiment.axes)
+    with qtbot.waitSignal(view.session.experiment_finished, timeout=30000) as finished:
+        view.start_experiment(experiment)
+    runs = finished.args[1]
+    qtbot.waitUntil(lambda: view.results.rowCount() == 3)
+    column = ExperimentResults.COLUMNS.index("Baseline (same classes)")
+    assert column == ExperimentResults.COLUMNS.index("Test accuracy") + 1  # beside the network's
+    assert not view.results.isColumnHidden(column)
+    expected = [evaluate_baseline(dataset_with_classes(data, chosen)) for chosen in ((3, 7), (0, 1, 2))]
+    expected.append(evaluate_baseline(data))
+    assert [view.results.item(row, column).text() for row in range(3)] == [
+        f"{100 * e.accuracy:.2f} %" for e in expected]
+    assert [r.spec.classes for r in runs] == [2, 3, 10]
+    assert view.results.item(0, 1).text() == f"{100 * runs[0].test_accuracy:.2f} %"
+    view.results.show_runs([runs[2]])  # no run of some classes: no such column
+    assert view.results.isColumnHidden(column)
+    assert view.shutdown(5000)
+
+
+def test_the_built_in_two_classes_then_more_is_offered_with_its_runs(qtbot, settings):
+    from engine.network import NetworkSpec as Spec
+    from engine.training import TrainConfig
+    from mnist_gui.panels.training.experiments import ExperimentDialog
+
+    dialog = ExperimentDialog(Spec(), TrainConfig())
+    qtbot.addWidget(dialog)
+    dialog.choice.setCurrentText("two-classes-then-more")
+    assert "Two classes, then more" in dialog.description.text() and "(7 runs)" in dialog.description.text()
+    assert [c.label for c in dialog.experiment().configurations()][:2] == ["3 and 7", "4 and 9"]

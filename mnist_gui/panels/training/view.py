@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from engine.experiments import baseline_accuracies
 from engine.memory import check_training_fits
 from mnist_gui.panels.training.arrangement import BuilderScroll, GripHandle, GripSplitter, SideBySideOrTabs
 from mnist_gui.panels.training.builder import NetworkBuilder
@@ -61,6 +62,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft = draft if draft is not None else DraftSettings(self)
         self._dataset = None
         self._baseline: float | None = None
+        self._baseline_model = None  # the hub's fitted nearest-mean classifier, for the results table
         self._suggested_lr: float | None = None
         self.finder = LearningRateFinder(self)
         self.landscape = LossLandscape(self)
@@ -209,7 +211,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
+        self._baseline_model = None if baseline is None else baseline.classifier
         self.plots.set_baseline(self._baseline)
+        if self.results.runs():
+            self._on_results_changed()
 
     def start(self, step: bool = False) -> RunRecord | None:
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
@@ -316,13 +321,20 @@ class TrainingView(SideBySideOrTabs, QWidget):
         """The latest experiment's results table (the session keeps every one), or none."""
         tables = self.runs_model.results()
         runs = tables[-1][1] if tables else []
-        self.results.show_runs(runs)
+        self.results.show_runs(runs, self._baselines(runs))
         if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
             total = sum(self.plots_splitter.sizes())
             self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
         self.outcome.setVisible(bool(runs))
         shifted = self._dataset is not None and self.shift_plot.test(runs, self._shift_test, self._dataset)
         self.shift_plot.setVisible(shifted)
+
+    def _baselines(self, runs) -> list[float | None]:
+        """The nearest-mean baseline's test accuracy on each run's classes, from the hub's fitted
+        means (None until they are fitted, or for a run of other images)."""
+        if self._baseline_model is None or self._dataset is None or not any(r.spec.class_labels for r in runs):
+            return [None] * len(runs)
+        return baseline_accuracies([r.spec for r in runs], self._dataset, self._baseline_model)
 
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
