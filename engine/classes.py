@@ -120,9 +120,10 @@ def baseline_on_classes(dataset: Dataset, class_labels: Sequence[int],
     if fitted is None:
         model = MeanDigitClassifier().fit(seen.train_images, seen.train_labels, seen.n_classes)
     else:
-        if fitted.means is None or len(fitted.means) != len(dataset.class_names):
+        means, stds = fitted.means, fitted.stds
+        if means is None or stds is None or len(means) != len(dataset.class_names):
             raise ValueError("the fitted baseline must be fitted on every class of the dataset")
         model = MeanDigitClassifier(fitted.metric)
         rows = list(class_labels) if class_labels else slice(None)
-        model.means, model.stds, model.n_train = fitted.means[rows], fitted.stds[rows], len(seen.train_labels)
+        model.means, model.stds, model.n_train = means[rows], stds[rows], len(seen.train_labels)
     return score_baseline(model, seen)
