@@ -122,3 +122,27 @@ def test_the_baseline_on_classes_from_the_fitted_means_equals_a_fit_on_those_cla
         assert report.accuracy == expected.accuracy
         np.testing.assert_array_equal(report.confusion, expected.confusion)
     assert len(expected.confusion) == (len(classes) or 10)
+
+
+def test_mnist_train_prints_an_experiment_over_classes_beside_the_baseline(tmp_path):
+    import io
+
+    from engine.cli import build_parser, run
+    from engine.experiments import Axis, Experiment
+    from engine.network import HiddenLayer, NetworkSpec
+    from engine.training import TrainConfig
+
+    design = tmp_path / "pairs.json"
+    design.write_text(Experiment("pairs", "", NetworkSpec(hidden=(HiddenLayer(8),)), TrainConfig(epochs=1),
+                                 (Axis("classes", [[3, 7], "all"]),)).to_json())
+    out = io.StringIO()
+    run(build_parser().parse_args(["--data", "offline", "--experiment", str(design),
+                                   "--session-out", str(tmp_path / "s.npz")]), out)
+    text = out.getvalue()
+    assert "the nearest-mean baseline's on the same ones" in text
+    from engine.baseline import evaluate_baseline
+    from engine.files.sources import load_offline_digits
+
+    expected = evaluate_baseline(dataset_with_classes(load_offline_digits(), (3, 7))).accuracy
+    row = text.splitlines()[-2]
+    assert row.startswith("3 and 7") and row.split()[-1] == f"{expected:.2%}"
