@@ -159,3 +159,15 @@ def test_the_built_in_two_classes_then_more_is_offered_with_its_runs(qtbot, sett
     dialog.choice.setCurrentText("two-classes-then-more")
     assert "Two classes, then more" in dialog.description.text() and "(7 runs)" in dialog.description.text()
     assert [c.label for c in dialog.experiment().configurations()][:2] == ["3 and 7", "4 and 9"]
+
+
+def test_draw_reads_a_drawing_with_the_baseline_of_the_same_classes(dataset, network):
+    from engine.baseline import MeanDigitClassifier
+    from mnist_gui.panels.draw.view import read_drawing
+
+    baseline = MeanDigitClassifier().fit(dataset.train_images, dataset.train_labels, 10)
+    seven = dataset.test_images[int(np.flatnonzero(dataset.test_labels == 7)[0])]
+    reading = read_drawing(seven, 28, network, baseline)
+    distances = baseline.distances(reading.pre.image[None])[0]
+    assert reading.baseline_class == int(distances[[3, 7]].argmin())  # 0 is a 3, 1 a 7: the network's units
+    assert reading.baseline_class in (0, 1) and len(reading.probabilities) == 2
