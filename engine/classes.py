@@ -84,6 +84,11 @@ def dataset_with_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
                    train_labels=train[1], test_images=test[0], test_labels=test[1], class_names=names)
 
 
+def images_of(labels: np.ndarray, class_labels: Sequence[int]) -> int:
+    """How many of ``labels`` are one of ``class_labels`` (all of them for ()), without copying images."""
+    return len(labels) if not class_labels else int(np.isin(labels, list(class_labels)).sum())
+
+
 def describe(names: Sequence[str]) -> str:
     """'3 and 7', '0, 1 and 2'."""
     names = list(names)

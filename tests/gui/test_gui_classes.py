@@ -101,6 +101,10 @@ def test_a_run_of_the_classes_typed_trains_on_them(qtbot, datasets, settings):
     b.epochs_spin.setValue(1)
     b.layers.set_layers([HiddenLayer(8, "relu")])
     b.classes_edit.setText("3,7")
+    n = int(np.isin(datasets.dataset.train_labels, (3, 7)).sum())
+    n_val = round(n * b.config().validation_fraction)
+    assert f"on Synthetic · 3 and 7 ({n - n_val:,} training and {n_val:,} validation images)" in \
+        view.controls.hint.text()
     with qtbot.waitSignal(view.run_finished, timeout=20000) as finished:
         view.controls.start_button.click()
     run = finished.args[0]

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from engine.classes import describe, images_of
 from engine.experiments import baseline_accuracies
 from engine.memory import check_training_fits
 from mnist_gui.panels.training.arrangement import BuilderScroll, GripHandle, GripSplitter, SideBySideOrTabs
@@ -461,9 +462,11 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if problem:
             self._hint(f"Fix the settings first: {problem}")
             return
-        d, c, n = self._dataset, self.draft.config(), self.draft.train_images()  # the training-set size
+        d, c, spec = self._dataset, self.draft.config(), self.draft.spec()
+        n = min(self.draft.train_images(), images_of(d.train_labels, spec.class_labels))  # its classes' only
         n_val = round(n * c.validation_fraction)
-        self._hint(f"Ready: a {self.draft.spec().n_params:,}-parameter network on {d.name} "
+        on = f"{d.name} · {describe([d.class_names[k] for k in spec.class_labels])}" if spec.class_labels else d.name
+        self._hint(f"Ready: a {spec.n_params:,}-parameter network on {on} "
                    f"({n - n_val:,} training and {n_val:,} validation images). "
                    "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
 
