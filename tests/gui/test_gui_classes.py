@@ -38,6 +38,7 @@ def test_evaluate_scores_a_3_vs_7_network_on_3s_and_7s_only(qtbot, datasets, dat
     np.testing.assert_array_equal(evaluation.confusion, want.confusion)
     assert len(evaluation.true) == np.isin(dataset.test_labels, (3, 7)).sum()
     assert f"on {len(seen.test_labels):,} " in view.summary.text()
+    assert [view.confusion.matrix._label(k) for k in (0, 1)] == ["3", "7"]  # not "0 3", "1 7"
     assert view.mistakes.gallery is not None
     assert view.shutdown(5000)
 
