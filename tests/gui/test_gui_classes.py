@@ -140,7 +140,7 @@ def test_an_experiment_over_classes_shows_the_baseline_on_each_runs_classes(qtbo
         view.start_experiment(experiment)
     runs = finished.args[1]
     qtbot.waitUntil(lambda: view.results.rowCount() == 3)
-    column = ExperimentResults.COLUMNS.index("Baseline (same classes)")
+    column = ExperimentResults.COLUMNS.index("Baseline")
     assert column == ExperimentResults.COLUMNS.index("Test accuracy") + 1  # beside the network's
     assert not view.results.isColumnHidden(column)
     expected = [evaluate_baseline(dataset_with_classes(data, chosen)) for chosen in ((3, 7), (0, 1, 2))]

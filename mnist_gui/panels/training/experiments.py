@@ -207,7 +207,7 @@ class ExperimentResults(QTableWidget):
     an epoch) and size; the best in bold. When a run chooses classes, a column beside the accuracy
     holds the nearest-mean baseline's on the same classes (``show_runs``'s ``baselines``)."""
 
-    COLUMNS = ("Run", "Test accuracy", "Baseline (same classes)", "Training time", "Epochs", "Images seen",
+    COLUMNS = ("Run", "Test accuracy", "Baseline", "Training time", "Epochs", "Images seen",
                "Parameters")
     BASELINE = 2  # the baseline's column
 
@@ -223,8 +223,8 @@ class ExperimentResults(QTableWidget):
         self.horizontalHeader().setStretchLastSection(True)
         self.setToolTip("The experiment's runs side by side; the best test accuracy in bold")
         self.horizontalHeaderItem(self.BASELINE).setToolTip(
-            "The mean-digit (nearest-mean) classifier's test accuracy on the run's classes only: what a "
-            "template gets on the same question, fitted on all their training images")
+            "The mean-digit (nearest-mean) baseline on the same classes: its test accuracy on the run's "
+            "classes only, what a template gets on the same question (fitted on all their training images)")
         self.setColumnHidden(self.BASELINE, True)
         self._runs: list = []
         self._baselines: list = []
@@ -250,6 +250,8 @@ class ExperimentResults(QTableWidget):
                 if column == 0:
                     item.setIcon(swatch(run.colour))
                     item.setToolTip(f"{run.name}: {run.settings_text()}")
+                elif column == self.BASELINE:
+                    item.setToolTip(f"The mean-digit baseline on the same classes as {run.name}")
                 elif column == 1 and run.diverging:
                     item.setToolTip(run.message or "The loss blew up: training diverged. A smaller "
                                     "learning rate takes smaller, safer steps.")
