@@ -299,8 +299,13 @@ class StepView(LazyView):
         self.index.setValue(index)
 
     def _classes_key(self):
+        """(the dataset, the network's class_labels): what the choosers were filled for."""
         network = self.hub.network
         return self.datasets.dataset, () if network is None else network.spec.class_labels
+
+    def _classes_changed(self) -> bool:
+        (dataset, labels), (shown, shown_labels) = self._classes_key(), self._shown_classes
+        return dataset is not shown or labels != shown_labels  # a Dataset is compared by identity
 
     def pick_random(self):
         dataset = self.seen()
@@ -361,7 +366,7 @@ class StepView(LazyView):
     # --- tracing ----------------------------------------------------------------------------
 
     def _on_network_changed(self, network):
-        if self._classes_key()[0] is not self._shown_classes[0] or self._classes_key()[1] != self._shown_classes[1]:
+        if self._classes_changed():
             self._show_classes()  # another network's classes: its images and its outputs' names
         run = self.runs.runs()[-1] if len(self.runs) else None
         if run is not None:
