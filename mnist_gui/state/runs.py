@@ -304,7 +304,7 @@ class RunRecord:
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
                        tuple(self.epochs), self.end, self.network, tuple(self.points),
-                       tuple(self.snapshots))
+                       tuple(self.snapshots), self.time_limit)
 
     @classmethod
     def from_data(cls, number: int, data) -> RunRecord:
@@ -315,7 +315,7 @@ class RunRecord:
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
                   group=bounded(data.group, MAX_NAME), points=list(data.points),
-                  snapshots=tuple(data.snapshots))
+                  snapshots=tuple(data.snapshots), time_limit=data.time_limit)
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
