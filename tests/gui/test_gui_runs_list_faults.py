@@ -180,3 +180,16 @@ def test_cancel_in_the_status_bar_reaches_the_model_being_read(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: not hub.loading, timeout=TIMEOUT)
     assert hub.network is None
     view.shutdown()
+
+
+def test_a_run_that_reaches_its_time_limit_in_its_first_epoch_keeps_its_network_and_replay(qtbot):
+    """The app dropped it as if stopped before an epoch: no 'Use its network', no replay (mnist-train kept it)."""
+    session = TrainingSession(RunsModel(), ModelHub())
+    experiment = Experiment("equal time", "", SPEC, TrainConfig(epochs=1000, batch_size=1), (Axis("lr", (0.05,)),),
+                            time_limit=0.05)
+    with qtbot.waitSignal(session.experiment_finished, timeout=TIMEOUT) as blocker:
+        session.start_experiment(experiment.name, experiment.configurations(), make_dataset(3000, 20, shape=(8, 8)))
+    (run,) = blocker.args[1]
+    assert run.status == "completed" and run.end.epochs_completed == 0
+    assert run.network is not None and len(run.snapshots) > 2 and session.hub.run is run
+    session.shutdown()

@@ -276,10 +276,11 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop a learning-rate test (and training, if the session is the panel's own) and wait
-        for their threads. True if all ended."""
+        """Stop a learning-rate test, a model being read (and training, if the session is the
+        panel's own) and wait for their threads. True if all ended."""
         ok = self.session.shutdown(timeout_ms) if self._own_session else True
         ok = self.shift_plot.shutdown(timeout_ms) and ok
+        ok = self.files.model_runner.shutdown(timeout_ms) and ok  # Load model's job is the panel's own
         self.replay_bar.shutdown()
         finder_ok = self.finder.shutdown(timeout_ms)
         return self.landscape.shutdown(timeout_ms) and finder_ok and ok
