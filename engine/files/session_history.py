@@ -70,8 +70,9 @@ def history_arrays(i: int, points, snapshots, spec: NetworkSpec | None) -> dict[
                                                  dtype=np.float64)
     if not snapshots:
         return arrays
-    exact = tuple(s.weights[0].dtype == np.float32 for s in snapshots)
-    shapes = snapshot_shapes(i, History(steps=tuple(s.step for s in snapshots), exact=exact), spec)
+    history = parse_history(history_json(points, snapshots, None))  # steps that a reader refuses, refused
+    exact = history.exact
+    shapes = snapshot_shapes(i, history, spec)
     layers = [layer for layer, _ in spec.parameter_shapes()]  # type: ignore[union-attr]  # checked there
     for kept, dtype in SNAPSHOT_DTYPES.items():
         chosen = [s for s, e in zip(snapshots, exact) if e == kept]

@@ -199,3 +199,11 @@ def test_save_refuses_snapshots_that_do_not_fit_the_network(runs, tmp_path):
     with pytest.raises(ValueError, match="is not float16 of shape"):
         save_session(tmp_path / "s.npz", [RunData(**{**run.__dict__, "snapshots": other.snapshots})])
     assert not (tmp_path / "s.npz").exists()
+
+
+def test_save_refuses_snapshots_out_of_order(runs, tmp_path):
+    run = runs[0]
+    shuffled = (run.snapshots[1], run.snapshots[0], *run.snapshots[2:])
+    with pytest.raises(ValueError, match="each above the one before"):
+        save_session(tmp_path / "s.npz", [replace(run, snapshots=shuffled)])
+    assert not (tmp_path / "s.npz").exists()
