@@ -440,7 +440,8 @@ class ConfiguredRun:
                               status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
                               epochs=tuple(history), end=end,
                               network=None if end.reason == "diverged" else self.network,
-                              points=tuple(self.timeline.points), snapshots=snapshots)
+                              points=tuple(self.timeline.points), snapshots=snapshots,
+                              time_limit=self.configuration.time_limit)
         return end
 
 
