@@ -27,7 +27,10 @@ def apply_zoom(root: QWidget, zoom: float) -> None:
             base = _unzoomed_size(widget)
             if base is not None:
                 widget.setProperty(BASE_SIZE, base)
-    for widget in widgets:
+    # children before their parents: a widget's font change refreshes the size its parent's layout
+    # keeps for it, so a parent changed last measures its children at their new size (in a hidden
+    # tab, where no layout pass runs, the builder's layer rows kept their zoomed widths otherwise)
+    for widget in reversed(widgets):
         _scale_font(widget, zoom)
         if isinstance(widget, pg.PlotWidget):
             zoom_plot(widget, zoom)

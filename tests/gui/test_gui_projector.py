@@ -15,10 +15,6 @@ from mnist_gui.state.presentation import PRESENTING_ZOOM
 from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder
 
-# Known since session 7 (issue 22): with the builder's Data section and the time-axis row the training
-# panel outgrows 1280x720 at zoom 1.6 by a scroll bar's width, and tabs at zoom 1. To fix, not to hide.
-LAYOUT_REGRESSION = "the training panel outgrows 1280x720 at zoom 1.6 since session 7 (issue 22)"
-
 
 @pytest.fixture
 def window(qtbot, settings, tmp_path):
@@ -73,7 +69,6 @@ def test_presenting_at_1920x1080_the_plots_have_the_width_and_the_settings_a_tab
     assert view.builder_scroll.isVisible()
 
 
-@pytest.mark.xfail(reason=LAYOUT_REGRESSION, strict=False)
 def test_at_zoom_1_the_settings_stay_beside_the_plots(qtbot, window):
     view = presenting_training(qtbot, window, (1280, 720), zoom=1.0)
     assert not view.is_tabbed() and view.builder_scroll.isVisible()

@@ -126,6 +126,7 @@ class FoldingSection(QWidget):
         self.body.setFrameShape(QFrame.StyledPanel)
         self.form = QFormLayout(self.body)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow: a field goes under its label
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
