@@ -183,3 +183,29 @@ def test_the_finder_suggests_the_rate_it_says(qtbot):
                                        stopped_early=False, reason=""))
     assert dialog.use_button.text() == "Use learning rate 0.00004"
     assert dialog.suggestion() == 0.00004
+
+
+def test_presenting_at_1280x720_the_units_limit_shows_beside_its_field(qtbot, window):
+    """Typed 9999 in a layer: the message sits under the row, in sight, not below the fold while
+    only the summary says the network is counted with the limit."""
+    from PySide6.QtCore import QRect
+
+    from engine.network import MAX_UNITS
+    view = presenting_training(qtbot, window, (1280, 720))
+    qtbot.waitUntil(view.is_tabbed, timeout=TIMEOUT)
+    view.tabs.setCurrentWidget(view.builder_scroll)
+    layers = view.builder.layers
+    units, _ = layers.row_widgets(len(layers.layers()) - 1)  # the last row: the lowest on the form
+    view.builder_scroll.ensureWidgetVisible(units)
+    units.setFocus()
+    units.lineEdit().selectAll()
+    qtbot.keyClicks(units.lineEdit(), "9999")
+    message, viewport = layers.limit_label, view.builder_scroll.viewport()
+
+    def in_sight(widget) -> bool:
+        top_left = widget.mapTo(viewport, widget.rect().topLeft())
+        return widget.isVisible() and viewport.rect().contains(QRect(top_left, widget.size()))
+    qtbot.waitUntil(lambda: in_sight(message) and in_sight(units), timeout=TIMEOUT)
+    assert f"9,999 becomes {MAX_UNITS:,}" in message.text()
+    assert message.mapTo(viewport, message.rect().topLeft()).y() >= units.mapTo(viewport, units.rect().topLeft()).y()
+    assert view.builder.limit_note.isVisible() and "9,999" in view.builder.limit_note.text()
