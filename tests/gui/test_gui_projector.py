@@ -209,3 +209,14 @@ def test_presenting_at_1280x720_the_units_limit_shows_beside_its_field(qtbot, wi
     assert f"9,999 becomes {MAX_UNITS:,}" in message.text()
     assert message.mapTo(viewport, message.rect().topLeft()).y() >= units.mapTo(viewport, units.rect().topLeft()).y()
     assert view.builder.limit_note.isVisible() and "9,999" in view.builder.limit_note.text()
+
+
+def test_f5_shows_a_wait_cursor_until_the_window_has_redrawn(qtbot, window):
+    from PySide6.QtCore import Qt
+    window.resize(1280, 720)
+    assert QApplication.overrideCursor() is None
+    window.presentation.set_presenting(True)
+    assert QApplication.overrideCursor().shape() == Qt.WaitCursor  # while the fonts change and lay out
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=TIMEOUT)
+    window.show_panel("training")  # shown again at the same zoom: nothing to wait for
+    assert QApplication.overrideCursor() is None
