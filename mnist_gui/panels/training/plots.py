@@ -253,8 +253,8 @@ class TrainingPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
         layout.addWidget(self.run_legend)
-        self.caption = note("Training is averaged over each epoch while the network improves: "
-                            "at epoch 1 it can trail validation.")
+        # short: beside the row's three controls it wraps, and each line is taken from the plots
+        self.caption = note("Training is an epoch's average: at epoch 1 it can trail validation.")
         self.caption.setObjectName("trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
         row = QHBoxLayout()
