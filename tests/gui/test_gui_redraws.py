@@ -157,3 +157,28 @@ def test_new_answers_for_the_same_images_redraw_the_changed_rows_in_place(qtbot)
     assert changed == [(1, 1)]
     gallery.set_items(images, [4, 3], *_answers(2), names)  # other items: the model is reset
     assert len(resets) == 1 and gallery.model.rowCount() == 2
+
+
+# --- #19: connections to bound methods, never to lambdas holding widgets ------------------------
+
+
+def test_a_warning_slot_forgets_only_the_box_that_is_gone(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from mnist_gui.widgets.warning import WarningSlot
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    slot = WarningSlot(owner, "testWarning")
+    first = slot.show("One", "first")
+    second = slot.show("Two", "second")  # replaces the first, which is deleted later
+    assert slot.dialog is second and second.objectName() == "testWarning"
+    qtbot.waitUntil(partial(_gone, first), timeout=5000)
+    assert slot.dialog is second  # the old box going does not forget the one on screen
+    second.close()
+    qtbot.waitUntil(partial(_gone, second), timeout=5000)
+    assert slot.dialog is None
+
+
+def _gone(widget) -> bool:
+    from shiboken6 import isValid
+    return not isValid(widget)
