@@ -182,3 +182,33 @@ def test_a_warning_slot_forgets_only_the_box_that_is_gone(qtbot):
 def _gone(widget) -> bool:
     from shiboken6 import isValid
     return not isValid(widget)
+
+
+# --- training dynamics ----------------------------------------------------------------------
+
+
+def test_the_dynamics_plots_make_their_curves_one_plot_at_a_time(qtbot):
+    """A live redraw draws one part per tick; a plot's curves are made on its own tick (making
+    them all at the first measurement held the GUI thread 30 ms)."""
+    from engine.network import HiddenLayer
+    from engine.training import TrainConfig
+    from mnist_gui.panels.inside.dynamics_view import DynamicsView
+    from mnist_gui.state.model_hub import ModelHub
+    from mnist_gui.state.training import TrainingSession
+
+    from synthetic import make_dataset
+    runs = RunsModel()
+    session = TrainingSession(runs, ModelHub())
+    spec = NetworkSpec(hidden=(HiddenLayer(16), HiddenLayer(12)), seed=0)
+    config = replace(TrainConfig(), epochs=2, batch_size=16, optimiser="sgd", lr=0.1)
+    with qtbot.waitSignal(session.run_finished, timeout=20000):
+        run = session.start("r", spec, config, make_dataset(240, 60))
+    assert session.shutdown(5000)
+    view = DynamicsView(runs)  # made after the run, never shown: nothing drawn yet
+    qtbot.addWidget(view)
+    view._draw(["gradient"])  # one live tick
+    assert len(view.curves("gradient")) == 3 and view.curves("ratio") == [] and view.curves("units") == []
+    view.refresh()  # every part: each plot's curves, one per layer, show the run's numbers
+    assert [len(view.curves(k)) for k in ("gradient", "ratio", "units")] == [3, 3, 2]
+    for i, curve in enumerate(view.curves("ratio")):
+        assert np.allclose(curve.yData, run.dynamics.update_ratios[:, i])  # (getData is log10)
