@@ -110,7 +110,12 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--preset", default="default")
     parser.add_argument("--tabs", default=",".join(ALL_TABS), help="panel:tab, comma-separated")
+    parser.add_argument("--switch-interval", type=float, default=None, metavar="MS",
+                        help="Python's GIL switch interval (sys.setswitchinterval; default 5 ms): how "
+                             "long the GUI thread can wait for the GIL the training thread holds")
     args = parser.parse_args(argv)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval / 1000)
     tabs = args.tabs.split(",")
     prepared = prepare(args.preset, args.epochs)
     if prepared is None:
@@ -126,7 +131,7 @@ def main(argv=None) -> int:
     wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline)
     meter = Heartbeat(sample=True)
     print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
-          f"{args.rounds} rounds of {len(tabs)} tabs")
+          f"{args.rounds} rounds of {len(tabs)} tabs; GIL switch interval {1000 * sys.getswitchinterval():g} ms")
     stalls: dict[str, list[float]] = {tab: [] for tab in tabs}
     cpus: dict[str, list[float]] = {tab: [] for tab in tabs}
     for r in range(args.rounds):
