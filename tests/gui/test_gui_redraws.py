@@ -212,3 +212,30 @@ def test_the_dynamics_plots_make_their_curves_one_plot_at_a_time(qtbot):
     assert [len(view.curves(k)) for k in ("gradient", "ratio", "units")] == [3, 3, 2]
     for i, curve in enumerate(view.curves("ratio")):
         assert np.allclose(curve.yData, run.dynamics.update_ratios[:, i])  # (getData is log10)
+
+
+# --- the confusion matrix -------------------------------------------------------------------
+
+
+def test_the_confusion_matrix_paints_each_cell_its_colour_inside_one_grid(qtbot):
+    """One paint lays out once and strokes the grid in one call: every cell still shows its
+    colour, and every edge between cells its faint line."""
+    from PySide6.QtGui import QColor
+
+    from mnist_gui.panels.evaluate.confusion import ConfusionMatrix
+    matrix = ConfusionMatrix()
+    qtbot.addWidget(matrix)
+    matrix.resize(640, 560)
+    counts = np.full((10, 10), 3)
+    counts[np.arange(10), np.arange(10)] = 900
+    counts[4, 9] = 60  # the worst mistake: the darkest red
+    matrix.set_confusion(counts, tuple(str(c) for c in range(10)))
+    image = matrix.grab().toImage()
+    colours = matrix._colours(matrix._values())
+    for t, p in ((0, 0), (4, 9), (2, 7)):
+        rect = matrix.cell_rect(t, p)
+        inside = QColor(image.pixel(int(rect.left() + 4), int(rect.top() + 4)))
+        assert inside == colours[t][p], (t, p)
+        edge = QColor(image.pixel(int(rect.left()), int(rect.top() + 4)))  # its left edge
+        assert edge.lightness() < inside.lightness(), (t, p)
+    assert colours[4][9].lightness() < colours[2][7].lightness()
