@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QTextOption
 
 
 def follow_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
@@ -44,11 +44,21 @@ class DecadeAxis(pg.AxisItem):
         super().resizeEvent(ev)
 
     def _fit_label(self, length: float) -> None:
-        """Wrap the label at ``length`` pixels if it is longer; the axis widens for its lines."""
+        """Wrap the label at ``length`` pixels if it is longer, between words only; a word longer
+        than the axis is shortened ("accuracy" to "acc."). The axis widens for its lines."""
         lines = self.label.boundingRect().height()
+        document = self.label.document()
+        option = document.defaultTextOption()
+        if option.wrapMode() != QTextOption.WrapMode.WordWrap:  # never "accur / acy"
+            option.setWrapMode(QTextOption.WrapMode.WordWrap)
+            document.setDefaultTextOption(option)
+        full = self.labelString()
         self.label.setTextWidth(-1)
+        self.label.setHtml(full)
         if self.label.boundingRect().width() > length > 0:
             self.label.setTextWidth(length)
+            if self.label.boundingRect().width() > length:
+                self.label.setHtml(_shortened(full))
         if self.label.boundingRect().height() != lines:
             self._updateWidth()
 
@@ -70,6 +80,16 @@ class DecadeAxis(pg.AxisItem):
             return super().tickStrings(values, scale, spacing)
         return [decade_text(round(value)) if abs(value - round(value)) < 1e-6 else ""
                 for value in values]
+
+
+SHORT_WORDS = {"accuracy": "acc.", "validation": "val.", "measurement": "meas."}
+
+
+def _shortened(text: str) -> str:
+    """``text`` with its long words in their short forms, for an axis too short for them."""
+    for word, short in SHORT_WORDS.items():
+        text = text.replace(word, short)
+    return text
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

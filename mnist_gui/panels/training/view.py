@@ -447,7 +447,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         run = self.current_run
         if self.state == "paused" and run is not None:
             self._set_status("Paused")
-            self._hint(f"Paused after {len(run.epochs)} epoch(s). Resume, Step one more "
+            self._hint(f"Paused after {epochs_text(len(run.epochs))}. Resume, Step one more "
                        "epoch, or Stop.")
 
     @Slot(object)
@@ -468,7 +468,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _end_text(self, run: RunRecord) -> str:
         text = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}[run.status]
-        text = f"{text} after {len(run.epochs)} epoch(s)."
+        text = f"{text} after {epochs_text(len(run.epochs))}."
         if run.test_accuracy is not None:
             text += f" Test accuracy <b>{100 * run.test_accuracy:.2f} %</b>"
             if self._baseline is not None:
@@ -520,3 +520,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _use_settings(self, run: RunRecord):
         self.draft.set_spec(run.spec, run.config)
+
+
+def epochs_text(n: int) -> str:
+    """``n`` epochs as a sentence says it: "1 epoch", "3 epochs"."""
+    return f"{n} epoch{'s' * (n != 1)}"
