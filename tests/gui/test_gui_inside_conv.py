@@ -116,3 +116,34 @@ def test_an_mlp_has_no_convolution_stages_and_the_pages_say_why(qtbot, cnn_view)
                     and step.trace() is not None and not step.trace().spec.features, timeout=TIMEOUT)
     assert step.conv_forward not in step.stage_pages and len(step.stage_pages) == 7
     assert step.conv_forward.problem.text() == NO_CONV and step.conv_forward.problem.isVisibleTo(step.conv_forward)
+
+
+def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_a_time(qtbot, cnn_view, data):
+    step = cnn_view.step_view
+    page, back = step.conv_forward, step.conv_backward
+    controls = page.controls
+    assert controls.layer.isHidden() is False and controls.layer.count() == 2
+    assert not controls.channel.isVisibleTo(controls)  # conv 1 reads the image: one channel
+    controls.layer.setCurrentIndex(1)  # conv 2 (4 filters 3x3), reading pool 1's 3 maps
+    assert step.slide.layer == 1 and controls.channel.isVisibleTo(controls)
+    assert controls.channel.suffix() == " of 3" and controls.filter.suffix() == " of 4"
+    controls.filter.setValue(4)
+    controls.channel.setValue(2)
+    step.slide.set_position(13)
+    expected = trace_filter(step.hub.network, data.train_images[3], int(data.train_labels[3]), 3, layer=1)
+    seen = expected.on_channel(1)
+    i, j = seen.position(13)
+    np.testing.assert_allclose(step.slide.trace.weights, seen.weights, rtol=1e-6)
+    assert page.weights.title() == "the filter w, map 2"
+    assert page.input_caption.text() == "input x: pool 1 (2x2), map 2 of 3"
+    assert page.input_tile.window() == (i, j, 3)
+    formula = page.formula.text()
+    assert f"z[{i}, {j}] = Σ over the 3 maps" in formula
+    assert f"{expected.z[i, j]:+.4g}".replace("-", "−") in formula
+    assert f"<b>{seen.weighted_sum(i, j):+.3g}</b>".replace("-", "−") in formula
+    step.slide.set_position(seen.n_positions - 1)
+    assert back.so_far.texts() == back.backprop.texts()  # map 2's slice of dL/dW: the windows' sum
+    assert back.backprop.title().startswith("backprop's dL/dW, map 2")
+    np.testing.assert_allclose(step.slide.trace.backprop_gradient, seen.backprop_gradient, rtol=1e-6, atol=1e-9)
+    controls.layer.setCurrentIndex(0)  # back to the first: one channel again, the filter kept
+    assert step.slide.channel == 0 and step.slide.filter == 2 and not controls.channel.isVisibleTo(controls)
