@@ -49,7 +49,7 @@ def test_a_cnn_step_walks_through_the_filter_the_maps_and_the_filters_gradient(c
     step = cnn_view.step_view
     titles = [page.TITLE for page in step.stage_pages]
     assert titles[0].startswith("Forward: one filter slides") and titles[1] == "Forward: every feature map"
-    backward = titles.index("Backward: where a filter's dL/dW comes from")
+    backward = titles.index("Backward: a filter's dL/dW")
     assert backward == titles.index("Backward: each layer's delta") + 1
     assert step.stage == 0 and step.position.text() == f"stage 1 of {len(titles)}"
 
@@ -71,7 +71,7 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
-    assert page.controls.where.text() == "position (1, 2): 31 of 784"
+    assert page.controls.where.text() == "(1, 2): 31 of 784"
 
 
 def test_play_slides_the_window_and_stops_when_hidden(qtbot, cnn_view):
@@ -100,8 +100,9 @@ def test_the_backward_page_sums_the_weighted_windows_to_backprops_gradient(qtbot
     assert page.so_far.texts() == page.backprop.texts()  # the sum of all windows is backprop's dL/dW
     u, v = expected.largest_gradient
     formula = page.formula.text()
-    assert f"{expected.backprop_gradient[u, v]:+.6g}".replace("-", "−")[:6] in formula
-    assert "Σ of the weighted windows = " in formula and "backprop" in formula
+    assert formula.startswith(f"dL/dw[{u},{v}]: ") and "so far" not in formula
+    assert f"backprop {expected.backprop_gradient[u, v]:+.4g}".replace("-", "−") in formula
+    assert "Σ δ·x = dL/dW" in formula
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
@@ -135,12 +136,12 @@ def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_
     i, j = seen.position(13)
     np.testing.assert_allclose(step.slide.trace.weights, seen.weights, rtol=1e-6)
     assert page.weights.title() == "the filter w, map 2"
-    assert page.input_caption.text() == "input x: pool 1 (2x2), map 2 of 3"
+    assert page.input_caption.text() == "pool 1 map 2/3"
     assert page.input_tile.window() == (i, j, 3)
     formula = page.formula.text()
-    assert f"z[{i}, {j}] = Σ over the 3 maps" in formula
+    assert f"z[{i}, {j}] = Σ over 3 maps + b = " in formula
     assert f"{expected.z[i, j]:+.4g}".replace("-", "−") in formula
-    assert f"<b>{seen.weighted_sum(i, j):+.3g}</b>".replace("-", "−") in formula
+    assert f"<b>{seen.weighted_sum(i, j):+.2g}</b>".replace("-", "−") in formula
     step.slide.set_position(seen.n_positions - 1)
     assert back.so_far.texts() == back.backprop.texts()  # map 2's slice of dL/dW: the windows' sum
     assert back.backprop.title().startswith("backprop's dL/dW, map 2")

@@ -125,8 +125,10 @@ class NumberGrid(QWidget):
         return QSize(width + 2, k * cell.height() + self._title_height() + 2)
 
     def minimumSizeHint(self) -> QSize:
-        """Down to 60 % of the size it asks for: the numbers are then drawn smaller."""
-        return self.sizeHint() * 0.6
+        """Down to 55 % of the cells' size: the numbers are then drawn smaller (the title elided)."""
+        k = 5 if self._values is None else self._values.shape[0]
+        cell = self._cell()
+        return QSize(k * cell.width() + 2, k * cell.height() + 2) * 0.55 + QSize(0, self._title_height())
 
     def changeEvent(self, event):
         super().changeEvent(event)
@@ -137,8 +139,8 @@ class NumberGrid(QWidget):
         painter = QPainter(self)
         pal = self.palette()
         painter.setPen(pal.color(QPalette.WindowText))
-        painter.drawText(QRectF(0, 0, self.width(), self._title_height()), Qt.AlignLeft | Qt.AlignVCenter,
-                         self.title())
+        title = self.fontMetrics().elidedText(self.title(), Qt.ElideRight, self.width())
+        painter.drawText(QRectF(0, 0, self.width(), self._title_height()), Qt.AlignLeft | Qt.AlignVCenter, title)
         if self._values is None or self._colours is None:
             painter.end()
             return
@@ -274,25 +276,27 @@ def _grid(title: str, name: str) -> NumberGrid:
     return grid
 
 
-def _lay_out(body: QWidget, tiles, beside, grids, formula: QWidget) -> list[QLabel]:
-    """A sliding page: captioned tiles (and ``beside`` them a column of widgets, the number grids
-    stretching), a row of number grids, then the formula. Returns the tiles' caption labels."""
+def _lay_out(body: QWidget, tiles, columns, grids, formula: QWidget) -> list[QLabel]:
+    """A sliding page: captioned tiles and beside them ``columns`` of widgets (the number grids
+    stretching), then a row of number ``grids`` (if any), then the formula. Returns the tiles'
+    caption labels. One row of tiles and columns keeps a page within a 720-pixel screen at zoom 1.6."""
     row, captions = QHBoxLayout(), []
     for caption, tile in tiles:
         box = QVBoxLayout()
-        captions.append(QLabel(caption, alignment=Qt.AlignCenter))
+        captions.append(QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True))  # narrow: two lines
         box.addWidget(captions[-1])
         box.addWidget(tile, 1)
         row.addLayout(box)
-    if beside:
+    for widgets in columns:
         column = QVBoxLayout()
-        for widget in beside:
+        for widget in widgets:
             column.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
         row.addLayout(column)
     layout = QVBoxLayout(body)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addLayout(row, 1)
-    layout.addLayout(_row(*grids))
+    if grids:
+        layout.addLayout(_row(*grids))
     layout.addWidget(formula)
     return captions
 
@@ -301,7 +305,7 @@ def _input_caption(trace: FilterTrace) -> str:
     """"input x", or for a later convolution which of the maps below it the tile shows."""
     if trace.n_channels == 1:
         return "input x"
-    return f"input x: {trace.input_name}, map {trace.channel + 1} of {trace.n_channels}"
+    return f"{trace.input_name.split(' (')[0]} map {trace.channel + 1}/{trace.n_channels}"
 
 
 def _of_map(trace: FilterTrace) -> str:
@@ -310,10 +314,8 @@ def _of_map(trace: FilterTrace) -> str:
 
 class ConvForwardPage(_SlidePage):
     TITLE = "Forward: one filter slides over the digit"
-    NOTE = ("The filter's weights meet one window of the image: each pixel times its weight, added up, plus "
-            "the bias, gives z; a = f(z) is one pixel of the feature map. Slid over every position, the "
-            "filter fills its map in. A later convolution's window spans every map below it: one kernel "
-            "per map, their sums added up.")
+    NOTE = ("Each pixel of the window times its weight, added up, plus the bias, gives z; a = f(z) is one "
+            "pixel of the feature map. Slid over every position, the filter fills its map in.")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -349,10 +351,9 @@ def _forward_formula(trace: FilterTrace, i: int, j: int) -> str:
     z, b = _signed(trace.z[i, j]), _signed(trace.bias)
     if trace.n_channels == 1:
         return f"z[{i}, {j}] = Σ w·x + b = {_signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
-    sums = [_signed(float(x), 3) for x in trace.channel_sums(i, j)]
+    sums = [_signed(float(x), 2) for x in trace.channel_sums(i, j)]
     sums[trace.channel] = f"<b>{sums[trace.channel]}</b>"
-    return (f"map {trace.channel + 1}'s Σ w·x = {_signed(trace.weighted_sum(i, j))}; "
-            f"z[{i}, {j}] = Σ over the {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}")
+    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}"
 
 
 class FeatureMapsPage(StagePage):
@@ -380,10 +381,9 @@ class FeatureMapsPage(StagePage):
 
 
 class ConvBackwardPage(_SlidePage):
-    TITLE = "Backward: where a filter's dL/dW comes from"
-    NOTE = ("δ = dL/dz is what the loss wants of each pixel of the map (red: lower, blue: higher). The "
-            "filter's gradient is every window weighted by its δ, added up: dL/dW = Σ δ[i, j] · window(i, j); "
-            "at the end the sum is backprop's.")
+    TITLE = "Backward: a filter's dL/dW"
+    NOTE = ("δ = dL/dz: what the loss wants of each pixel of the map (red: lower, blue: higher). The filter's "
+            "gradient is every window weighted by its δ, added up: dL/dW = Σ δ[i, j] · window(i, j).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -397,7 +397,7 @@ class ConvBackwardPage(_SlidePage):
         self.formula = mono(WrappedLabel(objectName="convBackFormula"), 1.15)
         _, self.input_caption = _lay_out(
             self.body, (("error δ = dL/dz", self.delta_tile), ("input x", self.input_tile)),
-            (self.patch, self.scale, self.contribution), (self.so_far, _operator("vs"), self.backprop),
+            ((self.patch, self.scale, self.contribution), (self.so_far, _operator("vs"), self.backprop)), (),
             self.formula)
 
     def draw(self, trace: FilterTrace, n: int) -> None:
@@ -407,7 +407,7 @@ class ConvBackwardPage(_SlidePage):
         self.delta_tile.set_window(map_image(trace.delta, trace.delta), (i, j, 1))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.patch.set_values(trace.window(i, j), "gray", (float(trace.image.min()), float(trace.image.max())))
-        self.scale.setText(f"× δ[{i}, {j}] = {_signed(trace.delta[i, j], 3)}")
+        self.scale.setText(f"× δ = {_signed(trace.delta[i, j], 3)}")
         limit = float(np.max(np.abs(trace.backprop_gradient)))
         self.contribution.set_values(trace.contribution(i, j))
         self.so_far.set_title(f"Σ of {n + 1} of {trace.n_positions}")
@@ -416,15 +416,13 @@ class ConvBackwardPage(_SlidePage):
         self.backprop.set_values(trace.backprop_gradient, limit=limit)
         u, v = trace.largest_gradient
         done = n + 1 == trace.n_positions
-        self.formula.setText(
-            f"dL/dw[{_index(trace)}{u}, {v}]: Σ of the weighted windows {'= ' if done else 'so far '}"
-            f"{_signed(float(trace.gradient_so_far(n + 1)[u, v]), 6)}, "
-            f"backprop {_signed(float(trace.backprop_gradient[u, v]), 6)}<br>"
-            f"all {trace.n_positions} positions: Σ δ · window = dL/dW to within "
-            f"{trace.gradient_mismatch:.1e} (rounding)<br>"
+        self.formula.setText(  # short lines: three of them at zoom 1.6 on a 1280x720 screen
+            f"dL/dw[{_index(trace)}{u},{v}]: {_signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
+            f"{'' if done else ' so far'}, backprop {_signed(float(trace.backprop_gradient[u, v]))}<br>"
+            f"all {trace.n_positions}: Σ δ·x = dL/dW to {trace.gradient_mismatch:.0e}<br>"
             f"dL/db = Σ δ = {_signed(trace.bias_gradient, 6)}, backprop {_signed(trace.backprop_bias_gradient, 6)}")
 
 
 def _index(trace: FilterTrace) -> str:
-    """The input map's index in a weight's name, for a later convolution ("3, " in w[3, u, v])."""
-    return f"{trace.channel}, " if trace.n_channels > 1 else ""
+    """The input map's index in a weight's name, for a later convolution ("3," in w[3,u,v])."""
+    return f"{trace.channel}," if trace.n_channels > 1 else ""

@@ -4,7 +4,17 @@ the convolution pages of the step show, and the Play timer that moves the window
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.filter_trace import FilterTrace
 
@@ -131,15 +141,15 @@ class SlideControls(QWidget):
                               "the maps of the layer before it")
         self.filter = QSpinBox(objectName="slideFilter", minimum=1, maximum=1, keyboardTracking=False)
         self.filter.setToolTip("Which filter of the convolution slides over its input")
-        self.channel_label = QLabel("input map")
+        self.channel_label = QLabel("map")
         self.channel = QSpinBox(objectName="slideChannel", minimum=1, maximum=1, keyboardTracking=False)
         self.channel.setToolTip("A later convolution's window spans every map below it at once, one kernel "
                                 "per map: which map's kernel and numbers to show (the maps' sums add up to z)")
-        self.back_button = QPushButton("◀", objectName="slideBack")
+        self.back_button = QToolButton(text="◀", objectName="slideBack")
         self.back_button.setToolTip("The window one position back")
         self.play_button = QPushButton("Play", objectName="slidePlay")
         self.play_button.setToolTip("Slide the window over the image, position after position")
-        self.step_button = QPushButton("▶", objectName="slideStep")
+        self.step_button = QToolButton(text="▶", objectName="slideStep")
         self.step_button.setToolTip("The window one position on")
         self.speed = QComboBox(objectName="slideSpeed")
         for text, ms in SPEEDS:
@@ -148,14 +158,17 @@ class SlideControls(QWidget):
         self.slider = QSlider(Qt.Horizontal, objectName="slidePosition")
         self.slider.setToolTip("Drag to move the window; the map fills in up to it")
         self.where = QLabel(objectName="slideWhere")
-        top = QHBoxLayout()
+        self.layer.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.layer.setMinimumContentsLength(8)  # "conv 2 (16 filters 5x5)" may be cut on a narrow screen
+        top = QHBoxLayout()  # what slides, then how: two rows fit a 1280-pixel screen at zoom 1.6
         top.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.layer, QLabel("filter"), self.filter, self.channel_label, self.channel,
-                       self.back_button, self.play_button, self.step_button, self.speed):
+        for widget in (self.layer, QLabel("filter"), self.filter, self.channel_label, self.channel, self.speed):
             top.addWidget(widget)
         top.addStretch(1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.back_button, self.play_button, self.step_button):
+            bottom.addWidget(widget)
         bottom.addWidget(self.slider, 1)
         bottom.addWidget(self.where)
         layout = QVBoxLayout(self)
@@ -209,7 +222,7 @@ class SlideControls(QWidget):
         self.channel.setSuffix(f" of {trace.n_channels}")
         self.play_button.setText("Pause" if slide.playing else "Play")
         i, j = trace.position(slide.position)
-        self.where.setText(f"position ({i}, {j}): {slide.position + 1} of {trace.n_positions}")
+        self.where.setText(f"({i}, {j}): {slide.position + 1} of {trace.n_positions}")
 
     def _show_layers(self) -> None:
         """One item per convolution, by its name; hidden when there is only one."""
