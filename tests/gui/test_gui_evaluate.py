@@ -181,20 +181,23 @@ def test_a_cnns_second_convolution_shows_one_row_per_filter_one_kernel_per_input
     assert weights.layer_choice.itemText(1) == "conv 2 (16 filters 5x5)"
     weights.layer_choice.setCurrentIndex(1)
     bank = filter_bank(net, 1)
-    np.testing.assert_array_equal(weights.tiles(), net.conv_layers[1].W.reshape(16 * 6, 5, 5))
-    assert "Convolution 2: 16 filters, each 6 kernels of 5×5" in weights.heading.text()
-    assert "not look at pixels" in weights.heading.text() and "pool 1 (2x2)" in weights.heading.text()
+    tiles = weights.tiles()  # row m, column f: filter f's kernel on map m
+    assert tiles.shape == (6 * 16, 5, 5)
+    np.testing.assert_array_equal(tiles[4 * 16 + 2], net.conv_layers[1].W[2, 4])
+    assert "Convolution 2: 16 filters of 6 kernels 5×5" in weights.heading.text()
+    assert "not at pixels but at the 6 maps of pool 1" in weights.heading.text()
     grid = weights.grid
-    assert grid.outlined() == [row * 6 + int(m) for row, m in enumerate(bank.strongest_inputs)]
-    # filter 3's kernel on map 5 sits in row 3, column 5 (0-based 2 and 4)
-    first, tile = grid.tile_rect(0), grid.tile_rect(2 * 6 + 4)
+    strongest = [int(m) * 16 + f for f, m in enumerate(bank.strongest_inputs)]
+    assert grid.outlined() == strongest
+    # filter 3's kernel on map 5 sits in column 3, row 5 (0-based 2 and 4)
+    first, tile = grid.tile_rect(0), grid.tile_rect(4 * 16 + 2)
     assert tile.left() > first.left() and tile.top() > first.top()
-    assert grid.unit_at(tile.center()) == 2 * 6 + 4
-    describe = grid._describe(2 * 6 + 4)
+    assert grid.unit_at(tile.center()) == 4 * 16 + 2
+    describe = grid._describe(4 * 16 + 2)
     assert describe.startswith("Filter 3, map 5: its kernel on map 5 of pool 1 (2x2)")
     assert f"{bank.shares[2, 4]:.0%} of the filter's weight" in describe
     view.drawing.set_image(synthetic.test_images[0])  # a drawing keeps the strongest maps outlined
-    assert grid.outlined() == [row * 6 + int(m) for row, m in enumerate(bank.strongest_inputs)]
+    assert grid.outlined() == strongest
     weights.layer_choice.setCurrentIndex(0)
     np.testing.assert_array_equal(weights.tiles(), net.conv_layers[0].W[:, 0])
     assert "First convolution: 6 filters" in weights.heading.text()

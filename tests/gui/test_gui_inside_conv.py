@@ -3,6 +3,7 @@ the feature maps of the image, and the filter's dL/dW built from the weighted wi
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from engine.filter_trace import trace_filter
@@ -124,6 +125,8 @@ def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_
     page, back = step.conv_forward, step.conv_backward
     controls = page.controls
     assert controls.layer.isHidden() is False and controls.layer.count() == 2
+    assert controls.layer.itemText(1) == "conv 2"
+    assert controls.layer.itemData(1, Qt.ToolTipRole) == "conv 2 (4 filters 3x3)"
     assert not controls.channel.isVisibleTo(controls)  # conv 1 reads the image: one channel
     controls.layer.setCurrentIndex(1)  # conv 2 (4 filters 3x3), reading pool 1's 3 maps
     assert step.slide.layer == 1 and controls.channel.isVisibleTo(controls)

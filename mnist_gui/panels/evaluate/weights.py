@@ -41,8 +41,8 @@ CNN_DRAWING_NOTE = ("Each filter slides over the drawing and lights up its featu
                     "the brighter, the more active. The outlined filters on the left are the most active.")
 PIXEL_LEGEND = ("Red: ink on this pixel makes the unit fire more. Blue: ink there holds it back. White: the "
                 "pixel does not matter.")
-MAP_LEGEND = ("Red: a high value of that map at this place of the window makes the filter fire more. Blue: "
-              "it holds the filter back. White: it does not matter. Outlined: each filter's strongest map.")
+MAP_LEGEND = ("Red: a high value of that map there makes the filter fire more; blue holds it back. "
+              "Outlined: each filter's strongest map.")
 
 
 class WeightGrid(QWidget):
@@ -387,19 +387,19 @@ class WeightsView(QWidget):
         self.unit_count_changed.emit(len(self._tiles))
 
     def _show_later_filters(self, bank: FilterBank):
-        """A later convolution: one row per filter, one kernel per input map (the engine's ``filter_bank``)."""
+        """A later convolution: one column per filter, one row per input map, tile (m, f) the kernel W[f, m]
+        (the engine's ``filter_bank``); wider than tall, as the area is."""
         self._bank = bank
         f, c, k = bank.weights.shape[:3]
-        self._tiles = bank.weights.reshape(f * c, k, k).astype(np.float32)
-        rgb = mosaic(self._tiles, self.same_scale.isChecked(), columns=c)
-        self.grid.set_mosaic(rgb_image(rgb), len(self._tiles), (k, k), self._describe_unit, columns=c)
-        self.grid.set_outlined([int(row * c + m) for row, m in enumerate(bank.strongest_inputs)])
+        self._tiles = np.ascontiguousarray(bank.weights.transpose(1, 0, 2, 3).reshape(c * f, k, k), np.float32)
+        rgb = mosaic(self._tiles, self.same_scale.isChecked(), columns=f)
+        self.grid.set_mosaic(rgb_image(rgb), len(self._tiles), (k, k), self._describe_unit, columns=f)
+        self.grid.set_outlined([int(m * f + column) for column, m in enumerate(bank.strongest_inputs)])
         self.legend.setText(MAP_LEGEND)
         self.heading.setText(
-            f"<b>Convolution {bank.layer + 1}: {f} filters, each {c} kernels of {k}×{k}.</b> Each row is "
-            f"one filter. It does not look at pixels but at the {c} maps of {bank.input_name} below it: tile m of "
-            f"its row is the kernel it lays on map m, and at every place it adds up what its {c} kernels find, so "
-            "it fires where several first-layer strokes meet in its pattern. Click a tile to enlarge it.")
+            f"<b>Convolution {bank.layer + 1}: {f} filters of {c} kernels {k}×{k}.</b> Each column is one filter. "
+            f"It looks not at pixels but at the {c} maps of {bank.input_name.split(' (')[0]}: row m is the kernel "
+            f"it lays on map m, and it adds up what all {c} find at each place. Click a tile to enlarge it.")
         self.unit_count_changed.emit(f)
 
     def _heading(self, n_units: int) -> str:
@@ -426,7 +426,7 @@ class WeightsView(QWidget):
     def _describe_unit(self, j: int) -> str:
         tile, bank = self._tiles[j], self._bank
         if bank is not None:
-            f, m = divmod(j, bank.weights.shape[1])
+            m, f = divmod(j, bank.weights.shape[0])
             return (f"Filter {f + 1}, map {m + 1}: its kernel on map {m + 1} of {bank.input_name}, weights "
                     f"from {tile.min():+.3f} to {tile.max():+.3f}; {bank.shares[f, m]:.0%} of the filter's weight "
                     f"(its strongest map: {bank.strongest_inputs[f] + 1})")

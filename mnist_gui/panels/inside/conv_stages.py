@@ -286,12 +286,12 @@ def _lay_out(body: QWidget, tiles, columns, grids, formula: QWidget) -> list[QLa
         captions.append(QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True))  # narrow: two lines
         box.addWidget(captions[-1])
         box.addWidget(tile, 1)
-        row.addLayout(box)
+        row.addLayout(box, 3)  # the pictures take the room the numbers do not need
     for widgets in columns:
         column = QVBoxLayout()
         for widget in widgets:
             column.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
-        row.addLayout(column)
+        row.addLayout(column, 2)
     layout = QVBoxLayout(body)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addLayout(row, 1)

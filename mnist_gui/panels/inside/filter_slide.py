@@ -158,8 +158,6 @@ class SlideControls(QWidget):
         self.slider = QSlider(Qt.Horizontal, objectName="slidePosition")
         self.slider.setToolTip("Drag to move the window; the map fills in up to it")
         self.where = QLabel(objectName="slideWhere")
-        self.layer.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.layer.setMinimumContentsLength(8)  # "conv 2 (16 filters 5x5)" may be cut on a narrow screen
         top = QHBoxLayout()  # what slides, then how: two rows fit a 1280-pixel screen at zoom 1.6
         top.setContentsMargins(0, 0, 0, 0)
         for widget in (self.layer, QLabel("filter"), self.filter, self.channel_label, self.channel, self.speed):
@@ -226,11 +224,13 @@ class SlideControls(QWidget):
 
     def _show_layers(self) -> None:
         """One item per convolution, by its name; hidden when there is only one."""
-        names = [traces[0].name for traces in self.slide.layers]
+        names = [traces[0].name for traces in self.slide.layers]  # "conv 2 (16 filters 5x5)": "conv 2" shown
         self.layer.blockSignals(True)
-        if [self.layer.itemText(n) for n in range(self.layer.count())] != names:
+        if [self.layer.itemData(n, Qt.ToolTipRole) for n in range(self.layer.count())] != names:
             self.layer.clear()
-            self.layer.addItems(names)
+            for name in names:
+                self.layer.addItem(name.split(" (")[0])
+                self.layer.setItemData(self.layer.count() - 1, name, Qt.ToolTipRole)
         self.layer.setCurrentIndex(self.slide.layer)
         self.layer.blockSignals(False)
         self.layer.setVisible(len(names) > 1)
