@@ -285,7 +285,8 @@ def _lay_out(body: QWidget, tiles, columns, grids, formula: QWidget) -> list[QLa
         box = QVBoxLayout()
         captions.append(QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True))  # narrow: two lines
         box.addWidget(captions[-1])
-        box.addWidget(tile, 1)
+        box.addWidget(tile)
+        box.addStretch(1)  # the caption stays on its tile when the page is taller than the tiles
         row.addLayout(box, 3)  # the pictures take the room the numbers do not need
     for widgets in columns:
         column = QVBoxLayout()
