@@ -225,7 +225,9 @@ def _conv_spec(network: Network, layer: int) -> ConvLayer:
         raise ValueError("this network has no convolution: there is no filter to slide")
     if not 0 <= layer < len(where):
         raise ValueError(f"convolution must be 0 to {len(where) - 1}, got {layer}")
-    return network.spec.features[where[layer]]
+    spec = network.spec.features[where[layer]]
+    assert isinstance(spec, ConvLayer)  # where lists only convolutions
+    return spec
 
 
 def _one_filter(spec: ConvLayer, conv, padded, z, a, delta, k, context) -> FilterTrace:
