@@ -61,10 +61,11 @@ def first_layer_tiles(network, shape: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(weights.T.reshape(weights.shape[1], *shape), dtype=np.float32)
 
 
-def mosaic(tiles: np.ndarray, same_scale: bool) -> np.ndarray:
-    """The tiles on a grid, blue-white-red, each symmetric about 0: (H, W, 3) uint8, in one pass."""
+def mosaic(tiles: np.ndarray, same_scale: bool, columns: int | None = None) -> np.ndarray:
+    """The tiles on a grid (near square, or ``columns`` wide), blue-white-red, each symmetric about 0:
+    (H, W, 3) uint8, in one pass."""
     n, h, w = tiles.shape
-    rows, cols = grid_shape(n)
+    rows, cols = grid_shape(n) if columns is None else (-(-n // columns), columns)
     peaks = np.abs(tiles).reshape(n, -1).max(axis=1) if n else np.ones(0, np.float32)
     limits = np.full(n, peaks.max() if n else 1.0) if same_scale else peaks
     limits = np.where(limits > 0, limits, 1.0).astype(np.float32)

@@ -25,13 +25,14 @@ MAP_SEED = 0       # the same sample every time, so successive maps can be align
 class TraceResult:
     """A traced step of ``network`` (the hub's network it was traced on, not a copy).
 
-    filters : for a CNN, every first-layer filter slid over the image (``trace_filters``), else ().
+    filters : for a CNN, one tuple per convolution of its every filter slid over its input
+    (``trace_filters``), else ().
     feature_maps : for a CNN, (name, maps (c, h, w)) after each convolution and pooling layer, else [].
     """
 
     network: object
     trace: StepTrace
-    filters: tuple[FilterTrace, ...] = ()
+    filters: tuple[tuple[FilterTrace, ...], ...] = ()
     feature_maps: tuple[tuple[str, np.ndarray], ...] = ()
 
 
@@ -43,14 +44,14 @@ class CheckResult:
 
 def trace_job(network, image: np.ndarray, label: int, config, lr: float | None, job) -> TraceResult:
     """One step traced on a copy: ``trace_step`` never changes the network it is given. For a CNN,
-    its first convolution's filters traced too, and the feature maps of the image."""
+    every convolution's filters traced too, and the feature maps of the image."""
     job.check()
     trace = trace_step(network, image, label, config, lr=lr)
     if not network.spec.features:
         return TraceResult(network, trace)
     job.check()
     maps = tuple((name, m[0].copy()) for name, m in network.feature_maps(image[None]))
-    filters = trace_filters(network, image, label) if network.conv_layers else ()
+    filters = tuple(trace_filters(network, image, label, n) for n in range(len(network.conv_layers)))
     return TraceResult(network, trace, filters, maps)
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.filter_trace import trace_filter, trace_filters
+from engine.filter_trace import filter_bank, trace_filter, trace_filters
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
 
 RNG = np.random.default_rng(5)
@@ -90,3 +90,65 @@ def test_positions_run_in_reading_order_and_the_map_fills_in():
     half = trace.map_so_far(10)
     assert np.isnan(half).sum() == 54 and half[1, 1] == trace.a[1, 1] and np.isnan(half[1, 2])
     np.testing.assert_array_equal(trace.map_so_far(64), trace.a)
+
+
+@pytest.mark.parametrize("padding, stride", [(0, 1), (1, 2)])
+def test_a_second_convolutions_filter_spans_every_input_channel_and_matches_backprop(padding, stride):
+    """conv 2 reads pool 1's maps: z is the bias plus one weighted sum per input channel, and each
+    channel's slice of dL/dw is that channel's windows weighted by delta, as backprop computed it."""
+    spec = NetworkSpec(input_size=100, hidden=(HiddenLayer(5, "tanh"),), seed=3, input_scaling="standardised",
+                       features=(ConvLayer(4, 3, padding=2), PoolLayer(2),
+                                 ConvLayer(3, 3, padding=padding, stride=stride, activation="tanh")))
+    net = Network(spec, np.float64)
+    traces = trace_filters(net, IMAGE, label=6, layer=1)
+    assert [t.index for t in traces] == [0, 1, 2]
+    trace = traces[2]
+    assert trace.name == "conv 2 (3 filters 3x3)" and trace.input_name == "pool 1 (2x2)" and trace.layer == 1
+    pooled = net.feature_maps(IMAGE[None])[1][1][0]  # (4, 6, 6): what conv 2 reads
+    assert trace.n_channels == 4 and trace.inputs.shape == (4, 6 + 2 * padding, 6 + 2 * padding)
+    np.testing.assert_allclose(trace.inputs[:, padding:padding + 6, padding:padding + 6], pooled, rtol=1e-12)
+    np.testing.assert_allclose(trace.a, net.feature_maps(IMAGE[None])[2][1][0, 2], rtol=1e-10)
+    i, j = 1, 1
+    sums = trace.channel_sums(i, j)
+    assert sums.shape == (4,) and sums.sum() + trace.bias == pytest.approx(trace.z[i, j])
+    assert trace.activation == "tanh" and trace.a[i, j] == pytest.approx(np.tanh(trace.z[i, j]))
+    for c in range(4):
+        seen = trace.on_channel(c)
+        assert seen.weighted_sum(i, j) == pytest.approx(sums[c])
+        np.testing.assert_array_equal(seen.weights, net.conv_layers[1].W[2, c])
+        np.testing.assert_array_equal(seen.window(i, j), trace.inputs[c, stride * i:stride * i + 3,
+                                                                        stride * j:stride * j + 3])
+    twin = net.copy()
+    twin.loss_and_gradients(twin.inputs(IMAGE[None]), np.array([6]))
+    np.testing.assert_allclose(trace.backprop_filter_gradient, twin.conv_layers[1].dW[2], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(trace.filter_gradient, twin.conv_layers[1].dW[2], rtol=1e-8, atol=1e-13)
+    assert trace.bias_gradient == pytest.approx(twin.conv_layers[1].db[2], rel=1e-9)
+    assert trace.gradient_mismatch < 1e-12
+    seen = trace.on_channel(3)
+    np.testing.assert_allclose(seen.gradient_so_far(seen.n_positions), twin.conv_layers[1].dW[2, 3],
+                               rtol=1e-8, atol=1e-13)
+    with pytest.raises(ValueError, match="input channel must be 0 to 3, got 4"):
+        trace.on_channel(4)
+    with pytest.raises(ValueError, match="convolution must be 0 to 1, got 2"):
+        trace_filters(net, IMAGE, label=6, layer=2)
+
+
+def test_a_filter_bank_gives_each_filters_kernel_per_input_map_and_their_shares():
+    net = _lenet_like()
+    bank = filter_bank(net, 1)
+    assert bank.name == "conv 2 (2 filters 3x3)" and bank.input_name == "pool 1 (2x2)"
+    np.testing.assert_array_equal(bank.weights, net.conv_layers[1].W)
+    assert bank.weights.shape == (2, 4, 3, 3) and bank.shares.shape == (2, 4)
+    np.testing.assert_allclose(bank.shares.sum(axis=1), 1.0)
+    norm = np.sqrt((net.conv_layers[1].W[1, 2] ** 2).sum())
+    total = sum(np.sqrt((net.conv_layers[1].W[1, c] ** 2).sum()) for c in range(4))
+    assert bank.shares[1, 2] == pytest.approx(norm / total)
+    # a filter that only looks at map 3 has all its share there
+    net.conv_layers[1].W[0] = 0
+    net.conv_layers[1].W[0, 3] = 1.0
+    bank = filter_bank(net, 1)
+    np.testing.assert_allclose(bank.shares[0], [0, 0, 0, 1])
+    assert bank.strongest_inputs[0] == 3
+    first = filter_bank(net, 0)
+    assert first.input_name == "input" and first.weights.shape == (4, 1, 3, 3)
+    np.testing.assert_array_equal(first.shares, np.ones((4, 1)))

@@ -171,6 +171,42 @@ def test_a_cnn_shows_its_first_filters_and_outlines_the_strongest_for_the_drawin
     np.testing.assert_allclose(mosaic[29:, 29:57], first[4] / max(first[4].max(), 1e-30), rtol=1e-6)
 
 
+def test_a_cnns_second_convolution_shows_one_row_per_filter_one_kernel_per_input_map(qtbot, view, hub, synthetic):
+    from engine.filter_trace import filter_bank
+    from engine.presets import preset
+    net = Network(preset("lenet").network)
+    evaluated(qtbot, view, hub, net, synthetic)
+    weights = view.weights
+    assert weights.layer_choice.isVisibleTo(weights) and weights.layer_choice.count() == 2
+    assert weights.layer_choice.itemText(1) == "conv 2 (16 filters 5x5)"
+    weights.layer_choice.setCurrentIndex(1)
+    bank = filter_bank(net, 1)
+    tiles = weights.tiles()  # row m, column f: filter f's kernel on map m
+    assert tiles.shape == (6 * 16, 5, 5)
+    np.testing.assert_array_equal(tiles[4 * 16 + 2], net.conv_layers[1].W[2, 4])
+    assert "Convolution 2: 16 filters of 6 kernels 5×5" in weights.heading.text()
+    assert "not at pixels but at the 6 maps of pool 1" in weights.heading.text()
+    grid = weights.grid
+    strongest = [int(m) * 16 + f for f, m in enumerate(bank.strongest_inputs)]
+    assert grid.outlined() == strongest
+    # filter 3's kernel on map 5 sits in column 3, row 5 (0-based 2 and 4)
+    first, tile = grid.tile_rect(0), grid.tile_rect(4 * 16 + 2)
+    assert tile.left() > first.left() and tile.top() > first.top()
+    assert grid.unit_at(tile.center()) == 4 * 16 + 2
+    describe = grid._describe(4 * 16 + 2)
+    assert describe.startswith("Filter 3, map 5: its kernel on map 5 of pool 1 (2x2)")
+    assert f"{bank.shares[2, 4]:.0%} of the filter's weight" in describe
+    view.drawing.set_image(synthetic.test_images[0])  # a drawing keeps the strongest maps outlined
+    assert grid.outlined() == strongest
+    weights.layer_choice.setCurrentIndex(0)
+    np.testing.assert_array_equal(weights.tiles(), net.conv_layers[0].W[:, 0])
+    assert "First convolution: 6 filters" in weights.heading.text()
+    mlp = Network(NetworkSpec(hidden=(HiddenLayer(10),), seed=9))
+    with qtbot.waitSignal(view.evaluated, timeout=TIMEOUT):
+        hub.set_network(mlp, "an MLP")
+    assert not weights.layer_choice.isVisibleTo(weights) and weights.tiles().shape == (10, 28, 28)
+
+
 def test_the_most_active_units_are_outlined_on_the_first_visit(qtbot, hub, datasets, synthetic):
     """A drawing already there when the panel first evaluates a network: its units are outlined
     once the weights' mosaic arrives from the job (they were only after a redraw)."""

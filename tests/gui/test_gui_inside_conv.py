@@ -3,6 +3,7 @@ the feature maps of the image, and the filter's dL/dW built from the weighted wi
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from engine.filter_trace import trace_filter
@@ -49,7 +50,7 @@ def test_a_cnn_step_walks_through_the_filter_the_maps_and_the_filters_gradient(c
     step = cnn_view.step_view
     titles = [page.TITLE for page in step.stage_pages]
     assert titles[0].startswith("Forward: one filter slides") and titles[1] == "Forward: every feature map"
-    backward = titles.index("Backward: where a filter's dL/dW comes from")
+    backward = titles.index("Backward: a filter's dL/dW")
     assert backward == titles.index("Backward: each layer's delta") + 1
     assert step.stage == 0 and step.position.text() == f"stage 1 of {len(titles)}"
 
@@ -71,7 +72,7 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
-    assert page.controls.where.text() == "position (1, 2): 31 of 784"
+    assert page.controls.where.text() == "(1, 2): 31 of 784"
 
 
 def test_play_slides_the_window_and_stops_when_hidden(qtbot, cnn_view):
@@ -100,8 +101,9 @@ def test_the_backward_page_sums_the_weighted_windows_to_backprops_gradient(qtbot
     assert page.so_far.texts() == page.backprop.texts()  # the sum of all windows is backprop's dL/dW
     u, v = expected.largest_gradient
     formula = page.formula.text()
-    assert f"{expected.backprop_gradient[u, v]:+.6g}".replace("-", "−")[:6] in formula
-    assert "Σ of the weighted windows = " in formula and "backprop" in formula
+    assert formula.startswith(f"dL/dw[{u},{v}]: ") and "so far" not in formula
+    assert f"backprop {expected.backprop_gradient[u, v]:+.4g}".replace("-", "−") in formula
+    assert "Σ δ·x = dL/dW" in formula
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
@@ -116,3 +118,36 @@ def test_an_mlp_has_no_convolution_stages_and_the_pages_say_why(qtbot, cnn_view)
                     and step.trace() is not None and not step.trace().spec.features, timeout=TIMEOUT)
     assert step.conv_forward not in step.stage_pages and len(step.stage_pages) == 7
     assert step.conv_forward.problem.text() == NO_CONV and step.conv_forward.problem.isVisibleTo(step.conv_forward)
+
+
+def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_a_time(qtbot, cnn_view, data):
+    step = cnn_view.step_view
+    page, back = step.conv_forward, step.conv_backward
+    controls = page.controls
+    assert controls.layer.isHidden() is False and controls.layer.count() == 2
+    assert controls.layer.itemText(1) == "conv 2"
+    assert controls.layer.itemData(1, Qt.ToolTipRole) == "conv 2 (4 filters 3x3)"
+    assert not controls.channel.isVisibleTo(controls)  # conv 1 reads the image: one channel
+    controls.layer.setCurrentIndex(1)  # conv 2 (4 filters 3x3), reading pool 1's 3 maps
+    assert step.slide.layer == 1 and controls.channel.isVisibleTo(controls)
+    assert controls.channel.suffix() == " of 3" and controls.filter.suffix() == " of 4"
+    controls.filter.setValue(4)
+    controls.channel.setValue(2)
+    step.slide.set_position(13)
+    expected = trace_filter(step.hub.network, data.train_images[3], int(data.train_labels[3]), 3, layer=1)
+    seen = expected.on_channel(1)
+    i, j = seen.position(13)
+    np.testing.assert_allclose(step.slide.trace.weights, seen.weights, rtol=1e-6)
+    assert page.weights.title() == "the filter w, map 2"
+    assert page.input_caption.text() == "pool 1 map 2/3"
+    assert page.input_tile.window() == (i, j, 3)
+    formula = page.formula.text()
+    assert f"z[{i}, {j}] = Σ over 3 maps + b = " in formula
+    assert f"{expected.z[i, j]:+.4g}".replace("-", "−") in formula
+    assert f"<b>{seen.weighted_sum(i, j):+.2g}</b>".replace("-", "−") in formula
+    step.slide.set_position(seen.n_positions - 1)
+    assert back.so_far.texts() == back.backprop.texts()  # map 2's slice of dL/dW: the windows' sum
+    assert back.backprop.title().startswith("backprop's dL/dW, map 2")
+    np.testing.assert_allclose(step.slide.trace.backprop_gradient, seen.backprop_gradient, rtol=1e-6, atol=1e-9)
+    controls.layer.setCurrentIndex(0)  # back to the first: one channel again, the filter kept
+    assert step.slide.channel == 0 and step.slide.filter == 2 and not controls.channel.isVisibleTo(controls)

@@ -71,3 +71,25 @@ def test_the_clicker_steps_the_trace_as_soon_as_the_panel_shows_and_never_scroll
     _press(qtbot, Qt.Key_1, Qt.ControlModifier)  # on another panel the keys are that panel's
     _press(qtbot, Qt.Key_PageDown)
     assert step.stage == 1
+
+
+def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_clicker_steps_it(qtbot, window):
+    """lenet's trace at zoom 1.6: no stage of the sliding filter (either convolution) needs a scroll bar."""
+    from engine.presets import preset
+    window.hub.set_network(Network(preset("lenet").network), "lenet")
+    window.presentation.set_presenting(True)
+    _press(qtbot, Qt.Key_6, Qt.ControlModifier)
+    step = window.inside_view.step_view
+    qtbot.waitUntil(lambda: step.slide.trace is not None and not step.runner.is_busy(), timeout=TIMEOUT)
+    area = next(a for a in window.findChildren(PanelArea) if a.panel() is window.inside_view)
+    too_tall = []
+    for layer in (0, 1):
+        step.slide.set_layer(layer)
+        for n in range(len(step.stage_pages)):
+            while step.stage != n:
+                _press(qtbot, Qt.Key_PageDown if step.stage < n else Qt.Key_PageUp)
+            least = area.widget().minimumSizeHint().expandedTo(area.widget().minimumSize())
+            room = area.maximumViewportSize()
+            if least.height() > room.height() or least.width() > room.width():
+                too_tall.append((layer, step.stage_pages[n].TITLE, least.width(), least.height()))
+    assert too_tall == [] and step.stage == len(step.stage_pages) - 1

@@ -1,4 +1,5 @@
-"""What the network learned: first-layer weights as images, and every hidden layer's activations for a drawing."""
+"""What the network learned: first-layer weights as images (a CNN's later convolutions' kernels per input map),
+and every hidden layer's activations for a drawing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -19,13 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.filter_trace import FilterBank, filter_bank
+from engine.network import feature_names
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.feature_maps import FeatureMapStrip
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_rgb, gray_image, rgb_image, scaled_gray_image
 from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
-from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape
+from mnist_gui.workers.evaluation import GAP, MAX_TILES, WeightMosaics, grid_shape, mosaic
 
 INPUT_SIDE = 120       # logical pixels of the drawing beside the activations, at the normal text size
 TOP_UNITS = 8          # units outlined on the weight grid: the most active for the drawing
@@ -35,6 +39,10 @@ DRAWING_NOTE = ("Each cell is a hidden unit; the brighter, the more active. The 
 CNN_DRAWING_NOTE = ("Each filter slides over the drawing and lights up its feature map where it finds its "
                     "stroke; pooling keeps the strongest of each 2x2 patch. Then the dense layers' units: "
                     "the brighter, the more active. The outlined filters on the left are the most active.")
+PIXEL_LEGEND = ("Red: ink on this pixel makes the unit fire more. Blue: ink there holds it back. White: the "
+                "pixel does not matter.")
+MAP_LEGEND = ("Red: a high value of that map there makes the filter fire more; blue holds it back. "
+              "Outlined: each filter's strongest map.")
 
 
 class WeightGrid(QWidget):
@@ -51,6 +59,7 @@ class WeightGrid(QWidget):
         self._image: QImage | None = None
         self._tile_shape = (1, 1)
         self._n = 0
+        self._columns: int | None = None
         self._outlined: list[int] = []
         self._placeholder = ""
         self._describe = None
@@ -58,9 +67,11 @@ class WeightGrid(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(560, 560)
 
-    def set_mosaic(self, image: QImage | None, n: int, tile_shape: tuple[int, int], describe=None):
-        """``describe(j)`` gives the tooltip of unit j."""
+    def set_mosaic(self, image: QImage | None, n: int, tile_shape: tuple[int, int], describe=None,
+                   columns: int | None = None):
+        """``describe(j)`` gives the tooltip of unit j; ``columns``: the mosaic's (None: near square)."""
         self._image, self._n, self._tile_shape, self._describe = image, n, tile_shape, describe
+        self._columns = columns
         self.update()
 
     def set_outlined(self, units: list[int]):
@@ -87,7 +98,7 @@ class WeightGrid(QWidget):
         """Where unit j's tile is drawn, in widget coordinates."""
         target, (h, w) = self._target(), self._tile_shape
         scale = target.width() / self._image.width()
-        r, c = divmod(j, grid_shape(self._n)[1])
+        r, c = divmod(j, self._columns or grid_shape(self._n)[1])
         return QRectF(target.left() + (GAP + c * (w + GAP)) * scale,
                       target.top() + (GAP + r * (h + GAP)) * scale, w * scale, h * scale)
 
@@ -258,6 +269,12 @@ class WeightsView(QWidget):
                                    "On: tiles can be compared: faint ones matter less.")
         self.same_scale.toggled.connect(self._show_tiles)
         self.heading = WrappedLabel(objectName="weightsHeading")
+        self.layer_choice = QComboBox(objectName="weightsLayer")
+        self.layer_choice.setToolTip("Which convolution's filters to show: the first looks at pixels, a "
+                                     "later one at the maps of the layer below it")
+        self.layer_choice.currentIndexChanged.connect(self._show_tiles)
+        self.layer_label = QLabel("Filters of")
+        self._bank: FilterBank | None = None  # a later convolution's, while one is shown
         self.input_tile = ImageTile()
         self.input_tile.setMaximumSize(INPUT_SIDE, INPUT_SIDE)
         self.activations = ActivationsView()
@@ -273,11 +290,16 @@ class WeightsView(QWidget):
 
     def _build(self):
         left = QVBoxLayout()
+        choice = QHBoxLayout()
+        choice.addWidget(self.layer_label)
+        choice.addWidget(self.layer_choice)
+        choice.addStretch(1)
+        left.addLayout(choice)
         left.addWidget(self.heading)
         left.addWidget(self.grid, 1)
         legend = QHBoxLayout()
-        legend.addWidget(note("Red: ink on this pixel makes the unit fire more. Blue: ink there "
-                              "holds it back. White: the pixel does not matter."), 1)
+        self.legend = note(PIXEL_LEGEND)
+        legend.addWidget(self.legend, 1)
         legend.addWidget(self.same_scale)
         left.addLayout(legend)
         right = QVBoxLayout()
@@ -300,6 +322,7 @@ class WeightsView(QWidget):
     def set_network(self, network):
         """Show ``network``'s activations now; its weights when ``set_mosaics`` brings them."""
         self._network, self._mosaics, self._pending = network, None, network is not None
+        self._show_layer_choice()
         self._show_tiles()
         self._show_activations()
 
@@ -317,8 +340,34 @@ class WeightsView(QWidget):
         """The weight images shown, (n_units, h, w), a copy."""
         return self._tiles.copy()
 
+    def _show_layer_choice(self):
+        """One item per convolution, when the network has more than one (the choice kept if it can be)."""
+        net = self._network
+        names = [] if net is None else [name for name in feature_names(net.spec) if name.startswith("conv")]
+        combo = self.layer_choice
+        if [combo.itemText(n) for n in range(combo.count())] != names:
+            at = combo.currentIndex()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentIndex(at if 0 <= at < len(names) else 0)
+            combo.blockSignals(False)
+        for widget in (self.layer_label, combo):
+            widget.setVisible(len(names) > 1)
+
+    def _later_layer(self) -> int:
+        """The convolution chosen past the first (0: the first layer's weights, from the job)."""
+        net = self._network
+        at = self.layer_choice.currentIndex()
+        return at if net is not None and 0 < at < len(net.conv_layers) else 0
+
     def _show_tiles(self):
         net, mosaics = self._network, self._mosaics
+        self._bank = None
+        self.legend.setText(PIXEL_LEGEND)
+        if self._later_layer():
+            self._show_later_filters(filter_bank(net, self._later_layer()))
+            return
         if net is None or mosaics is None:
             self._tiles = np.zeros((0, 1, 1), dtype=np.float32)
             self.heading.setText("")
@@ -336,6 +385,22 @@ class WeightsView(QWidget):
                              self._describe_unit)
         self.heading.setText(self._heading(mosaics.n_units))
         self.unit_count_changed.emit(len(self._tiles))
+
+    def _show_later_filters(self, bank: FilterBank):
+        """A later convolution: one column per filter, one row per input map, tile (m, f) the kernel W[f, m]
+        (the engine's ``filter_bank``); wider than tall, as the area is."""
+        self._bank = bank
+        f, c, k = bank.weights.shape[:3]
+        self._tiles = np.ascontiguousarray(bank.weights.transpose(1, 0, 2, 3).reshape(c * f, k, k), np.float32)
+        rgb = mosaic(self._tiles, self.same_scale.isChecked(), columns=f)
+        self.grid.set_mosaic(rgb_image(rgb), len(self._tiles), (k, k), self._describe_unit, columns=f)
+        self.grid.set_outlined([int(m * f + column) for column, m in enumerate(bank.strongest_inputs)])
+        self.legend.setText(MAP_LEGEND)
+        self.heading.setText(
+            f"<b>Convolution {bank.layer + 1}: {f} filters of {c} kernels {k}×{k}.</b> Each column is one filter. "
+            f"It looks not at pixels but at the {c} maps of {bank.input_name.split(' (')[0]}: row m is the kernel "
+            f"it lays on map m, and it adds up what all {c} find at each place. Click a tile to enlarge it.")
+        self.unit_count_changed.emit(f)
 
     def _heading(self, n_units: int) -> str:
         h, w = self._tiles.shape[1:]
@@ -359,7 +424,12 @@ class WeightsView(QWidget):
         self.unit_dialog.show_unit(j, self._tiles[j], self._describe_unit(j).split(": ", 1)[1])
 
     def _describe_unit(self, j: int) -> str:
-        tile = self._tiles[j]
+        tile, bank = self._tiles[j], self._bank
+        if bank is not None:
+            m, f = divmod(j, bank.weights.shape[0])
+            return (f"Filter {f + 1}, map {m + 1}: its kernel on map {m + 1} of {bank.input_name}, weights "
+                    f"from {tile.min():+.3f} to {tile.max():+.3f}; {bank.shares[f, m]:.0%} of the filter's weight "
+                    f"(its strongest map: {bank.strongest_inputs[f] + 1})")
         what = "Filter" if self._network is not None and self._network.spec.features else "Unit"
         text = f"{what} {j + 1}: weights from {tile.min():+.3f} to {tile.max():+.3f}"
         layers = self.activations.layers()
@@ -387,7 +457,8 @@ class WeightsView(QWidget):
             self.activations.set_placeholder(
                 "Draw a digit on the Draw panel to see which hidden units it switches on."
                 if net is not None else "")
-            self.grid.set_outlined([])
+            if not self._later_layer():
+                self.grid.set_outlined([])
             return
         outputs = net.activations(image[None])[:-1]  # the engine's forward pass; the last is the logits
         layers = [(layer.activation, values[0]) for layer, values in zip(net.spec.hidden, outputs)]
@@ -395,7 +466,8 @@ class WeightsView(QWidget):
         self.activations.set_layers(layers)
         if not layers:
             self.activations.set_placeholder("This network has no hidden layer.")
-        self.grid.set_outlined(_most_active(net, image, layers))
+        if not self._later_layer():  # a later convolution outlines each filter's strongest map
+            self.grid.set_outlined(_most_active(net, image, layers))
         self.activations.updateGeometry()
 
 

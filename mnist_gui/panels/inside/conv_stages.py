@@ -1,8 +1,8 @@
 """The step's convolution stages for a CNN: one filter sliding over the digit, forward and backward.
 
-``FilterSlide`` holds which filter of the first convolution and which window position the pages show,
-and the Play timer that moves the window. ``ConvForwardPage`` shows the window on the input, the
-multiply-and-add with its numbers and the feature map filling in; ``FeatureMapsPage`` every map of the
+``FilterSlide`` (in ``filter_slide``) holds which convolution, filter, input map and window position
+the pages show. ``ConvForwardPage`` shows the window on the input, the multiply-and-add with its
+numbers and the feature map filling in; ``FeatureMapsPage`` every map of the
 image; ``ConvBackwardPage`` where the filter's dL/dW comes from (the windows weighted by the map's
 error, summed, against backprop's own). Every number is an engine ``FilterTrace``'s, only formatted here.
 """
@@ -12,189 +12,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
-    QSlider,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.filter_trace import FilterTrace
+from mnist_gui.panels.inside.filter_slide import FilterSlide, SlideControls
 from mnist_gui.panels.inside.parts import SquareTile
 from mnist_gui.panels.inside.step_stages import StagePage, mono
 from mnist_gui.widgets.feature_maps import FeatureMapStrip
 from mnist_gui.widgets.imaging import diverging_rgb, heat_rgb, rgb_image
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
-SPEEDS = (("slowly", 600), ("quickly", 120), ("very quickly", 20))  # ms between window positions
 WINDOW_COLOUR = QColor(255, 196, 0)
 NOT_YET = (150, 150, 150)  # a map cell the window has not reached yet
 NO_CONV = ("This network has no convolution, so there is no filter to slide: choose the 'lenet' or "
            "'cnn' preset on the Network and training panel to see one.")
-
-
-class FilterSlide(QObject):
-    """Which filter (``filter``, 0-based) and window position (``position``, reading order) the
-    convolution pages show; ``changed`` fires when either, the traces or playing changes.
-
-    ``play()`` moves the window one position every ``interval`` ms until the last; ``stop()``
-    (on hide and shutdown) halts the timer.
-    """
-
-    changed = Signal()
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.traces: tuple[FilterTrace, ...] = ()
-        self.filter = 0
-        self.position = 0
-        self.timer = QTimer(self, objectName="filterSlideTimer", interval=SPEEDS[0][1])
-        self.timer.timeout.connect(self._on_tick)
-
-    @property
-    def trace(self) -> FilterTrace | None:
-        return self.traces[self.filter] if self.traces else None
-
-    @property
-    def playing(self) -> bool:
-        return self.timer.isActive()
-
-    def set_traces(self, traces) -> None:
-        """Every filter's trace of a new step (``()`` for a network without convolution)."""
-        self.traces = tuple(traces)
-        self.filter = min(self.filter, max(len(self.traces) - 1, 0))
-        if not self.traces:
-            self.timer.stop()
-            self.position = 0
-        else:
-            self.position = min(self.position, self.traces[self.filter].n_positions - 1)
-        self.changed.emit()
-
-    def set_filter(self, k: int) -> None:
-        if 0 <= k < len(self.traces) and k != self.filter:
-            self.filter = k
-            self.changed.emit()
-
-    def set_position(self, n: int) -> None:
-        trace = self.trace
-        n = 0 if trace is None else min(max(int(n), 0), trace.n_positions - 1)
-        if n != self.position:
-            self.position = n
-            self.changed.emit()
-
-    def step(self, by: int = 1) -> None:
-        self.set_position(self.position + by)
-
-    def set_interval(self, ms: int) -> None:
-        self.timer.setInterval(ms)
-
-    def play(self) -> None:
-        trace = self.trace
-        if trace is None:
-            return
-        if self.position >= trace.n_positions - 1:
-            self.position = 0  # from the start again
-        self.timer.start()
-        self.changed.emit()
-
-    def stop(self) -> None:
-        if self.timer.isActive():
-            self.timer.stop()
-            self.changed.emit()
-
-    def toggle(self) -> None:
-        self.stop() if self.playing else self.play()
-
-    def _on_tick(self) -> None:
-        trace = self.trace
-        if trace is None or self.position >= trace.n_positions - 1:
-            self.stop()
-        else:
-            self.step(1)
-            if self.position >= trace.n_positions - 1:
-                self.stop()
-
-
-class SlideControls(QWidget):
-    """The filter, Play/Pause, one position back or on, the speed, and a slider over the positions."""
-
-    def __init__(self, slide: FilterSlide, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.slide = slide
-        self.filter = QSpinBox(objectName="slideFilter", minimum=1, maximum=1, keyboardTracking=False)
-        self.filter.setToolTip("Which filter of the first convolution slides over the image")
-        self.back_button = QPushButton("◀", objectName="slideBack")
-        self.back_button.setToolTip("The window one position back")
-        self.play_button = QPushButton("Play", objectName="slidePlay")
-        self.play_button.setToolTip("Slide the window over the image, position after position")
-        self.step_button = QPushButton("▶", objectName="slideStep")
-        self.step_button.setToolTip("The window one position on")
-        self.speed = QComboBox(objectName="slideSpeed")
-        for text, ms in SPEEDS:
-            self.speed.addItem(text, ms)
-        self.speed.setToolTip("How fast Play moves the window")
-        self.slider = QSlider(Qt.Horizontal, objectName="slidePosition")
-        self.slider.setToolTip("Drag to move the window; the map fills in up to it")
-        self.where = QLabel(objectName="slideWhere")
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        for widget in (QLabel("filter"), self.filter, self.back_button, self.play_button, self.step_button,
-                       self.speed):
-            top.addWidget(widget)
-        top.addStretch(1)
-        bottom = QHBoxLayout()
-        bottom.setContentsMargins(0, 0, 0, 0)
-        bottom.addWidget(self.slider, 1)
-        bottom.addWidget(self.where)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addLayout(bottom)
-        self.filter.valueChanged.connect(self._on_filter_chosen)
-        self.back_button.clicked.connect(self._on_back)
-        self.step_button.clicked.connect(self._on_step)
-        self.play_button.clicked.connect(slide.toggle)
-        self.speed.currentIndexChanged.connect(self._on_speed_chosen)
-        self.slider.valueChanged.connect(slide.set_position)
-        slide.changed.connect(self._on_slide_changed)
-        self._on_slide_changed()
-
-    def _on_filter_chosen(self, value: int) -> None:
-        self.slide.set_filter(value - 1)
-
-    def _on_back(self) -> None:
-        self.slide.step(-1)
-
-    def _on_step(self) -> None:
-        self.slide.step(1)
-
-    def _on_speed_chosen(self) -> None:
-        self.slide.set_interval(int(self.speed.currentData()))
-
-    def _on_slide_changed(self) -> None:
-        slide, trace = self.slide, self.slide.trace
-        for widget in (self.filter, self.back_button, self.play_button, self.step_button, self.slider):
-            widget.setEnabled(trace is not None)
-        if trace is None:
-            self.where.setText("")
-            return
-        for widget, (low, high, value) in ((self.filter, (1, len(slide.traces), slide.filter + 1)),
-                                          (self.slider, (0, trace.n_positions - 1, slide.position))):
-            widget.blockSignals(True)
-            widget.setRange(low, high)
-            widget.setValue(value)
-            widget.blockSignals(False)
-        self.filter.setSuffix(f" of {len(slide.traces)}")
-        self.play_button.setText("Pause" if slide.playing else "Play")
-        i, j = trace.position(slide.position)
-        self.where.setText(f"position ({i}, {j}): {slide.position + 1} of {trace.n_positions}")
 
 
 class WindowTile(SquareTile):
@@ -286,8 +125,10 @@ class NumberGrid(QWidget):
         return QSize(width + 2, k * cell.height() + self._title_height() + 2)
 
     def minimumSizeHint(self) -> QSize:
-        """Down to 60 % of the size it asks for: the numbers are then drawn smaller."""
-        return self.sizeHint() * 0.6
+        """Down to 55 % of the cells' size: the numbers are then drawn smaller (the title elided)."""
+        k = 5 if self._values is None else self._values.shape[0]
+        cell = self._cell()
+        return QSize(k * cell.width() + 2, k * cell.height() + 2) * 0.55 + QSize(0, self._title_height())
 
     def changeEvent(self, event):
         super().changeEvent(event)
@@ -298,8 +139,8 @@ class NumberGrid(QWidget):
         painter = QPainter(self)
         pal = self.palette()
         painter.setPen(pal.color(QPalette.WindowText))
-        painter.drawText(QRectF(0, 0, self.width(), self._title_height()), Qt.AlignLeft | Qt.AlignVCenter,
-                         self.title())
+        title = self.fontMetrics().elidedText(self.title(), Qt.ElideRight, self.width())
+        painter.drawText(QRectF(0, 0, self.width(), self._title_height()), Qt.AlignLeft | Qt.AlignVCenter, title)
         if self._values is None or self._colours is None:
             painter.end()
             return
@@ -422,54 +263,98 @@ def _operator(text: str) -> QLabel:
     return label
 
 
+def _window_tile(name: str, tip: str) -> WindowTile:
+    tile = WindowTile()
+    tile.setObjectName(name)
+    tile.setToolTip(tip)
+    return tile
+
+
+def _grid(title: str, name: str) -> NumberGrid:
+    grid = NumberGrid(title)
+    grid.setObjectName(name)
+    return grid
+
+
+def _lay_out(body: QWidget, tiles, columns, grids, formula: QWidget) -> list[QLabel]:
+    """A sliding page: captioned tiles and beside them ``columns`` of widgets (the number grids
+    stretching), then a row of number ``grids`` (if any), then the formula. Returns the tiles'
+    caption labels. One row of tiles and columns keeps a page within a 720-pixel screen at zoom 1.6."""
+    row, captions = QHBoxLayout(), []
+    for caption, tile in tiles:
+        box = QVBoxLayout()
+        captions.append(QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True))  # narrow: two lines
+        box.addWidget(captions[-1])
+        box.addWidget(tile)
+        box.addStretch(1)  # the caption stays on its tile when the page is taller than the tiles
+        row.addLayout(box, 3)  # the pictures take the room the numbers do not need
+    for widgets in columns:
+        column = QVBoxLayout()
+        for widget in widgets:
+            column.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
+        row.addLayout(column, 2)
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addLayout(row, 1)
+    if grids:
+        layout.addLayout(_row(*grids))
+    layout.addWidget(formula)
+    return captions
+
+
+def _input_caption(trace: FilterTrace) -> str:
+    """"input x", or for a later convolution which of the maps below it the tile shows."""
+    if trace.n_channels == 1:
+        return "input x"
+    return f"{trace.input_name.split(' (')[0]} map {trace.channel + 1}/{trace.n_channels}"
+
+
+def _of_map(trace: FilterTrace) -> str:
+    return f", map {trace.channel + 1}" if trace.n_channels > 1 else ""
+
+
 class ConvForwardPage(_SlidePage):
     TITLE = "Forward: one filter slides over the digit"
-    NOTE = ("The filter's weights meet one window of the image: each pixel times its weight, added up, plus "
-            "the bias, gives z; a = f(z) is one pixel of the feature map. Slid over every position, the "
-            "filter fills its map in.")
+    NOTE = ("Each pixel of the window times its weight, added up, plus the bias, gives z; a = f(z) is one "
+            "pixel of the feature map. Slid over every position, the filter fills its map in.")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.input_tile = WindowTile()
-        self.input_tile.setObjectName("convInput")
-        self.input_tile.setToolTip("The input x as the network computes it (padded with zeros), the window outlined")
-        self.map_tile = WindowTile()
-        self.map_tile.setObjectName("convMap")
-        self.map_tile.setToolTip("The filter's feature map a = f(z), filled in up to the window's position "
-                                 "(grey: not reached yet)")
-        self.weights = NumberGrid("the filter w")
-        self.weights.setObjectName("convWeights")
-        self.patch = NumberGrid("the window x")
-        self.patch.setObjectName("convPatch")
-        self.products = NumberGrid("w · x")
-        self.products.setObjectName("convProducts")
+        self.input_tile = _window_tile("convInput", "The input x as the network computes it (padded with "
+                                       "zeros), the window outlined")
+        self.map_tile = _window_tile("convMap", "The filter's feature map a = f(z), filled in up to the "
+                                     "window's position (grey: not reached yet)")
+        self.weights = _grid("the filter w", "convWeights")
+        self.patch = _grid("the window x", "convPatch")
+        self.products = _grid("w · x", "convProducts")
         self.formula = mono(WrappedLabel(objectName="convFormula"), 1.15)
-        tiles = QHBoxLayout()
-        for caption, tile in (("input x", self.input_tile), ("feature map a", self.map_tile)):
-            box = QVBoxLayout()
-            box.addWidget(QLabel(caption, alignment=Qt.AlignCenter))
-            box.addWidget(tile, 1)
-            tiles.addLayout(box)
-        grids = _row(self.weights, _operator("×"), self.patch, _operator("="), self.products)
-        layout = QVBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(tiles, 1)
-        layout.addLayout(grids)
-        layout.addWidget(self.formula)
+        self.input_caption, _ = _lay_out(
+            self.body, (("input x", self.input_tile), ("feature map a", self.map_tile)), (),
+            (self.weights, _operator("×"), self.patch, _operator("="), self.products), self.formula)
 
     def draw(self, trace: FilterTrace, n: int) -> None:
         i, j = trace.position(n)
         k, s = trace.kernel, trace.stride
+        self.input_caption.setText(_input_caption(trace))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.map_tile.set_window(map_image(trace.map_so_far(n + 1), trace.a), (i, j, 1))
+        self.weights.set_title(f"the filter w{_of_map(trace)}")
         self.weights.set_values(trace.weights)
         image_range = (float(trace.image.min()), float(trace.image.max()))
         self.patch.set_values(trace.window(i, j), "gray", image_range)
         self.products.set_values(trace.products(i, j))
-        total = trace.weighted_sum(i, j)
-        self.formula.setText(
-            f"z[{i}, {j}] = Σ w·x + b = {_signed(total)} + ({_signed(trace.bias)}) = {_signed(trace.z[i, j])}<br>"
-            f"a[{i}, {j}] = {trace.activation}(z) = {_signed(trace.a[i, j])}")
+        self.formula.setText(_forward_formula(trace, i, j))
+
+
+def _forward_formula(trace: FilterTrace, i: int, j: int) -> str:
+    """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold)."""
+    last = f"a[{i}, {j}] = {trace.activation}(z) = {_signed(trace.a[i, j])}"
+    z, b = _signed(trace.z[i, j]), _signed(trace.bias)
+    if trace.n_channels == 1:
+        return f"z[{i}, {j}] = Σ w·x + b = {_signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
+    sums = [_signed(float(x), 2) for x in trace.channel_sums(i, j)]
+    sums[trace.channel] = f"<b>{sums[trace.channel]}</b>"
+    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}"
 
 
 class FeatureMapsPage(StagePage):
@@ -497,64 +382,48 @@ class FeatureMapsPage(StagePage):
 
 
 class ConvBackwardPage(_SlidePage):
-    TITLE = "Backward: where a filter's dL/dW comes from"
-    NOTE = ("δ = dL/dz is what the loss wants of each pixel of the map (red: lower, blue: higher). The "
-            "filter's gradient is every window weighted by its δ, added up: dL/dW = Σ δ[i, j] · window(i, j); "
-            "at the end the sum is backprop's.")
+    TITLE = "Backward: a filter's dL/dW"
+    NOTE = ("δ = dL/dz: what the loss wants of each pixel of the map (red: lower, blue: higher). The filter's "
+            "gradient is every window weighted by its δ, added up: dL/dW = Σ δ[i, j] · window(i, j).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.delta_tile = WindowTile()
-        self.delta_tile.setObjectName("convDelta")
-        self.delta_tile.setToolTip("δ = dL/dz of this filter's map, the position outlined")
-        self.input_tile = WindowTile()
-        self.input_tile.setObjectName("convBackInput")
-        self.input_tile.setToolTip("The input x, the window of the position outlined")
-        self.patch = NumberGrid("the window x")
-        self.patch.setObjectName("convBackPatch")
-        self.contribution = NumberGrid("δ · x")
-        self.contribution.setObjectName("convContribution")
-        self.so_far = NumberGrid("Σ so far")
-        self.so_far.setObjectName("convGradientSoFar")
-        self.backprop = NumberGrid("backprop's dL/dW")
-        self.backprop.setObjectName("convBackprop")
+        self.delta_tile = _window_tile("convDelta", "δ = dL/dz of this filter's map, the position outlined")
+        self.input_tile = _window_tile("convBackInput", "The input x, the window of the position outlined")
+        self.patch = _grid("the window x", "convBackPatch")
+        self.contribution = _grid("δ · x", "convContribution")
+        self.so_far = _grid("Σ so far", "convGradientSoFar")
+        self.backprop = _grid("backprop's dL/dW", "convBackprop")
         self.scale = _operator("× δ")
         self.formula = mono(WrappedLabel(objectName="convBackFormula"), 1.15)
-        tiles = QHBoxLayout()
-        for caption, tile in (("error δ = dL/dz", self.delta_tile), ("input x", self.input_tile)):
-            box = QVBoxLayout()
-            box.addWidget(QLabel(caption, alignment=Qt.AlignCenter))
-            box.addWidget(tile, 1)
-            tiles.addLayout(box)
-        weighted = QVBoxLayout()  # this position's window, times its error
-        for widget in (self.patch, self.scale, self.contribution):
-            weighted.addWidget(widget, 0 if widget is self.scale else 1)
-        tiles.addLayout(weighted)
-        grids = _row(self.so_far, _operator("vs"), self.backprop)
-        layout = QVBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(tiles, 1)
-        layout.addLayout(grids)
-        layout.addWidget(self.formula)
+        _, self.input_caption = _lay_out(
+            self.body, (("error δ = dL/dz", self.delta_tile), ("input x", self.input_tile)),
+            ((self.patch, self.scale, self.contribution), (self.so_far, _operator("vs"), self.backprop)), (),
+            self.formula)
 
     def draw(self, trace: FilterTrace, n: int) -> None:
         i, j = trace.position(n)
         k, s = trace.kernel, trace.stride
+        self.input_caption.setText(_input_caption(trace))
         self.delta_tile.set_window(map_image(trace.delta, trace.delta), (i, j, 1))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.patch.set_values(trace.window(i, j), "gray", (float(trace.image.min()), float(trace.image.max())))
-        self.scale.setText(f"× δ[{i}, {j}] = {_signed(trace.delta[i, j], 3)}")
+        self.scale.setText(f"× δ = {_signed(trace.delta[i, j], 3)}")
         limit = float(np.max(np.abs(trace.backprop_gradient)))
         self.contribution.set_values(trace.contribution(i, j))
         self.so_far.set_title(f"Σ of {n + 1} of {trace.n_positions}")
         self.so_far.set_values(trace.gradient_so_far(n + 1), limit=limit)
+        self.backprop.set_title(f"backprop's dL/dW{_of_map(trace)}")
         self.backprop.set_values(trace.backprop_gradient, limit=limit)
         u, v = trace.largest_gradient
         done = n + 1 == trace.n_positions
-        self.formula.setText(
-            f"dL/dw[{u}, {v}]: Σ of the weighted windows {'= ' if done else 'so far '}"
-            f"{_signed(float(trace.gradient_so_far(n + 1)[u, v]), 6)}, "
-            f"backprop {_signed(float(trace.backprop_gradient[u, v]), 6)}<br>"
-            f"all {trace.n_positions} positions: Σ δ · window = dL/dW to within "
-            f"{trace.gradient_mismatch:.1e} (rounding)<br>"
+        self.formula.setText(  # short lines: three of them at zoom 1.6 on a 1280x720 screen
+            f"dL/dw[{_index(trace)}{u},{v}]: {_signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
+            f"{'' if done else ' so far'}, backprop {_signed(float(trace.backprop_gradient[u, v]))}<br>"
+            f"all {trace.n_positions}: Σ δ·x = dL/dW to {trace.gradient_mismatch:.0e}<br>"
             f"dL/db = Σ δ = {_signed(trace.bias_gradient, 6)}, backprop {_signed(trace.backprop_bias_gradient, 6)}")
+
+
+def _index(trace: FilterTrace) -> str:
+    """The input map's index in a weight's name, for a later convolution ("3," in w[3,u,v])."""
+    return f"{trace.channel}," if trace.n_channels > 1 else ""

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from engine.step_trace import StepTrace, updated_network
 from engine.training import TrainConfig
-from mnist_gui.panels.inside.conv_stages import ConvBackwardPage, ConvForwardPage, FeatureMapsPage, FilterSlide
+from mnist_gui.panels.inside.conv_stages import ConvBackwardPage, ConvForwardPage, FeatureMapsPage
+from mnist_gui.panels.inside.filter_slide import FilterSlide
 from mnist_gui.panels.inside.parts import LazyView, SeenDataset, title_label
 from mnist_gui.panels.inside.step_stages import STAGES, DeltaPage
 from mnist_gui.widgets.image_tile import ImageTile, note
@@ -419,7 +420,8 @@ class StepView(LazyView):
             self._show_check(result)
 
     def _set_convolution(self, filters, feature_maps) -> None:
-        """The filters' traces and the feature maps of a CNN's step (none: the dense stages only)."""
+        """Every convolution's filters' traces and the feature maps of a CNN's step (none: the dense
+        stages only)."""
         sequence = self._conv_stages if filters else self._dense_stages
         if sequence is not self.stage_pages:
             shown, at_start = self.pages.currentWidget(), self.stage == 0

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -17,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.network import MAX_CHANNELS, MAX_KERNEL, ConvLayer, PoolLayer
-from mnist_gui.panels.training.layers_editor import ACTIVATION_NAMES, ACTIVATION_TIPS, LayerList, dropout_spin
+from mnist_gui.panels.training.layers_editor import LayerList
 from mnist_gui.widgets.number_fields import ExactSpinBox
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
@@ -102,52 +99,31 @@ class ConvEditor(LayerList):
         self.add_pool_button.setEnabled(room)
 
     def _row(self, i: int, layer: ConvLayer | PoolLayer) -> QWidget:
-        row = QWidget(objectName=f"convRow{i}")
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(f"{i + 1}."))
         if isinstance(layer, ConvLayer):
-            self._conv_fields(layout, i, layer)
-        else:
-            layout.addWidget(self._spin(f"poolSize{i}", i, "size", 1, MAX_KERNEL, layer.size, "max-pool ",
-                                        f"Layer {i + 1}: the side of each pooling window (its stride "
-                                        "too): 2 halves the height and width"), 2)
-            layout.addStretch(4)  # a convolution's kernel, padding and activation: dropouts line up
-        layout.addWidget(self._dropout(i, layer), 1)
-        self._add_row_buttons(layout, i)
-        return row
+            fields = self._conv_fields(i, layer)
+        else:  # the stretch stands for a convolution's kernel, padding and activation: dropouts line up
+            fields = ((self._spin(f"poolSize{i}", i, "size", 1, MAX_KERNEL, layer.size, "max-pool ",
+                                  f"Layer {i + 1}: the side of each pooling window (its stride too): 2 halves "
+                                  "the height and width"), 2), (None, 4))
+        dropout = self._dropout(f"convDropout{i}", i, layer.dropout,
+                                f"Dropout after layer {i + 1}: the share of its feature-map values set to "
+                                "zero in each training step, never while testing ('cnn' drops 25 % after "
+                                "its last pooling); 0 is none")
+        return self._row_frame(f"convRow{i}", i, (*fields, (dropout, 1)))
 
-    def _conv_fields(self, layout: QHBoxLayout, i: int, layer: ConvLayer) -> None:
-        layout.addWidget(self._spin(f"convChannels{i}", i, "channels", 1, MAX_CHANNELS, layer.channels,
-                                    "conv ", f"Layer {i + 1}: how many filters, so how many feature "
-                                    "maps it outputs (channels)"), 2)
-        layout.addWidget(self._spin(f"convKernel{i}", i, "kernel", 1, MAX_KERNEL, layer.kernel, "kernel ",
-                                    f"Layer {i + 1}: the side of each filter in pixels (5 is a 5x5 "
-                                    "window); a filter must fit its input"), 1)
-        layout.addWidget(self._spin(f"convPadding{i}", i, "padding", 0, MAX_KERNEL, layer.padding, "pad ",
-                                    f"Layer {i + 1}: zeros added on every side of its input; "
-                                    "padding (kernel - 1) / 2 keeps the height and width"), 1)
-        act = QComboBox(objectName=f"convActivation{i}")
-        act.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        act.setMinimumContentsLength(5)
-        for key, name in ACTIVATION_NAMES.items():
-            act.addItem(name, key)
-            act.setItemData(act.count() - 1, ACTIVATION_TIPS[key], Qt.ToolTipRole)
-        act.setCurrentIndex(max(0, act.findData(layer.activation)))
-        act.setToolTip(f"Activation of layer {i + 1}: what is done to each value of its feature maps")
-        act.currentIndexChanged.connect(partial(self._on_activation_chosen, i))
-        layout.addWidget(act, 2)
-
-    def _dropout(self, i: int, layer: ConvLayer | PoolLayer) -> ExactSpinBox:
-        spin = dropout_spin(f"convDropout{i}", layer.dropout,
-                            f"Dropout after layer {i + 1}: the share of its feature-map values set to "
-                            "zero in each training step, never while testing ('cnn' drops 25 % after "
-                            "its last pooling); 0 is none")
-        spin.valueChanged.connect(partial(self._on_dropout_changed, i, spin))
-        return spin
-
-    def _on_dropout_changed(self, i: int, spin: ExactSpinBox, _shown: float) -> None:
-        self._edit(i, "dropout", spin.exact_value())
+    def _conv_fields(self, i: int, layer: ConvLayer) -> tuple:
+        """(widget, stretch) of a convolution's channels, kernel, padding and activation."""
+        return (
+            (self._spin(f"convChannels{i}", i, "channels", 1, MAX_CHANNELS, layer.channels, "conv ",
+                        f"Layer {i + 1}: how many filters, so how many feature maps it outputs (channels)"), 2),
+            (self._spin(f"convKernel{i}", i, "kernel", 1, MAX_KERNEL, layer.kernel, "kernel ",
+                        f"Layer {i + 1}: the side of each filter in pixels (5 is a 5x5 window); a filter "
+                        "must fit its input"), 1),
+            (self._spin(f"convPadding{i}", i, "padding", 0, MAX_KERNEL, layer.padding, "pad ",
+                        f"Layer {i + 1}: zeros added on every side of its input; padding (kernel - 1) / 2 "
+                        "keeps the height and width"), 1),
+            (self._activation(f"convActivation{i}", i, layer.activation,
+                              f"Activation of layer {i + 1}: what is done to each value of its feature maps", 5), 2))
 
     def _spin(self, name: str, i: int, field: str, low: int, high: int, value: int, prefix: str,
               tip: str) -> QSpinBox:
@@ -156,11 +132,3 @@ class ConvEditor(LayerList):
         spin.setToolTip(f"{tip} ({low} to {high})")
         spin.valueChanged.connect(partial(self._edit, i, field))
         return spin
-
-    def _on_activation_chosen(self, i: int, index: int) -> None:
-        if index >= 0:  # every row's combo lists ACTIVATION_NAMES in its order
-            self._edit(i, "activation", list(ACTIVATION_NAMES)[index])
-
-    def _edit(self, i: int, field: str, value) -> None:
-        self._layers[i] = replace(self._layers[i], **{field: value})
-        self.changed.emit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -64,6 +65,19 @@ def dropout_spin(name: str, dropout: float, tip: str) -> ExactSpinBox:
     return spin
 
 
+def activation_combo(name: str, activation: str, tip: str, shortest: int) -> QComboBox:
+    """A layer's activation, every one named with its tooltip, at least ``shortest`` characters wide."""
+    combo = QComboBox(objectName=name)
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(shortest)
+    for key, text in ACTIVATION_NAMES.items():
+        combo.addItem(text, key)
+        combo.setItemData(combo.count() - 1, ACTIVATION_TIPS[key], Qt.ToolTipRole)
+    combo.setCurrentIndex(max(0, combo.findData(activation)))
+    combo.setToolTip(tip)
+    return combo
+
+
 class UnitsSpinBox(QSpinBox):
     """A QSpinBox that keeps a typed number above its maximum on screen (a plain one drops the
     last digit without a word: 5000 became 500); it is brought down to the maximum on Enter."""
@@ -90,7 +104,8 @@ def _typed_number(text: str) -> int:
 class LayerList(QWidget):
     """A list of layers edited as rows: remove one, or move it one place (the editors' shared part).
 
-    Subclasses keep ``_layers`` and rebuild their rows in ``_rebuild``; ``changed`` after each edit.
+    Subclasses keep ``_layers`` (frozen dataclasses) and rebuild their rows in ``_rebuild`` from
+    ``_row_frame``, ``_activation`` and ``_dropout``; ``changed`` after each edit.
     """
 
     changed = Signal()
@@ -110,6 +125,46 @@ class LayerList(QWidget):
         if 0 <= other < len(self._layers):
             self._layers[index], self._layers[other] = self._layers[other], self._layers[index]
             self._rebuild()
+            self.changed.emit()
+
+    def _row_frame(self, name: str, i: int, fields) -> QWidget:
+        """Row ``i``: its number, ``fields`` as (widget, stretch) (a None widget: a stretch), then its
+        buttons."""
+        row = QWidget(objectName=name)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(f"{i + 1}."))
+        for widget, stretch in fields:
+            if widget is None:
+                layout.addStretch(stretch)
+            else:
+                layout.addWidget(widget, stretch)
+        self._add_row_buttons(layout, i)
+        return row
+
+    def _activation(self, name: str, i: int, activation: str, tip: str, shortest: int) -> QComboBox:
+        """Row ``i``'s activation field, wired to its layer."""
+        combo = activation_combo(name, activation, tip, shortest)
+        combo.currentIndexChanged.connect(partial(self._on_activation_chosen, i))
+        return combo
+
+    def _dropout(self, name: str, i: int, dropout: float, tip: str) -> ExactSpinBox:
+        """Row ``i``'s dropout field, in percent, wired to its layer."""
+        spin = dropout_spin(name, dropout, tip)
+        spin.valueChanged.connect(partial(self._on_dropout_changed, i, spin))
+        return spin
+
+    def _on_activation_chosen(self, i: int, index: int) -> None:
+        if index >= 0:  # every row's combo lists ACTIVATION_NAMES in its order
+            self._edit(i, "activation", list(ACTIVATION_NAMES)[index])
+
+    def _on_dropout_changed(self, i: int, spin: ExactSpinBox, _shown: float) -> None:
+        self._edit(i, "dropout", spin.exact_value())
+
+    def _edit(self, i: int, field: str, value) -> None:
+        new = replace(self._layers[i], **{field: value})
+        if new != self._layers[i]:
+            self._layers[i] = new
             self.changed.emit()
 
     def _add_row_buttons(self, layout, i: int) -> None:
@@ -196,49 +251,20 @@ class LayersEditor(LayerList):
         self.add_button.setEnabled(len(self._layers) < MAX_LAYERS)
 
     def _row(self, i: int, layer: HiddenLayer) -> QWidget:
-        row = QWidget(objectName=f"layerRow{i}")
         units = UnitsSpinBox(objectName=f"layerUnits{i}", minimum=1, maximum=MAX_UNITS, value=layer.units)
         units.setAccelerated(True)
         units.setToolTip(f"Neurons in hidden layer {i + 1}: 1 to {MAX_UNITS:,} (more would need "
                          "too much memory and time)")
-        units.valueChanged.connect(partial(self._on_units_changed, i))
+        units.valueChanged.connect(partial(self._edit, i, "units"))
         units.lineEdit().textEdited.connect(partial(self._on_units_typed, i))
-        act = QComboBox(objectName=f"layerActivation{i}")
-        act.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        act.setMinimumContentsLength(8)
-        for key, name in ACTIVATION_NAMES.items():
-            act.addItem(name, key)
-            act.setItemData(act.count() - 1, ACTIVATION_TIPS[key], Qt.ToolTipRole)
-        act.setCurrentIndex(max(0, act.findData(layer.activation)))
-        act.setToolTip(f"Activation of hidden layer {i + 1}: what each neuron does to its sum")
-        act.currentIndexChanged.connect(partial(self._on_activation_chosen, i))
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(f"{i + 1}."))
-        layout.addWidget(units, 2)
-        layout.addWidget(act, 3)
-        layout.addWidget(self._dropout_spin(i, layer), 2)
-        self._add_row_buttons(layout, i)
-        return row
-
-    def _dropout_spin(self, i: int, layer: HiddenLayer) -> ExactSpinBox:
-        spin = dropout_spin(f"layerDropout{i}", layer.dropout,
-                            f"Dropout after hidden layer {i + 1}: the share of its outputs set to zero "
-                            "in each training step (the others scaled up to make up for it), so no unit "
-                            "can rely on another; never while testing. 20 to 50 % fights over-fitting "
-                            "('best' uses 20 %, 'cnn' 50 %); 0 is none")
-        spin.valueChanged.connect(partial(self._on_dropout_changed, i))
-        return spin
-
-    def _on_units_changed(self, i: int, units: int):
-        self._edit(i, units=units)
-
-    def _on_dropout_changed(self, i: int, _shown: float):
-        self._edit(i, dropout=self.row_dropout(i).exact_value())
-
-    def _on_activation_chosen(self, i: int, index: int):
-        if index >= 0:  # every row's combo lists ACTIVATION_NAMES in its order
-            self._edit(i, activation=list(ACTIVATION_NAMES)[index])
+        act = self._activation(f"layerActivation{i}", i, layer.activation,
+                               f"Activation of hidden layer {i + 1}: what each neuron does to its sum", 8)
+        dropout = self._dropout(f"layerDropout{i}", i, layer.dropout,
+                                f"Dropout after hidden layer {i + 1}: the share of its outputs set to zero "
+                                "in each training step (the others scaled up to make up for it), so no unit "
+                                "can rely on another; never while testing. 20 to 50 % fights over-fitting "
+                                "('best' uses 20 %, 'cnn' 50 %); 0 is none")
+        return self._row_frame(f"layerRow{i}", i, ((units, 2), (act, 3), (dropout, 2)))
 
     def _on_units_typed(self, i: int, text: str) -> None:
         """Say so at once, right under the row, when the number typed is over the limit, and count
@@ -250,9 +276,9 @@ class LayersEditor(LayerList):
             self._rows.insertWidget(i + 1, self.limit_label)
         self._show_limit(i + 1 if over else 0, typed if over else 0)
         if over:
-            self._edit(i, units=MAX_UNITS)
+            self._edit(i, "units", MAX_UNITS)
         elif typed >= 1:  # back under the limit: the spin box keeps its value, so it may not say so
-            self._edit(i, units=typed)
+            self._edit(i, "units", typed)
 
     def _show_limit(self, layer: int, typed: int) -> None:
         """The message for ``typed`` units in ``layer`` (from 1) under its row; none for layer 0."""
@@ -276,11 +302,3 @@ class LayersEditor(LayerList):
     def limit_message(self) -> str:
         """The units-limit message shown under the row typed in ("" when none is)."""
         return self.limit_label.text() if not self.limit_label.isHidden() else ""
-
-    def _edit(self, i: int, **change) -> None:
-        old = self._layers[i]
-        new = HiddenLayer(change.get("units", old.units), change.get("activation", old.activation),
-                          change.get("dropout", old.dropout))
-        if new != old:
-            self._layers[i] = new
-            self.changed.emit()
