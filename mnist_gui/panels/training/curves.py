@@ -154,6 +154,57 @@ class RunCurves:
             (loss_plot if item in loss_plot.items else accuracy_plot).removeItem(item)
 
 
+class MomentMarker:
+    """A vertical line on both plots at the replayed moment of a run, labelled "step 120": where
+    the network every panel shows stood in its training. Hidden at the run's end (its final network)."""
+
+    TIP = ("The replayed moment: every panel shows the network as it was here. Drag the Replay slider "
+           "under the runs list to move it; End goes back to the final network.")
+
+    def __init__(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+        # on the loss plot the label sits high, on the accuracy plot low: away from the curves there
+        self.lines = tuple(self._line(plot, position) for plot, position in ((loss_plot, 0.93),
+                                                                             (accuracy_plot, 0.07)))
+        self.hide()
+
+    @staticmethod
+    def _line(plot: pg.PlotItem, position: float) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False, label="",
+                               labelOpts=dict(position=position, anchors=[(0, 0.5), (0, 0.5)]))
+        line.setToolTip(MomentMarker.TIP)
+        line.setZValue(50)  # over the curves
+        font = plot.getAxis("bottom").style.get("tickFont")
+        if font is not None:
+            line.label.setFont(font)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def set_colour(self, colour: QColor) -> None:
+        """The line and its label in ``colour`` (the palette's text colour: light or dark)."""
+        for line in self.lines:
+            line.setPen(pg.mkPen(colour, width=2, style=Qt.DashDotLine))
+            line.label.setColor(colour)
+
+    def show(self, x: float, text: str) -> None:
+        for line in self.lines:
+            line.setPos(x)
+            line.label.setFormat(text)
+            line.setVisible(True)
+
+    def hide(self) -> None:
+        for line in self.lines:
+            line.setVisible(False)
+
+    @property
+    def x(self) -> float | None:
+        """Where the marker stands, None when it is hidden."""
+        return float(self.lines[0].value()) if self.lines[0].isVisible() else None
+
+    @property
+    def text(self) -> str:
+        return self.lines[0].label.format if self.lines[0].isVisible() else ""
+
+
 def end_position(run: RunRecord, axis: str) -> float:
     """Where a run ended on ``axis``: its epochs (2.5 after two and a half), seconds or images."""
     if axis == "seconds":

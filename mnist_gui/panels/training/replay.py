@@ -2,12 +2,15 @@
 
 The run keeps its network at log-spaced steps (``engine.replay``); dragging the slider (or Play)
 puts that snapshot into the model hub, so Draw, Evaluate, Inside and What it learned all show the
-network of that moment. The slider's end is the final network again.
+network of that moment (the training plots mark it). The slider's end is the final network again.
+"Rerun with one change..." asks for the run's settings, its seed included, in the builder
+(``rerun_requested``): the rerun starts from the same initial weights, so one change explains the
+difference.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from engine.replay import network_at
@@ -20,6 +23,8 @@ class ReplayBar(QWidget):
 
     hub : the ModelHub. Only a run's own networks are offered (``hub.run`` with ``snapshots``).
     """
+
+    rerun_requested = Signal(object)  # the RunRecord to rerun from its initial weights with one change
 
     def __init__(self, hub, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +45,12 @@ class ReplayBar(QWidget):
         self.end_button = QPushButton("End", objectName="replayEnd")
         self.end_button.setToolTip("Back to the run's final network")
         self.end_button.clicked.connect(self.go_to_end)
+        self.rerun_button = QPushButton("Rerun with one change…", objectName="replayRerun")
+        self.rerun_button.setToolTip(
+            "Put this run's settings, its seed too, into the builder: change one thing (learning "
+            "rate, batch size, optimiser, ...) and press Start. The new run starts from the same "
+            "initial weights, so the difference between the two runs is that change's doing.")
+        self.rerun_button.clicked.connect(self._on_rerun_clicked)
         self.where = QLabel(objectName="replayWhere")
         self.timer = QTimer(self, interval=PLAY_INTERVAL_MS, objectName="replayTimer")
         self.timer.timeout.connect(self._advance)
@@ -50,6 +61,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.where)
         layout.addWidget(self.play_button)
         layout.addWidget(self.end_button)
+        layout.addWidget(self.rerun_button)
         hub.network_changed.connect(self._on_network_changed)
         self._on_network_changed(hub.network)
 
@@ -81,6 +93,7 @@ class ReplayBar(QWidget):
         if run is None:
             return
         last = len(run.snapshots) - 1
+        snapshot = None
         if index >= last:
             network = run.network
             description = f"{run.name} ({len(run.epochs)} epochs)"
@@ -90,7 +103,7 @@ class ReplayBar(QWidget):
             description = f"{run.name} at step {snapshot.step:,} (epoch {snapshot.epoch:.2f})"
         self._setting = True
         try:
-            self.hub.set_network(network, description, run)
+            self.hub.set_network(network, description, run, snapshot)
         finally:
             self._setting = False
         self._label(index)
@@ -99,6 +112,10 @@ class ReplayBar(QWidget):
         s = self._run.snapshots[index]
         end = " · the end" if index == len(self._run.snapshots) - 1 else ""
         self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}{end}")
+
+    def _on_rerun_clicked(self) -> None:
+        if self._run is not None:
+            self.rerun_requested.emit(self._run)
 
     def go_to(self, index: int) -> None:
         self.slider.setValue(index)
