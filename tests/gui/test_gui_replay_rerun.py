@@ -41,7 +41,8 @@ def test_the_plots_mark_the_replayed_moment_at_the_snapshots_x(qtbot, view):
     bar.go_to(5)
     assert view.hub.snapshot is snapshot
     assert plots.moment.x == pytest.approx(snapshot.epoch) and plots.moment.text == f"step {snapshot.step}"
-    assert all(line.isVisible() for line in plots.moment.lines)
+    assert all(line.isVisible() and line.label.toPlainText() == f"step {snapshot.step}"
+               for line in plots.moment.lines)  # the label a class reads
     plots.set_x_axis("images")
     assert plots.moment.x == pytest.approx(float(run.along([snapshot.epoch], "images")[0]))
     assert 0 < plots.moment.x < run.images_seen

@@ -187,9 +187,10 @@ class MomentMarker:
 
     def show(self, x: float, text: str) -> None:
         for line in self.lines:
+            line.setVisible(True)  # first: a hidden label does not take its new text
             line.setPos(x)
             line.label.setFormat(text)
-            line.setVisible(True)
+            line.label.setText(text)
 
     def hide(self) -> None:
         for line in self.lines:

@@ -85,6 +85,7 @@ class ReplayBar(QWidget):
         self.slider.setRange(0, len(snapshots) - 1)
         self.slider.setValue(len(snapshots) - 1)
         self.slider.blockSignals(False)
+        self._fit_where()
         self._label(len(snapshots) - 1)
         self.setVisible(True)
 
@@ -107,6 +108,17 @@ class ReplayBar(QWidget):
         finally:
             self._setting = False
         self._label(index)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == event.Type.FontChange:  # zoom: the read-out keeps room for its longest text
+            self._fit_where()
+        super().changeEvent(event)
+
+    def _fit_where(self) -> None:
+        """Room for the read-out's longest text, so the slider keeps its width while it moves."""
+        last = self._run.snapshots[-1] if self._run is not None else None
+        longest = f"step {last.step:,} · epoch {last.epoch:.2f} · the end" if last else "step 1 · epoch 0.00"
+        self.where.setMinimumWidth(self.where.fontMetrics().horizontalAdvance(longest) + 4)
 
     def _label(self, index: int) -> None:
         s = self._run.snapshots[index]
