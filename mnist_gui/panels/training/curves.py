@@ -162,9 +162,9 @@ class MomentMarker:
            "under the runs list to move it; End goes back to the final network.")
 
     def __init__(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
-        # on the loss plot the label sits high, on the accuracy plot low: away from the curves there
-        self.lines = tuple(self._line(plot, position) for plot, position in ((loss_plot, 0.93),
-                                                                             (accuracy_plot, 0.07)))
+        # the label on a patch of the background, where the early curves are least in the way
+        self.lines = tuple(self._line(plot, position) for plot, position in ((loss_plot, 0.6),
+                                                                             (accuracy_plot, 0.4)))
         self.hide()
 
     @staticmethod
@@ -179,11 +179,15 @@ class MomentMarker:
         plot.addItem(line, ignoreBounds=True)
         return line
 
-    def set_colour(self, colour: QColor) -> None:
-        """The line and its label in ``colour`` (the palette's text colour: light or dark)."""
+    def set_colour(self, colour: QColor, background: QColor) -> None:
+        """The line and its label in ``colour`` on ``background`` (the palette's: light or dark)."""
+        patch = QColor(background)
+        patch.setAlpha(220)
         for line in self.lines:
             line.setPen(pg.mkPen(colour, width=2, style=Qt.DashDotLine))
             line.label.setColor(colour)
+            line.label.fill = pg.mkBrush(patch)
+            line.label.update()
 
     def show(self, x: float, text: str) -> None:
         for line in self.lines:

@@ -272,7 +272,7 @@ class TrainingPlots(QWidget):
         """Plot background and text from the widget palette (light or dark)."""
         for plot in (self.loss_plot, self.accuracy_plot):
             follow_palette(plot, self.palette())
-        self.moment.set_colour(self.palette().windowText().color())
+        self.moment.set_colour(self.palette().text().color(), self.palette().base().color())
 
     def changeEvent(self, event):
         if event.type() == event.Type.PaletteChange:

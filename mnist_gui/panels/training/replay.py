@@ -117,13 +117,14 @@ class ReplayBar(QWidget):
     def _fit_where(self) -> None:
         """Room for the read-out's longest text, so the slider keeps its width while it moves."""
         last = self._run.snapshots[-1] if self._run is not None else None
-        longest = f"step {last.step:,} · epoch {last.epoch:.2f} · the end" if last else "step 1 · epoch 0.00"
+        longest = f"step {last.step:,} · epoch {last.epoch:.2f}" if last else "step 1 · epoch 0.00"
         self.where.setMinimumWidth(self.where.fontMetrics().horizontalAdvance(longest) + 4)
 
     def _label(self, index: int) -> None:
+        """The step and epoch shown; End is greyed out at the end, which is the final network."""
         s = self._run.snapshots[index]
-        end = " · the end" if index == len(self._run.snapshots) - 1 else ""
-        self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}{end}")
+        self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}")
+        self.end_button.setEnabled(index < len(self._run.snapshots) - 1)
 
     def _on_rerun_clicked(self) -> None:
         if self._run is not None:
