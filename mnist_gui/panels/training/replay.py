@@ -63,6 +63,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.end_button)
         layout.addWidget(self.rerun_button)
         hub.network_changed.connect(self._on_network_changed)
+        self._fit_widths()
         self._on_network_changed(hub.network)
 
     @property
@@ -85,7 +86,7 @@ class ReplayBar(QWidget):
         self.slider.setRange(0, len(snapshots) - 1)
         self.slider.setValue(len(snapshots) - 1)
         self.slider.blockSignals(False)
-        self._fit_where()
+        self._fit_widths()
         self._label(len(snapshots) - 1)
         self.setVisible(True)
 
@@ -110,15 +111,20 @@ class ReplayBar(QWidget):
         self._label(index)
 
     def changeEvent(self, event) -> None:
-        if event.type() == event.Type.FontChange:  # zoom: the read-out keeps room for its longest text
-            self._fit_where()
+        if event.type() == event.Type.FontChange:  # zoom: the widths follow the text
+            self._fit_widths()
         super().changeEvent(event)
 
-    def _fit_where(self) -> None:
-        """Room for the read-out's longest text, so the slider keeps its width while it moves."""
+    def _fit_widths(self) -> None:
+        """Room for the read-out's longest text, so the slider keeps its width while it moves; Play
+        and End as wide as their words (the style's 80-pixel buttons would widen the training
+        column: it is no wider than before the Rerun button came)."""
         last = self._run.snapshots[-1] if self._run is not None else None
         longest = f"step {last.step:,} · epoch {last.epoch:.2f}" if last else "step 1 · epoch 0.00"
-        self.where.setMinimumWidth(self.where.fontMetrics().horizontalAdvance(longest) + 4)
+        metrics = self.where.fontMetrics()
+        self.where.setMinimumWidth(metrics.horizontalAdvance(longest) + 4)
+        for button, words in ((self.play_button, ("Play", "Pause")), (self.end_button, ("End",))):
+            button.setFixedWidth(max(metrics.horizontalAdvance(w) for w in words) + metrics.height() + 4)
 
     def _label(self, index: int) -> None:
         """The step and epoch shown; End is greyed out at the end, which is the final network."""
