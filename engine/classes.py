@@ -14,9 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from .baseline import BaselineReport, MeanDigitClassifier, score_baseline
 from .dataset import Dataset
 
 MIN_CLASSES = 2
+ALL = "all"  # how a choice of every class is written ("all" in the builder and in design files)
 
 
 def check_classes(classes: Sequence[int], n_classes: int) -> tuple[int, ...]:
@@ -42,6 +44,24 @@ def parse_classes(text: str, n_classes: int = 10) -> tuple[int, ...]:
     return check_classes([int(p) for p in parts], n_classes)
 
 
+def parse_choice(text: str, n_classes: int = 10) -> tuple[int, ...]:
+    """A choice of classes as people type it: '' or 'all' -> () (every class), '3,7' -> (3, 7);
+    all ``n_classes`` of them -> () too. ValueError saying what is valid otherwise."""
+    if text.strip().lower() in ("", ALL):
+        return ()
+    try:
+        chosen = parse_classes(text, n_classes)
+    except ValueError as err:
+        raise ValueError(f"{err}. Choose 2 to {n_classes} different classes 0 to {n_classes - 1}, "
+                         f"e.g. 3,7, or all") from None
+    return () if len(chosen) == n_classes else chosen
+
+
+def describe_choice(class_labels: Sequence[int]) -> str:
+    """What ``parse_choice`` reads back: () -> 'all', (3, 7) -> '3, 7'."""
+    return ", ".join(map(str, class_labels)) if class_labels else ALL
+
+
 def subset_classes(images: np.ndarray, labels: np.ndarray, classes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """The images (m, ...) whose label is one of ``classes``, in their order, and their new labels
     (m,) uint8: the label's place in ``classes`` (classes (3, 7): 3 -> 0, 7 -> 1)."""
@@ -62,6 +82,11 @@ def dataset_with_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
     names = tuple(dataset.class_names[c] for c in chosen)
     return replace(dataset, name=f"{dataset.name} · {describe(names)}", train_images=train[0],
                    train_labels=train[1], test_images=test[0], test_labels=test[1], class_names=names)
+
+
+def images_of(labels: np.ndarray, class_labels: Sequence[int]) -> int:
+    """How many of ``labels`` are one of ``class_labels`` (all of them for ()), without copying images."""
+    return len(labels) if not class_labels else int(np.isin(labels, list(class_labels)).sum())
 
 
 def describe(names: Sequence[str]) -> str:
@@ -85,3 +110,25 @@ def with_classes(spec, classes: Sequence[int] | None, n_classes: int = 10):
         return replace(spec, class_labels=(), classes=n_classes)
     chosen = check_classes(classes, n_classes)
     return replace(spec, class_labels=chosen, classes=len(chosen))
+
+
+def baseline_on_classes(dataset: Dataset, class_labels: Sequence[int],
+                        fitted: MeanDigitClassifier | None = None) -> BaselineReport:
+    """The nearest-mean baseline on only the classes ``class_labels`` (() for all): fitted on their
+    training images, scored on their test images, as ``evaluate_baseline(dataset_with_classes(...))``.
+
+    fitted : the classifier already fitted on every class of ``dataset``. A class's mean does not
+    depend on the other classes chosen, so the chosen classes' means are taken from it, with no
+    second fit: the same numbers, in a fraction of the time.
+    """
+    seen = dataset_with_classes(dataset, class_labels) if class_labels else dataset
+    if fitted is None:
+        model = MeanDigitClassifier().fit(seen.train_images, seen.train_labels, seen.n_classes)
+    else:
+        means, stds = fitted.means, fitted.stds
+        if means is None or stds is None or len(means) != len(dataset.class_names):
+            raise ValueError("the fitted baseline must be fitted on every class of the dataset")
+        model = MeanDigitClassifier(fitted.metric)
+        rows = list(class_labels) if class_labels else slice(None)
+        model.means, model.stds, model.n_train = means[rows], stds[rows], len(seen.train_labels)
+    return score_baseline(model, seen)

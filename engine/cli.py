@@ -20,6 +20,7 @@ from .experiments import (
     Experiment,
     RunFinished,
     RunStarted,
+    baseline_accuracies,
     epochs_trained,
     images_seen,
     run_experiment,
@@ -298,7 +299,7 @@ def run_experiment_command(args, out) -> dict:
     save_session(session, runs)
     shifted = shift_tests(experiment, runs, data)
     if not args.json:
-        _print_tables(experiment, runs, shifted, session, out)
+        _print_tables(experiment, runs, shifted, session, out, data)
     return {"experiment": experiment.name, "dataset": data.name, "session": str(session),
             "runs": [_run_summary(r) for r in runs], "reason": "completed",
             **({"shift_test": {name: [float(a) for a in c.accuracy] for name, c in shifted.items()}}
@@ -306,13 +307,27 @@ def run_experiment_command(args, out) -> dict:
             "message": f"Ran {len(runs)} configurations of {experiment.name}.", "test_accuracy": None}
 
 
-def _print_tables(experiment: Experiment, runs, shifted: dict, session, out) -> None:
+def _print_tables(experiment: Experiment, runs, shifted: dict, session, out, data) -> None:
     """The results table; by the second for an experiment at equal time; the shift test's."""
     print(f"\n{results_table(runs)}\n\nSession written to {session} ({len(runs)} runs).", file=out)
     if experiment.time_limit is not None:
         print(f"\n{time_table(runs, experiment.time_limit)}", file=out)
     if shifted:
         print(f"\n{shift_table(shifted)}", file=out)
+    if any(r.spec.class_labels for r in runs):
+        print(f"\n{classes_table(runs, baseline_accuracies([r.spec for r in runs], data))}", file=out)
+
+
+def classes_table(runs, baselines) -> str:
+    """Each run's test accuracy beside the nearest-mean baseline's on the same classes."""
+    width = max([len("run"), *(len(r.name) for r in runs)])
+    rows = [f"{r.name:<{width}}  {_percent(_accuracy(r)):>8}  {_percent(b):>8}" for r, b in zip(runs, baselines)]
+    return "\n".join(["Test accuracy on each run's classes, and the nearest-mean baseline's on the same ones:",
+                      f"{'run':<{width}}  {'network':>8}  {'baseline':>8}", *rows])
+
+
+def _percent(accuracy: float | None) -> str:
+    return "—" if accuracy is None else f"{accuracy:.2%}"
 
 
 def shift_tests(experiment: Experiment, runs, data) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .classes import as_network_sees
+from .classes import ALL, as_network_sees, baseline_on_classes, check_classes, describe, parse_choice, with_classes
 from .files.archive import read_text_file
 from .files.json_fields import check_keys, is_int, is_number, train_config_from_dict
 from .files.session_file import RunData
@@ -42,7 +42,7 @@ POINT_IMAGES = 500  # validation images a time point is measured on: LeNet takes
 
 #: What an axis may vary.
 SETTINGS = frozenset({"depth_activation", "depth", "activation", "lr", "batch_size", "init", "optimiser",
-                      "hidden_units", "train_size", "epochs", "network"})
+                      "hidden_units", "train_size", "epochs", "network", "classes"})
 
 #: Each setting for people, and the form of its values.
 SETTING_TITLES = {
@@ -57,6 +57,7 @@ SETTING_TITLES = {
     "train_size": "Training images (a number)",
     "epochs": "Epochs (a number)",
     "network": "Network (a preset's name: its layers, initialiser and input scaling)",
+    "classes": 'Classes (a list of 2 or more classes, such as [3, 7], or "all")',
 }
 
 # Changes to the network are made in this order whatever the order of the axes, so that "depth"
@@ -216,12 +217,29 @@ def _normalise(setting: str, v):
           or (setting == "lr" and is_number(v) and math.isfinite(v) and v > 0)
           or (setting == "batch_size" and (v is None or (is_int(v) and v >= 1)))):
         return v
+    elif setting == "classes":
+        return _classes_value(v)
     elif setting == "init" and isinstance(v, str):
         return v  # the network checks the name
     elif (setting == "init" and isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
           and is_number(v[1]) and math.isfinite(v[1]) and v[1] > 0):
         return v[0], v[1]
     raise ValueError(f"{setting_name(setting)}: {v!r:.40} is not a valid value; {_valid(setting)}")
+
+
+def _classes_value(v) -> tuple[int, ...]:
+    """A choice of classes: [3, 7] or "3 7" -> (3, 7); "all", [] or null -> () (every class).
+    Checked against ten classes; a dataset with fewer refuses the run before it starts."""
+    if v is None or (isinstance(v, (list, tuple)) and not v):
+        return ()
+    try:
+        if isinstance(v, str):
+            return parse_choice(v)
+        if isinstance(v, (list, tuple)):
+            return check_classes(v, 10)
+    except ValueError:
+        pass
+    raise ValueError(f"{setting_name('classes')}: {v!r:.40} is not a valid value; {_valid('classes')}")
 
 
 def setting_name(setting: str) -> str:
@@ -244,6 +262,7 @@ def _valid(setting: str) -> str:
         "train_size": "give a whole number of images from 1 to 100,000,000",
         "epochs": "give a whole number from 1 to 100,000",
         "network": f"give a preset's name, one of {', '.join(PRESETS)}",
+        "classes": f'give 2 to 10 different classes 0 to 9 (such as [3, 7], or "3 7" in the app), or "{ALL}"',
     }[setting]
 
 
@@ -266,6 +285,8 @@ def _apply(setting, v, spec: NetworkSpec, changes: dict) -> tuple[NetworkSpec, d
     elif setting == "init":
         name, scale = (v, None) if isinstance(v, str) else v
         spec = replace(spec, init=name, init_scale=scale)
+    elif setting == "classes":
+        spec = with_classes(spec, v or None)
     elif setting != "train_size":  # lr, batch_size, optimiser, epochs: training settings
         changes = {**changes, setting: v}
     return spec, changes
@@ -286,10 +307,17 @@ def _label(setting, v) -> str:
         return f"{v:,} images"
     if setting == "epochs":
         return f"{v} epoch{'s' * (v != 1)}"
+    return _plain_label(setting, v)
+
+
+def _plain_label(setting, v) -> str:
+    """The label of a learning rate, a network, classes, an activation or an optimiser."""
     if setting == "lr":
         return f"lr {v:g}"
     if setting == "network":
         return f"{v} ({'CNN' if PRESETS[v].network.features else 'MLP'})"
+    if setting == "classes":
+        return describe([str(c) for c in v]) if v else "all classes"
     return str(v)  # activation, optimiser: their names
 
 
@@ -412,7 +440,8 @@ class ConfiguredRun:
                               status=end.reason, message=end.message, batch_x=x, batch_loss=loss,
                               epochs=tuple(history), end=end,
                               network=None if end.reason == "diverged" else self.network,
-                              points=tuple(self.timeline.points), snapshots=snapshots)
+                              points=tuple(self.timeline.points), snapshots=snapshots,
+                              time_limit=self.configuration.time_limit)
         return end
 
 
@@ -500,6 +529,29 @@ def sized(spec: NetworkSpec, dataset) -> NetworkSpec:
     ``spec.class_labels`` chooses some)."""
     classes = len(spec.class_labels) if spec.class_labels else dataset.n_classes
     return replace(spec, input_size=dataset.input_size, classes=classes)
+
+
+def baseline_accuracies(specs, dataset, fitted=None) -> list[float | None]:
+    """The nearest-mean baseline's test accuracy on each network's classes (``spec.class_labels``,
+    every class when it chooses none), one per spec, each choice computed once: what each run of an
+    experiment over classes is compared with. None for a network of another image size, classes the
+    dataset has not, or a dataset without test images.
+
+    fitted : the baseline already fitted on all of ``dataset``'s classes (``baseline_on_classes``).
+    """
+    known: dict[tuple[int, ...], float | None] = {}
+    accuracies = []
+    for spec in specs:
+        labels = tuple(spec.class_labels)
+        if labels not in known:
+            try:
+                if spec.input_size != dataset.input_size or not len(dataset.test_labels):
+                    raise ValueError("not this dataset's images")
+                known[labels] = baseline_on_classes(dataset, labels, fitted).accuracy
+            except ValueError:
+                known[labels] = None
+        accuracies.append(known[labels])
+    return accuracies
 
 
 def _train_size(configuration: Configuration) -> int | None:
@@ -665,5 +717,16 @@ EXPERIMENTS = {e.name: e for e in (
         TrainConfig(epochs=3, batch_size=128, optimiser="momentum", lr=0.05, momentum=0.9, schedule="cosine"),
         (Axis("network", ("default", "lenet")),),
         train_size=20_000, shift_test=4,
+    ),
+    Experiment(
+        "two-classes-then-more", "Two classes, then more: a network of 100 ReLU units telling apart only two "
+        "digits (3 and 7, 4 and 9, 0 and 1, 5 and 8), then 3, 5 and all 10 (momentum SGD, lr 0.05, batches "
+        "of 64, 2 epochs on 5,000 images of the chosen digits). Some pairs are easy, some are not, and the "
+        "errors grow with the number of classes; the nearest-mean baseline on the same classes, beside "
+        "each run, shows which pairs even a template tells apart.",
+        NetworkSpec(hidden=_layers((100, "relu")), init="he"),
+        TrainConfig(epochs=2, batch_size=64, optimiser="momentum", lr=0.05, momentum=0.9),
+        (Axis("classes", ((3, 7), (4, 9), (0, 1), (5, 8), (0, 1, 2), (0, 1, 2, 3, 4), ALL)),),
+        train_size=5_000,
     ),
 )}

@@ -31,8 +31,8 @@ class Snapshot:
     """The network's weights after ``step`` optimiser steps (``epoch`` epochs of training, fractional).
 
     weights : one array per weighted layer (input side first), as ``Network.from_weights`` takes them;
-    biases : likewise. float16, or the network's own dtype (exact) for the initial weights (step 0)
-    and the last snapshot of a finished run.
+    biases : likewise. float16, or float32 (exact for a float32 network, as the app trains) for the
+    initial weights (step 0) and the last snapshot of a finished run.
     """
 
     step: int
@@ -64,7 +64,7 @@ class Recorder:
         self.snapshots: list[Snapshot] = []
         self._next = 0
         half = sum(layer.W.size + layer.b.size for layer in network.weighted_layers) * 2
-        exact = sum(layer.W.nbytes + layer.b.nbytes for layer in network.weighted_layers)
+        exact = 2 * half  # float32
         if 2 * exact + half > max_bytes:
             raise ValueError(f"three snapshots of this network take {(2 * exact + half) / 2**20:.1f} MiB, "
                              f"more than the {max_bytes / 2**20:.1f} MiB allowed")
@@ -78,22 +78,23 @@ class Recorder:
         The first snapshot (the initial weights) is exact, the others float16."""
         if step < self._next:
             return False
-        self._keep(step, epoch, None if not self.snapshots else np.float16)
+        self._keep(step, epoch, np.float32 if not self.snapshots else np.float16)
         self._next = max(step + 1, math.ceil(step * self.growth))
         return True
 
     def finish(self, step: int, epoch: float) -> None:
-        """Keep the final network exactly (its own dtype), replacing a snapshot of the same step."""
+        """Keep the final network exactly (float32), replacing a snapshot of the same step."""
         if self.snapshots and self.snapshots[-1].step == step:
             self.snapshots.pop()
-        self._keep(step, epoch, None)
+        self._keep(step, epoch, np.float32)
 
     def _keep(self, step: int, epoch: float, dtype) -> None:
-        """Add a snapshot in ``dtype`` (None: an exact copy), thinning the others to make room."""
+        """Add a snapshot in ``dtype`` (float32 or float16, as session files keep them), thinning the
+        others to make room."""
         layers = self.network.weighted_layers
         with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up run: inf in float16
-            snapshot = Snapshot(step, float(epoch), tuple(_copy(layer.W, dtype) for layer in layers),
-                                tuple(_copy(layer.b, dtype) for layer in layers))
+            snapshot = Snapshot(step, float(epoch), tuple(layer.W.astype(dtype) for layer in layers),
+                                tuple(layer.b.astype(dtype) for layer in layers))
         while len(self.snapshots) > 1 and self.nbytes + snapshot.nbytes > self.max_bytes:
             self._thin()
         self.snapshots.append(snapshot)
@@ -108,9 +109,6 @@ class Recorder:
         self.snapshots = kept
         self.growth *= self.growth
 
-
-def _copy(array: np.ndarray, dtype) -> np.ndarray:
-    return array.copy() if dtype is None else array.astype(dtype)
 
 
 def network_at(spec, snapshot: Snapshot, dtype=np.float32) -> Network:

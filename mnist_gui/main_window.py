@@ -330,11 +330,16 @@ class MainWindow(QMainWindow):
         reader.idle.connect(self._on_file_job_idle)
         reader.cancelled.connect(self._on_session_cancelled)
         self.status.cancel_requested.connect(reader.cancel)
-        models = self.training_view.model_runner  # Load model, read in a job too
-        models.progressed.connect(self.status.show_progress)
-        models.busy.connect(partial(self.status.set_busy, True))
-        models.idle.connect(self._on_file_job_idle)
-        self.status.cancel_requested.connect(models.cancel)
+        hub = self.hub  # Load model reads in a job too: the hub says so, whichever panel reads
+        hub.loading_progressed.connect(self.status.show_progress)
+        hub.loading_changed.connect(self._on_model_loading)
+        self.status.cancel_requested.connect(hub.cancel_loading)
+
+    def _on_model_loading(self, loading: bool):
+        if loading:
+            self.status.set_busy(True)
+        else:
+            self._on_file_job_idle()
 
     def _on_file_job_idle(self):
         self.status.set_busy(self.loader.is_busy())

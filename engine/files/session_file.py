@@ -11,7 +11,10 @@ A session file is a zip archive (``np.savez``, never a pickle) of ``.npy`` membe
   null, "results": [{"name": experiment, "runs": [run index, ...]}, ...]}`` (:class:`SessionView`);
 - ``run{i}.batch_x`` and ``run{i}.batch_loss``: (n,) float64, the batch-loss curve;
 - ``run{i}.dense{j}.W`` (n_in, n_out) and ``run{i}.dense{j}.b`` (n_out,): the network's weights
-  (and a convolutional network's ``run{i}.conv{j}.W`` (out, in, k, k) and ``run{i}.conv{j}.b`` (out,)).
+  (and a convolutional network's ``run{i}.conv{j}.W`` (out, in, k, k) and ``run{i}.conv{j}.b`` (out,));
+- since version 2, each run's history, optional in its JSON: its time points, its replay snapshots
+  and its time limit, and their members ``run{i}.time_points``, ``run{i}.replay16.*``,
+  ``run{i}.replay32.*`` (:mod:`engine.files.session_history`). Version 1 files (without them) open.
 
 Reading trusts nothing in the file: members that the JSON does not call for are refused by name
 without being read; the JSON is bounded in size and every value's type is checked; every array's
@@ -29,6 +32,7 @@ import os
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +45,24 @@ from .archive import READ_ERRORS, check_inflation, describe_error, open_archive,
 from .atomic import write_atomically
 from .json_fields import check_keys, is_int, train_config_from_dict, typed_fields
 from .model_file import read_float_values
+from .session_history import (
+    HISTORY_KEYS,
+    History,
+    HistoryError,
+    history_arrays,
+    history_bytes,
+    history_json,
+    history_members,
+    parse_history,
+    read_history,
+)
 
 MAX_NAME = 200   # characters kept of a run's name, its experiment's (group) and its dataset's
 MAX_NOTE = 2000  # characters kept of a run's message ("Trained 10 epochs.", why it diverged or failed)
 
 FORMAT = "mnist-gui session"
-VERSION = 1
+VERSION = 2  # 2: the runs' time points, replay snapshots and time limits (1: without them)
+READABLE_VERSIONS = (1, 2)
 STATUSES = ("completed", "stopped", "diverged", "failed")
 KIND = "a session file"
 MAX_JSON_BYTES = 64 << 20
@@ -77,9 +93,11 @@ class RunData:
     epochs : one EpochEnd per epoch trained.
     end : how the run ended (None if it never reached its end, e.g. it failed).
     network : the final network (None if there is none, e.g. it diverged).
-    points : the run's ``TimePoint``s, by training time (not written to session files yet).
+    points : the run's ``TimePoint``s, by training time (none in a version 1 session file).
     snapshots : the network at log-spaced steps of the run (``engine.replay``), the last one the
-        final network; empty for a run without replay (e.g. from an older session file).
+        final network; empty for a run without replay (e.g. from a version 1 session file).
+    time_limit : the seconds of training the run was given (an experiment at equal time), None
+        if it trained its epochs.
     """
 
     name: str
@@ -96,6 +114,7 @@ class RunData:
     network: Network | None = None
     points: tuple[TimePoint, ...] = ()
     snapshots: tuple[Snapshot, ...] = ()
+    time_limit: float | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -111,6 +130,8 @@ class RunData:
         if not np.all(np.isfinite(self.batch_x)):
             raise ValueError("batch_x must hold finite positions (in epochs)")
         object.__setattr__(self, "epochs", tuple(self.epochs))
+        object.__setattr__(self, "points", tuple(self.points))
+        object.__setattr__(self, "snapshots", tuple(self.snapshots))
 
 
 @dataclass(frozen=True)
@@ -161,8 +182,8 @@ class Session:
 def save_session(path: str | os.PathLike, runs: Sequence[RunData], view: SessionView | None = None) -> Path:
     """Write ``runs`` (and ``view``, what was shown of them) to ``path`` (.npz), atomically.
 
-    ValueError if ``view`` names runs that are not there; OSError naming ``path`` if it cannot be
-    written.
+    ValueError if ``view`` names runs that are not there or a run's snapshots do not fit its
+    network; OSError naming ``path`` if it cannot be written.
     """
     if view is not None:
         view.check(len(runs))
@@ -175,6 +196,11 @@ def save_session(path: str | os.PathLike, runs: Sequence[RunData], view: Session
         if run.network is not None:
             for p in run.network.parameters:
                 arrays[f"run{i}.{p.name}"] = p.value
+        try:
+            arrays.update(history_arrays(i, run.points, run.snapshots,
+                                         None if run.network is None else run.network.spec))
+        except ValueError as err:
+            raise ValueError(f"run {i + 1} ({run.name:.40}): {err}") from None
     top = {"format": FORMAT, "version": VERSION, "runs": described}
     if view is not None:
         top["view"] = _view_to_json(view)
@@ -197,7 +223,8 @@ def _run_to_json(run: RunData) -> dict:
     return {"name": run.name, "group": run.group, "dataset_name": run.dataset_name,
             "status": run.status, "message": run.message, "spec": run.spec.to_dict(),
             "config": run.config.to_dict(), "epochs": [asdict(e) for e in run.epochs],
-            "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network}
+            "end": end, "end_history": history, "batch_points": len(run.batch_x), "network": network,
+            **history_json(run.points, run.snapshots, run.time_limit)}
 
 
 def _view_to_json(view: SessionView) -> dict:
@@ -271,9 +298,9 @@ def _read_json(archive: zipfile.ZipFile) -> tuple[list, object]:
         raise SessionFileError(f"its description is not valid JSON: {describe_error(err, KIND)}") from None
     if not isinstance(top, dict) or top.get("format") != FORMAT:
         raise SessionFileError("it is not a session saved by mnist-gui (no session format mark)")
-    if top.get("version") != VERSION:
+    if top.get("version") not in READABLE_VERSIONS:
         raise SessionFileError(f"it is a session of format version {top.get('version')!r:.20}; "
-                               f"this version of mnist-gui reads version {VERSION}")
+                               f"this version of mnist-gui reads versions 1 to {VERSION}")
     runs = top.get("runs")
     if not isinstance(runs, list):
         raise SessionFileError("its list of runs is missing")
@@ -325,6 +352,7 @@ class _Plan:
     points: int
     network_spec: NetworkSpec | None
     network_dtype: str | None
+    history: History = field(default_factory=History)
 
 
 RUN_KEYS = {"name", "group", "dataset_name", "status", "message", "spec", "config", "epochs",
@@ -334,7 +362,7 @@ RUN_KEYS = {"name", "group", "dataset_name", "status", "message", "spec", "confi
 def _parse_run(i: int, d) -> _Plan:
     try:
         return _parse_run_fields(d)
-    except SessionFileError as err:
+    except (SessionFileError, HistoryError) as err:
         raise SessionFileError(f"run {i + 1}: {err}") from None
     except (ValueError, TypeError) as err:
         raise SessionFileError(f"run {i + 1}: {describe_error(err, KIND)}") from None
@@ -346,7 +374,7 @@ def bounded(text: str, limit: int) -> str:
 
 
 def _parse_run_fields(d) -> _Plan:
-    check_keys(d, RUN_KEYS, "the run", required=RUN_KEYS)
+    check_keys(d, RUN_KEYS | HISTORY_KEYS, "the run", required=RUN_KEYS)
     for name in ("name", "group", "dataset_name", "status", "message"):
         if not isinstance(d[name], str):
             raise SessionFileError(f"{name} should be str, got {d[name]!r:.40}")
@@ -373,7 +401,9 @@ def _parse_run_fields(d) -> _Plan:
                   "status": d["status"], "message": bounded(d["message"], MAX_NOTE),
                   "spec": NetworkSpec.from_dict(d["spec"]),
                   "config": train_config_from_dict(d["config"]), "epochs": epochs, "end": end}
-    return _Plan(run_fields, points, network_spec, network_dtype)
+    past = parse_history(d)
+    history_members(0, past, network_spec)  # snapshots without a network, or too many, refused here
+    return _Plan(run_fields, points, network_spec, network_dtype, past)
 
 
 def _epochs(items, what: str) -> tuple[EpochEnd, ...]:
@@ -401,6 +431,7 @@ def _check_members(archive: zipfile.ZipFile, plans: list[_Plan]) -> None:
     expected = {"session.npy"}
     for i, plan in enumerate(plans):
         expected.update(name + ".npy" for name in _array_shapes(i, plan))
+        expected.update(name + ".npy" for name in history_members(i, plan.history, plan.network_spec))
     present = set(archive.namelist())
     unexpected = sorted(present - expected)
     if unexpected:
@@ -412,7 +443,7 @@ def _check_members(archive: zipfile.ZipFile, plans: list[_Plan]) -> None:
 
 def _check_memory(plans: list[_Plan]) -> None:
     networks = sum(estimate_network(p.network_spec).total for p in plans if p.network_spec is not None)
-    curves = sum(2 * 8 * p.points for p in plans)
+    curves = sum(2 * 8 * p.points + history_bytes(p.history, p.network_spec) for p in plans)
     try:
         check_fits(MemoryEstimate(parameters=networks, data=curves), f"the session's {len(plans)} runs")
     except ValueError as err:
@@ -430,7 +461,12 @@ def _build_run(archive: zipfile.ZipFile, i: int, plan: _Plan) -> RunData:
         weights, biases = ([_read_array(archive, f"run{i}.{layer}.{kind}", shapes[f"run{i}.{layer}.{kind}"],
                                         plan.network_dtype) for layer in layers] for kind in "Wb")
         network = Network.from_weights(plan.network_spec, weights, biases, plan.network_dtype)
-    return RunData(**plan.fields, batch_x=curves["batch_x"], batch_loss=curves["batch_loss"], network=network)
+    try:
+        points, snapshots = read_history(i, plan.history, plan.network_spec, partial(_read_array, archive))
+    except HistoryError as err:
+        raise SessionFileError(str(err)) from None
+    return RunData(**plan.fields, batch_x=curves["batch_x"], batch_loss=curves["batch_loss"], network=network,
+                   points=points, snapshots=snapshots, time_limit=plan.history.time_limit)
 
 
 def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype_name: str,

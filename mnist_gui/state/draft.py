@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.classes import describe_choice, parse_choice
 from engine.memory import check_training_fits
 from engine.network import NetworkSpec
 from engine.presets import PRESETS
@@ -33,8 +34,9 @@ TRAIN_CHECKS = {"epochs": ("epochs",), "batch": ("batch_size",), "optimiser": ("
 NETWORK_CHECKS = {"features": ("features", "input_size"),  # the convolutions must fit the dataset's images
                   "layers": ("hidden",), "init": ("init", "init_scale"), "loss": ("loss",),
                   "scaling": ("input_scaling",)}
-#: The network fields the form shows (all but input_size and classes, which the dataset decides).
-NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed", "input_scaling")
+#: The network fields the form shows (all but input_size and classes, which the dataset and the
+#: classes chosen decide). "class_labels" is the choice as typed: "all" or "3, 7" (engine.classes).
+NETWORK_FIELDS = ("features", "hidden", "loss", "init", "init_scale", "seed", "input_scaling", "class_labels")
 #: The training fields the form shows: all of TrainConfig's.
 TRAIN_FIELDS = ("epochs", "batch_size", "optimiser", "lr", "momentum", "beta1", "beta2", "weight_decay",
                 "schedule", "step_every", "step_gamma", "validation_fraction", "seed", "test_every_epoch",
@@ -63,6 +65,7 @@ class DraftSettings(QObject):
 
     def spec(self) -> NetworkSpec:
         """The network drafted; ValueError (the engine's message) if it cannot work."""
+        self.class_labels()
         return NetworkSpec(**self._spec_values())
 
     def config(self) -> TrainConfig:
@@ -128,6 +131,7 @@ class DraftSettings(QObject):
     def set_spec(self, spec: NetworkSpec, config: TrainConfig | None = None) -> None:
         """The network of ``spec`` (and the settings of ``config`` if given), e.g. of a loaded model."""
         self._network = {name: getattr(spec, name) for name in NETWORK_FIELDS}
+        self._network["class_labels"] = describe_choice(spec.class_labels)
         if config is not None:
             self._training = {name: getattr(config, name) for name in TRAIN_FIELDS}
             self._network["seed"] = config.seed  # the form has one seed for both
@@ -158,8 +162,18 @@ class DraftSettings(QObject):
 
     # --- checking ---------------------------------------------------------------------------
 
+    def class_labels(self) -> tuple[int, ...]:
+        """The classes chosen (() for all of the dataset's); ValueError saying what is valid."""
+        return parse_choice(self._network["class_labels"], self._classes)
+
     def _spec_values(self) -> dict:
-        return dict(self._network, input_size=self._input_size, classes=self._classes)
+        """NetworkSpec's arguments; every class when the choice cannot work (its error says why)."""
+        try:
+            labels = self.class_labels()
+        except ValueError:
+            labels = ()
+        return dict(self._network, input_size=self._input_size, class_labels=labels,
+                    classes=len(labels) or self._classes)
 
     def _config_values(self) -> dict:
         return dict(self._training)
@@ -179,6 +193,10 @@ class DraftSettings(QObject):
         values = self._spec_values()
         for key, names in NETWORK_CHECKS.items():
             _collect(errors, key, NetworkSpec, {n: values[n] for n in names})
+        try:
+            self.class_labels()
+        except ValueError as exc:
+            errors["classes"] = str(exc)
         fraction, n = self._training["validation_fraction"], self.train_images()
         if not {"validation", "train_size"} & set(errors) and round(n * fraction) >= n:
             errors["validation"] = f"the validation split leaves no images to train on ({n:,} training images)"

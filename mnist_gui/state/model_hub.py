@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from mnist_gui.state.runs import network_description
+
 
 class ModelHub(QObject):
     """Holds the current network: the latest weights of a training run, or a model loaded from disk.
@@ -11,9 +13,16 @@ class ModelHub(QObject):
     The network held here is always a private copy (``Network.copy()``), made on the thread that
     trained it and never touched by that thread again, so any panel may read it on the GUI thread.
     Panels never modify it.
+
+    A model file read in a job (Load model) is announced here too, for the status bar: the panel
+    that reads it calls ``set_loading`` and ``report_loading``, and stops when ``cancel_requested``
+    fires (``cancel_loading``, the status bar's Cancel).
     """
 
     network_changed = Signal(object)  # engine.network.Network, or None when there is none
+    loading_progressed = Signal(int, int, str)  # done, total (-1 if unknown), text
+    loading_changed = Signal(bool)  # True while a model file is being read
+    cancel_requested = Signal()     # stop reading it
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -21,6 +30,7 @@ class ModelHub(QObject):
         self._description = ""
         self._run = None
         self._snapshot = None
+        self._loading = False
 
     @property
     def network(self):
@@ -60,5 +70,23 @@ class ModelHub(QObject):
         if run.status.active or run.network is None:
             return False
         if self._network is not run.network:
-            self.set_network(run.network, f"{run.name} ({len(run.epochs)} epochs)", run)
+            self.set_network(run.network, network_description(run), run)
         return True
+
+    @property
+    def loading(self) -> bool:
+        """A model file is being read (in a job) to be shown here."""
+        return self._loading
+
+    def set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    def report_loading(self, done: int, total: int, text: str) -> None:
+        self.loading_progressed.emit(done, total, text)
+
+    def cancel_loading(self) -> None:
+        """Ask the reader of the model file to stop (nothing happens when none is read)."""
+        if self._loading:
+            self.cancel_requested.emit()

@@ -60,6 +60,19 @@ def short_name(run: RunRecord) -> str:
     return run.name.split(" · ")[0]
 
 
+def network_description(run: RunRecord) -> str:
+    """What a run's final network is called where it is shown (the status bar, Draw, Evaluate):
+    'Run 3 · Default (10 epochs)', '(1 epoch)', a run at equal time 'batch-size · batch 1 (0.06
+    epochs in 3 s)'; the name alone where it says so already (an experiment over epochs names its
+    run 'epochs · 60 epochs': it read 'epochs · 60 epochs (60 epochs)')."""
+    if run.timed:
+        seconds = run.time_limit if run.time_limit is not None else run.train_seconds
+        return f"{run.name} ({run.epochs_trained:.2g} epochs in {seconds:.3g} s)"
+    n = len(run.epochs)
+    done = f"{n} epoch{'s' * (n != 1)}"
+    return run.name if run.name.endswith(done) else f"{run.name} ({done})"
+
+
 class GrowingSeries:
     """x and y values appended one by one into arrays that double when full.
 
@@ -292,9 +305,21 @@ class RunRecord:
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     @property
+    def timed(self) -> bool:
+        """The run trains for a time, not its epochs: it was given a time limit, or (a run read
+        from a file that does not say) it completed before its epochs were done."""
+        if self.time_limit is not None:
+            return True
+        end = self.end
+        return end is not None and end.reason == "completed" and end.epochs_completed < self.config.epochs
+
+    @property
     def samples_per_second(self) -> float | None:
+        """Training images a second: over its epochs, else (a run that never ended one) over its
+        time points; None before either."""
         if not self.epochs:
-            return None
+            seconds = self.train_seconds
+            return self.images_seen / seconds if self.points and seconds > 0 else None
         seen = sum(e.samples_per_second * e.seconds for e in self.epochs)
         return seen / max(self.train_seconds, 1e-9)
 
@@ -304,7 +329,7 @@ class RunRecord:
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
                        tuple(self.epochs), self.end, self.network, tuple(self.points),
-                       tuple(self.snapshots))
+                       tuple(self.snapshots), self.time_limit)
 
     @classmethod
     def from_data(cls, number: int, data) -> RunRecord:
@@ -315,7 +340,7 @@ class RunRecord:
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
                   group=bounded(data.group, MAX_NAME), points=list(data.points),
-                  snapshots=tuple(data.snapshots))
+                  snapshots=tuple(data.snapshots), time_limit=data.time_limit)
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 

@@ -178,7 +178,8 @@ class TrainingSession(QObject):
 
     def _on_next_run(self, report: NextRun):
         c = report.configuration
-        run = self.runs.new_run(f"{report.group} · {c.label}", c.spec, c.config, self._dataset_name,
+        name = f"{report.group} · {c.label}".replace("{", "{{").replace("}", "}}")  # new_run fills {n}
+        run = self.runs.new_run(name, c.spec, c.config, self._dataset_name,
                                 c.time_limit, report.group)
         if self._experiment is not None:
             self._experiment[1].append(run)

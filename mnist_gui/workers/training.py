@@ -266,7 +266,9 @@ class TrainingJob:
         self._window.restart()  # evaluation is not training time
 
     def _on_end(self, event: RunEnd, network: Network) -> RunReport:
-        kept = event.reason != "diverged" and event.epochs_completed > 0
+        # a run stopped before its first epoch keeps no network; one that completed its time
+        # limit within it does (the equal-time lesson's single-image run: 89 % in 3 s), as mnist-train's
+        kept = event.reason == "completed" or (event.reason != "diverged" and event.epochs_completed > 0)
         result = self._run.result if self._run is not None else None
         snapshots = result.snapshots if kept and result is not None else ()
         return RunReport(event, network.copy() if kept else None, snapshots)

@@ -91,3 +91,58 @@ def test_mnist_train_takes_classes_and_prints_the_baseline_beside(capsys):
     from engine.cli import CliError
     with pytest.raises(CliError, match="--classes: choose at least 2 classes"):
         run(bad, io.StringIO())
+
+
+def test_a_choice_is_read_as_people_type_it_and_written_back():
+    from engine.classes import describe_choice, parse_choice
+
+    assert parse_choice("all") == parse_choice("") == parse_choice(" ALL ") == ()
+    assert parse_choice("7, 3") == (3, 7) and describe_choice((3, 7)) == "3, 7"
+    assert parse_choice(",".join(map(str, range(10)))) == ()  # every class is no choice
+    assert describe_choice(()) == "all" and parse_choice(describe_choice((0, 4, 9))) == (0, 4, 9)
+    for bad, message in (("3", "at least 2"), ("3,3", "once"), ("3,x", "numbers"), ("3,10", "0 to 9")):
+        with pytest.raises(ValueError, match=message) as caught:
+            parse_choice(bad)
+        assert "Choose 2 to 10 different classes 0 to 9" in str(caught.value)
+
+
+@pytest.mark.parametrize("classes", [(3, 7), (0, 1, 2), ()])
+def test_the_baseline_on_classes_from_the_fitted_means_equals_a_fit_on_those_classes(classes):
+    from engine.baseline import evaluate_baseline
+    from engine.classes import baseline_on_classes
+
+    rng = np.random.default_rng(4)
+    dataset = make_dataset(300, 150)
+    noisy = dataset.train_images.astype(np.int64) + rng.integers(0, 120, dataset.train_images.shape)
+    from dataclasses import replace
+    dataset = replace(dataset, train_images=np.clip(noisy, 0, 255).astype(np.uint8))
+    expected = evaluate_baseline(dataset_with_classes(dataset, classes) if classes else dataset)
+    fitted = MeanDigitClassifier().fit(dataset.train_images, dataset.train_labels, 10)
+    for report in (baseline_on_classes(dataset, classes), baseline_on_classes(dataset, classes, fitted)):
+        assert report.accuracy == expected.accuracy
+        np.testing.assert_array_equal(report.confusion, expected.confusion)
+    assert len(expected.confusion) == (len(classes) or 10)
+
+
+def test_mnist_train_prints_an_experiment_over_classes_beside_the_baseline(tmp_path):
+    import io
+
+    from engine.cli import build_parser, run
+    from engine.experiments import Axis, Experiment
+    from engine.network import HiddenLayer, NetworkSpec
+    from engine.training import TrainConfig
+
+    design = tmp_path / "pairs.json"
+    design.write_text(Experiment("pairs", "", NetworkSpec(hidden=(HiddenLayer(8),)), TrainConfig(epochs=1),
+                                 (Axis("classes", [[3, 7], "all"]),)).to_json())
+    out = io.StringIO()
+    run(build_parser().parse_args(["--data", "offline", "--experiment", str(design),
+                                   "--session-out", str(tmp_path / "s.npz")]), out)
+    text = out.getvalue()
+    assert "the nearest-mean baseline's on the same ones" in text
+    from engine.baseline import evaluate_baseline
+    from engine.files.sources import load_offline_digits
+
+    expected = evaluate_baseline(dataset_with_classes(load_offline_digits(), (3, 7))).accuracy
+    row = text.splitlines()[-2]
+    assert row.startswith("3 and 7") and row.split()[-1] == f"{expected:.2%}"

@@ -57,6 +57,9 @@ def test_a_two_axis_grid_in_order_with_labels():
     (Axis("epochs", [1, 5]), ["1 epoch", "5 epochs"], lambda c: c.config.epochs == 1),
     (Axis("depth_activation", [[0, "relu"], [2, "tanh"]]), ["no hidden layer · relu", "2 layers · tanh"],
      lambda c: c.spec.hidden == ()),
+    (Axis("classes", [[7, 3], "all"]), ["3 and 7", "all classes"],
+     lambda c: c.spec.class_labels == (3, 7) and c.spec.classes == 2),
+    (Axis("classes", ["0 1 2", None]), ["0, 1 and 2", "all classes"], lambda c: c.spec.classes == 3),
 ])
 def test_each_setting(axis, labels, check):
     configs = Experiment("x", "", BASE_SPEC, BASE_CONFIG, (axis,)).configurations()
@@ -92,6 +95,9 @@ def spoil(**changes) -> str:
     (spoil(axes=[{"setting": "lr", "values": list(range(1, 9))},
                  {"setting": "epochs", "values": list(range(1, 9))}]), "64 runs is too many"),
     (spoil(axes=[]), "one or two settings"),
+    (spoil(axes=[{"setting": "classes", "values": [[3]]}]), "Classes: [3] is not a valid value; give 2 to 10"),
+    (spoil(axes=[{"setting": "classes", "values": [[3, 3]]}]), "Classes: [3, 3] is not a valid value"),
+    (spoil(axes=[{"setting": "classes", "values": ["3, 12"]}]), "Classes: '3, 12' is not a valid value"),
     (spoil(time_limit=-1), "time limit must be a number of seconds"),
     (spoil(train_size=0), "Training images: 0 is not a valid value; give a whole number of images from 1"),
     (spoil(training={"epochs": "5"}), "epochs should be int"),
@@ -110,7 +116,8 @@ def test_bad_json_is_refused_with_a_message(text, problem):
 
 def test_the_built_ins():
     assert {name: e.runs for name, e in EXPERIMENTS.items()} == {
-        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4, "overfitting": 4, "mlp-vs-cnn": 2}
+        "depth": 15, "batch-size": 3, "learning-rate": 6, "initialisation": 4, "overfitting": 4, "mlp-vs-cnn": 2,
+        "two-classes-then-more": 7}
     depth = EXPERIMENTS["depth"].configurations()
     assert depth[0].label == "1 layer · sigmoid" and depth[-1].label == "5 layers · relu"
     assert [len(c.spec.hidden) for c in depth[::3]] == [1, 2, 3, 4, 5]
@@ -122,6 +129,23 @@ def test_the_built_ins():
     inits = [c.spec.init for c in EXPERIMENTS["initialisation"].configurations()]
     assert inits == ["zeros", "normal", "xavier", "he"]
     assert len(EXPERIMENTS["initialisation"].spec.hidden) >= 4
+    classes = [c.spec.class_labels for c in EXPERIMENTS["two-classes-then-more"].configurations()]
+    assert classes[:4] == [(3, 7), (4, 9), (0, 1), (5, 8)] and [len(c) for c in classes[4:]] == [3, 5, 0]
+
+
+def test_runs_over_classes_train_on_their_classes_beside_the_baseline_on_the_same(data):
+    from engine.baseline import evaluate_baseline
+    from engine.classes import dataset_with_classes
+
+    e = Experiment("c", "", BASE_SPEC, BASE_CONFIG, (Axis("classes", [[3, 7], [0, 1, 2], "all"]),))
+    runs = run_experiment(e, data)
+    assert [r.spec.classes for r in runs] == [2, 3, 10] and runs[0].dataset_name.endswith("3 and 7")
+    assert [r.network.spec.class_labels for r in runs] == [(3, 7), (0, 1, 2), ()]
+    expected = [evaluate_baseline(dataset_with_classes(data, (3, 7))).accuracy,
+                evaluate_baseline(dataset_with_classes(data, (0, 1, 2))).accuracy,
+                evaluate_baseline(data).accuracy]
+    assert experiments.baseline_accuracies([r.spec for r in runs], data) == expected
+    assert experiments.baseline_accuracies([NetworkSpec(input_size=784)], data) == [None]  # other images
 
 
 def test_an_experiment_of_three_tiny_runs(data, tmp_path):

@@ -42,8 +42,7 @@ def test_the_draft_keeps_no_setting_out_of_the_form():
     from engine.network import NetworkSpec
     from engine.training import TrainConfig
     from mnist_gui.state.draft import NETWORK_FIELDS, TRAIN_FIELDS
-    # class_labels (a 3-vs-7 network) has no builder field yet: mnist-train --classes sets it (issue 23)
-    assert set(NETWORK_FIELDS) == {f.name for f in fields(NetworkSpec)} - {"input_size", "classes", "class_labels"}
+    assert set(NETWORK_FIELDS) == {f.name for f in fields(NetworkSpec)} - {"input_size", "classes"}
     assert set(TRAIN_FIELDS) == {f.name for f in fields(TrainConfig)}
 
 

@@ -50,8 +50,9 @@ def test_an_equal_time_experiment_is_plotted_by_the_second_and_by_images_seen(qt
         x, y = plots.curves(run).val_acc.getData()  # the relayed points, drawn as they are
         np.testing.assert_array_equal(x, [p.seconds for p in points])
         np.testing.assert_allclose(y, [100 * p.val_accuracy for p in points])
-        assert results.item(row, 2).text() == f"{run.end.train_seconds:.1f} s" != "0.0 s"
-        assert results.item(row, 4).text() == f"{points[-1].images:,}" and points[-1].images > 0
+        time_column, images_column = (ExperimentResults.COLUMNS.index(c) for c in ("Training time", "Images seen"))
+        assert results.item(row, time_column).text() == f"{run.end.train_seconds:.1f} s" != "0.0 s"
+        assert results.item(row, images_column).text() == f"{points[-1].images:,}" and points[-1].images > 0
     low, high = plots.accuracy_plot.getPlotItem().vb.viewRange()[0]
     assert low == 0 and max(r.train_seconds for r in runs) <= high < 2
     plots.set_x_axis("images")

@@ -72,7 +72,11 @@ def read_drawing(ink: np.ndarray, framing, network=None, baseline=None) -> Readi
         if network is not None and network.spec.input_size == x[0].size:
             probabilities = network.predict_proba(x)[0]
         if baseline is not None and baseline.means.shape[1:] == pre.image.shape:
-            baseline_class = int(baseline.predict(x)[0])
+            labels = () if network is None else network.spec.class_labels
+            if labels and max(labels) < len(baseline.means):  # the nearest of the same classes' means
+                baseline_class = int(np.argmin(baseline.distances(x)[0, list(labels)]))
+            else:
+                baseline_class = int(baseline.predict(x)[0])
     return Reading(pre, probabilities, baseline_class, time.perf_counter() - start)
 
 

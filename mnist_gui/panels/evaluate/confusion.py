@@ -84,7 +84,8 @@ class ConfusionMatrix(QWidget):
 
     def _label(self, cls: int) -> str:
         name = self._names[cls] if cls < len(self._names) else str(cls)
-        return name if name == str(cls) else f"{cls} {name}"
+        # a digit names itself (a 3-vs-7 network's row 0 is "3", not "0 3"); words get their number
+        return name if name == str(cls) or name.isdigit() else f"{cls} {name}"
 
     def _layout(self) -> tuple[float, float, float]:
         """(left, top, cell): where the grid starts and the side of one cell."""

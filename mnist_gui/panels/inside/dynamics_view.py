@@ -283,7 +283,7 @@ class DynamicsView(LazyView):
                                 if run is None else f"{run.name}: waiting for the first measurement…")
             return
         history = run.dynamics
-        self._ensure_curves([s.name for s in history.latest.layers])
+        self._ensure_curves(layer_titles(run, history.latest.layers))
         for part in parts:
             if part == "status":
                 self.status.setText(status_text(run))
@@ -339,6 +339,16 @@ class DynamicsView(LazyView):
 
     def stop_timers(self):
         self._timer.stop()
+
+
+def layer_titles(run: RunRecord, layers) -> list[str]:
+    """The layers' names, input side first; a network of some classes names them at its output
+    ("output: 3, 7": unit 0 is a 3, unit 1 a 7)."""
+    names = [layer.name for layer in layers]
+    labels = run.spec.class_labels
+    if labels and names:
+        names[-1] = f"{names[-1]}: {', '.join(map(str, labels))}"
+    return names
 
 
 def status_text(run: RunRecord) -> str:

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from mnist_gui.panels.inside.parts import CLASS_COLOURS, LazyView
+from mnist_gui.panels.inside.parts import CLASS_COLOURS, LazyView, SeenDataset
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -130,6 +130,8 @@ class EmbeddingView(LazyView):
         self.setObjectName("embeddingView")
         self.datasets, self.hub = datasets, hub
         self._sample: MapSample | None = None
+        self._seen = SeenDataset()  # a 3-vs-7 network's map shows only 3s and 7s
+        self._sampled = None  # the dataset (as the network sees it) the sample is drawn from
         self._result: MapsResult | None = None
         self._drawing: np.ndarray | None = None
         self._pending = False  # the network changed while a map was being made
@@ -173,12 +175,18 @@ class EmbeddingView(LazyView):
     def _on_dataset_changed(self, dataset):
         self._pending = False
         self.runner.cancel()  # a map of the old dataset is of no use
+        self._sample_from(self._seen.of(dataset, self.hub.network))
+        self.mark_stale()
+
+    def _sample_from(self, dataset):
+        """The maps' sample and classes from ``dataset``: the dataset as the network sees it (for a
+        network of some classes, only theirs, named after its outputs)."""
+        self._sampled = dataset
         self._sample = None if dataset is None else map_sample(dataset)
         self._result = None
         names = [] if dataset is None else list(dataset.class_names)
         self.hidden.set_classes(names)
         self.pixels.set_classes(names)
-        self.mark_stale()
 
     def set_drawing(self, image: np.ndarray | None):
         self._drawing = image
@@ -194,7 +202,14 @@ class EmbeddingView(LazyView):
     def refresh(self):
         """Make the maps of the current network, after the one being made (a map is never thrown away
         half made: during training a new network can come sooner than a map takes)."""
-        dataset, network, sample = self.datasets.dataset, self.hub.network, self._sample
+        network = self.hub.network
+        dataset = self._seen.of(self.datasets.dataset, network)
+        if dataset is not self._sampled:  # a network of other classes: their images
+            if self.runner.is_busy():
+                self._pending = True
+                return
+            self._sample_from(dataset)
+        sample = self._sample
         if dataset is None or sample is None:
             self._pending = False
             self.runner.cancel()
@@ -219,7 +234,7 @@ class EmbeddingView(LazyView):
             self.mark_stale()
 
     def _on_maps(self, result: MapsResult):
-        if result.dataset is not self.datasets.dataset:
+        if result.dataset is not self._sampled:
             return
         previous, self._result = self._result, result
         if previous is None or previous.pixels is not result.pixels:  # the same all run long: not redrawn

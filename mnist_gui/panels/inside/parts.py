@@ -1,4 +1,5 @@
-"""Pieces the four Inside views share: refresh-when-visible, probability bars, vector strips, class colours."""
+"""Pieces the four Inside views share: refresh-when-visible, probability bars, vector strips, class
+colours, the dataset as the network sees it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from engine.classes import as_network_sees
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image, heat_image
 from mnist_gui.widgets.plot_style import follow_palette
@@ -23,6 +25,27 @@ LAYER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
                  "#7f7f7f", "#bcbd22", "#17becf")
 STRIP_WIDTH = 64  # units per row of a vector strip
 STRIP_CELL = 16   # pixels per unit in a strip, at most
+
+
+class SeenDataset:
+    """The dataset as a network sees it (``engine.classes.as_network_sees``): for a network of some
+    classes (3 vs 7) only their images, labelled by output unit (0 is a 3, 1 a 7) and named after
+    them; the dataset itself for a network of every class. Remade only when the dataset or the
+    network's classes change (``of`` is called on every refresh)."""
+
+    def __init__(self):
+        self._dataset, self._labels, self._seen = None, (), None
+
+    def of(self, dataset, network):
+        """The dataset ``network`` (or None: every class) sees; None without a dataset."""
+        labels = () if network is None else tuple(network.spec.class_labels)
+        if dataset is not self._dataset or labels != self._labels:
+            self._dataset, self._labels = dataset, labels
+            try:
+                self._seen = dataset if dataset is None or not labels else as_network_sees(dataset, network.spec)
+            except ValueError:  # classes this dataset has not: the views say the network does not fit
+                self._seen = dataset
+        return self._seen
 
 
 def apply_palette(plot: pg.PlotWidget, palette: QPalette) -> None:

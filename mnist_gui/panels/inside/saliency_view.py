@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.saliency import SCORES
-from mnist_gui.panels.inside.parts import LazyView, ProbabilityBars, SquareTile
+from mnist_gui.panels.inside.parts import LazyView, ProbabilityBars, SeenDataset, SquareTile
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import diverging_image, diverging_rgb, gray_image, rgb_image
 from mnist_gui.widgets.wrapped_label import WrappedLabel
@@ -69,6 +69,8 @@ class SaliencyView(LazyView):
         self._source = ""
         self._saliency: SaliencyResult | None = None
         self._nudge: NudgeResult | None = None
+        self._seen = SeenDataset()  # the network's classes: a 3-vs-7 network's outputs are "3" and "7"
+        self._names: list[str] | None = None  # the class names the choosers show
         self.runner = TaskRunner(self, "inside-saliency")
         self.runner.succeeded.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
@@ -155,8 +157,17 @@ class SaliencyView(LazyView):
 
     # --- state in ---------------------------------------------------------------------------
 
-    def _on_dataset_changed(self, dataset):
+    def _on_dataset_changed(self, _dataset):
+        self._show_classes()
+        self.mark_stale()
+
+    def _show_classes(self) -> None:
+        """The network's classes in the choosers and the bars (the dataset's, or those it chose)."""
+        dataset = self._seen.of(self.datasets.dataset, self.hub.network)
         names = [] if dataset is None else [str(n) for n in dataset.class_names]
+        if names == self._names:
+            return
+        self._names = names
         self.class_chooser.clear()
         self.class_chooser.addItem("the network's answer", PREDICTED)
         self.target.clear()
@@ -164,9 +175,9 @@ class SaliencyView(LazyView):
             self.class_chooser.addItem(f"class {name}", k)
             self.target.addItem(name, k)
         self.bars.set_class_names(names)
-        self.mark_stale()
 
     def _on_network_changed(self):
+        self._show_classes()
         self._clear_nudge()
         self.mark_stale()
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from engine.step_trace import StepTrace, updated_network
 from engine.training import TrainConfig
 from mnist_gui.panels.inside.conv_stages import ConvBackwardPage, ConvForwardPage, FeatureMapsPage, FilterSlide
-from mnist_gui.panels.inside.parts import LazyView, title_label
+from mnist_gui.panels.inside.parts import LazyView, SeenDataset, title_label
 from mnist_gui.panels.inside.step_stages import STAGES, DeltaPage
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
@@ -62,6 +62,8 @@ class StepView(LazyView):
         self._traced_network = None
         self._drawing: np.ndarray | None = None
         self._opened = None  # a FocusedImage, from "Open in Inside" on another panel
+        self._seen = SeenDataset()  # the images of the network's classes, labelled by its outputs
+        self._shown_classes = None  # the dataset and class_labels the choosers show
         self._rng = np.random.default_rng()
         self.runner = TaskRunner(self, "inside-step")
         self.runner.succeeded.connect(self._on_result)
@@ -241,8 +243,19 @@ class StepView(LazyView):
 
     # --- the image --------------------------------------------------------------------------
 
-    def _on_dataset_changed(self, dataset):
+    def seen(self):
+        """The dataset as the hub's network sees it: for a 3-vs-7 network only the 3s and 7s,
+        labelled 0 and 1 (the step's images and labels come from it); None without a dataset."""
+        return self._seen.of(self.datasets.dataset, self.hub.network)
+
+    def _on_dataset_changed(self, _dataset):
         self._set_opened(None)  # its label and description belong to the dataset it came from
+        self._show_classes()
+
+    def _show_classes(self):
+        """The image number's range and the class choosers for the network's classes."""
+        dataset = self.seen()
+        self._shown_classes = self._classes_key()
         names = [] if dataset is None else list(dataset.class_names)
         n = 0 if dataset is None else len(dataset.train_labels)
         self.index.blockSignals(True)
@@ -285,8 +298,17 @@ class StepView(LazyView):
         self.source.setCurrentIndex(self.source.findData(TRAINING))
         self.index.setValue(index)
 
+    def _classes_key(self):
+        """(the dataset, the network's class_labels): what the choosers were filled for."""
+        network = self.hub.network
+        return self.datasets.dataset, () if network is None else network.spec.class_labels
+
+    def _classes_changed(self) -> bool:
+        (dataset, labels), (shown, shown_labels) = self._classes_key(), self._shown_classes
+        return dataset is not shown or labels != shown_labels  # a Dataset is compared by identity
+
     def pick_random(self):
-        dataset = self.datasets.dataset
+        dataset = self.seen()
         if dataset is None or len(dataset.train_labels) == 0:
             return
         wanted = self.class_filter.currentData()
@@ -318,12 +340,21 @@ class StepView(LazyView):
             return self._drawing, None
         if self.source.currentData() == OPENED:
             opened = self._opened
-            return (None, None) if opened is None else (opened.image, opened.label)
-        dataset = self.datasets.dataset
+            return (None, None) if opened is None else (opened.image, self._output_of(opened.label))
+        dataset = self.seen()
         if dataset is None or len(dataset.train_labels) == 0:
             return None, None
         i = self.index.value()
         return dataset.train_images[i], int(dataset.train_labels[i])
+
+    def _output_of(self, label: int | None) -> int | None:
+        """The output unit of an opened image's class: for a 3-vs-7 network a 7 is unit 1, a 5
+        none (the step teaches the class chosen in "learn it as")."""
+        network = self.hub.network
+        if label is None or network is None or not network.spec.class_labels:
+            return label
+        labels = network.spec.class_labels
+        return labels.index(label) if label in labels else None
 
     def _on_image_chosen(self):
         image, label = self.image()
@@ -335,6 +366,8 @@ class StepView(LazyView):
     # --- tracing ----------------------------------------------------------------------------
 
     def _on_network_changed(self, network):
+        if self._classes_changed():
+            self._show_classes()  # another network's classes: its images and its outputs' names
         run = self._run()
         if run is not None:
             self.lr.blockSignals(True)

@@ -29,8 +29,10 @@ from engine.training import TrainConfig
 from mnist_gui.panels.training.architecture import ArchitectureView
 from mnist_gui.panels.training.conv_editor import ConvEditor
 from mnist_gui.panels.training.data_section import (
+    CLASSES_TIP,
     SCALING_NAMES,
     AugmentationAmounts,
+    ClassesEdit,
     FoldingSection,
     TrainingSetSpinBox,
     scaling_tip,
@@ -311,9 +313,13 @@ class NetworkBuilder(QWidget):
     def _build_data(self) -> FoldingSection:
         self.data_section = FoldingSection(
             "Data and regularisation", "data",
-            "Input scaling, training-set size, augmentation and testing: click to show or fold them "
+            "The classes, input scaling, training-set size, augmentation and testing: click to show or "
+            "fold them "
             "(dropout is per layer, in Hidden layers)")
         form = self._forms["data"] = self.data_section.form
+        self.classes_edit = ClassesEdit(objectName="classesEdit")
+        self._add(form, "classes", "Classes", self.classes_edit, CLASSES_TIP)
+        self.classes_edit.textChanged.connect(self._on_edit)
         self.scaling_combo = _combo(SCALING_NAMES, "scalingCombo")
         for i, key in enumerate(SCALING_NAMES):
             self.scaling_combo.setItemData(i, scaling_tip(key), Qt.ToolTipRole)
@@ -378,7 +384,8 @@ class NetworkBuilder(QWidget):
         scale = self.init_scale.exact_value()
         return dict(features=self.conv_layers.layers(), hidden=self.layers.layers(), loss=self.loss_combo.currentData(),
                     init=self.init_combo.currentData(), init_scale=scale or None,
-                    seed=self.seed_spin.value(), input_scaling=self.scaling_combo.currentData())
+                    seed=self.seed_spin.value(), input_scaling=self.scaling_combo.currentData(),
+                    class_labels=self.classes_edit.text())
 
     def _train_values(self) -> dict:
         """The training fields as the form shows them (``DraftSettings.train_values`` keys)."""
@@ -402,6 +409,8 @@ class NetworkBuilder(QWidget):
         _select(self.loss_combo, network["loss"])
         self.seed_spin.setValue(network["seed"])
         _select(self.scaling_combo, network["input_scaling"])
+        if self.classes_edit.text() != network["class_labels"]:
+            self.classes_edit.setText(network["class_labels"])
 
     def _fill_training(self, config: dict):
         self.epochs_spin.setValue(config["epochs"])
@@ -492,19 +501,28 @@ class NetworkBuilder(QWidget):
         input_size, classes, _, image_shape = self._shown_shape
         shape = f" ({image_shape[0]}×{image_shape[1]})" if image_shape else ""
         self.input_label.setText(f"{input_size:,} pixels{shape}, from the dataset")
-        self.output_label.setText(f"{classes} classes (softmax), from the dataset")
         # the draft keeps its size; the field shows as many as the dataset has
         self.train_size_spin.show_size(self.draft.train_values()["train_size"], self._shown_shape[2])
         for i, preset in enumerate(PRESETS.values()):
             self.preset_selector.setItemText(i, _title(preset, input_size, classes))
 
+    def _show_output(self, spec: NetworkSpec | None) -> None:
+        """The output layer: one unit per class of the dataset, or of the classes chosen."""
+        if spec is not None and spec.class_labels:
+            chosen = ", ".join(map(str, spec.class_labels))
+            self.output_label.setText(f"{spec.classes} units (softmax): the classes {chosen}")
+        else:
+            self.output_label.setText(f"{self.draft.data_shape[1]} classes (softmax), from the dataset")
+
     def _update_summary(self):
         try:
             spec = self.draft.spec()
         except ValueError:
+            self._show_output(None)
             self.parameter_count.setText("Parameters: —")
             self.shape_table.set_rows([])
             return
+        self._show_output(spec)
         self.shape_table.set_rows(layer_table(spec))
         self.parameter_count.setText(f"{spec.n_params:,} parameters")
         self.architecture.set_layers(spec.layer_sizes, [h.activation for h in spec.hidden], _maps(spec))

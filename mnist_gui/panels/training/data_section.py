@@ -8,11 +8,13 @@ scaling's choices say.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QRegularExpression, QSettings, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLineEdit,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -40,6 +42,25 @@ def scaling_tip(key: str) -> str:
     used = f"Used by the presets {', '.join(users)}." if len(users) > 1 else (
         f"Used by the {users[0]} preset." if users else "No preset uses it.")
     return f"{SCALING_NAMES[key]}: {SCALING_MEANINGS[key]}. {used}"
+
+
+CLASSES_TIP = ("Train on only some of the classes: type 2 to 10 different digits separated by commas "
+               "(3,7 asks \"is it a 3 or a 7?\"), or all. The output layer has one unit per class "
+               "chosen; the baseline, Evaluate, Draw and Inside follow the network's classes")
+
+
+class ClassesEdit(QLineEdit):
+    """The classes a run trains on, as typed: "all" or "3, 7" (``engine.classes.parse_choice``
+    reads it); only digits, commas, spaces and "all" can be typed, the draft says what else is wrong."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        pattern = QRegularExpression(r"^\s*(a|al|all|[0-9][0-9 ,]*)?\s*$",
+                                     QRegularExpression.CaseInsensitiveOption)
+        self.setValidator(QRegularExpressionValidator(pattern, self))
+        self.setPlaceholderText("all, or e.g. 3,7")
+        self.setClearButtonEnabled(True)
+        self.setMaxLength(40)
 
 
 class TrainingSetSpinBox(QSpinBox):

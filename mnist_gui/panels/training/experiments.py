@@ -27,12 +27,12 @@ OWN = "Design your own…"
 SETTING_TITLES = {"depth_activation": "depth and activation", "depth": "hidden layers",
                   "activation": "activation", "lr": "learning rate", "batch_size": "batch size",
                   "init": "initial weights", "optimiser": "optimiser", "hidden_units": "hidden units",
-                  "train_size": "training images", "epochs": "epochs"}
+                  "train_size": "training images", "epochs": "epochs", "classes": "classes"}
 EXAMPLES = {"depth": "1, 2, 3", "activation": "sigmoid, tanh, relu", "lr": "0.001, 0.01, 0.1, 1",
             "batch_size": "full, 128, 1", "init": "zeros, normal, xavier, he",
             "optimiser": "sgd, momentum, adam", "hidden_units": "16, 64, 256",
             "train_size": "1000, 10000, 55000", "epochs": "1, 3, 10",
-            "depth_activation": "1:sigmoid, 3:sigmoid, 3:relu"}
+            "depth_activation": "1:sigmoid, 3:sigmoid, 3:relu", "classes": "3 7, 4 9, 0 1 2, all"}
 
 
 def swatch(colour: str, size: int = 14) -> QIcon:
@@ -82,7 +82,8 @@ class ExperimentDialog(QDialog):
                 combo.addItem(SETTING_TITLES.get(s, s), s)
         self.values1, self.values2 = QLineEdit(), QLineEdit()
         for edit in (self.values1, self.values2):
-            edit.setToolTip("Values separated by commas; 'full' for a full batch")
+            edit.setToolTip("Values separated by commas; 'full' for a full batch; classes as digits "
+                            "separated by spaces (3 7 is a run on 3s and 7s), or all")
         self.time_limit = QDoubleSpinBox(decimals=0, maximum=3600, suffix=" s", specialValueText="no limit")
         self.time_limit.setToolTip("Seconds of training per run, to compare at equal time "
                                    "(0: every run trains the builder's epochs)")
@@ -203,9 +204,12 @@ class ExperimentDialog(QDialog):
 class ExperimentResults(QTableWidget):
     """One row per run of an experiment: its colour swatch and label, final test accuracy (or
     "diverged"), training time, how far it got (epochs, images seen: an equal-time run may not end
-    an epoch) and size; the best in bold."""
+    an epoch) and size; the best in bold. When a run chooses classes, a column beside the accuracy
+    holds the nearest-mean baseline's on the same classes (``show_runs``'s ``baselines``)."""
 
-    COLUMNS = ("Run", "Test accuracy", "Training time", "Epochs", "Images seen", "Parameters")
+    COLUMNS = ("Run", "Test accuracy", "Baseline", "Training time", "Epochs", "Images seen",
+               "Parameters")
+    BASELINE = 2  # the baseline's column
 
     def __init__(self, runs_model=None, parent: QWidget | None = None):
         """``runs_model`` (a RunsModel): its run changes (a colour, a name) are shown here too."""
@@ -218,23 +222,36 @@ class ExperimentResults(QTableWidget):
         self.setEditTriggers(QTableWidget.NoEditTriggers)
         self.horizontalHeader().setStretchLastSection(True)
         self.setToolTip("The experiment's runs side by side; the best test accuracy in bold")
-        self._runs = []
+        self.horizontalHeaderItem(self.BASELINE).setToolTip(
+            "The mean-digit (nearest-mean) baseline on the same classes: its test accuracy on the run's "
+            "classes only, what a template gets on the same question (fitted on all their training images)")
+        self.setColumnHidden(self.BASELINE, True)
+        self._runs: list = []
+        self._baselines: list = []
 
-    def show_runs(self, runs) -> None:
+    def show_runs(self, runs, baselines=None) -> None:
+        """``runs`` (RunRecords) and the baseline's test accuracy on each one's classes (None: not
+        known), computed by the engine (``engine.experiments.baseline_accuracies``)."""
         self._runs = list(runs)
+        self._baselines = list(baselines) if baselines is not None else [None] * len(self._runs)
+        self.setColumnHidden(self.BASELINE, not any(r.spec.class_labels for r in self._runs))
         self.setRowCount(len(self._runs))
         accuracies = [r.test_accuracy for r in self._runs]
         best = max((a for a in accuracies if a is not None), default=None)
         for row, run in enumerate(self._runs):
             acc = run.test_accuracy
             result = "diverged" if run.diverging else "—" if acc is None else f"{100 * acc:.2f} %"
-            texts = (run.name.split(" · ", 1)[-1], result, f"{run.train_seconds:.1f} s",
+            base = self._baselines[row]
+            texts = (run.name.split(" · ", 1)[-1], result, "—" if base is None else f"{100 * base:.2f} %",
+                     f"{run.train_seconds:.1f} s",
                      _epochs_text(run.epochs_trained), f"{run.images_seen:,}", f"{run.spec.n_params:,}")
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column == 0:
                     item.setIcon(swatch(run.colour))
                     item.setToolTip(f"{run.name}: {run.settings_text()}")
+                elif column == self.BASELINE:
+                    item.setToolTip(f"The mean-digit baseline on the same classes as {run.name}")
                 elif column == 1 and run.diverging:
                     item.setToolTip(run.message or "The loss blew up: training diverged. A smaller "
                                     "learning rate takes smaller, safer steps.")
@@ -253,7 +270,7 @@ class ExperimentResults(QTableWidget):
 
     def _on_run_changed(self, run) -> None:
         if any(r is run for r in self._runs):  # a colour or a name changed
-            self.show_runs(self._runs)
+            self.show_runs(self._runs, self._baselines)
 
     def best_row(self) -> int:
         accuracies = [(-1 if r.test_accuracy is None else r.test_accuracy) for r in self._runs]

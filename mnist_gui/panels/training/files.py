@@ -45,6 +45,10 @@ class PanelFiles(QObject):
         self._model_path = ""
         self.model_runner.succeeded.connect(self._on_model_read)
         self.model_runner.failed.connect(self._on_model_failed)
+        self.model_runner.progressed.connect(hub.report_loading)  # the status bar shows it
+        self.model_runner.busy.connect(partial(hub.set_loading, True))
+        self.model_runner.idle.connect(partial(hub.set_loading, False))
+        hub.cancel_requested.connect(self.model_runner.cancel)
         self.save_action = self._action("&Save model…", "saveModelAction", QKeySequence.Save,
                                         "Write the trained network (its layers and weights) to a .npz file",
                                         self._ask_save)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from functools import partial
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +30,7 @@ COLUMN_TIPS = (
     "Tick to overlay this run on the plots, in the colour of its swatch",
     "Double-click to rename",
     "How the run ended (or that it is still going); 'repeats Run 1': the same run as Run 1 again",
-    "Epochs trained of those asked for",
+    "Epochs trained of those asked for; a run at equal time: the epochs it got through in its time",
     "Training loss of the last epoch. " + tip("loss"),
     "Validation accuracy of the last epoch. " + tip("validation"),
     "Test accuracy at the end of the run: images never used for training or choosing",
@@ -43,6 +44,7 @@ ROWS_SHOWN = 4  # rows the table is sized for by default
 OPTIONAL_COLUMNS = (10, 9, 8, 7)  # hidden in this order when the table is too narrow
 NUMBER_COLUMNS = range(3, 9)
 NAME_COLUMN = 1
+EPOCHS_COLUMN = 3
 NAME_CHARACTERS = 12  # the name column keeps room for this many before optional columns go
 SETTINGS_COLUMNS = (9, 10)
 STATUS_TEXT = {"starting": "starting…", "running": "running", "stepping": "one epoch…",
@@ -82,15 +84,36 @@ def row_texts(run: RunRecord) -> list[str]:
     rate = run.samples_per_second
     return [
         "", run.name, status_text(run),
-        f"{len(run.epochs)} / {c.epochs}",
+        epochs_text(run),
         "—" if last is None else f"{last.train_loss:.4f}",
         _percent(None if last is None else last.val_accuracy),
         _percent(run.test_accuracy),
-        f"{run.train_seconds:.1f} s" if run.epochs else "—",
+        f"{run.train_seconds:.1f} s" if run.epochs or run.points or run.end is not None else "—",
         "—" if rate is None else f"{rate:,.0f}",
         run.spec.describe(),
         f"{c.optimiser} lr {c.lr:g} ({c.schedule}), {batches}",
     ]
+
+
+def epochs_text(run: RunRecord) -> str:
+    """'3 / 10' epochs of those asked for; a run trained for a time: '0.07 in 10 s' (the part of an
+    epoch it got through: '0 / 1000' said nothing of what it did)."""
+    if not run.timed:
+        return f"{len(run.epochs)} / {run.config.epochs}"
+    seconds = run.time_limit if run.time_limit is not None else run.train_seconds
+    return f"{_fraction(run.epochs_trained)} in {seconds:.3g} s"
+
+
+def epochs_tip(run: RunRecord) -> str:
+    """What the run did: '12.3 s of training, 4,200 images seen (0.08 epochs); its limit: 10 s'."""
+    limit = "" if run.time_limit is None else f"; its limit: {run.time_limit:g} s"
+    return (f"{run.train_seconds:.1f} s of training, {run.images_seen:,} images seen "
+            f"({_fraction(run.epochs_trained)} epochs of {run.config.epochs:,} asked for){limit}")
+
+
+def _fraction(epochs: float) -> str:
+    """'3' for whole epochs, '0.07' for a part of one."""
+    return f"{epochs:.0f}" if float(epochs).is_integer() else f"{epochs:.2f}"
 
 
 class RunsList(QWidget):
@@ -133,6 +156,7 @@ class RunsList(QWidget):
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.table.verticalHeader().hide()
         self._size_columns()
+        self.table.viewport().installEventFilter(self)
         self.table.setMinimumHeight(self._table_height(2))
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemDoubleClicked.connect(self._on_double_clicked)
@@ -163,19 +187,19 @@ class RunsList(QWidget):
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.show_action = self._action("Show selected", "showRuns", "Draw the selected runs "
                                         "on the plots (Shift- or Ctrl-click rows to select several)",
-                                        lambda: self._show_only(self.selected_runs(), keep=True))
+                                        self._on_show_selected)
         self.hide_action = self._action("Hide selected", "hideRuns", "Take the selected runs off "
                                         "the plots; they stay in the list",
-                                        lambda: self._set_shown(self.selected_runs(), False))
+                                        self._on_hide_selected)
         self.experiment_action = self._action("Show only this experiment", "showExperiment",
                                               "Draw only the runs of the selected run's experiment "
                                               "(a run of its own: only that run)",
                                               self._on_experiment_clicked)
         self.show_all_action = self._action("Show all", "showAllRuns", "Draw every run on the plots",
-                                            lambda: self._set_shown(self._runs, True))
+                                            self._on_show_all)
         self.clear_action = self._action("Clear plots", "clearPlots", "Take every run off the plots; "
                                          "the runs stay in the list and in the session (tick them "
-                                         "to show them again)", lambda: self._set_shown(self._runs, False))
+                                         "to show them again)", self._on_clear_plots)
         self.landscape_action = self._action(
             "Loss landscape of selected…", "landscapeRuns", "The loss around the selected run's "
             "network on a slice through its weights, with the path training took; select two runs "
@@ -215,6 +239,18 @@ class RunsList(QWidget):
         action = QAction(text, self, objectName=name, toolTip=tooltip, statusTip=tooltip)
         action.triggered.connect(slot)
         return action
+
+    def _on_show_selected(self):
+        self._show_only(self.selected_runs(), keep=True)
+
+    def _on_hide_selected(self):
+        self._set_shown(self.selected_runs(), False)
+
+    def _on_show_all(self):
+        self._set_shown(self._runs, True)
+
+    def _on_clear_plots(self):
+        self._set_shown(self._runs, False)
 
     def _on_use_clicked(self):
         self._emit_for_selected(self.use_settings_requested)
@@ -269,12 +305,15 @@ class RunsList(QWidget):
             button.setChecked(name not in self._collapsed)
             button.setToolTip(f"The {n} runs of the experiment '{name}': click to fold them out "
                               "of the table or back (their curves stay as they are)")
-            button.toggled.connect(lambda expanded, name=name: self.set_collapsed(name, not expanded))
+            button.toggled.connect(partial(self._on_group_toggled, name))
             self._groups_layout.addWidget(button)
             self.group_buttons[name] = button
             self._label_group(name)
         self.groups.setVisible(bool(counts))
         self._fold_rows()
+
+    def _on_group_toggled(self, name: str, expanded: bool):
+        self.set_collapsed(name, not expanded)
 
     def _label_group(self, name: str):
         n = self._groups_key and dict(self._groups_key).get(name, 0)
@@ -311,13 +350,14 @@ class RunsList(QWidget):
         self._set_shown(runs, True)
 
     def _size_columns(self):
-        """The name takes the room left (a long one is cut with '…', whole in its tooltip); the
-        other columns are as wide as their contents, so the figures never scroll out of sight."""
+        """The name takes the room left (``_fit_columns`` hides optional columns to give it its
+        whole text); the other columns are as wide as their contents."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.Stretch)
         header.setStretchLastSection(False)
-        # cut in the middle: 'Run 3 · lr…0.01' keeps the number and the end that tell runs apart
+        # a name too long for all the room is cut in the middle: 'Run 3 · lr…0.01' keeps the
+        # number and the end that tell runs apart
         self.table.setTextElideMode(Qt.ElideMiddle)
         self.table.setWordWrap(False)  # one line, cut with '…' (it wrapped into a second line)
 
@@ -337,18 +377,23 @@ class RunsList(QWidget):
         buttons = self.use_button.sizeHint().height() + self.layout().spacing()
         return QSize(super().sizeHint().width(), self._table_height(ROWS_SHOWN) + buttons)
 
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._fit_columns()
+    def eventFilter(self, watched, event) -> bool:
+        """The columns fit the table's viewport once it has its new size (in this widget's own
+        resizeEvent the table still had its old one, and a column too many stayed)."""
+        if watched is self.table.viewport() and event.type() == QEvent.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _fit_columns(self):
         """Hide Training, Network, Samples/s and Time, in that order, while the other columns
-        would not fit (the name's tooltip gives the settings, the status bar the speed): at
-        1280x720 they pushed the figures out of sight."""
+        and the whole names would not fit (the name's tooltip gives the settings, the status bar
+        the speed): at 1280x720 they pushed the figures out of sight. Whole names come before
+        those columns (cut, two runs of an experiment read alike at zoom 1.6); a name wider than
+        all the room left is cut in its middle, and the figures stay in sight."""
         header = self.table.horizontalHeader()
         widths = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(len(COLUMNS))]
-        widths[NAME_COLUMN] = min(widths[NAME_COLUMN], self._name_room())  # it is elided beyond
+        widths[NAME_COLUMN] = max(widths[NAME_COLUMN], self._name_room())
         room, needed = self.table.viewport().width(), sum(widths)
         hidden = set()
         for column in OPTIONAL_COLUMNS:
@@ -430,6 +475,7 @@ class RunsList(QWidget):
                 self.table.item(row, column).setText(text)
         for column in SETTINGS_COLUMNS:
             self.table.item(row, column).setToolTip(run.settings_text())
+        self.table.item(row, EPOCHS_COLUMN).setToolTip(epochs_tip(run))
         group = f"Experiment: {html.escape(run.group)}<br>" if run.group else ""
         self.table.item(row, NAME_COLUMN).setToolTip(f"<b>{html.escape(run.name)}</b><br>{group}"
                                                      f"{html.escape(run.settings_text())}<br>"

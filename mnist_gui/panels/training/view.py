@@ -12,8 +12,20 @@ import html
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from engine.classes import describe, images_of
+from engine.experiments import EXPERIMENTS, baseline_accuracies
+from engine.files.session_file import MAX_NAME, bounded
 from engine.memory import check_training_fits
 from mnist_gui.panels.training.arrangement import BuilderScroll, GripHandle, GripSplitter, SideBySideOrTabs
 from mnist_gui.panels.training.builder import NetworkBuilder
@@ -62,6 +74,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft = draft if draft is not None else DraftSettings(self)
         self._dataset = None
         self._baseline: float | None = None
+        self._baseline_model = None  # the hub's fitted nearest-mean classifier, for the results table
         self._suggested_lr: float | None = None
         self._rerun_of: RunRecord | None = None  # the run whose settings the builder holds for a rerun
         self.finder = LearningRateFinder(self)
@@ -90,15 +103,23 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
         self.results = ExperimentResults(self.runs_model)
+        self.results_choice = QComboBox(objectName="resultsChoice")  # shown for two tables or more
+        self.results_choice.setToolTip("Which experiment's results the table shows: the session "
+                                       "keeps the table of every experiment, also once reopened")
+        self.results_choice.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.results_choice.hide()
+        self.results_choice.currentIndexChanged.connect(self._on_results_chosen)
         self.shift_plot = ShiftPlot()  # beside the results, for an experiment with a shift test
         self.shift_plot.hide()
         self.outcome = QWidget(objectName="experimentOutcome")
         outcome = QHBoxLayout(self.outcome)
         outcome.setContentsMargins(0, 0, 0, 0)
+        outcome.addWidget(self.results_choice, 0, Qt.AlignTop)  # beside the table: no row of height
         outcome.addWidget(self.results, 3)
         outcome.addWidget(self.shift_plot, 2)
         self.outcome.hide()
-        self._shift_test = 0  # pixels: the shift test of the experiment under way (0: none)
+        self._shift_tests: dict[str, int] = {}  # pixels: each experiment's shift test (0: none)
+        self._tables_shown: list = []  # the results tables the choice offers: (name, runs)
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
@@ -214,7 +235,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
+        self._baseline_model = None if baseline is None else baseline.classifier
         self.plots.set_baseline(self._baseline)
+        if self.results.runs():
+            self._on_results_changed()
 
     def start(self, step: bool = False) -> RunRecord | None:
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
@@ -281,10 +305,11 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop a learning-rate test (and training, if the session is the panel's own) and wait
-        for their threads. True if all ended."""
+        """Stop a learning-rate test, a model being read (and training, if the session is the
+        panel's own) and wait for their threads. True if all ended."""
         ok = self.session.shutdown(timeout_ms) if self._own_session else True
         ok = self.shift_plot.shutdown(timeout_ms) and ok
+        ok = self.files.model_runner.shutdown(timeout_ms) and ok  # Load model's job is the panel's own
         self.replay_bar.shutdown()
         finder_ok = self.finder.shutdown(timeout_ms)
         return self.landscape.shutdown(timeout_ms) and finder_ok and ok
@@ -297,7 +322,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
             return
         self.controls.hide_banner()
         configurations = experiment.configurations()
-        self._shift_test = experiment.shift_test
+        self._shift_tests[bounded(experiment.name, MAX_NAME)] = experiment.shift_test
         problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
         cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
         self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
@@ -337,16 +362,47 @@ class TrainingView(SideBySideOrTabs, QWidget):
                    f"<b>{label}</b>.")
 
     def _on_results_changed(self):
-        """The latest experiment's results table (the session keeps every one), or none."""
+        """The latest experiment's results table, the others a choice away (the session keeps
+        every one); the one chosen stays chosen while only its runs change (one removed)."""
         tables = self.runs_model.results()
-        runs = tables[-1][1] if tables else []
-        self.results.show_runs(runs)
+        choice = self.results_choice
+        names = [f"{name} ({len(runs)} run{'s' * (len(runs) != 1)})" for name, runs in tables]
+        before = [name for name, _ in self._tables_shown]
+        kept = before == [name for name, _ in tables] and choice.currentIndex() >= 0
+        index = choice.currentIndex() if kept else len(tables) - 1
+        self._tables_shown = tables
+        choice.blockSignals(True)
+        choice.clear()
+        choice.addItems(names)
+        choice.setCurrentIndex(index)
+        choice.blockSignals(False)
+        choice.setVisible(len(tables) > 1)
+        self._show_results(*tables[index] if tables else ("", []))
+
+    def _on_results_chosen(self, index: int):
+        tables = self.runs_model.results()
+        if 0 <= index < len(tables):
+            self._show_results(*tables[index])
+
+    def _show_results(self, name: str, runs: list):
+        """Experiment ``name``'s ``runs``, in its table's order, in the results table and the shift
+        plot (its shift test: the one it ran with, or a built-in experiment's of that name)."""
+        self.results.show_runs(runs, self._baselines(runs))
         if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
             total = sum(self.plots_splitter.sizes())
             self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
         self.outcome.setVisible(bool(runs))
-        shifted = self._dataset is not None and self.shift_plot.test(runs, self._shift_test, self._dataset)
+        builtin = EXPERIMENTS.get(name)
+        shift = self._shift_tests.get(name, builtin.shift_test if builtin is not None else 0)
+        shifted = self._dataset is not None and self.shift_plot.test(runs, shift, self._dataset)
         self.shift_plot.setVisible(shifted)
+
+    def _baselines(self, runs) -> list[float | None]:
+        """The nearest-mean baseline's test accuracy on each run's classes, from the hub's fitted
+        means (None until they are fitted, or for a run of other images)."""
+        if self._baseline_model is None or self._dataset is None or not any(r.spec.class_labels for r in runs):
+            return [None] * len(runs)
+        return baseline_accuracies([r.spec for r in runs], self._dataset, self._baseline_model)
 
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
@@ -473,9 +529,11 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if problem:
             self._hint(f"Fix the settings first: {problem}")
             return
-        d, c, n = self._dataset, self.draft.config(), self.draft.train_images()  # the training-set size
+        d, c, spec = self._dataset, self.draft.config(), self.draft.spec()
+        n = min(self.draft.train_images(), images_of(d.train_labels, spec.class_labels))  # its classes' only
         n_val = round(n * c.validation_fraction)
-        self._hint(f"Ready: a {self.draft.spec().n_params:,}-parameter network on {d.name} "
+        on = f"{d.name} · {describe([d.class_names[k] for k in spec.class_labels])}" if spec.class_labels else d.name
+        self._hint(f"Ready: a {spec.n_params:,}-parameter network on {on} "
                    f"({n - n_val:,} training and {n_val:,} validation images). "
                    "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time."
                    + self._rerun_text(self.draft.spec(), c))
