@@ -11,11 +11,11 @@ dynamics and the panel draws them) and once headless (the engine's Trainer direc
 - wall clock (training samples over the whole run, start to end, evaluation included): what the
   user waits for, so every cost of the panel and of the measurements is in it.
 
-A 5 ms QTimer on the GUI thread records the longest gap between its ticks: how long the window
-could not respond. On a shared machine both figures follow the load of other processes, so the
-panel's own costs are also timed directly: the worker's time measuring the dynamics (a share of
-the run's wall clock, and CPU milliseconds per measurement), and the longest call of the panel's
-slots on the GUI thread.
+The heartbeat (``gui_heartbeat.py``, a 5 ms QTimer on the GUI thread) records the longest gap
+between its ticks: how long the window could not respond. On a shared machine both figures follow
+the load of other processes, so the panel's own costs are also timed directly: the worker's time
+measuring the dynamics (a share of the run's wall clock, and CPU milliseconds per measurement), and
+the longest call of the panel's slots on the GUI thread.
 
     MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_gui_inside.py [--rounds 3] [--epochs 2]
         [--tab dynamics|embedding|step|saliency]
@@ -35,41 +35,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gui_training import StallMeter, _speed, prepare, wait
+from bench_gui_training import _speed, prepare, wait
+from gui_heartbeat import Costs, Heartbeat
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
 from engine.network import Network
 from engine.training import EpochEnd, Trainer
-
-
-class Costs:
-    """Wraps functions to add up their wall and CPU (this thread's) time and keep the longest call."""
-
-    def __init__(self):
-        self.wall = self.cpu = self.longest = self.longest_cpu = 0.0
-        self.calls = 0
-        self.longest_name = ""
-
-    def reset(self):
-        self.__init__()
-
-    def wrap(self, owner, name: str):
-        original = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            w0, c0 = time.perf_counter(), time.thread_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                wall, cpu = time.perf_counter() - w0, time.thread_time() - c0
-                self.wall += wall
-                self.cpu += cpu
-                if wall > self.longest:
-                    self.longest, self.longest_cpu = wall, cpu
-                    self.longest_name = f"{type(args[0]).__name__}.{name}" if args else name
-                self.calls += 1
-        setattr(owner, name, timed)
-
 
 WORKER, PANEL, PAINT = Costs(), Costs(), Costs()
 
@@ -102,7 +73,7 @@ def headless(data, spec, config) -> tuple[float, float]:
     return _speed(epochs), trainer.n_train * config.epochs / wall
 
 
-def in_app(window, meter: StallMeter, spec, config) -> tuple[float, float, float, int]:
+def in_app(window, meter: Heartbeat, spec, config) -> tuple[float, float, float, int]:
     """(training-time samples/s, wall-clock samples/s, longest stall ms, dynamics rows) of one run."""
     view = window.training_view
     view.builder.set_spec(spec, config)
@@ -162,7 +133,7 @@ def main(argv=None) -> int:
         window.show_panel("inside")
         window.inside_view.show_tab(args.tab)
     wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline, maps)
-    meter = StallMeter()
+    meter = Heartbeat()
     print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
           + ("the training panel visible" if args.tab == "none" else
              f"the Inside panel visible on its {args.tab} view"))

@@ -5,13 +5,13 @@ of the Evaluate panel (confusion matrix, mistakes, what it learned) and of the I
 step, training dynamics, hidden space, saliency) in turn, training the preset from the window
 with that tab on screen (the order of the tabs turns round by round, so a busy minute on the
 machine does not always fall on the same one); each run is removed once measured, so every run
-trains in the same session (the runs piling up would slow the plots' redraws instead). A 5 ms
-QTimer on the GUI thread records the longest
-gap between its ticks: how long the window could not respond; and the GUI thread's CPU time between
-two ticks, the part of a stall the app's own work makes (on a shared machine most of a long gap
-can be other processes' turn on the CPU, or the training thread holding the GIL). The panels' slots and paint events
-are timed too, so the longest stall is given a likely culprit (the longest call of a timed
-function during that run). Medians over the rounds, with the worst round, per tab.
+trains in the same session (the runs piling up would slow the plots' redraws instead). The
+heartbeat (``gui_heartbeat.py``, a 5 ms QTimer on the GUI thread) records the longest gap between
+its ticks: how long the window could not respond; and the GUI thread's CPU time between two ticks,
+the part of a stall the app's own work makes (on a shared machine most of a long gap can be other
+processes' turn on the CPU, or the training thread holding the GIL). The panels' slots and paint
+events are timed too, and the GUI thread's stack is sampled while a tick is late, so the longest
+stall is given a likely culprit. Medians over the rounds, with the worst round, per tab.
 
     MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_gui_stalls.py [--rounds 5] [--epochs 1]
         [--tabs evaluate:confusion,inside:saliency]
@@ -22,20 +22,16 @@ Target: longest stall <= 50 ms with any tab on screen (the median over the round
 from __future__ import annotations
 
 import argparse
-import collections
 import os
 import statistics
 import sys
-import threading
-import time
-import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gui_inside import Costs
-from bench_gui_training import StallMeter, prepare, wait
+from bench_gui_training import prepare, wait
+from gui_heartbeat import Costs, Heartbeat
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
 EVALUATE_TABS = ("confusion", "mistakes", "weights")  # in the order of the panel's tabs
@@ -74,74 +70,6 @@ def instrument():
             SLOTS.wrap(owner, name)
 
 
-class StallWatch(StallMeter):
-    """The heartbeat, and a thread that samples the GUI thread's Python stack every 2 ms while a
-    tick is late (over ``LATE_MS``): the frames seen most during the longest stall name its cause,
-    whatever function it is in (the timed slots only catch the functions listed)."""
-
-    LATE_MS = 15
-
-    def __init__(self):
-        super().__init__()
-        self._gui = threading.get_ident()
-        self._beat = time.perf_counter()
-        self._samples: dict[float, collections.Counter] = {}
-        self._running = False
-        self._thread: threading.Thread | None = None
-        self._cpu: float | None = None
-        self.longest_cpu = 0.0  # ms of GUI-thread CPU between two ticks: the stall the code makes
-
-    def start(self):
-        self._cpu, self.longest_cpu = None, 0.0
-        self._samples = {}
-        self._beat = time.perf_counter()
-        self._running = True
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        super().start()
-
-    def stop(self):
-        super().stop()
-        self._running = False
-        if self._thread is not None:
-            self._thread.join()
-
-    def _tick(self):
-        super()._tick()
-        self._beat = time.perf_counter()
-        cpu = time.thread_time()
-        if self._cpu is not None:
-            self.longest_cpu = max(self.longest_cpu, 1000 * (cpu - self._cpu))
-        self._cpu = cpu
-
-    def _watch(self):
-        while self._running:
-            time.sleep(0.002)
-            beat = self._beat
-            if time.perf_counter() - beat > self.LATE_MS / 1000:
-                frame = sys._current_frames().get(self._gui)
-                if frame is not None:
-                    self._samples.setdefault(beat, collections.Counter())[_where(frame)] += 1
-
-    def culprit(self) -> str:
-        """The stack seen most during the stall with the most samples, or '' if none was late."""
-        if not self._samples:
-            return ""
-        counts = max(self._samples.values(), key=lambda c: sum(c.values()))
-        seen = "; ".join(f"{where} ({n})" for where, n in counts.most_common(3))
-        return f"{seen} [of {sum(counts.values())} samples]"
-
-
-def _where(frame) -> str:
-    """The innermost frames of the app (and of pyqtgraph or NumPy under them), innermost last."""
-    stack = traceback.extract_stack(frame)
-    ours = [f for f in stack if "mnist_gui" in f.filename or "engine" in f.filename]
-    tail = [f"{Path(f.filename).stem}.{f.name}:{f.lineno}" for f in ours[-3:]]
-    if stack and stack[-1] not in ours:
-        tail.append(f"{Path(stack[-1].filename).stem}.{stack[-1].name}")
-    return " > ".join(tail) or "(no Python frame: Qt itself)"
-
-
 def show(window, tab: str) -> None:
     panel, key = tab.split(":")
     window.show_panel(panel)
@@ -151,7 +79,7 @@ def show(window, tab: str) -> None:
         window.evaluate_view.tabs.setCurrentIndex(EVALUATE_TABS.index(key))
 
 
-def train_once(window, meter: StallWatch, spec, config) -> tuple[float, float, str]:
+def train_once(window, meter: Heartbeat, spec, config) -> tuple[float, float, str]:
     """(longest stall in ms, the most GUI-thread CPU between two ticks in ms, the likely culprit)
     of one run started from the window."""
     view = window.training_view
@@ -182,7 +110,12 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--preset", default="default")
     parser.add_argument("--tabs", default=",".join(ALL_TABS), help="panel:tab, comma-separated")
+    parser.add_argument("--switch-interval", type=float, default=None, metavar="MS",
+                        help="Python's GIL switch interval (sys.setswitchinterval; default 5 ms): how "
+                             "long the GUI thread can wait for the GIL the training thread holds")
     args = parser.parse_args(argv)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval / 1000)
     tabs = args.tabs.split(",")
     prepared = prepare(args.preset, args.epochs)
     if prepared is None:
@@ -196,9 +129,9 @@ def main(argv=None) -> int:
     window.show()
     window.set_dataset(data)
     wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline)
-    meter = StallWatch()
+    meter = Heartbeat(sample=True)
     print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
-          f"{args.rounds} rounds of {len(tabs)} tabs")
+          f"{args.rounds} rounds of {len(tabs)} tabs; GIL switch interval {1000 * sys.getswitchinterval():g} ms")
     stalls: dict[str, list[float]] = {tab: [] for tab in tabs}
     cpus: dict[str, list[float]] = {tab: [] for tab in tabs}
     for r in range(args.rounds):

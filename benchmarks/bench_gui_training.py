@@ -5,8 +5,9 @@ Evaluate panels on the same ModelHub, as in the app), loads real MNIST, and in e
 the same configuration twice in this one process: once through the window (Start, live plots,
 worker thread) and once headless (the engine's Trainer directly, as ``mnist-train`` does),
 alternating which goes first. Speed is samples/s over the epochs' training time (from the
-EpochEnd events, as ``mnist-train`` prints it). While the window trains, a 5 ms QTimer on the GUI
-thread records the longest gap between its ticks: how long the window could not respond.
+EpochEnd events, as ``mnist-train`` prints it). While the window trains, the heartbeat (``gui_heartbeat.py``,
+a 5 ms QTimer on the GUI thread) records the longest gap between its ticks: how long the window
+could not respond.
 
     MNIST_DATA_DIR=../shared/data/mnist python benchmarks/bench_gui_training.py [--rounds 3] [--epochs 2] \
         [--preset wide] [--show evaluate]
@@ -31,15 +32,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+from gui_heartbeat import Heartbeat
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from engine.files.sources import load_folder
 from engine.network import Network
 from engine.presets import preset
 from engine.training import EpochEnd, Trainer
-
-TICK_MS = 5
 
 
 def headless_speed(data, spec, config) -> float:
@@ -53,32 +53,6 @@ def headless_speed(data, spec, config) -> float:
 def _speed(epochs) -> float:
     seconds = sum(e.seconds for e in epochs)
     return sum(e.samples_per_second * e.seconds for e in epochs) / seconds
-
-
-class StallMeter:
-    """A QTimer ticking every TICK_MS on the GUI thread; the longest gap between ticks is a stall."""
-
-    def __init__(self):
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self.longest = 0.0
-        self._last = None
-
-    def start(self):
-        self.longest, self._last = 0.0, None
-        self.clock.start()
-        self.timer.start()
-
-    def stop(self):
-        self.timer.stop()
-
-    def _tick(self):
-        now = self.clock.nsecsElapsed() / 1e6
-        if self._last is not None:
-            self.longest = max(self.longest, now - self._last)
-        self._last = now
 
 
 def build_window(data, settings_path: Path, shown: str):
@@ -99,7 +73,7 @@ def wait(app, seconds: float):
         time.sleep(0.001)
 
 
-def app_run(view, meter: StallMeter, spec, config) -> tuple[float, float]:
+def app_run(view, meter: Heartbeat, spec, config) -> tuple[float, float]:
     """(samples/s, longest stall in ms) of one run started from the window, in Qt's event loop."""
     view.builder.set_spec(spec, config)
     done, epochs = [], []
@@ -165,7 +139,7 @@ def main(argv=None) -> int:
     app, data, spec, config = prepared
     settings = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_gui_training_{os.getpid()}.ini"
     window, view = build_window(data, settings, args.show)
-    meter = StallMeter()
+    meter = Heartbeat()
     wait(app, 3.0)  # let the panels finish their own start-up work (means, baseline)
     print(f"{data.name}: {spec.describe()}, {config.describe()}; {os.cpu_count()} CPUs; "
           f"the whole window, showing the {args.show} panel")

@@ -20,17 +20,25 @@ import numpy as np
 from engine.files.atomic import write_bytes_atomically
 
 STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; line-height: 1.4; }
+:root { color-scheme: light; }
+body { font-family: sans-serif; margin: 2em auto; padding: 0 1em; max-width: 60em; color: #222;
+       background: #fff; line-height: 1.4; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th { background: #eee; } td.text, th.text { text-align: left; }
+tr.best td { font-weight: bold; background: rgba(34, 197, 94, 0.25); }
 table.confusion td { min-width: 2.6em; }
 table.bars td.bar { width: 24em; text-align: left; } .bar div { height: 0.8em; margin: 1px 0; }
 .first { background: #0072b2; } .second { background: #e69f00; }
 span.key { display: inline-block; width: 1em; height: 0.8em; margin: 0 0.3em 0 1em; }
+div.runs { display: flex; flex-wrap: wrap; gap: 0 2em; }
+div.run { flex: 1 1 24em; } div.run table { width: 100%; } div.run td { overflow-wrap: anywhere; }
+div.run th { white-space: nowrap; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption, p.note { color: #555; font-size: 0.92em; }
+@media print { table, figure, div.run { break-inside: avoid; } h2 { break-after: avoid; }
+               .first, .second, td { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 """
 
 
@@ -46,12 +54,32 @@ class Picture:
 @dataclass(frozen=True)
 class Table:
     """A results table: a title, the column headings, rows of cells (text or numbers already
-    formatted as text), and a sentence under it. The first column is read as text, left-aligned."""
+    formatted as text), and a sentence under it. The first ``text_columns`` are read as text,
+    left-aligned; the figures after them right-aligned."""
 
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     caption: str = ""
+    best: int | None = None  # the row drawn in bold on green (an experiment's best run), if any
+    text_columns: int = 1    # how many of the first columns are text (left-aligned), not figures
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One run of an experiment as its results table shows it (``ExperimentResults`` in the app).
+
+    test_accuracy : 0..1, None if never tested; epochs : epochs trained (a part of one at equal
+    time); images : training images seen.
+    """
+
+    label: str
+    test_accuracy: float | None
+    seconds: float
+    epochs: float
+    images: int
+    parameters: int
+    diverged: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,8 +139,9 @@ def report_html(report: LessonReport) -> str:
         parts.append(confusion_html(report.confusion, report.class_names, report.confusion_caption))
     parts += [picture_html(picture) for picture in report.pictures]
     if report.runs:
-        parts.append("<h2>The runs</h2>")
+        parts.append('<h2>The runs</h2><div class="runs">')
         parts += [run_html(run) for run in report.runs]
+        parts.append("</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -123,9 +152,11 @@ def write_report(report: LessonReport, path: str | os.PathLike) -> Path:
 
 
 def table_html(table: Table) -> str:
-    head = "".join(f'<th{_first(i)}>{_text(h)}</th>' for i, h in enumerate(table.header))
-    body = "".join("<tr>" + "".join(f"<td{_first(i)}>{_text(cell)}</td>" for i, cell in enumerate(row))
-                   + "</tr>" for row in table.rows)
+    text = table.text_columns
+    head = "".join(f'<th{_align(i, text)}>{_text(h)}</th>' for i, h in enumerate(table.header))
+    body = "".join(("<tr class=\"best\">" if r == table.best else "<tr>")
+                   + "".join(f"<td{_align(i, text)}>{_text(cell)}</td>" for i, cell in enumerate(row))
+                   + "</tr>" for r, row in enumerate(table.rows))
     caption = f'<p class="note">{_text(table.caption)}</p>' if table.caption else ""
     return f"<h2>{_text(table.title)}</h2><table><tr>{head}</tr>{body}</table>{caption}"
 
@@ -171,7 +202,7 @@ def picture_html(picture: Picture) -> str:
 def run_html(run: RunSection) -> str:
     rows = "".join(f'<tr><th class="text">{_text(k)}</th><td class="text">{_text(v)}</td></tr>'
                    for k, v in (*run.settings, *run.figures))
-    return f"<h3>{_text(run.name)}</h3><table>{rows}</table>"
+    return f'<div class="run"><h3>{_text(run.name)}</h3><table>{rows}</table></div>'
 
 
 def percent(value: float | None) -> str:
@@ -188,8 +219,8 @@ def _text(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _first(column: int) -> str:
-    return ' class="text"' if column == 0 else ""
+def _align(column: int, text_columns: int = 1) -> str:
+    return ' class="text"' if column < text_columns else ""
 
 
 def _shade(share: float, correct: bool) -> str:
@@ -241,7 +272,22 @@ def runs_table(runs: Sequence[RunSection]) -> Table:
         values = dict(run.settings) | dict(run.figures)
         rows.append((run.name, values.get("Network", ""), *(values.get(c, "–") for c in columns)))
     return Table("Results of the runs", ("Run", "Network", *columns), tuple(rows),
-                 "Accuracies after each run's last epoch; test images were never trained on.")
+                 "Accuracies after each run's last epoch; test images were never trained on.",
+                 text_columns=2)
+
+
+def experiment_table(name: str, rows: Sequence[ResultRow]) -> Table:
+    """An experiment's results table: one row per run, as the training panel shows it, the best
+    test accuracy in bold."""
+    accuracies = [-1.0 if r.test_accuracy is None or r.diverged else r.test_accuracy for r in rows]
+    best = max(range(len(rows)), key=accuracies.__getitem__) if rows and max(accuracies) >= 0 else None
+    cells = tuple((r.label, "diverged" if r.diverged else percent(r.test_accuracy), f"{r.seconds:.1f} s",
+                   f"{r.epochs:.0f}" if float(r.epochs).is_integer() else f"{r.epochs:.2f}",
+                   f"{r.images:,}", f"{r.parameters:,}") for r in rows)
+    best_text = "" if best is None else f" The best test accuracy, in bold: {rows[best].label}."
+    return Table(f"Experiment: {name}", ("Run", "Test accuracy", "Training time", "Epochs",
+                                          "Images seen", "Parameters"), cells,
+                 f"Each run of the experiment, in its order.{best_text}", best)
 
 
 def comparison_bars(comparison, class_names: Sequence[str]) -> PairedBars:

@@ -305,7 +305,7 @@ class Trainer:
                     yield BatchEnd(epoch, b, batches.n_batches, step, loss, optimiser.lr)
             history.append(self._epoch_end(epoch, stats, clock.end_epoch(), optimiser.lr))
             yield history[-1]
-        yield self._end("completed", f"Trained {cfg.epochs} epochs.", history, clock.total)
+        yield self._end("completed", f"Trained {cfg.epochs} epoch{'s' * (cfg.epochs != 1)}.", history, clock.total)
 
     def _batches(self) -> _Batches:
         """This run's batches: shuffled, turned into inputs by the network, augmented if asked."""

@@ -19,15 +19,18 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, Signal
+from PySide6.QtGui import QFont
 
 from engine.baseline import network_vs_baseline
 from engine.evaluation import evaluate_network
 from engine.report import (
     LessonReport,
     Picture,
+    ResultRow,
     RunSection,
     Table,
     comparison_bars,
+    experiment_table,
     percent,
     run_section,
     runs_table,
@@ -37,6 +40,7 @@ from mnist_gui.workers.worker import TaskRunner
 
 PLOT_SIZE = (1100, 440)  # pixels of each plot, exported as they are (a scaled export draws the
 EXPORT_WIDTH = PLOT_SIZE[0]  # ticks twice as large but leaves the legend's text small)
+LABEL_STYLE = {"font-size": "12pt", "color": "#000"}
 BASELINE_PEN = pg.mkPen("#555555", width=1.5, style=Qt.DashLine)
 
 
@@ -46,6 +50,7 @@ class ReportInputs:
 
     title: str
     runs: tuple[RunSection, ...]
+    experiments: tuple[Table, ...]  # the experiments' results tables, oldest first
     pictures: tuple[Picture, ...]
     network: object            # a copy of the hub's engine Network, or None
     network_name: str
@@ -75,15 +80,23 @@ def gather(runs, datasets, hub, evaluation) -> ReportInputs:
     network = hub.network
     now = datetime.datetime.now().strftime("%d %B %Y, %H:%M")
     name = dataset.name if dataset is not None else "no dataset"
-    return ReportInputs(f"Lesson report: {name} ({now})", sections, tuple(pictures),
+    experiments = tuple(experiment_table(title, [result_row(run) for run in table])
+                        for title, table in runs.results())
+    return ReportInputs(f"Lesson report: {name} ({now})", sections, experiments, tuple(pictures),
                         None if network is None else network.copy(), hub.description or "the current network",
                         dataset, evaluation.evaluation if network is not None else None,
                         reports.get("l2"), reports.get("l1"))
 
 
+def result_row(run) -> ResultRow:
+    """A RunRecord of an experiment as its results table's row (its label without "Run n · ")."""
+    return ResultRow(run.name.split(" · ", 1)[-1], run.test_accuracy, run.train_seconds,
+                     run.epochs_trained, run.images_seen, run.spec.n_params, run.diverging)
+
+
 def build_report(inputs: ReportInputs, worker=None) -> LessonReport:
     """The LessonReport of ``inputs``: the job's work (it may score the network on the test split)."""
-    tables = [runs_table(inputs.runs)] if inputs.runs else []
+    tables = ([runs_table(inputs.runs)] if inputs.runs else []) + list(inputs.experiments)
     notes = [] if inputs.runs else ["No run has been trained in this lesson yet."]
     bars, confusion, names, caption = (), None, (), ""
     if inputs.baseline is not None:
@@ -128,9 +141,10 @@ def plot_png(records, what: str, baseline: float | None = None) -> bytes:
         for side in ("left", "bottom"):
             item.getAxis(side).setPen("k")
             item.getAxis(side).setTextPen("k")
-        item.setLabel("bottom", "epoch")
+            item.getAxis(side).setStyle(tickFont=QFont("sans-serif", 11))  # as large as the legend's
+        item.setLabel("bottom", "epoch", **LABEL_STYLE)
         item.getAxis("bottom").setTickSpacing(5, 1)  # whole epochs
-        item.setLabel("left", "validation accuracy (%)" if what == "accuracy" else "training loss")
+        item.setLabel("left", "validation accuracy (%)" if what == "accuracy" else "training loss", **LABEL_STYLE)
         for run in records:
             x = np.array([e.epoch for e in run.epochs], dtype=float)
             y = np.array([(100 * e.val_accuracy if e.val_accuracy is not None else np.nan)

@@ -1,4 +1,5 @@
-"""What the app remembers between runs (last dataset source, window geometry), kept in QSettings."""
+"""What the app remembers between runs (last dataset source, window geometry, the builder's open
+sections), kept in QSettings."""
 
 from __future__ import annotations
 
@@ -73,3 +74,11 @@ class AppSettings:
 
     def set_panel(self, key: str):
         self._s.setValue("window/panel", key)
+
+    def section_open(self, key: str) -> bool:
+        """Whether the builder's folding section ``key`` ("data") was open when last left; folded at first."""
+        return str(self._s.value(f"builder/{key}_open", "false")).lower() == "true"
+
+    def set_section_open(self, key: str, is_open: bool):
+        self._s.setValue(f"builder/{key}_open", "true" if is_open else "false")
+        self._s.sync()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from mnist_gui.widgets.zoom import apply_zoom
+from mnist_gui.widgets.zoom import BASE_SIZE, apply_zoom
 
 BASE_DIALOG_SIZE = "_zoomBaseDialogSize"
 FRAME = QSize(16, 48)  # room for the window manager's frame and title bar around a dialog
@@ -54,6 +54,19 @@ def fit_dialog(dialog: QDialog, zoom: float) -> None:
     room = available(dialog)
     if room is not None:
         dialog.resize(dialog.size().boundedTo(room.size() - FRAME))
+
+
+def zoom_of(dialog: QWidget) -> float:
+    """The zoom ``fit_dialog`` showed ``dialog`` at (1 before it was shown): for the parts a dialog
+    adds later (a plot per result), which ``fit_zoomed`` then zooms like the rest."""
+    base = dialog.property(BASE_SIZE)
+    size = dialog.font().pointSizeF()
+    return size / float(base) if base and size > 0 else 1.0
+
+
+def fit_zoomed(dialog: QWidget, part: QWidget) -> None:
+    """Zoom ``part``, added to ``dialog`` after it was shown, as ``dialog`` is zoomed."""
+    apply_zoom(part, zoom_of(dialog))
 
 
 def available(widget: QWidget) -> QRect | None:

@@ -53,14 +53,41 @@ class GalleryModel(QAbstractListModel):
             self.side = side
             self._cache.clear()
 
+    def set_device_pixel_ratio(self, dpr: float) -> None:
+        """Thumbnails for a screen of ``dpr`` device pixels per logical one (the ones made are dropped)."""
+        if dpr != self.dpr:
+            self.dpr = dpr
+            self._cache.clear()
+
     def set_items(self, images, indices, true, top_classes, top_probs, names):
-        """``images``: the whole split (read only); the rest are per item: (n,), (n,), (n, k), (n, k)."""
+        """``images``: the whole split (read only); the rest are per item: (n,), (n,), (n, k), (n, k).
+
+        The thumbnails made are kept while ``images`` is the same split (they are keyed by index
+        into it): a new evaluation of the same test images (every epoch of a run) makes only those
+        of images it shows for the first time. The same images in the same order with new answers
+        are redrawn in place (the selection stays); other items reset the model.
+        """
+        indices = np.asarray(indices, dtype=np.int64)
+        if images is not self._images:
+            self._cache.clear()
+        if images is self._images and tuple(names) == self._names and np.array_equal(indices, self._indices) \
+                and self._true is not None and len(indices):
+            self._update_answers(true, top_classes, top_probs)
+            return
         self.beginResetModel()
-        self._images, self._indices = images, np.asarray(indices, dtype=np.int64)
+        self._images, self._indices = images, indices
         self._true, self._top_classes, self._top_probs = true, top_classes, top_probs
         self._names = tuple(names)
-        self._cache.clear()
         self.endResetModel()
+
+    def _update_answers(self, true, top_classes, top_probs):
+        """New answers for the items shown: the rows whose answers changed are redrawn."""
+        changed = np.flatnonzero((np.asarray(true) != self._true)
+                                 | np.any(np.asarray(top_classes) != self._top_classes, axis=1)
+                                 | np.any(np.asarray(top_probs) != self._top_probs, axis=1))
+        self._true, self._top_classes, self._top_probs = true, top_classes, top_probs
+        if len(changed):
+            self.dataChanged.emit(self.index(int(changed[0])), self.index(int(changed[-1])))
 
     def indices(self) -> np.ndarray:
         return self._indices.copy()
@@ -241,7 +268,7 @@ class ImageGallery(QWidget):
         return self.delegate.thumb
 
     def set_items(self, images, indices, true, top_classes, top_probs, names):
-        self.model.dpr = self.devicePixelRatioF()
+        self.model.set_device_pixel_ratio(self.devicePixelRatioF())
         self.model.set_items(images, indices, true, top_classes, top_probs, names)
         self.view.setVisible(len(indices) > 0)
         self.placeholder.setVisible(len(indices) == 0)
@@ -268,11 +295,11 @@ class ImageGallery(QWidget):
         for *_, button in self._extra_actions:
             button.setEnabled(has)
 
-    def _open_in_browser(self, row: int):
+    def _open_in_browser(self, row: int, _checked: bool = False):
         if 0 <= row < self.model.rowCount():
             self.open_in_browser.emit("test", int(self.model.indices()[row]))
 
-    def _open_on_canvas(self, row: int):
+    def _open_on_canvas(self, row: int, _checked: bool = False):
         if 0 <= row < self.model.rowCount():
             self.open_on_canvas.emit(self.model.image(row))
 
@@ -287,11 +314,11 @@ class ImageGallery(QWidget):
     def image_menu(self, row: int) -> QMenu:
         """The context menu of image ``row`` (what a right-click on it shows)."""
         menu = QMenu(self)
-        menu.addAction("Show in the data browser", lambda: self._open_in_browser(row))
-        menu.addAction("Open on the drawing canvas", lambda: self._open_on_canvas(row))
+        menu.addAction("Show in the data browser", partial(self._open_in_browser, row))
+        menu.addAction("Open on the drawing canvas", partial(self._open_on_canvas, row))
         menu.setToolTipsVisible(True)
         for text, tip, slot, _ in self._extra_actions:
-            menu.addAction(text, lambda s=slot: self._run_extra(s, row)).setToolTip(tip)
+            menu.addAction(text, partial(self._run_extra, slot, row)).setToolTip(tip)
         return menu
 
     # --- more things to do with an image, added by the panel that shows the gallery ----------
@@ -309,6 +336,6 @@ class ImageGallery(QWidget):
     def _on_extra_clicked(self, slot, _checked: bool = False):
         self._run_extra(slot, self.current_row())
 
-    def _run_extra(self, slot, row: int):
+    def _run_extra(self, slot, row: int, _checked: bool = False):
         if 0 <= row < self.model.rowCount():
             slot(row)

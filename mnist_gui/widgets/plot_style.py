@@ -21,6 +21,8 @@ def follow_palette(plot: pg.PlotWidget, palette: QPalette) -> None:
         item.titleLabel.setText(item.titleLabel.text, color=text.name())
     if item.legend is not None:
         item.legend.setLabelTextColor(text)
+        for _, label in item.legend.items:  # setLabelTextColor alone leaves the drawn text grey
+            label.setText(label.text)
 
 
 class DecadeAxis(pg.AxisItem):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -25,7 +27,7 @@ class WarningSlot:
         if informative:
             box.setInformativeText(informative)
         box.setAttribute(Qt.WA_DeleteOnClose)
-        box.destroyed.connect(lambda *_: self._forget(box))
+        box.destroyed.connect(partial(self._forget, box))
         self._box = box
         box.open()
         return box
@@ -34,7 +36,7 @@ class WarningSlot:
         if self._box is not None:
             self._box.close()
 
-    def _forget(self, box: QMessageBox):
+    def _forget(self, box: QMessageBox, *_destroyed):
         """A box is gone; only the one on screen is forgotten (an old one is deleted later, after
         the next one was shown)."""
         if self._box is box:

@@ -9,9 +9,9 @@ curves itself; those are scaled from their remembered sizes too.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 BASE_SIZE = "_zoomBasePointSize"
 BASE_PEN = "_zoom_base_pen_width"
@@ -20,17 +20,43 @@ BASE_TICK = "_zoom_base_tick_size"
 
 
 def apply_zoom(root: QWidget, zoom: float) -> None:
-    """Scale the fonts of ``root`` and every widget under it, and every plot among them."""
+    """Scale the fonts of ``root`` and every widget under it, and every plot among them.
+
+    A wait cursor shows until the window has laid itself out and painted again at the new size
+    (F5 on a full window takes a few tenths of a second), and ``root`` paints once, at the end.
+    """
     widgets = [root, *root.findChildren(QWidget)]
     for widget in widgets:  # every size is read before any is changed: children inherit fonts
         if widget.property(BASE_SIZE) is None:
             base = _unzoomed_size(widget)
             if base is not None:
                 widget.setProperty(BASE_SIZE, base)
-    for widget in widgets:
-        _scale_font(widget, zoom)
-        if isinstance(widget, pg.PlotWidget):
-            zoom_plot(widget, zoom)
+    # fonts already at the zoom are left (a panel shown again changes none); plots are scaled
+    # again, for the curves added since
+    changing = [widget for widget in widgets if _needs_zoom(widget, zoom)]
+    if root.isVisible() and not all(isinstance(widget, pg.PlotWidget) for widget in changing):
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        QTimer.singleShot(0, QApplication.restoreOverrideCursor)  # after the layout and paint events
+    root.setUpdatesEnabled(False)
+    try:
+        # children before their parents: a widget's font change refreshes the size its parent's
+        # layout keeps for it, so a parent changed last measures its children at their new size
+        # (in a hidden tab, where no layout pass runs, the builder's layer rows kept their zoomed
+        # widths otherwise)
+        for widget in reversed(changing):
+            _scale_font(widget, zoom)
+            if isinstance(widget, pg.PlotWidget):
+                zoom_plot(widget, zoom)
+    finally:
+        root.setUpdatesEnabled(True)
+
+
+def _needs_zoom(widget: QWidget, zoom: float) -> bool:
+    """Whether ``widget``'s font is not yet at ``zoom``, or it is a plot (its curves may be new)."""
+    if isinstance(widget, pg.PlotWidget):
+        return True
+    base = widget.property(BASE_SIZE)
+    return base is not None and abs(widget.font().pointSizeF() - float(base) * zoom) > 1e-6
 
 
 def _unzoomed_size(widget: QWidget) -> float | None:

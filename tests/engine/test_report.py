@@ -141,3 +141,18 @@ def test_runs_are_summarised_from_the_engines_settings_and_history():
     bars = comparison_bars(comparison, ("zero", "one"))
     assert bars.first == (0.9, 1.0) and bars.second == (0.5, 0.9)
     assert "most on zero (+40.0 points)" in bars.caption and "least on one (+10.0 points)" in bars.caption
+
+
+def test_an_experiments_table_marks_its_best_run_and_says_diverged():
+    from engine.report import ResultRow, experiment_table
+
+    rows = [ResultRow("lr 0.001", 0.61, 2.04, 1.0, 50_000, 101_770),
+            ResultRow("lr 0.1", 0.93, 1.96, 0.5, 25_000, 101_770),
+            ResultRow("lr 10", 0.99, 0.5, 0.04, 2_000, 101_770, diverged=True)]
+    table = experiment_table("rates", rows)
+    assert table.title == "Experiment: rates" and table.best == 1  # a diverged run is never the best
+    assert table.rows[0] == ("lr 0.001", "61.00 %", "2.0 s", "1", "50,000", "101,770")
+    assert table.rows[1][3] == "0.50" and table.rows[2][1] == "diverged"
+    text = report_html(lesson(tables=(table,)))
+    assert text.count('<tr class="best">') == 1 and "in bold: lr 0.1." in text
+    assert experiment_table("untested", [ResultRow("a", None, 0.0, 0.0, 0, 10)]).best is None

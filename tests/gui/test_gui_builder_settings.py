@@ -151,6 +151,22 @@ def test_the_section_folds_and_remembers_it(qtbot, settings):
     assert not third.data_section.is_open()
 
 
+def test_open_sections_go_through_the_app_settings_and_survive_a_restart(qtbot, settings, tmp_path):
+    from mnist_gui.settings import AppSettings
+    store = AppSettings()  # the app's one store: where a builder's sections are remembered
+    assert not store.section_open("data")  # folded the first time
+    builder = NetworkBuilder()
+    qtbot.addWidget(builder)
+    builder.data_section.set_open(True)
+    assert store.section_open("data") and not store.section_open("classes")
+    restarted = AppSettings(QSettings(store.qsettings.fileName(), store.qsettings.format()))
+    assert restarted.section_open("data")  # read back from the file, as by the next run of the app
+    restarted.set_section_open("data", False)
+    again = NetworkBuilder()
+    qtbot.addWidget(again)
+    assert not again.data_section.is_open()
+
+
 def test_the_units_limit_shows_under_its_row_in_view_and_in_the_summary(qtbot, settings):
     b = NetworkBuilder()
     b.set_preset("five-relu")  # five rows: the last is far down the form

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.network import HiddenLayer, Network, NetworkSpec
 from engine.presets import PRESETS
+from engine.report import percent
 from engine.training import EpochEnd, RunEnd
 
 from gui import TIMEOUT, open_window
@@ -108,3 +109,92 @@ def test_a_report_that_cannot_be_written_says_why(qtbot, window, tmp_path):
     box = window.findChild(QMessageBox, "exportErrorDialog")
     assert box is not None and "cannot write" in box.text()
     box.close()
+
+
+def test_a_report_of_really_trained_runs_and_an_experiment_is_self_contained_and_holds_each_runs_figures(
+        qtbot, window, tmp_path):
+    """Two runs trained in the window and an experiment of two rates: the report links to nothing
+    outside the file, and each run's own figures (from its RunRecord) stand in its row, the
+    experiment's table marks its best run."""
+    from engine.experiments import Axis, Experiment
+
+    view = window.training_view
+    view.builder.set_spec(NetworkSpec(hidden=(HiddenLayer(8),), seed=1),
+                          replace(PRESETS["default"].training, epochs=2, batch_size=32))
+    for _ in range(2):
+        with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT):
+            view.start()
+    experiment = Experiment("rates", "two rates", view.builder.spec(), view.builder.config(),
+                            (Axis("lr", (0.0001, 0.1)),))
+    with qtbot.waitSignal(view.session.experiment_finished, timeout=3 * TIMEOUT):
+        view.start_experiment(experiment)
+    runs = window.runs.runs()
+    assert len(runs) == 4 and all(run.status == "completed" for run in runs)
+    with qtbot.waitSignal(window.report_writer.written, timeout=TIMEOUT):
+        window.export_report(tmp_path / "lesson.html")
+    html = (tmp_path / "lesson.html").read_text("utf-8")
+
+    parsed = Parsed(html)
+    assert not {"script", "link", "iframe", "object", "embed", "base"} & set(parsed.tags)
+    references = [v for k, v in parsed.attributes if k in ("src", "href", "srcset", "action", "poster")]
+    assert references and all(v.startswith("data:image/png;base64,") for v in references)
+    outside = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)  # the pictures, inline
+    assert not re.search(r"url\(|@import|https?:|file:|//[a-z]", outside)
+
+    rows = {row[0]: row for row in parsed.rows("Results of the runs")}
+    for run in runs:
+        last = run.epochs[-1]
+        assert rows[run.name][2:] == (str(len(run.epochs)), percent(last.train_accuracy),
+                                      percent(last.val_accuracy), percent(run.end.test_accuracy),
+                                      f"{sum(e.seconds for e in run.epochs):.1f} s")
+    table = parsed.rows("Experiment: rates")
+    slow, fast = runs[2:]
+    assert [row[:2] for row in table] == [("lr 0.0001", percent(slow.test_accuracy)),
+                                          ("lr 0.1", percent(fast.test_accuracy))]
+    best = max((slow, fast), key=lambda r: r.test_accuracy)
+    assert parsed.best_rows == [best.name.split(" · ", 1)[-1]]
+
+
+class Parsed(HTMLParser):
+    """Tags, attributes, and each table's rows of cell texts by the heading before it."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self.tables: dict[str, list[tuple[str, ...]]] = {}
+        self.best_rows: list[str] = []
+        self._heading, self._row, self._cell, self._in = "", None, None, ""
+        self.feed(html)
+
+    def rows(self, heading: str) -> list[tuple[str, ...]]:
+        return self.tables[heading][1:]  # without the header row
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(k, v or "") for k, v in attrs]
+        self._in = tag
+        if tag == "h2":
+            self._heading = ""
+        elif tag == "tr":
+            self._row = []
+            self._best = ("class", "best") in attrs
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._row is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables.setdefault(self._heading, []).append(tuple(self._row))
+            if self._best:
+                self.best_rows.append(self._row[0])
+            self._row = None
+        self._in = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+        elif self._in == "h2":
+            self._heading += data

@@ -110,3 +110,19 @@ def test_a_run_without_a_path_offers_random_directions_only(qtbot, tool, data):
     assert not combo.model().item(combo.findData("path")).isEnabled()
     assert combo.currentData() == "random"
     assert "random directions only" in tool.dialog.text.text()
+
+
+def test_plots_made_after_the_dialog_was_zoomed_are_zoomed_like_it(qtbot, tool, data):
+    from mnist_gui.widgets.dialogs import fit_dialog, zoom_of
+    run = trained_run("Run 1", 0.01, data.train_images, data.train_labels)
+    tool.open([run], data)
+    dialog = tool.dialog
+    base = dialog.font().pointSizeF()
+    fit_dialog(dialog, 1.6)  # as presentation mode shows it
+    assert zoom_of(dialog) == pytest.approx(1.6)
+    dialog.grid.setCurrentIndex(0)
+    with qtbot.waitSignal(tool.runner.succeeded, timeout=30000):
+        dialog.compute_button.click()
+    axis = dialog.plots[0].getPlotItem().getAxis("bottom")
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(1.6 * base, rel=0.02)
+    assert dialog.plots[0].font().pointSizeF() == pytest.approx(1.6 * base, rel=0.02)

@@ -236,3 +236,26 @@ def test_a_bad_session_read_in_the_background_is_named_in_a_dialog(qtbot, window
     assert dialog is not None and dialog.isVisible()
     assert f"{bad}: it is a named pipe (FIFO), not a regular file" in dialog.text()
     assert window.training_view.runs() == [run]
+
+
+def test_the_learning_rate_finder_can_be_cancelled_and_changes_nothing(qtbot, window, monkeypatch):
+    import threading
+
+    def endless_test(network, config, images, labels, *, check, progress):  # a range test that never ends
+        while True:
+            check()
+            threading.Event().wait(0.005)
+
+    monkeypatch.setattr("engine.lr_finder.find_learning_rate", endless_test)
+    view = window.training_view
+    _tiny(view)
+    lr_before = view.builder.config().lr
+    view.controls.lr_finder_button.click()
+    dialog = view.lr_dialog
+    assert dialog.cancel_button.isEnabled() and not dialog.use_button.isEnabled()
+    with qtbot.waitSignal(view.lr_runner.was_cancelled, timeout=TIMEOUT):
+        dialog.cancel_button.click()
+    assert "Cancelled" in dialog.text.text() and not dialog.use_button.isEnabled()
+    assert not dialog.cancel_button.isEnabled() and dialog.progress.isHidden()
+    assert view.builder.config().lr == lr_before
+    dialog.close()

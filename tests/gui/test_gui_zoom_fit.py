@@ -9,10 +9,6 @@ from mnist_gui.state.presentation import PRESENTING_ZOOM
 from gui import TIMEOUT, open_window
 from synthetic import make_idx_folder
 
-# Known since session 7 (issue 22): with the builder's Data section and the time-axis row the training
-# panel outgrows 1280x720 at zoom 1.6 by a scroll bar's width, and tabs at zoom 1. To fix, not to hide.
-LAYOUT_REGRESSION = "the training panel outgrows 1280x720 at zoom 1.6 since session 7 (issue 22)"
-
 SCREEN = (1280, 720)
 
 
@@ -43,7 +39,6 @@ def fits_sideways(window, key: str) -> bool:
             and area.horizontalScrollBar().maximum() == 0)
 
 
-@pytest.mark.xfail(reason=LAYOUT_REGRESSION, strict=False)
 @pytest.mark.parametrize("key", ["training", "draw"])
 def test_presenting_on_1280x720_the_panel_fits_without_scrolling_sideways(qtbot, window, key):
     zoomed(qtbot, window, PRESENTING_ZOOM)
@@ -52,7 +47,6 @@ def test_presenting_on_1280x720_the_panel_fits_without_scrolling_sideways(qtbot,
     assert panel.width() <= window.navigator.stack.currentWidget().viewport().width()
 
 
-@pytest.mark.xfail(reason=LAYOUT_REGRESSION, strict=False)
 def test_zoomed_the_training_panel_turns_into_tabs_showing_the_plots(qtbot, window):
     view = window.panel("training")
     zoomed(qtbot, window, 1.0)

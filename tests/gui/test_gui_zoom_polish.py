@@ -18,10 +18,6 @@ from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.color_bar import ColorBar
 from mnist_gui.widgets.zoom import apply_zoom
 
-# Known since session 7 (issue 22): with the builder's Data section and the time-axis row the training
-# panel outgrows 1280x720 at zoom 1.6 by a scroll bar's width, and tabs at zoom 1. To fix, not to hide.
-LAYOUT_REGRESSION = "the training panel outgrows 1280x720 at zoom 1.6 since session 7 (issue 22)"
-
 MNIST_TRAIN_COUNTS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)
 LONG_NAME = "A very long run name for the back of the classroom, sixty ch"  # 60 characters
 
@@ -189,7 +185,6 @@ def test_long_run_name_is_cut_and_the_accuracies_stay_in_sight(qtbot):
     assert LONG_NAME in table.item(1, 1).toolTip()
 
 
-@pytest.mark.xfail(reason=LAYOUT_REGRESSION, strict=False)
 def test_hover_box_fits_a_small_plot_at_presentation_zoom(qtbot):
     runs = RunsModel()
     for name in ("Run {n}", LONG_NAME, "Run {n}"):

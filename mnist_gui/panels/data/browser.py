@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QRect, QSize, Qt, Signal
@@ -245,9 +246,12 @@ class DatasetBrowser(QListView):
         image_index = self._model.image_index(index.row())
         menu = QMenu(self)
         menu.setToolTipsVisible(True)
-        action = menu.addAction("Open in Inside", lambda: self.open_requested.emit(image_index))
+        action = menu.addAction("Open in Inside", partial(self._request_open, image_index))
         action.setToolTip(OPEN_IN_INSIDE_TIP)
         return menu
+
+    def _request_open(self, image_index: int, _checked: bool = False):
+        self.open_requested.emit(image_index)
 
     def _show_open_menu(self, pos):
         menu = self.open_menu(pos)

@@ -161,7 +161,7 @@ class AblationView(QWidget):
         item.setLabel("bottom", "units switched off")
         item.setLabel("left", "accuracy (%)")
         item.showGrid(x=True, y=True, alpha=0.3)
-        item.addLegend(offset=(-10, 10))
+        item.addLegend(offset=(10, -10))  # bottom left: the curves start high and fall to the right
         self.by_importance = self.curve_plot.plot(pen=pg.mkPen(OFF_COLOUR, width=3), symbol="o",
                                                   symbolBrush=OFF_COLOUR, name="most important first")
         self.at_random = self.curve_plot.plot(pen=pg.mkPen(RANDOM_COLOUR, width=3), symbol="t",

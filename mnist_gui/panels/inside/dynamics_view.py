@@ -249,19 +249,27 @@ class DynamicsView(LazyView):
         self._curves, self._names = {}, []
 
     def _ensure_curves(self, names: list[str]):
-        """One curve per layer, made again only for a network of other layers (making them is slow)."""
+        """The layers the curves are for; a network of other layers drops the curves made (each
+        plot's are made again when it is next drawn: one plot per tick while training, as making
+        them is slow, 10 ms a plot)."""
         if names == self._names:
             return
         self._reset_curves()
         self._names = list(names)
-        for key, plot, shown in (("gradient", self.gradient_plot, names), ("ratio", self.ratio_plot, names),
-                                 ("units", self.units_plot, names[:-1])):  # the logits have no dead units
-            self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
-                                 for i, name in enumerate(shown)]
         self.layer_chooser.blockSignals(True)
         self.layer_chooser.clear()
         self.layer_chooser.addItems(names)
         self.layer_chooser.blockSignals(False)
+
+    def _curves_of(self, key: str) -> list[pg.PlotDataItem]:
+        """The curves of plot ``key``, one per layer (the logits have no dead units), made if need be."""
+        curves = self._curves.get(key)
+        if curves is None:
+            plot = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}[key]
+            shown = self._names[:-1] if key == "units" else self._names
+            curves = self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
+                                          for i, name in enumerate(shown)]
+        return curves
 
     def curves(self, key: str = "gradient") -> list[pg.PlotDataItem]:
         """The curves of a plot ("gradient", "ratio", "units"), one per layer, input side first."""
@@ -301,7 +309,7 @@ class DynamicsView(LazyView):
         else:  # a ReLU layer has a dead share, a sigmoid or tanh layer a saturated one
             values = np.where(np.isnan(history.dead_fractions), history.saturated_fractions,
                               history.dead_fractions)
-        for i, curve in enumerate(self._curves[key]):
+        for i, curve in enumerate(self._curves_of(key)):
             y = values[:, i]
             keep = np.isfinite(y) & ((y > 0) if key != "units" else True)  # a log axis shows no 0
             curve.setData(x[keep], y[keep])

@@ -183,6 +183,7 @@ class NetworkBuilder(QWidget):
         box = QGroupBox(title)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow: a long field goes under its label
         self._forms[key] = form
         return box, form
 

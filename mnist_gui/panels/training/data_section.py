@@ -8,7 +8,7 @@ scaling's choices say.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, QSettings, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.presets import PRESETS
-from mnist_gui.settings import APPLICATION, ORGANIZATION
+from mnist_gui.settings import AppSettings
 from mnist_gui.widgets.number_fields import ExactSpinBox
 
 SCALING_NAMES = {"unit": "0-1 (pixel / 255)", "raw": "raw 0-255", "standardised": "standardised"}
@@ -128,13 +128,13 @@ class AugmentationAmounts(QWidget):
 
 class FoldingSection(QWidget):
     """A titled section whose form folds away under its header button; open or folded is
-    remembered between runs of the app under ``builder/<key>_open`` in the app's settings."""
+    remembered between runs of the app in the app's settings (``AppSettings.section_open``)."""
 
     toggled = Signal(bool)
 
     def __init__(self, title: str, key: str, tip: str, parent: QWidget | None = None):
         super().__init__(parent, objectName=f"{key}Section")
-        self._key = f"builder/{key}_open"
+        self._key = key
         self.header = QToolButton(objectName=f"{key}SectionHeader", text=title, checkable=True)
         self.header.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.header.setAutoRaise(True)
@@ -147,12 +147,13 @@ class FoldingSection(QWidget):
         self.body.setFrameShape(QFrame.StyledPanel)
         self.form = QFormLayout(self.body)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # narrow: a field goes under its label
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.header)
         layout.addWidget(self.body)
-        self._show_open(_settings().value(self._key, False, type=bool))
+        self._show_open(AppSettings().section_open(key))
         self.header.toggled.connect(self._on_header_toggled)
 
     def is_open(self) -> bool:
@@ -168,12 +169,6 @@ class FoldingSection(QWidget):
 
     def _on_header_toggled(self, is_open: bool) -> None:
         self._show_open(is_open)
-        settings = _settings()
-        settings.setValue(self._key, is_open)
-        settings.sync()
+        AppSettings().set_section_open(self._key, is_open)
         self.toggled.emit(is_open)
 
-
-def _settings() -> QSettings:
-    """The app's settings (tests redirect them to a folder of their own)."""
-    return QSettings(ORGANIZATION, APPLICATION)

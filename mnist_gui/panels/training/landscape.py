@@ -1,19 +1,18 @@
 """The loss landscape dialog: the loss around one or two trained networks as contours, with the path
-training took (``engine.landscape``, computed by ``workers/landscape.py`` on a runner of its own)."""
+training took (``engine.landscape``, computed by ``workers/landscape.py``; progress and Cancel from
+``widgets.job_dialog``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -21,10 +20,11 @@ from PySide6.QtWidgets import (
 
 from engine.classes import as_network_sees
 from engine.landscape import DIRECTIONS, Landscape, LandscapeSettings
+from mnist_gui.widgets.dialogs import fit_zoomed
+from mnist_gui.widgets.job_dialog import DialogJob, JobDialog
 from mnist_gui.widgets.plot_style import follow_palette
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.landscape import landscape_job
-from mnist_gui.workers.worker import TaskRunner
 
 COLOUR_MAP = "viridis"   # perceptually uniform, readable by colour-blind viewers
 CONTOURS = 12            # contour lines, evenly spaced in log10(loss)
@@ -126,17 +126,17 @@ def shared_levels(landscapes: list[Landscape]) -> tuple[float, float]:
     return (low, high) if high > low else (low, low + 1.0)
 
 
-class LandscapeDialog(QDialog):
+class LandscapeDialog(JobDialog):
     """The settings, Compute and Cancel, a progress bar and one plot per run (at most two).
 
     ``compute_requested(settings)`` asks for the computation; ``cancel_requested`` to stop it.
     """
 
     compute_requested = Signal(object)
-    cancel_requested = Signal()
+    RUNNING = "Computing the loss on the grid…"
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("landscape", parent)
         self.setObjectName("landscapeDialog")
         self.setWindowTitle("Loss landscape")
         self.intro = WrappedLabel(INTRO, objectName="landscapeIntro")
@@ -164,29 +164,17 @@ class LandscapeDialog(QDialog):
         self.compute_button.setToolTip("Compute the landscape of the runs named above (off the "
                                        "window's thread; the runs' networks are not changed)")
         self.compute_button.clicked.connect(self._on_compute)
-        self.cancel_button = QPushButton("Cancel", objectName="landscapeCancel", enabled=False)
-        self.cancel_button.clicked.connect(self.cancel_requested)
-        close = QPushButton("Close")
-        close.clicked.connect(self.close)
-        self.progress = QProgressBar(objectName="landscapeProgress", visible=False)
         self.readout = QLabel(objectName="landscapeReadout")
         self.readout.setToolTip("The loss and accuracy at the point under the mouse")
-        self.text = WrappedLabel(objectName="landscapeText")
         self.plots_row = QHBoxLayout()
         self.plots: list[LandscapePlot] = []
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.progress, 1)
-        buttons.addStretch(0)
-        buttons.addWidget(self.compute_button)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(form)
         layout.addLayout(self.plots_row, 1)
         layout.addWidget(self.readout)
         layout.addWidget(self.text)
-        layout.addLayout(buttons)
+        layout.addLayout(self.button_row(self.compute_button))
         self.resize(980, 640)
         self._has_path = True
 
@@ -211,18 +199,12 @@ class LandscapeDialog(QDialog):
     def _on_compute(self) -> None:
         self.compute_requested.emit(self.settings())
 
-    def set_running(self, running: bool) -> None:
+    def set_running(self, running: bool, text: str = "") -> None:
+        super().set_running(running, text)
         self.compute_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        self.progress.setVisible(running)
-        if running:
-            self.progress.setRange(0, 0)
-            self.text.setText("Computing the loss on the grid…")
 
-    def show_progress(self, done: int, total: int, name: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.text.setText(f"Computing the landscape of {name}: row {done} of {total}…")
+    def show_progress(self, done: int, total: int, text: str = "") -> None:
+        super().show_progress(done, total, f"Computing the landscape of {text}: row {done} of {total}…")
 
     def show_result(self, results: list[tuple[str, Landscape]]) -> None:
         self.set_running(False)
@@ -237,18 +219,14 @@ class LandscapeDialog(QDialog):
         for plot, (name, landscape) in zip(self.plots, results):
             plot.setVisible(True)
             plot.show_landscape(name, landscape, levels)
+            fit_zoomed(self, plot)  # made (and titled) after the dialog was zoomed
         low, high = (10 ** v for v in levels)
         self.text.setText(f"{_summary(results)} Colours: the loss from {low:.3g} (dark) to "
                           f"{high:.3g} (yellow), the same scale for every plot; a contour line at "
                           "every step of the same ratio. Hover to read a point.")
 
-    def show_failure(self, message: str) -> None:
-        self.set_running(False)
-        self.text.setText(f"The landscape could not be computed: {message}")
-
-    def show_cancelled(self) -> None:
-        self.set_running(False)
-        self.text.setText("Cancelled. Nothing was changed.")
+    def failure_text(self, message: str) -> str:
+        return f"The landscape could not be computed: {message}"
 
     def _on_mouse_moved(self, position) -> None:
         for plot in self.plots:
@@ -283,58 +261,33 @@ def _summary(results: list[tuple[str, Landscape]]) -> str:
     return ". ".join(parts) + "."
 
 
-class LossLandscape(QObject):
-    """Runs the landscape job on its own runner and shows it in the dialog (made when first used)."""
+class LossLandscape(DialogJob):
+    """Runs the landscape job and shows it in the dialog (made when first used)."""
 
     def __init__(self, parent: QWidget):
-        super().__init__(parent)
-        self._parent = parent
-        self.runner = TaskRunner(self, "landscape")
-        self.dialog: LandscapeDialog | None = None
+        super().__init__(parent, "landscape", self._make_landscape_dialog)
         self._subjects: list = []
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.succeeded.connect(self._on_done)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.was_cancelled.connect(self._on_cancelled)
+
+    def _make_landscape_dialog(self, parent: QWidget) -> LandscapeDialog:
+        dialog = LandscapeDialog(parent)
+        dialog.compute_requested.connect(self.compute)
+        return dialog
 
     def open(self, runs, dataset) -> None:
         """Show the dialog for up to two ended ``runs`` (RunRecords with a network) on ``dataset``'s
         test images; nothing is computed until Compute."""
         runs = [r for r in runs if r.network is not None][:MAX_RUNS]
-        if self.dialog is None:
-            self.dialog = LandscapeDialog(self._parent)
-            self.dialog.compute_requested.connect(self.compute)
-            self.dialog.cancel_requested.connect(self.runner.cancel)
         self._subjects = []
         for r in runs:
             seen = as_network_sees(dataset, r.network.spec)  # a 3-vs-7 network: those test images
             self._subjects.append((r.name, r.network, tuple(getattr(r, "snapshots", ())),
                                    seen.test_images, seen.test_labels))
-        self.dialog.set_subjects([s[0] for s in self._subjects], [len(s[2]) for s in self._subjects])
-        self.dialog.show()
-        self.dialog.raise_()
+        dialog = self.made_dialog()
+        if isinstance(dialog, LandscapeDialog):
+            dialog.set_subjects([s[0] for s in self._subjects], [len(s[2]) for s in self._subjects])
+        self.shown_dialog()
 
     def compute(self, settings: LandscapeSettings) -> None:
         if not self._subjects or self.dialog is None:
             return
-        self.dialog.set_running(True)
-        self.runner.start(landscape_job(self._subjects, settings))
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        return self.runner.shutdown(timeout_ms)
-
-    def _on_progress(self, done: int, total: int, name: str) -> None:
-        if self.dialog is not None:
-            self.dialog.show_progress(done, total, name)
-
-    def _on_done(self, results) -> None:
-        if self.dialog is not None:
-            self.dialog.show_result(results)
-
-    def _on_failed(self, error) -> None:
-        if self.dialog is not None:
-            self.dialog.show_failure(str(error))
-
-    def _on_cancelled(self) -> None:
-        if self.dialog is not None:
-            self.dialog.show_cancelled()
+        self.run(landscape_job(self._subjects, settings), LandscapeDialog.RUNNING)

@@ -1,26 +1,28 @@
-"""The learning-rate finder's result: the smoothed loss against the learning rate, the suggestion marked."""
+"""The learning-rate finder's dialog: its progress and Cancel (``widgets.job_dialog``), then the smoothed
+loss against the learning rate with the suggestion marked."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
+from mnist_gui.widgets.job_dialog import JobDialog
 from mnist_gui.widgets.number_text import readable, rounded
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
-from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 SUGGESTION_COLOUR = "#e11d48"
 
 
-class LRFinderDialog(QDialog):
+class LRFinderDialog(JobDialog):
     """Shows an ``engine.lr_finder.LRFinderResult``; ``use_requested(lr)`` puts a rate into the builder."""
 
     use_requested = Signal(float)
+    RUNNING = "Running a short test on a copy of the network…"
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("lrFinder", parent)
         self.setObjectName("lrFinderDialog")
         self.setWindowTitle("Find a learning rate")
         self._suggestion: float | None = None
@@ -37,28 +39,28 @@ class LRFinderDialog(QDialog):
                                       pen=pg.mkPen(SUGGESTION_COLOUR, width=2, style=Qt.DashLine))
         self.marker.setVisible(False)
         self.plot.addItem(self.marker, ignoreBounds=True)
-        self.text = WrappedLabel(objectName="lrFinderText")
-        self.text.setText("Running a short test on a copy of the network…")
+        self.text.setText(self.RUNNING)
         self.use_button = QPushButton(objectName="lrFinderUse")
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self._use)
-        close = QPushButton("Close")
-        close.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.use_button)
-        buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.text)
-        layout.addLayout(buttons)
+        layout.addLayout(self.button_row(self.use_button))
         self.resize(720, 480)
         follow_palette(self.plot, self.palette())
 
-    def show_progress(self, done: int, total: int):
-        self.text.setText(f"Trying learning rates on a copy of the network: batch {done} of {total}…")
+    def set_running(self, running: bool, text: str = "") -> None:
+        super().set_running(running, text)
+        if running:
+            self.use_button.setEnabled(False)
+
+    def show_progress(self, done: int, total: int, text: str = "") -> None:
+        super().show_progress(done, total,
+                              f"Trying learning rates on a copy of the network: batch {done} of {total}…")
 
     def show_result(self, result) -> None:
+        self.set_running(False)
         lrs = np.asarray(result.lrs, dtype=float)
         self.raw.setData(lrs, np.asarray(result.losses, dtype=float))
         self.curve.setData(lrs, np.asarray(result.smoothed, dtype=float))
@@ -92,8 +94,8 @@ class LRFinderDialog(QDialog):
             low = min(float(smoothed.min()), float(raw.min()) if raw.size else np.inf)
             self.plot.setYRange(low * 0.9, min(float(smoothed.max()), 4 * float(smoothed.min())) * 1.05)
 
-    def show_failure(self, message: str) -> None:
-        self.text.setText(f"The test could not run: {message}")
+    def failure_text(self, message: str) -> str:
+        return f"The test could not run: {message}"
 
     def suggestion(self) -> float | None:
         return self._suggestion

@@ -115,6 +115,10 @@ class TrainingPlots(QWidget):
         self._curves: dict[int, RunCurves] = {}
         self._runs: dict[int, RunRecord] = {}
         self._selected: RunRecord | None = None
+        # While another panel is on screen the plots are not redrawn: the runs whose curves are out
+        # of date wait here, and the plots are brought up to date when shown (``catch_up``).
+        self._out_of_date: dict[int, RunRecord] = {}
+        self._behind = False  # a change was put off while hidden
         self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
         self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=ACCURACY_TOP)
@@ -255,8 +259,8 @@ class TrainingPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(plots, 1)
         layout.addWidget(self.run_legend)
-        self.caption = note("Training is averaged over each epoch while the network improves: "
-                            "at epoch 1 it can trail validation.")
+        # short: beside the row's three controls it wraps, and each line is taken from the plots
+        self.caption = note("Training is an epoch's average: at epoch 1 it can trail validation.")
         self.caption.setObjectName("trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
         row = QHBoxLayout()
@@ -319,6 +323,9 @@ class TrainingPlots(QWidget):
         self.hide_hover()
         for run in runs:
             self._runs[run.number] = run
+        if self._put_off(runs):
+            return
+        for run in runs:
             self._update_curves(run)
         self._mark_repeats()
         self._update_legends()
@@ -340,6 +347,8 @@ class TrainingPlots(QWidget):
         curves.set_visible(run.visible)
 
     def _on_batches_added(self, run: RunRecord):
+        if self._put_off([run]):
+            return
         curves = self._curves.get(run.number)
         if curves is not None:
             curves.update_batches(run)
@@ -351,6 +360,8 @@ class TrainingPlots(QWidget):
 
     def _on_run_changed(self, run: RunRecord):
         self.hide_hover()  # its names and values may be out of date now
+        if self._put_off([run] if run.number in self._runs else []):
+            return
         if run.number in self._runs:
             self._update_curves(run)
         self._place_moment()
@@ -364,16 +375,56 @@ class TrainingPlots(QWidget):
     def _on_runs_removed(self, runs: list[RunRecord]):
         for run in runs:
             curves = self._curves.pop(run.number, None)
+            self._out_of_date.pop(run.number, None)
             if self._runs.get(run.number) is run:
                 del self._runs[run.number]
             if run is self._selected:
                 self._selected = None
             if curves is not None:
                 curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+<<<<<<< HEAD
         self._place_moment()
+=======
+        if self._put_off([]):
+            return
+>>>>>>> main
         self._mark_repeats()
         self._update_legends()
         self.fit()
+
+    # --- put off while another panel is on screen ---------------------------------------------
+
+    def _put_off(self, runs) -> bool:
+        """True (and ``runs`` noted as out of date) while the window is on screen and these plots
+        are not (another panel is): making curves, feeding them and framing the plots would cost
+        the GUI thread for a picture nobody sees; ``showEvent`` catches up. A window not shown (a
+        test, an export before any showing) is updated at once."""
+        if self.isVisible() or not self.window().isVisible():
+            return False
+        for run in runs:
+            self._out_of_date[run.number] = run
+        self._behind = True
+        return True
+
+    def is_behind(self) -> bool:
+        """True while changes put off while hidden wait for the plots to be shown."""
+        return self._behind
+
+    def catch_up(self) -> None:
+        """Bring the curves, legends and ranges up to date with what was put off while hidden."""
+        if not self._behind:
+            return
+        runs, self._out_of_date, self._behind = list(self._out_of_date.values()), {}, False
+        for run in runs:
+            if self._runs.get(run.number) is run:
+                self._update_curves(run)
+        self._mark_repeats()
+        self._update_legends()
+        self.fit()
+
+    def showEvent(self, event):
+        self.catch_up()  # before the first paint, so the plots never show what was
+        super().showEvent(event)
 
     def _mark_repeats(self):
         """Draw a shown run whose curves are those of an earlier shown run as a repeat (dashed)."""
@@ -431,6 +482,7 @@ class TrainingPlots(QWidget):
 
     def curves(self, run: RunRecord) -> RunCurves | None:
         """The run's plot items, None for a run never shown yet (its curves are made when it is)."""
+        self.catch_up()
         return self._curves.get(run.number)
 
     def visible_runs(self) -> list[RunRecord]:
@@ -462,8 +514,10 @@ class TrainingPlots(QWidget):
 
     def render_image(self, scale: float | None = None) -> QImage:
         """The two plots alone, ``scale`` (default ``export_scale()``) times their size on screen."""
+        self.catch_up()
         return self.picture.render(scale)
 
     def export_png(self, path, scale: float | None = None) -> Path:
         """The plots alone as a PNG image at slide resolution, written whole or not at all."""
+        self.catch_up()
         return self.picture.png(path, scale)
