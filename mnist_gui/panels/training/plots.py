@@ -360,11 +360,11 @@ class TrainingPlots(QWidget):
 
     def _on_run_changed(self, run: RunRecord):
         self.hide_hover()  # its names and values may be out of date now
+        self._place_moment()  # two lines moved: cheap, even for plots not on screen
         if self._put_off([run] if run.number in self._runs else []):
             return
         if run.number in self._runs:
             self._update_curves(run)
-        self._place_moment()
         self._mark_repeats()
         self._update_legends()
         self.fit()
@@ -382,12 +382,9 @@ class TrainingPlots(QWidget):
                 self._selected = None
             if curves is not None:
                 curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
-<<<<<<< HEAD
         self._place_moment()
-=======
         if self._put_off([]):
             return
->>>>>>> main
         self._mark_repeats()
         self._update_legends()
         self.fit()
