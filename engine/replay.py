@@ -3,10 +3,14 @@
 Most of what a network learns, it learns in its first hundred steps, so snapshots are kept at steps
 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, ... (each at least ``growth`` times the previous one),
 plus the last step. Their weights are kept in float16 (half the memory of float32, about three
-significant digits, plenty for pictures of weights and a replayed accuracy) except the last
-snapshot, which is the final network exactly. When the snapshots would pass ``max_bytes``, every
-second one is dropped (the first and the last are kept) and the spacing doubles its ratio, so a run
-of any length stays within the budget and still covers its whole history.
+significant digits, plenty for pictures of weights and a replayed accuracy) except the first and the
+last: the initial weights exactly (a rerun from the same seed is compared with them) and the final
+network exactly. When the snapshots would pass ``max_bytes``, every second one is dropped (the first
+and the last are kept) and the spacing doubles its ratio, so a run of any length stays within the
+budget and still covers its whole history.
+
+A rerun with one change (``rerun_changes``) starts from the same initial weights when the change
+leaves the network's initialisation alone (``same_initial_weights``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class Snapshot:
     """The network's weights after ``step`` optimiser steps (``epoch`` epochs of training, fractional).
 
     weights : one array per weighted layer (input side first), as ``Network.from_weights`` takes them;
-    biases : likewise. float16, or float32 for the last snapshot of a finished run.
+    biases : likewise. float16, or float32 (exact for a float32 network, as the app trains) for the
+    initial weights (step 0) and the last snapshot of a finished run.
     """
 
     step: int
@@ -48,7 +53,8 @@ class Snapshot:
 class Recorder:
     """Keeps snapshots of ``network`` as it trains: ``offer`` after every step, ``finish`` at the end.
 
-    max_bytes : the memory the snapshots may take; ValueError if one snapshot alone does not fit.
+    max_bytes : the memory the snapshots may take; ValueError if the exact first and last snapshots
+    and one float16 snapshot between them do not fit.
     """
 
     def __init__(self, network: Network, max_bytes: int = MAX_BYTES, growth: float = GROWTH):
@@ -57,9 +63,10 @@ class Recorder:
         self.network, self.max_bytes, self.growth = network, max_bytes, growth
         self.snapshots: list[Snapshot] = []
         self._next = 0
-        one = sum(layer.W.size + layer.b.size for layer in network.weighted_layers) * 2
-        if one * 3 > max_bytes:
-            raise ValueError(f"three snapshots of this network take {one * 3 / 2**20:.1f} MiB, "
+        half = sum(layer.W.size + layer.b.size for layer in network.weighted_layers) * 2
+        exact = 2 * half  # float32
+        if 2 * exact + half > max_bytes:
+            raise ValueError(f"three snapshots of this network take {(2 * exact + half) / 2**20:.1f} MiB, "
                              f"more than the {max_bytes / 2**20:.1f} MiB allowed")
 
     @property
@@ -67,10 +74,11 @@ class Recorder:
         return sum(s.nbytes for s in self.snapshots)
 
     def offer(self, step: int, epoch: float) -> bool:
-        """Keep the network as it is after ``step`` steps if that step is due; True if it was kept."""
+        """Keep the network as it is after ``step`` steps if that step is due; True if it was kept.
+        The first snapshot (the initial weights) is exact, the others float16."""
         if step < self._next:
             return False
-        self._keep(step, epoch, np.float16)
+        self._keep(step, epoch, np.float32 if not self.snapshots else np.float16)
         self._next = max(step + 1, math.ceil(step * self.growth))
         return True
 
@@ -81,11 +89,13 @@ class Recorder:
         self._keep(step, epoch, np.float32)
 
     def _keep(self, step: int, epoch: float, dtype) -> None:
+        """Add a snapshot in ``dtype`` (float32 or float16, as session files keep them), thinning the
+        others to make room."""
         layers = self.network.weighted_layers
         with np.errstate(over="ignore", invalid="ignore"):  # a blowing-up run: inf in float16
             snapshot = Snapshot(step, float(epoch), tuple(layer.W.astype(dtype) for layer in layers),
                                 tuple(layer.b.astype(dtype) for layer in layers))
-        while self.snapshots and self.nbytes + snapshot.nbytes > self.max_bytes:
+        while len(self.snapshots) > 1 and self.nbytes + snapshot.nbytes > self.max_bytes:
             self._thin()
         self.snapshots.append(snapshot)
 
@@ -94,10 +104,11 @@ class Recorder:
         kept = self.snapshots[::2]
         if kept[-1] is not self.snapshots[-1]:
             kept.append(self.snapshots[-1])
-        if len(kept) == len(self.snapshots):  # two left: drop the older
-            kept = kept[1:]
+        if len(kept) == len(self.snapshots):  # two left: drop the later, the initial weights stay
+            kept = kept[:1]
         self.snapshots = kept
         self.growth *= self.growth
+
 
 
 def network_at(spec, snapshot: Snapshot, dtype=np.float32) -> Network:
@@ -109,3 +120,61 @@ def nearest(snapshots: list[Snapshot], step: float) -> int:
     """The index of the snapshot whose step is nearest ``step`` (the earlier one on a tie)."""
     steps = np.array([s.step for s in snapshots], dtype=np.float64)
     return int(np.argmin(np.abs(steps - step)))
+
+
+#: What a rerun's name calls each setting that differs (NetworkSpec's and TrainConfig's field names).
+SETTING_WORDS = {"lr": "learning rate", "batch_size": "batch size", "optimiser": "optimiser",
+                 "epochs": "epochs", "weight_decay": "L2", "momentum": "momentum", "beta1": "beta1",
+                 "beta2": "beta2", "schedule": "schedule", "step_every": "step every",
+                 "step_gamma": "step factor", "validation_fraction": "validation", "seed": "seed",
+                 "augment": "augmentation", "augment_shift": "shift", "augment_rotation": "rotation",
+                 "augment_scale": "scale", "train_size": "training images", "test_every_epoch":
+                 "test every epoch", "hidden": "hidden layers", "features": "convolutions",
+                 "loss": "loss", "init": "init", "init_scale": "init scale", "input_scaling": "input scaling",
+                 "class_labels": "classes"}
+#: The network settings the initial weights depend on (besides the layers' shapes).
+INITIAL_FIELDS = ("seed", "init", "init_scale")
+
+
+def rerun_changes(spec, config, new_spec, new_config) -> list[str]:
+    """What a rerun changes, for its name: ``["learning rate 0.5", "batch size 32"]`` ([] for none).
+
+    spec, config : the first run's NetworkSpec and TrainConfig; new_spec, new_config : the rerun's.
+    The seed is one setting (the network's and the training's are the same field of the form).
+    """
+    changes = [_words(name, getattr(new_config, name)) for name in SETTING_WORDS
+               if hasattr(config, name) and getattr(config, name) != getattr(new_config, name)]
+    changes += [_words(name, getattr(new_spec, name)) for name in SETTING_WORDS
+                if hasattr(spec, name) and name != "seed" and getattr(spec, name) != getattr(new_spec, name)]
+    if spec.seed != new_spec.seed and config.seed == new_config.seed:
+        changes.append(_words("seed", new_spec.seed))
+    return changes
+
+
+def same_initial_weights(spec, new_spec) -> bool:
+    """True if a network of ``new_spec`` starts from exactly the weights a network of ``spec`` does:
+    the same layers' shapes, initialiser and seed (activations, loss, dropout and the training
+    settings do not change them)."""
+    return spec.parameter_shapes() == new_spec.parameter_shapes() and all(
+        getattr(spec, name) == getattr(new_spec, name) for name in INITIAL_FIELDS)
+
+
+def _words(name: str, value) -> str:
+    """``learning rate 0.5``, ``batch size full batch``, ``hidden layers 128-64 relu``."""
+    if name == "batch_size" and value is None:
+        return "full batch"
+    if name == "hidden":
+        return "hidden layers " + (" ".join(f"{h.units} {h.activation}" + (f" dropout {h.dropout:g}"
+                                                                          if h.dropout else "")
+                                            for h in value) or "none")
+    if name == "features":
+        return "convolutions " + (" ".join(f.describe() for f in value) or "none")
+    if name == "validation_fraction":
+        return f"validation {value:.0%}"
+    if isinstance(value, bool):
+        return f"{SETTING_WORDS[name]} {'on' if value else 'off'}"
+    if isinstance(value, float):
+        return f"{SETTING_WORDS[name]} {value:g}"
+    if isinstance(value, int):
+        return f"{SETTING_WORDS[name]} {value:,}"
+    return f"{SETTING_WORDS[name]} {value}"

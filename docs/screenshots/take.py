@@ -4,11 +4,13 @@ Needs an X display (``Xvfb :99 -screen 0 1472x920x24 &``) and ImageMagick's ``im
 
     DISPLAY=:99 QT_QPA_PLATFORM=xcb MNIST_DATA_DIR=../shared/data/mnist \\
         python docs/screenshots/take.py OUTDIR [--size 1472x920] [--epochs 10] [--theme dark] [--zoom 1.6] \\
-        [--panels data,means,training,draw,evaluate,inside]
+        [--panels data,means,training,draw,evaluate,inside,replay] [--replay-step 30]
 
 The window sits at the screen's top left with the given size; each panel (and each tab of Inside) is
 shot a second after it is shown; on the Draw panel's canvas the mouse draws a 2. The run is the
-``default`` preset for ``--epochs`` epochs.
+``default`` preset for ``--epochs`` epochs. ``replay`` moves the Replay slider to the kept step nearest
+``--replay-step`` and shoots the training panel (the marker on the plots) and Evaluate's "What it
+learned" at that moment, then goes back to the end.
 """
 
 from __future__ import annotations
@@ -71,6 +73,19 @@ def draw_a_two(canvas) -> None:
     QTest.mouseRelease(canvas, Qt.LeftButton, Qt.NoModifier, canvas.position_of(*points[-1]))
 
 
+def shoot_replay(window, out: Path, step: int) -> None:
+    """The training panel and What it learned at the kept step nearest ``step``; back to the end."""
+    from engine.replay import nearest
+    bar = window.training_view.replay_bar
+    window.show_panel("training")
+    bar.go_to(nearest(bar.run.snapshots, step))
+    shoot(out / "replay.png")
+    window.show_panel("evaluate")
+    window.evaluate_view.tabs.setCurrentIndex(2)
+    shoot(out / "replay_weights.png")
+    bar.go_to_end()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -80,6 +95,7 @@ def main() -> None:
     parser.add_argument("--zoom", type=float, default=1.0)
     parser.add_argument("--panels", default="data,means,training,draw,evaluate,inside")
     parser.add_argument("--preset", default="default", help="the preset trained (e.g. lenet for a CNN)")
+    parser.add_argument("--replay-step", type=int, default=30, help="the step the replay shots show")
     args = parser.parse_args()
     if "MNIST_DATA_DIR" not in os.environ:
         sys.exit("set MNIST_DATA_DIR to the folder with the MNIST files")
@@ -101,6 +117,9 @@ def main() -> None:
         wait(2)
         train(window, args.epochs, args.preset)
         for key in args.panels.split(","):
+            if key == "replay":
+                shoot_replay(window, args.out, args.replay_step)
+                continue
             if key == "draw":  # a digit drawn with the mouse, so the shot shows a reading
                 draw_a_two(window.draw_view.canvas)
             window.show_panel(key)

@@ -6,7 +6,7 @@ members it calls for (:mod:`engine.files.session_file` refuses any other):
 - ``"time_points": n`` and ``run{i}.time_points``: (n, 6) float64, one row per ``TimePoint``:
   seconds, images, epochs, train_loss, val_loss, val_accuracy (NaN where the point has None);
 - ``"snapshots": {"steps": [...], "epochs": [...], "exact": [...]}``: the network at those steps
-  (``engine.replay``), ``exact`` true where a snapshot is float32 (the final network), else
+  (``engine.replay``), ``exact`` true where a snapshot is float32 (the initial weights, the final network), else
   float16; ``run{i}.replay16.{layer}.W`` (k, *shape) and ``.b`` (k, n) stack the float16 ones in
   order, ``run{i}.replay32.{layer}.W`` and ``.b`` the float32 ones (members only for k > 0);
 - ``"time_limit"``: the seconds of training the run was given (null: it trained its epochs).

@@ -2,8 +2,10 @@
 
 ``TestEvaluation(datasets, hub, job)`` follows the model hub's network and the dataset hub's dataset.
 Scoring 10,000 test images for every epoch of a run would take CPU from the training, so it
-evaluates only while a view watches it (``set_watched(True)``, the Evaluate panel on screen) and
-at most a twentieth of the time: after an evaluation of T seconds the next waits 19 T. Results
+evaluates only while a view watches it (``set_watched(True)``, the Evaluate panel on screen) and,
+for the networks a run sends while it trains, at most a twentieth of the time: after an evaluation
+of T seconds the next waits 19 T (a run's network chosen to look at, or a replayed moment of it, is
+scored at once). Results
 of a dataset that is no longer current are dropped.
 
 ``job(network, dataset, worker)`` is the work itself, ``workers.evaluation.evaluate_job``: it
@@ -111,7 +113,9 @@ class TestEvaluation(QObject):
         if not self._watched:
             return
         wait = self._next_allowed - time.monotonic()
-        if wait <= 0 or self.runner.is_busy():  # a job under way is replaced at once
+        # the wait spares a run that trains; a network chosen to look at (a run's, a replayed
+        # moment of one: hub.run) is scored at once, or scrubbing a replay would lag for seconds
+        if wait <= 0 or self.runner.is_busy() or self.hub.run is not None:  # a job under way is replaced at once
             self.refresh()
         elif not self._later.isActive():
             self._later.start(int(1000 * wait) + 1)

@@ -29,6 +29,7 @@ class ModelHub(QObject):
         self._network = None
         self._description = ""
         self._run = None
+        self._snapshot = None
         self._loading = False
 
     @property
@@ -47,12 +48,20 @@ class ModelHub(QObject):
         during training, a model loaded from disk)."""
         return self._run
 
-    def set_network(self, network, description: str = "", run=None) -> None:
+    @property
+    def snapshot(self):
+        """The ``engine.replay.Snapshot`` of ``run`` the network is (a replayed moment of its
+        training), or None for the run's final network or a network of no run."""
+        return self._snapshot
+
+    def set_network(self, network, description: str = "", run=None, snapshot=None) -> None:
         """Show ``network`` (a copy nobody else modifies) everywhere; None clears it.
-        ``run``: the RunRecord it is the final network of, if it is one."""
+        ``run``: the RunRecord it is the final network of, if it is one; ``snapshot``: the
+        Snapshot of ``run`` it was made from when it is a replayed earlier moment of that run."""
         self._network = network
         self._description = description if network is not None else ""
         self._run = run if network is not None else None
+        self._snapshot = snapshot if self._run is not None else None
         self.network_changed.emit(network)
 
     def show_run(self, run) -> bool:

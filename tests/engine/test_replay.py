@@ -2,12 +2,13 @@
 the final network exactly, and replaying a snapshot gives the network as it was at that step."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
-from engine.replay import Recorder, nearest, network_at
+from engine.replay import Recorder, nearest, network_at, rerun_changes, same_initial_weights
 from engine.training import BatchEnd, TrainConfig, Trainer
 from tests.synthetic import make_split
 
@@ -52,10 +53,39 @@ def test_a_snapshot_replays_the_network_of_its_step_to_float16_precision():
 
 def test_the_budget_is_kept_by_thinning_and_the_history_stays_covered():
     _network, recorder, _, _ = _train(recorder_bytes=6 * _snapshot_bytes(), epochs=6)
-    assert recorder.nbytes <= 6 * _snapshot_bytes() + _snapshot_bytes()  # the last is float32
+    assert recorder.nbytes <= 6 * _snapshot_bytes()
     steps = [s.step for s in recorder.snapshots]
     assert steps[0] == 0 and steps[-1] == 6 * 14 and len(steps) >= 3
     assert steps == sorted(steps)
+
+
+def test_the_initial_weights_and_the_final_network_are_kept_exactly():
+    network, recorder, copies, _ = _train(recorder_bytes=8 * _snapshot_bytes(), epochs=6)
+    first, last = recorder.snapshots[0], recorder.snapshots[-1]
+    assert first.step == 0 and len(recorder.snapshots) >= 3  # thinned, the first kept all the same
+    for layer, w, b in zip(copies[0].weighted_layers, first.weights, first.biases):
+        assert w.dtype == np.float32 and b.dtype == np.float32
+        np.testing.assert_array_equal(w, layer.W)
+        np.testing.assert_array_equal(b, layer.b)
+    np.testing.assert_array_equal(last.weights[0], network.weighted_layers[0].W)
+    assert {s.weights[0].dtype for s in recorder.snapshots[1:-1]} == {np.dtype(np.float16)}
+
+
+def test_a_rerun_names_what_it_changes_and_knows_if_it_starts_from_the_same_weights():
+    config = TrainConfig(lr=0.01, batch_size=16, seed=2)
+    assert rerun_changes(SPEC, config, SPEC, config) == []
+    assert rerun_changes(SPEC, config, SPEC, replace(config, lr=0.5)) == ["learning rate 0.5"]
+    assert rerun_changes(SPEC, config, SPEC, replace(config, batch_size=None, optimiser="sgd")) == [
+        "full batch", "optimiser sgd"]
+    wider = replace(SPEC, hidden=(HiddenLayer(16, "relu"),))
+    assert rerun_changes(SPEC, config, wider, config) == ["hidden layers 16 relu"]
+    assert same_initial_weights(SPEC, replace(SPEC, hidden=(HiddenLayer(8, "tanh", dropout=0.5),), loss="mse"))
+    assert not same_initial_weights(SPEC, wider)
+    assert not same_initial_weights(SPEC, replace(SPEC, seed=3))
+    assert not same_initial_weights(SPEC, replace(SPEC, init="xavier"))
+    tanh = replace(SPEC, hidden=(HiddenLayer(8, "tanh"),))
+    for a, b in zip(Network(SPEC).parameters, Network(tanh).parameters):  # what "same" promises
+        np.testing.assert_array_equal(a.value, b.value)
 
 
 def test_a_network_too_big_for_the_budget_is_refused_with_the_figure():

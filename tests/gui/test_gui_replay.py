@@ -52,9 +52,9 @@ def test_the_timeline_shows_the_network_of_the_chosen_step_everywhere(bar, run_d
     np.testing.assert_allclose(bar.hub.network.predict_proba(dataset.test_images), want, atol=1e-6)
     assert bar.hub.description == "small at step 2 (epoch 0.14)"  # 2 of 14 batches
     assert bar.hub.run is run  # still this run's: the status bar and Use its network agree
-    assert "step 2" in bar.where.text()
+    assert "step 2" in bar.where.text() and bar.end_button.isEnabled()
     bar.go_to_end()
-    assert bar.hub.network is run.network
+    assert bar.hub.network is run.network and not bar.end_button.isEnabled()
 
 
 def test_play_steps_to_the_end_and_stops(qtbot, bar, run_data):

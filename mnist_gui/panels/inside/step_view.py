@@ -369,7 +369,7 @@ class StepView(LazyView):
     def _on_network_changed(self, network):
         if self._classes_changed():
             self._show_classes()  # another network's classes: its images and its outputs' names
-        run = self.runs.runs()[-1] if len(self.runs) else None
+        run = self._run()
         if run is not None:
             self.lr.blockSignals(True)
             self.lr.setValue(run.config.lr)
@@ -396,9 +396,15 @@ class StepView(LazyView):
         self.runner.start(lambda job: trace_job(network, image, label, config, lr, job))
 
     def _config(self) -> TrainConfig:
-        """The optimiser of the latest run (momentum, Adam, ...) or plain SGD."""
-        run = self.runs.runs()[-1] if len(self.runs) else None
+        """The optimiser of the network's run (momentum, Adam, ...), else of the latest run, or plain SGD."""
+        run = self._run()
         return run.config if run is not None else TrainConfig(optimiser="sgd")
+
+    def _run(self):
+        """The run whose network the hub shows (a replayed one too), else the latest run, or None."""
+        if self.hub.run is not None:
+            return self.hub.run
+        return self.runs.runs()[-1] if len(self.runs) else None
 
     def _problem(self, network, image) -> str:
         if network is None:

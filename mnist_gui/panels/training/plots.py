@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont, QImage
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.glossary import tip
-from mnist_gui.panels.training.curves import RunCurves, pen
+from mnist_gui.panels.training.curves import MomentMarker, RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
 from mnist_gui.panels.training.hover import Hover
 from mnist_gui.panels.training.ranges import (
@@ -130,6 +130,8 @@ class TrainingPlots(QWidget):
         self.baseline.setVisible(False)
         self._legend_key = None
         self.accuracy_plot.addItem(self.baseline, ignoreBounds=True)
+        self.moment = MomentMarker(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self._moment: tuple = (None, None)  # (RunRecord, engine.replay.Snapshot) replayed
         self.log_scale = QCheckBox("Log scale", objectName="logScale")
         self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements "
                                   "become visible")
@@ -274,6 +276,7 @@ class TrainingPlots(QWidget):
         """Plot background and text from the widget palette (light or dark)."""
         for plot in (self.loss_plot, self.accuracy_plot):
             follow_palette(plot, self.palette())
+        self.moment.set_colour(self.palette().text().color(), self.palette().base().color())
 
     def changeEvent(self, event):
         if event.type() == event.Type.PaletteChange:
@@ -309,6 +312,7 @@ class TrainingPlots(QWidget):
         self.hide_hover()
         for number, curves in self._curves.items():
             curves.set_axis(self._runs[number], axis)
+        self._place_moment()
         self._refit()
 
     def _on_runs_added(self, runs: list[RunRecord]):
@@ -356,6 +360,7 @@ class TrainingPlots(QWidget):
 
     def _on_run_changed(self, run: RunRecord):
         self.hide_hover()  # its names and values may be out of date now
+        self._place_moment()  # two lines moved: cheap, even for plots not on screen
         if self._put_off([run] if run.number in self._runs else []):
             return
         if run.number in self._runs:
@@ -377,6 +382,7 @@ class TrainingPlots(QWidget):
                 self._selected = None
             if curves is not None:
                 curves.remove(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
+        self._place_moment()
         if self._put_off([]):
             return
         self._mark_repeats()
@@ -428,6 +434,19 @@ class TrainingPlots(QWidget):
         self._selected = run
         if self.frame_selected.isChecked():
             self._refit()
+
+    def show_moment(self, run: RunRecord | None, snapshot) -> None:
+        """Mark the replayed moment of ``run`` (an ``engine.replay.Snapshot``; None: its end, no marker)."""
+        self._moment = (run, snapshot)
+        self._place_moment()
+
+    def _place_moment(self) -> None:
+        """The marker at the snapshot's epoch, as the x axis measures it; hidden if its run is not shown."""
+        run, snapshot = self._moment
+        if snapshot is None or run is None or self._runs.get(run.number) is not run or not run.visible:
+            self.moment.hide()
+            return
+        self.moment.show(float(run.along([snapshot.epoch], self.axis)[0]), f"step {snapshot.step:,}")
 
     def _refit(self):
         """Frame again, even after a pan or zoom by hand (the user asked for a framing)."""

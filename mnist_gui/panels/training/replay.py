@@ -2,12 +2,15 @@
 
 The run keeps its network at log-spaced steps (``engine.replay``); dragging the slider (or Play)
 puts that snapshot into the model hub, so Draw, Evaluate, Inside and What it learned all show the
-network of that moment. The slider's end is the final network again.
+network of that moment (the training plots mark it). The slider's end is the final network again.
+"Rerun with one change..." asks for the run's settings, its seed included, in the builder
+(``rerun_requested``): the rerun starts from the same initial weights, so one change explains the
+difference.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from engine.replay import network_at
@@ -20,6 +23,8 @@ class ReplayBar(QWidget):
 
     hub : the ModelHub. Only a run's own networks are offered (``hub.run`` with ``snapshots``).
     """
+
+    rerun_requested = Signal(object)  # the RunRecord to rerun from its initial weights with one change
 
     def __init__(self, hub, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +45,12 @@ class ReplayBar(QWidget):
         self.end_button = QPushButton("End", objectName="replayEnd")
         self.end_button.setToolTip("Back to the run's final network")
         self.end_button.clicked.connect(self.go_to_end)
+        self.rerun_button = QPushButton("Rerun with one change…", objectName="replayRerun")
+        self.rerun_button.setToolTip(
+            "Put this run's settings, its seed too, into the builder: change one thing (learning "
+            "rate, batch size, optimiser, ...) and press Start. The new run starts from the same "
+            "initial weights, so the difference between the two runs is that change's doing.")
+        self.rerun_button.clicked.connect(self._on_rerun_clicked)
         self.where = QLabel(objectName="replayWhere")
         self.timer = QTimer(self, interval=PLAY_INTERVAL_MS, objectName="replayTimer")
         self.timer.timeout.connect(self._advance)
@@ -50,7 +61,9 @@ class ReplayBar(QWidget):
         layout.addWidget(self.where)
         layout.addWidget(self.play_button)
         layout.addWidget(self.end_button)
+        layout.addWidget(self.rerun_button)
         hub.network_changed.connect(self._on_network_changed)
+        self._fit_widths()
         self._on_network_changed(hub.network)
 
     @property
@@ -73,6 +86,7 @@ class ReplayBar(QWidget):
         self.slider.setRange(0, len(snapshots) - 1)
         self.slider.setValue(len(snapshots) - 1)
         self.slider.blockSignals(False)
+        self._fit_widths()
         self._label(len(snapshots) - 1)
         self.setVisible(True)
 
@@ -81,6 +95,7 @@ class ReplayBar(QWidget):
         if run is None:
             return
         last = len(run.snapshots) - 1
+        snapshot = None
         if index >= last:
             network = run.network
             description = f"{run.name} ({len(run.epochs)} epochs)"
@@ -90,15 +105,36 @@ class ReplayBar(QWidget):
             description = f"{run.name} at step {snapshot.step:,} (epoch {snapshot.epoch:.2f})"
         self._setting = True
         try:
-            self.hub.set_network(network, description, run)
+            self.hub.set_network(network, description, run, snapshot)
         finally:
             self._setting = False
         self._label(index)
 
+    def changeEvent(self, event) -> None:
+        if event.type() == event.Type.FontChange:  # zoom: the widths follow the text
+            self._fit_widths()
+        super().changeEvent(event)
+
+    def _fit_widths(self) -> None:
+        """Room for the read-out's longest text, so the slider keeps its width while it moves; Play
+        and End as wide as their words (the style's 80-pixel buttons would widen the training
+        column: it is no wider than before the Rerun button came)."""
+        last = self._run.snapshots[-1] if self._run is not None else None
+        longest = f"step {last.step:,} · epoch {last.epoch:.2f}" if last else "step 1 · epoch 0.00"
+        metrics = self.where.fontMetrics()
+        self.where.setMinimumWidth(metrics.horizontalAdvance(longest) + 4)
+        for button, words in ((self.play_button, ("Play", "Pause")), (self.end_button, ("End",))):
+            button.setFixedWidth(max(metrics.horizontalAdvance(w) for w in words) + metrics.height() + 4)
+
     def _label(self, index: int) -> None:
+        """The step and epoch shown; End is greyed out at the end, which is the final network."""
         s = self._run.snapshots[index]
-        end = " · the end" if index == len(self._run.snapshots) - 1 else ""
-        self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}{end}")
+        self.where.setText(f"step {s.step:,} · epoch {s.epoch:.2f}")
+        self.end_button.setEnabled(index < len(self._run.snapshots) - 1)
+
+    def _on_rerun_clicked(self) -> None:
+        if self._run is not None:
+            self.rerun_requested.emit(self._run)
 
     def go_to(self, index: int) -> None:
         self.slider.setValue(index)

@@ -36,6 +36,7 @@ from mnist_gui.panels.training.finder import LearningRateFinder
 from mnist_gui.panels.training.landscape import LossLandscape
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.replay import ReplayBar
+from mnist_gui.panels.training.rerun import rerun_hint, rerun_name
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.panels.training.shift_plot import ShiftPlot
 from mnist_gui.state.draft import DraftSettings
@@ -75,6 +76,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._baseline: float | None = None
         self._baseline_model = None  # the hub's fitted nearest-mean classifier, for the results table
         self._suggested_lr: float | None = None
+        self._rerun_of: RunRecord | None = None  # the run whose settings the builder holds for a rerun
         self.finder = LearningRateFinder(self)
         self.landscape = LossLandscape(self)
         self._experiment_at = (1, 1)  # the experiment's run under way, and how many runs in all
@@ -169,6 +171,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft.validity_changed.connect(self._on_validity)
         self.draft.changed.connect(self._on_draft_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
+        self.replay_bar.rerun_requested.connect(self.rerun)
         self.runs_list.use_network_requested.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
@@ -223,8 +226,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._show_ready()
 
     def _on_network_changed(self, _network) -> None:
-        """A run's final network shown (chosen here, or a session opened): its row is selected."""
+        """A run's network shown (chosen here, or a session opened): its row is selected, and a
+        replayed moment of it is marked on the plots."""
         run = self.hub.run
+        self.plots.show_moment(run, self.hub.snapshot)
         if run is not None and run in self.runs_list.runs() and self.runs_list.selected_run() is not run:
             self.runs_list.select_run(run)
 
@@ -247,12 +252,31 @@ class TrainingView(SideBySideOrTabs, QWidget):
             return None
         name = "Run {n} · " + self.draft.preset_name.replace("{", "(").replace("}", ")") + (
             " (modified)" if self.draft.is_modified() else "")
+        rerun = self._rerun_text(spec, config)
+        if rerun:
+            name = "Run {n} · " + rerun_name(self._rerun_of, spec, config).replace("{", "(").replace("}", ")")
+        self._rerun_of = None
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
         self.tabs.setCurrentWidget(self.training_column)  # in tabs: watch it train
-        self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.")
+        self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.{rerun}")
         return run
+
+    def rerun(self, run: RunRecord) -> None:
+        """Put ``run``'s settings, its seed too, into the builder for a rerun with one change: the
+        next Start names the run after what changed ("Run 3 · as Run 1, learning rate 0.5")."""
+        self.draft.set_spec(run.spec, run.config)
+        self._rerun_of = run
+        if self.tabs.isVisible():
+            self.tabs.setCurrentWidget(self.builder_scroll)
+        self._show_ready()
+
+    def _rerun_text(self, spec, config) -> str:
+        """The hint's words on the rerun the builder holds ("" for none, or if its run was removed)."""
+        if self._rerun_of is not None and self._rerun_of not in self.runs_model.runs():
+            self._rerun_of = None
+        return "" if self._rerun_of is None else rerun_hint(self._rerun_of, spec, config)
 
     def toggle_pause(self) -> None:
         if self.state in ("running", "stepping"):
@@ -511,7 +535,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         on = f"{d.name} · {describe([d.class_names[k] for k in spec.class_labels])}" if spec.class_labels else d.name
         self._hint(f"Ready: a {spec.n_params:,}-parameter network on {on} "
                    f"({n - n_val:,} training and {n_val:,} validation images). "
-                   "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
+                   "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time."
+                   + self._rerun_text(self.draft.spec(), c))
 
     def _accept_suggestion(self):
         if self._suggested_lr is not None:
