@@ -176,3 +176,46 @@ def test_draw_reads_a_drawing_with_the_baseline_of_the_same_classes(dataset, net
     distances = baseline.distances(reading.pre.image[None])[0]
     assert reading.baseline_class == int(distances[[3, 7]].argmin())  # 0 is a 3, 1 a 7: the network's units
     assert reading.baseline_class in (0, 1) and len(reading.probabilities) == 2
+
+
+def test_the_training_plots_draw_the_baseline_of_the_shown_runs_classes(qtbot, dataset):
+    """A 3-vs-7 run is compared with the baseline on 3s and 7s, not with the all-classes figure;
+    runs of different classes each get their line, named in the legend."""
+    from dataclasses import replace
+
+    from engine.baseline import MeanDigitClassifier, evaluate_baseline
+    from engine.classes import dataset_with_classes
+    from engine.experiments import baseline_accuracies
+    from engine.training import TrainConfig
+    from mnist_gui.panels.training.plots import TrainingPlots
+    from mnist_gui.state.runs import RunsModel
+
+    noise = np.random.default_rng(1).normal(0, 400, dataset.test_images.shape)  # not every image right
+    dataset = replace(dataset, test_images=np.clip(dataset.test_images + noise, 0, 255).astype(np.uint8))
+    fitted = MeanDigitClassifier().fit(dataset.train_images, dataset.train_labels, 10)
+    every = evaluate_baseline(dataset).accuracy
+    on_37 = evaluate_baseline(dataset_with_classes(dataset, (3, 7))).accuracy
+    assert abs(on_37 - every) > 0.001  # the two lines can be told apart
+    model = RunsModel()
+    plots = TrainingPlots(model)
+    qtbot.addWidget(plots)
+
+    def lookup(spec):
+        return baseline_accuracies([spec], dataset, fitted)[0]
+
+    def shown():
+        return [line.value() for line in plots.baselines if line.isVisible()]
+
+    plots.set_baseline(every, lookup)
+    assert plots.run_legend.texts() == [f"mean-digit baseline {100 * every:.1f} %"]
+    pair = model.new_run("pair", with_classes(NetworkSpec(), [3, 7]), TrainConfig())
+    assert plots.run_legend.texts()[-1] == f"baseline on 3, 7: {100 * on_37:.1f} %"
+    assert shown() == [pytest.approx(100 * on_37)]
+    model.new_run("all", NetworkSpec(), TrainConfig())
+    assert plots.run_legend.texts()[-2:] == [f"baseline on 3, 7: {100 * on_37:.1f} %",
+                                             f"mean-digit baseline {100 * every:.1f} %"]
+    assert shown() == [pytest.approx(100 * on_37), pytest.approx(100 * every)]
+    assert plots.baselines[0].pen.style() != plots.baselines[1].pen.style()
+    model.set_visible(pair, False)
+    assert shown() == [pytest.approx(100 * every)]
+    assert plots.run_legend.texts()[-1] == f"mean-digit baseline {100 * every:.1f} %"

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QImage
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.classes import describe_choice
 from mnist_gui.glossary import tip
 from mnist_gui.panels.training.curves import MomentMarker, RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
@@ -59,6 +60,19 @@ def legend_names(runs: list[RunRecord]) -> list[str]:
     return names
 
 
+#: The baselines' line styles, one per class set shown, and how the legend draws each.
+BASELINE_STYLES = (Qt.DotLine, Qt.DashLine, Qt.DashDotLine, Qt.DashDotDotLine)
+BASELINE_SAMPLES = ("┅┅┅", "╺━╸╺━", "━·━·", "━··━")
+
+
+def baseline_text(class_labels, accuracy: float) -> str:
+    """What the legend says of a baseline line: 'mean-digit baseline 82.0 %' (every class),
+    'baseline on 3, 7: 96.6 %' (a network of some classes)."""
+    if not class_labels:
+        return f"mean-digit baseline {100 * accuracy:.1f} %"
+    return f"baseline on {describe_choice(class_labels)}: {100 * accuracy:.1f} %"
+
+
 class RunLegend(QWidget):
     """Under both plots, the runs they show: a line in the run's colour and its name (short, never
     cut, never two alike: ``legend_names``; the whole name and settings in its tooltip), one entry
@@ -77,7 +91,9 @@ class RunLegend(QWidget):
         self.setToolTip("The runs on the plots, each in its colour: tick or untick them in the "
                         "runs list")
 
-    def show_runs(self, runs: list[RunRecord], baseline: float | None) -> None:
+    def show_runs(self, runs: list[RunRecord], baselines) -> None:
+        """``runs`` and the baselines' lines: (class labels, accuracy) pairs (``baseline_lines``),
+        or one accuracy (every class), or None."""
         for label in self.entries:
             self._layout.removeWidget(label)
             label.deleteLater()
@@ -85,10 +101,14 @@ class RunLegend(QWidget):
         for run, name in zip(runs, legend_names(runs)):
             self._add(f"<span style='color:{run.colour}; font-weight:bold'>━━━</span>&nbsp;"
                       f"{html.escape(name)}", f"{run.name}: {run.settings_text()}")
-        if baseline is not None:
-            self._add(f"<span style='color:#888888'>┅┅┅</span>&nbsp;mean-digit baseline "
-                      f"{100 * baseline:.1f} %", "Test accuracy of the mean-digit classifier: "
-                      "each image goes to the class whose mean digit is closest")
+        if baselines is not None and not isinstance(baselines, (list, tuple)):
+            baselines = [((), baselines)]
+        for (labels, accuracy), sample in zip(baselines or [], BASELINE_SAMPLES):
+            self._add(f"<span style='color:#888888'>{sample}</span>&nbsp;"
+                      f"{html.escape(baseline_text(labels, accuracy))}",
+                      "Test accuracy of the mean-digit classifier: each image goes to the class whose "
+                      "mean digit is closest" + (f" (of the classes {describe_choice(labels)} only, "
+                                                 "scored on their test images)" if labels else ""))
         self.setVisible(bool(self.entries))
         self.updateGeometry()
 
@@ -122,14 +142,22 @@ class TrainingPlots(QWidget):
         self.loss_plot = self._make_plot("lossPlot", "Loss", "loss")
         self.accuracy_plot = self._make_plot("accuracyPlot", "Accuracy", "accuracy (%)")
         self.accuracy_plot.getPlotItem().setLimits(yMin=0, yMax=ACCURACY_TOP)
-        self._baseline_value: float | None = None
+        self._baseline_value: float | None = None  # on every class
+        self._baseline_of = None  # spec -> the baseline's accuracy on its classes (set_baseline_lookup)
+        self._baseline_cache: dict[tuple[int, ...], float | None] = {}
+        self._baseline_lines: list[tuple[tuple[int, ...], float]] = []
         self._ranges = (RangeKeeper(self.loss_plot, self.fit),
                         RangeKeeper(self.accuracy_plot, self.fit))
         # the baseline is named in the legend, not by a label on the line (it covered curves)
-        self.baseline = pg.InfiniteLine(angle=0, movable=False, pen=pen("#888888", 2, Qt.DotLine))
-        self.baseline.setVisible(False)
+        # one dotted line per class set of the shown runs (``baseline_lines``); the first is ``baseline``
+        self.baselines: list[pg.InfiniteLine] = []
+        for style in BASELINE_STYLES:
+            line = pg.InfiniteLine(angle=0, movable=False, pen=pen("#888888", 2, style))
+            line.setVisible(False)
+            self.accuracy_plot.addItem(line, ignoreBounds=True)
+            self.baselines.append(line)
+        self.baseline = self.baselines[0]
         self._legend_key = None
-        self.accuracy_plot.addItem(self.baseline, ignoreBounds=True)
         self.moment = MomentMarker(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem())
         self._moment: tuple = (None, None)  # (RunRecord, engine.replay.Snapshot) replayed
         self.log_scale = QCheckBox("Log scale", objectName="logScale")
@@ -222,12 +250,41 @@ class TrainingPlots(QWidget):
 
     def _update_legends(self):
         """The run legend: one entry per shown run, its name whole in its colour, and the
-        mean-digit baseline; remade only when they change."""
+        mean-digit baseline of each class set shown; remade only when they change."""
         runs = self.visible_runs()
-        key = (tuple((r.number, r.name, r.colour) for r in runs), self._baseline_value)
+        lines = self._show_baselines()
+        key = (tuple((r.number, r.name, r.colour) for r in runs), tuple(lines))
         if key != self._legend_key:
             self._legend_key = key
-            self.run_legend.show_runs(runs, self._baseline_value)
+            self.run_legend.show_runs(runs, lines)
+
+    def baseline_lines(self) -> list[tuple[tuple[int, ...], float]]:
+        """The baselines drawn: (class labels, test accuracy) for each set of classes the shown runs
+        are trained on, in the order of the runs (() for every class), at most one line per
+        ``BASELINE_STYLES``; every class's alone when no run is shown. A set whose baseline is not
+        known (not fitted yet, other images) has no line."""
+        sets = list(dict.fromkeys(tuple(run.spec.class_labels) for run in self.visible_runs())) or [()]
+        lines = []
+        for labels in sets[:len(BASELINE_STYLES)]:
+            accuracy = self._baseline_value if not labels else self._baseline_on(labels)
+            if accuracy is not None:
+                lines.append((labels, accuracy))
+        return lines
+
+    def _baseline_on(self, labels: tuple[int, ...]) -> float | None:
+        if labels not in self._baseline_cache:
+            run = next(r for r in self.visible_runs() if tuple(r.spec.class_labels) == labels)
+            self._baseline_cache[labels] = None if self._baseline_of is None else self._baseline_of(run.spec)
+        return self._baseline_cache[labels]
+
+    def _show_baselines(self) -> list[tuple[tuple[int, ...], float]]:
+        lines = self.baseline_lines()
+        self._baseline_lines = lines
+        for i, line in enumerate(self.baselines):
+            line.setVisible(i < len(lines))
+            if i < len(lines):
+                line.setValue(100 * lines[i][1])
+        return lines
 
     def _fit_legends(self):
         """As many legend columns as the plot's width holds: one row when it can."""
@@ -475,7 +532,8 @@ class TrainingPlots(QWidget):
             x_range = (0.0, 1.06 * x_high)
         loss, accuracy = self._ranges
         loss.apply(x_range, loss_range(runs, self.log_scale.isChecked(), axis))
-        accuracy.apply(x_range, accuracy_range(runs, self._baseline_value, axis))
+        low = min((a for _, a in self._baseline_lines), default=None)
+        accuracy.apply(x_range, accuracy_range(runs, low, axis))
 
     def curves(self, run: RunRecord) -> RunCurves | None:
         """The run's plot items, None for a run never shown yet (its curves are made when it is)."""
@@ -485,12 +543,14 @@ class TrainingPlots(QWidget):
     def visible_runs(self) -> list[RunRecord]:
         return [run for run in self._runs.values() if run.visible]
 
-    def set_baseline(self, accuracy: float | None):
-        """The mean-digit classifier's test accuracy as a horizontal line (None hides it)."""
+    def set_baseline(self, accuracy: float | None, lookup=None):
+        """The mean-digit classifier's test accuracy on every class (None: not known), drawn as a
+        horizontal line while the shown runs are of every class; ``lookup`` (a NetworkSpec -> its
+        accuracy on the spec's classes, or None: ``engine.experiments.baseline_accuracies``) gives
+        the line of a run trained on some classes."""
         self._baseline_value = accuracy
-        self.baseline.setVisible(accuracy is not None)
-        if accuracy is not None:
-            self.baseline.setValue(100 * accuracy)
+        self._baseline_of = lookup
+        self._baseline_cache = {}
         self._update_legends()
         self.fit()
 

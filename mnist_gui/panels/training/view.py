@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.classes import describe, images_of
+from engine.classes import describe, describe_choice, images_of
 from engine.experiments import EXPERIMENTS, baseline_accuracies
 from engine.files.session_file import MAX_NAME, bounded
 from engine.memory import check_training_fits
@@ -236,7 +236,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
         self._baseline_model = None if baseline is None else baseline.classifier
-        self.plots.set_baseline(self._baseline)
+        self.plots.set_baseline(self._baseline, self._baseline_of)
         if self.results.runs():
             self._on_results_changed()
 
@@ -404,6 +404,13 @@ class TrainingView(SideBySideOrTabs, QWidget):
             return [None] * len(runs)
         return baseline_accuracies([r.spec for r in runs], self._dataset, self._baseline_model)
 
+    def _baseline_of(self, spec) -> float | None:
+        """The nearest-mean baseline's test accuracy on ``spec``'s classes (the plots' line for a
+        run of some classes), from the hub's fitted means; None until they are fitted."""
+        if self._baseline_model is None or self._dataset is None:
+            return None
+        return baseline_accuracies([spec], self._dataset, self._baseline_model)[0]
+
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
         if best >= 0:
@@ -495,8 +502,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         text = f"{text} after {epochs_text(len(run.epochs))}."
         if run.test_accuracy is not None:
             text += f" Test accuracy <b>{100 * run.test_accuracy:.2f} %</b>"
-            if self._baseline is not None:
-                text += f" (the mean-digit baseline gets {100 * self._baseline:.1f} %)"
+            baseline = self._baseline_of(run.spec) if run.spec.class_labels else self._baseline
+            if baseline is not None:
+                on = f" on {describe_choice(run.spec.class_labels)}" if run.spec.class_labels else ""
+                text += f" (the mean-digit baseline{on} gets {100 * baseline:.1f} %)"
             text += ". The network is now in the Draw and Evaluate panels."
         return text
 
