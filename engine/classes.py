@@ -10,7 +10,7 @@ matrix) sees an ordinary dataset of k classes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,6 +87,34 @@ def dataset_with_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
 def images_of(labels: np.ndarray, class_labels: Sequence[int]) -> int:
     """How many of ``labels`` are one of ``class_labels`` (all of them for ()), without copying images."""
     return len(labels) if not class_labels else int(np.isin(labels, list(class_labels)).sum())
+
+
+@dataclass(frozen=True, eq=False)
+class Places:
+    """Where the images a network of some classes sees are in the whole split, and what its outputs
+    mean: image k of ``subset_classes(images, labels, classes)`` is image ``index(k)`` of the split,
+    and output j is class ``label(j)`` (classes (3, 7): output 1 is a 7). For every class (``classes``
+    ()) both are the number itself."""
+
+    classes: tuple[int, ...]
+    indices: np.ndarray | None  # (m,) int64, the split index of each kept image; None: every image
+
+    def index(self, k: int) -> int:
+        """The split index of image ``k`` of the images the network sees."""
+        return int(k) if self.indices is None else int(self.indices[int(k)])
+
+    def label(self, output: int) -> int:
+        """The class (its label in the whole dataset) the network's output ``output`` stands for."""
+        return int(output) if not self.classes else int(self.classes[int(output)])
+
+
+def places(labels: np.ndarray, class_labels: Sequence[int]) -> Places:
+    """The ``Places`` of the images of ``class_labels`` among ``labels`` (a split's labels, in the
+    order ``subset_classes`` keeps them); () for a network of every class."""
+    if not class_labels:
+        return Places((), None)
+    indices = np.flatnonzero(np.isin(np.asarray(labels), list(class_labels))).astype(np.int64)
+    return Places(tuple(int(c) for c in class_labels), indices)
 
 
 def describe(names: Sequence[str]) -> str:

@@ -146,3 +146,18 @@ def test_mnist_train_prints_an_experiment_over_classes_beside_the_baseline(tmp_p
     expected = evaluate_baseline(dataset_with_classes(load_offline_digits(), (3, 7))).accuracy
     row = text.splitlines()[-2]
     assert row.startswith("3 and 7") and row.split()[-1] == f"{expected:.2%}"
+
+
+def test_places_give_each_kept_images_index_in_the_split_and_each_outputs_digit():
+    from engine.classes import places
+
+    data = make_dataset(n_train=50, n_test=200)
+    seen = dataset_with_classes(data, (3, 7))
+    where = places(data.test_labels, (3, 7))
+    assert len(where.indices) == len(seen.test_labels)
+    for k in range(len(seen.test_labels)):  # the same image, and its label read back as the digit
+        np.testing.assert_array_equal(seen.test_images[k], data.test_images[where.index(k)])
+        assert where.label(seen.test_labels[k]) == data.test_labels[where.index(k)]
+    assert (where.label(0), where.label(1)) == (3, 7)
+    every = places(data.test_labels, ())
+    assert (every.index(17), every.label(4)) == (17, 4)

@@ -228,6 +228,40 @@ def test_open_in_inside_from_a_confusion_matrix_cell(qtbot, datasets, hub, data,
     assert evaluate.shutdown(5000)
 
 
+def test_a_3_vs_7_networks_images_go_on_with_their_digit_and_test_set_index(qtbot, datasets, data, focus):
+    """Evaluate scores a 3-vs-7 network on the 3s and 7s relabelled 0 and 1: Inside gets the digit
+    (not output 0 or 1) and the browser the image's index in the whole test set."""
+    from engine.classes import places, with_classes
+
+    datasets.set_dataset(data)
+    hub = ModelHub()
+    hub.set_network(Network(with_classes(NetworkSpec(hidden=(HiddenLayer(8),), seed=4), [3, 7])), "3 vs 7")
+    evaluate, _evaluation = evaluated_view(qtbot, datasets, hub, focus)
+    where = places(data.test_labels, (3, 7))
+    gallery = evaluate.mistakes.gallery
+    assert len(gallery.indices()), "an untrained network gets some wrong"
+    for row in range(min(3, len(gallery.indices()))):
+        index = where.index(int(gallery.indices()[row]))  # in the whole test set
+        true = int(data.test_labels[index])
+        assert true in (3, 7)
+        with qtbot.waitSignal(focus.opened) as opened:
+            trigger(gallery.image_menu(row), "Open in Inside")
+        image = opened.args[0]
+        np.testing.assert_array_equal(image.image, data.test_images[index])
+        assert (image.label, image.index) == (true, index)
+        assert image.description == f"test image {index:,}: a {true} read as {10 - true}"
+        with qtbot.waitSignal(focus.browse_requested) as browsed:
+            trigger(gallery.image_menu(row), "Show in the data browser")
+        assert browsed.args == ["test", index]
+    cell = evaluate.confusion.cell_images
+    if len(cell.indices()):
+        with qtbot.waitSignal(focus.opened) as opened:
+            trigger(cell.image_menu(0), "Open in Inside")
+        assert opened.args[0].index == where.index(int(cell.indices()[0]))
+        assert opened.args[0].label == int(data.test_labels[opened.args[0].index])
+    assert evaluate.shutdown(5000)
+
+
 def test_the_drawing_again_keeps_the_opened_image_a_new_drawing_replaces_it(qtbot, data, focus, inside):
     drawing = np.zeros((28, 28), np.uint8)
     drawing[8:20, 12:16] = 255

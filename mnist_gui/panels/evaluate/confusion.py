@@ -324,8 +324,12 @@ class ConfusionView(QWidget):
         self.cell_caption.setText("")
         self.cell_images.clear()
 
-    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...]):
+    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...], places=None):
         """Show ``evaluation``'s confusion matrix; keep the chosen cell, or pick the worst mistake."""
+        # places: where the images are in the whole test set and what the classes are (a network of
+        # some classes: engine.classes.places), for what the gallery sends on
+        if self.image_sender is not None:
+            self.image_sender.set_places(places)
         self._evaluation, self._images, self._names = evaluation, images, tuple(names)
         self.matrix.set_confusion(evaluation.confusion, self._names)
         cell = self.matrix.selected() or worst_confusion(evaluation.confusion)

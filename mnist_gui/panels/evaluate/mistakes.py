@@ -38,8 +38,12 @@ class MistakesView(QWidget):
         self.gallery.clear()
         self.gallery.set_placeholder(message)
 
-    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...]):
+    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...], places=None):
         """Show the mistakes of ``evaluation`` on the test ``images`` (the split, read only)."""
+        # places: where the images are in the whole test set and what the classes are (a network of
+        # some classes: engine.classes.places), for what the gallery sends on
+        if self.image_sender is not None:
+            self.image_sender.set_places(places)
         self._evaluation, self._images = evaluation, images
         if tuple(names) != self._names:
             self._names = tuple(names)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QTabWidget, QVBoxLayout, QWidget
 
+from engine.classes import places
 from engine.evaluation import Evaluation
 from mnist_gui.panels.evaluate.ablation import AblationView
 from mnist_gui.panels.evaluate.confusion import ConfusionView
@@ -167,8 +168,9 @@ class EvaluateView(QWidget):
         source = self.hub.description or "the current network"
         self.summary.setText(f"test accuracy of {source} on {n:,} {dataset.name} test images it "
                              f"never trained on: {n - wrong:,} right, {wrong:,} wrong.")
-        self.confusion.set_evaluation(evaluation, dataset.test_images, names)
-        self.mistakes.set_evaluation(evaluation, dataset.test_images, names)
+        where = places(result.dataset.test_labels, result.network.spec.class_labels)  # a 3-vs-7 network's
+        self.confusion.set_evaluation(evaluation, dataset.test_images, names, where)
+        self.mistakes.set_evaluation(evaluation, dataset.test_images, names, where)
         self.evaluated.emit(evaluation)
 
     @staticmethod
