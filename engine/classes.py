@@ -108,11 +108,14 @@ class Places:
         return int(output) if not self.classes else int(self.classes[int(output)])
 
 
+EVERY_CLASS = Places((), None)  # a network of every class: each index and output is itself
+
+
 def places(labels: np.ndarray, class_labels: Sequence[int]) -> Places:
     """The ``Places`` of the images of ``class_labels`` among ``labels`` (a split's labels, in the
     order ``subset_classes`` keeps them); () for a network of every class."""
     if not class_labels:
-        return Places((), None)
+        return EVERY_CLASS
     indices = np.flatnonzero(np.isin(np.asarray(labels), list(class_labels))).astype(np.int64)
     return Places(tuple(int(c) for c in class_labels), indices)
 

@@ -100,6 +100,25 @@ def test_the_hidden_space_shows_only_3s_and_7s(qtbot, view, data):
     row = int(np.flatnonzero(maps.sample.labels == 1)[0])
     embedding._show_point(row)
     assert "label <b>7</b>" in embedding.point_text.text()
+    index = int(np.flatnonzero(threes_and_sevens)[maps.sample.indices[row]])  # in the whole test set
+    assert data.test_labels[index] == 7
+    assert f"test image {index:,}<br>" in embedding.point_text.text()
+
+
+def test_a_3_vs_7_map_colours_its_classes_as_the_10_class_map_does(qtbot, view, data, three_or_seven):
+    from mnist_gui.panels.inside.parts import CLASS_COLOURS
+
+    view.show_tab("embedding")
+    embedding = view.embedding_view
+    qtbot.waitUntil(lambda: embedding.maps() is not None, timeout=TIMEOUT)
+    for scatter_map in (embedding.hidden, embedding.pixels):
+        assert [item.opts["brush"].color().name() for item in scatter_map.items] == [
+            CLASS_COLOURS[3], CLASS_COLOURS[7]]  # a 3 is a 3's colour, not the first class's
+    _runs, hub = three_or_seven
+    hub.set_network(Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1)), "every class")
+    qtbot.waitUntil(lambda: embedding.maps() is not None and embedding.maps().network is hub.network,
+                    timeout=TIMEOUT)
+    assert [item.opts["brush"].color().name() for item in embedding.hidden.items] == list(CLASS_COLOURS)
 
 
 def test_saliency_and_dynamics_name_the_networks_classes(qtbot, view, data):

@@ -12,14 +12,12 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from engine.classes import Places
+from engine.classes import EVERY_CLASS, Places
 from mnist_gui.state.focus import OPEN_IN_INSIDE_TIP, ImageFocus, describe
 from mnist_gui.widgets.image_gallery import ImageGallery
 
-EVERY_CLASS = Places((), None)
 
-
-class TestImageSender(QObject):
+class ImageSender(QObject):
     """Sends a gallery's images to ``focus`` as the whole test set knows them: ``places`` (set with
     each evaluation) maps the gallery's indices and classes, those of the images the network sees."""
 
@@ -48,17 +46,17 @@ class TestImageSender(QObject):
 def gallery_of_test_images(owner: QWidget, object_name: str, focus: ImageFocus | None,
                            button_name: str) -> ImageGallery:
     """A gallery whose images go to ``focus`` (browser, canvas, and "Open in Inside" as
-    ``owner.open_inside_button``) through ``owner.image_sender`` (a TestImageSender: give it each
+    ``owner.open_inside_button``) through ``owner.image_sender`` (a ImageSender: give it each
     evaluation's ``places``); without a focus they go nowhere (a view on its own) and the sender is None."""
     gallery = ImageGallery(object_name)
     owner.image_sender = None
     if focus is not None:
-        owner.image_sender = sender = TestImageSender(gallery, focus, owner)
+        owner.image_sender = sender = ImageSender(gallery, focus, owner)
         owner.open_inside_button = offer_open_in_inside(gallery, sender, button_name)
     return gallery
 
 
-def offer_open_in_inside(gallery, sender: TestImageSender, object_name: str) -> QPushButton:
+def offer_open_in_inside(gallery, sender: ImageSender, object_name: str) -> QPushButton:
     """Adds the action to ``gallery`` (its context menu and a button); returns the button."""
     button = gallery.add_image_action("Open in Inside", OPEN_IN_INSIDE_TIP, sender.open_row)
     button.setObjectName(object_name)

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from engine.classes import EVERY_CLASS, places
 from mnist_gui.panels.inside.parts import CLASS_COLOURS, LazyView, SeenDataset
 from mnist_gui.widgets.image_tile import ImageTile, note
 from mnist_gui.widgets.imaging import gray_image
@@ -54,14 +55,17 @@ class _Map:
         self.widget.addItem(self.star)
         self.widget.setMinimumSize(280, 260)
 
-    def set_classes(self, names):
+    def set_classes(self, names, digits=None):
+        """One scatter per class of ``names``, coloured by ``digits`` (the class each stands for in
+        the whole dataset: a 3-vs-7 map's 3s and 7s have the colours of the 10-class map's)."""
         for scatter in self.items:
             self.widget.removeItem(scatter)
         self.legend.clear()
         self.items = []
         self._names = [str(name) for name in names]
-        for k, name in enumerate(names):
-            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+        digits = range(len(names)) if digits is None or len(digits) != len(names) else digits
+        for name, digit in zip(names, digits):
+            colour = CLASS_COLOURS[digit % len(CLASS_COLOURS)]
             scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(colour), hoverable=True,
                                          hoverSize=11, hoverPen=pg.mkPen("#000000", width=1.5),
                                          name=str(name))
@@ -132,6 +136,7 @@ class EmbeddingView(LazyView):
         self._sample: MapSample | None = None
         self._seen = SeenDataset()  # a 3-vs-7 network's map shows only 3s and 7s
         self._sampled = None  # the dataset (as the network sees it) the sample is drawn from
+        self._places = EVERY_CLASS  # where its test images are in the whole test set, and their digits
         self._result: MapsResult | None = None
         self._drawing: np.ndarray | None = None
         self._pending = False  # the network changed while a map was being made
@@ -175,18 +180,20 @@ class EmbeddingView(LazyView):
     def _on_dataset_changed(self, dataset):
         self._pending = False
         self.runner.cancel()  # a map of the old dataset is of no use
-        self._sample_from(self._seen.of(dataset, self.hub.network))
+        self._sample_from(self._seen.of(dataset, self.hub.network), dataset, self.hub.network)
         self.mark_stale()
 
-    def _sample_from(self, dataset):
-        """The maps' sample and classes from ``dataset``: the dataset as the network sees it (for a
-        network of some classes, only theirs, named after its outputs)."""
+    def _sample_from(self, dataset, whole, network):
+        """The maps' sample and classes from ``dataset``: ``whole`` as ``network`` sees it (for a
+        network of some classes, only theirs, named after its outputs, in their digits' colours)."""
         self._sampled = dataset
         self._sample = None if dataset is None else map_sample(dataset)
         self._result = None
         names = [] if dataset is None else list(dataset.class_names)
-        self.hidden.set_classes(names)
-        self.pixels.set_classes(names)
+        classes = () if network is None or dataset is whole else tuple(network.spec.class_labels)
+        self._places = places(whole.test_labels, classes) if whole is not None else EVERY_CLASS
+        self.hidden.set_classes(names, self._places.classes or None)
+        self.pixels.set_classes(names, self._places.classes or None)
 
     def set_drawing(self, image: np.ndarray | None):
         self._drawing = image
@@ -208,7 +215,7 @@ class EmbeddingView(LazyView):
             if self.runner.is_busy():
                 self._pending = True
                 return
-            self._sample_from(dataset)
+            self._sample_from(dataset, self.datasets.dataset, network)
         sample = self._sample
         if dataset is None or sample is None:
             self._pending = False
@@ -259,7 +266,8 @@ class EmbeddingView(LazyView):
         label = int(result.sample.labels[row])
         name = dataset.class_names[label] if label < len(dataset.class_names) else str(label)
         self.point_image.set_image(gray_image(result.sample.images[row]))
-        self.point_text.setText(f"test image {int(result.sample.indices[row]):,}<br>label <b>{name}</b>")
+        index = self._places.index(int(result.sample.indices[row]))  # in the whole test set
+        self.point_text.setText(f"test image {index:,}<br>label <b>{name}</b>")
 
     def maps(self) -> MapsResult | None:
         """The maps shown (None before the first)."""
