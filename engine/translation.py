@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .classes import subset_classes
 from .projection import balanced_sample
 
 SAMPLE_IMAGES = 1000  # test digits the app's shift test uses: LeNet reads 17 x 1,000 in about 7 s
@@ -74,3 +75,20 @@ def shift_sample(images: np.ndarray, labels: np.ndarray, n: int = SAMPLE_IMAGES)
         return np.asarray(images), np.asarray(labels)
     chosen = balanced_sample(labels, n, np.random.default_rng(0))
     return images[chosen], labels[chosen]
+
+
+def shift_samples(images: np.ndarray, labels: np.ndarray, specs,
+                  n: int = SAMPLE_IMAGES) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The shift test's digits for each network of ``specs``, from the test ``images`` and ``labels``:
+    ``shift_sample`` of the test digits as that network sees them (``classes.as_network_sees``: a
+    3-vs-7 network is scored on the 3s and 7s, labelled 0 and 1, not on every digit); each choice of
+    classes is sampled once, and networks of the same classes share their digits."""
+    known: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+    samples = []
+    for spec in specs:
+        classes = tuple(spec.class_labels)
+        if classes not in known:
+            seen = (images, labels) if not classes else subset_classes(images, labels, classes)
+            known[classes] = shift_sample(*seen, n=n)
+        samples.append(known[classes])
+    return samples

@@ -1,6 +1,6 @@
 """The shift test's job: each network of an experiment tested on test digits moved by 0 to n pixels.
 
-``shift_test_job(networks, images, labels, max_shift)`` gives a job function for
+``shift_test_job(tests, max_shift)`` gives a job function for
 ``TaskRunner.start``; the engine (``engine.translation.accuracy_by_shift``) computes, this only
 relays: each network's curve is sent as a partial result as soon as it is measured, so the first
 curve shows while the second network (a CNN, the slow one) is still being tested.
@@ -23,17 +23,18 @@ class ShiftResult:
     curve: ShiftCurve
 
 
-def shift_test_job(networks, images, labels, max_shift: int) -> Callable[[Worker], object]:
-    """A job testing each (key, network) of ``networks`` (copies the job alone uses) on ``images``
-    (n, h, w) uint8 with ``labels`` (n,), read and never changed; it returns the list of
-    ShiftResults, having sent each as a partial result."""
-    networks = list(networks)
+def shift_test_job(tests, max_shift: int) -> Callable[[Worker], object]:
+    """A job testing each (key, network, images, labels) of ``tests``: the network (a copy the job
+    alone uses) on its ``images`` (n, h, w) uint8 with ``labels`` (n,), read and never changed (a
+    network of some classes: its classes' digits, ``engine.translation.shift_samples``); it returns
+    the list of ShiftResults, having sent each as a partial result."""
+    tests = list(tests)
 
     def job(worker: Worker):
         results = []
-        for done, (key, network) in enumerate(networks):
+        for done, (key, network, images, labels) in enumerate(tests):
             worker.check()
-            worker.progress(done, len(networks), "Testing on shifted digits")
+            worker.progress(done, len(tests), "Testing on shifted digits")
             results.append(ShiftResult(key, accuracy_by_shift(network, images, labels, max_shift)))
             worker.send_partial(results[-1])
         return results

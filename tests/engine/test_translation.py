@@ -46,3 +46,38 @@ def test_the_mlp_vs_cnn_lesson_trains_both_alike_and_round_trips():
     assert Experiment.from_json(lesson.to_json()) == lesson
     with pytest.raises(ValueError, match="Network: 'resnet' is not a valid value; give a preset's name, one of"):
         Axis("network", ("resnet",))
+
+
+def test_each_network_is_shift_tested_on_its_own_classes_digits():
+    from engine.classes import as_network_sees, with_classes
+    from engine.network import NetworkSpec
+    from engine.translation import shift_sample, shift_samples
+    from tests.synthetic import make_dataset
+
+    data = make_dataset(n_train=20, n_test=300)
+    pair, every = with_classes(NetworkSpec(), [3, 7]), NetworkSpec()
+    samples = shift_samples(data.test_images, data.test_labels, [pair, every, pair], n=50)
+    seen = as_network_sees(data, pair)
+    for (images, labels), want in zip(samples, (shift_sample(seen.test_images, seen.test_labels, 50),
+                                                shift_sample(data.test_images, data.test_labels, 50))):
+        np.testing.assert_array_equal(images, want[0])
+        np.testing.assert_array_equal(labels, want[1])
+    assert set(samples[0][1].tolist()) == {0, 1} and samples[2][0] is samples[0][0]  # sampled once
+
+
+def test_mnist_trains_shift_test_scores_a_3_vs_7_network_on_every_3_and_7():
+    from types import SimpleNamespace
+
+    from engine.classes import as_network_sees, with_classes
+    from engine.cli import shift_tests
+    from engine.network import HiddenLayer, Network, NetworkSpec
+    from tests.synthetic import make_dataset
+
+    data = make_dataset(n_train=20, n_test=120)
+    network = Network(with_classes(NetworkSpec(hidden=(HiddenLayer(6),), seed=1), [3, 7]))
+    run = SimpleNamespace(name="3 vs 7", network=network, spec=network.spec)
+    experiment = Experiment("x", "", network.spec, EXPERIMENTS["mlp-vs-cnn"].config,
+                            (Axis("classes", ((3, 7), (4, 9))),), shift_test=1)
+    seen = as_network_sees(data, network.spec)
+    want = accuracy_by_shift(network, seen.test_images, seen.test_labels, 1)
+    np.testing.assert_allclose(shift_tests(experiment, [run], data)["3 vs 7"].accuracy, want.accuracy)

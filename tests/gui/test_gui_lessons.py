@@ -121,3 +121,30 @@ def test_an_experiment_with_a_shift_test_shows_the_plot_beside_its_results(qtbot
     assert list(view.shift_plot.curve_data()) == ["4 units", "24 units"]
     assert "</b> done: 2 runs. The best is" in view.controls.hint.text()
     assert view.shutdown(5000)
+
+
+def test_the_shift_test_scores_a_3_vs_7_network_on_3s_and_7s_only(qtbot, session):
+    """A network of some classes answers 0 or 1: scored on every digit's label it would look broken.
+    Each network is scored on its own classes' test digits (as_network_sees)."""
+    from engine.classes import ALL, as_network_sees
+
+    experiment = Experiment("classes", "", SPEC, TrainConfig(epochs=2, batch_size=16, optimiser="sgd", lr=0.1),
+                            (Axis("classes", ((3, 7), ALL)),))
+    with qtbot.waitSignal(session.experiment_finished, timeout=TIMEOUT) as blocker:
+        session.start_experiment(experiment.name, experiment.configurations(), DATA)
+    runs = blocker.args[1]
+    assert [r.spec.class_labels for r in runs] == [(3, 7), ()]
+    plot = ShiftPlot()
+    qtbot.addWidget(plot)
+    with qtbot.waitSignal(plot.runner.succeeded, timeout=TIMEOUT):
+        assert plot.test(runs, 2, DATA)
+    drawn = plot.curve_data()
+    for run, name in zip(runs, legend_names(runs)):
+        seen = as_network_sees(DATA, run.spec)
+        images, labels = shift_sample(seen.test_images, seen.test_labels)
+        curve = accuracy_by_shift(run.network, images, labels, 2)
+        np.testing.assert_allclose(drawn[name][1], 100 * curve.accuracy)
+    pair = as_network_sees(DATA, runs[0].spec)
+    assert runs[0].test_accuracy == pytest.approx(drawn[legend_names(runs)[0]][1][0] / 100)  # unmoved: its test score
+    assert f"({len(pair.test_labels):,} to {len(DATA.test_labels):,})" in plot.status.text()
+    assert plot.shutdown(2000)

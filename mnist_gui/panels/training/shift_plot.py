@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from engine.translation import shift_sample
+from engine.translation import shift_samples
 from mnist_gui.panels.training.curves import pen
 from mnist_gui.panels.training.plots import LABEL_STYLE, legend_names
 from mnist_gui.state.runs import RunRecord
@@ -63,7 +63,7 @@ class ShiftPlot(QWidget):
         self._runs: dict[int, RunRecord] = {}
         self._names: dict[int, str] = {}
         self._items: dict[int, pg.PlotDataItem] = {}
-        self._max_shift = self._count = 0
+        self._max_shift, self._counts = 0, [0]
         follow_palette(self.plot, self.palette())
 
     def changeEvent(self, event):
@@ -78,16 +78,17 @@ class ShiftPlot(QWidget):
         tested = [run for run in runs if run.network is not None]
         if not tested or max_shift < 1 or not len(dataset.test_labels):
             return False
-        images, labels = shift_sample(dataset.test_images, dataset.test_labels)
+        # each network on its own classes' digits (a 3-vs-7 network: 3s and 7s, as 0 and 1)
+        samples = shift_samples(dataset.test_images, dataset.test_labels, [run.spec for run in tested])
         self._runs = {run.number: run for run in tested}
         self._names = dict(zip(self._runs, legend_names(tested)))
-        self._max_shift, self._count = max_shift, len(labels)
+        self._max_shift, self._counts = max_shift, sorted({len(labels) for _images, labels in samples})
         self.plot.getPlotItem().setXRange(-0.2, max_shift + 0.2, padding=0)
         self.plot.getPlotItem().setYRange(0, 104, padding=0)
-        networks = [(run.number, run.network.copy()) for run in tested]
-        self.status.setText(f"Testing {len(tested)} networks on {len(labels):,} test digits moved by 0 to "
+        tests = [(run.number, run.network.copy(), images, labels) for run, (images, labels) in zip(tested, samples)]
+        self.status.setText(f"Testing {len(tested)} networks on {self._digits()} moved by 0 to "
                             f"{max_shift} pixels…")
-        self.runner.start(shift_test_job(networks, images, labels, max_shift))
+        self.runner.start(shift_test_job(tests, max_shift))
         return True
 
     def clear(self) -> None:
@@ -114,8 +115,16 @@ class ShiftPlot(QWidget):
             self._on_partial(result)
         falls = [f"<b>{html.escape(self._names[r.key])}</b> {100 * r.curve.at(0):.1f} % → "
                  f"{100 * r.curve.at(self._max_shift):.1f} %" for r in results if r.key in self._names]
-        self.status.setText(f"Test accuracy on {self._count:,} test digits, unmoved → moved by "
+        self.status.setText(f"Test accuracy on {self._digits()}, unmoved → moved by "
                             f"{self._max_shift} pixels: {'; '.join(falls)}.")
+
+    def _digits(self) -> str:
+        """'1,000 test digits', or for networks of different classes 'each network's classes' test
+        digits (400 to 1,000)'."""
+        low, high = self._counts[0], self._counts[-1]
+        if low == high:
+            return f"{low:,} test digits"
+        return f"each network's classes' test digits ({low:,} to {high:,})"
 
     def _on_failed(self, error) -> None:
         self.status.setText(f"The shift test failed: {html.escape(str(error) or type(error).__name__)}")
