@@ -46,6 +46,12 @@ class GalleryModel(QAbstractListModel):
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()
         self.dpr = 1.0
         self.side = THUMB  # logical pixels of the thumbnails made
+        self._number_of = int  # the number a tooltip gives an image of index i (set_numbering)
+
+    def set_numbering(self, number_of=None) -> None:
+        """How the tooltips number the images: ``number_of(index)`` (a network of some classes: the
+        image's index in the whole test set), the index itself for None."""
+        self._number_of = int if number_of is None else number_of
 
     def set_thumbnail_side(self, side: int) -> None:
         """Thumbnails ``side`` logical pixels square from now on (the ones made are dropped)."""
@@ -111,7 +117,7 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             true, top = self.answer(row)
             ranked = ", ".join(f"{self.name(c)} {p:.1%}" for c, p in top)
-            return (f"Test image #{int(self._indices[row]):,}: really a {self.name(true)}, "
+            return (f"Test image #{self._number_of(int(self._indices[row])):,}: really a {self.name(true)}, "
                     f"the network said {self.name(top[0][0])}.\nTop 3: {ranked}\n"
                     "Double-click: open on the drawing canvas")
         return None

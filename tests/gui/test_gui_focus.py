@@ -250,6 +250,8 @@ def test_a_3_vs_7_networks_images_go_on_with_their_digit_and_test_set_index(qtbo
         np.testing.assert_array_equal(image.image, data.test_images[index])
         assert (image.label, image.index) == (true, index)
         assert image.description == f"test image {index:,}: a {true} read as {10 - true}"
+        tooltip = gallery.model.data(gallery.model.index(row), Qt.ToolTipRole)
+        assert tooltip.startswith(f"Test image #{index:,}: really a {true}")
         with qtbot.waitSignal(focus.browse_requested) as browsed:
             trigger(gallery.image_menu(row), "Show in the data browser")
         assert browsed.args == ["test", index]

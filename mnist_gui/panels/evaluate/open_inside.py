@@ -30,6 +30,7 @@ class ImageSender(QObject):
 
     def set_places(self, places: Places | None) -> None:
         self.places = EVERY_CLASS if places is None else places
+        self.gallery.model.set_numbering(self.places.index)
 
     def show_in_browser(self, split: str, index: int) -> None:
         self.focus.show_in_browser(split, self.places.index(index))
