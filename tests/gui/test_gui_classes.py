@@ -219,3 +219,33 @@ def test_the_training_plots_draw_the_baseline_of_the_shown_runs_classes(qtbot, d
     model.set_visible(pair, False)
     assert shown() == [pytest.approx(100 * every)]
     assert plots.run_legend.texts()[-1] == f"mean-digit baseline {100 * every:.1f} %"
+
+
+def test_runs_of_many_class_sets_show_the_selected_runs_baseline(qtbot, dataset):
+    """Two-classes-then-more has 7 sets of classes: 7 lines would be a tangle; the selected run's is drawn."""
+    from engine.baseline import MeanDigitClassifier, evaluate_baseline
+    from engine.classes import dataset_with_classes
+    from engine.experiments import baseline_accuracies
+    from engine.training import TrainConfig
+    from mnist_gui.panels.training.plots import BASELINE_STYLES, TrainingPlots
+    from mnist_gui.state.runs import RunsModel
+
+    fitted = MeanDigitClassifier().fit(dataset.train_images, dataset.train_labels, 10)
+    model = RunsModel()
+    plots = TrainingPlots(model)
+    qtbot.addWidget(plots)
+    def lookup(spec):
+        return baseline_accuracies([spec], dataset, fitted)[0]
+
+    plots.set_baseline(evaluate_baseline(dataset).accuracy, lookup)
+    sets = [(3, 7), (4, 9), (0, 1), (5, 8), (0, 1, 2)]
+    runs = [model.new_run(f"r{k}", with_classes(NetworkSpec(), c), TrainConfig()) for k, c in enumerate(sets)]
+    assert len(sets) > len(BASELINE_STYLES)
+    plots.set_selected_run(runs[3])
+    on_58 = evaluate_baseline(dataset_with_classes(dataset, (5, 8))).accuracy
+    assert [line.isVisible() for line in plots.baselines].count(True) == 1
+    assert plots.baseline.value() == pytest.approx(100 * on_58)
+    assert plots.run_legend.texts()[-1] == f"baseline on 5, 8: {100 * on_58:.1f} % (the selected run's classes)"
+    model.set_visible(runs[4], False)  # four sets: a line each
+    assert [line.isVisible() for line in plots.baselines].count(True) == 4
+    assert plots.run_legend.texts()[-1].startswith("baseline on 5, 8: ")

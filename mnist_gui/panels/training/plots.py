@@ -91,9 +91,10 @@ class RunLegend(QWidget):
         self.setToolTip("The runs on the plots, each in its colour: tick or untick them in the "
                         "runs list")
 
-    def show_runs(self, runs: list[RunRecord], baselines) -> None:
+    def show_runs(self, runs: list[RunRecord], baselines, of_selected: bool = False) -> None:
         """``runs`` and the baselines' lines: (class labels, accuracy) pairs (``baseline_lines``),
-        or one accuracy (every class), or None."""
+        or one accuracy (every class), or None; ``of_selected``: the one line is the selected run's
+        (the runs have too many sets of classes to draw each)."""
         for label in self.entries:
             self._layout.removeWidget(label)
             label.deleteLater()
@@ -105,7 +106,8 @@ class RunLegend(QWidget):
             baselines = [((), baselines)]
         for (labels, accuracy), sample in zip(baselines or [], BASELINE_SAMPLES):
             self._add(f"<span style='color:#888888'>{sample}</span>&nbsp;"
-                      f"{html.escape(baseline_text(labels, accuracy))}",
+                      f"{html.escape(baseline_text(labels, accuracy))}"
+                      + (" (the selected run's classes)" if of_selected else ""),
                       "Test accuracy of the mean-digit classifier: each image goes to the class whose "
                       "mean digit is closest" + (f" (of the classes {describe_choice(labels)} only, "
                                                  "scored on their test images)" if labels else ""))
@@ -253,23 +255,34 @@ class TrainingPlots(QWidget):
         mean-digit baseline of each class set shown; remade only when they change."""
         runs = self.visible_runs()
         lines = self._show_baselines()
-        key = (tuple((r.number, r.name, r.colour) for r in runs), tuple(lines))
+        of_selected = len(self._baseline_sets()) > len(BASELINE_STYLES)
+        key = (tuple((r.number, r.name, r.colour) for r in runs), tuple(lines), of_selected)
         if key != self._legend_key:
             self._legend_key = key
-            self.run_legend.show_runs(runs, lines)
+            self.run_legend.show_runs(runs, lines, of_selected)
 
     def baseline_lines(self) -> list[tuple[tuple[int, ...], float]]:
         """The baselines drawn: (class labels, test accuracy) for each set of classes the shown runs
-        are trained on, in the order of the runs (() for every class), at most one line per
-        ``BASELINE_STYLES``; every class's alone when no run is shown. A set whose baseline is not
-        known (not fitted yet, other images) has no line."""
-        sets = list(dict.fromkeys(tuple(run.spec.class_labels) for run in self.visible_runs())) or [()]
+        are trained on, in the order of the runs (() for every class); every class's alone when no
+        run is shown. More sets than ``BASELINE_STYLES`` would be a tangle of lines: then only the
+        selected run's (or the first shown run's). A set whose baseline is not known (not fitted
+        yet, other images) has no line."""
+        sets = self._baseline_sets()
+        if len(sets) > len(BASELINE_STYLES):
+            selected = self._selected
+            chosen = selected if selected is not None and selected.visible and selected.number in self._runs \
+                else self.visible_runs()[0]
+            sets = [tuple(chosen.spec.class_labels)]
         lines = []
-        for labels in sets[:len(BASELINE_STYLES)]:
+        for labels in sets:
             accuracy = self._baseline_value if not labels else self._baseline_on(labels)
             if accuracy is not None:
                 lines.append((labels, accuracy))
         return lines
+
+    def _baseline_sets(self) -> list[tuple[int, ...]]:
+        """The sets of classes of the shown runs, in their order ([()] when none is shown)."""
+        return list(dict.fromkeys(tuple(run.spec.class_labels) for run in self.visible_runs())) or [()]
 
     def _baseline_on(self, labels: tuple[int, ...]) -> float | None:
         if labels not in self._baseline_cache:
@@ -489,7 +502,10 @@ class TrainingPlots(QWidget):
     def set_selected_run(self, run: RunRecord | None) -> None:
         """The run selected in the runs table: what "Frame selected run" frames."""
         self._selected = run
-        if self.frame_selected.isChecked():
+        if len(self._baseline_sets()) > len(BASELINE_STYLES):  # the selected run's baseline is drawn
+            self._update_legends()
+            self.fit()
+        elif self.frame_selected.isChecked():
             self._refit()
 
     def show_moment(self, run: RunRecord | None, snapshot) -> None:
