@@ -64,10 +64,12 @@ def _unzoomed_size(widget: QWidget) -> float | None:
 
     A widget made after a zoom (a row added when a result arrives) inherits its parent's font,
     already zoomed: its size at zoom 1 is its parent's, not the one it has now, or the next zoom
-    would scale it twice. A font of its own (a bold heading) is taken as it is.
+    would scale it twice. A font of its own (a bold heading) is taken as it is. A combo box's
+    list pops up in a window of its own that the combo gives its (zoomed) font: its parent's too.
     """
     parent = widget.parentWidget()
-    if parent is not None and not widget.isWindow() and not widget.testAttribute(Qt.WA_SetFont):
+    inherits = not widget.isWindow() and not widget.testAttribute(Qt.WA_SetFont)
+    if parent is not None and (inherits or widget.windowType() == Qt.Popup):
         base = parent.property(BASE_SIZE)
         return float(base) if base is not None else _unzoomed_size(parent)
     size = widget.font().pointSizeF()

@@ -220,3 +220,24 @@ def test_f5_shows_a_wait_cursor_until_the_window_has_redrawn(qtbot, window):
     qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=TIMEOUT)
     window.show_panel("training")  # shown again at the same zoom: nothing to wait for
     assert QApplication.overrideCursor() is None
+
+
+def test_a_combo_made_while_presenting_pops_up_its_list_at_the_zoom_not_twice_it(qtbot, window):
+    """A combo box's list is a popup window the combo gives its own zoomed font: the zoom takes
+    its size at zoom 1 from the combo, so showing a panel again neither rescales it nor waits."""
+    from PySide6.QtWidgets import QComboBox
+
+    from mnist_gui.widgets.zoom import apply_zoom
+    window.resize(1280, 720)
+    window.presentation.set_presenting(True)
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=TIMEOUT)
+    combo = QComboBox(window.centralWidget())
+    combo.addItems(["one", "two"])
+    view = combo.view()  # the popup and its list are made now, at the zoomed font
+    apply_zoom(window, PRESENTING_ZOOM)
+    apply_zoom(window, PRESENTING_ZOOM)
+    assert view.font().pointSizeF() == pytest.approx(combo.font().pointSizeF())
+    assert QApplication.overrideCursor() is None
+    apply_zoom(window, 1.0)
+    assert view.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF())
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=TIMEOUT)
