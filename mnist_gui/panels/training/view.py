@@ -13,7 +13,6 @@ import html
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -24,21 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from engine.classes import describe, describe_choice, images_of
-from engine.experiments import EXPERIMENTS, baseline_accuracies
-from engine.files.session_file import MAX_NAME, bounded
 from engine.memory import check_training_fits
 from mnist_gui.panels.training.arrangement import BuilderScroll, GripHandle, GripSplitter, SideBySideOrTabs
 from mnist_gui.panels.training.builder import NetworkBuilder
 from mnist_gui.panels.training.controls import TrainingControls, format_duration
-from mnist_gui.panels.training.experiments import ExperimentDialog, ExperimentResults
+from mnist_gui.panels.training.experiments import ExperimentDialog
 from mnist_gui.panels.training.files import PanelFiles
 from mnist_gui.panels.training.finder import LearningRateFinder
 from mnist_gui.panels.training.landscape import LossLandscape
+from mnist_gui.panels.training.outcome import ExperimentOutcome
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.replay import ReplayBar
 from mnist_gui.panels.training.rerun import rerun_hint, rerun_name
 from mnist_gui.panels.training.runs_list import RunsList
-from mnist_gui.panels.training.shift_plot import ShiftPlot
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel
 from mnist_gui.state.training import IDLE, TrainingSession
@@ -74,7 +71,6 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft = draft if draft is not None else DraftSettings(self)
         self._dataset = None
         self._baseline: float | None = None
-        self._baseline_model = None  # the hub's fitted nearest-mean classifier, for the results table
         self._suggested_lr: float | None = None
         self._rerun_of: RunRecord | None = None  # the run whose settings the builder holds for a rerun
         self.finder = LearningRateFinder(self)
@@ -102,24 +98,9 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
-        self.results = ExperimentResults(self.runs_model)
-        self.results_choice = QComboBox(objectName="resultsChoice")  # shown for two tables or more
-        self.results_choice.setToolTip("Which experiment's results the table shows: the session "
-                                       "keeps the table of every experiment, also once reopened")
-        self.results_choice.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-        self.results_choice.hide()
-        self.results_choice.currentIndexChanged.connect(self._on_results_chosen)
-        self.shift_plot = ShiftPlot()  # beside the results, for an experiment with a shift test
-        self.shift_plot.hide()
-        self.outcome = QWidget(objectName="experimentOutcome")
-        outcome = QHBoxLayout(self.outcome)
-        outcome.setContentsMargins(0, 0, 0, 0)
-        outcome.addWidget(self.results_choice, 0, Qt.AlignTop)  # beside the table: no row of height
-        outcome.addWidget(self.results, 3)
-        outcome.addWidget(self.shift_plot, 2)
-        self.outcome.hide()
-        self._shift_tests: dict[str, int] = {}  # pixels: each experiment's shift test (0: none)
-        self._tables_shown: list = []  # the results tables the choice offers: (name, runs)
+        self.outcome = ExperimentOutcome(self.runs_model)  # an experiment's results, under the runs
+        self.results, self.results_choice = self.outcome.results, self.outcome.choice
+        self.shift_plot = self.outcome.shift_plot
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
@@ -165,8 +146,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         ctl.lr_finder_requested.connect(self.find_learning_rate)
         s.experiment_progressed.connect(self._on_experiment_progressed)
         s.experiment_finished.connect(self._on_experiment_finished)
-        self.runs_model.results_changed.connect(self._on_results_changed)
-        self._on_results_changed()
+        self.outcome.first_shown.connect(self._make_room_for_outcome)
+        self.outcome.refresh()
         self.finder.use_requested.connect(self.draft.set_lr)
         self.draft.validity_changed.connect(self._on_validity)
         self.draft.changed.connect(self._on_draft_changed)
@@ -220,6 +201,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         """Train on ``dataset`` from now on (a run in progress is stopped first)."""
         self.stop()
         self._dataset = dataset
+        self.outcome.set_dataset(dataset)
         self.draft.set_data_shape(dataset.input_size, dataset.n_classes, len(dataset.train_labels),
                                   dataset.image_shape)
         self._on_validity(self.draft.problem())
@@ -235,10 +217,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _on_baseline_changed(self, baseline) -> None:
         self._baseline = None if baseline is None else baseline.accuracy
-        self._baseline_model = None if baseline is None else baseline.classifier
-        self.plots.set_baseline(self._baseline, self._baseline_of)
-        if self.results.runs():
-            self._on_results_changed()
+        self.outcome.set_baseline(None if baseline is None else baseline.classifier)
+        self.plots.set_baseline(self._baseline, self.outcome.baseline_of)
 
     def start(self, step: bool = False) -> RunRecord | None:
         """Train a new network with the builder's settings (``step``: pause after one epoch)."""
@@ -308,7 +288,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         """Stop a learning-rate test, a model being read (and training, if the session is the
         panel's own) and wait for their threads. True if all ended."""
         ok = self.session.shutdown(timeout_ms) if self._own_session else True
-        ok = self.shift_plot.shutdown(timeout_ms) and ok
+        ok = self.outcome.shutdown(timeout_ms) and ok
         ok = self.files.model_runner.shutdown(timeout_ms) and ok  # Load model's job is the panel's own
         self.replay_bar.shutdown()
         finder_ok = self.finder.shutdown(timeout_ms)
@@ -322,7 +302,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
             return
         self.controls.hide_banner()
         configurations = experiment.configurations()
-        self._shift_tests[bounded(experiment.name, MAX_NAME)] = experiment.shift_test
+        self.outcome.note_shift_test(experiment)
         problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
         cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
         self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
@@ -361,55 +341,10 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
                    f"<b>{label}</b>.")
 
-    def _on_results_changed(self):
-        """The latest experiment's results table, the others a choice away (the session keeps
-        every one); the one chosen stays chosen while only its runs change (one removed)."""
-        tables = self.runs_model.results()
-        choice = self.results_choice
-        names = [f"{name} ({len(runs)} run{'s' * (len(runs) != 1)})" for name, runs in tables]
-        before = [name for name, _ in self._tables_shown]
-        kept = before == [name for name, _ in tables] and choice.currentIndex() >= 0
-        index = choice.currentIndex() if kept else len(tables) - 1
-        self._tables_shown = tables
-        choice.blockSignals(True)
-        choice.clear()
-        choice.addItems(names)
-        choice.setCurrentIndex(index)
-        choice.blockSignals(False)
-        choice.setVisible(len(tables) > 1)
-        self._show_results(*tables[index] if tables else ("", []))
-
-    def _on_results_chosen(self, index: int):
-        tables = self.runs_model.results()
-        if 0 <= index < len(tables):
-            self._show_results(*tables[index])
-
-    def _show_results(self, name: str, runs: list):
-        """Experiment ``name``'s ``runs``, in its table's order, in the results table and the shift
-        plot (its shift test: the one it ran with, or a built-in experiment's of that name)."""
-        self.results.show_runs(runs, self._baselines(runs))
-        if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
-            total = sum(self.plots_splitter.sizes())
-            self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
-        self.outcome.setVisible(bool(runs))
-        builtin = EXPERIMENTS.get(name)
-        shift = self._shift_tests.get(name, builtin.shift_test if builtin is not None else 0)
-        shifted = self._dataset is not None and self.shift_plot.test(runs, shift, self._dataset)
-        self.shift_plot.setVisible(shifted)
-
-    def _baselines(self, runs) -> list[float | None]:
-        """The nearest-mean baseline's test accuracy on each run's classes, from the hub's fitted
-        means (None until they are fitted, or for a run of other images)."""
-        if self._baseline_model is None or self._dataset is None or not any(r.spec.class_labels for r in runs):
-            return [None] * len(runs)
-        return baseline_accuracies([r.spec for r in runs], self._dataset, self._baseline_model)
-
-    def _baseline_of(self, spec) -> float | None:
-        """The nearest-mean baseline's test accuracy on ``spec``'s classes (the plots' line for a
-        run of some classes), from the hub's fitted means; None until they are fitted."""
-        if self._baseline_model is None or self._dataset is None:
-            return None
-        return baseline_accuracies([spec], self._dataset, self._baseline_model)[0]
+    def _make_room_for_outcome(self):
+        """An experiment's results first shown: room for the table and the plot under the runs."""
+        total = sum(self.plots_splitter.sizes())
+        self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
 
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
@@ -502,7 +437,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         text = f"{text} after {epochs_text(len(run.epochs))}."
         if run.test_accuracy is not None:
             text += f" Test accuracy <b>{100 * run.test_accuracy:.2f} %</b>"
-            baseline = self._baseline_of(run.spec) if run.spec.class_labels else self._baseline
+            baseline = self.outcome.baseline_of(run.spec) if run.spec.class_labels else self._baseline
             if baseline is not None:
                 on = f" on {describe_choice(run.spec.class_labels)}" if run.spec.class_labels else ""
                 text += f" (the mean-digit baseline{on} gets {100 * baseline:.1f} %)"

@@ -1,0 +1,119 @@
+"""What an experiment came to, under the runs list: its results table, a choice of table, the shift plot.
+
+``ExperimentOutcome(runs_model)`` shows the latest experiment's results table (the session keeps
+every one; a choice beside the table offers the others), with the nearest-mean baseline on each
+run's classes and, for an experiment with a shift test, the accuracy-vs-shift plot beside it.
+It computes nothing itself: the baselines come from ``engine.experiments.baseline_accuracies``,
+the shift curves from the ShiftPlot's job.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
+
+from engine.experiments import EXPERIMENTS, baseline_accuracies
+from engine.files.session_file import MAX_NAME, bounded
+from mnist_gui.panels.training.experiments import ExperimentResults
+from mnist_gui.panels.training.shift_plot import ShiftPlot
+
+
+class ExperimentOutcome(QWidget):
+    """The results table of one experiment (``choice`` picks which), and its shift plot.
+
+    Hidden while the session has no experiment; ``first_shown`` is emitted when a table first
+    appears (the panel then gives it room). ``set_dataset`` / ``set_baseline`` follow the panel's
+    dataset and the hub's fitted nearest-mean classifier.
+    """
+
+    first_shown = Signal()
+
+    def __init__(self, runs_model, parent=None):
+        super().__init__(parent, objectName="experimentOutcome")
+        self.runs_model = runs_model
+        self._dataset = None
+        self._baseline_model = None  # the hub's fitted nearest-mean classifier
+        self._shift_tests: dict[str, int] = {}  # pixels: each experiment's shift test (0: none)
+        self._tables_shown: list = []  # the results tables the choice offers: (name, runs)
+        self.results = ExperimentResults(runs_model)
+        self.choice = QComboBox(objectName="resultsChoice")  # shown for two tables or more
+        self.choice.setToolTip("Which experiment's results the table shows: the session "
+                               "keeps the table of every experiment, also once reopened")
+        self.choice.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.choice.hide()
+        self.choice.currentIndexChanged.connect(self._on_chosen)
+        self.shift_plot = ShiftPlot()  # beside the results, for an experiment with a shift test
+        self.shift_plot.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.choice, 0, Qt.AlignTop)  # beside the table: no row of height
+        layout.addWidget(self.results, 3)
+        layout.addWidget(self.shift_plot, 2)
+        self.hide()
+        runs_model.results_changed.connect(self.refresh)
+
+    def set_dataset(self, dataset) -> None:
+        self._dataset = dataset
+
+    def set_baseline(self, classifier) -> None:
+        """The hub's fitted nearest-mean classifier (None: not fitted yet); the table follows."""
+        self._baseline_model = classifier
+        if self.results.runs():
+            self.refresh()
+
+    def note_shift_test(self, experiment) -> None:
+        """Remember the shift test (pixels, 0 for none) of an engine ``Experiment`` about to run."""
+        self._shift_tests[bounded(experiment.name, MAX_NAME)] = experiment.shift_test
+
+    def refresh(self) -> None:
+        """The latest experiment's results table, the others a choice away; the one chosen stays
+        chosen while only its runs change (one removed)."""
+        tables = self.runs_model.results()
+        names = [f"{name} ({len(runs)} run{'s' * (len(runs) != 1)})" for name, runs in tables]
+        before = [name for name, _ in self._tables_shown]
+        kept = before == [name for name, _ in tables] and self.choice.currentIndex() >= 0
+        index = self.choice.currentIndex() if kept else len(tables) - 1
+        self._tables_shown = tables
+        self.choice.blockSignals(True)
+        self.choice.clear()
+        self.choice.addItems(names)
+        self.choice.setCurrentIndex(index)
+        self.choice.blockSignals(False)
+        self.choice.setVisible(len(tables) > 1)
+        self._show(*tables[index] if tables else ("", []))
+
+    def _on_chosen(self, index: int) -> None:
+        tables = self.runs_model.results()
+        if 0 <= index < len(tables):
+            self._show(*tables[index])
+
+    def _show(self, name: str, runs: list) -> None:
+        """Experiment ``name``'s ``runs``, in its table's order, in the results table and the shift
+        plot (its shift test: the one it ran with, or a built-in experiment's of that name)."""
+        self.results.show_runs(runs, self.baselines(runs))
+        first = bool(runs) and self.isHidden()
+        self.setVisible(bool(runs))
+        if first:
+            self.first_shown.emit()
+        builtin = EXPERIMENTS.get(name)
+        shift = self._shift_tests.get(name, builtin.shift_test if builtin is not None else 0)
+        shifted = self._dataset is not None and self.shift_plot.test(runs, shift, self._dataset)
+        self.shift_plot.setVisible(shifted)
+
+    def baselines(self, runs) -> list[float | None]:
+        """The nearest-mean baseline's test accuracy on each run's classes, from the hub's fitted
+        means (None until they are fitted, or for a run of other images)."""
+        if self._baseline_model is None or self._dataset is None or not any(r.spec.class_labels for r in runs):
+            return [None] * len(runs)
+        return baseline_accuracies([r.spec for r in runs], self._dataset, self._baseline_model)
+
+    def baseline_of(self, spec) -> float | None:
+        """The nearest-mean baseline's test accuracy on ``spec``'s classes (the plots' line for a
+        run of some classes), from the hub's fitted means; None until they are fitted."""
+        if self._baseline_model is None or self._dataset is None:
+            return None
+        return baseline_accuracies([spec], self._dataset, self._baseline_model)[0]
+
+    def shutdown(self, timeout_ms: int) -> bool:
+        """Stop the shift plot's job; True if it ended."""
+        return self.shift_plot.shutdown(timeout_ms)
