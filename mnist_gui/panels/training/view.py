@@ -172,6 +172,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft.changed.connect(self._on_draft_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.replay_bar.rerun_requested.connect(self.rerun)
+        self.replay_bar.settings_requested.connect(self._show_settings)
         self.runs_list.use_network_requested.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
@@ -256,6 +257,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if rerun:
             name = "Run {n} · " + rerun_name(self._rerun_of, spec, config).replace("{", "(").replace("}", ")")
         self._rerun_of = None
+        self.replay_bar.set_rerun_hint("")
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
@@ -268,9 +270,20 @@ class TrainingView(SideBySideOrTabs, QWidget):
         next Start names the run after what changed ("Run 3 · as Run 1, learning rate 0.5")."""
         self.draft.set_spec(run.spec, run.config)
         self._rerun_of = run
-        if self.tabs.isVisible():
-            self.tabs.setCurrentWidget(self.builder_scroll)
         self._show_ready()
+        self._show_rerun_hint()
+
+    def _show_rerun_hint(self) -> None:
+        """What the rerun changes so far, under the Replay bar where Rerun was clicked (in tabs the
+        settings are a click away, on its link: the hint stays in sight)."""
+        text = self._rerun_text(self.draft.spec(), self.draft.config()).strip()
+        if text and self.is_tabbed():
+            text += ' <a href="settings">Show the settings</a>'
+        self.replay_bar.set_rerun_hint(text)
+
+    def _show_settings(self) -> None:
+        if self.is_tabbed():
+            self.tabs.setCurrentWidget(self.builder_scroll)
 
     def _rerun_text(self, spec, config) -> str:
         """The hint's words on the rerun the builder holds ("" for none, or if its run was removed)."""
@@ -529,6 +542,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
     def _on_draft_changed(self):
         if self.state == IDLE and not self.controls.banner.isVisible():
             self._show_ready()
+        if self._rerun_of is not None:
+            self._show_rerun_hint()
 
     def _show_ready(self):
         if self._dataset is None:
