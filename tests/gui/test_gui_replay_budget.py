@@ -18,7 +18,8 @@ from mnist_gui.panels.training.runs_list import REPLAY_COLUMN, RunsList
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import SAVED_BEFORE, SAVED_WITHOUT, RunsModel
 from mnist_gui.widgets.save_dialog import SaveWithChoiceDialog
-from tests.synthetic import make_dataset
+from tests.gui import TIMEOUT, open_window
+from tests.synthetic import make_dataset, make_idx_folder
 
 SPEC = NetworkSpec(hidden=(HiddenLayer(8, "relu"),), seed=1)
 
@@ -104,3 +105,29 @@ def test_the_save_dialog_offers_to_leave_the_replay_out(qtbot, tmp_path):
     dialog.selectFile(str(tmp_path / "lesson.session.npz"))
     dialog.accept()
     assert dialog.chosen() == (str(tmp_path / "lesson.session.npz"), True)
+
+
+def test_file_save_session_offers_the_replay_with_its_size_and_saves_without_it(qtbot, settings, tmp_path,
+                                                                               monkeypatch):
+    window = open_window(qtbot, make_idx_folder(tmp_path / "data", n_train=300), settings)
+    window.show_panel("training")
+    view = window.training_view
+    b = view.builder
+    b.set_spec(replace(b.spec(), hidden=(HiddenLayer(8, "relu"),)), replace(b.config(), epochs=1, batch_size=32))
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT):
+        view.start()
+    asked = []
+
+    def answer(parent, caption, name, name_filter, choice, tip, ticked):
+        asked.append((choice, ticked))
+        return str(tmp_path / "lesson.session.npz"), False  # the teacher unticks it
+
+    monkeypatch.setattr("mnist_gui.main_window.ask_save_with_choice", answer)
+    window.save_session_action.trigger()
+    rest, replay = window.runs.saved_size()
+    (choice, ticked), = asked
+    assert choice == f"Keep the replay (adds {replay / 1e6:.1f} MB; {rest / 1e6:.1f} MB without it)"
+    assert ticked  # a small file keeps its replay unless unticked
+    saved = read_session(tmp_path / "lesson.session.npz")
+    assert [r.snapshots for r in saved.runs] == [()] and saved.runs[0].network is not None
+    assert "without replay" in window.status.currentMessage()
