@@ -171,6 +171,7 @@ class RunsList(QWidget):
         self._updating = False
         self._collapsed: set[str] = set()  # experiments whose rows are folded away
         self._groups_key = None
+        self._widths: dict[int, int] = {}  # each column's width, as last measured (_fit_columns)
         self.groups = QWidget(objectName="runGroups")  # one fold button per experiment
         self._groups_layout = FlowLayout(self.groups)
         self.group_buttons: dict[str, QToolButton] = {}
@@ -424,6 +425,11 @@ class RunsList(QWidget):
         header = self.table.horizontalHeader()
         widths = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(len(COLUMNS))]
+        # a hidden section's header has no size hint (-1): its width as last measured, or else
+        # it would look narrow enough to show again, and the table would flip between the two
+        widths = [max(w, self._widths.get(c, 0)) if self.table.isColumnHidden(c) else w
+                  for c, w in enumerate(widths)]
+        self._widths = dict(enumerate(widths))
         widths[NAME_COLUMN] = max(widths[NAME_COLUMN], self._name_room())
         room, needed = self.table.viewport().width(), sum(widths)
         hidden = set()
