@@ -31,7 +31,7 @@ import json
 import os
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -39,7 +39,7 @@ import numpy as np
 
 from ..memory import MemoryEstimate, check_fits, estimate_network
 from ..network import Network, NetworkSpec, bias_size
-from ..replay import Snapshot
+from ..replay import SESSION_BYTES, Snapshot, fit_budget
 from ..training import EpochEnd, RunEnd, TimePoint, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
@@ -232,6 +232,14 @@ def estimated_size(runs: Sequence[RunData]) -> tuple[int, int]:
             members = 4 * len(run.snapshots[0].weights)  # W and b, float16 and float32, of each layer
             replay += sum(s.nbytes for s in run.snapshots) + members * MEMBER_OVERHEAD
     return rest + MEMBER_OVERHEAD, replay
+
+
+def within_budget(runs: Sequence[RunData], max_bytes: int = SESSION_BYTES) -> list[RunData]:
+    """``runs`` with their replay snapshots thinned to ``max_bytes`` together, as the app keeps
+    them (``engine.replay.fit_budget``: the last run whole, the older ones thinned alike)."""
+    fitted = fit_budget([run.snapshots for run in runs], max_bytes)
+    return [run if len(kept) == len(run.snapshots) else replace(run, snapshots=kept)
+            for run, kept in zip(runs, fitted)]
 
 
 def keeps_replay_by_default(rest: int, replay: int) -> bool:

@@ -16,9 +16,10 @@ from engine.files.session_file import (
     keeps_replay_by_default,
     read_session,
     save_session,
+    within_budget,
 )
 from engine.network import HiddenLayer, NetworkSpec
-from engine.replay import MAX_BYTES, network_at
+from engine.replay import MAX_BYTES, network_at, replay_bytes
 from engine.training import TimePoint, TrainConfig
 
 from synthetic import make_dataset
@@ -110,6 +111,16 @@ def test_a_session_saved_without_its_replay_keeps_everything_else_and_its_size_i
         assert b.points == a.points and b.epochs == a.epochs and b.time_limit == a.time_limit
         np.testing.assert_array_equal(b.network.parameters[0].value, a.network.parameters[0].value)
     assert not [m for m in members(without) if "replay" in m]
+
+
+def test_a_session_of_runs_is_thinned_to_the_shared_replay_budget(runs):
+    first, timed = runs
+    size = replay_bytes(first.snapshots)
+    fitted = within_budget([first, first, first], int(2.5 * size))
+    assert sum(replay_bytes(r.snapshots) for r in fitted) <= 2.5 * size
+    assert fitted[-1] is first and 2 < len(fitted[0].snapshots) < len(first.snapshots)
+    assert fitted[0].points == first.points and fitted[0].network is first.network
+    assert within_budget([first, timed]) == [first, timed]  # within 96 MiB: the runs themselves
 
 
 def test_save_session_keeps_the_replay_by_default_while_the_file_stays_small():
