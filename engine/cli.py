@@ -27,7 +27,7 @@ from .experiments import (
 )
 from .files.atomic import check_writable
 from .files.download import MNIST, DownloadError, download
-from .files.session_file import save_session
+from .files.session_file import save_session, within_budget
 from .files.sources import DATA_DIR_ENV, DatasetError, load_folder, load_offline_digits, locate
 from .initialisers import INITIALISERS
 from .memory import check_training_fits
@@ -293,10 +293,10 @@ def run_experiment_command(args, out) -> dict:
         runs = run_experiment(experiment, data, on_event=on_event)
     except KeyboardInterrupt:
         if finished:
-            save_session(session, finished)
+            save_session(session, within_budget(finished))
             print(f"mnist-train: the {len(finished)} finished runs are in {session}", file=sys.stderr)
         raise
-    save_session(session, runs)
+    save_session(session, within_budget(runs))  # the replay of the app's sessions: 96 MiB in all
     shifted = shift_tests(experiment, runs, data)
     if not args.json:
         _print_tables(experiment, runs, shifted, session, out, data)

@@ -9,6 +9,11 @@ network exactly. When the snapshots would pass ``max_bytes``, every second one i
 and the last are kept) and the spacing doubles its ratio, so a run of any length stays within the
 budget and still covers its whole history.
 
+The runs of a session share one budget, ``SESSION_BYTES`` (``fit_budget``): when a new run's
+snapshots would pass it, the older runs are thinned (``thin``: the first, the last and those
+nearest log-spaced steps between them), all to the same share, and only when even their first and
+last snapshots no longer fit do the oldest lose their replay.
+
 A rerun with one change (``rerun_changes``) starts from the same initial weights when the change
 leaves the network's initialisation alone (``same_initial_weights``).
 """
@@ -16,6 +21,7 @@ leaves the network's initialisation alone (``same_initial_weights``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +29,10 @@ import numpy as np
 from .network import Network
 
 MAX_BYTES = 32 * 2**20  # a run's snapshots in memory (and in a session file)
+#: All runs' snapshots together, in memory and in a session file: three runs at MAX_BYTES, or a
+#: lesson of seven 10-epoch default runs (20 MiB, 42 snapshots each) at about 28 snapshots each,
+#: plenty to watch a run learn; a laptop keeps the 188 MB of MNIST's training images beside it.
+SESSION_BYTES = 96 * 2**20
 GROWTH = 1.2            # each kept step is at least this many times the previous one
 
 
@@ -109,6 +119,102 @@ class Recorder:
         self.snapshots = kept
         self.growth *= self.growth
 
+
+def replay_bytes(snapshots: Sequence[Snapshot]) -> int:
+    """The memory ``snapshots`` take (as a session file keeps them too)."""
+    return sum(s.nbytes for s in snapshots)
+
+
+def least_bytes(snapshots: Sequence[Snapshot]) -> int:
+    """The memory of the fewest snapshots ``thin`` keeps of a run: its first and its last."""
+    return replay_bytes(snapshots) if len(snapshots) <= 2 else snapshots[0].nbytes + snapshots[-1].nbytes
+
+
+def thin(snapshots: Sequence[Snapshot], count: int) -> tuple[Snapshot, ...]:
+    """``count`` of ``snapshots`` (at least 2, all of them if there are no more): the first (the
+    initial weights), the last (the final network) and, between them, the ones nearest to steps
+    evenly spaced in log(1 + step), so what is kept stays log-spaced.
+
+    Each target k of ``count`` takes the nearest snapshot after the one taken before it, leaving
+    one for each target after it: the result has ``count`` distinct snapshots in order.
+    """
+    snapshots = tuple(snapshots)
+    n = len(snapshots)
+    if count >= n:
+        return snapshots
+    if count < 2:
+        raise ValueError(f"a thinned run keeps its first and last snapshots: count must be >= 2, got {count}")
+    where = np.log1p(np.array([s.step for s in snapshots], dtype=np.float64))
+    targets = np.linspace(where[0], where[-1], count)
+    chosen = [0]
+    for k in range(1, count - 1):
+        low, high = chosen[-1] + 1, n - (count - k)  # room left for the targets after this one
+        chosen.append(low + int(np.argmin(np.abs(where[low:high + 1] - targets[k]))))
+    chosen.append(n - 1)
+    return tuple(snapshots[i] for i in chosen)
+
+
+def thin_to(snapshots: Sequence[Snapshot], max_bytes: int) -> tuple[Snapshot, ...]:
+    """The most of ``snapshots`` that fit ``max_bytes``, thinned (``thin``); () if even the first
+    and the last do not fit."""
+    snapshots = tuple(snapshots)
+    if replay_bytes(snapshots) <= max_bytes:
+        return snapshots
+    if least_bytes(snapshots) > max_bytes:
+        return ()
+    count = 2 + _between(snapshots, max_bytes)
+    kept = thin(snapshots, count)
+    while replay_bytes(kept) > max_bytes:  # snapshots between of unequal sizes: one fewer
+        count -= 1
+        kept = thin(snapshots, count)
+    return kept
+
+
+def _between(snapshots: tuple[Snapshot, ...], max_bytes: int) -> int:
+    """How many of the snapshots between the first and the last fit beside them in ``max_bytes``
+    (each counted at the largest size among them)."""
+    inner = max((s.nbytes for s in snapshots[1:-1]), default=0)
+    if inner == 0:
+        return 0
+    return int(min(len(snapshots) - 2, max(0, max_bytes - least_bytes(snapshots)) // inner))
+
+
+def fit_budget(runs: Sequence[Sequence[Snapshot]], max_bytes: int = SESSION_BYTES) -> list[tuple[Snapshot, ...]]:
+    """The snapshots of a session's ``runs`` (oldest first, the newest last) thinned to fit
+    ``max_bytes`` together, each run as it is if they already fit.
+
+    The newest run keeps what it has (thinned only if it alone passes ``max_bytes``); the older
+    ones share the rest: each is thinned to one common cap, the largest that fits (a run smaller
+    than the cap keeps all its snapshots). Only if even the older runs' first and last snapshots
+    do not fit in the rest do the oldest lose their replay (()), one after another.
+    """
+    whole = [tuple(r) for r in runs]
+    if sum(map(replay_bytes, whole)) <= max_bytes or not whole:
+        return whole
+    newest = thin_to(whole[-1], max_bytes)
+    room = max_bytes - replay_bytes(newest)
+    older = whole[:-1]
+    first = 0
+    while first < len(older) and sum(least_bytes(r) for r in older[first:]) > room:
+        first += 1
+    kept = older[first:]
+    low, high = 0, max(map(replay_bytes, kept), default=0)
+    while low < high:  # the largest cap whose thinned runs fit the room
+        cap = (low + high + 1) // 2
+        if sum(_thinned_bytes(r, cap) for r in kept) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    return [()] * first + [thin_to(r, max(low, least_bytes(r))) for r in kept] + [newest]
+
+
+def _thinned_bytes(snapshots: tuple[Snapshot, ...], cap: int) -> int:
+    """About what ``thin_to(snapshots, cap)`` keeps, at most (a run keeps at least its first and last)."""
+    if replay_bytes(snapshots) <= cap:
+        return replay_bytes(snapshots)
+    cap = max(cap, least_bytes(snapshots))
+    inner = max((s.nbytes for s in snapshots[1:-1]), default=0)
+    return least_bytes(snapshots) + _between(snapshots, cap) * inner
 
 
 def network_at(spec, snapshot: Snapshot, dtype=np.float32) -> Network:

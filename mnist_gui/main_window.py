@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.files.onnx_export import export_onnx
+from engine.files.session_file import keeps_replay_by_default
 from mnist_gui import about, glossary
 from mnist_gui.icons import app_icon
 from mnist_gui.panels import Panel
@@ -42,6 +43,7 @@ from mnist_gui.state.training import TrainingSession
 from mnist_gui.widgets.dialogs import DialogFit, TextDialog
 from mnist_gui.widgets.navigation import PanelNavigator
 from mnist_gui.widgets.panel_area import PanelArea
+from mnist_gui.widgets.save_dialog import ask_save_with_choice
 from mnist_gui.widgets.status_bar import SAVED_MESSAGE_MS, DataStatusBar, saved_text
 from mnist_gui.widgets.warning import WarningSlot
 from mnist_gui.widgets.wheel_guard import WheelGuard
@@ -53,6 +55,10 @@ from mnist_gui.workers.worker import TaskRunner, shutdown_all
 SHUTDOWN_TIMEOUT_MS = 1500  # then a job still running is left to end after the window has gone
 SMALL_SCREEN_WIDTH = 1600  # below it, the window first opens as large as the screen allows
 SESSION_FILTER = "Sessions saved by mnist-gui (*.npz)"
+SAVE_REPLAY_TIP = ("Each run's network kept at log-spaced steps, for the Replay slider once the "
+                   "session is opened again. Without it the file is much smaller and the runs open "
+                   "without replay; their curves, figures and final networks are kept either way. "
+                   "Ticked unless the file would pass 25 MB with it.")
 ONNX_FILTER = "ONNX models, for Netron and other runtimes (*.onnx)"
 REPORT_FILTER = "Web pages, readable offline (*.html)"
 REMOTE_TITLES = {"mnist": "Download &MNIST (11 MB)", "fashion-mnist": "Download &Fashion-MNIST (30 MB)"}
@@ -393,13 +399,15 @@ class MainWindow(QMainWindow):
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def save_session(self, path) -> Path:
+    def save_session(self, path, replay: bool = True) -> Path:
         """Write every finished run to ``path`` (a .npz session file), with what is shown of them
-        (ticked runs, results tables, the model); the status bar says so. ValueError/OSError on failure."""
-        written = self.runs.save(path, model=self.hub.run)
+        (ticked runs, results tables, the model) and, if ``replay``, their replay snapshots; the
+        status bar says so. ValueError/OSError on failure."""
+        written = self.runs.save(path, model=self.hub.run, replay=replay)
         n, tables = sum(not run.status.active for run in self.runs), len(self.runs.results())
         what = f"the session ({n:,} run{'s' * (n != 1)}" + (
-            f", {tables} results table{'s' * (tables != 1)})" if tables else ")")
+            f", {tables} results table{'s' * (tables != 1)}" if tables else "") + (
+            ")" if replay or not self.runs.replay_total() else ", without replay)")
         self._on_saved(saved_text(what, written))
         return written
 
@@ -442,10 +450,15 @@ class MainWindow(QMainWindow):
         return runs
 
     def _ask_save_session(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save the session", "lesson.session.npz",
-                                              SESSION_FILTER)
+        rest, replay = self.runs.saved_size()
+        if replay:
+            choice = f"Keep the replay (adds {_megabytes(replay)}; {_megabytes(rest)} without it)"
+        else:
+            choice = "Keep the replay (no run has one)"
+        path, keep = ask_save_with_choice(self, "Save the session", "lesson.session.npz", SESSION_FILTER,
+                                          choice, SAVE_REPLAY_TIP, keeps_replay_by_default(rest, replay))
         if path:
-            self._guard("The session could not be saved", lambda: self.save_session(path))
+            self._guard("The session could not be saved", partial(self.save_session, path, keep))
 
     def _ask_open_session(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
@@ -565,3 +578,8 @@ def first_size(available: QSize | None) -> QSize:
     if available.width() < SMALL_SCREEN_WIDTH:
         return QSize(available)
     return QSize(min(1800, int(available.width() * 0.92)), min(1150, int(available.height() * 0.92)))
+
+
+def _megabytes(n: int) -> str:
+    """A file's size as a Save dialog says it: '1.3 MB', '45 MB'."""
+    return f"{n / 1e6:.1f} MB" if n < 1e7 else f"{n / 1e6:.0f} MB"

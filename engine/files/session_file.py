@@ -31,7 +31,7 @@ import json
 import os
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -39,7 +39,7 @@ import numpy as np
 
 from ..memory import MemoryEstimate, check_fits, estimate_network
 from ..network import Network, NetworkSpec, bias_size
-from ..replay import Snapshot
+from ..replay import SESSION_BYTES, Snapshot, fit_budget
 from ..training import EpochEnd, RunEnd, TimePoint, TrainConfig
 from .archive import READ_ERRORS, check_inflation, describe_error, open_archive, read_into, read_npy_header
 from .atomic import write_atomically
@@ -47,6 +47,7 @@ from .json_fields import check_keys, is_int, train_config_from_dict, typed_field
 from .model_file import read_float_values
 from .session_history import (
     HISTORY_KEYS,
+    POINT_FIELDS,
     History,
     HistoryError,
     history_arrays,
@@ -173,10 +174,12 @@ class SessionView:
 
 @dataclass(frozen=True, eq=False)
 class Session:
-    """A session file's content: its runs, and what the class saw (``view``)."""
+    """A session file's content: its runs, what the class saw (``view``) and the file's format
+    ``version`` (1: written before runs kept a replay, so none of its runs has one)."""
 
     runs: list[RunData]
     view: SessionView = SessionView()
+    version: int = VERSION
 
 
 def save_session(path: str | os.PathLike, runs: Sequence[RunData], view: SessionView | None = None) -> Path:
@@ -207,6 +210,42 @@ def save_session(path: str | os.PathLike, runs: Sequence[RunData], view: Session
     text = json.dumps(top)
     arrays["session"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return write_atomically(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]  # stub: **arrays as allow_pickle
+
+
+#: Save session keeps the replay unless the file would pass this with it: a file to mail (most mail
+#: takes 25 MB) or carry on a stick; a bigger one is saved without unless asked (the check box).
+KEEP_REPLAY_UP_TO = 25 * 10**6
+MEMBER_OVERHEAD = 200  # bytes a member adds to the file beside its values: .npy header, zip entries
+
+
+def estimated_size(runs: Sequence[RunData]) -> tuple[int, int]:
+    """About how many bytes :func:`save_session` writes for ``runs`` without their replay
+    snapshots, and how many more the snapshots take (their values, as ``np.savez`` stores them
+    uncompressed, and a few members per layer)."""
+    rest = replay = 0
+    for run in runs:
+        arrays = [run.batch_x, run.batch_loss] + ([] if run.network is None else
+                                                  [p.value for p in run.network.parameters])
+        rest += (sum(a.nbytes + MEMBER_OVERHEAD for a in arrays) + len(json.dumps(_run_to_json(run)))
+                 + 8 * len(POINT_FIELDS) * len(run.points) + MEMBER_OVERHEAD)
+        if run.snapshots:
+            members = 4 * len(run.snapshots[0].weights)  # W and b, float16 and float32, of each layer
+            replay += sum(s.nbytes for s in run.snapshots) + members * MEMBER_OVERHEAD
+    return rest + MEMBER_OVERHEAD, replay
+
+
+def within_budget(runs: Sequence[RunData], max_bytes: int = SESSION_BYTES) -> list[RunData]:
+    """``runs`` with their replay snapshots thinned to ``max_bytes`` together, as the app keeps
+    them (``engine.replay.fit_budget``: the last run whole, the older ones thinned alike)."""
+    fitted = fit_budget([run.snapshots for run in runs], max_bytes)
+    return [run if len(kept) == len(run.snapshots) else replace(run, snapshots=kept)
+            for run, kept in zip(runs, fitted)]
+
+
+def keeps_replay_by_default(rest: int, replay: int) -> bool:
+    """Whether Save session keeps the replay unless told otherwise (``estimated_size``'s two
+    figures): if there is one and the file with it stays within ``KEEP_REPLAY_UP_TO``."""
+    return replay > 0 and rest + replay <= KEEP_REPLAY_UP_TO
 
 
 def _run_to_json(run: RunData) -> dict:
@@ -255,7 +294,7 @@ def read_session(path: str | os.PathLike, progress: Callable[[int, int], object]
     path = Path(path)
     try:
         with open_archive(path, SessionFileError) as archive:
-            described, view = _read_json(archive)
+            described, view, version = _read_json(archive)
             plans = [_parse_run(i, d) for i, d in enumerate(described)]
             view = _parse_view(view, len(plans))
             _check_members(archive, plans)
@@ -265,7 +304,7 @@ def read_session(path: str | os.PathLike, progress: Callable[[int, int], object]
                 runs.append(_build_run(archive, i, plan))
                 if progress is not None:
                     progress(i + 1, len(plans))
-            return Session(runs, view)
+            return Session(runs, view, version)
     except SessionFileError as err:
         raise SessionFileError(f"{path}: {err}") from err
     except READ_ERRORS as err:
@@ -275,9 +314,9 @@ def read_session(path: str | os.PathLike, progress: Callable[[int, int], object]
 
 # --- the JSON ---------------------------------------------------------------------------------
 
-def _read_json(archive: zipfile.ZipFile) -> tuple[list, object]:
-    """The list of run objects and the view (None if there is none), from the ``session``
-    member, its format and version checked."""
+def _read_json(archive: zipfile.ZipFile) -> tuple[list, object, int]:
+    """The list of run objects, the view (None if there is none) and the format version, from
+    the ``session`` member, its format and version checked."""
     info = _member(archive, "session")
     bound = check_inflation(info, MAX_JSON_BYTES, JSON_EXPANSION, FREE_BYTES, "its description",
                             "a session's description never compresses that well", SessionFileError)
@@ -306,7 +345,7 @@ def _read_json(archive: zipfile.ZipFile) -> tuple[list, object]:
         raise SessionFileError("its list of runs is missing")
     if len(runs) > MAX_RUNS:
         raise SessionFileError(f"it has {len(runs):,} runs; a session holds at most {MAX_RUNS:,}")
-    return runs, top.get("view")
+    return runs, top.get("view"), top["version"]
 
 
 VIEW_KEYS = {"shown", "model", "results"}

@@ -59,6 +59,7 @@ class TestEvaluation(QObject):
         self.runner.idle.connect(self.idle)
         hub.network_changed.connect(self._on_changed)
         datasets.dataset_changed.connect(self._on_changed)
+        hub.follow(self)  # the replay's Play waits for each network's scores
 
     @property
     def result(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QObject, Signal
 
 from mnist_gui.state.runs import network_description
@@ -17,12 +19,17 @@ class ModelHub(QObject):
     A model file read in a job (Load model) is announced here too, for the status bar: the panel
     that reads it calls ``set_loading`` and ``report_loading``, and stops when ``cancel_requested``
     fires (``cancel_loading``, the status bar's Cancel).
+
+    The views that work on every network shown (Evaluate's test-set scoring, in a job) ``follow``
+    it: ``is_settled()`` is True once none is busy, and ``settled`` says when the last one is done,
+    so the replay's Play moves on only once they have shown the network it put here.
     """
 
     network_changed = Signal(object)  # engine.network.Network, or None when there is none
     loading_progressed = Signal(int, int, str)  # done, total (-1 if unknown), text
     loading_changed = Signal(bool)  # True while a model file is being read
     cancel_requested = Signal()     # stop reading it
+    settled = Signal()              # no follower works on the network shown any more
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -31,6 +38,7 @@ class ModelHub(QObject):
         self._run = None
         self._snapshot = None
         self._loading = False
+        self._followers: list = []
 
     @property
     def network(self):
@@ -72,6 +80,25 @@ class ModelHub(QObject):
         if self._network is not run.network:
             self.set_network(run.network, network_description(run), run)
         return True
+
+    def follow(self, follower) -> None:
+        """Count ``follower`` among the views that work on each network shown: it has
+        ``is_busy()`` and an ``idle`` signal (a ``TestEvaluation``, which follows the hub)."""
+        self._followers.append(follower)
+        follower.idle.connect(self._on_follower_idle)
+        follower.destroyed.connect(partial(self._forget, follower))
+
+    def _forget(self, follower, *_) -> None:
+        """A follower deleted (its view closed) is no longer asked."""
+        self._followers = [f for f in self._followers if f is not follower]
+
+    def is_settled(self) -> bool:
+        """True while no follower is busy with the network shown."""
+        return not any(f.is_busy() for f in self._followers)
+
+    def _on_follower_idle(self) -> None:
+        if self.is_settled():
+            self.settled.emit()
 
     @property
     def loading(self) -> bool:

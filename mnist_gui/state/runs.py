@@ -16,6 +16,7 @@ from engine.files.atomic import write_atomically
 from engine.files.session_file import MAX_NAME, MAX_NOTE, Session, SessionView, bounded
 from engine.layer_statistics import NetworkStatistics, StatisticsHistory
 from engine.network import Network, NetworkSpec
+from engine.replay import MAX_BYTES, SESSION_BYTES, fit_budget, replay_bytes
 from engine.run_comparison import find_repeats
 from engine.training import EpochEnd, RunEnd, TimePoint, TrainConfig
 
@@ -40,6 +41,13 @@ X_AXES = ("epochs", "seconds", "images")
 #: in the runs list, unticked): 1,000 overlaid curves show nothing, and making each run's curves
 #: costs about 10 ms, which 1,000 runs turned into seconds of a frozen window.
 SHOWN_AT_OPEN = 20
+#: Why a run has no replay, or less of one (``RunRecord.replay_note``).
+TOO_BIG = "No replay: three snapshots of this network would pass the {limit:.0f} MiB a run may keep."
+THINNED = ("Thinned to {kept} of its {had} snapshots, to keep every run's replay within the "
+           "session's {budget:.3g} MiB.")
+DROPPED = "No replay: the newer runs took the session's {budget:.3g} MiB of replay."
+SAVED_WITHOUT = "No replay: the session was saved without it (Keep the replay unticked)."
+SAVED_BEFORE = "No replay: the session was saved by a version of mnist-gui from before replays."
 _BLOCK = 256  # the smoothed loss is computed this many points at a time (beta^-256 fits a float64)
 
 
@@ -146,7 +154,8 @@ class RunRecord:
     points : the engine's ``TimePoint``s (by training time, about one a second); time_limit : the
     seconds of training it was given (an experiment at equal time), None if none.
     snapshots : the network at log-spaced steps (``engine.replay.Snapshot``), for replay and the
-    loss landscape's path; empty for a run without them.
+    loss landscape's path; empty for a run without them. replay_note : why a run with a network
+    has no replay, or that it was thinned to fit the session's budget ("" if neither).
     """
 
     number: int
@@ -170,6 +179,8 @@ class RunRecord:
     points: list[TimePoint] = field(default_factory=list)
     time_limit: float | None = None
     snapshots: tuple = ()
+    replay_note: str = ""
+    replay_recorded: int = 0  # the snapshots it had before the session's budget thinned them (0: not thinned)
     _average: float = 0.0
 
     @property
@@ -323,24 +334,33 @@ class RunRecord:
         seen = sum(e.samples_per_second * e.seconds for e in self.epochs)
         return seen / max(self.train_seconds, 1e-9)
 
-    def to_data(self):
-        """The run as the engine's ``RunData`` (what a session file holds). Ended runs only."""
+    @property
+    def replay_bytes(self) -> int:
+        """The memory its replay snapshots take."""
+        return replay_bytes(self.snapshots)
+
+    def to_data(self, replay: bool = True):
+        """The run as the engine's ``RunData`` (what a session file holds), its replay snapshots
+        left out unless ``replay``. Ended runs only."""
         from engine.files.session_file import RunData
         return RunData(self.name, self.spec, self.config, self.dataset_name, str(self.status),
                        self.message, self.group, self.raw.x().copy(), self.raw.y().copy(),
                        tuple(self.epochs), self.end, self.network, tuple(self.points),
-                       tuple(self.snapshots), self.time_limit)
+                       tuple(self.snapshots) if replay else (), self.time_limit)
 
     @classmethod
-    def from_data(cls, number: int, data) -> RunRecord:
+    def from_data(cls, number: int, data, missing_replay: str = "") -> RunRecord:
         """A run read from a session file: its curves replayed, so the smoothed loss is the same;
-        its texts cut to ``MAX_NAME`` and ``MAX_NOTE`` characters."""
+        its texts cut to ``MAX_NAME`` and ``MAX_NOTE`` characters; ``missing_replay`` says why,
+        if it has a network and no snapshots."""
         run = cls(number, bounded(data.name, MAX_NAME), data.spec, data.config,
                   bounded(data.dataset_name, MAX_NAME), run_colour(number - 1),
                   RunState(data.status), message=bounded(data.message, MAX_NOTE),
                   epochs=list(data.epochs), end=data.end, network=data.network,
                   group=bounded(data.group, MAX_NAME), points=list(data.points),
                   snapshots=tuple(data.snapshots), time_limit=data.time_limit)
+        if data.network is not None and not data.snapshots:
+            run.replay_note = missing_replay
         run.add_batch_losses(data.batch_x, data.batch_loss)
         return run
 
@@ -417,12 +437,34 @@ class RunsModel(QObject):
     runs_removed = Signal(list)     # [RunRecord]: many at once (the runs a session replaces)
     results_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, replay_budget: int = SESSION_BYTES):
         super().__init__(parent)
         self._runs: list[RunRecord] = []
         self._results: list[tuple[str, list[RunRecord]]] = []
         self._next_number = 1
         self._repeats: dict[bool, tuple] = {}
+        self.replay_budget = replay_budget  # bytes all runs' replay snapshots may take together
+
+    def replay_total(self) -> int:
+        """The memory every run's replay snapshots take together (at most ``replay_budget``)."""
+        return sum(run.replay_bytes for run in self._runs)
+
+    def _fit_replay(self, announced: tuple = ()) -> None:
+        """Thin the runs' replays to ``replay_budget`` together (``engine.replay.fit_budget``: the
+        newest whole, the older ones to one share); each run thinned says so in ``replay_note``
+        and, unless it is in ``announced`` (about to be announced anyway), by ``run_changed``."""
+        runs = [run for run in self._runs if run.snapshots]
+        fitted = fit_budget([run.snapshots for run in runs], self.replay_budget)
+        budget = self.replay_budget / 2**20
+        for run, snapshots in zip(runs, fitted):
+            if len(snapshots) == len(run.snapshots):
+                continue
+            run.replay_recorded = run.replay_recorded or len(run.snapshots)
+            run.snapshots = snapshots
+            run.replay_note = (THINNED.format(kept=len(snapshots), had=run.replay_recorded, budget=budget) if snapshots
+                               else DROPPED.format(budget=budget))
+            if run not in announced:
+                self.run_changed.emit(run)
 
     def __iter__(self):
         return iter(list(self._runs))
@@ -481,6 +523,9 @@ class RunsModel(QObject):
         run.finish(end)
         run.network = network if end.reason != "diverged" else None
         run.snapshots = tuple(snapshots) if run.network is not None else ()
+        if run.network is not None and not run.snapshots:
+            run.replay_note = TOO_BIG.format(limit=MAX_BYTES / 2**20)
+        self._fit_replay((run,))
         self.run_changed.emit(run)
 
     def rename(self, run: RunRecord, name: str) -> None:
@@ -501,7 +546,7 @@ class RunsModel(QObject):
         if fresh or run.colour in taken:
             run.colour = next(c for c in map(run_colour, range(len(taken) + 1)) if c not in taken)
 
-    def replace_all(self, runs_data, view: SessionView | None = None) -> list[RunRecord]:
+    def replace_all(self, runs_data, view: SessionView | None = None, missing_replay: str = "") -> list[RunRecord]:
         """Forget every run and take ``runs_data`` (engine ``RunData``, e.g. a session file's),
         shown as ``view`` says (which runs are ticked, the results tables; ``add_runs``).
 
@@ -516,19 +561,21 @@ class RunsModel(QObject):
             self.runs_removed.emit(removed)
         self._next_number = 1
         had_results, self._results = bool(self._results), []
-        added = self.add_runs(runs_data, view)
+        added = self.add_runs(runs_data, view, missing_replay)
         if had_results and not self._results:
             self.results_changed.emit()
         return added
 
-    def add_runs(self, runs_data, view: SessionView | None = None) -> list[RunRecord]:
+    def add_runs(self, runs_data, view: SessionView | None = None, missing_replay: str = "") -> list[RunRecord]:
         """Add ended runs (engine ``RunData``) after the others, numbered in turn, with one
         ``runs_added``. ``view.shown`` says which are ticked; without it, of more than
-        ``SHOWN_AT_OPEN`` only the last so many are. ``view.results`` become results tables."""
+        ``SHOWN_AT_OPEN`` only the last so many are. ``view.results`` become results tables.
+        Their replays are thinned to the session's budget with the others' (``_fit_replay``);
+        ``missing_replay`` says why a run with a network has none."""
         view = view or SessionView()
         added = []
         for data in runs_data:
-            added.append(RunRecord.from_data(self._next_number, data))
+            added.append(RunRecord.from_data(self._next_number, data, missing_replay))
             self._next_number += 1
         if view.shown is not None and len(view.shown) == len(added):
             for run, shown in zip(added, view.shown):
@@ -540,6 +587,7 @@ class RunsModel(QObject):
             if run.visible:
                 self._give_colour(run)
             self._runs.append(run)
+        self._fit_replay(tuple(added))
         if added:
             self.runs_added.emit(added)
         tables = [(name, [added[i] for i in runs if i < len(added)]) for name, runs in view.results]
@@ -582,15 +630,21 @@ class RunsModel(QObject):
             cached = self._repeats[visible_only] = (key, repeats_among(runs))
         return cached[1]
 
-    def save(self, path, model: RunRecord | None = None) -> Path:
-        """Every ended run, with its settings, curves and network, in one session file, and what
-        is shown of them (``view``): which are ticked, the results tables, which run is the
-        ``model`` (the one whose network the other panels use, if it is one of them)."""
+    def save(self, path, model: RunRecord | None = None, replay: bool = True) -> Path:
+        """Every ended run, with its settings, curves and network (and its replay snapshots if
+        ``replay``), in one session file, and what is shown of them (``view``): which are ticked,
+        the results tables, which run is the ``model`` (the one whose network the other panels
+        use, if it is one of them)."""
         from engine.files.session_file import save_session
         ended = [run for run in self._runs if not run.status.active]
         if not ended:
             raise ValueError("There is no finished run to save yet: train one first.")
-        return save_session(path, [run.to_data() for run in ended], self.view(ended, model))
+        return save_session(path, [run.to_data(replay) for run in ended], self.view(ended, model))
+
+    def saved_size(self) -> tuple[int, int]:
+        """About how many bytes ``save`` writes without the replay, and how many more with it."""
+        from engine.files.session_file import estimated_size
+        return estimated_size([run.to_data() for run in self._runs if not run.status.active])
 
     def open(self, path) -> list[RunRecord]:
         """Replace the runs by a session file's, shown as they were saved (``take_session``).
@@ -604,7 +658,8 @@ class RunsModel(QObject):
     def take_session(self, session: Session) -> tuple[list[RunRecord], RunRecord | None]:
         """Replace the runs by ``session``'s (an engine ``Session``, read by a job), shown as they
         were saved; (the runs, the run that was the model or None)."""
-        runs = self.replace_all(session.runs, session.view)
+        runs = self.replace_all(session.runs, session.view,
+                                SAVED_BEFORE if session.version < 2 else SAVED_WITHOUT)
         model = session.view.model
         return runs, runs[model] if model is not None and model < len(runs) else None
 

@@ -2,13 +2,26 @@
 the final network exactly, and replaying a snapshot gives the network as it was at that step."""
 
 import itertools
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer
-from engine.replay import Recorder, nearest, network_at, rerun_changes, same_initial_weights
+from engine.replay import (
+    Recorder,
+    Snapshot,
+    fit_budget,
+    least_bytes,
+    nearest,
+    network_at,
+    replay_bytes,
+    rerun_changes,
+    same_initial_weights,
+    thin,
+    thin_to,
+)
 from engine.training import BatchEnd, TrainConfig, Trainer
 from tests.synthetic import make_split
 
@@ -103,3 +116,67 @@ def test_nearest_finds_the_closest_snapshot():
 
 def _snapshot_bytes():
     return sum(layer.W.size + layer.b.size for layer in Network(SPEC).weighted_layers) * 2
+
+
+# --- the session's budget: thinning runs, older ones first ------------------------------------
+
+def _run(last_step: int, floats: int = 100, growth: float = 1.2) -> tuple[Snapshot, ...]:
+    """Snapshots as a Recorder keeps them: log-spaced steps, the first and last float32."""
+    steps, step = [], 0
+    while step < last_step:
+        steps.append(step)
+        step = max(step + 1, math.ceil(step * growth))
+    steps.append(last_step)
+    return tuple(Snapshot(s, s / 10, (np.zeros(floats - 1, np.float32 if s in (0, last_step) else np.float16),),
+                          (np.zeros(1, np.float32 if s in (0, last_step) else np.float16),)) for s in steps)
+
+
+def test_thinning_keeps_the_first_the_last_and_log_spaced_steps_between():
+    run = _run(5000)
+    kept = thin(run, 12)
+    steps = [s.step for s in kept]
+    assert len(kept) == 12 and steps[0] == 0 and steps[-1] == 5000 and steps == sorted(set(steps))
+    gaps = np.diff(np.log1p(steps[1:-1]))  # evenly spaced in log(1 + step), as near as the snapshots allow
+    assert gaps.max() < 2.5 * gaps.min(), steps
+    assert thin(run, len(run) + 5) == run
+    with pytest.raises(ValueError, match="first and last"):
+        thin(run, 1)
+
+
+def test_thin_to_keeps_the_most_snapshots_that_fit():
+    run = _run(5000)
+    size = replay_bytes(run)
+    kept = thin_to(run, size // 2)
+    assert replay_bytes(kept) <= size // 2 < replay_bytes(thin(run, len(kept) + 1))
+    assert thin_to(run, size) == run
+    assert thin_to(run, least_bytes(run)) == (run[0], run[-1])
+    assert thin_to(run, least_bytes(run) - 1) == ()
+
+
+def test_a_session_of_runs_fits_its_budget_the_newest_run_whole_the_older_ones_thinned_alike():
+    runs = [_run(5000) for _ in range(7)]
+    size = replay_bytes(runs[0])
+    budget = 3 * size  # room for three whole runs: seven are over it
+    fitted = fit_budget(runs, budget)
+    assert sum(map(replay_bytes, fitted)) <= budget
+    assert fitted[-1] == runs[-1]  # the new run keeps all it recorded
+    counts = {len(r) for r in fitted[:-1]}
+    assert max(counts) - min(counts) <= 1 and max(counts) < len(runs[0])  # one share for the older runs
+    for old, new in zip(runs, fitted):
+        assert new[0] is old[0] and new[-1] is old[-1]
+    assert fit_budget(runs[:3], budget) == runs[:3]  # within the budget: untouched
+
+
+def test_a_small_old_run_keeps_its_snapshots_and_the_big_ones_give_way():
+    small, big = _run(30), _run(5000, floats=1000)
+    fitted = fit_budget([small, big, big, big], 2 * replay_bytes(big) + replay_bytes(small))
+    assert fitted[0] == small and fitted[-1] == big
+    assert len(fitted[1]) < len(big) and len(fitted[2]) < len(big)
+
+
+def test_when_even_the_first_and_last_do_not_fit_the_oldest_runs_lose_their_replay():
+    runs = [_run(5000) for _ in range(5)]
+    budget = replay_bytes(runs[-1]) + 2 * least_bytes(runs[0])
+    fitted = fit_budget(runs, budget)
+    assert [len(r) for r in fitted[:3]] == [0, 0, 2] and len(fitted[3]) == 2 and fitted[4] == runs[4]
+    assert sum(map(replay_bytes, fitted)) <= budget

@@ -9,9 +9,17 @@ import pytest
 from test_session_file import assert_refused, description, members, rewrite
 
 from engine.experiments import Configuration, run_configuration
-from engine.files.session_file import RunData, read_session, save_session
+from engine.files.session_file import (
+    KEEP_REPLAY_UP_TO,
+    RunData,
+    estimated_size,
+    keeps_replay_by_default,
+    read_session,
+    save_session,
+    within_budget,
+)
 from engine.network import HiddenLayer, NetworkSpec
-from engine.replay import MAX_BYTES, network_at
+from engine.replay import MAX_BYTES, network_at, replay_bytes
 from engine.training import TimePoint, TrainConfig
 
 from synthetic import make_dataset
@@ -83,10 +91,42 @@ def old_file(session, path):
 
 
 def test_a_version_1_session_without_history_still_opens(runs, session, tmp_path):
-    back = read_session(old_file(session, tmp_path / "v1.npz")).runs
+    old = read_session(old_file(session, tmp_path / "v1.npz"))
+    assert old.version == 1 and read_session(session).version == 2
+    back = old.runs
     assert [r.name for r in back] == ["epochs", "timed"]
     assert all(r.points == () and r.snapshots == () and r.time_limit is None for r in back)
     np.testing.assert_array_equal(back[0].batch_loss, runs[0].batch_loss)
+
+
+def test_a_session_saved_without_its_replay_keeps_everything_else_and_its_size_is_foretold(runs, session,
+                                                                                         tmp_path):
+    rest, replay = estimated_size(runs)
+    without = save_session(tmp_path / "without.npz", [replace(r, snapshots=()) for r in runs])
+    assert without.stat().st_size == pytest.approx(rest, rel=0.05)
+    assert session.stat().st_size == pytest.approx(rest + replay, rel=0.05)
+    back = read_session(without)
+    assert back.version == 2 and all(r.snapshots == () for r in back.runs)
+    for a, b in zip(runs, back.runs):
+        assert b.points == a.points and b.epochs == a.epochs and b.time_limit == a.time_limit
+        np.testing.assert_array_equal(b.network.parameters[0].value, a.network.parameters[0].value)
+    assert not [m for m in members(without) if "replay" in m]
+
+
+def test_a_session_of_runs_is_thinned_to_the_shared_replay_budget(runs):
+    first, timed = runs
+    size = replay_bytes(first.snapshots)
+    fitted = within_budget([first, first, first], int(2.5 * size))
+    assert sum(replay_bytes(r.snapshots) for r in fitted) <= 2.5 * size
+    assert fitted[-1] is first and 2 < len(fitted[0].snapshots) < len(first.snapshots)
+    assert fitted[0].points == first.points and fitted[0].network is first.network
+    assert within_budget([first, timed]) == [first, timed]  # within 96 MiB: the runs themselves
+
+
+def test_save_session_keeps_the_replay_by_default_while_the_file_stays_small():
+    assert keeps_replay_by_default(10**6, 20 * 10**6)
+    assert not keeps_replay_by_default(10**6, KEEP_REPLAY_UP_TO)  # 26 MB with it: left out unless ticked
+    assert not keeps_replay_by_default(10**6, 0)  # no replay to keep
 
 
 def tampered(session, path, change=None, **arrays_changed):

@@ -2,6 +2,10 @@
 steps; the timeline puts the network of the chosen step into the model hub (so every panel shows
 it), its end is the final network, and Play steps through and stops."""
 
+import threading
+from dataclasses import replace
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -10,8 +14,9 @@ from engine.network import HiddenLayer, NetworkSpec
 from engine.replay import network_at
 from engine.training import TrainConfig
 from mnist_gui.panels.training.replay import ReplayBar
+from mnist_gui.state.evaluation import TestEvaluation
 from mnist_gui.state.model_hub import ModelHub
-from mnist_gui.state.runs import RunRecord
+from mnist_gui.state.runs import SAVED_WITHOUT, RunRecord
 from tests.synthetic import make_dataset
 
 SPEC = NetworkSpec(hidden=(HiddenLayer(8, "relu"),), seed=1)
@@ -63,15 +68,59 @@ def test_play_steps_to_the_end_and_stops(qtbot, bar, run_data):
     bar.hub.show_run(run)
     bar.timer.setInterval(1)
     bar.play_button.click()
-    assert bar.slider.value() == 0 and bar.timer.isActive()
-    qtbot.waitUntil(lambda: not bar.timer.isActive(), timeout=10000)
-    assert bar.slider.value() == bar.slider.maximum()
+    assert bar.slider.value() == 0 and bar.is_playing()
+    qtbot.waitUntil(lambda: not bar.is_playing(), timeout=10000)
+    assert bar.slider.value() == bar.slider.maximum() and not bar.timer.isActive()
     assert bar.hub.network is run.network and bar.play_button.text() == "Play"
 
 
-def test_a_model_without_snapshots_hides_the_timeline(bar, run_data):
+def test_a_run_without_replay_greys_the_bar_out_and_says_why(bar, run_data):
     data, _ = run_data
-    run = RunRecord.from_data(1, data)
-    run.snapshots = ()
+    run = RunRecord.from_data(1, replace(data, snapshots=()), missing_replay=SAVED_WITHOUT)
     bar.hub.show_run(run)
-    assert bar.run is None and bar.isHidden()
+    assert bar.run is None and not bar.isHidden()
+    assert not bar.slider.isEnabled() and not bar.play_button.isEnabled()
+    assert bar.slider.toolTip() == SAVED_WITHOUT and "saved without it" in SAVED_WITHOUT
+    assert bar.rerun_button.isEnabled() and bar.where.text() == "no replay"
+    bar.hub.set_network(run.network, "model.npz")  # a model file is no run's: no bar
+    assert bar.isHidden()
+
+
+class SlowEvaluation:
+    """An evaluation job that holds each network until the test lets it go (``release``)."""
+
+    def __init__(self):
+        self.permits = threading.Semaphore(0)
+
+    def __call__(self, network, dataset, worker):
+        self.permits.acquire(timeout=30)
+        return SimpleNamespace(dataset=dataset, network=network, evaluation=None, mosaics=())
+
+
+def test_play_moves_on_only_once_the_evaluation_has_scored_the_step_shown(qtbot, bar, run_data, datasets):
+    data, dataset = run_data
+    datasets.set_dataset(dataset)
+    job = SlowEvaluation()
+    evaluation = TestEvaluation(datasets, bar.hub, job)
+    scored = []
+    evaluation.evaluated.connect(scored.append)
+    evaluation.set_watched(True)  # Evaluate on screen
+    run = RunRecord.from_data(1, data)
+    bar.hub.show_run(run)
+    job.permits.release()
+    qtbot.waitUntil(lambda: not evaluation.is_busy(), timeout=10000)
+    bar.timer.setInterval(1)  # the views, not the interval, set the pace
+    bar.play_button.click()
+    last = bar.slider.maximum()
+    for index in range(last):
+        qtbot.waitUntil(bar.waiting_for_views, timeout=10000)  # its interval passed, the scores not in
+        assert bar.slider.value() == index and evaluation.is_busy()
+        job.permits.release()
+        qtbot.waitUntil(lambda i=index: bar.slider.value() == i + 1, timeout=10000)
+    job.permits.release()
+    qtbot.waitUntil(lambda: not evaluation.is_busy() and not bar.is_playing(), timeout=10000)
+    assert len(scored) == last + 2  # the final network, then every step once: none skipped
+    for result, snapshot in zip(scored[1:-1], run.snapshots):  # in order
+        np.testing.assert_array_equal(result.network.weighted_layers[0].W, snapshot.weights[0])
+    assert scored[-1].network.weighted_layers[0].W.tolist() == run.network.weighted_layers[0].W.tolist()
+    assert evaluation.shutdown(5000)

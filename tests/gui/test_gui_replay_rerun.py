@@ -56,10 +56,10 @@ def test_a_rerun_with_one_change_starts_from_the_first_runs_initial_weights(qtbo
     view.draft.set_preset("default")  # the builder moved on since
     view.replay_bar.rerun_button.click()
     assert view.draft.spec() == first.spec and view.draft.config() == first.config  # the seed too
-    assert "nothing changed yet" in view.controls.hint.text()
+    hint = view.replay_bar.rerun_hint
+    assert hint.isVisibleTo(view) and "change one setting" in hint.text()
     view.builder.lr_spin.setValue(0.5)
-    hint = view.controls.hint.text()
-    assert "learning rate 0.5" in hint and "same initial weights as Run 1" in hint
+    assert "learning rate 0.5" in hint.text() and "the same initial weights as Run 1" in hint.text()
     second = run_to_end(qtbot, view)
     assert second.name == "Run 2 · as Run 1, learning rate 0.5"
     assert second.config == replace(first.config, lr=0.5) and second.spec == first.spec
@@ -75,6 +75,33 @@ def test_a_rerun_that_changes_the_layers_says_the_initial_weights_cannot_be_the_
     first = run_to_end(qtbot, view)
     view.rerun(first)
     view.draft.edit({"hidden": (HiddenLayer(24, "relu"),)}, {})
-    assert "cannot be the same" in view.controls.hint.text()
+    assert "cannot be the same" in view.replay_bar.rerun_hint.text()
     second = run_to_end(qtbot, view)
     assert second.name == "Run 2 · as Run 1, hidden layers 24 relu"
+
+
+def test_in_tabs_the_rerun_hint_is_under_the_replay_bar_where_rerun_was_clicked(qtbot, view):
+    first = run_to_end(qtbot, view)
+    view.resize(500, 700)  # a small window: settings and plots are two tabs
+    view.show()
+    qtbot.waitUntil(view.is_tabbed)
+    view.tabs.setCurrentWidget(view.training_column)
+    bar = view.replay_bar
+    assert bar.rerun_hint.isHidden()
+    bar.rerun_button.click()
+    assert view.tabs.currentWidget() is view.training_column  # still looking at the bar
+    assert bar.rerun_hint.isVisible() and "change one setting" in bar.rerun_hint.text()
+    hint = bar.rerun_hint.mapTo(view, bar.rerun_hint.rect().topLeft())
+    row = bar.row.mapTo(view, bar.row.rect().bottomLeft())
+    assert 0 <= hint.y() - row.y() <= bar.rerun_hint.fontMetrics().height()  # right under the bar
+    bar.rerun_hint.linkActivated.emit("settings")  # its link: the settings, to make the change
+    assert view.tabs.currentWidget() is view.builder_scroll
+    view.builder.lr_spin.setValue(0.5)
+    assert "learning rate 0.5" in bar.rerun_hint.text() and "same initial weights" in bar.rerun_hint.text()
+    second = run_to_end(qtbot, view)
+    assert second.name == f"Run 2 · as {first.name.split(' · ')[0]}, learning rate 0.5"
+    assert bar.rerun_hint.isHidden()
+    bar.rerun_button.click()
+    assert bar.rerun_hint.isVisible()
+    view.remove_run(second)  # the run it reruns is gone: so is the hint
+    assert bar.rerun_hint.isHidden()

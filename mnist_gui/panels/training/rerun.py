@@ -1,4 +1,4 @@
-"""A rerun with one change: what the builder's settings change from a run's, said for its name and the hint.
+"""A rerun with one change: what the builder's settings change from a run's, said for its name and the hints.
 
 The builder holds the run's settings with its seed (``TrainingView.rerun``), so the rerun starts
 from the same initial weights unless the change touches the layers, the initialiser or the seed
@@ -35,3 +35,17 @@ def rerun_hint(run: RunRecord, spec, config) -> str:
         weights = ("the network's layers, initialiser or seed changed, so its initial weights "
                    f"<b>cannot be the same</b> as {first}'s")
     return f" Rerun of <b>{html.escape(run.name)}</b> with one change: {what}; {weights}."
+
+
+def rerun_note(run: RunRecord, spec, config) -> str:
+    """For the line under the Replay bar (rich text, short: one line at 1280x720, zoom 1.6): what
+    the rerun of ``run`` changes so far, and whether it starts from ``run``'s initial weights."""
+    changes = rerun_changes(run.spec, run.config, spec, config)
+    first = html.escape(short_name(run))
+    if not changes:
+        return f"<b>Rerun of {first}</b>: change one setting (learning rate, batch size, …), then Start."
+    what = html.escape(", ".join(changes))
+    if same_initial_weights(run.spec, spec):
+        return f"<b>Rerun of {first}</b> with {what}: the same initial weights as {first}."
+    return (f"<b>Rerun of {first}</b> with {what}: its initial weights <b>cannot be the same</b> "
+            f"as {first}'s (the layers, initialiser or seed changed).")

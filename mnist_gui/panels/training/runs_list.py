@@ -25,7 +25,7 @@ from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 from mnist_gui.widgets.flow_layout import FlowLayout
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. accuracy", "Test accuracy",
-           "Time", "Samples/s", "Network", "Training")
+           "Time", "Samples/s", "Network", "Training", "Replay")
 COLUMN_TIPS = (
     "Tick to overlay this run on the plots, in the colour of its swatch",
     "Double-click to rename",
@@ -38,11 +38,14 @@ COLUMN_TIPS = (
     "Training speed",
     "Layers from input to output",
     "Optimiser, learning rate, schedule, batch size",
+    "The memory the run's replay takes (its network kept at log-spaced steps); the header: all runs' "
+    "together, of the session's budget (older runs are thinned to keep within it)",
 )
 HEADERS = tuple(c.replace(" ", "\n", 1) if len(c) > 9 else c for c in COLUMNS)  # narrow
 ROWS_SHOWN = 4  # rows the table is sized for by default
-OPTIONAL_COLUMNS = (10, 9, 8, 7)  # hidden in this order when the table is too narrow
-NUMBER_COLUMNS = range(3, 9)
+REPLAY_COLUMN = 11
+OPTIONAL_COLUMNS = (10, 9, 8, 7, REPLAY_COLUMN)  # hidden in this order when the table is too narrow
+NUMBER_COLUMNS = (*range(3, 9), REPLAY_COLUMN)
 NAME_COLUMN = 1
 EPOCHS_COLUMN = 3
 NAME_CHARACTERS = 12  # the name column keeps room for this many before optional columns go
@@ -92,7 +95,34 @@ def row_texts(run: RunRecord) -> list[str]:
         "—" if rate is None else f"{rate:,.0f}",
         run.spec.describe(),
         f"{c.optimiser} lr {c.lr:g} ({c.schedule}), {batches}",
+        replay_text(run),
     ]
+
+
+def mib(n: int) -> str:
+    """Bytes as the runs list says them: '9.8 MiB' ('0.3 MiB' for a small network's)."""
+    return f"{n / 2**20:.1f} MiB"
+
+
+def replay_text(run: RunRecord) -> str:
+    """'9.8 MiB' of replay; 'none' for an ended run without any; '—' while it trains."""
+    if run.status.active:
+        return "—"
+    return mib(run.replay_bytes) if run.snapshots else "none"
+
+
+def replay_tip(run: RunRecord, total: int, budget: int) -> str:
+    """What the run's replay holds and why it is as it is, and the session's total."""
+    if run.snapshots:
+        first, last = run.snapshots[0], run.snapshots[-1]
+        said = (f"Replay: {len(run.snapshots)} snapshots, steps {first.step:,} to {last.step:,}, "
+                f"{mib(run.replay_bytes)}.")
+    elif run.status.active:
+        said = "Replay: kept as the run trains, ready when it ends."
+    else:
+        said = ""
+    note = " ".join(t for t in (said, run.replay_note) if t) or "No replay."
+    return f"{note}\nAll runs' replay: {mib(total)} of the {mib(budget)} the session keeps."
 
 
 def epochs_text(run: RunRecord) -> str:
@@ -141,6 +171,7 @@ class RunsList(QWidget):
         self._updating = False
         self._collapsed: set[str] = set()  # experiments whose rows are folded away
         self._groups_key = None
+        self._widths: dict[int, int] = {}  # each column's width, as last measured (_fit_columns)
         self.groups = QWidget(objectName="runGroups")  # one fold button per experiment
         self._groups_layout = FlowLayout(self.groups)
         self.group_buttons: dict[str, QToolButton] = {}
@@ -170,6 +201,7 @@ class RunsList(QWidget):
         runs.run_removed.connect(self._on_run_removed)
         runs.runs_removed.connect(self._on_runs_removed)
         self._on_runs_added(runs.runs())
+        self._show_replay()
 
     def _build_buttons(self):
         self.network_button = QPushButton("Use its network", objectName="useRunNetwork")
@@ -393,6 +425,11 @@ class RunsList(QWidget):
         header = self.table.horizontalHeader()
         widths = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(len(COLUMNS))]
+        # a hidden section's header has no size hint (-1): its width as last measured, or else
+        # it would look narrow enough to show again, and the table would flip between the two
+        widths = [max(w, self._widths.get(c, 0)) if self.table.isColumnHidden(c) else w
+                  for c, w in enumerate(widths)]
+        self._widths = dict(enumerate(widths))
         widths[NAME_COLUMN] = max(widths[NAME_COLUMN], self._name_room())
         room, needed = self.table.viewport().width(), sum(widths)
         hidden = set()
@@ -427,6 +464,7 @@ class RunsList(QWidget):
         self.table.setUpdatesEnabled(True)
         self._updating = False
         self._show_repeats()
+        self._show_replay()
         self._select_only(len(self._runs) - 1)
         self._update_groups()
         self._update_buttons()
@@ -451,6 +489,7 @@ class RunsList(QWidget):
         self._updating = False
         self._update_groups()
         self._show_repeats()
+        self._show_replay()
         self._update_buttons()
         self._fit_columns()
 
@@ -487,6 +526,7 @@ class RunsList(QWidget):
         self._runs.pop(row)
         self._update_groups()
         self._show_repeats()
+        self._show_replay()
         self._update_buttons()
 
     def _on_runs_removed(self, runs: list[RunRecord]):
@@ -500,6 +540,7 @@ class RunsList(QWidget):
                 self._runs.pop(row)
         self._update_groups()
         self._show_repeats()
+        self._show_replay()
         self._update_buttons()
 
     def _show_repeats(self):
@@ -519,6 +560,16 @@ class RunsList(QWidget):
             item.setText(status)
             item.setToolTip(tooltip)
         self._updating = False
+
+    def _show_replay(self):
+        """The replay column's header says all runs' replay of the session's budget ("Replay
+        48/96 MiB"); every row's tooltip says the total too."""
+        total, budget = self._model.replay_total(), self._model.replay_budget
+        header = self.table.horizontalHeaderItem(REPLAY_COLUMN)
+        header.setText(f"Replay\n{total / 2**20:.0f}/{budget / 2**20:.0f} MiB")
+        header.setToolTip(f"{COLUMN_TIPS[REPLAY_COLUMN]}: {mib(total)} of {mib(budget)} now")
+        for row, run in enumerate(self._runs):
+            self.table.item(row, REPLAY_COLUMN).setToolTip(replay_tip(run, total, budget))
 
     def selected_run(self) -> RunRecord | None:
         """The current row's run if it is selected, else the first selected (None if none)."""

@@ -34,7 +34,7 @@ from mnist_gui.panels.training.landscape import LossLandscape
 from mnist_gui.panels.training.outcome import ExperimentOutcome
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.replay import ReplayBar
-from mnist_gui.panels.training.rerun import rerun_hint, rerun_name
+from mnist_gui.panels.training.rerun import rerun_hint, rerun_name, rerun_note
 from mnist_gui.panels.training.runs_list import RunsList
 from mnist_gui.state.draft import DraftSettings
 from mnist_gui.state.runs import RunRecord, RunsModel
@@ -153,6 +153,9 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.draft.changed.connect(self._on_draft_changed)
         self.runs_list.use_settings_requested.connect(self._use_settings)
         self.replay_bar.rerun_requested.connect(self.rerun)
+        self.replay_bar.settings_requested.connect(self._show_settings)
+        self.runs_model.run_removed.connect(self._on_runs_removed)
+        self.runs_model.runs_removed.connect(self._on_runs_removed)
         self.runs_list.use_network_requested.connect(self.use_run)
         self.runs_list.run_selected.connect(self.plots.set_selected_run)
         self.runs_list.remove_requested.connect(self.remove_run)
@@ -236,6 +239,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         if rerun:
             name = "Run {n} · " + rerun_name(self._rerun_of, spec, config).replace("{", "(").replace("}", ")")
         self._rerun_of = None
+        self.replay_bar.set_rerun_hint("")
         self.controls.hide_banner()
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
@@ -248,15 +252,36 @@ class TrainingView(SideBySideOrTabs, QWidget):
         next Start names the run after what changed ("Run 3 · as Run 1, learning rate 0.5")."""
         self.draft.set_spec(run.spec, run.config)
         self._rerun_of = run
-        if self.tabs.isVisible():
-            self.tabs.setCurrentWidget(self.builder_scroll)
         self._show_ready()
+        self._show_rerun_hint()
+
+    def _show_rerun_hint(self) -> None:
+        """What the rerun changes so far, under the Replay bar where Rerun was clicked (in tabs the
+        settings are a click away, on its link: the hint stays in sight)."""
+        run = self._rerun_run()
+        text = "" if run is None else rerun_note(run, self.draft.spec(), self.draft.config())
+        if text and self.is_tabbed():
+            text += ' <a href="settings">Show the settings</a>'
+        self.replay_bar.set_rerun_hint(text)
+
+    def _on_runs_removed(self, _runs) -> None:
+        if self._rerun_of is not None:  # its run gone (removed, a session opened): no rerun hint
+            self._show_rerun_hint()
+
+    def _show_settings(self) -> None:
+        if self.is_tabbed():
+            self.tabs.setCurrentWidget(self.builder_scroll)
+
+    def _rerun_run(self) -> RunRecord | None:
+        """The run whose rerun the builder holds (None for none, or if that run was removed)."""
+        if self._rerun_of is not None and self._rerun_of not in self.runs_model.runs():
+            self._rerun_of = None
+        return self._rerun_of
 
     def _rerun_text(self, spec, config) -> str:
         """The hint's words on the rerun the builder holds ("" for none, or if its run was removed)."""
-        if self._rerun_of is not None and self._rerun_of not in self.runs_model.runs():
-            self._rerun_of = None
-        return "" if self._rerun_of is None else rerun_hint(self._rerun_of, spec, config)
+        run = self._rerun_run()
+        return "" if run is None else rerun_hint(run, spec, config)
 
     def toggle_pause(self) -> None:
         if self.state in ("running", "stepping"):
@@ -464,6 +489,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
     def _on_draft_changed(self):
         if self.state == IDLE and not self.controls.banner.isVisible():
             self._show_ready()
+        if self._rerun_of is not None:
+            self._show_rerun_hint()
 
     def _show_ready(self):
         if self._dataset is None:
@@ -479,8 +506,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         on = f"{d.name} · {describe([d.class_names[k] for k in spec.class_labels])}" if spec.class_labels else d.name
         self._hint(f"Ready: a {spec.n_params:,}-parameter network on {on} "
                    f"({n - n_val:,} training and {n_val:,} validation images). "
-                   "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time."
-                   + self._rerun_text(self.draft.spec(), c))
+                   "Press <b>Start</b> (Ctrl+Enter), or <b>Step</b> to train one epoch at a time.")
 
     def _accept_suggestion(self):
         if self._suggested_lr is not None:
