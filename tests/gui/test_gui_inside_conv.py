@@ -12,6 +12,7 @@ from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.inside.conv_stages import NO_CONV, NOT_YET
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
+from mnist_gui.widgets.number_text import signed
 
 from synthetic import make_dataset
 
@@ -67,8 +68,8 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     np.testing.assert_allclose(step.slide.trace.weights, expected.weights, rtol=1e-6)
     assert page.weights.texts()[0] == f"{expected.weights[0, 0]:.2f}".replace("-", "−")
     formula = page.formula.text()
-    assert "z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
-    assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula  # Σ w·x, then + b
+    assert "z[1, 2] = " in formula and signed(expected.z[1, 2]) in formula
+    assert signed(expected.weighted_sum(1, 2)) in formula  # Σ w·x, then + b
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
@@ -102,8 +103,22 @@ def test_the_backward_page_sums_the_weighted_windows_to_backprops_gradient(qtbot
     u, v = expected.largest_gradient
     formula = page.formula.text()
     assert formula.startswith(f"dL/dw[{u},{v}]: ") and "so far" not in formula
-    assert f"backprop {expected.backprop_gradient[u, v]:+.4g}".replace("-", "−") in formula
+    assert f"backprop {signed(expected.backprop_gradient[u, v])}" in formula
     assert "Σ δ·x = dL/dW" in formula
+
+
+def test_where_relu_stopped_the_error_the_backward_page_says_delta_is_0_never_minus_0(cnn_view, data):
+    step = cnn_view.step_view
+    page = step.conv_backward
+    expected = _expected(cnn_view, data, 0)
+    delta = expected.delta.reshape(-1)
+    stopped = np.flatnonzero(delta == 0)  # ReLU off: δ is 0, or -0 after a negative error
+    negative = stopped[np.signbit(delta[stopped])]
+    assert len(negative) > 0 and len(stopped) > len(negative)
+    for n in [*negative[:20], *stopped[:5]]:
+        step.slide.set_position(int(n))
+        assert page.scale.text() == "× δ = 0"
+    assert "−0 " not in page.formula.text() and not page.formula.text().endswith("−0")
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
@@ -143,8 +158,8 @@ def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_
     assert page.input_tile.window() == (i, j, 3)
     formula = page.formula.text()
     assert f"z[{i}, {j}] = Σ over 3 maps + b = " in formula
-    assert f"{expected.z[i, j]:+.4g}".replace("-", "−") in formula
-    assert f"<b>{seen.weighted_sum(i, j):+.2g}</b>".replace("-", "−") in formula
+    assert signed(expected.z[i, j]) in formula
+    assert f"<b>{signed(seen.weighted_sum(i, j), 2)}</b>" in formula
     step.slide.set_position(seen.n_positions - 1)
     assert back.so_far.texts() == back.backprop.texts()  # map 2's slice of dL/dW: the windows' sum
     assert back.backprop.title().startswith("backprop's dL/dW, map 2")

@@ -28,6 +28,7 @@ from mnist_gui.panels.inside.parts import SquareTile
 from mnist_gui.panels.inside.step_stages import StagePage, mono
 from mnist_gui.widgets.feature_maps import FeatureMapStrip
 from mnist_gui.widgets.imaging import diverging_rgb, heat_rgb, rgb_image
+from mnist_gui.widgets.number_text import signed
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 WINDOW_COLOUR = QColor(255, 196, 0)
@@ -178,10 +179,6 @@ def _cell_texts(values: np.ndarray) -> tuple[list[str], str]:
 
 def _superscript(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
-def _signed(x: float, digits: int = 4) -> str:
-    return f"{x:+.{digits}g}".replace("-", "−")
 
 
 def input_image(trace: FilterTrace) -> QImage:
@@ -348,11 +345,11 @@ class ConvForwardPage(_SlidePage):
 
 def _forward_formula(trace: FilterTrace, i: int, j: int) -> str:
     """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold)."""
-    last = f"a[{i}, {j}] = {trace.activation}(z) = {_signed(trace.a[i, j])}"
-    z, b = _signed(trace.z[i, j]), _signed(trace.bias)
+    last = f"a[{i}, {j}] = {trace.activation}(z) = {signed(trace.a[i, j])}"
+    z, b = signed(trace.z[i, j]), signed(trace.bias)
     if trace.n_channels == 1:
-        return f"z[{i}, {j}] = Σ w·x + b = {_signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
-    sums = [_signed(float(x), 2) for x in trace.channel_sums(i, j)]
+        return f"z[{i}, {j}] = Σ w·x + b = {signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
+    sums = [signed(float(x), 2) for x in trace.channel_sums(i, j)]
     sums[trace.channel] = f"<b>{sums[trace.channel]}</b>"
     return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}"
 
@@ -408,7 +405,7 @@ class ConvBackwardPage(_SlidePage):
         self.delta_tile.set_window(map_image(trace.delta, trace.delta), (i, j, 1))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.patch.set_values(trace.window(i, j), "gray", (float(trace.image.min()), float(trace.image.max())))
-        self.scale.setText(f"× δ = {_signed(trace.delta[i, j], 3)}")
+        self.scale.setText(f"× δ = {signed(trace.delta[i, j], 3)}")
         limit = float(np.max(np.abs(trace.backprop_gradient)))
         self.contribution.set_values(trace.contribution(i, j))
         self.so_far.set_title(f"Σ of {n + 1} of {trace.n_positions}")
@@ -418,10 +415,10 @@ class ConvBackwardPage(_SlidePage):
         u, v = trace.largest_gradient
         done = n + 1 == trace.n_positions
         self.formula.setText(  # short lines: three of them at zoom 1.6 on a 1280x720 screen
-            f"dL/dw[{_index(trace)}{u},{v}]: {_signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
-            f"{'' if done else ' so far'}, backprop {_signed(float(trace.backprop_gradient[u, v]))}<br>"
+            f"dL/dw[{_index(trace)}{u},{v}]: {signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
+            f"{'' if done else ' so far'}, backprop {signed(float(trace.backprop_gradient[u, v]))}<br>"
             f"all {trace.n_positions}: Σ δ·x = dL/dW to {trace.gradient_mismatch:.0e}<br>"
-            f"dL/db = Σ δ = {_signed(trace.bias_gradient, 6)}, backprop {_signed(trace.backprop_bias_gradient, 6)}")
+            f"dL/db = Σ δ = {signed(trace.bias_gradient, 6)}, backprop {signed(trace.backprop_bias_gradient, 6)}")
 
 
 def _index(trace: FilterTrace) -> str:
