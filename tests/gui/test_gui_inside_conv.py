@@ -10,6 +10,7 @@ from engine.filter_trace import trace_filter
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer, feature_names
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.inside.conv_stages import NO_CONV, NOT_YET
+from mnist_gui.panels.inside.step_stages import UpdatePage
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.number_text import signed
@@ -119,6 +120,21 @@ def test_where_relu_stopped_the_error_the_backward_page_says_delta_is_0_never_mi
         step.slide.set_position(int(n))
         assert page.scale.text() == "× δ = 0"
     assert "−0 " not in page.formula.text() and not page.formula.text().endswith("−0")
+
+
+def test_the_update_stage_has_a_row_per_dense_layer_and_the_first_comes_from_the_maps_not_a_pixel(cnn_view):
+    step = cnn_view.step_view
+    trace = step.trace()
+    page = next(p for p in step.stage_pages if isinstance(p, UpdatePage))
+    rows = page.update_texts()
+    assert [row[0] for row in rows] == ["hidden 1", "output"]
+    first = trace.layers[0].largest
+    assert rows[0][1:5] == [f"W[{first.row}, {first.col}]", signed(first.before), signed(first.gradient),
+                            signed(first.after)]
+    c, i, j = np.unravel_index(first.row, SPEC.feature_shapes[-1])
+    tip = page.table.item(0, 1).toolTip()
+    assert f"pool 2 (2x2) map {c + 1} at ({i}, {j})" in tip and "pixel" not in tip
+    assert f"unit {trace.layers[1].largest.row} of hidden 1" in page.table.item(1, 1).toolTip()
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
