@@ -10,7 +10,7 @@ from engine.filter_trace import trace_filter
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer, feature_names
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.inside.conv_stages import NO_CONV, NOT_YET
-from mnist_gui.panels.inside.step_stages import UpdatePage
+from mnist_gui.panels.inside.step_stages import UnitGradientPage, UpdatePage
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
 from mnist_gui.widgets.number_text import signed
@@ -135,6 +135,24 @@ def test_the_update_stage_has_a_row_per_dense_layer_and_the_first_comes_from_the
     tip = page.table.item(0, 1).toolTip()
     assert f"pool 2 (2x2) map {c + 1} at ({i}, {j})" in tip and "pixel" not in tip
     assert f"unit {trace.layers[1].largest.row} of hidden 1" in page.table.item(1, 1).toolTip()
+
+
+def test_a_cnns_first_layer_gradients_are_named_filters_not_units_of_784_pixels(qtbot, cnn_view):
+    step = cnn_view.step_view
+    trace = step.trace()
+    page = next(p for p in step.stage_pages if isinstance(p, UnitGradientPage))
+    step._show_stage(step.stage_pages.index(page))
+    assert step.stage_title.text().endswith("what the first filters' weights will do")
+    assert "784" not in step.stage_note.text() and "filter" in step.stage_note.text()
+    tile, caption = page.tiles[0]
+    assert caption.text().startswith(f"filter {trace.units[0] + 1}<br>") and "5×5 weights" in tile.toolTip()
+    step.hub.set_network(Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1)), "an MLP")
+    qtbot.waitUntil(lambda: not step.runner.is_busy() and step.trace() is not None
+                    and not step.trace().spec.features, timeout=TIMEOUT)
+    step._show_stage(step.stage_pages.index(page))  # an MLP's first layer: units of 784 input weights
+    assert step.stage_title.text().endswith("what the first layer's weights will do")
+    assert "784 input weights" in step.stage_note.text()
+    assert caption.text().startswith(f"unit {step.trace().units[0]}<br>")
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):

@@ -52,6 +52,14 @@ class StagePage(QWidget):
     def name(self, k: int) -> str:
         return self.class_names[k] if 0 <= k < len(self.class_names) else str(k)
 
+    def title(self) -> str:
+        """The stage's heading: ``TITLE``, unless the trace shown changes it."""
+        return self.TITLE
+
+    def note(self) -> str:
+        """What the stage computes: ``NOTE``, unless the trace shown changes it."""
+        return self.NOTE
+
     def show_trace(self, trace: StepTrace) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
 
@@ -195,15 +203,19 @@ class UnitGradientPage(StagePage):
     NOTE = ("dL/dW_1 = xᵀ · delta_1: for each hidden unit, the gradient of its 784 input weights is the image "
             "itself times that unit's delta. Shown for the units with the largest gradient; the step moves "
             "each weight against it (red: the weight goes down, blue: up).")
+    CNN_TITLE = "Backward: what the first filters' weights will do"
+    CNN_NOTE = ("dL/dW of conv 1: each filter's weights get Σ δ · window, over every position of its map (as "
+                "a filter's dL/dW showed). Shown for the filters with the largest gradient; the step moves "
+                "each weight against it (red: the weight goes down, blue: up).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._filters = False  # the trace shown is a CNN's: its first layer's "units" are filters
         self.tiles: list[tuple[ImageTile, QLabel]] = []
         row = QHBoxLayout()
         for i in range(4):
             tile, caption = SquareTile(largest=320), QLabel(alignment=Qt.AlignCenter)
             tile.setObjectName(f"unitGradient{i}")
-            tile.setToolTip("dL/dW for this unit's 784 input weights, as a 28×28 image")
             box = QVBoxLayout()
             box.addWidget(tile, 1)
             box.addWidget(caption)
@@ -213,13 +225,24 @@ class UnitGradientPage(StagePage):
         layout.addLayout(row)
         layout.addStretch(1)
 
+    def title(self) -> str:
+        return self.CNN_TITLE if self._filters else self.TITLE
+
+    def note(self) -> str:
+        return self.CNN_NOTE if self._filters else self.NOTE
+
     def show_trace(self, trace: StepTrace) -> None:
         grads = trace.unit_gradients
+        self._filters = bool(trace.spec.features)
+        h, w = grads.shape[1:]
         for i, (tile, caption) in enumerate(self.tiles):
+            tile.setToolTip(f"dL/dW for this filter's {h}×{w} weights" if self._filters else
+                            f"dL/dW for this unit's {h * w} input weights, as a {h}×{w} image")
             if i < len(grads):
                 peak = float(np.max(np.abs(grads[i])))
                 tile.set_image(diverging_image(grads[i], peak))
-                caption.setText(f"unit {trace.units[i]}<br><small>±{peak:.3g}</small>")
+                name = f"filter {trace.units[i] + 1}" if self._filters else f"unit {trace.units[i]}"
+                caption.setText(f"{name}<br><small>±{readable(peak)}</small>")
             else:
                 tile.set_image(None)
                 caption.setText("")
