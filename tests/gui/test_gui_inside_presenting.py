@@ -6,6 +6,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from engine.network import HiddenLayer, Network, NetworkSpec
+from mnist_gui.panels.inside.conv_parts import WindowTile
 from mnist_gui.state.presentation import PRESENTING_ZOOM
 from mnist_gui.widgets.panel_area import PanelArea
 
@@ -92,6 +93,35 @@ def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_click
             if least.height() > room.height() or least.width() > room.width():
                 too_tall.append((layer, step.stage_pages[n].TITLE, least.width(), least.height()))
     assert too_tall == [] and step.stage == len(step.stage_pages) - 1
+    assert not step.conv_backward.arrangement.under  # no room for the numbers under the pictures
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_at_1920x1080_the_sliding_filter_and_the_maps_take_the_pages_room(qtbot, window, presenting):
+    """No empty band on a large screen: the pictures grow with the page (they stopped at 260 px, a
+    third of it), the backward page's numbers go under them, and nothing scrolls."""
+    from engine.presets import preset
+    window.resize(1920, 1080)
+    window.hub.set_network(Network(preset("lenet").network), "lenet")
+    window.presentation.set_presenting(presenting)
+    _press(qtbot, Qt.Key_6, Qt.ControlModifier)
+    step = window.inside_view.step_view
+    qtbot.waitUntil(lambda: step.slide.trace is not None and not step.runner.is_busy(), timeout=TIMEOUT)
+    area = next(a for a in window.findChildren(PanelArea) if a.panel() is window.inside_view)
+    for page in (step.conv_forward, step.feature_maps_page, step.conv_backward):
+        while step.pages.currentWidget() is not page:
+            _press(qtbot, Qt.Key_PageDown)
+        least, room = _settled_least(area), area.maximumViewportSize()
+        assert least.height() <= room.height() and least.width() <= room.width(), page.TITLE
+        if page is step.feature_maps_page:
+            strip = page.maps
+            assert strip._grid()[:2] == (2, 2) and strip._grid()[2] >= 0.4 * strip.height()
+            continue
+        tiles = page.findChildren(WindowTile)
+        assert len(tiles) == 2
+        for tile in tiles:
+            assert tile._target().height() >= 0.5 * page.body.height(), (page.TITLE, tile.objectName())
+    assert step.conv_backward.arrangement.under
 
 
 def _settled_least(area):
