@@ -155,6 +155,18 @@ def test_a_cnns_first_layer_gradients_are_named_filters_not_units_of_784_pixels(
     assert caption.text().startswith(f"unit {step.trace().units[0]}<br>")
 
 
+def test_past_eight_input_maps_the_formula_adds_the_other_maps_up_and_lists_them_in_its_tooltip(data):
+    from mnist_gui.panels.inside.conv_stages import _forward_formula, _map_sums
+    many = NetworkSpec(features=(ConvLayer(10, 3, padding=1), PoolLayer(2), ConvLayer(2, 3)), hidden=(), seed=2)
+    seen = trace_filter(Network(many), data.train_images[3], int(data.train_labels[3]), 1, layer=1).on_channel(4)
+    i, j = seen.position(7)
+    sums = seen.channel_sums(i, j)
+    formula = _forward_formula(seen, i, j)
+    assert f"Σ over 10 maps + b = <b>{signed(float(sums[4]), 2)}</b> (map 5) " in formula
+    assert f"{signed(float(np.sum(sums) - sums[4]), 2)} (the other 9) + (" in formula
+    assert _map_sums(seen, i, j).split(" ")[4] == f"<b>{signed(float(sums[4]), 2)}</b>"
+
+
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
     strip = cnn_view.step_view.feature_maps_page.maps
     assert strip.captions() == feature_names(SPEC)

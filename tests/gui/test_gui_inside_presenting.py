@@ -74,10 +74,12 @@ def test_the_clicker_steps_the_trace_as_soon_as_the_panel_shows_and_never_scroll
     assert step.stage == 1
 
 
-def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_clicker_steps_it(qtbot, window):
-    """lenet's trace at zoom 1.6: no stage of the sliding filter (either convolution) needs a scroll bar."""
+@pytest.mark.parametrize("name", ["lenet", "cnn"])
+def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_clicker_steps_it(qtbot, window, name):
+    """A CNN's trace at zoom 1.6: no stage (the sliding filter of either convolution, the dense ones, the
+    update) needs a scroll bar; cnn's second convolution reads 32 maps."""
     from engine.presets import preset
-    window.hub.set_network(Network(preset("lenet").network), "lenet")
+    window.hub.set_network(Network(preset(name).network), name)
     window.presentation.set_presenting(True)
     _press(qtbot, Qt.Key_6, Qt.ControlModifier)
     step = window.inside_view.step_view

@@ -30,6 +30,7 @@ from mnist_gui.widgets.number_text import signed
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 NOT_YET = (150, 150, 150)  # a map cell the window has not reached yet
+LISTED_MAPS = 8  # a later convolution's per-map sums are listed up to this many input maps
 NO_CONV = ("This network has no convolution, so there is no filter to slide: choose the 'lenet' or "
            "'cnn' preset on the Network and training panel to see one.")
 
@@ -240,17 +241,32 @@ class ConvForwardPage(_SlidePage):
         self.patch.set_values(trace.window(i, j), "gray", image_range)
         self.products.set_values(trace.products(i, j))
         self.formula.setText(_forward_formula(trace, i, j))
+        self.formula.setToolTip("" if trace.n_channels <= LISTED_MAPS else
+                                f"Σ w·x of each of the {trace.n_channels} maps: {_map_sums(trace, i, j)}")
 
 
 def _forward_formula(trace: FilterTrace, i: int, j: int) -> str:
-    """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold)."""
+    """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold),
+    or past ``LISTED_MAPS`` maps this one's and the others' together (every map's in ``_map_sums``)."""
     last = f"a[{i}, {j}] = {trace.activation}(z) = {signed(trace.a[i, j])}"
     z, b = signed(trace.z[i, j]), signed(trace.bias)
     if trace.n_channels == 1:
         return f"z[{i}, {j}] = Σ w·x + b = {signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
+    sums = trace.channel_sums(i, j)
+    if trace.n_channels <= LISTED_MAPS:
+        terms = _map_sums(trace, i, j)
+    else:  # 32 maps' sums would fill the page: this map's, then the rest added up
+        others = float(np.sum(sums)) - float(sums[trace.channel])
+        terms = (f"<b>{signed(float(sums[trace.channel]), 2)}</b> (map {trace.channel + 1}) "
+                 f"{signed(others, 2)} (the other {trace.n_channels - 1})")
+    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {terms} + ({b}) = {z}<br>{last}"
+
+
+def _map_sums(trace: FilterTrace, i: int, j: int) -> str:
+    """Every input map's Σ w·x at (i, j), the map shown in bold."""
     sums = [signed(float(x), 2) for x in trace.channel_sums(i, j)]
     sums[trace.channel] = f"<b>{sums[trace.channel]}</b>"
-    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}"
+    return " ".join(sums)
 
 
 class FeatureMapsPage(StagePage):
