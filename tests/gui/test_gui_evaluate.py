@@ -215,6 +215,7 @@ def test_an_enlarged_filter_says_filter_and_map_and_speaks_of_weights_not_ink(qt
     weights, grid = view.weights, view.weights.grid
     qtbot.waitUntil(lambda: grid.isVisible() and grid.width() > 200)
     assert "ink" not in weights.legend.text() and "filter" in weights.legend.text()
+    assert weights.same_scale.text() == "One colour scale for all filters"
     qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.tile_rect(2).center().toPoint())  # conv 1, filter 3
     dialog = weights.unit_dialog
     assert dialog.windowTitle() == "Filter 3: weights" and dialog.text.text().startswith("<b>Filter 3</b>")

@@ -326,6 +326,8 @@ class WeightsView(QWidget):
     def set_network(self, network):
         """Show ``network``'s activations now; its weights when ``set_mosaics`` brings them."""
         self._network, self._mosaics, self._pending = network, None, network is not None
+        tiles = "filters" if network is not None and network.spec.features else "units"
+        self.same_scale.setText(f"One colour scale for all {tiles}")
         self._show_layer_choice()
         self._show_tiles()
         self._show_activations()
