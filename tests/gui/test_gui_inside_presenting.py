@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from engine.network import HiddenLayer, Network, NetworkSpec
-from mnist_gui.panels.inside.conv_parts import WindowTile
+from mnist_gui.panels.inside.conv_parts import NumberGrid, WindowTile
 from mnist_gui.state.presentation import PRESENTING_ZOOM
 from mnist_gui.widgets.panel_area import PanelArea
 
@@ -123,6 +123,8 @@ def test_at_1920x1080_the_sliding_filter_and_the_maps_take_the_pages_room(qtbot,
         assert len(tiles) == 2
         for tile in tiles:
             assert tile._target().height() >= 0.5 * page.body.height(), (page.TITLE, tile.objectName())
+        scales = {grid.objectName(): round(grid._geometry()[0], 2) for grid in page.findChildren(NumberGrid)}
+        assert min(scales.values()) >= 0.7, scales  # the numbers at 70 % of their size at least
     assert step.conv_backward.arrangement.under
 
 

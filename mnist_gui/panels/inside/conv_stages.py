@@ -126,6 +126,8 @@ class _Arrangement(QObject):
     room, under them on a large screen, where one row would leave the page's height empty.
     """
 
+    UNDER_SHRINK = 0.75
+
     def __init__(self, body: QWidget, tiles, groups, formula: QWidget, movable: bool = False):
         super().__init__(body)
         self.body, self.formula = body, formula
@@ -146,12 +148,14 @@ class _Arrangement(QObject):
 
     def _larger_under(self) -> bool:
         """Whether the tiles are larger with the groups under them (half the width each, the height
-        the grids and the formula leave) than beside them (3/10 of the width, the height above the formula)."""
+        the grids and the formula leave) than beside them (3/10 of the width, the height above the
+        formula), the numbers under them still at least ``UNDER_SHRINK`` of their size."""
         width, height = self.body.width(), self.body.height()
         spacing = self.grid.verticalSpacing()
         above = self.captions[0].sizeHint().height() + self.formula.minimumSizeHint().height() + 2 * spacing
         grids = max(w.sizeHint().height() for g in self.groups for w in g.findChildren(NumberGrid))
-        return min(width / 2, height - above - grids - spacing) > 1.1 * min(0.3 * width, height - above)
+        readable = all(width / len(self.groups) >= self.UNDER_SHRINK * g.sizeHint().width() for g in self.groups)
+        return readable and min(width / 2, height - above - grids - spacing) > 1.1 * min(0.3 * width, height - above)
 
     def arrange(self, under: bool) -> None:
         if under == self.under:
