@@ -103,7 +103,8 @@ class _LayerStrips(StagePage):
             name.setText(f"<b>{html.escape(layer.name)}</b><br>{len(layer.z)} units")
             for (text, strip), (field, caption, kind) in zip(strips, self.KINDS):
                 values = getattr(layer, field)
-                text.setText(f"{caption}<br><small>{values.min():.3g} to {values.max():.3g}</small>")
+                low, high = readable(float(values.min())), readable(float(values.max()))
+                text.setText(f"{caption}<br><small>{low} to {high}</small>")
                 strip.set_values(values, kind)
 
 
@@ -160,7 +161,7 @@ class OutputErrorPage(StagePage):
         self.table.setColumnCount(len(p))
         self.table.setHorizontalHeaderLabels([self.name(k) for k in range(len(p))])
         for k in range(len(p)):
-            for row, value in enumerate((f"{p[k]:.4f}", str(int(k == trace.label)), f"{delta[k]:+.4f}")):
+            for row, value in enumerate((f"{p[k]:.4f}", str(int(k == trace.label)), signed(float(delta[k]), 3))):
                 item = QTableWidgetItem(value)
                 item.setTextAlignment(Qt.AlignCenter)
                 if k == trace.label:
