@@ -1,7 +1,8 @@
 """Numbers in the app's texts, written as a class reads them: 0.00004, not 4.065e-05.
 
 ``readable(x)`` rounds to a few significant digits in plain decimals (at most ``MAX_DECIMALS``
-places, "× 10⁻⁷" only below that); ``rounded(x)`` is the number
+places, "× 10⁻⁷" only below that); ``signed(x)`` is the same with its sign always written
+(a term of a formula: "+0.1235", "−0.00123", never "−0"); ``rounded(x)`` is the number
 ``readable`` writes; ``exact(x)`` writes a value whole, still without an exponent
 (a learning rate in its field, where rounding would change it).
 """
@@ -33,6 +34,25 @@ def readable(value: float, digits: int = 3) -> str:
         return f"{mantissa} × 10{str(magnitude).translate(SUPERSCRIPT)}"
     text = f"{value:,.{min(decimals, MAX_DECIMALS)}f}"
     return _trim(text)
+
+
+def signed(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits with its sign, "+" or "−" (the minus sign), in plain
+    decimals; a zero, even a negative one, is "0" (no sign to read into it).
+
+    0.12345 -> "+0.1235", -0.0012346 -> "−0.001235", -0.0 -> "0", 12345.6 -> "+12,350",
+    -3.2e-07 -> "−3.2 × 10⁻⁷" (below the decimals a class reads, as ``readable`` writes it).
+    """
+    if not math.isfinite(value) or value == 0:
+        return readable(value, digits)
+    size = abs(float(value))
+    if round(size, MAX_DECIMALS) == 0:
+        text = readable(size, digits)
+    else:
+        whole = np.format_float_positional(size, precision=digits, unique=False, fractional=False, trim="-")
+        units, _, decimals = whole.partition(".")
+        text = f"{int(units):,}" + (f".{decimals}" if decimals else "")
+    return ("+" if value > 0 else "−") + text
 
 
 def rounded(value: float, digits: int = 3) -> float:

@@ -207,6 +207,30 @@ def test_a_cnns_second_convolution_shows_one_row_per_filter_one_kernel_per_input
     assert not weights.layer_choice.isVisibleTo(weights) and weights.tiles().shape == (10, 28, 28)
 
 
+def test_an_enlarged_filter_says_filter_and_map_and_speaks_of_weights_not_ink(qtbot, view, hub, synthetic):
+    from engine.presets import preset
+    net = Network(preset("lenet").network)
+    evaluated(qtbot, view, hub, net, synthetic)
+    view.tabs.setCurrentWidget(view.weights)
+    weights, grid = view.weights, view.weights.grid
+    qtbot.waitUntil(lambda: grid.isVisible() and grid.width() > 200)
+    assert "ink" not in weights.legend.text() and "filter" in weights.legend.text()
+    assert weights.same_scale.text() == "One colour scale for all filters"
+    qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.tile_rect(2).center().toPoint())  # conv 1, filter 3
+    dialog = weights.unit_dialog
+    assert dialog.windowTitle() == "Filter 3: weights" and dialog.text.text().startswith("<b>Filter 3</b>")
+    assert dialog.scale.end_words() == ("negative weight: holds it back", "positive weight: makes it fire")
+    weights.layer_choice.setCurrentIndex(1)  # conv 2: tile (row 5, column 3) is filter 3's kernel on map 5
+    qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.tile_rect(4 * 16 + 2).center().toPoint())
+    assert dialog.windowTitle() == "Filter 3, map 5: weights"
+    text = dialog.text.text()
+    assert text.startswith("<b>Filter 3, map 5</b>: its kernel on map 5 of pool 1") and "Unit" not in text
+    assert "ink" not in " ".join((text, *dialog.scale.end_words())).lower()
+    assert (dialog.tile.image().width(), dialog.tile.image().height()) == (5, 5)
+    assert dialog.scale._limit == pytest.approx(float(np.abs(net.conv_layers[1].W[2, 4]).max()))
+    dialog.close()
+
+
 def test_the_most_active_units_are_outlined_on_the_first_visit(qtbot, hub, datasets, synthetic):
     """A drawing already there when the panel first evaluates a network: its units are outlined
     once the weights' mosaic arrives from the job (they were only after a redraw)."""

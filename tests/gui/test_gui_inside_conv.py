@@ -10,8 +10,10 @@ from engine.filter_trace import trace_filter
 from engine.network import ConvLayer, HiddenLayer, Network, NetworkSpec, PoolLayer, feature_names
 from mnist_gui.panels.inside import InsideView
 from mnist_gui.panels.inside.conv_stages import NO_CONV, NOT_YET
+from mnist_gui.panels.inside.step_stages import UnitGradientPage, UpdatePage
 from mnist_gui.state.model_hub import ModelHub
 from mnist_gui.state.runs import RunsModel
+from mnist_gui.widgets.number_text import signed
 
 from synthetic import make_dataset
 
@@ -67,8 +69,8 @@ def test_the_forward_page_shows_the_window_its_numbers_and_the_map_filling_in(qt
     np.testing.assert_allclose(step.slide.trace.weights, expected.weights, rtol=1e-6)
     assert page.weights.texts()[0] == f"{expected.weights[0, 0]:.2f}".replace("-", "−")
     formula = page.formula.text()
-    assert "z[1, 2] = " in formula and f"{expected.z[1, 2]:+.4g}".replace("-", "−") in formula
-    assert f"{expected.weighted_sum(1, 2):+.4g}".replace("-", "−") in formula  # Σ w·x, then + b
+    assert "z[1, 2] = " in formula and signed(expected.z[1, 2]) in formula
+    assert signed(expected.weighted_sum(1, 2)) in formula  # Σ w·x, then + b
     image = page.map_tile.image()  # filled up to (1, 2); (1, 3) on not yet
     assert QColor(image.pixel(3, 1)).getRgb()[:3] == NOT_YET
     assert QColor(image.pixel(2, 1)).getRgb()[:3] != NOT_YET or np.isnan(expected.a[1, 2])
@@ -102,8 +104,67 @@ def test_the_backward_page_sums_the_weighted_windows_to_backprops_gradient(qtbot
     u, v = expected.largest_gradient
     formula = page.formula.text()
     assert formula.startswith(f"dL/dw[{u},{v}]: ") and "so far" not in formula
-    assert f"backprop {expected.backprop_gradient[u, v]:+.4g}".replace("-", "−") in formula
+    assert f"backprop {signed(expected.backprop_gradient[u, v])}" in formula
     assert "Σ δ·x = dL/dW" in formula
+
+
+def test_where_relu_stopped_the_error_the_backward_page_says_delta_is_0_never_minus_0(cnn_view, data):
+    step = cnn_view.step_view
+    page = step.conv_backward
+    expected = _expected(cnn_view, data, 0)
+    delta = expected.delta.reshape(-1)
+    stopped = np.flatnonzero(delta == 0)  # ReLU off: δ is 0, or -0 after a negative error
+    negative = stopped[np.signbit(delta[stopped])]
+    assert len(negative) > 0 and len(stopped) > len(negative)
+    for n in [*negative[:20], *stopped[:5]]:
+        step.slide.set_position(int(n))
+        assert page.scale.text() == "× δ = 0"
+    assert "−0 " not in page.formula.text() and not page.formula.text().endswith("−0")
+
+
+def test_the_update_stage_has_a_row_per_dense_layer_and_the_first_comes_from_the_maps_not_a_pixel(cnn_view):
+    step = cnn_view.step_view
+    trace = step.trace()
+    page = next(p for p in step.stage_pages if isinstance(p, UpdatePage))
+    rows = page.update_texts()
+    assert [row[0] for row in rows] == ["hidden 1", "output"]
+    first = trace.layers[0].largest
+    assert rows[0][1:5] == [f"W[{first.row}, {first.col}]", signed(first.before), signed(first.gradient),
+                            signed(first.after)]
+    c, i, j = np.unravel_index(first.row, SPEC.feature_shapes[-1])
+    tip = page.table.item(0, 1).toolTip()
+    assert f"pool 2 (2x2) map {c + 1} at ({i}, {j})" in tip and "pixel" not in tip
+    assert f"unit {trace.layers[1].largest.row} of hidden 1" in page.table.item(1, 1).toolTip()
+
+
+def test_a_cnns_first_layer_gradients_are_named_filters_not_units_of_784_pixels(qtbot, cnn_view):
+    step = cnn_view.step_view
+    trace = step.trace()
+    page = next(p for p in step.stage_pages if isinstance(p, UnitGradientPage))
+    step._show_stage(step.stage_pages.index(page))
+    assert step.stage_title.text().endswith("what the first filters' weights will do")
+    assert "784" not in step.stage_note.text() and "filter" in step.stage_note.text()
+    tile, caption = page.tiles[0]
+    assert caption.text().startswith(f"filter {trace.units[0] + 1}<br>") and "5×5 weights" in tile.toolTip()
+    step.hub.set_network(Network(NetworkSpec(hidden=(HiddenLayer(8),), seed=1)), "an MLP")
+    qtbot.waitUntil(lambda: not step.runner.is_busy() and step.trace() is not None
+                    and not step.trace().spec.features, timeout=TIMEOUT)
+    step._show_stage(step.stage_pages.index(page))  # an MLP's first layer: units of 784 input weights
+    assert step.stage_title.text().endswith("what the first layer's weights will do")
+    assert "784 input weights" in step.stage_note.text()
+    assert caption.text().startswith(f"unit {step.trace().units[0]}<br>")
+
+
+def test_past_eight_input_maps_the_formula_adds_the_other_maps_up_and_lists_them_in_its_tooltip(data):
+    from mnist_gui.panels.inside.conv_stages import _forward_formula, _map_sums
+    many = NetworkSpec(features=(ConvLayer(10, 3, padding=1), PoolLayer(2), ConvLayer(2, 3)), hidden=(), seed=2)
+    seen = trace_filter(Network(many), data.train_images[3], int(data.train_labels[3]), 1, layer=1).on_channel(4)
+    i, j = seen.position(7)
+    sums = seen.channel_sums(i, j)
+    formula = _forward_formula(seen, i, j)
+    assert f"Σ over 10 maps + b = <b>{signed(float(sums[4]), 2)}</b> (map 5) " in formula
+    assert f"{signed(float(np.sum(sums) - sums[4]), 2)} (the other 9) + (" in formula
+    assert _map_sums(seen, i, j).split(" ")[4] == f"<b>{signed(float(sums[4]), 2)}</b>"
 
 
 def test_the_feature_maps_page_shows_every_conv_and_pool_layer(cnn_view):
@@ -143,8 +204,8 @@ def test_the_second_convolution_slides_over_every_map_below_it_one_input_map_at_
     assert page.input_tile.window() == (i, j, 3)
     formula = page.formula.text()
     assert f"z[{i}, {j}] = Σ over 3 maps + b = " in formula
-    assert f"{expected.z[i, j]:+.4g}".replace("-", "−") in formula
-    assert f"<b>{seen.weighted_sum(i, j):+.2g}</b>".replace("-", "−") in formula
+    assert signed(expected.z[i, j]) in formula
+    assert f"<b>{signed(seen.weighted_sum(i, j), 2)}</b>" in formula
     step.slide.set_position(seen.n_positions - 1)
     assert back.so_far.texts() == back.backprop.texts()  # map 2's slice of dL/dW: the windows' sum
     assert back.backprop.title().startswith("backprop's dL/dW, map 2")

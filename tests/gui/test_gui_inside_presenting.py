@@ -2,10 +2,11 @@
 panel is revisited, and a presenter's clicker steps the slow-motion trace as soon as the panel shows."""
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from engine.network import HiddenLayer, Network, NetworkSpec
+from mnist_gui.panels.inside.conv_parts import NumberGrid, WindowTile
 from mnist_gui.state.presentation import PRESENTING_ZOOM
 from mnist_gui.widgets.panel_area import PanelArea
 
@@ -73,10 +74,12 @@ def test_the_clicker_steps_the_trace_as_soon_as_the_panel_shows_and_never_scroll
     assert step.stage == 1
 
 
-def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_clicker_steps_it(qtbot, window):
-    """lenet's trace at zoom 1.6: no stage of the sliding filter (either convolution) needs a scroll bar."""
+@pytest.mark.parametrize("name", ["lenet", "cnn"])
+def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_clicker_steps_it(qtbot, window, name):
+    """A CNN's trace at zoom 1.6: no stage (the sliding filter of either convolution, the dense ones, the
+    update) needs a scroll bar; cnn's second convolution reads 32 maps."""
     from engine.presets import preset
-    window.hub.set_network(Network(preset("lenet").network), "lenet")
+    window.hub.set_network(Network(preset(name).network), name)
     window.presentation.set_presenting(True)
     _press(qtbot, Qt.Key_6, Qt.ControlModifier)
     step = window.inside_view.step_view
@@ -88,8 +91,51 @@ def test_every_convolution_stage_fits_a_1280x720_screen_presenting_and_the_click
         for n in range(len(step.stage_pages)):
             while step.stage != n:
                 _press(qtbot, Qt.Key_PageDown if step.stage < n else Qt.Key_PageUp)
-            least = area.widget().minimumSizeHint().expandedTo(area.widget().minimumSize())
-            room = area.maximumViewportSize()
+            least, room = _settled_least(area), area.maximumViewportSize()
             if least.height() > room.height() or least.width() > room.width():
                 too_tall.append((layer, step.stage_pages[n].TITLE, least.width(), least.height()))
     assert too_tall == [] and step.stage == len(step.stage_pages) - 1
+    assert not step.conv_backward.arrangement.under  # no room for the numbers under the pictures
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_at_1920x1080_the_sliding_filter_and_the_maps_take_the_pages_room(qtbot, window, presenting):
+    """No empty band on a large screen: the pictures grow with the page (they stopped at 260 px, a
+    third of it), the backward page's numbers go under them, and nothing scrolls."""
+    from engine.presets import preset
+    window.resize(1920, 1080)
+    window.hub.set_network(Network(preset("lenet").network), "lenet")
+    window.presentation.set_presenting(presenting)
+    _press(qtbot, Qt.Key_6, Qt.ControlModifier)
+    step = window.inside_view.step_view
+    qtbot.waitUntil(lambda: step.slide.trace is not None and not step.runner.is_busy(), timeout=TIMEOUT)
+    area = next(a for a in window.findChildren(PanelArea) if a.panel() is window.inside_view)
+    for page in (step.conv_forward, step.feature_maps_page, step.conv_backward):
+        while step.pages.currentWidget() is not page:
+            _press(qtbot, Qt.Key_PageDown)
+        least, room = _settled_least(area), area.maximumViewportSize()
+        assert least.height() <= room.height() and least.width() <= room.width(), page.TITLE
+        if page is step.feature_maps_page:
+            strip = page.maps
+            assert strip._grid()[:2] == (2, 2) and strip._grid()[2] >= 0.4 * strip.height()
+            continue
+        tiles = page.findChildren(WindowTile)
+        assert len(tiles) == 2
+        for tile in tiles:
+            assert tile._target().height() >= 0.5 * page.body.height(), (page.TITLE, tile.objectName())
+        scales = {grid.objectName(): round(grid._geometry()[0], 2) for grid in page.findChildren(NumberGrid)}
+        assert min(scales.values()) >= 0.7, scales  # the numbers at 70 % of their size at least
+    assert step.conv_backward.arrangement.under
+
+
+def _settled_least(area):
+    """The least size of the area's panel once the page just shown is laid out: a wrapped label's
+    height follows its width, which it gets only when the layout runs (the events are processed until
+    the size stays the same three times; measured at once it would be the page shown before)."""
+    sizes = []
+    while len(sizes) < 3 or len(set(sizes[-3:])) > 1:
+        assert len(sizes) < 50, f"the panel's size never settles: {sizes[-5:]}"
+        QApplication.processEvents()
+        least = area.widget().minimumSizeHint().expandedTo(area.widget().minimumSize())
+        sizes.append((least.width(), least.height()))
+    return QSize(*sizes[-1])

@@ -164,6 +164,18 @@ def test_numbers_read_as_a_class_reads_them(value, digits, text):
         assert rounded(value, digits) == float(text.replace(",", ""))
 
 
+@pytest.mark.parametrize(("value", "digits", "text"), [
+    (-0.0, 3, "0"), (0.0, 4, "0"), (-1e-300, 3, "−1 × 10⁻³⁰⁰"), (-0.00004, 3, "−0.00004"),
+    (0.12345, 4, "+0.1235"), (-0.0012346, 4, "−0.001235"), (-0.000123456, 6, "−0.000123456"),
+    (12345.6, 4, "+12,350"), (-3.2e-07, 2, "−3.2 × 10⁻⁷"), (2.0, 4, "+2"), (float("nan"), 3, "not a number")])
+def test_a_signed_number_never_reads_minus_zero_and_keeps_its_digits(value, digits, text):
+    """A formula's terms: the sign always written, "−" (the minus sign), and no "−0": a negative zero
+    (a ReLU's gate times a negative error) is 0, a tiny number keeps digits enough to be itself."""
+    from mnist_gui.widgets.number_text import signed
+    assert signed(value, digits) == text
+    assert signed(np.float32(value), digits) == signed(float(np.float32(value)), digits)
+
+
 def test_a_learning_rate_field_shows_plain_decimals_and_keeps_its_value(qtbot):
     from mnist_gui.widgets.number_fields import LogSpinBox
     field = LogSpinBox()

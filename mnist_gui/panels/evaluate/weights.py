@@ -41,6 +41,8 @@ CNN_DRAWING_NOTE = ("Each filter slides over the drawing and lights up its featu
                     "the brighter, the more active. The outlined filters on the left are the most active.")
 PIXEL_LEGEND = ("Red: ink on this pixel makes the unit fire more. Blue: ink there holds it back. White: the "
                 "pixel does not matter.")
+FILTER_LEGEND = ("Red: a positive weight, a bright pixel under it makes the filter fire more. Blue: a negative "
+                 "weight holds it back. White: a weight near 0.")
 MAP_LEGEND = ("Red: a high value of that map there makes the filter fire more; blue holds it back. "
               "Outlined: each filter's strongest map.")
 
@@ -217,7 +219,8 @@ def _layer_caption(i: int, name: str, values: np.ndarray) -> str:
 
 
 class UnitDialog(QDialog):
-    """One first-layer unit's weights large, with the colour scale they are drawn in."""
+    """One first-layer unit's weights, or one filter's (one kernel of a later convolution's), large,
+    with the colour scale they are drawn in."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -226,7 +229,7 @@ class UnitDialog(QDialog):
         self.tile.setObjectName("unitWeights")
         self.tile.setMinimumSize(320, 320)
         self.scale = ColorBar()
-        self.scale.setToolTip("The colour scale of this unit's weights: white is 0")
+        self.scale.setToolTip("The colour scale of these weights: white is 0")
         self.text = WrappedLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.close)
@@ -236,13 +239,14 @@ class UnitDialog(QDialog):
         layout.addWidget(self.scale)
         layout.addWidget(buttons)
 
-    def show_unit(self, j: int, weights: np.ndarray, description: str):
-        """Unit ``j``'s input weights (h, w), each pixel coloured on its own -max..+max scale."""
+    def show_weights(self, name: str, weights: np.ndarray, description: str, scale: tuple[str, str]):
+        """The weights (h, w) of ``name`` ("Unit 6", "Filter 3, map 5"), coloured on their own
+        -max..+max scale, whose ends ``scale`` = (negative, positive) explains."""
         limit = float(np.abs(weights).max()) or 1.0
-        self.setWindowTitle(f"Unit {j + 1}'s weights")
-        self.text.setText(f"<b>Unit {j + 1}</b>: {description.replace(chr(10), '<br>')}")
+        self.setWindowTitle(f"{name}: weights")
+        self.text.setText(f"<b>{name}</b>: {description.replace(chr(10), '<br>')}")
         self.tile.set_image(rgb_image(diverging_rgb(weights, limit)))
-        self.scale.set_scale(limit, "ink here holds it back", "ink here makes it fire")
+        self.scale.set_scale(limit, *scale)
         self.show()
         self.raise_()
 
@@ -322,6 +326,8 @@ class WeightsView(QWidget):
     def set_network(self, network):
         """Show ``network``'s activations now; its weights when ``set_mosaics`` brings them."""
         self._network, self._mosaics, self._pending = network, None, network is not None
+        tiles = "filters" if network is not None and network.spec.features else "units"
+        self.same_scale.setText(f"One colour scale for all {tiles}")
         self._show_layer_choice()
         self._show_tiles()
         self._show_activations()
@@ -380,6 +386,7 @@ class WeightsView(QWidget):
             self.unit_count_changed.emit(0)
             return
         self._tiles = mosaics.tiles
+        self.legend.setText(FILTER_LEGEND if net.spec.features else PIXEL_LEGEND)
         rgb = mosaics.same_scale if self.same_scale.isChecked() else mosaics.own_scale
         self.grid.set_mosaic(rgb_image(rgb), len(self._tiles), self._tiles.shape[1:],
                              self._describe_unit)
@@ -416,12 +423,21 @@ class WeightsView(QWidget):
                 "Click a tile to enlarge it.")
 
     def show_unit(self, j: int):
-        """Unit ``j``'s weights enlarged, in a window of their own."""
+        """Tile ``j``'s weights enlarged, in a window of their own: a unit's, a filter's, or one kernel
+        of a later convolution's filter."""
         if not 0 <= j < len(self._tiles):
             return
         if self.unit_dialog is None:
             self.unit_dialog = UnitDialog(self)
-        self.unit_dialog.show_unit(j, self._tiles[j], self._describe_unit(j).split(": ", 1)[1])
+        name, description = self._describe_unit(j).split(": ", 1)
+        self.unit_dialog.show_weights(name, self._tiles[j], description, self._scale_words())
+
+    def _scale_words(self) -> tuple[str, str]:
+        """What the ends of the enlarged tile's colour scale mean: ink for a unit that reads pixels, a
+        filter's negative and positive weights for a convolution (the text above says on which map)."""
+        if self._network is not None and self._network.spec.features:
+            return "negative weight: holds it back", "positive weight: makes it fire"
+        return "ink here holds it back", "ink here makes it fire"
 
     def _describe_unit(self, j: int) -> str:
         tile, bank = self._tiles[j], self._bank

@@ -9,179 +9,30 @@ error, summed, against backprop's own). Every number is an engine ``FilterTrace`
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QImage
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QBoxLayout,
+    QGridLayout,
     QLabel,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.filter_trace import FilterTrace
+from mnist_gui.panels.inside.conv_parts import NumberGrid, WindowTile
 from mnist_gui.panels.inside.filter_slide import FilterSlide, SlideControls
-from mnist_gui.panels.inside.parts import SquareTile
 from mnist_gui.panels.inside.step_stages import StagePage, mono
 from mnist_gui.widgets.feature_maps import FeatureMapStrip
 from mnist_gui.widgets.imaging import diverging_rgb, heat_rgb, rgb_image
+from mnist_gui.widgets.number_text import signed
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
-WINDOW_COLOUR = QColor(255, 196, 0)
 NOT_YET = (150, 150, 150)  # a map cell the window has not reached yet
+LISTED_MAPS = 8  # a later convolution's per-map sums are listed up to this many input maps
 NO_CONV = ("This network has no convolution, so there is no filter to slide: choose the 'lenet' or "
            "'cnn' preset on the Network and training panel to see one.")
-
-
-class WindowTile(SquareTile):
-    """An image with a square outlined on it: the window (row, col, size), in pixels of the image."""
-
-    def __init__(self, parent: QWidget | None = None, largest: int = 260):
-        super().__init__(parent, largest)
-        self.setMinimumSize(90, 90)
-        self._window: tuple[int, int, int] | None = None
-
-    def set_window(self, image: QImage | None, window: tuple[int, int, int] | None) -> None:
-        self._window = window
-        self.set_image(image)
-
-    def window(self) -> tuple[int, int, int] | None:
-        return self._window
-
-    def paintEvent(self, event):
-        super().paintEvent(event)
-        if self._image is None or self._window is None:
-            return
-        target = self._target()
-        cell = target.width() / self._image.width()
-        row, col, size = self._window
-        rect = QRectF(target.left() + col * cell, target.top() + row * cell, size * cell, size * cell)
-        painter = QPainter(self)
-        for pen in (QPen(QColor(0, 0, 0), 4), QPen(WINDOW_COLOUR, 2)):  # a dark halo: visible on ink
-            painter.setPen(pen)
-            painter.drawRect(rect)
-        painter.end()
-
-
-class NumberGrid(QWidget):
-    """A small (k, k) array as coloured cells with their numbers, under a title.
-
-    ``set_values(values, kind, limit)``: "signed" (blue negative, white 0, red positive, to ±limit) or
-    "gray" (black to white over ``limit`` = (low, high), like the image). Small numbers share a factor
-    written in the title ("×10⁻³") so every cell stays readable.
-    """
-
-    def __init__(self, title: str = "", parent: QWidget | None = None):
-        super().__init__(parent)
-        self._title = title
-        self._values: np.ndarray | None = None
-        self._colours: np.ndarray | None = None
-        self._texts: list[str] = []
-        self._factor = ""
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
-
-    def set_title(self, title: str) -> None:
-        self._title = title
-        self.update()
-
-    def title(self) -> str:
-        return self._title + self._factor
-
-    def texts(self) -> list[str]:
-        """The numbers shown, row by row (as written in the cells)."""
-        return list(self._texts)
-
-    def set_values(self, values: np.ndarray | None, kind: str = "signed", limit=None) -> None:
-        self._values = None if values is None else np.asarray(values, dtype=np.float64)
-        if self._values is None:
-            self._texts, self._factor, self._colours = [], "", None
-        else:
-            v = self._values
-            if kind == "gray":
-                low, high = limit
-                t = np.clip((v - low) / max(high - low, 1e-12), 0, 1)
-                self._colours = np.repeat(np.rint(t * 255)[..., None], 3, axis=-1).astype(np.uint8)
-            else:
-                peak = float(np.max(np.abs(v))) if limit is None else float(limit)
-                self._colours = diverging_rgb(v, peak if peak > 0 else 1.0)
-            self._texts, self._factor = _cell_texts(v)
-        self.updateGeometry()
-        self.update()
-
-    def _cell(self) -> QSize:
-        metrics = self.fontMetrics()
-        return QSize(metrics.horizontalAdvance("−0.00") + 6, metrics.height() + 4)
-
-    def _title_height(self) -> int:
-        return self.fontMetrics().height() + 4
-
-    def sizeHint(self) -> QSize:
-        k = 5 if self._values is None else self._values.shape[0]
-        cell = self._cell()
-        width = max(k * cell.width(), self.fontMetrics().horizontalAdvance(self.title()) + 4)
-        return QSize(width + 2, k * cell.height() + self._title_height() + 2)
-
-    def minimumSizeHint(self) -> QSize:
-        """Down to 55 % of the cells' size: the numbers are then drawn smaller (the title elided)."""
-        k = 5 if self._values is None else self._values.shape[0]
-        cell = self._cell()
-        return QSize(k * cell.width() + 2, k * cell.height() + 2) * 0.55 + QSize(0, self._title_height())
-
-    def changeEvent(self, event):
-        super().changeEvent(event)
-        if event.type() == event.Type.FontChange:
-            self.updateGeometry()
-
-    def paintEvent(self, event):
-        painter = QPainter(self)
-        pal = self.palette()
-        painter.setPen(pal.color(QPalette.WindowText))
-        title = self.fontMetrics().elidedText(self.title(), Qt.ElideRight, self.width())
-        painter.drawText(QRectF(0, 0, self.width(), self._title_height()), Qt.AlignLeft | Qt.AlignVCenter, title)
-        if self._values is None or self._colours is None:
-            painter.end()
-            return
-        k_rows, k_cols = self._values.shape
-        full, top = self._cell(), self._title_height()
-        fit = min(1.0, (self.width() - 2) / (k_cols * full.width()),
-                  (self.height() - top - 2) / (k_rows * full.height()))
-        cell = QSize(int(full.width() * fit), int(full.height() * fit))
-        if fit < 1:  # squeezed: smaller numbers in smaller cells
-            font = QFont(self.font())
-            font.setPointSizeF(max(5.0, font.pointSizeF() * fit))
-            painter.setFont(font)
-        for r in range(k_rows):
-            for c in range(k_cols):
-                rect = QRectF(1 + c * cell.width(), top + r * cell.height(), cell.width(), cell.height())
-                red, green, blue = (int(x) for x in self._colours[r, c])
-                painter.fillRect(rect, QColor(red, green, blue))
-                light = 0.299 * red + 0.587 * green + 0.114 * blue > 140
-                painter.setPen(QColor(0, 0, 0) if light else QColor(255, 255, 255))
-                painter.drawText(rect, Qt.AlignCenter, self._texts[r * k_cols + c])
-        painter.setPen(QPen(pal.color(QPalette.Mid), 1))
-        painter.drawRect(QRectF(1, top, k_cols * cell.width(), k_rows * cell.height()))
-        painter.end()
-
-
-def _cell_texts(values: np.ndarray) -> tuple[list[str], str]:
-    """Each value with two decimals; values all below 0.1 as multiples of a shared 10^-m (the factor
-    returned for the title, "" if none)."""
-    peak = float(np.max(np.abs(values))) if values.size else 0.0
-    power = 0 if peak >= 0.1 or peak == 0 else -math.floor(math.log10(peak))
-    scaled = values * 10.0 ** power
-    texts = [f"{x:.2f}".replace("-", "−") if abs(x) >= 0.005 else "0" for x in scaled.reshape(-1)]
-    return texts, (f" (×10⁻{_superscript(power)})" if power else "")
-
-
-def _superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
-def _signed(x: float, digits: int = 4) -> str:
-    return f"{x:+.{digits}g}".replace("-", "−")
 
 
 def input_image(trace: FilterTrace) -> QImage:
@@ -245,16 +96,6 @@ class _SlidePage(StagePage):
         raise NotImplementedError
 
 
-def _row(*widgets) -> QHBoxLayout:
-    """Number grids and the operators between them, in one row that squeezes the grids first."""
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
-    row.addStretch(0)
-    return row
-
-
 def _operator(text: str) -> QLabel:
     label = QLabel(text, alignment=Qt.AlignCenter)
     font = QFont(label.font())
@@ -276,30 +117,89 @@ def _grid(title: str, name: str) -> NumberGrid:
     return grid
 
 
-def _lay_out(body: QWidget, tiles, columns, grids, formula: QWidget) -> list[QLabel]:
-    """A sliding page: captioned tiles and beside them ``columns`` of widgets (the number grids
-    stretching), then a row of number ``grids`` (if any), then the formula. Returns the tiles'
-    caption labels. One row of tiles and columns keeps a page within a 720-pixel screen at zoom 1.6."""
-    row, captions = QHBoxLayout(), []
-    for caption, tile in tiles:
-        box = QVBoxLayout()
-        captions.append(QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True))  # narrow: two lines
-        box.addWidget(captions[-1])
-        box.addWidget(tile)
-        box.addStretch(1)  # the caption stays on its tile when the page is taller than the tiles
-        row.addLayout(box, 3)  # the pictures take the room the numbers do not need
-    for widgets in columns:
-        column = QVBoxLayout()
-        for widget in widgets:
-            column.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
-        row.addLayout(column, 2)
-    layout = QVBoxLayout(body)
+class _Arrangement(QObject):
+    """A sliding page's body: captioned tiles side by side, groups of number grids (and the operators
+    between them), and the formula below.
+
+    The groups go under the tiles, in rows, or (``movable``) beside them, in columns, whichever makes
+    the tiles larger: beside them on a projector's 720 pixels at zoom 1.6, where a second row has no
+    room, under them on a large screen, where one row would leave the page's height empty.
+    """
+
+    UNDER_SHRINK = 0.75
+
+    def __init__(self, body: QWidget, tiles, groups, formula: QWidget, movable: bool = False):
+        super().__init__(body)
+        self.body, self.formula = body, formula
+        self.grid = QGridLayout(body)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.captions = [QLabel(caption, alignment=Qt.AlignCenter, wordWrap=True) for caption, _ in tiles]
+        self.tiles = [_captioned(label, tile) for label, (_, tile) in zip(self.captions, tiles)]
+        self.groups = [_group(*widgets) for widgets in groups]
+        self.under: bool | None = None
+        self.arrange(True)
+        if movable:
+            body.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.body and event.type() == QEvent.Resize:
+            self.arrange(self._larger_under())
+        return False
+
+    def _larger_under(self) -> bool:
+        """Whether the tiles are larger with the groups under them (half the width each, the height
+        the grids and the formula leave) than beside them (3/10 of the width, the height above the
+        formula), the numbers under them still at least ``UNDER_SHRINK`` of their size."""
+        width, height = self.body.width(), self.body.height()
+        spacing = self.grid.verticalSpacing()
+        above = self.captions[0].sizeHint().height() + self.formula.minimumSizeHint().height() + 2 * spacing
+        grids = max(w.sizeHint().height() for g in self.groups for w in g.findChildren(NumberGrid))
+        readable = all(width / len(self.groups) >= self.UNDER_SHRINK * g.sizeHint().width() for g in self.groups)
+        return readable and min(width / 2, height - above - grids - spacing) > 1.1 * min(0.3 * width, height - above)
+
+    def arrange(self, under: bool) -> None:
+        if under == self.under:
+            return
+        self.under = under
+        for widget in (*self.tiles, *self.groups, self.formula):
+            self.grid.removeWidget(widget)
+        for group in self.groups:
+            group.layout().setDirection(QBoxLayout.LeftToRight if under else QBoxLayout.TopToBottom)
+        for column, tile in enumerate(self.tiles):
+            self.grid.addWidget(tile, 0, column)
+        n = len(self.tiles)
+        if under:  # one group spans the tiles, two go one under each
+            span = n // len(self.groups)
+            for k, group in enumerate(self.groups):
+                self.grid.addWidget(group, 1, k * span, 1, span)
+            self.grid.addWidget(self.formula, 2, 0, 1, n)
+        else:
+            for k, group in enumerate(self.groups):
+                self.grid.addWidget(group, 0, n + k)
+            self.grid.addWidget(self.formula, 1, 0, 1, n + len(self.groups))
+        for column in range(n + len(self.groups)):  # the pictures take the room the numbers do not need
+            self.grid.setColumnStretch(column, (1 if column < n else 0) if under else (3 if column < n else 2))
+        for row, stretch in enumerate((3, 1, 0) if under else (1, 0, 0)):  # under: a third for the numbers
+            self.grid.setRowStretch(row, stretch)
+
+
+def _captioned(caption: QLabel, tile: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addLayout(row, 1)
-    if grids:
-        layout.addLayout(_row(*grids))
-    layout.addWidget(formula)
-    return captions
+    layout.addWidget(caption)  # narrow: two lines
+    layout.addWidget(tile, 1)  # its image at the top: the caption stays on it
+    return box
+
+
+def _group(*widgets) -> QWidget:
+    """Number grids and the operators between them, the grids squeezed (or grown) first."""
+    group = QWidget()
+    layout = QBoxLayout(QBoxLayout.LeftToRight, group)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if isinstance(widget, NumberGrid) else 0)
+    return group
 
 
 def _input_caption(trace: FilterTrace) -> str:
@@ -328,9 +228,10 @@ class ConvForwardPage(_SlidePage):
         self.patch = _grid("the window x", "convPatch")
         self.products = _grid("w · x", "convProducts")
         self.formula = mono(WrappedLabel(objectName="convFormula"), 1.15)
-        self.input_caption, _ = _lay_out(
-            self.body, (("input x", self.input_tile), ("feature map a", self.map_tile)), (),
-            (self.weights, _operator("×"), self.patch, _operator("="), self.products), self.formula)
+        self.arrangement = _Arrangement(
+            self.body, (("input x", self.input_tile), ("feature map a", self.map_tile)),
+            ((self.weights, _operator("×"), self.patch, _operator("="), self.products),), self.formula)
+        self.input_caption = self.arrangement.captions[0]
 
     def draw(self, trace: FilterTrace, n: int) -> None:
         i, j = trace.position(n)
@@ -344,17 +245,32 @@ class ConvForwardPage(_SlidePage):
         self.patch.set_values(trace.window(i, j), "gray", image_range)
         self.products.set_values(trace.products(i, j))
         self.formula.setText(_forward_formula(trace, i, j))
+        self.formula.setToolTip("" if trace.n_channels <= LISTED_MAPS else
+                                f"Σ w·x of each of the {trace.n_channels} maps: {_map_sums(trace, i, j)}")
 
 
 def _forward_formula(trace: FilterTrace, i: int, j: int) -> str:
-    """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold)."""
-    last = f"a[{i}, {j}] = {trace.activation}(z) = {_signed(trace.a[i, j])}"
-    z, b = _signed(trace.z[i, j]), _signed(trace.bias)
+    """z = Σ w·x + b and a = f(z); for a later convolution, one Σ w·x per input map (this one's bold),
+    or past ``LISTED_MAPS`` maps this one's and the others' together (every map's in ``_map_sums``)."""
+    last = f"a[{i}, {j}] = {trace.activation}(z) = {signed(trace.a[i, j])}"
+    z, b = signed(trace.z[i, j]), signed(trace.bias)
     if trace.n_channels == 1:
-        return f"z[{i}, {j}] = Σ w·x + b = {_signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
-    sums = [_signed(float(x), 2) for x in trace.channel_sums(i, j)]
+        return f"z[{i}, {j}] = Σ w·x + b = {signed(trace.weighted_sum(i, j))} + ({b}) = {z}<br>{last}"
+    sums = trace.channel_sums(i, j)
+    if trace.n_channels <= LISTED_MAPS:
+        terms = _map_sums(trace, i, j)
+    else:  # 32 maps' sums would fill the page: this map's, then the rest added up
+        others = float(np.sum(sums)) - float(sums[trace.channel])
+        terms = (f"<b>{signed(float(sums[trace.channel]), 2)}</b> (map {trace.channel + 1}) "
+                 f"{signed(others, 2)} (the other {trace.n_channels - 1})")
+    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {terms} + ({b}) = {z}<br>{last}"
+
+
+def _map_sums(trace: FilterTrace, i: int, j: int) -> str:
+    """Every input map's Σ w·x at (i, j), the map shown in bold."""
+    sums = [signed(float(x), 2) for x in trace.channel_sums(i, j)]
     sums[trace.channel] = f"<b>{sums[trace.channel]}</b>"
-    return f"z[{i}, {j}] = Σ over {trace.n_channels} maps + b = {' '.join(sums)} + ({b}) = {z}<br>{last}"
+    return " ".join(sums)
 
 
 class FeatureMapsPage(StagePage):
@@ -365,7 +281,7 @@ class FeatureMapsPage(StagePage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.maps = FeatureMapStrip(columns=4, max_cell=260)
+        self.maps = FeatureMapStrip(columns=4, max_cell=640)  # a large screen: two rows of large maps
         self.maps.setObjectName("stepFeatureMaps")
         self.maps.setToolTip("The feature maps of this image after each convolution and pooling layer")
         self.maps.set_placeholder(NO_CONV)
@@ -396,10 +312,11 @@ class ConvBackwardPage(_SlidePage):
         self.backprop = _grid("backprop's dL/dW", "convBackprop")
         self.scale = _operator("× δ")
         self.formula = mono(WrappedLabel(objectName="convBackFormula"), 1.15)
-        _, self.input_caption = _lay_out(
+        self.arrangement = _Arrangement(
             self.body, (("error δ = dL/dz", self.delta_tile), ("input x", self.input_tile)),
-            ((self.patch, self.scale, self.contribution), (self.so_far, _operator("vs"), self.backprop)), (),
-            self.formula)
+            ((self.patch, self.scale, self.contribution), (self.so_far, _operator("vs"), self.backprop)),
+            self.formula, movable=True)
+        self.input_caption = self.arrangement.captions[1]
 
     def draw(self, trace: FilterTrace, n: int) -> None:
         i, j = trace.position(n)
@@ -408,7 +325,7 @@ class ConvBackwardPage(_SlidePage):
         self.delta_tile.set_window(map_image(trace.delta, trace.delta), (i, j, 1))
         self.input_tile.set_window(input_image(trace), (s * i, s * j, k))
         self.patch.set_values(trace.window(i, j), "gray", (float(trace.image.min()), float(trace.image.max())))
-        self.scale.setText(f"× δ = {_signed(trace.delta[i, j], 3)}")
+        self.scale.setText(f"× δ = {signed(trace.delta[i, j], 3)}")
         limit = float(np.max(np.abs(trace.backprop_gradient)))
         self.contribution.set_values(trace.contribution(i, j))
         self.so_far.set_title(f"Σ of {n + 1} of {trace.n_positions}")
@@ -418,10 +335,10 @@ class ConvBackwardPage(_SlidePage):
         u, v = trace.largest_gradient
         done = n + 1 == trace.n_positions
         self.formula.setText(  # short lines: three of them at zoom 1.6 on a 1280x720 screen
-            f"dL/dw[{_index(trace)}{u},{v}]: {_signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
-            f"{'' if done else ' so far'}, backprop {_signed(float(trace.backprop_gradient[u, v]))}<br>"
+            f"dL/dw[{_index(trace)}{u},{v}]: {signed(float(trace.gradient_so_far(n + 1)[u, v]))}"
+            f"{'' if done else ' so far'}, backprop {signed(float(trace.backprop_gradient[u, v]))}<br>"
             f"all {trace.n_positions}: Σ δ·x = dL/dW to {trace.gradient_mismatch:.0e}<br>"
-            f"dL/db = Σ δ = {_signed(trace.bias_gradient, 6)}, backprop {_signed(trace.backprop_bias_gradient, 6)}")
+            f"dL/db = Σ δ = {signed(trace.bias_gradient, 6)}, backprop {signed(trace.backprop_bias_gradient, 6)}")
 
 
 def _index(trace: FilterTrace) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.network import feature_names
 from engine.step_trace import StepTrace
 from mnist_gui.panels.inside.parts import ProbabilityBars, SquareTile, StripTile
 from mnist_gui.widgets.image_tile import ImageTile
 from mnist_gui.widgets.imaging import diverging_image
+from mnist_gui.widgets.number_text import readable, signed
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 
@@ -49,6 +51,14 @@ class StagePage(QWidget):
 
     def name(self, k: int) -> str:
         return self.class_names[k] if 0 <= k < len(self.class_names) else str(k)
+
+    def title(self) -> str:
+        """The stage's heading: ``TITLE``, unless the trace shown changes it."""
+        return self.TITLE
+
+    def note(self) -> str:
+        """What the stage computes: ``NOTE``, unless the trace shown changes it."""
+        return self.NOTE
 
     def show_trace(self, trace: StepTrace) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
@@ -93,7 +103,8 @@ class _LayerStrips(StagePage):
             name.setText(f"<b>{html.escape(layer.name)}</b><br>{len(layer.z)} units")
             for (text, strip), (field, caption, kind) in zip(strips, self.KINDS):
                 values = getattr(layer, field)
-                text.setText(f"{caption}<br><small>{values.min():.3g} to {values.max():.3g}</small>")
+                low, high = readable(float(values.min())), readable(float(values.max()))
+                text.setText(f"{caption}<br><small>{low} to {high}</small>")
                 strip.set_values(values, kind)
 
 
@@ -150,7 +161,7 @@ class OutputErrorPage(StagePage):
         self.table.setColumnCount(len(p))
         self.table.setHorizontalHeaderLabels([self.name(k) for k in range(len(p))])
         for k in range(len(p)):
-            for row, value in enumerate((f"{p[k]:.4f}", str(int(k == trace.label)), f"{delta[k]:+.4f}")):
+            for row, value in enumerate((f"{p[k]:.4f}", str(int(k == trace.label)), signed(float(delta[k]), 3))):
                 item = QTableWidgetItem(value)
                 item.setTextAlignment(Qt.AlignCenter)
                 if k == trace.label:
@@ -193,15 +204,19 @@ class UnitGradientPage(StagePage):
     NOTE = ("dL/dW_1 = xᵀ · delta_1: for each hidden unit, the gradient of its 784 input weights is the image "
             "itself times that unit's delta. Shown for the units with the largest gradient; the step moves "
             "each weight against it (red: the weight goes down, blue: up).")
+    CNN_TITLE = "Backward: what the first filters' weights will do"
+    CNN_NOTE = ("dL/dW of conv 1: each filter's weights get Σ δ · window, over every position of its map (as "
+                "a filter's dL/dW showed). Shown for the filters with the largest gradient; the step moves "
+                "each weight against it (red: the weight goes down, blue: up).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._filters = False  # the trace shown is a CNN's: its first layer's "units" are filters
         self.tiles: list[tuple[ImageTile, QLabel]] = []
         row = QHBoxLayout()
         for i in range(4):
             tile, caption = SquareTile(largest=320), QLabel(alignment=Qt.AlignCenter)
             tile.setObjectName(f"unitGradient{i}")
-            tile.setToolTip("dL/dW for this unit's 784 input weights, as a 28×28 image")
             box = QVBoxLayout()
             box.addWidget(tile, 1)
             box.addWidget(caption)
@@ -211,13 +226,24 @@ class UnitGradientPage(StagePage):
         layout.addLayout(row)
         layout.addStretch(1)
 
+    def title(self) -> str:
+        return self.CNN_TITLE if self._filters else self.TITLE
+
+    def note(self) -> str:
+        return self.CNN_NOTE if self._filters else self.NOTE
+
     def show_trace(self, trace: StepTrace) -> None:
         grads = trace.unit_gradients
+        self._filters = bool(trace.spec.features)
+        h, w = grads.shape[1:]
         for i, (tile, caption) in enumerate(self.tiles):
+            tile.setToolTip(f"dL/dW for this filter's {h}×{w} weights" if self._filters else
+                            f"dL/dW for this unit's {h * w} input weights, as a {h}×{w} image")
             if i < len(grads):
                 peak = float(np.max(np.abs(grads[i])))
                 tile.set_image(diverging_image(grads[i], peak))
-                caption.setText(f"unit {trace.units[i]}<br><small>±{peak:.3g}</small>")
+                name = f"filter {trace.units[i] + 1}" if self._filters else f"unit {trace.units[i]}"
+                caption.setText(f"{name}<br><small>±{readable(peak)}</small>")
             else:
                 tile.set_image(None)
                 caption.setText("")
@@ -225,28 +251,73 @@ class UnitGradientPage(StagePage):
 
 class UpdatePage(StagePage):
     TITLE = "The update: W ← W − lr · dW"
-    NOTE = ("Every weight moves a little against its gradient. For each layer, the weight with the largest "
-            "gradient, with its numbers (momentum or Adam change the step: 'after' is their rule's result).")
+    NOTE = ("Every weight moves a little against its gradient. Below, each layer's weight with the largest "
+            "gradient (momentum or Adam change the step: 'after' is their rule's result).")
+    COLUMNS = ("layer", "weight", "before", "dL/dw", "after", "||ΔW||/||W||")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.text = mono(WrappedLabel(objectName="updateFormula"), 1.3)
-        self.text.setToolTip("before − lr × gradient → after, for the largest gradient of each layer")
+        self.text = mono(WrappedLabel(objectName="updateFormula"), 1.15)
+        self.text.setToolTip("after = before − lr × dL/dw, for the largest gradient of each layer")
+        self.table = QTableWidget(0, len(self.COLUMNS), objectName="updateTable")
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setToolTip("One row per layer (one line each, so many layers still fit a projector): "
+                              "its weight with the largest gradient, before and after the step, and how "
+                              "large the whole layer's change is next to its weights")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
+        layout.addWidget(self.table)
         layout.addStretch(1)
 
     def show_trace(self, trace: StepTrace) -> None:
-        lines = [f"optimiser: {html.escape(trace.optimiser)}, lr = {trace.lr:.4g}", ""]
-        for i, layer in enumerate(trace.layers):
+        self.text.setText(f"optimiser: {html.escape(trace.optimiser)}<br>"
+                          f"after = before − lr × dL/dw, lr = {readable(trace.lr, 4)}")
+        self.table.setRowCount(len(trace.layers))
+        for row, layer in enumerate(trace.layers):
             w = layer.largest
-            source = f"pixel {w.row}" if i == 0 else f"unit {w.row} below"
-            lines.append(f"<b>{html.escape(layer.name)}</b>, from {source} to unit {w.col}:")
-            lines.append(f"&nbsp;&nbsp;W[{w.row}, {w.col}] = {w.before:+.5f} − "
-                         f"{trace.lr:.4g} × {w.gradient:+.5f} → {w.after:+.5f}")
-            lines.append(f"&nbsp;&nbsp;||ΔW|| = {layer.update_norm:.3g}, ||W|| = {layer.weight_norm:.3g} "
-                         f"(ratio {layer.update_norm / max(layer.weight_norm, 1e-30):.2e})")
-        self.text.setText("<br>".join(lines))
+            ratio = layer.update_norm / max(layer.weight_norm, 1e-30)
+            cells = (layer.name.split(" (")[0], f"W[{w.row}, {w.col}]", signed(w.before), signed(w.gradient),
+                     signed(w.after), readable(ratio, 2))
+            tips = (layer.name, f"From {_source(trace, row, w.row)} to unit {w.col} of {layer.name}", "", "", "",
+                    f"||ΔW|| = {readable(layer.update_norm)}: how far the whole layer's weights moved; "
+                    f"||W|| = {readable(layer.weight_norm)}: their size before the step")
+            for col, (text, tip) in enumerate(zip(cells, tips)):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignCenter if col > 1 else Qt.AlignLeft | Qt.AlignVCenter)
+                item.setToolTip(tip)
+                self.table.setItem(row, col, item)
+        self._fit_table()
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoomed: taller rows, wider columns
+            self._fit_table()
+
+    def _fit_table(self) -> None:
+        """Columns as wide as their texts, the table as tall as its rows: it never scrolls."""
+        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+        self.table.setFixedHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().height()
+                                  + 2 * self.table.frameWidth())
+
+    def update_texts(self) -> list[list[str]]:
+        """The table's cells, row by row (one row per layer)."""
+        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
+
+
+def _source(trace: StepTrace, layer: int, row: int) -> str:
+    """Where row ``row`` of a dense layer's W comes from: a pixel, a unit of the layer below, or for a
+    CNN's first dense layer one value of the last feature maps (flattened channel by channel)."""
+    if layer > 0:
+        return f"unit {row} of {trace.layers[layer - 1].name}"
+    if not trace.spec.features:
+        return f"pixel {row}"
+    c, i, j = np.unravel_index(row, trace.spec.feature_shapes[-1])
+    return f"value {row} of the flattened maps: {feature_names(trace.spec)[-1]} map {c + 1} at ({i}, {j})"
 
 
 class ResultPage(StagePage):

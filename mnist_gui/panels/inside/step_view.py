@@ -236,8 +236,8 @@ class StepView(LazyView):
     def _show_stage(self, i: int):
         page = self.stage_pages[i]
         self.pages.setCurrentWidget(page)
-        self.stage_title.setText(f"{i + 1}. {page.TITLE}")
-        self.stage_note.setText(page.NOTE)
+        self.stage_title.setText(f"{i + 1}. {page.title()}")
+        self.stage_note.setText(page.note())
         self.position.setText(f"stage {i + 1} of {len(self.stage_pages)}")
         self.back_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < len(self.stage_pages) - 1)
@@ -442,6 +442,7 @@ class StepView(LazyView):
         self._set_convolution(result.filters, result.feature_maps)
         for page in self.stage_pages:
             page.show_trace(trace)
+        self._show_stage(self.stage)  # a page's words may follow the trace (a CNN's filters)
         change = trace.loss_change
         self.summary.setText(
             f"Learning this image as <b>{self._name(trace.label)}</b>. The network now says "
