@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -117,23 +117,32 @@ class TrainingView(SideBySideOrTabs, QWidget):
         outcome.addWidget(self.results_choice, 0, Qt.AlignTop)  # beside the table: no row of height
         outcome.addWidget(self.results, 3)
         outcome.addWidget(self.shift_plot, 2)
-        self.outcome.hide()
+        self.lower = QTabWidget(objectName="runsTabs")  # the runs, and an experiment's results
+        self.lower.setDocumentMode(True)
+        self.lower.addTab(self.runs_list, "Runs")
+        self.lower.addTab(self.outcome, "Experiment results")
+        self.lower.setTabToolTip(0, "Every run of this session: show, hide, rename, compare and export them")
+        self.lower.setTabToolTip(1, "The latest experiment's runs side by side, the best in bold")
+        # the experiments' fold buttons beside the tabs, not in a row of their own above the runs
+        self.lower.setCornerWidget(self.runs_list.groups, Qt.TopRightCorner)
+        self.runs_list.groups.installEventFilter(self)
+        self._show_outcome_tab(False)
         self._shift_tests: dict[str, int] = {}  # pixels: each experiment's shift test (0: none)
         self._tables_shown: list = []  # the results tables the choice offers: (name, runs)
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
         right.addWidget(self.plots)
-        right.addWidget(self.runs_list)
-        right.addWidget(self.outcome)
+        right.addWidget(self.lower)  # one tab at a time: at 1280x720 zoomed, both under the plots scrolled
         right.setHandleWidth(9)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
-        right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
+        right.setSizes([600, 400])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
         self.plots_splitter = right  # the plots keep their share of the height (arrangement.py)
         self.training_column = QWidget(objectName="trainingColumn")
         column_layout = QVBoxLayout(self.training_column)
         column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(4)  # zoomed at 1280x720, every pixel of height is the plots'
         column_layout.addWidget(self.controls)
         column_layout.addWidget(right, 1)
         self.replay_bar = ReplayBar(self.hub)
@@ -388,14 +397,29 @@ class TrainingView(SideBySideOrTabs, QWidget):
         """Experiment ``name``'s ``runs``, in its table's order, in the results table and the shift
         plot (its shift test: the one it ran with, or a built-in experiment's of that name)."""
         self.results.show_runs(runs, self._baselines(runs))
-        if runs and self.outcome.isHidden():  # its first showing: room for the table and the plot
-            total = sum(self.plots_splitter.sizes())
-            self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
-        self.outcome.setVisible(bool(runs))
+        if bool(runs) != self.lower.isTabVisible(1):
+            self._show_outcome_tab(bool(runs))
         builtin = EXPERIMENTS.get(name)
         shift = self._shift_tests.get(name, builtin.shift_test if builtin is not None else 0)
         shifted = self._dataset is not None and self.shift_plot.test(runs, shift, self._dataset)
         self.shift_plot.setVisible(shifted)
+
+    def _show_outcome_tab(self, shown: bool):
+        """The results' tab, brought to the front when it first shows."""
+        self.lower.setTabVisible(1, shown)
+        self.lower.setCurrentWidget(self.outcome if shown else self.runs_list)
+        self._show_tab_bar()
+
+    def _show_tab_bar(self):
+        """The tab bar under the plots while it holds something: the results' tab or the
+        experiments' fold buttons; without, the runs list alone (as before experiments)."""
+        groups = self.runs_list.groups
+        self.lower.tabBar().setVisible(self.lower.isTabVisible(1) or not groups.isHidden())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.runs_list.groups and event.type() in (QEvent.ShowToParent, QEvent.HideToParent):
+            self._show_tab_bar()
+        return super().eventFilter(watched, event)
 
     def _baselines(self, runs) -> list[float | None]:
         """The nearest-mean baseline's test accuracy on each run's classes, from the hub's fitted
