@@ -107,6 +107,17 @@ def test_presenting_an_experiment_of_seven_runs_fits_with_a_third_for_each_plot(
     assert bar.isVisible() and bar.mapTo(area.viewport(), bar.rect().bottomLeft()).y() < area.viewport().height()
 
 
+def test_under_the_plots_a_new_table_shows_its_results_and_a_new_run_its_row(qtbot, window):
+    view = window.training_view
+    assert view.lower.tabBar().isHidden() and view.lower.currentWidget() is view.runs_list  # no experiment
+    add_experiment(window)
+    assert view.lower.currentWidget() is view.outcome and view.lower.tabBar().isVisibleTo(view)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT):
+        view.start()
+        assert view.lower.currentWidget() is view.runs_list  # watch its row while it trains
+    assert view.lower.currentWidget() is view.runs_list and view.lower.isTabVisible(1)
+
+
 def test_presenting_at_1920x1080_the_plots_have_the_width_and_the_settings_a_tab(qtbot, window):
     view = presenting_training(qtbot, window, (1920, 1080))
     qtbot.waitUntil(view.is_tabbed, timeout=TIMEOUT)  # beside the settings the plots had 63 %

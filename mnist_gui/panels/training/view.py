@@ -269,6 +269,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
         self.tabs.setCurrentWidget(self.training_column)  # in tabs: watch it train
+        self.lower.setCurrentWidget(self.runs_list)  # its row, not an older experiment's results
         self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.{rerun}")
         return run
 
@@ -333,6 +334,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         configurations = experiment.configurations()
         self._shift_tests[bounded(experiment.name, MAX_NAME)] = experiment.shift_test
         problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
+        self.lower.setCurrentWidget(self.runs_list)  # its runs' rows as they train; the results after
         cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
         self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
                    f"another. Stop ends the current run and the rest.{cannot}")
@@ -377,6 +379,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         choice = self.results_choice
         names = [f"{name} ({len(runs)} run{'s' * (len(runs) != 1)})" for name, runs in tables]
         before = [name for name, _ in self._tables_shown]
+        added = has_new_table(tables, self._tables_shown)
         kept = before == [name for name, _ in tables] and choice.currentIndex() >= 0
         index = choice.currentIndex() if kept else len(tables) - 1
         self._tables_shown = tables
@@ -387,6 +390,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         choice.blockSignals(False)
         choice.setVisible(len(tables) > 1)
         self._show_results(*tables[index] if tables else ("", []))
+        if added:
+            self.lower.setCurrentWidget(self.outcome)
 
     def _on_results_chosen(self, index: int):
         tables = self.runs_model.results()
@@ -405,9 +410,11 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.shift_plot.setVisible(shifted)
 
     def _show_outcome_tab(self, shown: bool):
-        """The results' tab, brought to the front when it first shows."""
+        """The results' tab shown or not (a new table brings it to the front:
+        ``_on_results_changed``; a run started, the runs: ``start``)."""
         self.lower.setTabVisible(1, shown)
-        self.lower.setCurrentWidget(self.outcome if shown else self.runs_list)
+        if not shown:
+            self.lower.setCurrentWidget(self.runs_list)
         self._show_tab_bar()
 
     def _show_tab_bar(self):
@@ -578,6 +585,14 @@ class TrainingView(SideBySideOrTabs, QWidget):
 
     def _use_settings(self, run: RunRecord):
         self.draft.set_spec(run.spec, run.config)
+
+
+def has_new_table(tables, before) -> bool:
+    """True if ``tables`` (results tables: (name, runs)) hold one not in ``before``: an experiment
+    ended, or a session with results was opened; not when a table only lost a removed run."""
+    old = [(name, {id(run) for run in runs}) for name, runs in before]
+    return any(not any(name == was and {id(run) for run in runs} <= had for was, had in old)
+               for name, runs in tables)
 
 
 def epochs_text(n: int) -> str:
