@@ -5,8 +5,9 @@
 
 The plots are the lesson, so on a projector they come first: zoomed for a room, the settings
 move into their own tab unless the plots keep two thirds of the width beside them
-(``ZOOMED_PLOTS_WIDTH``), and the parts under the plots (runs list, results) give up height, down
-to their least, until each plot is at least ``PLOT_HEIGHT_SHARE`` of the panel's height.
+(``ZOOMED_PLOTS_WIDTH``), and the tabs under the plots (the runs list, an experiment's results)
+give up height, down to their least, until each plot is at least ``PLOT_HEIGHT_SHARE`` of the
+panel's height.
 """
 
 from __future__ import annotations
