@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from engine.network import NetworkSpec
+from engine.experiments import Configuration, run_configuration
+from engine.files.session_file import SessionView
+from engine.network import HiddenLayer, NetworkSpec
 from engine.presets import PRESETS
-from engine.training import EpochEnd, RunEnd
+from engine.training import EpochEnd, RunEnd, TrainConfig
 from mnist_gui.state.presentation import PRESENTING_ZOOM
 
 from gui import TIMEOUT, open_window
-from synthetic import make_idx_folder
+from synthetic import make_dataset, make_idx_folder
 
 
 @pytest.fixture
@@ -58,6 +60,62 @@ def test_presenting_at_1280x720_each_plot_gets_a_third_of_the_panel(qtbot, windo
     assert view.runs_list.isVisible() and view.runs_list.height() >= view.runs_list.minimumSizeHint().height()
     axis = view.plots.accuracy_plot.getPlotItem().getAxis("left")  # "accuracy (%)" fits beside its plot
     assert axis.label.boundingRect().width() <= axis.height()
+
+
+CLASS_SETS = ((3, 7), (4, 9), (0, 1), (5, 8), (0, 1, 2), (0, 1, 2, 3, 4), ())
+
+
+def add_experiment(window):
+    """The built-in two-classes-then-more as if it had run: seven runs of one experiment, each on
+    its own classes, a results table, and the last run's network shown (so the replay bar is)."""
+    spec = NetworkSpec(hidden=(HiddenLayer(8, "relu"),), seed=1)
+    data = run_configuration(Configuration("small", spec, TrainConfig(epochs=2, batch_size=16)),
+                             make_dataset(240, 60))
+    name = "two-classes-then-more"
+    runs = [replace(data, name=f"{name} · {', '.join(map(str, labels)) or 'all classes'}", group=name,
+                    spec=replace(spec, class_labels=labels, classes=len(labels) or 10))
+            for labels in CLASS_SETS]
+    added = window.runs.add_runs(runs, SessionView(results=((name, tuple(range(len(runs)))),)))
+    window.hub.show_run(added[-1])
+    return added
+
+
+def rows_shown(table) -> float:
+    return table.viewport().height() / table.verticalHeader().defaultSectionSize()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_presenting_an_experiment_of_seven_runs_fits_with_a_third_for_each_plot(qtbot, window, size):
+    """Issue 22 with an experiment: it scrolled (711 px of panel in 656), each plot's curves had
+    42 px under a legend of its own, and the results table one row."""
+    add_experiment(window)
+    view = presenting_training(qtbot, window, size)
+    area = window.navigator.stack.currentWidget()
+    qtbot.waitUntil(lambda: min(plot_heights(view)) >= view.height() / 3, timeout=TIMEOUT)
+    assert area.verticalScrollBar().maximum() == 0 and view.height() == area.viewport().height()
+    for plot in (view.plots.loss_plot, view.plots.accuracy_plot):
+        curves = plot.getPlotItem().vb.sceneBoundingRect()
+        assert curves.height() >= 0.45 * plot.height()  # a data area, not a strip
+        legend = plot.legend.sceneBoundingRect()
+        assert legend.bottom() <= curves.top() and legend.right() <= plot.width()  # beside the title
+    caption = view.plots.caption
+    assert caption.height() < 2 * caption.fontMetrics().lineSpacing()  # one line
+    assert view.lower.currentWidget() is view.outcome and rows_shown(view.results) >= 2
+    view.lower.setCurrentWidget(view.runs_list)  # the runs a click away, as many rows at least
+    qtbot.waitUntil(lambda: rows_shown(view.runs_list.table) >= 2, timeout=TIMEOUT)
+    bar = view.replay_bar
+    assert bar.isVisible() and bar.mapTo(area.viewport(), bar.rect().bottomLeft()).y() < area.viewport().height()
+
+
+def test_under_the_plots_a_new_table_shows_its_results_and_a_new_run_its_row(qtbot, window):
+    view = window.training_view
+    assert view.lower.tabBar().isHidden() and view.lower.currentWidget() is view.runs_list  # no experiment
+    add_experiment(window)
+    assert view.lower.currentWidget() is view.outcome and view.lower.tabBar().isVisibleTo(view)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT):
+        view.start()
+        assert view.lower.currentWidget() is view.runs_list  # watch its row while it trains
+    assert view.lower.currentWidget() is view.runs_list and view.lower.isTabVisible(1)
 
 
 def test_presenting_at_1920x1080_the_plots_have_the_width_and_the_settings_a_tab(qtbot, window):

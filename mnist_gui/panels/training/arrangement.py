@@ -5,8 +5,9 @@
 
 The plots are the lesson, so on a projector they come first: zoomed for a room, the settings
 move into their own tab unless the plots keep two thirds of the width beside them
-(``ZOOMED_PLOTS_WIDTH``), and the parts under the plots (runs list, results) give up height, down
-to their least, until each plot is at least ``PLOT_HEIGHT_SHARE`` of the panel's height.
+(``ZOOMED_PLOTS_WIDTH``), and the tabs under the plots (the runs list, an experiment's results)
+give up height, down to their least, until each plot is at least ``PLOT_HEIGHT_SHARE`` of the
+panel's height.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QSplitterHandle, QWidget
 
 from mnist_gui.widgets.sizing import text_scale
 
-PLOT_HEIGHT_SHARE = 0.35   # each plot's least share of the panel's height (a third, and a little)
+PLOT_HEIGHT_SHARE = 1 / 3  # each plot's least share of the panel's height (issue 22)
 ZOOMED_PLOTS_WIDTH = 2 / 3  # zoomed, the settings stay beside the plots only if these keep this share
 TABBED_MARGIN = 2          # pixels above the tab bar and below the tabs
 ZOOMED = 1.3               # a text scale from which the panel is taken to be shown to a room

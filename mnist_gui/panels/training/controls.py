@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,6 +25,7 @@ ENABLED = {
     "paused": {"pause", "stop", "step"},
     "stopping": set(),
 }
+PROGRESS_ROOM = "Run 7 of 7 · epoch 10 of 10"  # the progress bar's room beside all the buttons
 
 
 def format_duration(seconds: float) -> str:
@@ -78,12 +79,58 @@ class TrainingControls(QWidget):
         second.addWidget(self.hint, 1)
         second.addWidget(self.experiment_button, 0, Qt.AlignTop)
         second.addWidget(self.lr_finder_button, 0, Qt.AlignTop)
+        self._rows, self._tools_up = (row, second), False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addLayout(second)
         layout.addWidget(self.banner)
         self.set_state("idle")
+
+    # --- where Experiment… and Find a learning rate go ---------------------------------------
+
+    def _tools_width(self) -> int:
+        return sum(b.sizeHint().width() for b in self._tools()) + 2 * self._rows[0].spacing()
+
+    def _tools(self) -> tuple[QPushButton, QPushButton]:
+        return self.experiment_button, self.lr_finder_button
+
+    def _place_tools(self) -> None:
+        """Experiment… and Find a learning rate at the end of the first row where it has room
+        beside a progress bar that keeps PROGRESS_ROOM on one line, so the hint has the whole
+        width (zoomed at 1280x720 it had two thirds and took three lines); else beside the hint."""
+        row, second = self._rows
+        buttons = (self.start_button, self.pause_button, self.step_button, self.stop_button)
+        first = sum(b.sizeHint().width() for b in buttons) + len(buttons) * row.spacing()
+        progress = self.progress.fontMetrics().horizontalAdvance(PROGRESS_ROOM) + 16
+        up = self.width() >= first + progress + self._tools_width()
+        if up == self._tools_up:
+            return
+        self._tools_up = up
+        for button in self._tools():
+            (second if up else row).removeWidget(button)
+            if up:
+                row.addWidget(button)
+            else:
+                second.addWidget(button, 0, Qt.AlignTop)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as with the two buttons beside the hint: where they go follows the width,
+        never the other way round (else, side by side, the panel would turn to tabs for them)."""
+        hint = super().minimumSizeHint()
+        if self._tools_up:
+            hint.setWidth(max(hint.width() - self._tools_width(),
+                              self.hint.minimumSizeHint().width() + self._tools_width()))
+        return hint
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place_tools()
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoom: the buttons' widths change after this
+            QTimer.singleShot(0, self, self._place_tools)
 
     def _button(self, name: str, text: str, icon, tip: str, signal) -> QPushButton:
         button = QPushButton(self.style().standardIcon(icon), text, objectName=name)

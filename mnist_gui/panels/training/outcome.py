@@ -21,12 +21,14 @@ from mnist_gui.panels.training.shift_plot import ShiftPlot
 class ExperimentOutcome(QWidget):
     """The results table of one experiment (``choice`` picks which), and its shift plot.
 
-    Hidden while the session has no experiment; ``first_shown`` is emitted when a table first
-    appears (the panel then gives it room). ``set_dataset`` / ``set_baseline`` follow the panel's
+    ``results_shown(bool)`` says when it gets its first table or loses its last (the panel shows
+    or hides its tab), ``table_added`` when a new table arrives (an experiment ended, a session
+    opened; not when a table only lost a removed run). ``set_dataset`` / ``set_baseline`` follow the panel's
     dataset and the hub's fitted nearest-mean classifier.
     """
 
-    first_shown = Signal()
+    results_shown = Signal(bool)
+    table_added = Signal()
 
     def __init__(self, runs_model, parent=None):
         super().__init__(parent, objectName="experimentOutcome")
@@ -49,7 +51,7 @@ class ExperimentOutcome(QWidget):
         layout.addWidget(self.choice, 0, Qt.AlignTop)  # beside the table: no row of height
         layout.addWidget(self.results, 3)
         layout.addWidget(self.shift_plot, 2)
-        self.hide()
+        self._has_results = False
         runs_model.results_changed.connect(self.refresh)
 
     def set_dataset(self, dataset) -> None:
@@ -71,6 +73,7 @@ class ExperimentOutcome(QWidget):
         tables = self.runs_model.results()
         names = [f"{name} ({len(runs)} run{'s' * (len(runs) != 1)})" for name, runs in tables]
         before = [name for name, _ in self._tables_shown]
+        added = has_new_table(tables, self._tables_shown)
         kept = before == [name for name, _ in tables] and self.choice.currentIndex() >= 0
         index = self.choice.currentIndex() if kept else len(tables) - 1
         self._tables_shown = tables
@@ -81,6 +84,8 @@ class ExperimentOutcome(QWidget):
         self.choice.blockSignals(False)
         self.choice.setVisible(len(tables) > 1)
         self._show(*tables[index] if tables else ("", []))
+        if added:
+            self.table_added.emit()
 
     def _on_chosen(self, index: int) -> None:
         tables = self.runs_model.results()
@@ -91,10 +96,9 @@ class ExperimentOutcome(QWidget):
         """Experiment ``name``'s ``runs``, in its table's order, in the results table and the shift
         plot (its shift test: the one it ran with, or a built-in experiment's of that name)."""
         self.results.show_runs(runs, self.baselines(runs))
-        first = bool(runs) and self.isHidden()
-        self.setVisible(bool(runs))
-        if first:
-            self.first_shown.emit()
+        if bool(runs) != self._has_results:
+            self._has_results = bool(runs)
+            self.results_shown.emit(self._has_results)
         builtin = EXPERIMENTS.get(name)
         shift = self._shift_tests.get(name, builtin.shift_test if builtin is not None else 0)
         shifted = self._dataset is not None and self.shift_plot.test(runs, shift, self._dataset)
@@ -117,3 +121,11 @@ class ExperimentOutcome(QWidget):
     def shutdown(self, timeout_ms: int) -> bool:
         """Stop the shift plot's job; True if it ended."""
         return self.shift_plot.shutdown(timeout_ms)
+
+
+def has_new_table(tables, before) -> bool:
+    """True if ``tables`` (results tables: (name, runs)) hold one not in ``before``: an experiment
+    ended, or a session with results was opened; not when a table only lost a removed run."""
+    old = [(name, {id(run) for run in runs}) for name, runs in before]
+    return any(not any(name == was and {id(run) for run in runs} <= had for was, had in old)
+               for name, runs in tables)

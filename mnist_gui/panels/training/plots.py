@@ -28,9 +28,10 @@ from mnist_gui.panels.training.ranges import (
     nice_ceiling,
     run_extent,
 )
+from mnist_gui.panels.training.title_row import fit_title_row, title_row, title_width
 from mnist_gui.state.runs import RunRecord, RunsModel, short_name
+from mnist_gui.widgets.fitting_note import FittingNote
 from mnist_gui.widgets.flow_layout import FlowLayout
-from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
@@ -223,8 +224,10 @@ class TrainingPlots(QWidget):
         return plot
 
     def _legends(self):
-        """Under each plot, outside the curves (inside, they covered the start of the curves
-        on a 1280x720 screen); ``_fit_legends`` gives them as many columns as fit."""
+        """Beside each plot's title, outside the curves (inside, they covered the start of the
+        curves on a 1280x720 screen; under the axis they took a row from the curves, which had
+        42 pixels at 1280x720 in presentation mode); ``_fit_legends`` gives them as many columns
+        as fit."""
         grey = "#888888"
         for plot, entries in (
                 (self.loss_plot, (("batches", pen(grey, 2), None, "Every batch's loss, smoothed"),
@@ -240,7 +243,8 @@ class TrainingPlots(QWidget):
                                        "Test accuracy when the run ends")))):
             item = plot.getPlotItem()
             legend = pg.LegendItem(labelTextSize="10pt", colCount=len(entries), frame=False)
-            item.layout.addItem(legend, 4, 0, 1, 3)  # the whole width, under the axis label
+            legend.layout.setContentsMargins(4, 0, 0, 0)
+            title_row(item, legend)
             item.legend = legend  # where zoom finds it
             for text, line, symbol, tooltip in entries:
                 sample = pg.PlotDataItem([], [], pen=line, symbol=symbol, symbolBrush=grey,
@@ -306,12 +310,14 @@ class TrainingPlots(QWidget):
             # entries fill the legend's grid row by row: a column is as wide as its widest entry
             # (sample, spacing, text). The legend's own width is its layout cell's, no measure.
             widths = [30 + label.item.boundingRect().width() for _, label in legend.items]
-            # less the legend's margins (2 x 9) and the plot's (1 + RIGHT_MARGIN), plus the last spacing (5)
-            room = plot.width() - (18 + 1 + RIGHT_MARGIN - 5)
+            # beside the title: less its width, the legend's left margin (4) and the plot's
+            # margins (1 + RIGHT_MARGIN), plus the last spacing (5)
+            room = plot.width() - title_width(plot.getPlotItem()) - (4 + 1 + RIGHT_MARGIN - 5)
             columns = next((c for c in range(len(widths), 0, -1)
                             if sum(max(widths[j::c]) for j in range(c)) <= room), 1)
             if columns != legend.columnCount:
                 legend.setColumnCount(columns)
+            fit_title_row(plot.getPlotItem(), legend)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -327,11 +333,13 @@ class TrainingPlots(QWidget):
         plots.addWidget(self.accuracy_plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)  # the axis label and the legend have their own margins
         layout.addLayout(plots, 1)
         layout.addWidget(self.run_legend)
         # short: beside the row's three controls it wraps, and each line is taken from the plots
-        self.caption = note("Training is an epoch's average: at epoch 1 it can trail validation.")
-        self.caption.setObjectName("trainingCaption")
+        self.caption = FittingNote("Training is an epoch's average: at epoch 1 it can trail validation.",
+                                   "Training, an epoch's average, can trail at epoch 1",
+                                   objectName="trainingCaption")
         self.caption.setToolTip(TRAINING_LAGS)
         row = QHBoxLayout()
         row.addWidget(self.x_axis)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from functools import partial
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,7 +41,10 @@ COLUMN_TIPS = (
     "The memory the run's replay takes (its network kept at log-spaced steps); the header: all runs' "
     "together, of the session's budget (older runs are thinned to keep within it)",
 )
-HEADERS = tuple(c.replace(" ", "\n", 1) if len(c) > 9 else c for c in COLUMNS)  # narrow
+# one line each, the whole names in the tooltips: on two lines the header took a row's height
+# from the table zoomed at 1280x720
+HEADERS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. acc.", "Test acc.", "Time",
+           "Samples/s", "Network", "Training", "Replay")
 ROWS_SHOWN = 4  # rows the table is sized for by default
 REPLAY_COLUMN = 11
 OPTIONAL_COLUMNS = (10, 9, 8, 7, REPLAY_COLUMN)  # hidden in this order when the table is too narrow
@@ -188,7 +191,7 @@ class RunsList(QWidget):
         self.table.verticalHeader().hide()
         self._size_columns()
         self.table.viewport().installEventFilter(self)
-        self.table.setMinimumHeight(self._table_height(2))
+        self._fit_least_height()
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemDoubleClicked.connect(self._on_double_clicked)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -399,10 +402,20 @@ class RunsList(QWidget):
         return max(self.table.horizontalHeader().sectionSizeHint(NAME_COLUMN),
                    fm.horizontalAdvance("x" * NAME_CHARACTERS))
 
-    def _table_height(self, rows: int) -> int:
+    def _table_height(self, rows: int, scroll_bar: bool = True) -> int:
         header = self.table.horizontalHeader().sizeHint().height()
-        scroll = self.table.horizontalScrollBar().sizeHint().height()
+        scroll = self.table.horizontalScrollBar().sizeHint().height() if scroll_bar else 0
         return header + rows * self.table.verticalHeader().defaultSectionSize() + scroll + 4
+
+    def _fit_least_height(self):
+        """Room for two rows at least, in the current font: set once at zoom 1, the table had
+        1.9 rows zoomed. No scroll bar counted: columns are hidden before one shows."""
+        self.table.setMinimumHeight(self._table_height(2, scroll_bar=False))
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoom: the header and rows grow after this
+            QTimer.singleShot(0, self, self._fit_least_height)
 
     def sizeHint(self) -> QSize:
         """Tall enough for ``ROWS_SHOWN`` runs and the buttons (it showed 2.5 rows)."""

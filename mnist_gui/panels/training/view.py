@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -98,23 +98,33 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.controls = TrainingControls(self)
         self.plots = TrainingPlots(self.runs_model)
         self.runs_list = RunsList(self.runs_model)
-        self.outcome = ExperimentOutcome(self.runs_model)  # an experiment's results, under the runs
+        self.outcome = ExperimentOutcome(self.runs_model)  # an experiment's results, beside the runs
         self.results, self.results_choice = self.outcome.results, self.outcome.choice
         self.shift_plot = self.outcome.shift_plot
+        self.lower = QTabWidget(objectName="runsTabs")  # the runs, and an experiment's results
+        self.lower.setDocumentMode(True)
+        self.lower.addTab(self.runs_list, "Runs")
+        self.lower.addTab(self.outcome, "Experiment results")
+        self.lower.setTabToolTip(0, "Every run of this session: show, hide, rename, compare and export them")
+        self.lower.setTabToolTip(1, "The latest experiment's runs side by side, the best in bold")
+        # the experiments' fold buttons beside the tabs, not in a row of their own above the runs
+        self.lower.setCornerWidget(self.runs_list.groups, Qt.TopRightCorner)
+        self.runs_list.groups.installEventFilter(self)
+        self._show_outcome_tab(False)
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
         right.addWidget(self.plots)
-        right.addWidget(self.runs_list)
-        right.addWidget(self.outcome)
+        right.addWidget(self.lower)  # one tab at a time: at 1280x720 zoomed, both under the plots scrolled
         right.setHandleWidth(9)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
-        right.setSizes([600, 400, 300])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
+        right.setSizes([600, 400])  # proportions: the runs list had 2.5 rows, now 5 at 1280x720; drag to resize
         self.plots_splitter = right  # the plots keep their share of the height (arrangement.py)
         self.training_column = QWidget(objectName="trainingColumn")
         column_layout = QVBoxLayout(self.training_column)
         column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(4)  # zoomed at 1280x720, every pixel of height is the plots'
         column_layout.addWidget(self.controls)
         column_layout.addWidget(right, 1)
         self.replay_bar = ReplayBar(self.hub)
@@ -146,7 +156,8 @@ class TrainingView(SideBySideOrTabs, QWidget):
         ctl.lr_finder_requested.connect(self.find_learning_rate)
         s.experiment_progressed.connect(self._on_experiment_progressed)
         s.experiment_finished.connect(self._on_experiment_finished)
-        self.outcome.first_shown.connect(self._make_room_for_outcome)
+        self.outcome.results_shown.connect(self._show_outcome_tab)
+        self.outcome.table_added.connect(self._on_table_added)
         self.outcome.refresh()
         self.finder.use_requested.connect(self.draft.set_lr)
         self.draft.validity_changed.connect(self._on_validity)
@@ -244,6 +255,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         run = self.session.start(name, spec, config, self._dataset, step=step)
         self.controls.show_progress(1, config.epochs, 0, 1)
         self.tabs.setCurrentWidget(self.training_column)  # in tabs: watch it train
+        self.lower.setCurrentWidget(self.runs_list)  # its row, not an older experiment's results
         self._hint(f"Training <b>{spec.describe()}</b> on {self._dataset.name}: {config.describe()}.{rerun}")
         return run
 
@@ -329,6 +341,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         configurations = experiment.configurations()
         self.outcome.note_shift_test(experiment)
         problems = self.session.start_experiment(experiment.name, configurations, self._dataset)
+        self.lower.setCurrentWidget(self.runs_list)  # its runs' rows as they train; the results after
         cannot = "".join(f"<br>{html.escape(label)} cannot run: {html.escape(why)}" for label, why in problems)
         self._hint(f"Experiment <b>{html.escape(experiment.name)}</b>: {len(configurations)} runs, one after "
                    f"another. Stop ends the current run and the rest.{cannot}")
@@ -366,10 +379,28 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
                    f"<b>{label}</b>.")
 
-    def _make_room_for_outcome(self):
-        """An experiment's results first shown: room for the table and the plot under the runs."""
-        total = sum(self.plots_splitter.sizes())
-        self.plots_splitter.setSizes([int(0.5 * total), int(0.15 * total), int(0.35 * total)])
+    def _on_table_added(self):
+        """An experiment ended, or a session with results opened: its table to the front."""
+        self.lower.setCurrentWidget(self.outcome)
+
+    def _show_outcome_tab(self, shown: bool):
+        """The results' tab shown or not (a new table brings it to the front:
+        ``_on_results_changed``; a run started, the runs: ``start``)."""
+        self.lower.setTabVisible(1, shown)
+        if not shown:
+            self.lower.setCurrentWidget(self.runs_list)
+        self._show_tab_bar()
+
+    def _show_tab_bar(self):
+        """The tab bar under the plots while it holds something: the results' tab or the
+        experiments' fold buttons; without, the runs list alone (as before experiments)."""
+        groups = self.runs_list.groups
+        self.lower.tabBar().setVisible(self.lower.isTabVisible(1) or not groups.isHidden())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.runs_list.groups and event.type() in (QEvent.ShowToParent, QEvent.HideToParent):
+            self._show_tab_bar()
+        return super().eventFilter(watched, event)
 
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
