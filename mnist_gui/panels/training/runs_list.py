@@ -579,7 +579,7 @@ class RunsList(QWidget):
         48/96 MiB"); every row's tooltip says the total too."""
         total, budget = self._model.replay_total(), self._model.replay_budget
         header = self.table.horizontalHeaderItem(REPLAY_COLUMN)
-        header.setText(f"Replay\n{total / 2**20:.0f}/{budget / 2**20:.0f} MiB")
+        header.setText(f"Replay {total / 2**20:.0f}/{budget / 2**20:.0f} MiB")
         header.setToolTip(f"{COLUMN_TIPS[REPLAY_COLUMN]}: {mib(total)} of {mib(budget)} now")
         for row, run in enumerate(self._runs):
             self.table.item(row, REPLAY_COLUMN).setToolTip(replay_tip(run, total, budget))
