@@ -108,10 +108,13 @@ def test_clicking_a_spread_tile_selects_its_class_like_a_mean_tile(qtbot, window
     from PySide6.QtCore import Qt
     panel = window.means_panel
     window.show_panel("means")
+    panel.set_showing("spread")
     qtbot.waitUntil(lambda: panel.std_strip.isVisible() and panel.std_strip.width() > 100)
     centre = panel.std_strip._rect(6).center().toPoint()
     qtbot.mouseClick(panel.std_strip, Qt.LeftButton, pos=centre)
     assert panel.example_class.currentIndex() == 6
+    panel.set_showing("means")
+    qtbot.waitUntil(lambda: panel.mean_strip.isVisible() and panel.mean_strip.width() > 100)
     centre = panel.mean_strip._rect(2).center().toPoint()
     qtbot.mouseClick(panel.mean_strip, Qt.LeftButton, pos=centre)
     assert panel.example_class.currentIndex() == 2
