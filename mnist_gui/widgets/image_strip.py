@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 GAP = 8  # logical pixels between cells
+FRAME = 4  # room kept above the first row for the selected tile's frame (3 px, 2 px out)
 
 
 class ImageStrip(QWidget):
@@ -60,7 +61,7 @@ class ImageStrip(QWidget):
 
     def _cell_for(self, cols: int, rows: int) -> float:
         by_width = self.width() / cols - GAP
-        by_height = self.height() / rows - self._text_h() - GAP / 2
+        by_height = (self.height() - 2 * FRAME) / rows - self._text_h() - GAP / 2
         return max(8.0, min(by_width, by_height, self._max_cell))
 
     def _grid(self) -> tuple[int, int, float]:
