@@ -47,6 +47,7 @@ SHOWN = (("means", "Means", "showMeans", "The average image of each class"),
           "The standard deviation of each class: bright where the writers of a class disagree, "
           "dark where they all agree"),
          ("both", "Both", "showBoth", "The means and, below them, the spreads (smaller)"))
+SHOWN_UNCHOSEN = {False: "both", True: "means"}  # zoomed for a room? what is shown until a choice
 EXAMPLES_NOTE = "The training images nearest to the class's mean (L2 distance) and furthest from it"
 ZOOMED = 1.3  # a text scale from which the panel is taken to be shown to a room: notes become tooltips
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
@@ -134,12 +135,14 @@ class MeansPanel(QWidget):
         box_layout.addLayout(self._build_shown_choice())
         box_layout.addWidget(self.mean_strip, 1)
         box_layout.addWidget(self.std_strip, 1)
-        self._show_chosen_strips()
+        self._check_shown(SHOWN_UNCHOSEN[False])  # the strips in the box: shown there, not as windows
         return box
 
     def _build_shown_choice(self) -> QHBoxLayout:
-        """Means, spread or both: one grid alone gets all the box's height (large on a projector)."""
+        """Means, spread or both. Until one is chosen, both at zoom 1 and the means alone when
+        zoomed for a room, where one grid needs all the box's height to be seen."""
         self.shown = QButtonGroup(self)
+        self._chosen: str | None = None  # None: the shown grids follow the zoom
         row = QHBoxLayout()
         row.addWidget(QLabel("Show"))
         for key, text, name, tip in SHOWN:
@@ -150,8 +153,8 @@ class MeansPanel(QWidget):
             self.shown.addButton(button)
             row.addWidget(button)
         row.addStretch(1)
+        self.shown.buttonClicked.connect(self._on_shown_clicked)  # by the user only
         self.show_means, self.show_std, self.show_both = self.shown.buttons()
-        self.show_means.setChecked(True)
         return row
 
     def showing(self) -> str:
@@ -159,11 +162,19 @@ class MeansPanel(QWidget):
         return str(self.shown.checkedButton().property("shown"))
 
     def set_showing(self, key: str):
+        """Show ``key`` ("means", "spread" or "both") from now on, at every zoom, as a click does."""
+        self._check_shown(key)
+        self._chosen = key
+
+    def _check_shown(self, key: str):
         for button in self.shown.buttons():
             if button.property("shown") == key:
                 button.setChecked(True)
                 return
         raise ValueError(f"the means box shows one of {[k for k, *_ in SHOWN]}, not {key!r}")
+
+    def _on_shown_clicked(self, button: QRadioButton):
+        self._chosen = str(button.property("shown"))
 
     def _on_shown_toggled(self, checked: bool):
         if checked:  # the button turned off toggles too: act once per choice
@@ -354,13 +365,16 @@ class MeansPanel(QWidget):
     def changeEvent(self, event):
         super().changeEvent(event)
         if event.type() == QEvent.FontChange:
-            self._fit_notes_to_zoom()
+            self._fit_to_zoom()
 
-    def _fit_notes_to_zoom(self):
-        """Zoomed for a room, the explanations become their boxes' tooltips: the lines of large
-        text over the means and the baseline took the mean digits' height, the one beside the
-        typical images' class their width (at 1280x720 in presentation mode)."""
+    def _fit_to_zoom(self):
+        """Zoomed for a room, the means alone (unless a choice was made) and the explanations as
+        their boxes' tooltips: the spreads and the lines of large text over the means and the
+        baseline took the means' height, the note beside the typical images' class their width
+        (at 1280x720 in presentation mode the means were 42 px)."""
         zoomed = text_scale(self) >= ZOOMED
+        if self._chosen is None:
+            self._check_shown(SHOWN_UNCHOSEN[zoomed])
         for box, label, text in ((self.means_box, self.means_note, MEANS_NOTE),
                                  (self.baseline_box, self.baseline_note, BASELINE_NOTE),
                                  (self.examples_box, self.examples_note, EXAMPLES_NOTE)):
