@@ -71,6 +71,8 @@ def test_in_presentation_mode_the_means_alone_are_large_and_the_whole_panel_is_s
     _window, panel = open_means(qtbot, settings, tmp_path, size, presenting=True)
     assert panel.showing() == "means" and not panel.std_strip.isVisible()
     assert min(tile_sizes(panel.mean_strip)) >= LEAST_MEAN * size[0] / 1280
+    # the typical images, in a narrower column now: 24 and 52 px before issue #22
+    assert panel.closest._grid()[2] >= (24 if size[0] == 1280 else 40)
     assert_nothing_scrolls_or_hides(panel)
 
 
