@@ -47,6 +47,7 @@ SHOWN = (("means", "Means", "showMeans", "The average image of each class"),
           "The standard deviation of each class: bright where the writers of a class disagree, "
           "dark where they all agree"),
          ("both", "Both", "showBoth", "The means and, below them, the spreads (smaller)"))
+COLUMN_SHARES = {False: (2, 1), True: (3, 2)}  # both grids shown? the stretch of the two columns
 SHOWN_UNCHOSEN = {False: "both", True: "means"}  # zoomed for a room? what is shown until a choice
 EXAMPLES_NOTE = "The training images nearest to the class's mean (L2 distance) and furthest from it"
 ZOOMED = 1.3  # a text scale from which the panel is taken to be shown to a room: notes become tooltips
@@ -99,12 +100,13 @@ class MeansPanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(self._build_difference_box(), 1)
         right.addWidget(self._build_examples_box())
-        columns = QHBoxLayout()
-        columns.addLayout(left, 2)
-        columns.addLayout(right, 1)
+        self.columns = columns = QHBoxLayout()
+        columns.addLayout(left)
+        columns.addLayout(right)
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_header())
         layout.addLayout(columns, 1)
+        self._check_shown(SHOWN_UNCHOSEN[False])  # the strips and columns built: their sizes set
 
     def _build_header(self) -> QHBoxLayout:
         self.status = WrappedLabel("Load a dataset to see its mean digits.", objectName="meansStatus")
@@ -135,7 +137,6 @@ class MeansPanel(QWidget):
         box_layout.addLayout(self._build_shown_choice())
         box_layout.addWidget(self.mean_strip, 1)
         box_layout.addWidget(self.std_strip, 1)
-        self._check_shown(SHOWN_UNCHOSEN[False])  # the strips in the box: shown there, not as windows
         return box
 
     def _build_shown_choice(self) -> QHBoxLayout:
@@ -181,9 +182,13 @@ class MeansPanel(QWidget):
             self._show_chosen_strips()
 
     def _show_chosen_strips(self):
+        """One grid is as large as the left column is wide: it takes two thirds of the width
+        (119 px, not 101, at 1280x720 in F5); two are as large as it is high, and take three fifths."""
         key = self.showing()
         self.mean_strip.setVisible(key != "spread")
         self.std_strip.setVisible(key != "means")
+        for index, share in enumerate(COLUMN_SHARES[key == "both"]):
+            self.columns.setStretch(index, share)
 
     def _on_strip_clicked(self, label: int):
         self.example_class.setCurrentIndex(label)  # built after the strips
