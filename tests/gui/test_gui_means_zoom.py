@@ -76,15 +76,18 @@ def test_in_presentation_mode_the_means_alone_are_large_and_the_whole_panel_is_s
     assert_nothing_scrolls_or_hides(panel)
 
 
-# the tiles at zoom 1 with both grids shown, on main before issue #22 (the same on X11 and
-# offscreen); 2 px less is the room now kept for the selected tile's frame, cut off before
-@pytest.mark.parametrize("size, both_before", [((1280, 720), 68), ((1920, 1080), 162)])
+# at zoom 1 with both grids shown, on main before issue #22 (the same on X11 and offscreen): the
+# tiles (2 px less is the room now kept for the selected tile's frame, cut off before) and the
+# difference image
+@pytest.mark.parametrize("size, both_before, difference_before",
+                         [((1280, 720), 68, 308), ((1920, 1080), 162, 616)])
 def test_at_zoom_1_both_grids_are_as_large_as_before_and_the_means_alone_larger(
-        qtbot, settings, tmp_path, size, both_before):
+        qtbot, settings, tmp_path, size, both_before, difference_before):
     _window, panel = open_means(qtbot, settings, tmp_path, size, presenting=False)
     assert panel.showing() == "both"
     means, spreads = tile_sizes(panel.mean_strip), tile_sizes(panel.std_strip)
     assert min(means + spreads) >= both_before - 2
+    assert panel.difference._target().width() >= difference_before
     assert_nothing_scrolls_or_hides(panel)
     panel.set_showing("means")
     qtbot.waitUntil(lambda: not panel.std_strip.isVisible())
