@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 GAP = 8  # logical pixels between cells
+FRAME = 3  # room kept above the first row for a selected tile's frame (3 px wide, 2 px out)
 
 
 class ImageStrip(QWidget):
@@ -58,9 +59,14 @@ class ImageStrip(QWidget):
     def _text_h(self) -> int:
         return self.fontMetrics().height() + 6
 
+    def _frame_room(self) -> int:
+        """Pixels kept above the first row: a selected tile's frame was cut off there when the
+        strip was short of height."""
+        return FRAME if self._selected >= 0 else 0
+
     def _cell_for(self, cols: int, rows: int) -> float:
         by_width = self.width() / cols - GAP
-        by_height = self.height() / rows - self._text_h() - GAP / 2
+        by_height = (self.height() - self._frame_room()) / rows - self._text_h() - GAP / 2
         return max(8.0, min(by_width, by_height, self._max_cell))
 
     def _grid(self) -> tuple[int, int, float]:
@@ -77,7 +83,7 @@ class ImageStrip(QWidget):
         cols, rows, cell = grid or self._grid()
         slot_w = self.width() / cols
         slot_h = cell + self._text_h() + GAP / 2
-        y0 = (self.height() - rows * slot_h) / 2
+        y0 = (self.height() + self._frame_room() - rows * slot_h) / 2
         row, col = divmod(i, cols)
         in_row = min(cols, len(self._items) - row * cols)
         x0 = (self.width() - in_row * slot_w) / 2

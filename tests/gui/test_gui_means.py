@@ -115,3 +115,22 @@ def test_clicking_a_spread_tile_selects_its_class_like_a_mean_tile(qtbot, window
     centre = panel.mean_strip._rect(2).center().toPoint()
     qtbot.mouseClick(panel.mean_strip, Qt.LeftButton, pos=centre)
     assert panel.example_class.currentIndex() == 2
+
+
+def test_the_means_box_shows_the_means_the_spread_or_both(qtbot, window):
+    from PySide6.QtCore import Qt
+    panel = window.means_panel
+    window.show_panel("means")
+    qtbot.waitUntil(panel.mean_strip.isVisible)
+    assert panel.showing() == "both" and panel.std_strip.isVisible()  # at zoom 1, as before
+    for button, key, means, spread in ((panel.show_std, "spread", False, True),
+                                       (panel.show_means, "means", True, False),
+                                       (panel.show_both, "both", True, True)):
+        qtbot.mouseClick(button, Qt.LeftButton)
+        assert panel.showing() == key
+        assert (panel.mean_strip.isVisible(), panel.std_strip.isVisible()) == (means, spread)
+    panel.set_showing("spread")
+    assert panel.show_std.isChecked() and not panel.mean_strip.isVisible()
+    with pytest.raises(ValueError, match="not 'std'"):
+        panel.set_showing("std")
+    assert panel.showing() == "spread"

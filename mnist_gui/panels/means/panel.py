@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
+    QButtonGroup,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QRadioButton,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -28,6 +29,7 @@ from mnist_gui.widgets.image_strip import ImageStrip
 from mnist_gui.widgets.image_tile import note
 from mnist_gui.widgets.imaging import diverging_image, gray_image, heat_image, scaled_gray_image
 from mnist_gui.widgets.pixel_view import PixelView
+from mnist_gui.widgets.sizing import text_scale
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 from mnist_gui.workers.baseline import Baseline
 
@@ -35,6 +37,20 @@ from mnist_gui.workers.baseline import Baseline
 # in presentation mode; the strips are as large as their room allows up to that
 MAX_MEAN_CELL, MAX_EXAMPLE_CELL = 320, 160
 HOVER_HINT = "Hover a pixel: mean A minus mean B"
+MEANS_NOTE = ("Each mean is every training image of the class averaged, pixel by pixel. The spread "
+              "(standard deviation) is bright where writers disagree, dark where they agree.")
+BASELINE_NOTE = ("Call an image the class whose mean it is nearest to, pixel by pixel. "
+                 "L2 adds up squared differences, L1 absolute ones.")
+# (key, label, object name, tooltip) of the means box's choice
+SHOWN = (("means", "Means", "showMeans", "The average image of each class"),
+         ("spread", "Spread", "showStd",
+          "The standard deviation of each class: bright where the writers of a class disagree, "
+          "dark where they all agree"),
+         ("both", "Both", "showBoth", "The means and, below them, the spreads (smaller)"))
+COLUMN_SHARES = {False: (2, 1), True: (3, 2)}  # both grids shown? the stretch of the two columns
+SHOWN_UNCHOSEN = {False: "both", True: "means"}  # zoomed for a room? what is shown until a choice
+EXAMPLES_NOTE = "The training images nearest to the class's mean (L2 distance) and furthest from it"
+ZOOMED = 1.3  # a text scale from which the panel is taken to be shown to a room: notes become tooltips
 METRICS = (("l2", "L2 (sum of squared differences)"), ("l1", "L1 (sum of absolute differences)"))
 
 
@@ -70,12 +86,12 @@ class MeansPanel(QWidget):
             self._on_dataset_changed(datasets.dataset)
             self._on_baseline_changed(datasets.baseline)
 
-    # --- building ---------------------------------------------------------------------------
-
-
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """The panel runs no job and no timer of its own (the DatasetHub fits the baseline)."""
         return True
+
+    # --- building ---------------------------------------------------------------------------
+
     def _build(self):
         """Two columns: means and baseline on the left, difference and examples on the right."""
         left = QVBoxLayout()
@@ -84,12 +100,13 @@ class MeansPanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(self._build_difference_box(), 1)
         right.addWidget(self._build_examples_box())
-        columns = QHBoxLayout()
-        columns.addLayout(left, 3)
-        columns.addLayout(right, 2)
+        self.columns = columns = QHBoxLayout()
+        columns.addLayout(left)
+        columns.addLayout(right)
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_header())
         layout.addLayout(columns, 1)
+        self._check_shown(SHOWN_UNCHOSEN[False])  # the strips and columns built: their sizes set
 
     def _build_header(self) -> QHBoxLayout:
         self.status = WrappedLabel("Load a dataset to see its mean digits.", objectName="meansStatus")
@@ -104,7 +121,7 @@ class MeansPanel(QWidget):
         return header
 
     def _build_means_box(self) -> QGroupBox:
-        box = QGroupBox("Mean and spread of each class")
+        self.means_box = box = QGroupBox("Mean and spread of each class")
         self.mean_strip = ImageStrip(columns=10, max_cell=MAX_MEAN_CELL)
         self.mean_strip.setObjectName("meanStrip")
         self.mean_strip.setToolTip("Click a mean to see the training images closest to and furthest from it")
@@ -112,21 +129,66 @@ class MeansPanel(QWidget):
         self.std_strip.setObjectName("stdStrip")
         self.std_strip.setToolTip("Click a spread to see the training images closest to and "
                                   "furthest from its class's mean")
-        self.show_std = QCheckBox("Show the spread (standard deviation) of each class",
-                                  objectName="showStd")
-        self.show_std.setChecked(True)
-        self.show_std.setToolTip("Bright where the writers of a class disagree, dark where they all agree")
-        self.show_std.toggled.connect(self.std_strip.setVisible)
         for strip in (self.mean_strip, self.std_strip):
             strip.clicked.connect(self._on_strip_clicked)
+        self.means_note = note(MEANS_NOTE)
         box_layout = QVBoxLayout(box)
-        box_layout.addWidget(note("Each mean is every training image of the class averaged, "
-                                   "pixel by pixel. The spread below (standard deviation) is "
-                                   "bright where writers disagree, dark where they agree."))
+        box_layout.addWidget(self.means_note)
+        box_layout.addLayout(self._build_shown_choice())
         box_layout.addWidget(self.mean_strip, 1)
         box_layout.addWidget(self.std_strip, 1)
-        box_layout.addWidget(self.show_std)
         return box
+
+    def _build_shown_choice(self) -> QHBoxLayout:
+        """Means, spread or both. Until one is chosen, both at zoom 1 and the means alone when
+        zoomed for a room, where one grid needs all the box's height to be seen."""
+        self.shown = QButtonGroup(self)
+        self._chosen: str | None = None  # None: the shown grids follow the zoom
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show"))
+        for key, text, name, tip in SHOWN:
+            button = QRadioButton(text, objectName=name)
+            button.setToolTip(tip)
+            button.setProperty("shown", key)
+            button.toggled.connect(self._on_shown_toggled)
+            self.shown.addButton(button)
+            row.addWidget(button)
+        row.addStretch(1)
+        self.shown.buttonClicked.connect(self._on_shown_clicked)  # by the user only
+        self.show_means, self.show_std, self.show_both = self.shown.buttons()
+        return row
+
+    def showing(self) -> str:
+        """What the means box shows: "means", "spread" or "both"."""
+        return str(self.shown.checkedButton().property("shown"))
+
+    def set_showing(self, key: str):
+        """Show ``key`` ("means", "spread" or "both") from now on, at every zoom, as a click does."""
+        self._check_shown(key)
+        self._chosen = key
+
+    def _check_shown(self, key: str):
+        for button in self.shown.buttons():
+            if button.property("shown") == key:
+                button.setChecked(True)
+                return
+        raise ValueError(f"the means box shows one of {[k for k, *_ in SHOWN]}, not {key!r}")
+
+    def _on_shown_clicked(self, button: QRadioButton):
+        self._chosen = str(button.property("shown"))
+
+    def _on_shown_toggled(self, checked: bool):
+        if checked:  # the button turned off toggles too: act once per choice
+            self._show_chosen_strips()
+
+    def _show_chosen_strips(self):
+        """One grid is as large as the left column is wide: it takes two thirds of the width
+        (119 px, not 101, at 1280x720 in F5); two are as large as it is high, and take three fifths."""
+        key = self.showing()
+        self.mean_strip.setVisible(key != "spread")
+        self.std_strip.setVisible(key != "means")
+        for index, share in enumerate(COLUMN_SHARES[key == "both"]):
+            self.columns.setStretch(index, share)
 
     def _on_strip_clicked(self, label: int):
         self.example_class.setCurrentIndex(label)  # built after the strips
@@ -157,8 +219,8 @@ class MeansPanel(QWidget):
 
     def _build_baseline_box(self) -> QGroupBox:
         box = QGroupBox("Nearest-mean classifier: accuracy on the test images")
-        explain = note("Call an image the class whose mean it is nearest to, pixel by pixel. "
-                        "L2 adds up squared differences, L1 absolute ones.")
+        self.baseline_box = box
+        self.baseline_note = explain = note(BASELINE_NOTE)
         # wrapped: side by side they set the panel's width when zoomed
         self.accuracy = WrappedLabel(objectName="baselineAccuracy")
         self.accuracy_l1 = WrappedLabel(objectName="baselineAccuracyL1")
@@ -187,7 +249,7 @@ class MeansPanel(QWidget):
         return box
 
     def _build_examples_box(self) -> QGroupBox:
-        box = QGroupBox("Most and least typical training images")
+        self.examples_box = box = QGroupBox("Most and least typical training images")
         self.example_class = QComboBox(objectName="exampleClass")
         self.example_class.setToolTip("The class whose images are compared with its mean")
         self.example_class.currentIndexChanged.connect(self._show_examples)
@@ -203,10 +265,10 @@ class MeansPanel(QWidget):
         pick.addWidget(self.example_class)
         # one short line beside the class: a wrapped note below it took the height the difference
         # box above needs when the panel is zoomed on a small screen
-        explain = QLabel("nearest its mean (L2), furthest")
-        explain.setToolTip("The training images nearest to the class's mean (L2 distance) and "
-                           "furthest from it")
+        self.examples_note = explain = QLabel("nearest its mean (L2), furthest")
+        explain.setToolTip(EXAMPLES_NOTE)
         pick.addWidget(explain, 1)
+        pick.addStretch(1)  # zoomed, the note is a tooltip: the class box keeps its width
         grid.addLayout(pick, 0, 1)
         for row, (text, strip, tip) in enumerate((
                 ("Closest", self.closest, "The most typical: nearest to the mean"),
@@ -304,6 +366,25 @@ class MeansPanel(QWidget):
     def showEvent(self, event):
         self._fit_table()
         super().showEvent(event)
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit_to_zoom()
+
+    def _fit_to_zoom(self):
+        """Zoomed for a room, the means alone (unless a choice was made) and the explanations as
+        their boxes' tooltips: the spreads and the lines of large text over the means and the
+        baseline took the means' height, the note beside the typical images' class their width
+        (at 1280x720 in presentation mode the means were 42 px)."""
+        zoomed = text_scale(self) >= ZOOMED
+        if self._chosen is None:
+            self._check_shown(SHOWN_UNCHOSEN[zoomed])
+        for box, label, text in ((self.means_box, self.means_note, MEANS_NOTE),
+                                 (self.baseline_box, self.baseline_note, BASELINE_NOTE),
+                                 (self.examples_box, self.examples_note, EXAMPLES_NOTE)):
+            label.setVisible(not zoomed)
+            box.setToolTip(text if zoomed else "")
 
     def _show_difference(self):
         if self._result is None:
