@@ -114,3 +114,18 @@ def test_the_replayed_moment_of_the_run_shown_is_marked(qtbot, setup):
     assert view.moment.x == pytest.approx(snapshot.epoch)
     hub.show_run(second)  # its final network again
     assert view.moment.x is None and not any(line.isVisible() for line in view.moment.lines)
+
+
+def test_a_new_run_is_named_and_framed_before_its_first_measurement(qtbot, setup):
+    _session, view, _data = setup
+    view._timer.setInterval(1)
+    spec = NetworkSpec(hidden=(HiddenLayer(16, "tanh"), HiddenLayer(8)), seed=1, classes=2, class_labels=(3, 7))
+    run = view.runs.new_run("starting", spec, replace(CONFIG, epochs=4))
+    assert view.shown_run() is run and len(run.dynamics) == 0
+    wanted = ["hidden 1 (tanh)", "hidden 2 (relu)", "output: 3, 7"]
+    qtbot.waitUntil(lambda: not view._timer.isActive(), timeout=TIMEOUT)
+    assert legend_names(view, "gradient") == legend_names(view, "ratio") == wanted
+    assert legend_names(view, "units") == wanted[:-1] and [view.layer_chooser.itemText(i) for i in range(3)] == wanted
+    (x_low, x_high), _ = view.gradient_plot.getPlotItem().viewRange()
+    assert x_low < 0 < 4 < x_high < 4.2  # the planned epochs, before any measurement
+    assert all(len(curve.getOriginalDataset()[0] or ()) == 0 for curve in view.curves("gradient"))

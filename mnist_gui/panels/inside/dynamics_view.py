@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.inspection import spec_layer_names
 from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
@@ -250,7 +251,25 @@ class DynamicsView(LazyView):
         if not self._queue:
             self._timer.stop()
             return
-        self._draw([self._queue.pop(0)])
+        part = self._queue.pop(0)
+        if part.startswith("name "):
+            self._name_curves(part.removeprefix("name "))
+        else:
+            self._draw([part])
+
+    def _name_soon(self):
+        """A new run, not measured yet: its layers are named and its epochs framed before its first
+        measurement, one plot a tick, so that measurement only feeds the curves."""
+        self._queue = [f"name {key}" for key in CURVE_PLOTS]
+        self._timer.start()
+
+    def _name_curves(self, key: str):
+        run = self._run
+        if run is None or len(run.dynamics):  # measured already: drawn in full by the live parts
+            return
+        self._ensure_curves(titles(run, spec_layer_names(run.spec)))
+        self._curves_of(key)
+        self._frame(key, run, np.zeros(0), np.zeros((0, 1)))
 
     def shown_run(self) -> RunRecord | None:
         return self._run
@@ -311,6 +330,8 @@ class DynamicsView(LazyView):
             self.status.setText("No measurements yet: start a run on the Network and training "
                                 "panel; its dynamics appear here as it trains."
                                 if run is None else f"{run.name}: waiting for the first measurement…")
+            if run is not None and run.status.active and not self._timer.isActive():
+                self._name_soon()
             return
         history = run.dynamics
         self._ensure_curves(layer_titles(run, history.latest.layers))
@@ -432,7 +453,12 @@ def time_span(rows: int) -> int:
 def layer_titles(run: RunRecord, layers) -> list[str]:
     """The layers' names, input side first; a network of some classes names them at its output
     ("output: 3, 7": unit 0 is a 3, unit 1 a 7)."""
-    names = [layer.name for layer in layers]
+    return titles(run, [layer.name for layer in layers])
+
+
+def titles(run: RunRecord, names: list[str]) -> list[str]:
+    """``names`` of ``run``'s layers as ``layer_titles`` gives them."""
+    names = list(names)
     labels = run.spec.class_labels
     if labels and names:
         names[-1] = f"{names[-1]}: {', '.join(map(str, labels))}"
