@@ -100,6 +100,36 @@ def cell_indices(evaluation: Evaluation, true_class: int, predicted_class: int) 
     return np.flatnonzero((evaluation.true == true_class) & (evaluation.predicted == predicted_class))
 
 
+def cell_orders(evaluation: Evaluation) -> list[list[np.ndarray]]:
+    """``orders[t][p]``: ``cell_indices(evaluation, t, p)`` for every cell of the (C, C) confusion
+    matrix at once, from one sort by (true class, answer, confidence of a mistake, index)."""
+    true, predicted = evaluation.true, evaluation.predicted
+    n, classes = len(true), len(evaluation.confusion)
+    mistake_rank = np.where(true != predicted, -evaluation.top_probs[:, 0].astype(np.float64), 0.0)
+    order = np.lexsort((np.arange(n), mistake_rank, predicted, true))  # last key sorts first
+    parts = np.split(order, np.cumsum(evaluation.confusion.ravel())[:-1])
+    return [parts[t * classes:(t + 1) * classes] for t in range(classes)]
+
+
+def row_shares(confusion: np.ndarray) -> np.ndarray:
+    """Each cell as a share of its row (its true class), (C, C) float; 0 in a row without images."""
+    counts = np.asarray(confusion)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+
+def cell_shades(confusion: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How strongly each cell of a confusion matrix is coloured, (C, C) in 0..1: a correct cell (the
+    diagonal) by its row's share right, a mistake by its value (``values``: the counts, or the row
+    shares) over the largest mistake's, so the few errors stand out beside thousands of right answers."""
+    values = np.asarray(values, dtype=np.float64)
+    off = values * (1 - np.eye(len(values)))
+    worst = float(off.max()) if off.size else 0.0
+    shades = off / worst if worst > 0 else np.zeros(values.shape)
+    np.fill_diagonal(shades, np.diag(row_shares(confusion)))
+    return np.clip(shades, 0.0, 1.0)
+
+
 def worst_confusion(confusion: np.ndarray) -> tuple[int, int]:
     """(true, predicted) of the most frequent mistake: the largest off-diagonal count of a (C, C)
     confusion matrix, the first such cell in row order; (0, 0) when there is no mistake."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from .convolution import Conv2D
 from .layers import Activation, Dense
-from .network import ConvLayer, Network, feature_names
+from .network import ConvLayer, Network, NetworkSpec, feature_names
 
 
 def replica(network: Network, dtype=None) -> Network:
@@ -67,9 +67,14 @@ def layer_names(network: Network) -> list[str]:
 def weighted_layer_names(network: Network) -> list[str]:
     """One name per layer with weights, input side first: a CNN's convolutions (``"conv 1 (6 filters
     5x5)"``), then ``layer_names``; in ``Network.weighted_layers`` order."""
-    convs = [name for name, layer in zip(feature_names(network.spec), network.spec.features)
-             if isinstance(layer, ConvLayer)]
-    return convs + layer_names(network)
+    return spec_layer_names(network.spec)
+
+
+def spec_layer_names(spec: NetworkSpec) -> list[str]:
+    """``weighted_layer_names`` of a network of ``spec``, known before it is built or measured."""
+    convs = [name for name, layer in zip(feature_names(spec), spec.features) if isinstance(layer, ConvLayer)]
+    hidden = [f"hidden {i + 1} ({h.activation})" for i, h in enumerate(spec.hidden)]
+    return convs + hidden + ["output"]
 
 
 def layer_outputs(network: Network, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -17,6 +17,7 @@ hands it in.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -98,9 +99,7 @@ class TestEvaluation(QObject):
         if network is None:
             self.runner.cancel()
             return
-        copy = network.copy()  # the worker gets its own weights
-        evaluate = self._job
-        self.runner.start(lambda worker: evaluate(copy, dataset, worker))
+        self.runner.start(partial(_on_a_copy, self._job, network, dataset))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         self._later.stop()
@@ -137,3 +136,10 @@ class TestEvaluation(QObject):
 
     def _on_failed(self, error):
         self.failed.emit(str(error) or type(error).__name__)
+
+
+def _on_a_copy(job, network, dataset, worker):
+    """``job`` on the worker's own copy of ``network``, made on the worker's thread: copying the
+    weights on the GUI thread held it as each new network came (the hub's network is never
+    modified, so reading it from another thread is safe)."""
+    return job(network.copy(), dataset, worker)

@@ -1,7 +1,9 @@
 """The Evaluate panel's background job: the network's answers on the test split and its weight mosaics.
 
 Both are heavy (10,000 images; 512 tiles of 28x28 coloured one by one took 34 ms on the GUI
-thread), so both are done here, on the job's own copy of the network.
+thread), so both are done here, on the job's own copy of the network (made on the job's thread too), and so is
+what the confusion matrix and the mistakes gallery show first: every cell's images and all the
+mistakes ranked. The GUI thread only paints them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.classes import as_network_sees
-from engine.evaluation import Evaluation, evaluate_network
+from engine.evaluation import Evaluation, cell_orders, evaluate_network, ranked_mistakes
 from mnist_gui.widgets.imaging import diverging_rgb
 
 MAX_TILES = 1024  # units drawn at most (a 4096-unit layer would be a grey blur)
@@ -37,13 +39,16 @@ class WeightMosaics:
 @dataclass(frozen=True, eq=False)
 class EvaluateResult:
     """The network scored on ``dataset``: ``test_set`` is that dataset as the network sees it
-    (a 3-vs-7 network: the 3s and 7s, relabelled 0 and 1; else the dataset itself)."""
+    (a 3-vs-7 network: the 3s and 7s, relabelled 0 and 1; else the dataset itself). ``cells``:
+    ``engine.evaluation.cell_orders`` of the evaluation; ``mistakes``: its ``ranked_mistakes``."""
 
     dataset: object
     network: object
     evaluation: Evaluation | None
     mosaics: WeightMosaics | None
     test_set: object = None
+    cells: list | None = None
+    mistakes: np.ndarray | None = None
 
 
 def grid_shape(n: int) -> tuple[int, int]:
@@ -99,7 +104,8 @@ def tile_shape(network, image_shape: tuple[int, int] | None) -> tuple[int, int] 
 
 
 def evaluate_job(network, dataset, job) -> EvaluateResult:
-    """Mosaics first (quick), then the test images, checking for cancellation between chunks."""
+    """Mosaics first (quick), then the test images, checking for cancellation between chunks;
+    then every confusion cell's images and the ranked mistakes."""
     shape = tile_shape(network, None if dataset is None else dataset.image_shape)
     mosaics = weight_mosaics(network, shape)
     evaluation, seen = None, dataset
@@ -111,4 +117,7 @@ def evaluate_job(network, dataset, job) -> EvaluateResult:
             job.check()
             job.progress(done, total, "Reading the test images")
         evaluation = evaluate_network(network, seen.test_images, seen.test_labels, seen.n_classes, step)
+        job.check()
+        return EvaluateResult(dataset, network, evaluation, mosaics, seen, cell_orders(evaluation),
+                              ranked_mistakes(evaluation))
     return EvaluateResult(dataset, network, evaluation, mosaics, seen)

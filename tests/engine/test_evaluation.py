@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from engine.dataset import Dataset
-from engine.evaluation import Evaluation, cell_indices, per_class_accuracy, ranked_mistakes, worst_confusion
+from engine.evaluation import (
+    Evaluation,
+    cell_indices,
+    cell_orders,
+    cell_shades,
+    per_class_accuracy,
+    ranked_mistakes,
+    row_shares,
+    worst_confusion,
+)
 from engine.evaluation import confusion_matrix as confusion_of
 
 
@@ -46,6 +55,32 @@ def test_the_worst_confusion_is_the_largest_off_diagonal_count(ev):
     assert worst_confusion(ev.confusion) == (0, 1)
     assert worst_confusion(np.diag([5, 3, 2])) == (0, 0)  # no mistake at all
     assert worst_confusion(np.array([[9, 2, 2], [0, 9, 0], [0, 0, 9]])) == (0, 1)  # first in row order
+
+
+def test_every_cells_images_at_once_are_those_of_each_cell(ev):
+    orders = cell_orders(ev)
+    assert len(orders) == len(orders[0]) == 3
+    for t in range(3):
+        for p in range(3):
+            np.testing.assert_array_equal(orders[t][p], cell_indices(ev, t, p))
+    rng = np.random.default_rng(0)  # larger, with ties in confidence
+    true, predicted = rng.integers(0, 4, 500), rng.integers(0, 4, 500)
+    confusion = confusion_of(true, predicted, 4)
+    big = Evaluation(true, predicted, predicted[:, None], rng.choice([0.3, 0.5, 0.9], (500, 1)).astype(np.float32),
+                     confusion, per_class_accuracy(confusion), float(np.mean(true == predicted)))
+    for t, row in enumerate(cell_orders(big)):
+        for p, indices in enumerate(row):
+            np.testing.assert_array_equal(indices, cell_indices(big, t, p))
+
+
+def test_cells_are_shaded_right_by_their_rows_share_wrong_by_the_worst_mistake():
+    confusion = np.array([[8, 2, 0], [4, 4, 0], [0, 0, 0]])
+    np.testing.assert_allclose(row_shares(confusion), [[0.8, 0.2, 0], [0.5, 0.5, 0], [0, 0, 0]])
+    np.testing.assert_allclose(cell_shades(confusion, confusion),
+                               [[0.8, 0.5, 0], [1.0, 0.5, 0], [0, 0, 0]])  # 2 and 4 of the worst 4
+    np.testing.assert_allclose(cell_shades(confusion, row_shares(confusion)),
+                               [[0.8, 0.4, 0], [1.0, 0.5, 0], [0, 0, 0]])  # 0.2 and 0.5 of 0.5
+    np.testing.assert_allclose(cell_shades(np.diag([3, 4]), np.diag([3, 4])), np.eye(2))  # no mistake
 
 
 def test_class_counts_of_each_split_include_empty_classes():

@@ -16,6 +16,7 @@ class MistakesView(QWidget):
     def __init__(self, focus=None, parent: QWidget | None = None):
         super().__init__(parent)
         self._evaluation = self._images = None
+        self._ranked: np.ndarray | None = None  # every mistake ranked, as the job gave them
         self._names: tuple[str, ...] = ()
         self.filter = QComboBox(objectName="mistakesFilter")
         self.filter.setToolTip("Show the mistakes on one true class only")
@@ -38,13 +39,15 @@ class MistakesView(QWidget):
         self.gallery.clear()
         self.gallery.set_placeholder(message)
 
-    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...], places=None):
-        """Show the mistakes of ``evaluation`` on the test ``images`` (the split, read only)."""
+    def set_evaluation(self, evaluation, images: np.ndarray, names: tuple[str, ...], places=None,
+                       ranked: np.ndarray | None = None):
+        """Show the mistakes of ``evaluation`` on the test ``images`` (the split, read only);
+        ``ranked``: its ``ranked_mistakes``, if the job made them (else they are ranked here)."""
         # places: where the images are in the whole test set and what the classes are (a network of
         # some classes: engine.classes.places), for what the gallery sends on
         if self.image_sender is not None:
             self.image_sender.set_places(places)
-        self._evaluation, self._images = evaluation, images
+        self._evaluation, self._images, self._ranked = evaluation, images, ranked
         if tuple(names) != self._names:
             self._names = tuple(names)
             self.filter.blockSignals(True)
@@ -53,12 +56,18 @@ class MistakesView(QWidget):
             self.filter.blockSignals(False)
         self._refresh()
 
+    def _all_mistakes(self) -> np.ndarray:
+        """Every mistake, most confident first: the job's ranking, or made here once."""
+        if self._ranked is None:
+            self._ranked = ranked_mistakes(self._evaluation)
+        return self._ranked
+
     def _refresh(self, *_):
         ev = self._evaluation
         if ev is None:
             return
         cls = self.filter.currentIndex() - 1
-        order = ranked_mistakes(ev, cls if cls >= 0 else None)
+        order = ranked_mistakes(ev, cls) if cls >= 0 else self._all_mistakes()
         self.gallery.set_items(self._images, order, ev.true[order], ev.top_classes[order],
                                ev.top_probs[order], self._names)
         n_wrong = int(np.count_nonzero(ev.predicted != ev.true))

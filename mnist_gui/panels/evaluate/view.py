@@ -169,8 +169,9 @@ class EvaluateView(QWidget):
         self.summary.setText(f"test accuracy of {source} on {n:,} {dataset.name} test images it "
                              f"never trained on: {n - wrong:,} right, {wrong:,} wrong.")
         where = places(result.dataset.test_labels, result.network.spec.class_labels)  # a 3-vs-7 network's
-        self.confusion.set_evaluation(evaluation, dataset.test_images, names, where)
-        self.mistakes.set_evaluation(evaluation, dataset.test_images, names, where)
+        # the job ranked every cell's images and the mistakes: the GUI thread only shows them
+        self.confusion.set_evaluation(evaluation, dataset.test_images, names, where, result.cells)
+        self.mistakes.set_evaluation(evaluation, dataset.test_images, names, where, result.mistakes)
         self.evaluated.emit(evaluation)
 
     @staticmethod

@@ -2,7 +2,10 @@
 
 The numbers are measured on the training worker (``DynamicsReport``) and kept per run in the runs
 model (``RunRecord.dynamics``, an engine ``StatisticsHistory``); this view plots them, a few times
-a second at most, and only while it is on screen.
+a second at most, and only while it is on screen. Each curve is made once, when the view is
+first shown, and then only fed with ``setData`` (a curve made on a training tick held the GUI
+thread 60 to 100 ms on a busy machine); ranges are set only when they change. A replayed moment
+of the run shown (the Replay slider under the runs list) is marked on the epoch plots.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsItem,
@@ -24,14 +27,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.inspection import spec_layer_names
 from mnist_gui.panels.inside.parts import LazyView, layer_colour
 from mnist_gui.state.runs import RunRecord
 from mnist_gui.widgets.image_tile import note
+from mnist_gui.widgets.moment_marker import MomentMarker
 from mnist_gui.widgets.plot_style import decade_axes
 from mnist_gui.widgets.wrapped_label import WrappedLabel
 
 STAGGER_MS = 400  # live redraws: one part per tick, a full round of the five in two seconds
 LIVE_PARTS = ("status", "gradient", "ratio", "units", "histogram")
+CURVE_PLOTS = ("gradient", "ratio", "units")
+POOL = 6  # curves made per plot when first shown: enough for the five-sigmoid lesson's six layers
+MIN_ROWS = 8  # the histogram's time axis spans a power of two of rows, at least this many
 LESSON = ("<b>Vanishing gradients</b>: on the Network and training panel choose the preset "
           "<i>Vanishing gradients: five sigmoid layers</i> and train it, then "
           "<i>The same depth with ReLU and He initialisation</i>. With sigmoids the gradient norm "
@@ -69,7 +77,8 @@ def cache_axes(plot: pg.PlotWidget) -> None:
 
 
 class DynamicsView(LazyView):
-    """``DynamicsView(runs)``: follows the run in progress (or the one chosen) and plots its dynamics.
+    """``DynamicsView(runs, hub=None)``: follows the run in progress (or the one chosen) and plots
+    its dynamics; given the model hub, a replayed moment of the run shown is marked.
 
     ``preset_requested(name)`` asks the main window to set the training panel's builder to an
     engine preset (the vanishing-gradient comparison).
@@ -77,13 +86,15 @@ class DynamicsView(LazyView):
 
     preset_requested = Signal(str)
 
-    def __init__(self, runs, parent: QWidget | None = None):
+    def __init__(self, runs, hub=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dynamicsView")
-        self.runs = runs
+        self.runs, self.hub = runs, hub
         self._run: RunRecord | None = None
-        self._curves: dict[str, list[pg.PlotDataItem]] = {}
+        self._pool: dict[str, list[pg.PlotDataItem]] = {key: [] for key in CURVE_PLOTS}  # made once
+        self._curves: dict[str, list[pg.PlotDataItem]] = {}  # those of the pool in use, one per layer
         self._names: list[str] = []  # the layers the curves are for
+        self._ranges: dict[str, tuple] = {}  # per plot: the range asked for and the view range it gave
         # While a run trains, the plots are redrawn one per tick: repainting all four at once would
         # hold the GUI thread (and the GIL the training needs) for one long stretch.
         self._queue: list[str] = []
@@ -97,6 +108,8 @@ class DynamicsView(LazyView):
         runs.runs_removed.connect(self._on_runs_removed)
         runs.run_changed.connect(self._on_run_changed)
         runs.dynamics_added.connect(self._on_dynamics_added)
+        if hub is not None:
+            hub.network_changed.connect(self._on_network_changed)
         self._on_runs_added(runs.runs())
 
     def _build(self):
@@ -130,6 +143,9 @@ class DynamicsView(LazyView):
         self.units_plot.setToolTip("The share of a ReLU layer's units never active on 256 test images (a "
                                    "convolution's units are its filters: a map that stays 0 everywhere), or "
                                    "of a sigmoid or tanh layer's values in its flat zone")
+        self._plots = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}
+        self.moment = MomentMarker(*(plot.getPlotItem() for plot in self._plots.values()))
+        self._colour_moment()
         grid = QGridLayout()
         grid.addWidget(self.gradient_plot, 0, 0)
         grid.addWidget(self.ratio_plot, 0, 1)
@@ -215,6 +231,7 @@ class DynamicsView(LazyView):
     def _on_run_chosen(self):
         number = self.run_chooser.currentData()
         self._run = next((r for r in self.runs if r.number == number), None)
+        self._place_moment()
         self.mark_stale()
 
     def _on_dynamics_added(self, run: RunRecord):
@@ -234,41 +251,64 @@ class DynamicsView(LazyView):
         if not self._queue:
             self._timer.stop()
             return
-        self._draw([self._queue.pop(0)])
+        part = self._queue.pop(0)
+        if part.startswith("name "):
+            self._name_curves(part.removeprefix("name "))
+        else:
+            self._draw([part])
+
+    def _name_soon(self):
+        """A new run, not measured yet: its layers are named and its epochs framed before its first
+        measurement, one plot a tick, so that measurement only feeds the curves."""
+        self._queue = [f"name {key}" for key in CURVE_PLOTS]
+        self._timer.start()
+
+    def _name_curves(self, key: str):
+        run = self._run
+        if run is None or len(run.dynamics):  # measured already: drawn in full by the live parts
+            return
+        self._ensure_curves(titles(run, spec_layer_names(run.spec)))
+        self._curves_of(key)
+        self._frame(key, run, np.zeros(0), np.zeros((0, 1)))
 
     def shown_run(self) -> RunRecord | None:
         return self._run
 
     # --- drawing ----------------------------------------------------------------------------
 
-    def _reset_curves(self):
-        for plot in (self.gradient_plot, self.ratio_plot, self.units_plot):
-            item = plot.getPlotItem()
-            item.clear()
-            item.legend.clear()
-        self._curves, self._names = {}, []
-
     def _ensure_curves(self, names: list[str]):
-        """The layers the curves are for; a network of other layers drops the curves made (each
-        plot's are made again when it is next drawn: one plot per tick while training, as making
-        them is slow, 10 ms a plot)."""
+        """The layers the curves are for; a network of other layers takes the curves anew from the
+        pools (each plot's legend is renamed when it is next drawn: one plot per tick)."""
         if names == self._names:
             return
-        self._reset_curves()
-        self._names = list(names)
+        for curve in (c for pool in self._pool.values() for c in pool):
+            curve.setVisible(False)
+        self._curves, self._names = {}, list(names)
         self.layer_chooser.blockSignals(True)
         self.layer_chooser.clear()
         self.layer_chooser.addItems(names)
         self.layer_chooser.blockSignals(False)
 
+    def _fill_pools(self, n: int):
+        """At least ``n`` curves in each plot, hidden and out of the legend until a layer takes one."""
+        for key, plot in self._plots.items():
+            pool = self._pool[key]
+            while len(pool) < n:
+                curve = plot.plot([], [], pen=pg.mkPen(layer_colour(len(pool)), width=2))
+                curve.setVisible(False)
+                pool.append(curve)
+
     def _curves_of(self, key: str) -> list[pg.PlotDataItem]:
-        """The curves of plot ``key``, one per layer (the logits have no dead units), made if need be."""
+        """The curves of plot ``key``, one per layer (the logits have no dead units), taken from its
+        pool (grown if a network has more layers) and named in its legend if need be."""
         curves = self._curves.get(key)
         if curves is None:
-            plot = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}[key]
             shown = self._names[:-1] if key == "units" else self._names
-            curves = self._curves[key] = [plot.plot([], [], pen=pg.mkPen(layer_colour(i), width=2), name=name)
-                                          for i, name in enumerate(shown)]
+            self._fill_pools(len(shown))
+            curves = self._curves[key] = self._pool[key][:len(shown)]
+            _name_in_legend(self._plots[key].getPlotItem().legend, curves, shown)
+            for curve in curves:
+                curve.setVisible(True)
         return curves
 
     def curves(self, key: str = "gradient") -> list[pg.PlotDataItem]:
@@ -278,6 +318,7 @@ class DynamicsView(LazyView):
     def refresh(self):
         self._timer.stop()
         self._queue, self._more = [], False
+        self._fill_pools(POOL)  # once, when first shown: a run's first measurement only names them
         self._draw(LIVE_PARTS)
 
     def _draw(self, parts):
@@ -289,6 +330,8 @@ class DynamicsView(LazyView):
             self.status.setText("No measurements yet: start a run on the Network and training "
                                 "panel; its dynamics appear here as it trains."
                                 if run is None else f"{run.name}: waiting for the first measurement…")
+            if run is not None and run.status.active and not self._timer.isActive():
+                self._name_soon()
             return
         history = run.dynamics
         self._ensure_curves(layer_titles(run, history.latest.layers))
@@ -319,11 +362,23 @@ class DynamicsView(LazyView):
         """Ranges that change seldom, since redrawing an axis is most of the cost of a live update:
         the epoch axis spans a training run's planned epochs (a finished run's, what it trained),
         and a log axis whole decades, at least two (fewer would crowd it with overlapping labels)."""
-        plot = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}[key]
         end = float(run.config.epochs) if run.status.active else float(x[-1]) if len(x) else 1.0
-        plot.setXRange(0.0, max(end, 1e-3), padding=0.02)
-        if key != "units":
-            plot.setYRange(*decades(values), padding=0.06)  # the end decades' labels inside the axis
+        x_range = (0.0, max(end, 1e-3))
+        y_range = decades(values) if key != "units" else (0.0, 1.0)
+        # the end decades' labels inside the axis
+        self._set_range(key, self._plots[key], x_range, y_range, (0.02, 0.06 if key != "units" else None))
+
+    def _set_range(self, key: str, plot: pg.PlotWidget, x_range, y_range, padding):
+        """Set the ranges unless they are those set last and the view still shows them (a range set
+        again, unchanged, still costs the view's and axes' updates)."""
+        box = plot.getPlotItem().getViewBox()
+        asked = (x_range, y_range, padding)
+        last = self._ranges.get(key)
+        if last is not None and last[0] == asked and last[1] == box.viewRange():
+            return
+        box.setRange(xRange=x_range, padding=padding[0], update=False)
+        box.setRange(yRange=y_range, padding=padding[1])
+        self._ranges[key] = (asked, box.viewRange())
 
 
     def _draw_histogram(self):
@@ -337,7 +392,34 @@ class DynamicsView(LazyView):
         edges = (bins.weight_edges if weights else bins.activation_edges)[layer]
         self.histogram_image.setImage(np.log1p(rows.T.astype(np.float32)), autoLevels=True)
         self.histogram_image.setRect(QRectF(float(edges[0]), 0.0, float(edges[-1] - edges[0]), float(len(rows))))
-        self.histogram_view.getPlotItem().setLabel("bottom", self.kind_chooser.currentText())
+        # the time axis grows by doubling, not by a row a measurement: each change redraws the axes
+        self._set_range("histogram", self.histogram_view, (float(edges[0]), float(edges[-1])),
+                        (0.0, float(time_span(len(rows)))), (0.02, 0.02))
+        item = self.histogram_view.getPlotItem()
+        if item.getAxis("bottom").labelText != self.kind_chooser.currentText():
+            item.setLabel("bottom", self.kind_chooser.currentText())
+
+    # --- the replayed moment ----------------------------------------------------------------
+
+    def _on_network_changed(self, _network):
+        self._place_moment()
+
+    def _place_moment(self):
+        """The marker at the replayed snapshot's epoch when the run shown is the one replayed."""
+        hub = self.hub
+        snapshot = None if hub is None or hub.run is None or hub.run is not self._run else hub.snapshot
+        if snapshot is None:
+            self.moment.hide()
+        else:
+            self.moment.show(float(snapshot.epoch), f"step {snapshot.step:,}")
+
+    def _colour_moment(self):
+        self.moment.set_colour(self.palette().text().color(), self.palette().base().color())
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
+            self._colour_moment()
+        super().changeEvent(event)
 
     def hideEvent(self, event):
         if self._timer.isActive():  # a redraw was pending: it is done when shown again
@@ -349,10 +431,34 @@ class DynamicsView(LazyView):
         self._timer.stop()
 
 
+def _name_in_legend(legend: pg.LegendItem, curves: list[pg.PlotDataItem], names: list[str]) -> None:
+    """The legend lists ``curves`` as ``names``, in order: its labels renamed if it lists these
+    curves already (the same number of layers), else its rows made again."""
+    if [sample.item for sample, _ in legend.items] != curves:
+        legend.clear()
+        for curve, name in zip(curves, names):
+            legend.addItem(curve, name)
+        return
+    for curve, name in zip(curves, names):
+        label = legend.getLabel(curve)
+        if label.text != name:
+            label.setText(name)
+
+
+def time_span(rows: int) -> int:
+    """The rows the histogram's time axis spans: a power of two, at least MIN_ROWS, holding ``rows``."""
+    return max(MIN_ROWS, 1 << max(rows - 1, 0).bit_length())
+
+
 def layer_titles(run: RunRecord, layers) -> list[str]:
     """The layers' names, input side first; a network of some classes names them at its output
     ("output: 3, 7": unit 0 is a 3, unit 1 a 7)."""
-    names = [layer.name for layer in layers]
+    return titles(run, [layer.name for layer in layers])
+
+
+def titles(run: RunRecord, names: list[str]) -> list[str]:
+    """``names`` of ``run``'s layers as ``layer_titles`` gives them."""
+    names = list(names)
     labels = run.spec.class_labels
     if labels and names:
         names[-1] = f"{names[-1]}: {', '.join(map(str, labels))}"

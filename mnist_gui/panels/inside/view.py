@@ -42,7 +42,7 @@ class InsideView(QWidget):
         self.drawing = drawing if drawing is not None else Drawing(self)
         self._looking_at_opened = False  # the saliency view shows an opened image, not the drawing
         self.step_view = StepView(datasets, hub, runs)
-        self.dynamics_view = DynamicsView(runs)
+        self.dynamics_view = DynamicsView(runs, hub)
         self.embedding_view = EmbeddingView(datasets, hub)
         self.saliency_view = SaliencyView(datasets, hub)
         self.dynamics_view.preset_requested.connect(self.preset_requested)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from engine.classes import describe_choice
 from mnist_gui.glossary import tip
-from mnist_gui.panels.training.curves import MomentMarker, RunCurves, pen
+from mnist_gui.panels.training.curves import RunCurves, pen
 from mnist_gui.panels.training.export import PlotsPicture
 from mnist_gui.panels.training.hover import Hover
 from mnist_gui.panels.training.ranges import (
@@ -32,6 +32,7 @@ from mnist_gui.panels.training.title_row import fit_title_row, title_row, title_
 from mnist_gui.state.runs import RunRecord, RunsModel, short_name
 from mnist_gui.widgets.fitting_note import FittingNote
 from mnist_gui.widgets.flow_layout import FlowLayout
+from mnist_gui.widgets.moment_marker import MomentMarker
 from mnist_gui.widgets.plot_style import decade_axes, follow_palette
 
 LABEL_STYLE = {"font-size": "12pt"}
