@@ -129,3 +129,15 @@ def test_a_new_run_is_named_and_framed_before_its_first_measurement(qtbot, setup
     (x_low, x_high), _ = view.gradient_plot.getPlotItem().viewRange()
     assert x_low < 0 < 4 < x_high < 4.2  # the planned epochs, before any measurement
     assert all(len(curve.getOriginalDataset()[0] or ()) == 0 for curve in view.curves("gradient"))
+
+
+def test_the_epoch_axis_says_epochs_under_a_first_epoch(qtbot, setup):
+    # pyqtgraph's automatic prefix had the axis read "epochs (x0.001)" with ticks 0 to 800
+    _session, view, _data = setup
+    for key in ("gradient", "ratio", "units"):
+        item = view._plots[key].getPlotItem()
+        item.setXRange(0, 0.85, padding=0)
+        axis = item.getAxis("bottom")
+        axis.updateAutoSIPrefix()
+        assert axis.labelString().strip().startswith("<span") and "x0.001" not in axis.labelString()
+        assert axis.scale == 1

@@ -58,6 +58,7 @@ def _plot(name: str, title: str, y_label: str, log_y: bool) -> pg.PlotWidget:
     item.showGrid(x=True, y=True, alpha=0.25)
     item.setLogMode(y=log_y)
     item.getAxis("left").enableAutoSIPrefix(False)
+    item.getAxis("bottom").enableAutoSIPrefix(False)  # not "epochs (x0.001)" under a first epoch
     item.addLegend(offset=(-5, 5), labelTextSize="8pt")
     plot.setMinimumHeight(160)
     cache_axes(plot)
