@@ -139,3 +139,22 @@ def _settled_least(area):
         least = area.widget().minimumSizeHint().expandedTo(area.widget().minimumSize())
         sizes.append((least.width(), least.height()))
     return QSize(*sizes[-1])
+
+
+def test_the_dynamics_plots_fit_their_cells_at_1280x720_presenting(qtbot, window):
+    # a long title set the plot's least width past its cell (610 px in a 521 px widget): the plot
+    # and its legend were cut off on the right
+    from mnist_gui.panels.inside.dynamics_view import DynamicsView
+    window.presentation.set_presenting(True)
+    window.presentation.set_zoom(PRESENTING_ZOOM)
+    window.show_panel("inside")
+    window.inside_view.show_tab("dynamics")
+    view = window.findChild(DynamicsView)
+    qtbot.waitUntil(view.isVisible)
+    QApplication.processEvents()
+    plots = [*view._plots.values(), view.histogram_view]
+    for plot in plots:
+        item = plot.getPlotItem()
+        assert item.minimumWidth() <= plot.width(), (plot.objectName(), item.minimumWidth(), plot.width())
+        assert item.size().width() <= plot.width() + 1, plot.objectName()
+        assert item.minimumHeight() <= plot.height(), (plot.objectName(), item.minimumHeight(), plot.height())

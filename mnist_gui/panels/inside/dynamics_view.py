@@ -135,13 +135,18 @@ class DynamicsView(LazyView):
         top.addStretch(1)
         for button in buttons:
             top.addWidget(button)
-        self.gradient_plot = _plot("gradientNormPlot", "Gradient norm per layer ||dL/dW||", "norm", True)
-        self.ratio_plot = _plot("updateRatioPlot", "Update-to-weight ratio ||ΔW|| / ||W|| per step",
-                                "ratio", True)
-        self.units_plot = _plot("deadUnitsPlot", "Dead ReLU units / saturated sigmoid-tanh values",
-                                "share", False)
+        # titles short enough for a plot a quarter of a 1280x720 screen zoomed 1.6 (a longer one
+        # widened its plot past its cell, cutting the plot and its legend off); the whole in tooltips
+        self.gradient_plot = _plot("gradientNormPlot", "Gradient norm ||dL/dW||", "norm", True)
+        self.gradient_plot.setToolTip("The gradient norm per layer ||dL/dW||: how hard the loss pulls "
+                                      "on the layer's weights")
+        self.ratio_plot = _plot("updateRatioPlot", "Update ratio ||ΔW|| / ||W||", "ratio", True)
+        self.ratio_plot.setToolTip("The update-to-weight ratio ||ΔW|| / ||W|| per step: how much a "
+                                   "step changes the layer's weights (a rule of thumb: about 0.001)")
+        self.units_plot = _plot("deadUnitsPlot", "Dead or saturated units", "share", False)
         self.units_plot.setYRange(0, 1)
-        self.units_plot.setToolTip("The share of a ReLU layer's units never active on 256 test images (a "
+        self.units_plot.setToolTip("Dead ReLU units / saturated sigmoid-tanh values: the share of a ReLU "
+                                   "layer's units never active on 256 test images (a "
                                    "convolution's units are its filters: a map that stays 0 everywhere), or "
                                    "of a sigmoid or tanh layer's values in its flat zone")
         self._plots = {"gradient": self.gradient_plot, "ratio": self.ratio_plot, "units": self.units_plot}
@@ -179,7 +184,7 @@ class DynamicsView(LazyView):
                                        "histograms): brighter where more values fall")
         item = self.histogram_view.getPlotItem()
         item.setTitle("Distribution over time")
-        item.setLabel("left", "measurement (time ↑)")
+        item.setLabel("left", "time ↑")  # "measurement (time ↑)" was cut zoomed
         item.getAxis("bottom").enableAutoSIPrefix(False)
         self.histogram_image = pg.ImageItem()
         self.histogram_image.setColorMap(pg.colormap.get("inferno"))
