@@ -218,8 +218,8 @@ def test_the_dynamics_plots_make_their_curves_one_plot_at_a_time(qtbot):
 
 
 def test_the_confusion_matrix_paints_each_cell_its_colour_inside_one_grid(qtbot):
-    """One paint lays out once and strokes the grid in one call: every cell still shows its
-    colour, and every edge between cells its faint line."""
+    """One paint lays out once and draws the grid as one-pixel lines on whole pixels: every cell
+    still shows its colour, and every edge between cells its faint line."""
     from PySide6.QtGui import QColor
 
     from mnist_gui.panels.evaluate.confusion import ConfusionMatrix
@@ -236,6 +236,6 @@ def test_the_confusion_matrix_paints_each_cell_its_colour_inside_one_grid(qtbot)
         rect = matrix.cell_rect(t, p)
         inside = QColor(image.pixel(int(rect.left() + 4), int(rect.top() + 4)))
         assert inside == colours[t][p], (t, p)
-        edge = QColor(image.pixel(int(rect.left()), int(rect.top() + 4)))  # its left edge
+        edge = QColor(image.pixel(round(rect.left()), int(rect.top() + 4)))  # its left edge, on a whole pixel
         assert edge.lightness() < inside.lightness(), (t, p)
     assert colours[4][9].lightness() < colours[2][7].lightness()
