@@ -45,7 +45,8 @@ class _Map:
         item = self.widget.getPlotItem()
         item.setTitle(title)
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=True, alpha=0.15)
+        # no grid: PCA's coordinates have no meaning to read off, and the grid's lines were half of
+        # each live redraw's time (36 -> 21 ms a tick for 2,000 points)
         self.legend = item.addLegend(offset=(5, 5), labelTextSize="9pt", colCount=2)
         self.items: list[pg.ScatterPlotItem] = []
         self._on_point = on_point
