@@ -9,8 +9,8 @@ the shift curves from the ShiftPlot's job.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QTabWidget, QWidget
 
 from engine.experiments import EXPERIMENTS, baseline_accuracies
 from engine.files.session_file import MAX_NAME, bounded
@@ -121,6 +121,52 @@ class ExperimentOutcome(QWidget):
     def shutdown(self, timeout_ms: int) -> bool:
         """Stop the shift plot's job; True if it ended."""
         return self.shift_plot.shutdown(timeout_ms)
+
+
+
+class RunsAndResults(QTabWidget):
+    """Under the plots, one at a time: the runs list and an experiment's results (an ExperimentOutcome).
+
+    The results' tab shows while there is a table, and a new table comes to the front; the tab bar
+    shows while it holds something (the results' tab or the experiments' fold buttons, its corner).
+    """
+
+    def __init__(self, runs_list, outcome: ExperimentOutcome, parent=None):
+        super().__init__(parent, objectName="runsTabs")
+        self.runs_list, self.outcome = runs_list, outcome
+        self.setDocumentMode(True)
+        self.addTab(runs_list, "Runs")
+        self.addTab(outcome, "Experiment results")
+        self.setTabToolTip(0, "Every run of this session: show, hide, rename, compare and export them")
+        self.setTabToolTip(1, "The latest experiment's runs side by side, the best in bold")
+        # the experiments' fold buttons beside the tabs, not in a row of their own above the runs
+        self.setCornerWidget(runs_list.groups, Qt.TopRightCorner)
+        runs_list.groups.installEventFilter(self)
+        outcome.results_shown.connect(self._show_outcome_tab)
+        outcome.table_added.connect(self._on_table_added)
+        self._show_outcome_tab(False)
+
+    def _on_table_added(self):
+        """An experiment ended, or a session with results opened: its table to the front."""
+        self.setCurrentWidget(self.outcome)
+
+    def _show_outcome_tab(self, shown: bool):
+        """The results' tab shown or not (a new table brings it to the front; a run started, the
+        runs: the panel's ``start``)."""
+        self.setTabVisible(1, shown)
+        if not shown:
+            self.setCurrentWidget(self.runs_list)
+        self._show_tab_bar()
+
+    def _show_tab_bar(self):
+        """The tab bar while it holds something: the results' tab or the experiments' fold
+        buttons; without, the runs list alone (as before experiments)."""
+        self.tabBar().setVisible(self.isTabVisible(1) or not self.runs_list.groups.isHidden())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.runs_list.groups and event.type() in (QEvent.ShowToParent, QEvent.HideToParent):
+            self._show_tab_bar()
+        return super().eventFilter(watched, event)
 
 
 def has_new_table(tables, before) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -31,7 +31,7 @@ from mnist_gui.panels.training.experiments import ExperimentDialog
 from mnist_gui.panels.training.files import PanelFiles
 from mnist_gui.panels.training.finder import LearningRateFinder
 from mnist_gui.panels.training.landscape import LossLandscape
-from mnist_gui.panels.training.outcome import ExperimentOutcome
+from mnist_gui.panels.training.outcome import ExperimentOutcome, RunsAndResults
 from mnist_gui.panels.training.plots import TrainingPlots
 from mnist_gui.panels.training.replay import ReplayBar
 from mnist_gui.panels.training.rerun import rerun_hint, rerun_name, rerun_note
@@ -101,16 +101,7 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self.outcome = ExperimentOutcome(self.runs_model)  # an experiment's results, beside the runs
         self.results, self.results_choice = self.outcome.results, self.outcome.choice
         self.shift_plot = self.outcome.shift_plot
-        self.lower = QTabWidget(objectName="runsTabs")  # the runs, and an experiment's results
-        self.lower.setDocumentMode(True)
-        self.lower.addTab(self.runs_list, "Runs")
-        self.lower.addTab(self.outcome, "Experiment results")
-        self.lower.setTabToolTip(0, "Every run of this session: show, hide, rename, compare and export them")
-        self.lower.setTabToolTip(1, "The latest experiment's runs side by side, the best in bold")
-        # the experiments' fold buttons beside the tabs, not in a row of their own above the runs
-        self.lower.setCornerWidget(self.runs_list.groups, Qt.TopRightCorner)
-        self.runs_list.groups.installEventFilter(self)
-        self._show_outcome_tab(False)
+        self.lower = RunsAndResults(self.runs_list, self.outcome)  # tabs under the plots
         self._status = QLabel(objectName="trainingStatus")
         self._status.setToolTip("Training speed and the time left in the run")
         right = self.plots_splitter = GripSplitter(Qt.Vertical, objectName="plotsSplitter")
@@ -156,8 +147,6 @@ class TrainingView(SideBySideOrTabs, QWidget):
         ctl.lr_finder_requested.connect(self.find_learning_rate)
         s.experiment_progressed.connect(self._on_experiment_progressed)
         s.experiment_finished.connect(self._on_experiment_finished)
-        self.outcome.results_shown.connect(self._show_outcome_tab)
-        self.outcome.table_added.connect(self._on_table_added)
         self.outcome.refresh()
         self.finder.use_requested.connect(self.draft.set_lr)
         self.draft.validity_changed.connect(self._on_validity)
@@ -378,29 +367,6 @@ class TrainingView(SideBySideOrTabs, QWidget):
         self._experiment_at = (number, count)
         self._hint(f"Experiment <b>{self.session.experiment}</b>: run {number} of {count}, "
                    f"<b>{label}</b>.")
-
-    def _on_table_added(self):
-        """An experiment ended, or a session with results opened: its table to the front."""
-        self.lower.setCurrentWidget(self.outcome)
-
-    def _show_outcome_tab(self, shown: bool):
-        """The results' tab shown or not (a new table brings it to the front:
-        ``_on_results_changed``; a run started, the runs: ``start``)."""
-        self.lower.setTabVisible(1, shown)
-        if not shown:
-            self.lower.setCurrentWidget(self.runs_list)
-        self._show_tab_bar()
-
-    def _show_tab_bar(self):
-        """The tab bar under the plots while it holds something: the results' tab or the
-        experiments' fold buttons; without, the runs list alone (as before experiments)."""
-        groups = self.runs_list.groups
-        self.lower.tabBar().setVisible(self.lower.isTabVisible(1) or not groups.isHidden())
-
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self.runs_list.groups and event.type() in (QEvent.ShowToParent, QEvent.HideToParent):
-            self._show_tab_bar()
-        return super().eventFilter(watched, event)
 
     def _on_experiment_finished(self, name: str, runs: list):
         best = self.results.best_row()
