@@ -43,8 +43,8 @@ COLUMN_TIPS = (
 )
 # one line each, the whole names in the tooltips: on two lines the header took a row's height
 # from the table zoomed at 1280x720
-HEADERS = ("Show", "Name", "Status", "Epochs", "Train loss", "Val. acc.", "Test acc.", "Time",
-           "Samples/s", "Network", "Training", "Replay")
+SHORT_HEADERS = {"Val. accuracy": "Val. acc.", "Test accuracy": "Test acc."}
+HEADERS = tuple(SHORT_HEADERS.get(c, c) for c in COLUMNS)  # one per column, whatever columns come
 ROWS_SHOWN = 4  # rows the table is sized for by default
 REPLAY_COLUMN = 11
 OPTIONAL_COLUMNS = (10, 9, 8, 7, REPLAY_COLUMN)  # hidden in this order when the table is too narrow
